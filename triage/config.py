@@ -1,0 +1,344 @@
+"""Settings: loaded once from a TOML file, then the environment, then defaults; validated and typed.
+
+Precedence, highest first:
+1. the named environment variables (``MEDIATURE_DATABASE_URL``, ``MEDIATURE_HOME``,
+   ``MEDIATURE_MAILBOX_URL``, ``MEDIATURE_SMTP_URL``, ``MEDIATURE_PUBLIC_URL``,
+   ``MEDIATURE_SECRET_KEY``);
+2. generic overrides ``MEDIATURE_<SECTION>__<FIELD>`` (for example ``MEDIATURE_SCANS__SETTLE_SECONDS=5``);
+3. the TOML file given with ``--config`` (or ``MEDIATURE_CONFIG``);
+4. the defaults below.
+
+Every field carries a description; ``docs/CONFIGURATION.md`` is generated from them
+(``mediature config doc``) and a test fails when it is out of date.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from triage.errors import ConfigError
+
+ENV_PREFIX = "MEDIATURE_"
+NAMED_ENV = {
+    "MEDIATURE_DATABASE_URL": ("database", "url"),
+    "MEDIATURE_HOME": ("paths", "home"),
+    "MEDIATURE_MAILBOX_URL": ("mailbox", "url"),
+    "MEDIATURE_SMTP_URL": ("smtp", "url"),
+    "MEDIATURE_PUBLIC_URL": ("web", "public_url"),
+    "MEDIATURE_SECRET_KEY": ("security", "secret_key"),
+}
+
+
+def default_home() -> Path:
+    """Where the embedded default keeps its data when MEDIATURE_HOME is not set."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "mediature"
+
+
+class Section(BaseModel):
+    """A settings section: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class PathsSettings(Section):
+    home: Path = Field(
+        default_factory=default_home,
+        description="Dossier de données de l'installation embarquée : base SQLite, boîte d'envoi locale, "
+        "file d'impression, dossier de dépôt des scans, quarantaine, pièces jointes. "
+        "Variable d'environnement : MEDIATURE_HOME.",
+    )
+
+    def sub(self, name: str) -> Path:
+        """A sub-folder of the home, created on demand."""
+        path = self.home / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+class DatabaseSettings(Section):
+    url: str = Field(
+        "",
+        description="URL SQLAlchemy de la base (ex. postgresql+psycopg://mediature@127.0.0.1/mediature). "
+        "Vide : SQLite dans <home>/mediature.sqlite3. Variable : MEDIATURE_DATABASE_URL.",
+    )
+    echo: bool = Field(False, description="Journalise les requêtes SQL (débogage uniquement).")
+
+
+class SecuritySettings(Section):
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Clé secrète (HMAC des Message-ID sortants, jetons CSRF). Vide : une clé aléatoire est "
+        "créée au premier lancement dans <home>/secret.key (droits 0600). Variable : MEDIATURE_SECRET_KEY.",
+    )
+
+
+class MailboxSettings(Section):
+    url: str = Field(
+        "",
+        description="Boîte de la médiation, au format URL : imap+ssl://user:motdepasse@hote:993/INBOX, "
+        "imap+starttls://…:143/INBOX, imap://… (boucle locale de test), maildir:///chemin/Maildir. "
+        "Identifiant et mot de passe encodés en pourcent. Vide : pas de relève. Variable : MEDIATURE_MAILBOX_URL.",
+    )
+    processed_action: Literal["move", "flag", "none"] = Field(
+        "move",
+        description="Après validation de la transaction d'un message : le déplacer (move) vers "
+        "processed_folder, lui poser le drapeau processed_flag (flag), ou ne rien faire (none).",
+    )
+    processed_folder: str = Field("INBOX.Traites", description="Dossier IMAP de destination des messages traités.")
+    processed_flag: str = Field("$MediatureProcessed", description="Mot-clé IMAP posé quand processed_action = flag.")
+    poll_seconds: float = Field(60.0, description="Intervalle de relève quand le serveur n'offre pas IDLE.", gt=0)
+    idle_seconds: float = Field(
+        300.0, description="Durée maximale d'une attente IDLE avant de la renouveler.", gt=0
+    )
+    batch_size: int = Field(50, description="Nombre de messages récupérés par lot.", gt=0)
+    max_message_bytes: int = Field(
+        25 * 1024 * 1024,
+        description="Taille maximale d'un message ; au-delà il reste sur le serveur et est signalé.",
+        gt=0,
+    )
+    timeout_seconds: float = Field(30.0, description="Délai réseau des opérations IMAP.", gt=0)
+    backoff_max_seconds: float = Field(300.0, description="Attente maximale entre deux reconnexions.", gt=0)
+
+
+class ParsingSettings(Section):
+    max_attachment_bytes: int = Field(
+        15 * 1024 * 1024,
+        description="Taille maximale d'une pièce jointe conservée ; au-delà elle est notée mais pas stockée.",
+        gt=0,
+    )
+    webform_sender_pattern: str = Field(
+        r"(?i)^ne-pas-repondre@",
+        description="Expression régulière sur l'adresse d'expédition des courriels du formulaire web.",
+    )
+    webform_subject_pattern: str = Field(
+        r"(?i)^\[Formulaire médiation\]",
+        description="Expression régulière sur l'objet des courriels du formulaire web.",
+    )
+    own_addresses: list[str] = Field(
+        default_factory=lambda: ["mediation@isere.example"],
+        description="Adresses de la médiation (jamais de message automatique vers elles).",
+    )
+
+
+class ScansSettings(Section):
+    drop_folder: Path | None = Field(
+        None, description="Dossier de dépôt surveillé des courriers numérisés. Vide : <home>/scans/depot."
+    )
+    settle_seconds: float = Field(
+        3.0,
+        description="Un fichier n'est pris qu'après être resté inchangé (taille et date) pendant ce délai.",
+        ge=0,
+    )
+    ocr_language: str = Field("fra", description="Langue(s) Tesseract, ex. fra ou fra+eng.")
+    max_file_bytes: int = Field(50 * 1024 * 1024, description="Taille maximale d'un fichier numérisé.", gt=0)
+
+
+class TriageSettings(Section):
+    rules_dir: Path = Field(Path("rules"), description="Dossier des règles YAML de tri.")
+    taxonomy_file: Path | None = Field(
+        None, description="Fichier YAML de taxonomie (domaines, recevabilité, réorientations). Vide : défaut livré."
+    )
+    model_dir: Path = Field(Path("models"), description="Dossier des modèles entraînés.")
+    confidence_threshold: float = Field(
+        0.6, description="En dessous de cette confiance, une étiquette est marquée « à vérifier ».", ge=0, le=1
+    )
+    corpus_dir: Path = Field(Path("data/samples/corpus"), description="Corpus d'entraînement étiqueté.")
+
+
+class SmtpSettings(Section):
+    url: str = Field(
+        "",
+        description="Serveur d'envoi : smtp+ssl://user:motdepasse@hote:465, smtp+starttls://…:587, "
+        "smtp://hote:port (boucle locale). Vide : les messages sont écrits en .eml dans <home>/outbox. "
+        "Variable : MEDIATURE_SMTP_URL.",
+    )
+    from_address: str = Field("mediation@isere.example", description="Adresse d'expédition des messages.")
+    from_name: str = Field("Médiation départementale de l'Isère", description="Nom d'expéditeur affiché.")
+    max_attempts: int = Field(12, description="Nombre maximal de tentatives d'envoi d'un message.", gt=0)
+    backoff_base_seconds: float = Field(30.0, description="Premier délai avant nouvelle tentative (doublé ensuite).", gt=0)
+    backoff_max_seconds: float = Field(3600.0, description="Délai maximal entre deux tentatives.", gt=0)
+    max_auto_per_address_per_day: int = Field(
+        3, description="Nombre maximal de messages automatiques par adresse et par jour.", ge=0
+    )
+    timeout_seconds: float = Field(30.0, description="Délai réseau SMTP.", gt=0)
+
+
+class WebSettings(Section):
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Adresse publique de base des liens de suivi. Variable : MEDIATURE_PUBLIC_URL.",
+    )
+    host: str = Field("127.0.0.1", description="Adresse d'écoute de `mediature serve`.")
+    port: int = Field(8000, description="Port d'écoute de `mediature serve`.", gt=0, lt=65536)
+    secure_cookies: bool = Field(
+        True, description="Cookies marqués Secure (à laisser vrai en production derrière HTTPS)."
+    )
+
+
+class ServiceSettings(Section):
+    """Who the citizen deals with: printed on acknowledgements, letters and tracking pages."""
+
+    organisation: str = Field("Département de l'Isère", description="Collectivité.")
+    name: str = Field("Mission de médiation départementale", description="Désignation du service.")
+    mediator_title: str = Field("La Médiatrice départementale", description="Titre du médiateur, pour les signatures.")
+    address_lines: list[str] = Field(
+        default_factory=lambda: ["7, rue Fantin Latour", "CS 41096", "38022 Grenoble Cedex 1"],
+        description="Adresse postale du service, une ligne par élément.",
+    )
+    email: str = Field("mediation@isere.example", description="Courriel du service.")
+    phone: str = Field("04 76 00 38 38", description="Téléphone du service.")
+    hours: str = Field(
+        "du lundi au vendredi, de 9 h à 12 h et de 14 h à 17 h", description="Horaires d'accueil téléphonique."
+    )
+    website: str = Field("https://www.isere.fr/mission-mediation", description="Page web de la médiation.")
+    reference_prefix: str = Field("MED", description="Préfixe des références de dossier (MED-2026-00042).")
+
+
+class PrivacySettings(Section):
+    controller: str = Field(
+        "Département de l'Isère, représenté par le Président du Conseil départemental",
+        description="Responsable du traitement des données personnelles.",
+    )
+    dpo_contact: str = Field(
+        "Délégué à la protection des données, Département de l'Isère, 7 rue Fantin Latour, CS 41096, "
+        "38022 Grenoble Cedex 1 — dpd@isere.example",
+        description="Contact du délégué à la protection des données.",
+    )
+    legal_basis: str = Field(
+        "mission d'intérêt public (article 6.1.e du RGPD) ; article L1112-24 du CGCT",
+        description="Base légale du traitement.",
+    )
+    retention: str = Field(
+        "5 ans après la clôture du dossier, puis archivage ou suppression",
+        description="Durée de conservation annoncée aux usagers.",
+    )
+
+
+SECTIONS: dict[str, type[Section]] = {
+    "paths": PathsSettings,
+    "database": DatabaseSettings,
+    "security": SecuritySettings,
+    "mailbox": MailboxSettings,
+    "parsing": ParsingSettings,
+    "scans": ScansSettings,
+    "triage": TriageSettings,
+    "smtp": SmtpSettings,
+    "web": WebSettings,
+    "service": ServiceSettings,
+    "privacy": PrivacySettings,
+}
+
+
+class Settings(BaseModel):
+    """All settings of one Médiature installation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    paths: PathsSettings = Field(default_factory=PathsSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    mailbox: MailboxSettings = Field(default_factory=MailboxSettings)
+    parsing: ParsingSettings = Field(default_factory=ParsingSettings)
+    scans: ScansSettings = Field(default_factory=ScansSettings)
+    triage: TriageSettings = Field(default_factory=TriageSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+
+    @property
+    def database_url(self) -> str:
+        """The effective SQLAlchemy URL (SQLite under the home when none is configured)."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{self.paths.home / 'mediature.sqlite3'}"
+
+    @property
+    def scan_drop_folder(self) -> Path:
+        """The effective scan drop folder."""
+        return self.scans.drop_folder or self.paths.home / "scans" / "depot"
+
+    def secret(self) -> bytes:
+        """The installation's secret key, created under the home on first use when not configured."""
+        value = self.security.secret_key.get_secret_value()
+        if value:
+            return value.encode()
+        key_file = self.paths.home / "secret.key"
+        if not key_file.exists():
+            import secrets
+
+            self.paths.home.mkdir(parents=True, exist_ok=True)
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        return key_file.read_text().strip().encode()
+
+
+def _set_path(data: dict[str, Any], section: str, field: str, value: Any) -> None:
+    data.setdefault(section, {})[field] = value
+
+
+def load_settings(config_file: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file (if any), apply environment overrides, validate; raise ConfigError with the cause."""
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    path = config_file or env.get("MEDIATURE_CONFIG")
+    if path:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as err:
+            raise ConfigError(f"fichier de configuration introuvable : {path}") from err
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{path} : TOML invalide ({err})") from err
+    for key, value in env.items():
+        if not key.startswith(ENV_PREFIX) or "__" not in key:
+            continue
+        section, _, field = key[len(ENV_PREFIX):].lower().partition("__")
+        if section in SECTIONS:
+            _set_path(data, section, field, value)
+    for name, (section, field) in NAMED_ENV.items():
+        if env.get(name):
+            _set_path(data, section, field, env[name])
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])} : {e['msg']}" for e in err.errors()
+        )
+        raise ConfigError(f"configuration invalide{f' ({path})' if path else ''} : {problems}") from err
+
+
+def settings_documentation() -> str:
+    """Markdown table of every setting, generated from the field descriptions."""
+    lines = [
+        "# Configuration de Médiature",
+        "",
+        "Généré par `mediature config doc` à partir des descriptions des réglages ; ne pas modifier à la main.",
+        "",
+        "Ordre de priorité : variables nommées (`MEDIATURE_DATABASE_URL`, `MEDIATURE_HOME`, "
+        "`MEDIATURE_MAILBOX_URL`, `MEDIATURE_SMTP_URL`, `MEDIATURE_PUBLIC_URL`, `MEDIATURE_SECRET_KEY`), puis "
+        "`MEDIATURE_<SECTION>__<CHAMP>`, puis le fichier TOML passé par `--config` (ou `MEDIATURE_CONFIG`), "
+        "puis les valeurs par défaut.",
+        "",
+    ]
+    for section, model in SECTIONS.items():
+        lines += [f"## [{section}]", "", "| réglage | défaut | description |", "| --- | --- | --- |"]
+        for name, field in model.model_fields.items():
+            if field.default_factory is not None:
+                default = "(calculé)" if name == "home" else repr(field.default_factory())  # type: ignore[call-arg]
+            else:
+                default = repr(field.default)
+            if isinstance(field.default, SecretStr):
+                default = "(vide)"
+            desc = (field.description or "").replace("|", "\\|")
+            lines.append(f"| `{section}.{name}` | `{default}` | {desc} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,50 @@
+"""The Runtime: settings, database engine and sessions of one process, opened once and passed in."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from triage.config import Settings, load_settings
+from triage.store.db import make_engine, migrate, session_factory
+
+log = logging.getLogger("mediature")
+
+
+@dataclass
+class Runtime:
+    """What a command or the web app needs; outside systems hang off it and can be replaced in tests."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, settings: Settings, *, upgrade: bool = True) -> Runtime:
+        """Connect to the configured database and bring its schema up to date."""
+        settings.paths.home.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.database_url, echo=settings.database.echo)
+        if upgrade:
+            migrate(engine)
+        return cls(settings=settings, engine=engine, sessions=session_factory(engine))
+
+    @classmethod
+    def from_config(cls, config_file: Path | str | None = None, *, upgrade: bool = True) -> Runtime:
+        """Load settings (file, then environment) and open."""
+        return cls.open(load_settings(config_file), upgrade=upgrade)
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The installation secret (HMAC of outgoing Message-IDs, CSRF)."""
+        return self.settings.secret()
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
