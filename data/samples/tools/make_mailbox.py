@@ -1,0 +1,1153 @@
+#!/usr/bin/env python3
+"""Generate the sample mailbox of Médiature: data/samples/mailbox/NNN-*.eml + README.md.
+
+Every message is written out byte by byte (headers, MIME structure, transfer
+encodings) to look like what a given mail client really produces: Thunderbird,
+Outlook, Gmail, iPhone Mail, Apple Mail, Orange webmail, Windows Live Mail,
+Yahoo, Roundcube, the Département's web form (Symfony-like mailer), MTAs
+(bounces), list servers... The letters themselves are written one by one; only
+the plumbing is shared.
+
+Deterministic: no clock, no unseeded randomness, so re-running produces
+byte-identical files.
+
+    /work/main/.venv/bin/python data/samples/tools/make_mailbox.py
+
+Conventions kept throughout: the Département is isere.example, every citizen
+uses a reserved *.example domain, phone numbers come from the ARCEP ranges
+reserved for fiction (06 39 98 xx xx, 04 65 71 xx xx), IP addresses from the
+documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24).
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import io
+import quopri
+import random
+import re
+import textwrap
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE.parent / "mailbox"
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+PARIS = ZoneInfo("Europe/Paris")
+UTC = dt.timezone.utc
+MBOX = "mediation@isere.example"
+MBOX_NAME = "Médiation départementale de l'Isère"
+MX = "mx1.isere.example"
+
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+JOURS_FR = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
+MOIS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+
+
+# --------------------------------------------------------------------------- dates, ids
+
+def t(month: int, day: int, hh: int, mm: int, ss: int = 0) -> dt.datetime:
+    """A local (Europe/Paris) time in 2026."""
+    return dt.datetime(2026, month, day, hh, mm, ss, tzinfo=PARIS)
+
+
+def rfc_date(d: dt.datetime, tz=None, zero_pad=False) -> str:
+    if tz is not None:
+        d = d.astimezone(tz)
+    day = f"{d.day:02d}" if zero_pad else str(d.day)
+    return f"{DAYS[d.weekday()]}, {day} {MONTHS[d.month - 1]} {d.year} {d:%H:%M:%S} {d:%z}"
+
+
+def tzcomment(d: dt.datetime) -> str:
+    return "(CEST)" if d.utcoffset() == dt.timedelta(hours=2) else "(CET)"
+
+
+def sec(d: dt.datetime, s: int) -> dt.datetime:
+    return d + dt.timedelta(seconds=s)
+
+
+def hx(key: str, n: int = 32) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:n]
+
+
+def alnum(key: str, n: int) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    r = random.Random(key)
+    return "".join(r.choice(alphabet) for _ in range(n))
+
+
+def uuid_like(key: str, upper=False) -> str:
+    x = hx(key)
+    s = f"{x[:8]}-{x[8:12]}-4{x[13:16]}-a{x[17:20]}-{x[20:32]}"
+    return s.upper() if upper else s
+
+
+def mid_thunderbird(key, domain):
+    return f"<{uuid_like(key)}@{domain}>"
+
+
+def mid_gmail(key):
+    return "<CA" + base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()).decode()[:42].replace("-", "+").replace("_", "=") + "@mail.gmail.example>"
+
+
+def mid_outlook(key):
+    host = "PR3P195MB" + str(int(hx(key + "h", 6), 16) % 9000 + 1000)
+    return f"<{host}{hx(key, 28).upper()}@{host}.EURP195.PROD.OUTLOOK.example>"
+
+
+def mid_apple(key, domain):
+    return f"<{uuid_like(key, upper=True)}@{domain}>"
+
+
+def b_thunderbird(key):
+    return "------------" + alnum(key, 24)
+
+
+def b_gmail(key):
+    return "000000000000" + hx(key, 16)
+
+
+def b_outlook(key, kind="000"):
+    return f"_{kind}_PR3P195MB{hx(key, 4).upper()}{hx(key + 'x', 22).upper()}EURP_"
+
+
+def b_apple(key):
+    return "Apple-Mail=_" + uuid_like(key, upper=True)
+
+
+def b_javamail(key, ts_ms):
+    r = random.Random(key)
+    return f"----=_Part_{r.randint(100000, 999999)}_{r.randint(10**8, 10**9)}.{ts_ms}"
+
+
+def b_nextpart(key):
+    x = hx(key, 20).upper()
+    return f"----=_NextPart_000_{x[:4]}_01DD{x[4:8]}.{x[8:16]}"
+
+
+def b_symfony(key):
+    return alnum(key, 8)
+
+
+def ms(d: dt.datetime) -> int:
+    return int(d.timestamp() * 1000) + int(hx(d.isoformat(), 3), 16) % 1000
+
+
+# --------------------------------------------------------------------------- encodings
+
+def ew(text: str, charset="utf-8", mode="Q", lower=False, first_room=60) -> str:
+    """RFC 2047 encoded-words, folded, never splitting a multi-byte character."""
+    cs = charset.upper() if not lower else charset
+    prefix, suffix = f"=?{cs}?{mode}?", "?="
+
+    def qenc(raw: bytes) -> str:
+        out = []
+        for byte in raw:
+            c = chr(byte)
+            if c == " ":
+                out.append("_")
+            elif c.isascii() and (c.isalnum() or c in "!*+-/"):
+                out.append(c)
+            else:
+                out.append(("=%02x" if lower else "=%02X") % byte)
+        return "".join(out)
+
+    def enc(chunk: str) -> str:
+        raw = chunk.encode(charset)
+        return base64.b64encode(raw).decode() if mode == "B" else qenc(raw)
+
+    words, cur = [], ""
+    limit = first_room
+    for ch in text:
+        if len(prefix) + len(enc(cur + ch)) + len(suffix) > limit:
+            words.append(prefix + enc(cur) + suffix)
+            cur, limit = ch, 74
+        else:
+            cur += ch
+    words.append(prefix + enc(cur) + suffix)
+    return "\n ".join(words)
+
+
+def needs_ew(s: str) -> bool:
+    return not s.isascii()
+
+
+def addr(name: str | None, email: str, charset="utf-8", mode="Q", lower=False, quote=True) -> str:
+    if not name:
+        return email if not quote else f"<{email}>"
+    if needs_ew(name):
+        return f"{ew(name, charset, mode, lower)} <{email}>"
+    if quote and re.search(r"[^A-Za-z0-9 !#$%&*+/=?^_`{|}~-]", name):
+        return f'"{name}" <{email}>'
+    return f"{name} <{email}>"
+
+
+def qp(text: str, charset="utf-8") -> bytes:
+    return quopri.encodestring(text.encode(charset))
+
+
+def b64(data: bytes) -> bytes:
+    return base64.encodebytes(data)
+
+
+def flowed(text: str, width: int = 72) -> str:
+    """format=flowed (RFC 3676) as Thunderbird writes it: soft breaks end with a space."""
+    out = []
+    for line in text.split("\n"):
+        if line == "-- " or line.startswith(">") or len(line) <= width:
+            out.append(line.rstrip(" ") if line != "-- " else line)
+            continue
+        wrapped = textwrap.wrap(line, width=width, break_long_words=False, break_on_hyphens=False)
+        out.extend(w + " " for w in wrapped[:-1])
+        out.append(wrapped[-1])
+    return "\n".join(out)
+
+
+def hardwrap(text: str, width: int = 76) -> str:
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width or line.startswith(">"):
+            out.append(line)
+        else:
+            out.extend(textwrap.wrap(line, width=width, break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out)
+
+
+def quote(text: str) -> str:
+    return "\n".join((">" if not line or line.startswith(">") else "> ") + line for line in text.split("\n"))
+
+
+def html_escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def paras_html(text: str, tag="div", br_style="") -> str:
+    """Gmail-ish: one <div> per line, <div><br></div> for blank lines."""
+    out = []
+    for line in text.split("\n"):
+        out.append(f"<{tag}>{html_escape(line)}</{tag}>" if line.strip() else f"<{tag}><br></{tag}>")
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- raw assembly
+
+def hdrs(pairs) -> bytes:
+    out = b""
+    for name, value in pairs:
+        if isinstance(value, bytes):
+            out += name.encode() + b": " + value + b"\n"
+        else:
+            out += f"{name}: {value}\n".encode("ascii")
+    return out
+
+
+def part(pairs, body: bytes) -> bytes:
+    if not body.endswith(b"\n"):
+        body += b"\n"
+    return hdrs(pairs) + b"\n" + body
+
+
+def multipart(boundary: str, parts, preamble: str = "", epilogue: str = "", close=True) -> bytes:
+    out = preamble.encode()
+    for p in parts:
+        out += b"--" + boundary.encode() + b"\n" + p
+        if not out.endswith(b"\n"):
+            out += b"\n"
+        out += b"\n"
+    if close:
+        out += b"--" + boundary.encode() + b"--\n" + epilogue.encode()
+    return out
+
+
+def message(pairs, body: bytes, eol: bytes = b"\r\n") -> bytes:
+    raw = hdrs(pairs) + b"\n" + body
+    raw = raw.replace(b"\r\n", b"\n")
+    return raw.replace(b"\n", eol)
+
+
+def received_in(d: dt.datetime, helo: str, ip: str, key: str, rcpt: str = MBOX, tls=True) -> list:
+    """Headers added by our side: Return-Path/Delivered-To are added by the caller."""
+    qid = "4c" + alnum(key, 10)
+    w = "ESMTPS" if tls else "ESMTP"
+    tlsinfo = "\n\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n\t key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)" if tls else ""
+    return [("Received", f"from {helo} ({helo} [{ip}]){tlsinfo}\n\tby {MX} (Postfix) with {w} id {qid}\n\tfor <{rcpt}>; {rfc_date(sec(d, 3))} {tzcomment(d)}")]
+
+
+def delivery(env_from: str, d, helo, ip, key, rcpt=MBOX, tls=True, auth=None) -> list:
+    h = [("Return-Path", f"<{env_from}>"), ("Delivered-To", rcpt)]
+    h += received_in(d, helo, ip, key, rcpt, tls)
+    if auth is not None:
+        h.append(("Authentication-Results", f"{MX};\n\t{auth}"))
+    return h
+
+
+def spf(domain, ip, result="pass"):
+    return f"spf={result} (mailfrom) smtp.mailfrom={domain}; dkim=none; dmarc=none header.from={domain}"
+
+
+# --------------------------------------------------------------------------- attachments
+
+def _pdf_font(pdf):
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVuSerif", "", str(FONT_DIR / "DejaVuSerif.ttf"))
+
+
+def letter_pdf(*, created: dt.datetime, header: list[str] | None, sender: list[str], recipient: list[str],
+               place_date: str, subject: str, body: str, signature: list[str], refs: list[str] | None = None,
+               serif=False, title: str | None = None) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(created.astimezone(UTC))
+    pdf.set_margins(22, 18, 22)
+    pdf.set_auto_page_break(True, 20)
+    _pdf_font(pdf)
+    if title:
+        pdf.set_title(title)
+    fam = "DejaVuSerif" if serif else "DejaVu"
+    pdf.add_page()
+    if header:
+        pdf.set_font("DejaVu", "B", 12)
+        pdf.cell(0, 6, header[0], new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 8.5)
+        for line in header[1:]:
+            pdf.cell(0, 4.2, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(6)
+    pdf.set_font(fam, "", 10.5)
+    for line in sender:
+        pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for line in recipient:
+        pdf.set_x(115)
+        pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_x(115)
+    pdf.cell(0, 5, place_date, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    if refs:
+        for r in refs:
+            pdf.cell(0, 5, r, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 10.5)
+    pdf.multi_cell(0, 5, "Objet : " + subject)
+    pdf.ln(4)
+    pdf.set_font(fam, "", 10.5)
+    for para in body.strip().split("\n\n"):
+        pdf.multi_cell(0, 5.2, para.replace("\n", " "), align="J")
+        pdf.ln(2.5)
+    pdf.ln(4)
+    for line in signature:
+        pdf.set_x(115)
+        pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def pothole_jpeg(seed: int, size=(1280, 960)) -> bytes:
+    """A phone photo of a pothole on a wet road, with EXIF like a phone's."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = np.random.default_rng(seed)
+    w, h = size
+    y = np.linspace(0, 1, h)[:, None]
+    base = 88 + 40 * y + rng.normal(0, 14, (h, w))  # asphalt grain, lighter near the camera
+    grain = Image.fromarray(np.clip(base, 0, 255).astype("uint8")).filter(ImageFilter.GaussianBlur(1.1))
+    img = Image.merge("RGB", [grain.point(lambda v: v * 0.97), grain, grain.point(lambda v: v * 1.04)])
+    d = ImageDraw.Draw(img)
+    # edge line of the road (perspective)
+    d.polygon([(int(w * 0.74), 0), (int(w * 0.77), 0), (int(w * 0.98), h), (int(w * 0.90), h)], fill=(205, 204, 196))
+    # the pothole: irregular polygon, dark rim, muddy water
+    r = random.Random(seed)
+    cx, cy = w * 0.45, h * 0.62
+    pts = []
+    for i in range(28):
+        a = i / 28 * 6.2832
+        rad_x = w * 0.23 * (0.8 + 0.35 * r.random())
+        rad_y = h * 0.16 * (0.8 + 0.35 * r.random())
+        import math
+        pts.append((cx + rad_x * math.cos(a), cy + rad_y * math.sin(a)))
+    d.polygon(pts, fill=(46, 44, 40))
+    inner = [(cx + (x - cx) * 0.82, cy + (yy - cy) * 0.78 + 6) for x, yy in pts]
+    d.polygon(inner, fill=(92, 86, 70))
+    for _ in range(90):  # loose gravel
+        gx, gy = r.gauss(cx, w * 0.2), r.gauss(cy, h * 0.15)
+        s = r.randint(3, 9)
+        g = r.randint(70, 150)
+        d.ellipse([gx, gy, gx + s, gy + s * 0.7], fill=(g, g, g - 5))
+    d.ellipse([cx - 60, cy - 10, cx + 90, cy + 25], fill=(150, 150, 145))  # sky reflection
+    img = img.filter(ImageFilter.GaussianBlur(0.8))
+    exif = Image.Exif()
+    exif[0x010F] = "samsung"
+    exif[0x0110] = "SM-A546B"
+    exif[0x0132] = "2026:10:20 17:42:10"
+    exif[0x0131] = "A546BXXS8CXK1"
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=82, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+def document_photo_jpeg(seed: int, lines: list[str], target=(1_000_000, 1_250_000)) -> bytes:
+    """A large phone photo of a paper document (to make a >1 MB message)."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+    rng = np.random.default_rng(seed)
+    w, h = 2400, 3200
+    bg = rng.normal(0, 1, (h // 40, w // 40))
+    bg = Image.fromarray(np.clip(128 + 40 * bg, 0, 255).astype("uint8")).resize((w, h), Image.BICUBIC)
+    paper = np.asarray(bg, dtype=float) * 0.08 + 222 + rng.normal(0, 7, (h, w))
+    img = Image.fromarray(np.clip(paper, 0, 255).astype("uint8")).convert("RGB")
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT_DIR / "DejaVuSans.ttf"), 46)
+    bold = ImageFont.truetype(str(FONT_DIR / "DejaVuSans-Bold.ttf"), 54)
+    y = 180
+    for i, line in enumerate(lines):
+        d.text((170, y), line, font=bold if i == 0 else font, fill=(38, 36, 40))
+        y += 78 if line else 50
+    d.rectangle([0, 0, 60, h], fill=(70, 58, 44))  # table edge visible on the left
+    img = img.rotate(1.7, resample=Image.BICUBIC, fillcolor=(70, 58, 44)).filter(ImageFilter.GaussianBlur(0.9))
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"
+    exif[0x0110] = "iPhone 13"
+    exif[0x0132] = "2026:11:08 18:20:41"
+    best = None
+    for q in range(95, 40, -3):
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=q, exif=exif.tobytes())
+        size = buf.tell()
+        if size <= target[1]:
+            best = buf.getvalue()
+            break
+    assert best is not None and len(best) >= target[0], len(best or b"")
+    return best
+
+
+# --------------------------------------------------------------------------- acknowledgements (as quoted by citizens)
+
+def ack_text(ref: str, date_fr: str) -> str:
+    return f"""Madame, Monsieur,
+
+Nous accusons réception de votre demande de médiation, enregistrée le {date_fr} sous la référence {ref}.
+
+La médiatrice départementale va en prendre connaissance et reviendra vers vous dans les meilleurs délais. Pour faciliter l'examen de votre demande, vous pouvez répondre à ce message en joignant toute pièce utile (décision contestée, courriers échangés avec le service, recours déjà effectués).
+
+Merci de rappeler cette référence dans vos échanges.
+
+Médiation départementale
+Département de l'Isère
+mediation@isere.example"""
+
+
+def ack_subject(ref: str) -> str:
+    return f"Votre demande de médiation {ref} — accusé de réception"
+
+
+def ack_mid(ref: str) -> str:
+    return f"<ack.{ref}.fake@isere.example>"
+
+
+# =========================================================================== registry
+
+MESSAGES: list[dict] = []
+
+
+def mail(file: str, action: str, *, dossier: str = "", triage: str = "", sender: str = "", exercises: str = ""):
+    def deco(fn):
+        MESSAGES.append(dict(file=file, fn=fn, action=action, dossier=dossier, triage=triage,
+                             sender=sender, exercises=exercises))
+        return fn
+    return deco
+
+
+# =========================================================================== 001
+
+GERARD = ("Gérard Pellissier", "gerard.pellissier@free.example")
+T001 = """Madame, Monsieur,
+
+Je me permets de vous saisir au sujet de la carte mobilité inclusion de mon épouse, Mme Josette Pellissier, née le 2 mars 1951.
+
+Mon épouse a été opérée de la hanche en janvier dernier et souffre depuis d'une arthrose sévère des deux genoux. Elle ne peut plus marcher plus de cinquante mètres sans s'arrêter et se sert d'une canne en permanence. Nous avons déposé une demande de CMI mention « stationnement » auprès de la Maison de l'autonomie le 14 avril 2026. Par décision du 19 juin 2026, la demande a été refusée au motif que « le périmètre de marche n'est pas réduit de façon durable ».
+
+Nous avons formé un recours administratif préalable (RAPO) par lettre recommandée le 28 juillet 2026, accompagné d'un nouveau certificat de son rhumatologue. Ce recours est à ce jour resté sans réponse, malgré deux appels au standard de la MDA où l'on nous a simplement dit que le dossier était « en cours ».
+
+Nous ne comprenons pas cette décision. Sans cette carte, mon épouse ne peut plus m'accompagner faire les courses ni se rendre à ses rendez-vous au CHU, car il est impossible de se garer près de l'entrée.
+
+Je vous remercie par avance de l'attention que vous porterez à notre demande. Je peux vous transmettre le courrier de refus si nécessaire.
+
+Veuillez agréer, Madame, Monsieur, l'expression de mes salutations distinguées.
+
+-- 
+Gérard Pellissier
+14 rue Mainssieux
+38500 Voiron
+06 39 98 14 27
+"""
+
+
+@mail("001-cmi-refus-thunderbird.eml", "open", dossier="MED-2026-00001",
+      triage="autonomie_handicap / recevable / none", sender=GERARD[1],
+      exercises="Thunderbird, text/plain UTF-8 8bit format=flowed; Subject as lowercase-hex =?UTF-8?Q?; `-- ` signature block; RAPO left unanswered")
+def m001():
+    d = t(10, 5, 9, 14, 22)
+    h = delivery(GERARD[1], d, "smtp4-g21.free.example", "198.51.100.21", "001", auth=spf("free.example", "198.51.100.21"))
+    h += [
+        ("Message-ID", mid_thunderbird("001", "free.example")),
+        ("Date", rfc_date(d)),
+        ("MIME-Version", "1.0"),
+        ("User-Agent", "Mozilla Thunderbird"),
+        ("Content-Language", "fr"),
+        ("To", MBOX),
+        ("From", addr(*GERARD, lower=True)),
+        ("Subject", ew("Demande de médiation - refus de carte mobilité inclusion pour mon épouse", lower=True, first_room=64)),
+        ("Content-Type", "text/plain; charset=UTF-8; format=flowed"),
+        ("Content-Transfer-Encoding", "8bit"),
+    ]
+    return message(h, flowed(T001).encode("utf-8"))
+
+
+# =========================================================================== web form helper
+
+FORM_FROM = addr("Département de l'Isère", "ne-pas-repondre@isere.example", lower=False)
+FORM_FIELDS = ["Civilité", "Nom", "Prénom", "Adresse", "Code postal", "Commune", "Téléphone", "Courriel",
+               "Service concerné", "Démarches déjà effectuées", "Objet de la demande"]
+
+
+def form_text(values: dict, msg: str) -> str:
+    lines = ["Formulaire de saisine de la médiation départementale"]
+    for f in FORM_FIELDS:
+        lines.append(f"{f} : {values.get(f, '')}".rstrip())
+    lines.append("Message :")
+    lines.append(msg.strip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def form_html(values: dict, msg: str) -> str:
+    rows = "".join(
+        f'<tr><th style="text-align:left;padding:4px 12px 4px 0;color:#555">{html_escape(f)}</th>'
+        f'<td style="padding:4px 0">{html_escape(values.get(f, ""))}</td></tr>\n' for f in FORM_FIELDS)
+    body = "<br>\n".join(html_escape(x) for x in msg.strip("\n").split("\n"))
+    return f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>Nouvelle demande</title></head>
+<body style="font-family:Arial,sans-serif;font-size:14px;color:#222">
+<h1 style="font-size:18px;color:#00558c">Formulaire de saisine de la médiation départementale</h1>
+<table role="presentation" cellspacing="0" cellpadding="0">
+{rows}</table>
+<h2 style="font-size:15px">Message</h2>
+<p>{body}</p>
+<hr><p style="font-size:11px;color:#888">Message envoyé automatiquement depuis isere.example. Merci de ne pas répondre à cette adresse.</p>
+</body></html>
+"""
+
+
+def form_mail(num: str, d: dt.datetime, values: dict, msg: str, key: str, html=False) -> bytes:
+    email = values.get("Courriel", "")
+    h = [("Return-Path", "<bounces-formulaires@isere.example>"), ("Delivered-To", MBOX),
+         ("Received", f"from web-form-02.isere.example (web-form-02.isere.example [10.38.4.12])\n\tby {MX} (Postfix) with ESMTP id 4c{alnum(key, 10)}\n\tfor <{MBOX}>; {rfc_date(sec(d, 1))} {tzcomment(d)}"),
+         ("Message-ID", f"<{hx(key)}@isere.example>"),
+         ("Date", rfc_date(d)),
+         ("Subject", ew(f"[Formulaire médiation] Nouvelle demande n° {num}", lower=False)),
+         ("From", FORM_FROM),
+         ("To", MBOX)]
+    if email:
+        h.append(("Reply-To", addr(f"{values['Prénom']} {values['Nom'].title()}", email)))
+    h += [("X-Form-Id", "mediation"), ("MIME-Version", "1.0")]
+    text = form_text(values, msg)
+    if not html:
+        h += [("Content-Type", "text/plain; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")]
+        return message(h, qp(text))
+    bd = b_symfony(key)
+    h.append(("Content-Type", f"multipart/alternative; boundary={bd}"))
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(text)),
+        part([("Content-Type", "text/html; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(form_html(values, msg))),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 002
+
+V002 = {"Civilité": "Madame", "Nom": "VIAL", "Prénom": "Christiane", "Adresse": "5 chemin des Noyers",
+        "Code postal": "38160", "Commune": "Saint-Marcellin", "Téléphone": "04 65 71 22 09",
+        "Courriel": "christianne.vial@wanadoo.example", "Service concerné": "Direction de l'autonomie",
+        "Démarches déjà effectuées": "Plusieurs appels au service APA de Saint-Marcellin, courrier du 20 août 2026 resté sans réponse",
+        "Objet de la demande": "Diminution du plan d'aide APA de mon mari"}
+T002 = """Bonjour,
+Mon mari Raymond Vial, 84 ans, bénéficie de l'APA à domicile depuis 2023. Après la réévaluation faite chez nous le 11 juin dernier, son plan d'aide est passé de 45 heures à 28 heures par mois, alors que son état s'est aggravé (il ne se lève plus seul depuis sa chute de mars et il a des troubles de mémoire).
+L'association d'aide à domicile nous a prévenus que les passages du soir seront supprimés à partir de novembre. J'ai moi-même 81 ans et je ne peux plus le porter.
+J'ai téléphoné plusieurs fois au service, on me dit que l'évaluatrice est partie et qu'il faut attendre. J'ai écrit le 20 août, je n'ai jamais eu de réponse.
+Je voudrais que quelqu'un revienne voir la situation avant que les heures soient réduites.
+Merci de votre aide.
+Christiane Vial"""
+
+
+@mail("002-formulaire-apa-courriel-errone.eml", "open", dossier="MED-2026-00002",
+      triage="autonomie_personnes_agees / recevable / none", sender="christianne.vial@wanadoo.example (Reply-To; From is the form robot)",
+      exercises="web form, text/plain UTF-8 quoted-printable, Reply-To = citizen; the typed e-mail is mistyped (christiaNNe), so the acknowledgement bounces (see 003)")
+def m002():
+    return form_mail("2026-004817", t(10, 5, 14, 37, 8), V002, T002, "002")
+
+
+# =========================================================================== 003 DSN
+
+def ack_headers(ref, to_addr, to_name, d, key):
+    return [("Return-Path", f"<{MBOX}>"),
+            ("Received", f"from mediature.isere.example (mediature.isere.example [10.38.4.30])\n\tby {MX} (Postfix) with ESMTP id 4c{alnum(key, 10)}\n\tfor <{to_addr}>; {rfc_date(d)} {tzcomment(d)}"),
+            ("From", addr(MBOX_NAME, MBOX)),
+            ("To", addr(to_name, to_addr)),
+            ("Subject", ew(ack_subject(ref))),
+            ("Date", rfc_date(d)),
+            ("Message-ID", ack_mid(ref)),
+            ("MIME-Version", "1.0"),
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Transfer-Encoding", "8bit"),
+            ("Auto-Submitted", "auto-generated")]
+
+
+@mail("003-bounce-dsn-accuse-MED-2026-00002.eml", "bounce", dossier="MED-2026-00002",
+      sender="MAILER-DAEMON@isere.example (Return-Path <>)",
+      exercises="multipart/report; report-type=delivery-status (Postfix DSN), Status 5.1.1 user unknown; the message/rfc822 part is our acknowledgement <ack.MED-2026-00002.fake@isere.example> sent to christianne.vial@wanadoo.example")
+def m003():
+    d_ack = t(10, 5, 15, 11, 40)
+    d = sec(d_ack, 3)
+    rcpt = "christianne.vial@wanadoo.example"
+    bd = "4cBvXk2Qz1Mx7.1791205903/" + MX
+    h = [("Return-Path", "<>"), ("Delivered-To", MBOX),
+         ("Received", f"by {MX} (Postfix)\n\tid 4cBvXk2Qz1Mx7; {rfc_date(d)} {tzcomment(d)}"),
+         ("Date", rfc_date(d)),
+         ("From", "MAILER-DAEMON@isere.example (Mail Delivery System)"),
+         ("Subject", "Undelivered Mail Returned to Sender"),
+         ("To", MBOX),
+         ("Auto-Submitted", "auto-replied"),
+         ("MIME-Version", "1.0"),
+         ("Content-Type", f'multipart/report; report-type=delivery-status;\n\tboundary="{bd}"'),
+         ("Content-Transfer-Encoding", "8bit"),
+         ("Message-Id", f"<20261005131143.4cBvXk2Qz1Mx7@{MX}>")]
+    notice = f"""This is the mail system at host {MX}.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+For further assistance, please send mail to postmaster.
+
+If you do so, please include this problem report. You can
+delete your own text from the attached returned message.
+
+                   The mail system
+
+<{rcpt}>: host mx-in.wanadoo.example[203.0.113.80] said: 550 5.1.1
+    <{rcpt}>: Recipient address rejected: User unknown in
+    virtual mailbox table (in reply to RCPT TO command)
+"""
+    status = f"""Reporting-MTA: dns; {MX}
+X-Postfix-Queue-ID: 4cBvXk2Qz1Mx7
+X-Postfix-Sender: rfc822; {MBOX}
+Arrival-Date: {rfc_date(d_ack)}
+
+Final-Recipient: rfc822; {rcpt}
+Original-Recipient: rfc822;{rcpt}
+Action: failed
+Status: 5.1.1
+Remote-MTA: dns; mx-in.wanadoo.example
+Diagnostic-Code: smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: User
+    unknown in virtual mailbox table
+"""
+    orig = message(ack_headers("MED-2026-00002", rcpt, "Christiane Vial", d_ack, "ack2"),
+                   ack_text("MED-2026-00002", "5 octobre 2026").encode() + b"\n", eol=b"\n")
+    body = multipart(bd, [
+        part([("Content-Description", "Notification"), ("Content-Type", "text/plain; charset=us-ascii")], notice.encode()),
+        part([("Content-Description", "Delivery report"), ("Content-Type", "message/delivery-status")], status.encode()),
+        part([("Content-Description", "Undelivered Message"), ("Content-Type", "message/rfc822"),
+              ("Content-Transfer-Encoding", "8bit")], orig),
+    ], preamble="This is a MIME-encapsulated message.\n\n")
+    return message(h, body)
+
+
+# =========================================================================== 004 Outlook EHPAD billing
+
+NATHALIE = ("Guillot Nathalie", "nathalie.guillot@outlook.example")
+T004 = """Madame la Médiatrice,
+
+Je vous écris au sujet de la facturation de l'EHPAD « Résidence Les Tilleuls » à Saint-Égrève, où mon père, M. Henri Guillot (89 ans), est hébergé depuis mars 2024. Il bénéficie de l'aide sociale à l'hébergement, ce qui fait que le Département prend en charge une partie des frais.
+
+Deux problèmes :
+1) Mon père a été hospitalisé au CHU du 2 au 19 juillet 2026. La facture de juillet compte pourtant le tarif hébergement plein sur tout le mois, sans la déduction du forfait hospitalier prévue au-delà de 72 heures d'absence.
+2) Depuis la réévaluation de mai, mon père est classé GIR 4, mais le tarif dépendance facturé en août et septembre est toujours celui des GIR 1-2 (écart de 312,40 € par mois sur le ticket modérateur).
+
+J'ai écrit à la directrice de l'établissement le 24 juillet puis au service des établissements de la Direction de l'autonomie le 1er septembre. La réponse reçue le 22 septembre indique seulement que « la facturation relève de l'établissement » et que je dois voir avec lui, alors que l'établissement me renvoie vers le Département puisque l'aide sociale est en jeu. Je tourne en rond depuis trois mois.
+
+Je vous remercie de bien vouloir intervenir pour que la facture soit corrigée et que la part d'aide sociale soit recalculée. Je tiens à votre disposition les factures et les courriers échangés.
+
+Cordialement,
+
+Nathalie Guillot
+27 avenue de Verdun
+38240 Meylan
+Tél. 06 39 98 51 63
+"""
+
+
+def outlook_html(text: str) -> str:
+    ps = []
+    for line in text.split("\n"):
+        inner = html_escape(line) if line.strip() else "&nbsp;"
+        ps.append(f'<p class="MsoNormal">{inner}<o:p></o:p></p>')
+    return ('<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+            'xmlns:w="urn:schemas-microsoft-com:office:word" xmlns:m="http://schemas.microsoft.com/office/2004/12/omml" '
+            'xmlns="http://www.w3.org/TR/REC-html40">\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">\n'
+            '<meta name="Generator" content="Microsoft Word 15 (filtered medium)">\n<style><!--\n'
+            '/* Font Definitions */\n@font-face\n\t{font-family:"Cambria Math";\n\tpanose-1:2 4 5 3 5 4 6 3 2 4;}\n'
+            '@font-face\n\t{font-family:Aptos;}\n/* Style Definitions */\np.MsoNormal, li.MsoNormal, div.MsoNormal\n'
+            '\t{margin:0cm;\n\tfont-size:12.0pt;\n\tfont-family:"Aptos",sans-serif;\n\tmso-ligatures:standardcontextual;\n\tmso-fareast-language:EN-US;}\n'
+            'span.EmailStyle17\n\t{mso-style-type:personal-compose;\n\tfont-family:"Aptos",sans-serif;\n\tcolor:windowtext;}\n'
+            '.MsoChpDefault\n\t{mso-style-type:export-only;\n\tfont-size:10.0pt;}\n@page WordSection1\n\t{size:612.0pt 792.0pt;\n\tmargin:70.85pt 70.85pt 70.85pt 70.85pt;}\n'
+            'div.WordSection1\n\t{page:WordSection1;}\n--></style>\n</head>\n<body lang="FR" link="#467886" vlink="#96607D" style="word-wrap:break-word">\n'
+            '<div class="WordSection1">\n' + "\n".join(ps) + "\n</div>\n</body>\n</html>\n")
+
+
+def outlook_headers(key, sender, to, subject, d, thread_topic=None, has_attach=False):
+    return [("From", addr(*sender, charset="iso-8859-1")),
+            ("To", to),
+            ("Subject", ew(subject, "iso-8859-1") if needs_ew(subject) else subject),
+            ("Thread-Topic", ew(thread_topic or subject, "iso-8859-1") if needs_ew(thread_topic or subject) else (thread_topic or subject)),
+            ("Thread-Index", base64.b64encode(hashlib.sha1(key.encode()).digest()[:22]).decode()),
+            ("Date", rfc_date(d, UTC)),
+            ("Message-ID", mid_outlook(key)),
+            ("Accept-Language", "fr-FR, en-US"),
+            ("Content-Language", "fr-FR"),
+            ("X-MS-Has-Attach", "yes" if has_attach else ""),
+            ("X-MS-TNEF-Correlator", ""),
+            ("msip_labels", ""),
+            ("MIME-Version", "1.0")]
+
+
+@mail("004-ehpad-facturation-outlook.eml", "open", dossier="MED-2026-00003",
+      triage="autonomie_personnes_agees / recevable / none", sender=NATHALIE[1],
+      exercises="Outlook (Microsoft 365): multipart/alternative, both parts iso-8859-1 quoted-printable, Word-generated HTML; Date in +0000")
+def m004():
+    d = t(10, 6, 8, 52, 41)
+    subject = "Facturation EHPAD Les Tilleuls - demande de médiation"
+    h = delivery(NATHALIE[1], d, "EUR05-AM6-obe.outbound.protection.outlook.example", "203.0.113.146", "004",
+                 auth=spf("outlook.example", "203.0.113.146"))
+    h += outlook_headers("004", NATHALIE, f'"{MBOX}" <{MBOX}>', subject, d)
+    bd = b_outlook("004")
+    h.append(("Content-Type", f'multipart/alternative;\n\tboundary="{bd}"'))
+    body = multipart(bd, [
+        part([("Content-Type", 'text/plain; charset="iso-8859-1"'), ("Content-Transfer-Encoding", "quoted-printable")],
+             qp(T004.replace("€", "EUR"), "iso-8859-1")),
+        part([("Content-Type", 'text/html; charset="iso-8859-1"'), ("Content-Transfer-Encoding", "quoted-printable")],
+             qp(outlook_html(T004.replace("€", "EUR")), "iso-8859-1")),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 005 Gmail ASE visits
+
+LAETITIA = ("Laetitia Roux", "laetitia.roux38@gmail.example")
+T005 = """Bonjour,
+
+Je me permet de vous écrire parce que je ne sais plus vers qui me tourner.
+
+Mes deux enfants Enzo (9 ans) et Lina (6 ans) sont placés à l'ASE depuis février 2026, ils sont chez une assistante familiale dans le Nord-Isère. Le juge a prévu des visites médiatisées au moins deux fois par mois. En réalité j'ai une visite d'une heure toutes les trois semaines à la Maison du Département de Bourgoin, et depuis l'été trois visites ont été annulées par le service la veille (manque de personnel on m'a dit), sans être remplacées. Je n'ai pas vu mes enfants depuis le 9 septembre.
+
+J'ai laissé des messages à la référente presque chaque semaine depuis août, j'ai envoyé des mails le 28 août, le 15 septembre et le 1er octobre, personne ne me répond. À l'accueil on me dit que c'est la référente qui gère. Lina pleure au téléphone et demande quand elle va me voir.
+
+Je ne conteste pas le placement, je fais tout ce qu'on me demande (suivi, travail), je demande juste que les visites prévues aient lieu et qu'on me réponde.
+
+Merci de m'aider.
+
+Laetitia Roux
+8 rue de la Libération
+38300 Bourgoin-Jallieu
+06 39 98 07 72
+"""
+
+
+def gmail_alt(key, text, html_inner=None):
+    bd = b_gmail(key)
+    html = f'<div dir="ltr">{html_inner if html_inner is not None else paras_html(text)}</div>\n'
+    return bd, multipart(bd, [
+        part([("Content-Type", 'text/plain; charset="UTF-8"'), ("Content-Transfer-Encoding", "quoted-printable")], qp(text)),
+        part([("Content-Type", 'text/html; charset="UTF-8"'), ("Content-Transfer-Encoding", "quoted-printable")], qp(html)),
+    ])
+
+
+def gmail_headers(key, sender, d, subject, to=MBOX, extra=()):
+    return [("MIME-Version", "1.0"),
+            ("Date", rfc_date(d)),
+            *extra,
+            ("Message-ID", mid_gmail(key)),
+            ("Subject", ew(subject, mode="Q") if needs_ew(subject) else subject),
+            ("From", addr(*sender)),
+            ("To", to)]
+
+
+def gmail_delivery(sender, d, key):
+    return delivery(sender, d, "mail-sor-f41.google.example", "192.0.2.41", key,
+                    auth=spf("gmail.example", "192.0.2.41"))
+
+
+@mail("005-ase-visites-mediatisees-gmail.eml", "open", dossier="MED-2026-00004",
+      triage="protection_enfance / recevable / none", sender=LAETITIA[1],
+      exercises="Gmail: multipart/alternative text+html, UTF-8 quoted-printable, <div dir=ltr> HTML; dialogue with the ASE referent broken")
+def m005():
+    d = t(10, 7, 21, 48, 12)
+    h = gmail_delivery(LAETITIA[1], d, "005")
+    h += gmail_headers("005", LAETITIA, d, "Visites médiatisées avec mes enfants - aucune réponse de l'ASE")
+    bd, body = gmail_alt("005", T005)
+    h.append(("Content-Type", f'multipart/alternative; boundary="{bd}"'))
+    return message(h, body)
+
+
+# =========================================================================== 006 reply to ack 001 + PDF
+
+T006 = """Bonjour,
+
+Merci pour votre réponse rapide. Comme indiqué, je vous joins le courrier de refus de la Maison de l'autonomie du 19 juin 2026 concernant la carte de mon épouse.
+
+Je n'ai toujours aucune nouvelle du recours envoyé le 28 juillet.
+
+Bien cordialement,
+
+-- 
+Gérard Pellissier
+06 39 98 14 27
+
+Le 05/10/2026 à 11:32, Médiation départementale de l'Isère a écrit :
+""" + quote(ack_text("MED-2026-00001", "5 octobre 2026")) + "\n"
+
+REFUS_CMI_BODY = """Madame,
+
+Vous avez sollicité le 14 avril 2026 l'attribution de la carte mobilité inclusion (CMI) mention « stationnement pour personnes handicapées ».
+
+Après examen de votre dossier par l'équipe pluridisciplinaire, le Président du Conseil départemental a décidé de ne pas faire droit à votre demande. En effet, au vu des éléments médicaux transmis, le périmètre de marche n'est pas réduit de façon durable au sens de l'article R. 241-12-1 du code de l'action sociale et des familles.
+
+Cette décision peut faire l'objet d'un recours administratif préalable obligatoire (RAPO) dans un délai de deux mois à compter de sa notification, adressé à la Maison de l'autonomie.
+
+Nous vous prions d'agréer, Madame, l'expression de nos salutations distinguées."""
+
+
+def refus_cmi_pdf():
+    return letter_pdf(
+        created=t(6, 19, 10, 4),
+        header=["Département de l'Isère — Maison de l'autonomie",
+                "Service des prestations — 15 avenue de l'Exemple — CS 00000 — 38022 Grenoble Cedex 1",
+                "Tél. 04 65 71 00 00 — mda@isere.example"],
+        sender=["Dossier n° MDA-2026-118734", "Affaire suivie par : C. Brunet"],
+        recipient=["Madame Josette Pellissier", "14 rue Mainssieux", "38500 Voiron"],
+        place_date="Grenoble, le 19 juin 2026",
+        subject="Décision de refus — carte mobilité inclusion mention stationnement",
+        body=REFUS_CMI_BODY, signature=["Pour le Président et par délégation,", "La responsable du service", "Claire Brunet"],
+        title="Notification de décision CMI")
+
+
+@mail("006-reponse-accuse-MED-2026-00001-pdf.eml", "attach", dossier="MED-2026-00001",
+      sender=GERARD[1],
+      exercises="reply to our acknowledgement: Subject `Re: Votre demande de médiation MED-2026-00001 — accusé de réception`, In-Reply-To/References <ack.MED-2026-00001.fake@isere.example>, same sender as 001; quotes the ack below a Thunderbird attribution line; multipart/mixed with a real PDF (the refusal letter)")
+def m006():
+    d = t(10, 9, 10, 5, 37)
+    h = delivery(GERARD[1], d, "smtp4-g21.free.example", "198.51.100.21", "006", auth=spf("free.example", "198.51.100.21"))
+    bd = b_thunderbird("006")
+    h += [
+        ("Content-Type", f'multipart/mixed; boundary="{bd}"'),
+        ("Message-ID", mid_thunderbird("006", "free.example")),
+        ("Date", rfc_date(d)),
+        ("MIME-Version", "1.0"),
+        ("User-Agent", "Mozilla Thunderbird"),
+        ("Subject", ew("Re: " + ack_subject("MED-2026-00001"), lower=True, first_room=64)),
+        ("Content-Language", "fr"),
+        ("To", addr(MBOX_NAME, MBOX, lower=True)),
+        ("References", ack_mid("MED-2026-00001")),
+        ("From", addr(*GERARD, lower=True)),
+        ("In-Reply-To", ack_mid("MED-2026-00001")),
+    ]
+    pdf = refus_cmi_pdf()
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; charset=UTF-8; format=flowed"), ("Content-Transfer-Encoding", "8bit")],
+             flowed(T006).encode()),
+        part([("Content-Type", 'application/pdf; name="Refus CMI MDA 19-06-2026.pdf"'),
+              ("Content-Disposition", 'attachment; filename="Refus CMI MDA 19-06-2026.pdf"'),
+              ("Content-Transfer-Encoding", "base64")], b64(pdf)),
+    ], preamble="This is a multi-part message in MIME format.\n")
+    return message(h, body)
+
+
+# =========================================================================== 007 iPhone RSA suspension with quote
+
+SAMIRA = ("Samira Benali", "samira.benali@orange.example")
+Q007 = """Madame,
+
+Nous accusons réception de votre courrier du 15 septembre 2026 et du bulletin d'hospitalisation joint.
+
+Votre situation sera examinée lors de la prochaine équipe pluridisciplinaire, prévue le 19 novembre 2026. Dans l'attente de cet examen, la suspension de votre allocation RSA décidée à compter du 1er septembre 2026 est maintenue.
+
+Cordialement,
+
+Service RSA
+Territoire Agglomération grenobloise
+Département de l'Isère"""
+T007 = """Bonjour,
+
+Je vous transfère la réponse que j'ai reçue hier du service RSA.
+
+Mon RSA est suspendu depuis le 1er septembre parce que je ne suis pas allée au rendez-vous d'orientation du 2 septembre. J'étais hospitalisée à l'hôpital Sud du 31 août au 4 septembre (appendicite), j'ai envoyé le bulletin d'hospitalisation le 15 septembre avec un courrier. Ils me répondent que ce sera vu le 19 novembre et que la suspension continue en attendant.
+
+Ça fait donc presque trois mois sans rien. J'ai deux enfants, le loyer d'octobre n'est pas payé et le bailleur m'a déjà envoyé une relance. J'ai appelé trois fois, on me dit d'attendre la commission.
+
+Je ne comprends pas pourquoi on ne peut pas régulariser avant puisque j'ai la preuve que j'étais à l'hôpital. Est-ce que vous pouvez faire quelque chose ?
+
+Samira Benali
+41 avenue du 8 Mai 1945, 38130 Échirolles
+06 39 98 33 90
+
+Envoyé de mon iPhone
+
+> Le 12 oct. 2026 à 10:02, Service RSA - Territoire Agglomération grenobloise <rsa.agglo@isere.example> a écrit :
+> 
+""" + quote(Q007) + "\n"
+
+
+@mail("007-rsa-suspension-iphone-citation.eml", "open", dossier="MED-2026-00005",
+      triage="insertion_rsa / recevable / none", sender=SAMIRA[1],
+      exercises="iPhone Mail: text/plain utf-8 quoted-printable, `Mime-Version: 1.0 (1.0)`; body quotes an earlier message (`> Le 12 oct. 2026 à 10:02, … a écrit :` and `> ` lines) after `Envoyé de mon iPhone`")
+def m007():
+    d = t(10, 13, 7, 41, 5)
+    h = delivery(SAMIRA[1], d, "smtp-out.orange.example", "198.51.100.200", "007", auth=spf("orange.example", "198.51.100.200"))
+    h += [("Content-Type", "text/plain;\n\tcharset=utf-8"),
+          ("Content-Transfer-Encoding", "quoted-printable"),
+          ("From", addr(*SAMIRA)),
+          ("Mime-Version", "1.0 (1.0)"),
+          ("Date", rfc_date(d)),
+          ("Subject", ew("Fwd: Suspension RSA - réponse du service", lower=False)),
+          ("Message-Id", mid_apple("007", "orange.example")),
+          ("References", f"<{hx('rsaagglo', 24)}@isere.example>"),
+          ("In-Reply-To", f"<{hx('rsaagglo', 24)}@isere.example>"),
+          ("To", MBOX),
+          ("X-Mailer", "iPhone Mail (22B91)")]
+    return message(h, qp(T007))
+
+
+# =========================================================================== 008 ISO-8859-1 QP, PMI
+
+MARTINE = ("Martine Jacquier", "martine.jacquier@neuf.example")
+T008 = """Madame, Monsieur,
+
+Je suis assistante maternelle agréée depuis 2011 à Vienne et j'accueillais jusqu'à cette année quatre enfants. Lors du renouvellement de mon agrément, après la visite de la puéricultrice de PMI le 9 avril 2026, ma capacité d'accueil a été ramenée à deux enfants par décision du 27 mai 2026. Le motif indiqué est la sécurité de l'escalier intérieur et l'absence de clôture autour du bassin de jardin.
+
+J'ai fait poser une barrière d'escalier homologuée et une clôture de 1,20 m autour du bassin dès le mois de juin (factures à l'appui). J'ai adressé un recours gracieux au Président du Conseil départemental le 30 juin 2026 avec les photos et les factures. Par courrier du 2 septembre, le recours a été rejeté sans qu'aucune nouvelle visite n'ait été faite à mon domicile.
+
+Cette décision me fait perdre la moitié de mes revenus et deux familles ont dû chercher une autre solution en urgence. Je demande simplement qu'une nouvelle visite soit organisée pour constater les travaux.
+
+Je vous remercie de l'attention portée à ma demande.
+
+Martine Jacquier
+3 impasse des Lilas
+38200 Vienne
+04 65 71 48 15
+"""
+
+
+def wlm_headers(key, sender, d, subject, subject_mode="B"):
+    return [("From", addr(*sender, charset="iso-8859-1", mode="Q")),
+            ("To", f"<{MBOX}>"),
+            ("Subject", ew(subject, "iso-8859-1", subject_mode) if needs_ew(subject) else subject),
+            ("Date", rfc_date(d, zero_pad=False)),
+            ("MIME-Version", "1.0"),
+            ("X-Priority", "3"),
+            ("X-MSMail-Priority", "Normal"),
+            ("Importance", "Normal"),
+            ("X-Mailer", "Microsoft Windows Live Mail 16.4.3528.331"),
+            ("X-MimeOLE", "Produced By Microsoft MimeOLE V16.4.3528.331"),
+            ("Message-ID", f"<{hx(key, 16).upper()}{hx(key + 'm', 4).upper()}@PCMARTINE>" if "Jacquier" in sender[0] else f"<{hx(key, 20).upper()}@PC-SALON>")]
+
+
+@mail("008-pmi-agrement-iso-8859-1-qp.eml", "open", dossier="MED-2026-00006",
+      triage="pmi / recevable / none", sender=MARTINE[1],
+      exercises="Windows Live Mail: text/plain charset=iso-8859-1 quoted-printable (format=flowed, reply-type=original); Subject =?ISO-8859-1?B?…?=; recours gracieux rejected")
+def m008():
+    d = t(10, 13, 16, 20, 44)
+    h = delivery(MARTINE[1], d, "smtp.neuf.example", "198.51.100.77", "008", auth=spf("neuf.example", "198.51.100.77"))
+    h += wlm_headers("008", MARTINE, d, "Réduction de mon agrément d'assistante maternelle - demande de médiation")
+    h += [("Content-Type", 'text/plain;\n\tformat=flowed;\n\tcharset="iso-8859-1";\n\treply-type=original'),
+          ("Content-Transfer-Encoding", "quoted-printable")]
+    return message(h, qp(flowed(T008, 76), "iso-8859-1"))
+
+
+# =========================================================================== 009 cp1252 declared as iso-8859-1, RSA indu
+
+PATRICK = ("Patrick Faure", "p.faure@sfr.example")
+T009 = """Bonjour Madame la Médiatrice,
+
+Je m’adresse à vous au sujet d’un “trop-perçu” de RSA qu’on me réclame : 3 412,57 € pour l’année 2025.
+
+En 2025 j’ai fait quelques missions d’intérim (environ 4 mois en tout) que j’ai toujours déclarées sur mes déclarations trimestrielles, je peux le prouver. En avril 2026 j’ai reçu une notification d’indu du Département, sans aucun détail du calcul, et depuis juin on me retient 150 € par mois sur mon RSA, ce qui me laisse à peine de quoi vivre.
+
+J’ai envoyé le 2 août 2026 un recours gracieux au Président du Conseil départemental pour demander une explication du calcul et une remise de dette (copie de mes déclarations jointes). Mon recours gracieux du 2 août est resté sans réponse, et quand j’appelle on me dit que “c’est en cours”…
+
+Je ne refuse pas de rembourser ce que je dois vraiment, mais je voudrais comprendre d’où sort ce chiffre et qu’on tienne compte de ma situation (je vis seul, j’aide ma sœur handicapée).
+
+Merci d’avance,
+Patrick Faure
+22 rue Jean-Jaurès
+38600 Fontaine
+06 39 98 62 04
+"""
+
+
+@mail("009-rsa-indu-cp1252-declare-latin1.eml", "open", dossier="MED-2026-00007",
+      triage="insertion_rsa / recevable / none", sender=PATRICK[1],
+      exercises="lying charset: declared iso-8859-1, 8bit body is really windows-1252 (0x80 €, 0x92 ’, 0x93/0x94 “ ”, 0x85 …, 0x9C œ) — decode as cp1252 to get `3 412,57 €`; Outlook Express headers; recours gracieux unanswered")
+def m009():
+    d = t(10, 14, 11, 3, 29)
+    h = delivery(PATRICK[1], d, "smtp-out.sfr.example", "198.51.100.133", "009", auth=spf("sfr.example", "198.51.100.133"))
+    h += [("Message-ID", f"<000801dd3c1a$4e6f2b10$eb4d8130$@sfr.example>"),
+          ("From", addr(*PATRICK)),
+          ("To", f"<{MBOX}>"),
+          ("Subject", "Trop percu RSA - recours sans reponse"),
+          ("Date", rfc_date(d)),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", 'text/plain;\n\tcharset="iso-8859-1"'),
+          ("Content-Transfer-Encoding", "8bit"),
+          ("X-Priority", "3"),
+          ("X-MSMail-Priority", "Normal"),
+          ("X-Mailer", "Microsoft Outlook Express 6.00.2900.5931"),
+          ("X-MimeOLE", "Produced By Microsoft MimeOLE V6.00.2900.6157")]
+    return message(h, hardwrap(T009, 74).encode("cp1252"))
+
+
+# =========================================================================== 010 no charset, 8-bit UTF-8, LF
+
+KEVIN = ("Kevin Dos Santos", "kdossantos@netcourrier.example")
+T010 = """bonjour
+
+je vous ecrit car j'ai reçu hier un courier du FSL qui me refuse l'aide pour ma facture d'électricité. je dois 1247 euros au fournisseur et ils m'ont dit qu'ils vont réduire la puissance et couper si je paye pas avant le 15 novembre.
+
+le refus dit que mes ressources sont trop élevé mais c'est faux, ils ont pris mes salaires de l'an dernier alors que je suis au chomage depuis juin et je touche juste l'ARE. j'ai un fils de 4 ans qui vit avec moi une semaine sur deux, si on me coupe je peux plus le prendre.
+
+c'est l'assistante sociale du CCAS qui avait fait la demande pour moi en septembre. je sais pas comment contester, est ce que vous pouvez m'aider ?
+
+merci
+Kevin Dos Santos
+12 allée des Cèdres 38800 Le Pont-de-Claix
+06 39 98 90 11
+"""
+
+
+@mail("010-fsl-energie-sans-charset-lf.eml", "open", dossier="MED-2026-00008",
+      triage="logement_fsl / prematuree / none", sender=KEVIN[1],
+      exercises="`Content-Type: text/plain` with NO charset parameter, 8bit body actually UTF-8 (must be sniffed, not decoded as us-ascii/latin-1); bare LF line endings (the only LF file among the well-formed ones); lower-case, no-accent style; FSL refusal just received, no recourse yet")
+def m010():
+    d = t(10, 14, 23, 17, 2)
+    h = delivery(KEVIN[1], d, "mail.netcourrier.example", "203.0.113.19", "010", tls=False)
+    h += [("Date", rfc_date(d)),
+          ("From", addr(*KEVIN)),
+          ("To", MBOX),
+          ("Subject", "refus aide FSL electricite"),
+          ("Message-ID", f"<{hx('010', 12)}.{hx('010b', 8)}@netcourrier.example>"),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", "text/plain"),
+          ("Content-Transfer-Encoding", "8bit"),
+          ("X-Mailer", "Netcourrier Webmail 3.2")]
+    return message(h, T010.encode("utf-8"), eol=b"\n")
+
+
+# =========================================================================== 011 base64 body, collège canteen
+
+AURELIE = ("Aurélie Chabert", "aurelie.chabert@laposte.example")
+T011 = """Bonjour,
+
+Je souhaite vous saisir concernant la tarification de la demi-pension de mon fils Mathis, élève de 5e au collège Les Sources à Crolles.
+
+Depuis la rentrée de septembre, Mathis est facturé au tarif le plus élevé (4,65 € le repas) alors que notre quotient familial CAF est de 612 €, ce qui devrait nous placer dans la tranche 2. J'ai transmis notre attestation de quotient familial au secrétariat d'intendance du collège le 4 septembre. La gestionnaire m'a répondu que le tarif était calculé par le Département à partir du portail des familles et qu'elle ne pouvait rien modifier.
+
+J'ai écrit au service éducation du Département le 10 septembre puis relancé le 28 septembre via le formulaire de contact, sans aucune réponse. Entre-temps la facture du premier trimestre est arrivée : 288,30 € au lieu d'environ 120 €.
+
+Je vous demande d'intervenir pour que le bon tarif soit appliqué depuis septembre et que la facture soit corrigée.
+
+Avec mes remerciements,
+
+Aurélie Chabert
+9 rue du Moulin, 38920 Crolles
+06 39 98 25 48
+"""
+
+
+@mail("011-cantine-college-base64.eml", "open", dossier="MED-2026-00009",
+      triage="education_jeunesse / recevable / none", sender=AURELIE[1],
+      exercises="single-part text/plain UTF-8 with Content-Transfer-Encoding: base64 (Android mail app); From display name as =?UTF-8?B?")
+def m011():
+    d = t(10, 15, 12, 44, 51)
+    h = delivery(AURELIE[1], d, "smtp.laposte.example", "198.51.100.61", "011", auth=spf("laposte.example", "198.51.100.61"))
+    h += [("Message-ID", f"<{hx('011', 26)}@email.android.example>"),
+          ("Date", rfc_date(d)),
+          ("Subject", ew("Tarif demi-pension collège Les Sources - facture erronée", mode="B")),
+          ("From", addr(*AURELIE, mode="B")),
+          ("To", MBOX),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", "text/plain; charset=UTF-8"),
+          ("Content-Transfer-Encoding", "base64"),
+          ("X-Mailer", "Android Mail (Samsung Email 6.1.97.1)")]
+    return message(h, b64(T011.encode("utf-8")))
+
+
+# =========================================================================== 012 HTML only, pothole RD 1532
+
+FRANCK = ("Franck Rey - Rey Immobilier", "f.rey@rey-immobilier.example")
+H012 = """<!DOCTYPE html>
+<html><head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
+<style type="text/css">
+body { font-family: Verdana, Geneva, sans-serif; font-size: 13px; color: #333333; }
+.devis td, .devis th { border: 1px solid #999999; padding: 4px 10px; }
+.devis th { background-color: #e8eef4; text-align: left; }
+.total td { font-weight: bold; }
+.sig { color: #7a7a7a; font-size: 11px; border-top: 2px solid #c8102e; padding-top: 6px; }
+</style>
+<script type="text/javascript">
+  var _rt = window._rt || []; _rt.push(['trackOpen', 'rey-2026-1016-mediation']);
+  (function(){ var s=document.createElement('script'); s.src='https://cdn.crm-tracker.example/rt.js'; document.head.appendChild(s); })();
+</script>
+</head>
+<body>
+<p>Madame la Médiatrice,</p>
+<p>Le <b>3 août 2026</b> vers 22 h 30, en rentrant de Noyarey à Sassenage par la <b>RD 1532</b>, ma voiture (Peugeot 308) a roulé dans un nid-de-poule d'environ 60 cm de large et 15 cm de profondeur, situé juste après le rond-point de la zone d'activités, sur la voie de droite. Le pneu avant droit a éclaté et la jante est voilée. Un autre automobiliste s'est arrêté derrière moi pour la même raison ; la gendarmerie est passée et a fait baliser le trou.</p>
+<p>Montant des dommages :</p>
+<table class="devis" cellspacing="0">
+<tr><th>Poste</th><th>Montant TTC</th></tr>
+<tr><td>Dépannage et remorquage</td><td>120,00 €</td></tr>
+<tr><td>Pneu Michelin Primacy 225/45 R17</td><td>189,90 €</td></tr>
+<tr><td>Jante alu (remplacement)</td><td>312,00 €</td></tr>
+<tr><td>Géométrie / parallélisme</td><td>79,00 €</td></tr>
+<tr class="total"><td>Total</td><td>700,90 €</td></tr>
+</table>
+<p>J'ai adressé une réclamation avec les factures et l'attestation du témoin au service territorial des routes le 10 août. Par courrier du 29 septembre, le Département a rejeté ma demande en indiquant qu'un panneau « chaussée déformée » était en place et qu'il n'y avait pas de défaut d'entretien normal. Or ce panneau est situé près de deux kilomètres avant, dans l'autre sens de circulation.</p>
+<p>Je conteste ce refus et sollicite votre médiation. Je tiens les photos du trou à votre disposition.</p>
+<p>Je vous prie d'agréer, Madame, mes salutations distinguées.</p>
+<p>Franck Rey<br>16 rue des Écoles<br>38360 Sassenage<br>06 39 98 71 19</p>
+<div class="sig"><img src="https://static.rey-immobilier.example/img/logo-rey-immobilier.png" width="140" height="38" alt="Rey Immobilier"><br>
+Rey Immobilier — transactions &amp; gestion — 04 65 71 60 32<br>
+<a href="https://www.rey-immobilier.example/?utm_source=mail">www.rey-immobilier.example</a></div>
+<img src="https://t.crm-tracker.example/o/rey-2026-1016-mediation.gif" width="1" height="1" alt="" style="display:none">
+<script>document.write('<img src="https://t.crm-tracker.example/px?u=' + encodeURIComponent(location.href) + '">');</script>
+</body></html>
+"""
+
+
+@mail("012-nid-de-poule-rd1532-html-seul.eml", "open", dossier="MED-2026-00010",
+      triage="routes_mobilite / recevable / none", sender=FRANCK[1],
+      exercises="HTML-only (no text/plain part): <style>, a <table> of damages, remote <img> (logo + 1x1 tracking pixel), two <script> blocks (strings `trackOpen`, `crm-tracker`, `document.write` must not survive sanitising); UTF-8 QP; claim rejected by the roads service")
+def m012():
+    d = t(10, 16, 9, 26, 3)
+    h = delivery(FRANCK[1], d, "mail.rey-immobilier.example", "203.0.113.58", "012", auth=spf("rey-immobilier.example", "203.0.113.58"))
+    h += [("Date", rfc_date(d)),
+          ("From", addr(*FRANCK)),
+          ("To", addr("Médiation Isère", MBOX)),
+          ("Message-ID", f"<{hx('012', 10)}.{hx('012z', 20)}@rey-immobilier.example>"),
+          ("Subject", ew("Nid-de-poule RD 1532 - contestation du refus d'indemnisation")),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", "text/html; charset=utf-8"),
+          ("Content-Transfer-Encoding", "quoted-printable"),
+          ("X-Mailer", "Zimbra 9.0.0_GA_4583 (ZimbraWebClient - GC128 (Win)/9.0.0_GA_4583)")]
+    return message(h, qp(H012))
+

@@ -1,0 +1,98 @@
+"""The states of a dossier along the mediation process, their outcomes and what citizens are told.
+
+The codes are stored in `dossiers.status` / `dossiers.outcome`; the French texts are what the
+citizen's tracking page and the mediator's workspace show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Status:
+    """One step of the process, as the citizen sees it."""
+
+    code: str
+    label: str  # short, for the timeline
+    explanation: str  # plain French: what it means for the citizen
+    next_step: str  # what happens next
+
+
+STATUSES: dict[str, Status] = {
+    s.code: s
+    for s in (
+        Status(
+            "recue",
+            "Demande reçue",
+            "Votre demande est bien arrivée à la mission de médiation. Elle a été enregistrée.",
+            "La médiatrice va lire votre demande et vous contacter, en général sous 15 jours.",
+        ),
+        Status(
+            "en_examen",
+            "En cours d'examen",
+            "La médiatrice étudie votre demande pour vérifier qu'elle peut la prendre en charge "
+            "(recevabilité).",
+            "Vous serez informé(e) de la suite : médiation, transmission au service concerné ou "
+            "orientation vers l'organisme compétent.",
+        ),
+        Status(
+            "transmise_service",
+            "Transmise au service concerné",
+            "La médiatrice a transmis votre demande au service du Département concerné. "
+            "Le service dispose de 15 jours pour lui répondre.",
+            "La médiatrice vous tiendra informé(e) de la réponse du service.",
+        ),
+        Status(
+            "reorientee",
+            "Réorientée",
+            "Votre demande ne relève pas du Département. La médiatrice vous indique l'organisme "
+            "qui peut la traiter.",
+            "Contactez l'organisme indiqué ci-dessous avec votre dossier.",
+        ),
+        Status(
+            "mediation_en_cours",
+            "Médiation en cours",
+            "La médiatrice échange avec vous et avec le service concerné pour chercher une solution.",
+            "La médiatrice vous recontactera au fil des échanges.",
+        ),
+        Status(
+            "cloturee",
+            "Clôturée",
+            "Le traitement de votre demande est terminé.",
+            "Vous avez reçu ou allez recevoir un courrier de fin de médiation. Les délais de recours "
+            "reprennent à partir de sa date.",
+        ),
+    )
+}
+
+# Outcomes of a closed dossier (the annual report counts them).
+OUTCOMES: dict[str, str] = {
+    "resolution_complete": "Résolution complète",
+    "resolution_partielle": "Résolution partielle",
+    "sans_resolution": "Sans résolution",
+    "abandon": "Abandon",
+    "irrecevable": "Demande irrecevable",
+    "reorientee": "Réorientée vers l'organisme compétent",
+}
+
+# Allowed transitions of the mediation process (art. 13-16 of the règlement).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "recue": frozenset({"en_examen", "transmise_service", "reorientee", "mediation_en_cours", "cloturee"}),
+    "en_examen": frozenset({"transmise_service", "reorientee", "mediation_en_cours", "cloturee"}),
+    "transmise_service": frozenset({"en_examen", "mediation_en_cours", "reorientee", "cloturee"}),
+    "reorientee": frozenset({"cloturee", "en_examen"}),
+    "mediation_en_cours": frozenset({"transmise_service", "cloturee"}),
+    "cloturee": frozenset({"en_examen"}),  # reopened
+}
+
+
+def status_label(code: str) -> str:
+    """French label of a status code (the code itself when unknown)."""
+    status = STATUSES.get(code)
+    return status.label if status else code
+
+
+def can_transition(current: str, target: str) -> bool:
+    """Whether the process allows going from `current` to `target`."""
+    return target in TRANSITIONS.get(current, frozenset())

@@ -1,0 +1,148 @@
+"""Citizen tracking: unguessable link tokens, short codes read out on the phone, the public view of a dossier.
+
+The view deliberately carries no message content, no health or family detail and no full name:
+only the reference, initials, dates and the steps of the process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.statuses import OUTCOMES, STATUSES, status_label
+from triage.store.models import Dossier, Event
+
+KEY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
+KEY_LENGTH = 4
+_REF_RE = re.compile(r"^\s*([A-Z]{2,10}-\d{4}-\d{3,6})(?:[\s-]*([A-Z0-9]{4}))?\s*$", re.IGNORECASE)
+
+
+def new_token() -> str:
+    """A tracking-link token: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def hash_token(token: str) -> str:
+    """What the database keeps of a token (SHA-256 hex)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_check_key() -> str:
+    """The check key that follows the reference in the short code (about 20 bits, rate-limited)."""
+    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
+
+
+def short_code(reference: str, key: str) -> str:
+    """The code a person can read out: MED-2026-00042-K7PX."""
+    return f"{reference}-{key}"
+
+
+def find_by_token(session: Session, token: str) -> Dossier | None:
+    """The dossier of a tracking link, or None."""
+    if not token or len(token) > 128:
+        return None
+    return session.scalar(select(Dossier).where(Dossier.tracking_token_hash == hash_token(token)))
+
+
+def normalise_code(reference: str, key: str = "") -> tuple[str, str] | None:
+    """Split what a person typed (reference and key together or apart) into (REFERENCE, KEY)."""
+    ref = (reference or "").strip().upper().replace(" ", "")
+    key = (key or "").strip().upper().replace(" ", "").replace("-", "")
+    match = _REF_RE.match(ref)
+    if not match:
+        return None
+    ref, embedded = match.group(1), match.group(2) or ""
+    key = key or embedded
+    if len(key) != KEY_LENGTH:
+        return None
+    # people confuse O/0 and I/1 when reading a code aloud: the alphabet has neither 0/O nor 1/I
+    key = key.replace("0", "O").replace("1", "I")
+    return ref, key
+
+
+def find_by_code(session: Session, reference: str, key: str = "") -> Dossier | None:
+    """The dossier matching a reference and its check key, or None (constant-time key comparison)."""
+    parsed = normalise_code(reference, key)
+    if parsed is None:
+        return None
+    ref, typed_key = parsed
+    dossier = session.scalar(select(Dossier).where(Dossier.reference == ref))
+    expected = dossier.tracking_key if dossier is not None else "XXXX"
+    ok = hmac.compare_digest(expected.encode(), typed_key.encode())
+    return dossier if (dossier is not None and ok) else None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One dated step of the public timeline."""
+
+    label: str
+    at: datetime
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """An organisation the citizen is sent to, or the mediation service itself."""
+
+    name: str
+    address_lines: tuple[str, ...] = ()
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    """Everything the tracking page shows, and nothing more."""
+
+    reference: str
+    initials: str
+    received_at: datetime
+    status_code: str
+    status_label: str
+    explanation: str
+    next_step: str
+    outcome: str
+    steps: tuple[Step, ...]
+    reoriented_to: Contact | None
+
+
+def initials(name: str) -> str:
+    """'Sylvie MARTIN' -> 'S. M.' (at most three initials)."""
+    parts = [p for p in re.split(r"[\s\-]+", name or "") if p and p[0].isalpha()]
+    return " ".join(f"{p[0].upper()}." for p in parts[:3])
+
+
+def public_view(session: Session, dossier: Dossier, reorientation_contact: Contact | None = None) -> TrackingView:
+    """Build the public view of a dossier from its public events."""
+    events = session.scalars(
+        select(Event).where(Event.dossier_id == dossier.id, Event.public.is_(True)).order_by(Event.at, Event.id)
+    ).all()
+    steps = [Step(label=e.summary or status_label(str(e.details.get("status", ""))), at=e.at) for e in events]
+    if not steps:
+        steps = [Step(label=STATUSES["recue"].label, at=dossier.received_at)]
+    status = STATUSES.get(dossier.status, STATUSES["recue"])
+    label = status.label
+    if dossier.status == "reorientee" and reorientation_contact is not None:
+        label = f"Réorientée vers {reorientation_contact.name}"
+    return TrackingView(
+        reference=dossier.reference,
+        initials=initials(dossier.requester_name),
+        received_at=dossier.received_at,
+        status_code=status.code,
+        status_label=label,
+        explanation=status.explanation,
+        next_step=status.next_step,
+        outcome=OUTCOMES.get(dossier.outcome or "", ""),
+        steps=tuple(steps),
+        reoriented_to=reorientation_contact if dossier.status == "reorientee" or dossier.reorientation else None,
+    )

@@ -1,0 +1,1 @@
+"""The web application: citizens' tracking pages, the mediator's workspace, a health endpoint."""
