@@ -168,6 +168,14 @@ class SmtpSettings(Section):
         3, description="Nombre maximal de messages automatiques par adresse et par jour.", ge=0
     )
     timeout_seconds: float = Field(30.0, description="Délai réseau SMTP.", gt=0)
+    loop_token: str = Field(
+        "mediature-isere",
+        description="Valeur de l'en-tête X-Loop de nos messages automatiques ; un message entrant qui la "
+        "porte ne reçoit jamais de réponse automatique.",
+    )
+    hard_bounce_days: int = Field(
+        90, description="Pendant ce nombre de jours après un rejet définitif, plus de message automatique.", ge=0
+    )
 
 
 class WebSettings(Section):
@@ -179,6 +187,41 @@ class WebSettings(Section):
     port: int = Field(8000, description="Port d'écoute de `mediature serve`.", gt=0, lt=65536)
     secure_cookies: bool = Field(
         True, description="Cookies marqués Secure (à laisser vrai en production derrière HTTPS)."
+    )
+    session_idle_minutes: int = Field(
+        120, description="Une session de l'espace médiation expire après ce temps sans activité.", gt=0
+    )
+    session_max_hours: int = Field(
+        12, description="Durée maximale d'une session de l'espace médiation, même active.", gt=0
+    )
+    login_max_failures: int = Field(
+        5, description="Nombre d'échecs de connexion successifs avant le blocage temporaire du compte.", gt=0
+    )
+    login_lockout_minutes: int = Field(
+        15, description="Durée du blocage d'un compte après trop d'échecs de connexion.", gt=0
+    )
+
+
+class DeadlinesSettings(Section):
+    """Deadlines of the mediation process shown on the queue page and in the daily digest."""
+
+    service_answer_days: int = Field(
+        15, description="Délai de réponse des services départementaux sollicités (art. 15 du règlement).", gt=0
+    )
+    first_contact_days: int = Field(
+        10,
+        description="Une demande sans premier contact de la médiatrice depuis ce nombre de jours est signalée "
+        "(art. 7 : accusé de réception suivi d'un contact).",
+        gt=0,
+    )
+    open_alert_months: int = Field(4, description="Un dossier ouvert depuis plus de ce nombre de mois est signalé.", gt=0)
+    documents_days: int = Field(
+        30, description="Délai proposé par défaut dans les demandes de pièces manquantes.", gt=0
+    )
+    digest_to: list[str] = Field(
+        default_factory=list,
+        description="Destinataires du récapitulatif quotidien des échéances. Vide : les comptes médiateur "
+        "actifs ayant un courriel, à défaut le courriel du service.",
     )
 
 
@@ -215,6 +258,11 @@ class PrivacySettings(Section):
         "mission d'intérêt public (article 6.1.e du RGPD) ; article L1112-24 du CGCT",
         description="Base légale du traitement.",
     )
+    purpose: str = Field(
+        "traiter votre demande de médiation, vous tenir informé(e) de son avancement et établir des "
+        "statistiques anonymes pour le rapport annuel",
+        description="Finalité du traitement annoncée aux usagers.",
+    )
     retention: str = Field(
         "5 ans après la clôture du dossier, puis archivage ou suppression",
         description="Durée de conservation annoncée aux usagers.",
@@ -231,6 +279,7 @@ SECTIONS: dict[str, type[Section]] = {
     "triage": TriageSettings,
     "smtp": SmtpSettings,
     "web": WebSettings,
+    "deadlines": DeadlinesSettings,
     "service": ServiceSettings,
     "privacy": PrivacySettings,
 }
@@ -250,6 +299,7 @@ class Settings(BaseModel):
     triage: TriageSettings = Field(default_factory=TriageSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    deadlines: DeadlinesSettings = Field(default_factory=DeadlinesSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 

@@ -90,6 +90,7 @@ class Bounce:
     original_message_id: str | None
     recipient: str | None
     permanent: bool
+    original_subject: str = ""  # subject of our returned message (carries the dossier reference)
 
 
 @dataclass(frozen=True)

@@ -1151,3 +1151,722 @@ def m012():
           ("X-Mailer", "Zimbra 9.0.0_GA_4583 (ZimbraWebClient - GC128 (Win)/9.0.0_GA_4583)")]
     return message(h, qp(H012))
 
+
+# =========================================================================== 013 auto-reply (Auto-Submitted) that looks like a reply
+
+@mail("013-absence-auto-submitted-re-MED-2026-00010.eml", "auto-reply", dossier="MED-2026-00010",
+      sender=FRANCK[1],
+      exercises="out-of-office with `Auto-Submitted: auto-replied (zimbra; vacation)`; the Subject is `Re: Votre demande de médiation MED-2026-00010 — accusé de réception` and In-Reply-To is our ack, so it LOOKS like a citizen reply: must not be attached as a citizen message, must not trigger any answer")
+def m013():
+    d = t(10, 16, 9, 40, 12)
+    h = delivery(FRANCK[1], d, "mail.rey-immobilier.example", "203.0.113.58", "013", auth=spf("rey-immobilier.example", "203.0.113.58"))
+    h += [("Date", rfc_date(d)),
+          ("From", addr(*FRANCK)),
+          ("To", addr(MBOX_NAME, MBOX)),
+          ("Message-ID", f"<{hx('013', 10)}.{hx('013z', 20)}@rey-immobilier.example>"),
+          ("In-Reply-To", ack_mid("MED-2026-00010")),
+          ("References", ack_mid("MED-2026-00010")),
+          ("Subject", ew("Re: " + ack_subject("MED-2026-00010"))),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", "text/plain; charset=utf-8"),
+          ("Content-Transfer-Encoding", "quoted-printable"),
+          ("Auto-Submitted", "auto-replied (zimbra; vacation)"),
+          ("Precedence", "bulk")]
+    body = """Absence du bureau
+
+Bonjour,
+
+Je suis absent de l'agence jusqu'au lundi 26 octobre inclus. Pour toute question urgente concernant une transaction ou une location, merci de contacter l'agence au 04 65 71 60 32 ou accueil@rey-immobilier.example.
+
+Cordialement,
+Franck Rey
+"""
+    return message(h, qp(body))
+
+
+# =========================================================================== 014 Orange webmail, titre de séjour
+
+AISSATA = ("Aissata Konate", "aissata.konate@orange.example")
+T014 = """Bonjour madame monsieur,
+
+je m'appelle Aissata Konate, j'habite a Grenoble depuis 2019. Mon titre de sejour (carte pluriannuelle salarie) expire le 30 novembre 2026. Depuis le mois d'aout j'essaie de faire le renouvellement sur le site ANEF mais le site me met toujours une erreur a l'etape des justificatifs, et a la prefecture on me dit qu'il n'y a pas de rendez vous au guichet et qu'il faut passer par internet.
+
+Mon employeur (je suis aide a domicile dans une association) m'a dit que si je n'ai pas au moins une attestation de prolongation il devra suspendre mon contrat en decembre. J'ai deux enfants a l'ecole, j'ai peur de tout perdre.
+
+Une amie m'a dit que le mediateur du Departement pouvait aider. Est ce que vous pouvez appeler la prefecture pour moi ?
+
+Merci beaucoup
+Aissata Konate
+15 rue Leon Jouhaux 38100 Grenoble
+06 39 98 44 86"""
+
+
+@mail("014-titre-de-sejour-hors-champ-orange.eml", "open", dossier="MED-2026-00011",
+      triage="hors_champ / irrecevable / prefecture", sender=AISSATA[1],
+      exercises="Orange webmail (JavaMail Message-ID without a dot, X-WUM-* headers, Date with (CEST) comment): multipart/alternative UTF-8 QP; text written without any accent")
+def m014():
+    d = t(10, 19, 10, 11, 47)
+    stamp = ms(d)
+    bd = b_javamail("014", stamp)
+    h = delivery(AISSATA[1], d, "smtp-out.orange.example", "198.51.100.201", "014", auth=spf("orange.example", "198.51.100.201"))
+    h += [("Date", f"{rfc_date(d)} {tzcomment(d)}"),
+          ("From", addr(*AISSATA)),
+          ("Reply-To", addr(*AISSATA)),
+          ("To", MBOX),
+          ("Message-ID", f"<{int(hx('014', 8), 16) % 2000000000}.{int(hx('014b', 4), 16)}.{stamp}.JavaMail.www@wwinf1m18>"),
+          ("Subject", "titre de sejour urgent"),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", f'multipart/alternative; \n\tboundary="{bd}"'),
+          ("X-Originating-IP", "[192.0.2.87]"),
+          ("X-WUM-FROM", "|~|"),
+          ("X-WUM-TO", "|~|"),
+          ("X-WUM-REPLYTO", "|~|")]
+    html = "<html><head></head><body><p>" + "</p><p>".join(html_escape(p).replace("\n", "<br>") for p in T014.split("\n\n")) + "</p></body></html>"
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; charset=UTF-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(T014)),
+        part([("Content-Type", "text/html; charset=UTF-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(html)),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 015 latin-1 with no MIME headers at all, APL
+
+JOSIANE = ("Josiane Bonnet", "josiane.bonnet@aliceadsl.example")
+T015 = """Madame, Monsieur,
+
+Je suis retraitée et je vis seule dans un appartement loué à un particulier à Saint-Martin-d'Hères. Depuis le mois d'août, la CAF a supprimé mon aide au logement (APL) au motif que je n'aurais pas renvoyé ma déclaration de ressources. Or je l'ai déposée à l'accueil de la CAF le 3 juillet, on m'a même donné un récépissé.
+
+Sans l'APL (198 euros par mois) je n'arrive plus à payer mon loyer de 540 euros. J'ai écrit deux fois à la CAF et passé des heures au téléphone, on me répond que le dossier est « en cours de traitement ». Ma propriétaire commence à s'impatienter et parle de préavis.
+
+Comme c'est le Département qui s'occupe du social, je pense que vous pouvez débloquer la situation avec la CAF. Je vous remercie par avance.
+
+Josiane Bonnet
+2 rue Paul-Langevin
+38400 Saint-Martin-d'Hères
+04 65 71 37 50
+"""
+
+
+@mail("015-apl-caf-latin1-sans-entete-mime.eml", "open", dossier="MED-2026-00012",
+      triage="hors_champ / irrecevable / caf", sender=JOSIANE[1],
+      exercises="no MIME-Version, no Content-Type, no Content-Transfer-Encoding; 8-bit ISO-8859-1 body (é = 0xE9, « » = 0xAB/0xBB): must be detected as latin-1, not utf-8")
+def m015():
+    d = t(10, 19, 18, 55, 30)
+    h = delivery(JOSIANE[1], d, "smtp.aliceadsl.example", "203.0.113.91", "015", tls=False)
+    h += [("Message-ID", f"<{hx('015', 14)}@josiane-pc>"),
+          ("Date", rfc_date(d, zero_pad=True)),
+          ("From", addr(*JOSIANE)),
+          ("To", MBOX),
+          ("Subject", "Suppression de mon APL")]
+    return message(h, hardwrap(T015, 72).encode("latin-1"))
+
+
+# =========================================================================== 016 web form without e-mail, PCH
+
+V016 = {"Civilité": "Monsieur", "Nom": "MICHALLET", "Prénom": "Roger", "Adresse": "18 route de la Motte",
+        "Code postal": "38350", "Commune": "La Mure", "Téléphone": "04 65 71 81 26", "Courriel": "",
+        "Service concerné": "Direction de l'autonomie",
+        "Démarches déjà effectuées": "RAPO déposé le 12 juin 2026, rejeté par courrier du 4 septembre 2026",
+        "Objet de la demande": "Baisse des heures d'aide humaine de ma PCH"}
+T016 = """Je suis tétraplégique incomplet depuis un accident du travail en 2009 et je vis seul à La Mure.
+Au renouvellement de ma prestation de compensation en mai 2026, mes heures d'aide humaine ont été ramenées de 6 h à 3 h 30 par jour, sans que personne ne soit venu chez moi. Avec 3 h 30 je n'ai plus personne le soir pour le coucher et je dois rester au fauteuil jusqu'au passage de l'infirmière le lendemain.
+J'ai fait un recours (RAPO) en juin avec un certificat de mon médecin rééducateur. Il a été rejeté le 4 septembre avec une lettre type.
+Je n'ai pas d'adresse mail, c'est ma voisine qui remplit ce formulaire pour moi. Merci de m'appeler au 04 65 71 81 26 (plutôt le matin) ou de m'écrire par courrier."""
+
+
+@mail("016-formulaire-pch-sans-courriel.eml", "open", dossier="MED-2026-00013",
+      triage="autonomie_handicap / recevable / none", sender="(none: no Reply-To, `Courriel :` line empty; contact is postal address + phone)",
+      exercises="web form WITHOUT e-mail: no Reply-To header, the line is `Courriel :` with nothing after the colon; no acknowledgement can be e-mailed")
+def m016():
+    return form_mail("2026-004952", t(10, 20, 11, 2, 17), V016, T016, "016")
+
+
+# =========================================================================== 017 Gmail, =?UTF-8?Q? subject, JPEG photo
+
+JULIEN = ("Julien Berthet", "julien.berthet.38@gmail.example")
+T017 = """Bonjour,
+
+Hier soir (mardi 20 octobre) vers 17h40 j'ai pris un énorme nid-de-poule sur la RD 1006 entre Saint-Quentin-Fallavier et Bourgoin, environ 300 m après la bretelle de la zone de Chesnes, dans le sens Lyon > Bourgoin. Le trou fait facilement 50 cm et il était rempli d'eau, impossible à voir. Pneu éclaté et jante abîmée, le garage m'annonce 430 € de réparation.
+
+Je vous joins la photo que j'ai prise sur place après avoir mis la roue de secours.
+
+Je n'ai encore fait aucune démarche, je ne sais pas du tout à qui m'adresser. Mon assurance me dit de me retourner contre le gestionnaire de la route. C'est vous ? Sinon pouvez-vous me dire à quel service écrire ?
+
+Merci,
+Julien Berthet
+4 rue des Artisans, 38070 Saint-Quentin-Fallavier
+06 39 98 58 37
+"""
+
+
+@mail("017-nid-de-poule-rd1006-photo-jpeg.eml", "open", dossier="MED-2026-00014",
+      triage="routes_mobilite / prematuree / none", sender=JULIEN[1],
+      exercises="Gmail multipart/mixed(multipart/alternative + image/jpeg): Subject =?UTF-8?Q?…?=; a real JPEG photo (Pillow, ~1280x960, EXIF Make/Model/DateTime) with Content-ID and X-Attachment-Id; no prior claim")
+def m017():
+    d = t(10, 21, 8, 14, 9)
+    h = gmail_delivery(JULIEN[1], d, "017")
+    h += gmail_headers("017", JULIEN, d, "Nid de poule sur la départementale, pneu éclaté")
+    outer = "000000000000" + hx("017o", 16)
+    h.append(("Content-Type", f'multipart/mixed; boundary="{outer}"'))
+    bd, alt = gmail_alt("017", T017)
+    jpg = pothole_jpeg(1006)
+    att_id = "f_mh0" + alnum("017a", 6).lower()
+    body = multipart(outer, [
+        part([("Content-Type", f'multipart/alternative; boundary="{bd}"')], alt),
+        part([("Content-Type", 'image/jpeg; name="IMG_20261020_174210.jpg"'),
+              ("Content-Disposition", 'attachment; filename="IMG_20261020_174210.jpg"'),
+              ("Content-Transfer-Encoding", "base64"),
+              ("Content-ID", f"<{att_id}>"),
+              ("X-Attachment-Id", att_id)], b64(jpg)),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 018 Outlook auto-reply
+
+@mail("018-reponse-automatique-outlook.eml", "auto-reply", dossier="MED-2026-00003",
+      sender=NATHALIE[1],
+      exercises="Outlook out-of-office: `X-Auto-Response-Suppress: All`, Subject `Réponse automatique : Dossier MED-2026-00003 — pièces complémentaires`, In-Reply-To a (fake) message of ours; NO Auto-Submitted header")
+def m018():
+    d = t(10, 21, 14, 3, 2)
+    subject = "Réponse automatique : Dossier MED-2026-00003 — pièces complémentaires"
+    h = delivery(NATHALIE[1], d, "EUR05-AM6-obe.outbound.protection.outlook.example", "203.0.113.146", "018",
+                 auth=spf("outlook.example", "203.0.113.146"))
+    h += [("From", addr(*NATHALIE, charset="iso-8859-1")),
+          ("To", addr(MBOX_NAME, MBOX, charset="utf-8", mode="B")),
+          ("Subject", ew(subject, "utf-8", "B")),
+          ("Thread-Topic", ew("Dossier MED-2026-00003 — pièces complémentaires", "utf-8", "B")),
+          ("Thread-Index", base64.b64encode(hashlib.sha1(b"018").digest()[:22]).decode()),
+          ("Date", rfc_date(d, UTC)),
+          ("Message-ID", mid_outlook("018")),
+          ("References", "<msg.MED-2026-00003.1.fake@isere.example>"),
+          ("In-Reply-To", "<msg.MED-2026-00003.1.fake@isere.example>"),
+          ("Content-Language", "fr-FR"),
+          ("X-MS-Has-Attach", ""),
+          ("X-MS-TNEF-Correlator", ""),
+          ("X-Auto-Response-Suppress", "All"),
+          ("X-MS-Exchange-Organization-SCL", "-1"),
+          ("MIME-Version", "1.0")]
+    text = """Bonjour,
+
+Je suis absente jusqu'au lundi 2 novembre inclus et je n'ai qu'un accès très limité à mes messages.
+Pour toute urgence concernant mon père, vous pouvez joindre mon frère, Olivier Guillot, au 06 39 98 20 14.
+
+Cordialement,
+Nathalie Guillot
+"""
+    bd = b_outlook("018")
+    h.append(("Content-Type", f'multipart/alternative;\n\tboundary="{bd}"'))
+    body = multipart(bd, [
+        part([("Content-Type", 'text/plain; charset="iso-8859-1"'), ("Content-Transfer-Encoding", "quoted-printable")], qp(text, "iso-8859-1")),
+        part([("Content-Type", 'text/html; charset="iso-8859-1"'), ("Content-Transfer-Encoding", "quoted-printable")], qp(outlook_html(text), "iso-8859-1")),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 019 reference from a different address
+
+OLIVIER = ("Olivier Guillot", "olivier.guillot@sfr.example")
+Q019 = """________________________________
+De : Médiation départementale de l'Isère <mediation@isere.example>
+Envoyé : mercredi 21 octobre 2026 14:02
+À : Guillot Nathalie <nathalie.guillot@outlook.example>
+Objet : Dossier MED-2026-00003 — pièces complémentaires
+
+Madame,
+
+Dans le cadre de l'examen de votre demande (référence MED-2026-00003), pourriez-vous nous transmettre la facture de septembre 2026 de la Résidence Les Tilleuls ainsi que la réponse de la Direction de l'autonomie du 22 septembre ?
+
+Cordialement,
+Médiation départementale"""
+T019 = """Bonjour Madame,
+
+Je suis le frère de Nathalie Guillot. Elle est en congés à l'étranger jusqu'au 2 novembre et m'a transféré votre message pour que je vous réponde.
+
+Je vous confirme que la facture de septembre de notre père applique toujours le tarif dépendance GIR 1-2. Je n'ai pas les documents sous la main, Nathalie vous les enverra à son retour.
+
+Je dois aussi vous signaler que notre père a fait une nouvelle chute le 18 octobre et qu'il est de nouveau hospitalisé depuis. Nous craignons que l'EHPAD facture encore le mois complet.
+
+Vous pouvez me joindre au 06 39 98 20 14.
+
+Olivier Guillot
+
+Le 21 octobre 2026 18:12:40 GMT+02:00, Guillot Nathalie <nathalie.guillot@outlook.example> a écrit :
+""" + "\n".join(">" + line for line in Q019.split("\n")) + "\n"
+
+
+@mail("019-reference-MED-2026-00003-autre-expediteur.eml", "flag", dossier="MED-2026-00003",
+      sender=OLIVIER[1],
+      exercises="Subject `Re: TR: Dossier MED-2026-00003 — pièces complémentaires` quotes an existing reference but the sender is NOT the dossier's address (nathalie.guillot@outlook.example); In-Reply-To/References point to the sister's forward, unknown to us; K-9 Mail style quoting (`>` without space). Must be flagged for a human, NOT attached to MED-2026-00003 automatically")
+def m019():
+    d = t(10, 21, 20, 31, 55)
+    fwd = mid_outlook("019-fwd")
+    h = delivery(OLIVIER[1], d, "smtp-out.sfr.example", "198.51.100.134", "019", auth=spf("sfr.example", "198.51.100.134"))
+    h += [("MIME-Version", "1.0"),
+          ("In-Reply-To", fwd),
+          ("References", fwd),
+          ("User-Agent", "K-9 Mail for Android"),
+          ("Content-Type", "text/plain;\n charset=UTF-8"),
+          ("Content-Transfer-Encoding", "quoted-printable"),
+          ("Subject", ew("Re: TR: Dossier MED-2026-00003 — pièces complémentaires")),
+          ("From", addr(*OLIVIER)),
+          ("Date", rfc_date(d)),
+          ("To", addr(MBOX_NAME, MBOX)),
+          ("Message-ID", f"<{hx('019', 8).upper()}-{hx('019b', 4).upper()}@email.android.example>")]
+    return message(h, qp(T019))
+
+
+# =========================================================================== 020 Gmail, neighbour dispute
+
+DIDIER = ("Didier Cottaz", "didier.cottaz@gmail.example")
+T020 = """Bonjour,
+
+J'habite une maison au 210 chemin du Bois à Tullins. Mon voisin a planté il y a six ans une haie de thuyas en limite de propriété, qui dépasse maintenant les 5 mètres et me prive de soleil tout l'après-midi. En plus son chien aboie toute la journée quand il est au travail.
+
+Je lui ai parlé plusieurs fois, puis je lui ai envoyé une lettre recommandée en juin pour lui demander de tailler la haie à 2 mètres comme le prévoit la loi. Aucune réaction. La mairie m'a répondu que c'était un litige entre particuliers et qu'elle ne pouvait rien faire.
+
+Est-ce que le médiateur du Département peut convoquer mon voisin pour trouver une solution ? Je voudrais éviter d'aller au tribunal.
+
+Cordialement
+Didier Cottaz
+06 39 98 12 90
+"""
+
+
+@mail("020-voisinage-haie-hors-champ-gmail.eml", "open", dossier="MED-2026-00015",
+      triage="hors_champ / irrecevable / conciliateur_justice", sender=DIDIER[1],
+      exercises="Gmail multipart/alternative; dispute between private persons (hedge, dog); 041 is a byte-identical copy of this file")
+def m020():
+    d = t(10, 22, 13, 47, 26)
+    h = gmail_delivery(DIDIER[1], d, "020")
+    h += gmail_headers("020", DIDIER, d, "Probleme avec mon voisin - haie et chien")
+    bd, body = gmail_alt("020", T020)
+    h.append(("Content-Type", f'multipart/alternative; boundary="{bd}"'))
+    return message(h, body)
+
+
+# =========================================================================== 021 Apple Mail, THD, PDF inline inside alternative
+
+STEPHANE = ("Stéphane Gaillard", "s.gaillard@menuiserie-gaillard.example")
+T021 = """Madame la Médiatrice,
+
+Je dirige la Menuiserie Gaillard (8 salariés), installée depuis 1997 dans la zone artisanale des Prés à Saint-Geoire-en-Valdaine.
+
+La fibre a été déployée dans le bourg en 2025, mais notre zone artisanale, située à 800 mètres, n'a pas été raccordée. Nous disposons d'un ADSL à 2 Mb/s qui ne nous permet plus d'envoyer nos plans aux architectes ni d'utiliser notre logiciel de chiffrage en ligne. Nous avons dû renoncer en septembre à répondre à un appel d'offres faute de pouvoir déposer le dossier à temps.
+
+J'ai sollicité le service Très haut débit du Département en mars, puis de nouveau en juin 2026. La réponse du 2 juillet (jointe) indique que la zone n'est « pas inscrite dans une phase de déploiement avant 2028 », sans autre explication, alors que les maisons voisines de la zone sont éligibles. Mes relances de juillet et de septembre sont restées sans suite.
+
+Je sollicite votre intervention pour obtenir une explication et, si possible, un calendrier réaliste de raccordement.
+
+Avec mes remerciements,
+
+Stéphane Gaillard
+Menuiserie Gaillard — ZA des Prés, 38620 Saint-Geoire-en-Valdaine
+04 65 71 19 84
+"""
+
+THD_BODY = """Monsieur,
+
+Vous avez appelé notre attention sur l'éligibilité au très haut débit de la zone artisanale des Prés, à Saint-Geoire-en-Valdaine, et nous vous en remercions.
+
+Après vérification auprès de notre délégataire, cette zone n'est pas inscrite dans une phase de déploiement avant 2028. Les raccordements sont programmés selon un ordre défini par le schéma départemental, qui tient compte des contraintes techniques et du coût des prises.
+
+Nous vous invitons à consulter régulièrement la carte d'éligibilité publiée sur le site du Département.
+
+Nous vous prions d'agréer, Monsieur, l'expression de nos salutations distinguées."""
+
+
+def thd_pdf():
+    return letter_pdf(created=t(7, 2, 9, 15), header=["Département de l'Isère — Service Très haut débit",
+                      "Direction des mobilités et du numérique — CS 00000 — 38022 Grenoble Cedex 1", "thd@isere.example"],
+                      sender=["Réf. : THD/2026/0614"], recipient=["Menuiserie Gaillard", "M. Stéphane Gaillard", "ZA des Prés",
+                      "38620 Saint-Geoire-en-Valdaine"], place_date="Grenoble, le 2 juillet 2026",
+                      subject="Votre demande d'éligibilité au très haut débit", body=THD_BODY,
+                      signature=["Le chef du service", "Très haut débit", "Pascal Roussel"], title="Reponse THD")
+
+
+@mail("021-thd-zone-artisanale-applemail-pdf.eml", "open", dossier="MED-2026-00016",
+      triage="autres_politiques / recevable / none", sender=STEPHANE[1],
+      exercises="Apple Mail (macOS) quirk: multipart/alternative whose HTML branch is a multipart/mixed (html, PDF, html); the PDF is `Content-Disposition: inline` with RFC 2231 `filename*=utf-8''R%C3%A9ponse%20…` and an encoded-word `name=`; it must still be extracted as an attachment")
+def m021():
+    d = t(10, 23, 9, 58, 14)
+    outer, inner = b_apple("021o"), b_apple("021i")
+    h = delivery(STEPHANE[1], d, "smtp.menuiserie-gaillard.example", "203.0.113.33", "021",
+                 auth=spf("menuiserie-gaillard.example", "203.0.113.33"))
+    h += [("From", addr(*STEPHANE)),
+          ("Content-Type", f'multipart/alternative;\n\tboundary="{outer}"'),
+          ("Mime-Version", "1.0 (Mac OS X Mail 16.0 \\(3826.400.131.1.6\\))"),
+          ("Subject", ew("Très haut débit - zone artisanale des Prés non raccordée")),
+          ("Message-Id", mid_apple("021", "menuiserie-gaillard.example")),
+          ("Date", rfc_date(d)),
+          ("To", MBOX),
+          ("X-Mailer", "Apple Mail (2.3826.400.131.1.6)")]
+    before, after = T021.split("Je sollicite votre intervention")
+    after = "Je sollicite votre intervention" + after
+    text = T021.replace("(jointe)", "(jointe)") + "\n<Réponse Isère THD.pdf>\n"
+    def h_(s):
+        return '<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head><body style="overflow-wrap: break-word; -webkit-nbsp-mode: space; line-break: after-white-space;">' + \
+               "".join(f"<div>{html_escape(l) if l else '<br>'}</div>" for l in s.split("\n")) + "</body></html>"
+    fname = "Réponse Isère THD.pdf"
+    fname_2231 = "utf-8''" + "".join(c if c.isascii() and c.isalnum() or c in ".-_" else "".join("%%%02X" % b for b in c.encode()) for c in fname)
+    body = multipart(outer, [
+        part([("Content-Transfer-Encoding", "quoted-printable"), ("Content-Type", "text/plain;\n\tcharset=utf-8")], qp(text)),
+        part([("Content-Type", f'multipart/mixed;\n\tboundary="{inner}"')], multipart(inner, [
+            part([("Content-Transfer-Encoding", "quoted-printable"), ("Content-Type", "text/html;\n\tcharset=utf-8")], qp(h_(before))),
+            part([("Content-Disposition", f"inline;\n\tfilename*={fname_2231}"),
+                  ("Content-Type", f'application/pdf;\n\tx-unix-mode=0644;\n\tname="{ew(fname, lower=False)}"'),
+                  ("Content-Transfer-Encoding", "base64")], b64(thd_pdf())),
+            part([("Content-Transfer-Encoding", "quoted-printable"), ("Content-Type", "text/html;\n\tcharset=utf-8")], qp(h_(after))),
+        ])),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 022 web form with HTML alternative, ASSFAM
+
+V022 = {"Civilité": "Madame", "Nom": "PERRIN", "Prénom": "Sandrine", "Adresse": "31 rue de Chartreuse",
+        "Code postal": "38340", "Commune": "Voreppe", "Téléphone": "06 39 98 26 61",
+        "Courriel": "sandrine.perrin@laposte.example", "Service concerné": "Direction de l'enfance et de la famille",
+        "Démarches déjà effectuées": "Nouvelle demande d'agrément déposée en janvier 2026, refusée le 12 juin 2026 ; courrier au service le 8 juillet 2026 resté sans réponse",
+        "Objet de la demande": "Refus d'un nouvel agrément d'assistante familiale"}
+T022 = """J'ai été assistante familiale pour l'ASE de l'Isère de 2008 à 2021 et j'ai accueilli onze enfants pendant ces années.
+En 2021 mon agrément a été retiré après un signalement qui a ensuite été classé sans suite par le parquet. À l'époque je n'ai pas contesté car j'étais épuisée.
+J'ai redéposé une demande d'agrément en janvier 2026. Elle a été refusée le 12 juin, le courrier parle seulement de « l'antécédent de 2021 » ; la puéricultrice qui est venue chez moi en mars m'avait pourtant dit que son évaluation était favorable.
+J'ai écrit au service le 8 juillet pour demander un entretien et à consulter mon dossier. Je n'ai jamais eu de réponse.
+Je voudrais être réévaluée de façon équitable, sur ma situation d'aujourd'hui."""
+
+
+@mail("022-formulaire-assfam-avec-html.eml", "open", dossier="MED-2026-00017",
+      triage="protection_enfance / recevable / none", sender="sandrine.perrin@laposte.example (Reply-To)",
+      exercises="web form with a multipart/alternative (text/plain + text/html table of the fields); the text/plain part is the canonical one")
+def m022():
+    return form_mail("2026-005033", t(10, 26, 10, 30, 44), V022, T022, "022", html=True)
+
+
+# =========================================================================== 023 Outlook, .docx that is a PDF, obligé alimentaire
+
+BERNARD = ("FAYOLLE Bernard", "bernard.fayolle@orange.example")
+T023 = """Madame, Monsieur,
+
+Mon épouse Monique et moi-même contestons la décision du 3 juin 2026 qui fixe notre participation, au titre de l'obligation alimentaire, aux frais d'hébergement en EHPAD de la mère de mon épouse, Mme Germaine Ravix, à 280 euros par mois avec effet rétroactif au 1er janvier.
+
+Nous sommes tous deux retraités (2 140 euros de pensions à deux) et nous remboursons encore un prêt pour la mise aux normes de notre maison. Par ailleurs, mon épouse n'a plus aucun contact avec sa mère depuis 1986, date à laquelle celle-ci a quitté le foyer en la laissant à la charge de ses grands-parents ; nous pensions que cette situation serait prise en compte.
+
+Nous avons formé un recours gracieux le 10 juillet 2026, rejeté par courrier du 18 septembre sans que nos charges aient été examinées. Vous trouverez ci-joint notre contestation détaillée.
+
+Nous sollicitons votre médiation afin que notre situation soit réexaminée.
+
+Veuillez agréer, Madame, Monsieur, nos salutations respectueuses.
+
+Bernard et Monique Fayolle
+6 place de la Halle
+38140 Rives
+04 65 71 90 43
+"""
+
+FAYOLLE_BODY = """Madame, Monsieur,
+
+Par décision du 3 juin 2026, la commission d'admission à l'aide sociale a fixé à 280 euros par mois notre participation au titre de l'obligation alimentaire envers Mme Germaine Ravix, hébergée à l'EHPAD Le Grand Séchoir de Rives, avec effet au 1er janvier 2026.
+
+Nous contestons cette décision pour les raisons suivantes.
+
+1. Nos ressources : nos pensions de retraite s'élèvent à 2 140 euros nets par mois pour deux personnes. Nous remboursons un prêt travaux de 412 euros par mois jusqu'en 2029 et acquittons une taxe foncière de 1 386 euros par an. Le reste à vivre retenu par la décision ne tient pas compte de ces charges.
+
+2. La situation familiale : Mme Monique Fayolle, fille de Mme Ravix, a été abandonnée par sa mère en 1986, à l'âge de 14 ans, et élevée par ses grands-parents. Elle n'a plus eu aucun contact avec elle depuis. Nous demandons que ce manquement grave aux obligations parentales soit pris en considération.
+
+3. L'effet rétroactif : la somme de 2 520 euros réclamée pour la période de janvier à septembre 2026 nous place dans une grande difficulté.
+
+Nous vous demandons en conséquence de réexaminer notre situation et de nous décharger de cette participation, ou à défaut d'en réduire fortement le montant et de renoncer à l'effet rétroactif."""
+
+
+def fayolle_pdf():
+    return letter_pdf(created=t(10, 26, 14, 20), header=None,
+                      sender=["Bernard et Monique Fayolle", "6 place de la Halle", "38140 Rives", "04 65 71 90 43"],
+                      recipient=["Département de l'Isère", "Direction de l'autonomie", "Service de l'aide sociale", "38022 Grenoble Cedex 1"],
+                      place_date="Rives, le 26 octobre 2026",
+                      subject="Contestation de notre participation au titre de l'obligation alimentaire (Mme Germaine Ravix)",
+                      body=FAYOLLE_BODY, signature=["Bernard Fayolle", "Monique Fayolle"], serif=True,
+                      title="Contestation obligation alimentaire")
+
+
+@mail("023-oblige-alimentaire-docx-qui-est-un-pdf.eml", "open", dossier="MED-2026-00018",
+      triage="autonomie_personnes_agees / recevable / none", sender=BERNARD[1],
+      exercises="Outlook multipart/mixed; attachment named `Contestation obligation alimentaire Fayolle.docx`, declared application/vnd.openxmlformats-officedocument.wordprocessingml.document, but the bytes are a PDF (%PDF-1.3): type must be sniffed from content; Outlook-style Content-Disposition with size/creation-date")
+def m023():
+    d = t(10, 26, 15, 22, 8)
+    h = delivery(BERNARD[1], d, "smtp-out.orange.example", "198.51.100.202", "023", auth=spf("orange.example", "198.51.100.202"))
+    h += outlook_headers("023", BERNARD, MBOX, "Obligation alimentaire - contestation de la décision du 3 juin 2026", d, has_attach=True)
+    h = [x for x in h if x[0] not in ("msip_labels",)]
+    h.append(("X-Mailer", "Microsoft Outlook 16.0"))
+    mixed, alt = b_outlook("023", "004"), b_outlook("023", "000")
+    h.append(("Content-Type", f'multipart/mixed;\n\tboundary="{mixed}"'))
+    pdf = fayolle_pdf()
+    fname = "Contestation obligation alimentaire Fayolle.docx"
+    cd = rfc_date(sec(d, -3600), UTC).replace("+0000", "GMT")
+    body = multipart(mixed, [
+        part([("Content-Type", f'multipart/alternative;\n\tboundary="{alt}"')], multipart(alt, [
+            part([("Content-Type", 'text/plain; charset="iso-8859-1"'), ("Content-Transfer-Encoding", "quoted-printable")], qp(T023, "iso-8859-1")),
+            part([("Content-Type", 'text/html; charset="iso-8859-1"'), ("Content-Transfer-Encoding", "quoted-printable")], qp(outlook_html(T023), "iso-8859-1")),
+        ])),
+        part([("Content-Type", f'application/vnd.openxmlformats-officedocument.wordprocessingml.document;\n\tname="{fname}"'),
+              ("Content-Description", fname),
+              ("Content-Disposition", f'attachment;\n\tfilename="{fname}"; size={len(pdf)};\n\tcreation-date="{cd}";\n\tmodification-date="{cd}"'),
+              ("Content-Transfer-Encoding", "base64")], b64(pdf)),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 024 newsletter
+
+T024 = """LA LETTRE DE L'AMCT — n° 47 — octobre 2026
+Association des médiateurs des collectivités territoriales
+
+ÉDITO
+Chères et chers collègues, la saison des rapports annuels approche. Cette lettre revient sur les rencontres de Lyon et sur la nouvelle grille commune de classement des saisines.
+
+AGENDA
+- 19 novembre 2026 : webinaire « Recevabilité et réorientation des saisines hors champ » (inscription en ligne)
+- 3 décembre 2026 : journée régionale Auvergne-Rhône-Alpes, Clermont-Ferrand
+- Mars 2027 : assemblée générale annuelle
+
+RETOUR SUR LES RENCONTRES DE LYON
+Plus de 120 médiateurs de communes, départements et régions ont échangé sur la médiation sociale, les délais de réponse des services et l'articulation avec les délégués du Défenseur des droits.
+
+RESSOURCES
+La nouvelle fiche pratique « Rédiger un rapport annuel conforme à la loi Engagement et proximité » est disponible dans l'espace adhérents.
+
+Vous recevez cette lettre car vous êtes adhérent de l'AMCT.
+Se désinscrire : https://lettre.amct-mediation.example/desinscription?u=7f3a21&l=lettre-info
+"""
+
+
+@mail("024-lettre-amct-liste-diffusion.eml", "list", sender="lettre@amct-mediation.example",
+      exercises="mailing-list newsletter: List-Id, List-Unsubscribe (mailto + https), List-Unsubscribe-Post, Precedence: bulk, Return-Path on a bounce-handling address; multipart/alternative with a styled HTML newsletter")
+def m024():
+    d = t(10, 27, 6, 0, 4)
+    env = f"bounce-lettre-info+mediation=isere.example@amct-mediation.example"
+    h = delivery(env, d, "mta3.amct-mediation.example", "203.0.113.201", "024", auth=spf("amct-mediation.example", "203.0.113.201"))
+    bd = "=_" + hx("024", 32)
+    h += [("Date", rfc_date(d)),
+          ("From", addr("La lettre de l'AMCT", "lettre@amct-mediation.example")),
+          ("To", MBOX),
+          ("Subject", ew("La lettre de l'AMCT n° 47 — rencontres de Lyon, webinaire recevabilité")),
+          ("Message-ID", f"<lettre-info.47.{hx('024b', 12)}@amct-mediation.example>"),
+          ("List-Id", "Lettre d'information AMCT <lettre-info.amct-mediation.example>"),
+          ("List-Unsubscribe", "<mailto:unsubscribe-lettre-info@amct-mediation.example?subject=unsubscribe-7f3a21>,\n <https://lettre.amct-mediation.example/desinscription?u=7f3a21&l=lettre-info>"),
+          ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+          ("Precedence", "bulk"),
+          ("X-Mailer", "Sympa 6.2.72"),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", f'multipart/alternative; boundary="{bd}"')]
+    html = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><style>
+body{margin:0;background:#f2f2f2;font-family:Georgia,serif}.wrap{max-width:600px;margin:auto;background:#fff;padding:24px}
+h1{color:#2a4d69;font-size:22px}h2{color:#4b86b4;font-size:16px;border-bottom:1px solid #ddd}
+.foot{font-size:11px;color:#888}</style></head><body><div class="wrap">
+<img src="https://lettre.amct-mediation.example/img/bandeau-47.png" width="600" alt="La lettre de l'AMCT">
+<h1>La lettre de l'AMCT — n° 47</h1>
+<p>Chères et chers collègues, la saison des rapports annuels approche. Cette lettre revient sur les rencontres de Lyon et sur la nouvelle grille commune de classement des saisines.</p>
+<h2>Agenda</h2><ul><li><b>19 novembre 2026</b> : webinaire « Recevabilité et réorientation des saisines hors champ »</li>
+<li><b>3 décembre 2026</b> : journée régionale Auvergne-Rhône-Alpes, Clermont-Ferrand</li><li><b>Mars 2027</b> : assemblée générale annuelle</li></ul>
+<h2>Retour sur les rencontres de Lyon</h2><p>Plus de 120 médiateurs de communes, départements et régions ont échangé sur la médiation sociale, les délais de réponse des services et l'articulation avec les délégués du Défenseur des droits.</p>
+<h2>Ressources</h2><p>La fiche pratique « Rédiger un rapport annuel conforme à la loi Engagement et proximité » est disponible dans l'espace adhérents.</p>
+<p class="foot">Vous recevez cette lettre car vous êtes adhérent de l'AMCT. <a href="https://lettre.amct-mediation.example/desinscription?u=7f3a21&amp;l=lettre-info">Se désinscrire</a></p>
+<img src="https://lettre.amct-mediation.example/o/7f3a21-47.gif" width="1" height="1" alt=""></div></body></html>
+"""
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(T024)),
+        part([("Content-Type", "text/html; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(html)),
+    ], preamble="This is a multi-part message in MIME format.\n")
+    return message(h, body)
+
+
+# =========================================================================== 025 web form, TSEH, no prior step
+
+V025 = {"Civilité": "Madame", "Nom": "GIRARD", "Prénom": "Émilie", "Adresse": "7 allée des Érables",
+        "Code postal": "38090", "Commune": "Villefontaine", "Téléphone": "06 39 98 84 02",
+        "Courriel": "emilie.girard.vf@gmail.example", "Service concerné": "Je ne sais pas",
+        "Démarches déjà effectuées": "Aucune pour l'instant",
+        "Objet de la demande": "Refus de transport scolaire adapté pour mon fils"}
+T025 = """Bonjour,
+Mon fils Théo, 12 ans, est autiste. La MDPH l'a orienté en ULIS au collège de L'Isle-d'Abeau à la rentrée 2026. Depuis septembre je l'emmène tous les jours en voiture mais je commence un nouveau travail le 16 novembre à 7h.
+J'ai fait une demande de transport scolaire adapté et j'ai reçu hier la réponse : refus, au motif que « l'élève peut emprunter les transports en commun ». Théo ne supporte pas le bruit et la foule, il a fait deux crises dans le bus cet été. Tout cela est dans son dossier MDPH.
+Je conteste ce refus, je ne sais pas à qui m'adresser et le temps presse. Merci de votre aide.
+Émilie Girard"""
+
+
+@mail("025-formulaire-transport-adapte-prematuree.eml", "open", dossier="MED-2026-00019",
+      triage="autonomie_handicap / prematuree / none", sender="emilie.girard.vf@gmail.example (Reply-To)",
+      exercises="web form; `Démarches déjà effectuées : Aucune pour l'instant` — the decision was received the day before, no recourse yet")
+def m025():
+    return form_mail("2026-005061", t(10, 27, 19, 40, 2), V025, T025, "025")
+
+
+# =========================================================================== 026 follow-up by reply to ack 00004
+
+T026 = """Bonjour,
+
+Merci pour votre accusé de réception.
+
+Je voulais vous dire que la visite qui était prévue le 23 octobre a encore été annulée, la veille au soir, par SMS. La référente m'a enfin rappelée le 26 octobre, elle dit qu'il n'y aura pas de nouveau créneau avant décembre parce qu'il manque un éducateur pour les visites.
+
+Ça fera presque trois mois sans voir mes enfants. Je vous joins rien de plus pour l'instant mais je peux vous envoyer les SMS d'annulation si besoin.
+
+Laetitia Roux
+06 39 98 07 72
+"""
+
+
+@mail("026-relance-MED-2026-00004-in-reply-to.eml", "attach", dossier="MED-2026-00004",
+      sender=LAETITIA[1],
+      exercises="Gmail reply to our acknowledgement: same sender as 005, In-Reply-To/References <ack.MED-2026-00004.fake@isere.example>, Gmail French attribution `Le jeu. 8 oct. 2026 à 09:12, … a écrit :` with a <blockquote class=gmail_quote> in HTML")
+def m026():
+    d = t(10, 28, 8, 5, 50)
+    ack = ack_text("MED-2026-00004", "8 octobre 2026")
+    attrib = f"Le jeu. 8 oct. 2026 à 09:12, {MBOX_NAME} <{MBOX}> a écrit :"
+    text = T026 + "\n" + attrib + "\n\n" + quote(ack) + "\n"
+    html_inner = paras_html(T026) + '<br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">' + html_escape(attrib) + \
+        '<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">' + \
+        paras_html(ack) + "</blockquote></div>"
+    h = gmail_delivery(LAETITIA[1], d, "026")
+    h += gmail_headers("026", LAETITIA, d, "Re: " + ack_subject("MED-2026-00004"),
+                       extra=[("References", ack_mid("MED-2026-00004")), ("In-Reply-To", ack_mid("MED-2026-00004"))])
+    bd, body = gmail_alt("026", text, html_inner)
+    h.append(("Content-Type", f'multipart/alternative; boundary="{bd}"'))
+    return message(h, body)
+
+
+# =========================================================================== 027 web form, FSL rent debt
+
+V027 = {"Civilité": "Monsieur", "Nom": "MANSOURI", "Prénom": "Hakim", "Adresse": "52 rue Anatole-France, appartement 14",
+        "Code postal": "38100", "Commune": "Grenoble", "Téléphone": "06 39 98 73 55",
+        "Courriel": "hakim.mansouri@free.example", "Service concerné": "Direction de l'habitat et du logement (FSL)",
+        "Démarches déjà effectuées": "Demande d'aide FSL maintien refusée le 8 juillet 2026 ; recours gracieux du 20 juillet 2026 rejeté le 25 septembre 2026",
+        "Objet de la demande": "Dette de loyer, refus du FSL, menace d'expulsion"}
+T027 = """Madame, Monsieur,
+Suite à un arrêt maladie de cinq mois fin 2025 (indemnités journalières versées avec beaucoup de retard), j'ai accumulé une dette de loyer de 3 860 € auprès de mon propriétaire, un particulier.
+J'ai repris le travail en mars 2026 (CDI, 1 650 € net) et je paie de nouveau mon loyer intégralement chaque mois depuis avril, plus 100 € pour la dette. Mon propriétaire est d'accord pour un plan d'apurement si le FSL prend en charge une partie de la dette.
+Le FSL a refusé au motif d'une « reprise du paiement insuffisante », puis a rejeté mon recours sans tenir compte des six mois de loyers payés que j'avais joints.
+Le 12 octobre, un commissaire de justice m'a remis un commandement de payer. J'ai deux enfants de 6 et 10 ans.
+Je demande que mon dossier soit réexaminé avant que la procédure aille plus loin."""
+
+
+@mail("027-formulaire-fsl-dette-locative.eml", "open", dossier="MED-2026-00020",
+      triage="logement_fsl / recevable / none", sender="hakim.mansouri@free.example (Reply-To)",
+      exercises="web form; long `Démarches déjà effectuées` value containing a semicolon; `Adresse` containing a comma")
+def m027():
+    return form_mail("2026-005078", t(10, 28, 22, 10, 36), V027, T027, "027")
+
+
+# =========================================================================== 028 Yahoo, AESH (CDAPH) + separate Éducation nationale matter
+
+CELINE = ("Céline Vincent", "celine.vincent@yahoo.example")
+T028 = """Bonjour,
+
+Nous sommes les parents de Noah, 8 ans, en CE2 à l'école du Centre à Vif. Noah a un trouble du spectre de l'autisme et un TDAH.
+
+En juin 2026, la CDAPH a notifié une aide humaine mutualisée de 12 heures par semaine, alors que l'équipe de suivi de scolarisation et son pédopsychiatre demandaient une aide individuelle sur tout le temps scolaire (24 h). Nous avons déposé un recours (RAPO) le 7 juillet avec les bilans ; il a été rejeté le 10 septembre, sans nouvel examen de Noah.
+
+Par ailleurs, depuis la rentrée, l'AESH mutualisée n'est venue que deux demi-journées par semaine car elle est partagée entre quatre écoles, et la maîtresse nous demande régulièrement de venir chercher Noah à 11 h. Nous avons écrit à l'inspection de circonscription, sans réponse.
+
+Nous sollicitons votre médiation sur la décision de la CDAPH, et nous aimerions savoir vers qui nous tourner pour la présence de l'AESH en classe.
+
+Céline et Thomas Vincent
+15 rue du Stade, 38450 Vif
+06 39 98 39 17
+"""
+
+
+@mail("028-aesh-cdaph-yahoo.eml", "open", dossier="MED-2026-00021",
+      triage="autonomie_handicap / recevable / education_nationale", sender=CELINE[1],
+      exercises="Yahoo Mail multipart/alternative (JavaMail boundary, ydp HTML); a Département matter (CDAPH notification, RAPO rejected) PLUS a clearly separate out-of-scope one (AESH absent in class -> Éducation nationale)")
+def m028():
+    d = t(10, 29, 13, 12, 19)
+    stamp = ms(d)
+    bd = b_javamail("028", stamp)
+    h = delivery(CELINE[1], d, "sonic318-21.consmr.mail.ir2.yahoo.example", "192.0.2.118", "028", auth=spf("yahoo.example", "192.0.2.118"))
+    h += [("Date", rfc_date(d, UTC).replace("+0000", "+0000 (UTC)")),
+          ("From", addr(*CELINE)),
+          ("To", f'"{MBOX}" <{MBOX}>'),
+          ("Message-ID", f"<{int(hx('028', 8), 16) % 2000000000}.{int(hx('028b', 6), 16)}@mail.yahoo.example>"),
+          ("Subject", ew("AESH de notre fils - recours CDAPH rejeté", "utf-8", "B")),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", f'multipart/alternative; \n\tboundary="{bd}"'),
+          ("X-Mailer", "WebService/1.1.22806 YMailNorrin")]
+    html = '<html><head></head><body><div class="ydp3e1c2f5fyahoo-style-wrap" style="font-family:Helvetica Neue, Helvetica, Arial, sans-serif;font-size:13px;">' + \
+        "".join(f'<div dir="ltr" data-setdir="false">{html_escape(l) if l else "<br>"}</div>' for l in T028.split("\n")) + "</div></body></html>"
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; charset=UTF-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(T028)),
+        part([("Content-Type", "text/html; charset=UTF-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(html)),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 029 X-Autoreply only
+
+@mail("029-absent-du-bureau-x-autoreply.eml", "auto-reply", sender=STEPHANE[1],
+      exercises="out-of-office recognisable ONLY by `X-Autoreply: yes` and the Subject `Absent du bureau` (no Auto-Submitted, no In-Reply-To, no reference); sender is the address of dossier MED-2026-00016 but nothing must be attached")
+def m029():
+    d = t(10, 29, 13, 20, 41)
+    h = delivery(STEPHANE[1], d, "smtp.menuiserie-gaillard.example", "203.0.113.33", "029",
+                 auth=spf("menuiserie-gaillard.example", "203.0.113.33"))
+    h += [("Date", rfc_date(d)),
+          ("From", addr(*STEPHANE)),
+          ("To", MBOX),
+          ("Subject", "Absent du bureau"),
+          ("Message-ID", f"<autoreply.{hx('029', 16)}@menuiserie-gaillard.example>"),
+          ("X-Autoreply", "yes"),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", "text/plain; charset=utf-8"),
+          ("Content-Transfer-Encoding", "8bit")]
+    body = """Bonjour,
+
+La menuiserie est fermée pour congés du lundi 26 octobre au dimanche 1er novembre inclus.
+Votre message sera traité à notre retour. Pour une urgence sur un chantier en cours : 04 65 71 19 84.
+
+Menuiserie Gaillard
+"""
+    return message(h, body.encode())
+
+
+# =========================================================================== 030 multipart never closed
+
+T030 = """Bonjour,
+
+Ma fille Inès est en 4e au collège Jean-Vilar de Saint-Égrève. Notre demande de bourse départementale pour l'année 2026-2027 a été refusée parce que le dossier serait arrivé hors délai, alors que je l'ai déposé au secrétariat le 25 septembre, avant la date limite. Je vous joins le récépissé du collège.
+
+Thierry Blanchard
+06 39 98 61 30
+"""
+
+
+@mail("030-mime-boundary-jamais-fermee.eml", "quarantine", sender="t.blanchard@orange.example",
+      exercises="malformed MIME: multipart/mixed whose closing delimiter `--<boundary>--` never appears — the file ends in the middle of the base64 of the attachment (Python: CloseBoundaryNotFoundDefect)")
+def m030():
+    d = t(10, 30, 17, 45, 3)
+    bd = b_thunderbird("030")
+    h = delivery("t.blanchard@orange.example", d, "smtp-out.orange.example", "198.51.100.203", "030", auth=spf("orange.example", "198.51.100.203"))
+    h += [("Content-Type", f'multipart/mixed; boundary="{bd}"'),
+          ("Message-ID", mid_thunderbird("030", "orange.example")),
+          ("Date", rfc_date(d)),
+          ("MIME-Version", "1.0"),
+          ("User-Agent", "Mozilla Thunderbird"),
+          ("Content-Language", "fr"),
+          ("To", MBOX),
+          ("From", "Thierry Blanchard <t.blanchard@orange.example>"),
+          ("Subject", "Bourse departementale college refusee")]
+    pdf = letter_pdf(created=t(9, 25, 11, 0), header=["Collège Jean-Vilar — Saint-Égrève", "Secrétariat de direction"],
+                     sender=["Récépissé de dépôt"], recipient=["M. Thierry Blanchard"], place_date="Saint-Égrève, le 25 septembre 2026",
+                     subject="Dossier de bourse départementale 2026-2027 — Inès Blanchard (4e B)",
+                     body="Le secrétariat atteste avoir reçu ce jour le dossier complet de demande de bourse départementale.",
+                     signature=["Le secrétariat"])
+    enc = b64(pdf)
+    cut = enc[: len(enc) * 2 // 3]
+    cut = cut[: cut.rfind(b"\n") + 1]
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; charset=UTF-8; format=flowed"), ("Content-Transfer-Encoding", "8bit")], flowed(T030).encode()),
+        part([("Content-Type", 'application/pdf; name="recepisse-bourse.pdf"'),
+              ("Content-Disposition", 'attachment; filename="recepisse-bourse.pdf"'),
+              ("Content-Transfer-Encoding", "base64")], cut),
+    ], preamble="This is a multi-part message in MIME format.\n", close=False)
+    return message(h, body)
+

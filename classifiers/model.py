@@ -1,0 +1,208 @@
+"""One scikit-learn Pipeline per label, from raw text to calibrated probabilities.
+
+    raw text -> TextNormalizer (fold accents and case, repair OCR typography)
+             -> FeatureUnion( word 1-2-gram TF-IDF,
+                              character 2-5-gram TF-IDF inside word boundaries (misspellings, OCR, no accents),
+                              admissibility cues (prior recourse, court, procurement, subsidy, agent...) )
+             -> LogisticRegression (balanced classes) calibrated by temperature scaling
+                (CalibratedClassifierCV, out-of-fold, one final estimator)
+
+The baseline used by `evaluate` is the plain TF-IDF + logistic regression everybody would try first.
+Everything is seeded with RANDOM_STATE, so two trainings on the same data give the same model.
+"""
+
+from __future__ import annotations
+
+import platform
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from classifiers import LABELS
+from classifiers.corpus import data_hash
+from classifiers.cues import CUE_LABELS, CueFeatures
+from classifiers.text import TextNormalizer
+
+RANDOM_STATE = 20240611
+FORMAT = 1  # bump when the artifact layout changes: older files are then refused, never misread
+CUE_WEIGHT = {"domain": 0.5, "admissibility": 2.0, "reorientation": 0.5}
+C_VALUE = {"domain": 8.0, "admissibility": 4.0, "reorientation": 8.0}
+
+
+def _calibrated(estimator: Any, y: Sequence[str]) -> Any:
+    """Temperature scaling on out-of-fold scores; fewer folds when a class is rare."""
+    smallest = min(Counter(y).values())
+    folds = max(2, min(5, smallest))
+    return CalibratedClassifierCV(
+        estimator,
+        method="temperature",
+        cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE),
+        ensemble=False,
+    )
+
+
+def build_pipeline(label: str, y: Sequence[str]) -> Pipeline:
+    """The production pipeline for one label."""
+    features = FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True, max_features=40000,
+                    token_pattern=r"(?u)\b\w[\w'-]*\w\b|\b\w\b",
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_df=0.9, sublinear_tf=True,
+                    max_features=80000,
+                ),
+            ),
+            ("cues", CueFeatures(weight=CUE_WEIGHT.get(label, 1.0))),
+        ]
+    )
+    clf = LogisticRegression(
+        C=C_VALUE.get(label, 4.0), class_weight="balanced", max_iter=3000, random_state=RANDOM_STATE
+    )
+    return Pipeline([("normalise", TextNormalizer()), ("features", features), ("clf", _calibrated(clf, y))])
+
+
+def build_baseline(label: str, y: Sequence[str]) -> Pipeline:
+    """Plain TF-IDF on words + logistic regression with default settings: the reference to beat."""
+    return Pipeline(
+        [
+            ("tfidf", TfidfVectorizer()),
+            ("clf", LogisticRegression(max_iter=2000, random_state=RANDOM_STATE)),
+        ]
+    )
+
+
+def fit_quietly(pipeline: Pipeline, texts: Sequence[str], y: Sequence[str]) -> Pipeline:
+    """Fit, turning scikit-learn's small-class warnings into nothing: we already chose the folds for them."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        pipeline.fit(list(texts), list(y))
+    return pipeline
+
+
+@dataclass
+class TriageModel:
+    """The trained artifact: one pipeline per label and its model card."""
+
+    pipelines: dict[str, Pipeline]
+    card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """Short, stable name of this model (format, date, data hash)."""
+        return str(self.card.get("version", "inconnu"))
+
+    def classes(self, label: str) -> list[str]:
+        """The codes the model knows for a label."""
+        return [str(c) for c in self.pipelines[label].classes_]
+
+    def predict_proba(self, text: str) -> dict[str, dict[str, float]]:
+        """{label: {code: probability}} for one text."""
+        out: dict[str, dict[str, float]] = {}
+        for label, pipe in self.pipelines.items():
+            proba = pipe.predict_proba([text])[0]
+            out[label] = {str(c): float(p) for c, p in zip(pipe.classes_, proba, strict=True)}
+        return out
+
+    def top_terms(self, text: str, label: str, code: str, n: int = 5) -> list[tuple[str, float]]:
+        """The readable features (words, cues) that pushed `code` up the most for this text."""
+        pipe = self.pipelines[label]
+        if code not in self.classes(label):
+            return []
+        folded = pipe.named_steps["normalise"].transform([text])
+        union: FeatureUnion = pipe.named_steps["features"]
+        x = union.transform(folded).tocsr()
+        base = pipe.named_steps["clf"].calibrated_classifiers_[0].estimator
+        coef = base.coef_
+        row = self.classes(label).index(code) if coef.shape[0] > 1 else 0
+        sign = -1.0 if coef.shape[0] == 1 and row == 0 else 1.0
+        names = _feature_names(union)
+        contrib = []
+        for j, value in zip(x.indices, x.data, strict=True):
+            name = names[j]
+            if name.startswith("chars__"):
+                continue  # character n-grams are not readable by a person
+            contrib.append((name, float(value * coef[row, j] * sign)))
+        contrib.sort(key=lambda t: -t[1])
+        out = []
+        for name, weight in contrib[:n]:
+            if weight <= 0:
+                break
+            out.append((_readable(name), weight))
+        return out
+
+
+def _feature_names(union: FeatureUnion) -> list[str]:
+    cache = getattr(union, "_mediature_names", None)
+    if cache is None:
+        cache = [str(n) for n in union.get_feature_names_out()]
+        union._mediature_names = cache  # computed once per loaded model: explaining must stay cheap
+    return cache
+
+
+def _readable(name: str) -> str:
+    kind, _, value = name.partition("__")
+    if kind == "cues":
+        return CUE_LABELS.get(value.removeprefix("cue:"), value)
+    return f"« {value} »"
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that must match for a saved model to be loaded."""
+    import scipy
+    import sklearn
+    import skops
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "skops": skops.__version__,
+    }
+
+
+def train(
+    texts: Sequence[str],
+    labels: dict[str, Sequence[str]],
+    *,
+    metrics: dict[str, Any] | None = None,
+    sources: dict[str, int] | None = None,
+) -> TriageModel:
+    """Fit one production pipeline per label on all the data; the card records what it was trained on."""
+    pipelines = {}
+    for label in LABELS:
+        y = list(labels[label])
+        pipelines[label] = fit_quietly(build_pipeline(label, y), texts, y)
+    digest = data_hash(texts, labels)
+    now = datetime.now(timezone.utc)
+    card = {
+        "format": FORMAT,
+        "version": f"triage-{now:%Y%m%d}-{digest[:10]}",
+        "created_at": now.isoformat(timespec="seconds"),
+        "training_data": {"sha256": digest, "examples": len(texts), "sources": sources or {}},
+        "labels": {label: sorted(set(labels[label])) for label in LABELS},
+        "label_counts": {label: dict(sorted(Counter(labels[label]).items())) for label in LABELS},
+        "libraries": library_versions(),
+        "random_state": RANDOM_STATE,
+        "pipeline": "TextNormalizer -> [mots 1-2 TF-IDF | caractères 2-5 TF-IDF | indices de recevabilité] "
+        "-> régression logistique calibrée (température)",
+        "cross_validated_metrics": metrics or {},
+    }
+    return TriageModel(pipelines=pipelines, card=card)

@@ -1,0 +1,101 @@
+"""`mediature outbox` and `mediature print-queue`: what is waiting to be sent or printed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from triage.cli import ConfigOption, app, console, open_runtime
+from triage.store.models import Dossier, OutboxItem, PrintJob
+
+outbox_app = typer.Typer(help="Messages sortants (accusés de réception, courriers, synthèses).", no_args_is_help=True)
+print_app = typer.Typer(help="File d'impression des courriers papier.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(print_app, name="print-queue")
+
+
+def _mask(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:2]}…@{domain}" if domain else "…"
+
+
+@outbox_app.command("list")
+def outbox_list(
+    all_: Annotated[bool, typer.Option("--all", help="Aussi les messages déjà envoyés.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Liste les messages en attente, en échec ou non envoyés (avec la raison)."""
+    rt = open_runtime(config)
+    with rt.sessions() as s:
+        q = select(OutboxItem, Dossier.reference).outerjoin(Dossier, Dossier.id == OutboxItem.dossier_id)
+        if not all_:
+            q = q.where(OutboxItem.status != "sent")
+        rows = s.execute(q.order_by(OutboxItem.id)).all()
+    table = Table(title=f"Boîte d'envoi — {len(rows)} message(s)")
+    for col in ("n°", "dossier", "type", "destinataire", "état", "essais", "prochain essai / envoi", "raison"):
+        table.add_column(col)
+    for item, ref in rows:
+        when = item.sent_at if item.status == "sent" else item.next_attempt_at
+        table.add_row(str(item.id), ref or "—", item.kind, _mask(item.to_address), item.status, str(item.attempts),
+                      when.astimezone().strftime("%d/%m/%Y %H:%M") if when else "", item.last_error[:60])
+    console.print(table)
+
+
+@outbox_app.command("flush")
+def outbox_flush(config: ConfigOption = None) -> None:
+    """Envoie une fois tout ce qui est en attente, puis s'arrête."""
+    from triage.notify.sender import deliver_due
+
+    rt = open_runtime(config)
+    report = deliver_due(rt, force=True, limit=10_000)
+    target = rt.settings.smtp.url and "SMTP" or str(rt.settings.paths.home / "outbox")
+    console.print(f"Envoyés : [bold]{report.sent}[/] — à réessayer : {report.retried} — en échec : {report.failed} "
+                  f"(vers {target})")
+    if report.retried or report.failed:
+        raise typer.Exit(1)
+
+
+@print_app.command("list")
+def print_list(config: ConfigOption = None) -> None:
+    """Liste les courriers à imprimer."""
+    rt = open_runtime(config)
+    with rt.sessions() as s:
+        rows = s.execute(
+            select(PrintJob.id, PrintJob.kind, PrintJob.status, PrintJob.created_at, Dossier.reference)
+            .outerjoin(Dossier, Dossier.id == PrintJob.dossier_id).order_by(PrintJob.id)
+        ).all()
+    table = Table(title=f"File d'impression — {sum(1 for r in rows if r.status == 'pending')} à imprimer")
+    for col in ("n°", "dossier", "type", "créé le", "état"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r.id), r.reference or "—", r.kind, r.created_at.astimezone().strftime("%d/%m/%Y %H:%M"),
+                      "à imprimer" if r.status == "pending" else "exporté")
+    console.print(table)
+
+
+@print_app.command("export")
+def print_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Dossier où écrire les PDF.")] = Path("impression"),
+    again: Annotated[bool, typer.Option("--again", help="Réexporte aussi les courriers déjà exportés.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Écrit les courriers à imprimer en PDF (un fichier par courrier) et les marque exportés."""
+    rt = open_runtime(config)
+    output.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with rt.sessions.begin() as s:
+        q = select(PrintJob, Dossier.reference).outerjoin(Dossier, Dossier.id == PrintJob.dossier_id)
+        if not again:
+            q = q.where(PrintJob.status == "pending")
+        for job, ref in s.execute(q.order_by(PrintJob.id)).all():
+            path = output / f"{job.id:06d}-{ref or 'sans-dossier'}-{job.kind}.pdf"
+            path.write_bytes(job.pdf)
+            job.status = "exported"
+            job.exported_at = datetime.now(timezone.utc)
+            count += 1
+    console.print(f"{count} courrier(s) écrit(s) dans [bold]{output}[/]")

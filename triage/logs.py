@@ -1,0 +1,121 @@
+"""Structured log lines: one JSON object per line, never personal data.
+
+An event carries a name and fields: counts, ids, dossier references, outcomes, durations. Values are
+checked on the way out: numbers, booleans and short tokens pass (``MED-2026-00042``, ``duplicates``,
+``imap+ssl://host:993/INBOX``); anything that looks like free text or an address (spaces, ``@``,
+non-ASCII letters) is replaced by ``"<masqué>"``, so a careless call cannot leak a name, an address,
+a subject or a body into the journal.
+
+    {"ts": "2026-03-02T09:15:04.123Z", "level": "info", "event": "mail_ingested",
+     "outcome": "dossiers_opened", "reference": "MED-2026-00042", "message_row_id": 812, "duration_ms": 14.2}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+EVENTS = "mediature.events"
+MASK = "<masqué>"
+# short machine tokens only: no space, no '@', ASCII (French names and words carry accents or spaces)
+_SAFE = re.compile(r"[A-Za-z0-9_.:/+\-\[\]=,#]{0,200}")
+_events = logging.getLogger(EVENTS)
+
+
+def safe_value(value: Any) -> Any:
+    """The value as it may appear in a log line (masked when it could be personal data)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return value if _SAFE.fullmatch(value) and "@" not in value else MASK
+    if isinstance(value, Mapping):
+        return {str(k): safe_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [safe_value(v) for v in value]
+    if isinstance(value, BaseException):
+        return type(value).__name__  # the class only: messages may quote headers or addresses
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int)):  # enums
+        return safe_value(value.value)
+    return type(value).__name__
+
+
+def event(name: str, *, level: int = logging.INFO, **fields: Any) -> None:
+    """Log one structured event (fields are passed through safe_value)."""
+    if _events.isEnabledFor(level):
+        _events.log(level, name, extra={"mediature_fields": {k: safe_value(v) for k, v in fields.items()}})
+
+
+@contextmanager
+def timed(name: str, **fields: Any) -> Iterator[dict[str, Any]]:
+    """Log `name` with duration_ms when the block ends; the block may add fields to the yielded dict."""
+    extra: dict[str, Any] = dict(fields)
+    start = time.perf_counter()
+    try:
+        yield extra
+    finally:
+        extra["duration_ms"] = round((time.perf_counter() - start) * 1000, 1)
+        event(name, **extra)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record; events keep their fields, other records keep logger and message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        line: dict[str, Any] = {"ts": stamp, "level": record.levelname.lower()}
+        fields = getattr(record, "mediature_fields", None)
+        if fields is not None:
+            line["event"] = record.getMessage()
+            line.update(fields)
+        else:
+            line["event"] = "log"
+            line["logger"] = record.name
+            line["message"] = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                line["error"] = type(record.exc_info[1]).__name__
+        return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+
+
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is now (rich's live display swaps it to print above the bar)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: IO[str]) -> None:
+        pass
+
+
+def configure(*, file: Path | None = None, level: int = logging.INFO) -> logging.Handler:
+    """Send Médiature's log records as JSON lines to stderr (or to `file`); returns the handler."""
+    handler: logging.Handler
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(file, encoding="utf-8")
+    else:
+        handler = _CurrentStderr()
+    handler.setFormatter(JsonFormatter())
+    handler._mediature_json = True  # type: ignore[attr-defined]
+    # "mediature" carries the events and the runtime; modules log under their own name ("triage.…")
+    for name in ("mediature", "triage"):
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if getattr(h, "_mediature_json", False)]:
+            logger.removeHandler(old)
+            old.close()
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
+    return handler

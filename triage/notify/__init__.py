@@ -1,0 +1,1 @@
+"""Outgoing mail and letters: composition, loop protection, the outbox and its senders, the print queue."""

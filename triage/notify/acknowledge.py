@@ -1,0 +1,127 @@
+"""Acknowledgements (art. 7 of the règlement; CRPA L112-3 and R112-5): an email at once for electronic
+requests, a printed letter for paper requests without email, both when a letter gives an email."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from triage.config import Settings
+from triage.msgid import make_message_id
+from triage.notify import guard
+from triage.notify.compose import Outgoing
+from triage.notify.letters import qr_data_uri, queue_print, render_pdf
+from triage.notify.outbox import enqueue
+from triage.notify.render import render
+from triage.records import Channel, ParsedMessage
+from triage.runtime import Runtime
+from triage.store.models import Dossier, Event
+from triage.tracking import short_code
+
+log = logging.getLogger("mediature.notify")
+PAPER_CHANNELS = {Channel.LETTER.value, Channel.PHONE.value, Channel.VISIT.value}
+
+
+def greeting(civility: str) -> str:
+    """'Madame', 'Monsieur' or 'Madame, Monsieur' (never the name: it may be wrong or missing)."""
+    c = (civility or "").strip().lower().rstrip(".")
+    if c in {"madame", "mme", "mademoiselle", "mlle"}:
+        return "Madame"
+    if c in {"monsieur", "m", "mr"}:
+        return "Monsieur"
+    return "Madame, Monsieur"
+
+
+@dataclass
+class Notifier:
+    """Queues the acknowledgement of a newly opened dossier, inside the dossier's transaction."""
+
+    settings: Settings
+    secret: bytes
+
+    @classmethod
+    def from_runtime(cls, runtime: Runtime) -> Notifier:
+        """The notifier of a runtime."""
+        return cls(runtime.settings, runtime.secret)
+
+    def context(self, dossier: Dossier, token: str) -> dict[str, Any]:
+        """Everything the acknowledgement templates use."""
+        base = self.settings.web.public_url.rstrip("/")
+        return {
+            "reference": dossier.reference,
+            "received_at": dossier.received_at,
+            "tracking_url": f"{base}/suivi/{token}",
+            "tracking_home": f"{base}/suivi",
+            "tracking_key": dossier.tracking_key,
+            "tracking_code": short_code(dossier.reference, dossier.tracking_key),
+            "greeting": greeting(dossier.requester_civility),
+            "service": self.settings.service,
+            "privacy": self.settings.privacy,
+        }
+
+    def on_dossier_opened(self, session: Session, dossier: Dossier, token: str, source: Any) -> None:
+        """Queue the acknowledgement email and/or letter for `dossier` (idempotent per dossier)."""
+        ctx = self.context(dossier, token)
+        parsed = source if isinstance(source, ParsedMessage) else None
+        emailed = False
+        if dossier.requester_email:
+            emailed = self._email(session, dossier, ctx, parsed)
+        if dossier.channel in PAPER_CHANNELS or not dossier.requester_email:
+            self._letter(session, dossier, ctx, emailed)
+
+    def _email(self, session: Session, dossier: Dossier, ctx: dict[str, Any], parsed: ParsedMessage | None) -> bool:
+        refusal = guard.refusal(session, self.settings, dossier.requester_email, parsed)
+        domain = self.settings.smtp.from_address.rsplit("@", 1)[-1]
+        references: tuple[str, ...] = ()
+        in_reply_to = None
+        if parsed is not None and parsed.message_id:
+            in_reply_to = parsed.message_id
+            references = (*parsed.references, parsed.message_id)
+        out = Outgoing(
+            to_address=dossier.requester_email,
+            to_name=dossier.requester_name,
+            subject=f"Votre demande de médiation {dossier.reference} — accusé de réception",
+            text=render("mail/accuse_reception.txt.j2", **ctx),
+            html=render("mail/accuse_reception.html.j2", **ctx),
+            message_id=make_message_id(self.secret, dossier.reference, domain, "ack"),
+            in_reply_to=in_reply_to,
+            references=references,
+            automatic=True,
+        )
+        item = enqueue(session, self.settings, out, kind="acknowledgement",
+                       idempotency_key=f"ack:{dossier.reference}", dossier_id=dossier.id, refusal=refusal)
+        summary = (
+            "Accusé de réception mis en envoi par courriel"
+            if refusal is None
+            else f"Accusé de réception par courriel non envoyé : {refusal}"
+        )
+        session.add(Event(dossier_id=dossier.id, kind="acknowledgement", public=False, summary=summary,
+                          details={"outbox_id": item.id, "channel": "email", "refused": refusal}))
+        return refusal is None
+
+    def _letter(self, session: Session, dossier: Dossier, ctx: dict[str, Any], emailed: bool) -> None:
+        if not (dossier.requester_address and (dossier.requester_postcode or dossier.requester_commune)):
+            if not emailed:
+                session.add(Event(dossier_id=dossier.id, kind="acknowledgement", public=False,
+                                  summary="Accusé de réception impossible : ni courriel ni adresse postale "
+                                  "exploitable — à compléter", details={"channel": "none"}))
+            return
+        letter_ctx = {
+            **ctx,
+            "qr": qr_data_uri(ctx["tracking_url"]),
+            "recipient_name": dossier.requester_name,
+            "recipient_lines": [line for line in dossier.requester_address.splitlines() if line.strip()],
+            "recipient_city": f"{dossier.requester_postcode} {dossier.requester_commune}".strip(),
+            "emailed": emailed,
+            "today": datetime.now(timezone.utc),
+        }
+        pdf = render_pdf("letters/accuse_reception.html.j2", letter_ctx)
+        job = queue_print(session, dossier_id=dossier.id, kind="acknowledgement",
+                          idempotency_key=f"ack-letter:{dossier.reference}", pdf=pdf)
+        session.add(Event(dossier_id=dossier.id, kind="acknowledgement", public=False,
+                          summary="Accusé de réception à imprimer et à poster (file d'impression)",
+                          details={"print_job_id": job.id, "channel": "courrier"}))

@@ -1,0 +1,44 @@
+"""Printable letters (PDF via WeasyPrint) and the print queue for people without email."""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.notify.render import render
+from triage.resources import templates_dir
+from triage.store.models import PrintJob
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of `url` as an SVG data URI (segno: no network, no image library)."""
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+    """Render templates/<template_name> (HTML) to PDF bytes."""
+    from weasyprint import HTML
+
+    html = render(template_name, **context)
+    return HTML(string=html, base_url=str(templates_dir() / "letters")).write_pdf()  # type: ignore[no-any-return]
+
+
+def queue_print(session: Session, *, dossier_id: int | None, kind: str, idempotency_key: str, pdf: bytes) -> PrintJob:
+    """Add a letter to the print queue (once per idempotency key), in the caller's transaction."""
+    existing = session.scalar(select(PrintJob).where(PrintJob.idempotency_key == idempotency_key))
+    if existing is not None:
+        return existing
+    job = PrintJob(dossier_id=dossier_id, kind=kind, idempotency_key=idempotency_key, pdf=pdf,
+                   status="pending", created_at=datetime.now(timezone.utc))
+    session.add(job)
+    session.flush()
+    return job

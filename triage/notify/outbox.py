@@ -1,0 +1,51 @@
+"""Writing outgoing messages into the outbox, in the caller's transaction (exactly once per key)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.config import Settings
+from triage.notify.compose import Outgoing, compose
+from triage.store.models import OutboxItem
+
+
+def enqueue(
+    session: Session,
+    settings: Settings,
+    out: Outgoing,
+    *,
+    kind: str,
+    idempotency_key: str,
+    dossier_id: int | None,
+    refusal: str | None = None,
+    now: datetime | None = None,
+) -> OutboxItem:
+    """Add a message to the outbox (or return the one already there for this key).
+
+    A refused automatic message is still recorded, as `suppressed` with the reason, so the mediator
+    sees that nothing was sent and why.
+    """
+    existing = session.scalar(select(OutboxItem).where(OutboxItem.idempotency_key == idempotency_key))
+    if existing is not None:
+        return existing
+    now = now or datetime.now(timezone.utc)
+    item = OutboxItem(
+        dossier_id=dossier_id,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        automatic=out.automatic,
+        to_address=out.to_address.strip().lower(),
+        subject=out.subject,
+        message_id=out.message_id,
+        raw=compose(settings, out, now=now),
+        status="suppressed" if refusal else "pending",
+        last_error=refusal or "",
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(item)
+    session.flush()
+    return item

@@ -1,0 +1,230 @@
+"""Raw bytes -> ParsedMessage. Anything that cannot honestly be read raises ParseError (-> quarantine).
+
+mail-parser builds the MIME tree (guarded against hostile nesting), decodes addresses without
+letting an encoded word smuggle in a second address, and reads dates; triage.mailbody picks and
+repairs the text; triage.classify_mail and triage.webform say what the message is; triage.quotes
+separates the new text from quoted history and signature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from datetime import datetime, timezone
+from email.message import Message
+from email.utils import getaddresses, parseaddr
+
+import mailparser
+from mailparser.exceptions import MailParserError
+
+from triage.charsets import clean_text, message_header
+from triage.classify_mail import classify, has_x_loop
+from triage.config import ParsingSettings, Settings
+from triage.errors import ParseError
+from triage.mailbody import Walker
+from triage.quotes import split_reply
+from triage.records import MessageKind, ParsedMessage
+from triage.webform import is_webform, parse_fields
+
+# mail-parser logs attachment file names at debug level and chatters about part types it does not
+# render: neither belongs in our logs (no personal data; defects are recorded on the message).
+_MAILPARSER_LOG = logging.getLogger("mailparser")
+_MAILPARSER_LOG.setLevel(logging.ERROR)
+_MAILPARSER_LOG.addHandler(logging.NullHandler())
+
+_MID = re.compile(r"<[^<>\s]{1,900}>")
+_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:")
+_KNOWN_HEADERS = ("from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version")
+_MAX_REFERENCES = 50
+
+
+def normalise_message_id(value: str | None) -> str:
+    """A Message-ID without angle brackets or whitespace ("" when absent)."""
+    if not value:
+        return ""
+    return re.sub(r"\s+", "", value).strip("<>")
+
+
+def dedupe_key(message_id: str | None, content_hash: str) -> str:
+    """sha256(normalised Message-ID + newline + sha256 of the raw bytes), as the contracts say."""
+    return hashlib.sha256(f"{normalise_message_id(message_id)}\n{content_hash}".encode()).hexdigest()
+
+
+def _defects(msg: Message) -> list[str]:
+    names: list[str] = []
+    for part in msg.walk():
+        for defect in part.defects:
+            name = type(defect).__name__
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _repair_headers(raw: bytes) -> bytes | None:
+    """Headers broken by a folded line without indentation, or junk before the first header: fixed."""
+    head, sep, rest = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    lines = head.split(b"\n")
+    start = 0
+    if lines and lines[0].startswith(b"From "):
+        start = 1  # mbox envelope line
+    while start < min(len(lines), 4) and not _HEADER_LINE.match(lines[start]):
+        start += 1
+    fixed: list[bytes] = []
+    for line in lines[start:]:
+        if _HEADER_LINE.match(line) or line[:1] in (b" ", b"\t") or not fixed:
+            fixed.append(line)
+        else:
+            fixed.append(b" " + line)  # an unindented continuation of the previous header
+    if not fixed or not _HEADER_LINE.match(fixed[0]):
+        return None
+    return b"\n".join(fixed) + (sep or b"\n\n") + rest
+
+
+def _load(raw: bytes) -> tuple[mailparser.MailParser, list[str]]:
+    notes: list[str] = []
+    try:
+        parser = mailparser.parse_from_bytes(raw)
+    except MailParserError as err:
+        raise ParseError(f"structure MIME illisible ({err})") from err
+    except RecursionError as err:
+        raise ParseError("structure MIME trop imbriquée") from err
+    msg = parser.message
+    if msg is None:
+        raise ParseError("aucun contenu de message")
+    if "MissingHeaderBodySeparatorDefect" in _defects(msg) or not any(msg.get(h) for h in _KNOWN_HEADERS):
+        repaired = _repair_headers(raw)
+        if repaired is not None and repaired != raw:
+            try:
+                candidate = mailparser.parse_from_bytes(repaired)
+            except (MailParserError, RecursionError):
+                candidate = None
+            if candidate is not None and candidate.message is not None and candidate.message.get("From"):
+                parser, msg = candidate, candidate.message
+                notes.append("en-têtes réparés (ligne repliée sans indentation ou ligne parasite)")
+    if not any(msg.get(h) for h in _KNOWN_HEADERS):
+        raise ParseError("aucun en-tête de courriel reconnu : ce fichier n'est pas un message électronique")
+    return parser, notes
+
+
+def _check_truncated(msg: Message) -> None:
+    """A multipart never closed whose last base64 part is cut: the file was truncated in transit."""
+    if "CloseBoundaryNotFoundDefect" not in _defects(msg):
+        return
+    leaves = [p for p in msg.walk() if not p.is_multipart()]
+    if not leaves:
+        return
+    last = leaves[-1]
+    if str(last.get("Content-Transfer-Encoding", "")).strip().lower() != "base64":
+        return
+    payload = last.get_payload()
+    if isinstance(payload, str):
+        compact = re.sub(r"\s+", "", payload)
+        if len(compact.rstrip("=")) % 4 == 1 or (len(compact) % 4 and not compact.endswith("=")):
+            raise ParseError(
+                "message tronqué : la structure MIME n'est jamais refermée et la dernière pièce "
+                "(base64) est incomplète"
+            )
+
+
+def _first_address(pairs: list[tuple[str, str]]) -> tuple[str, str]:
+    for name, address in pairs:
+        if address and "@" in address:
+            return name, address
+    return ("", "")
+
+
+def message_raw(msg: Message, name: str) -> str:
+    """The raw text of the first `name` header ("" when absent)."""
+    for key, value in msg.raw_items():
+        if key.lower() == name.lower():
+            return str(value)
+    return ""
+
+
+def _from(parser: mailparser.MailParser, msg: Message) -> tuple[str, str]:
+    name, address = _first_address(parser.from_ or [])
+    if not address:
+        name, address = parseaddr(message_header(msg, "From"))
+        if "@" not in address:
+            address = ""
+    if "\\udc" in name or "=?" in name or not name.isprintable() or "=?" in message_raw(msg, "From"):
+        # undeclared 8-bit or malformed encoded-word display name: decode the raw header ourselves
+        decoded = message_header(msg, "From")
+        name = decoded.rsplit("<", 1)[0] if "<" in decoded else parseaddr(decoded)[0]
+    return clean_text(name).strip().strip('"').strip(), address.strip().strip("<>")
+
+
+def _date(parser: mailparser.MailParser) -> datetime | None:
+    value = parser.date
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _ids(value: object) -> list[str]:
+    return _MID.findall(re.sub(r"\s+", "", str(value))) if value else []
+
+
+def parse_message(raw: bytes, settings: Settings | ParsingSettings) -> ParsedMessage:
+    """Parse raw RFC 5322 bytes; raise ParseError with a French reason when they cannot be read."""
+    parsing = settings.parsing if isinstance(settings, Settings) else settings
+    if not raw or not raw.strip():
+        raise ParseError("message vide")
+    content_hash = hashlib.sha256(raw).hexdigest()
+    parser, notes = _load(raw)
+    msg = parser.message
+    _check_truncated(msg)
+    try:
+        body = Walker(parsing.max_attachment_bytes).walk(msg)
+    except RecursionError as err:
+        raise ParseError("structure MIME trop imbriquée") from err
+    notes.extend(body.notes)
+    subject = message_header(msg, "Subject")
+    message_ids = _ids(msg.get("Message-ID"))
+    message_id = message_ids[0] if message_ids else None
+    in_reply_to_ids = _ids(msg.get("In-Reply-To"))
+    references = tuple(_ids(" ".join(str(v) for v in (msg.get_all("References") or [])))[-_MAX_REFERENCES:])
+    from_name, from_address = _from(parser, msg)
+    reply_to = _first_address(parser.reply_to or [])[1] or None
+    to = tuple(a for _, a in (parser.to or []) if a)
+    if not to:
+        to = tuple(a for _, a in getaddresses([str(v) for v in msg.get_all("To") or []]) if "@" in a)
+    text = body.text
+    form = None
+    form_id = msg.get("X-Form-Id")
+    if is_webform(parsing, sender=from_address, subject=subject, form_id=str(form_id) if form_id else None):
+        form = parse_fields(text, subject=subject, form_id=str(form_id) if form_id else None)
+    if form is not None:
+        kind, kind_reason, bounce = MessageKind.REQUEST, "", None
+        new_text, quoted, signature = text.strip("\n"), "", ""
+    else:
+        classification = classify(msg, body_text=text)
+        kind, kind_reason, bounce = classification.kind, classification.reason, classification.bounce
+        split = split_reply(text)
+        new_text, quoted, signature = split.text, split.quoted, split.signature
+    defects = _defects(msg) + notes
+    return ParsedMessage(
+        message_id=message_id,
+        subject=subject,
+        from_name=from_name,
+        from_address=from_address,
+        reply_to=reply_to,
+        to=to,
+        date=_date(parser),
+        in_reply_to=in_reply_to_ids[0] if in_reply_to_ids else None,
+        references=references,
+        kind=kind,
+        kind_reason=kind_reason,
+        text=new_text,
+        quoted=quoted,
+        signature=signature,
+        html=body.safe_html,
+        attachments=tuple(body.attachments),
+        form=form,
+        bounce=bounce,
+        has_x_loop=has_x_loop(msg),
+        content_hash=content_hash,
+        dedupe_key=dedupe_key(message_id, content_hash),
+        defects=tuple(defects),
+    )

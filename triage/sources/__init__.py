@@ -1,0 +1,1 @@
+"""Where messages come from: IMAP, local files (eml, Maildir, mbox) and scanned letters."""
