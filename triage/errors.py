@@ -13,6 +13,7 @@
     ├── ModelError             a model file is missing, corrupt or incompatible (-> rules only)
     ├── DossierError           a dossier operation is not allowed (unknown reference, bad transition)
     ├── DeliveryError          an outgoing message could not be delivered (retried)
+    ├── ReportError            a report, recommendation or export request is invalid
     └── AuthError              web login or permission refused
 
 The CLI (triage.cli) and the web app (triage.web) are the only places that turn these into
@@ -80,6 +81,10 @@ class DossierError(MediatureError):
 
 class DeliveryError(MediatureError):
     """An outgoing message could not be delivered."""
+
+
+class ReportError(MediatureError):
+    """A report, recommendation or export request is invalid (unknown section, status, number)."""
 
 
 class AuthError(MediatureError):

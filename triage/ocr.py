@@ -25,6 +25,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps, ImageSequence
@@ -118,6 +119,11 @@ def _readable_size(size: int) -> str:
     return f"{size / 1_000_000:.1f} Mo".replace(".", ",")
 
 
+def too_large_reason(size: int, limit: int) -> str:
+    """The French reason given for a file over the size limit."""
+    return f"fichier trop volumineux ({_readable_size(size)} ; maximum {_readable_size(limit)})"
+
+
 def _has_letters(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
@@ -134,7 +140,10 @@ class _PageReader:
         # uncompressed TIFF: written in milliseconds, read by Tesseract without decoding cost
         self._count += 1
         path = self.workdir / f"page-{self._count}.tif"
-        image.save(path, format="TIFF", dpi=(dpi, dpi) if dpi else None)
+        options: dict[str, Any] = {"compression": "raw"}  # never inherit the source's (Group 4 needs 1-bit)
+        if dpi:
+            options["dpi"] = (dpi, dpi)
+        image.save(path, format="TIFF", **options)
         return path
 
     def _osd(self, image: Image.Image, dpi: int | None) -> int | None:
@@ -302,9 +311,7 @@ def read_text(
     as it is, without being re-encoded.
     """
     if max_bytes is not None and len(data) > max_bytes:
-        raise OcrError(
-            f"fichier trop volumineux ({_readable_size(len(data))} ; maximum {_readable_size(max_bytes)})"
-        )
+        raise OcrError(too_large_reason(len(data), max_bytes))
     if not data:
         raise OcrError("fichier vide")
     kind = sniff(data)

@@ -64,7 +64,11 @@ def _defects(msg: Message) -> list[str]:
 def _repair_headers(raw: bytes) -> bytes | None:
     """Headers broken by a folded line without indentation, or junk before the first header: fixed."""
     head, sep, rest = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    if re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\xff]", head):
+        return None  # binary junk among the headers: not a message we can vouch for
     lines = head.split(b"\n")
+    if any(len(line) > 998 for line in lines):
+        return None  # beyond RFC 5322's hard line limit: corrupted, not merely sloppy
     start = 0
     if lines and lines[0].startswith(b"From "):
         start = 1  # mbox envelope line
@@ -104,26 +108,58 @@ def _load(raw: bytes) -> tuple[mailparser.MailParser, list[str]]:
                 notes.append("en-têtes réparés (ligne repliée sans indentation ou ligne parasite)")
     if not any(msg.get(h) for h in _KNOWN_HEADERS):
         raise ParseError("aucun en-tête de courriel reconnu : ce fichier n'est pas un message électronique")
+    if "MissingHeaderBodySeparatorDefect" in _defects(msg) and not msg.get("From"):
+        raise ParseError(
+            "en-têtes corrompus : le bloc d'en-têtes est interrompu par des lignes illisibles et "
+            "l'expéditeur n'a pas pu être lu"
+        )
     return parser, notes
 
 
-def _check_truncated(msg: Message) -> None:
-    """A multipart never closed whose last base64 part is cut: the file was truncated in transit."""
-    if "CloseBoundaryNotFoundDefect" not in _defects(msg):
-        return
+def _cut_short(data: bytes) -> bool:
+    """True when a file of a known format visibly stops before its end marker."""
+    if data.startswith(b"%PDF-"):
+        return b"%%EOF" not in data[-2048:]
+    if data.startswith(b"\xff\xd8"):
+        return b"\xff\xd9" not in data[-64:]
+    if data.startswith(b"\x89PNG"):
+        return b"IEND" not in data[-64:]
+    if data.startswith(b"PK\x03\x04"):
+        return b"PK\x05\x06" not in data[-65560:]
+    return False
+
+
+def _check_structure(msg: Message) -> None:
+    """Refuse what cannot be read honestly: a multipart whose boundary is nowhere in the body, or an
+    attachment cut short (truncated base64, or a file stopping before its end marker when the message
+    was never closed)."""
+    defects = _defects(msg)
+    if "StartBoundaryNotFoundDefect" in defects:
+        raise ParseError(
+            "structure MIME illisible : la frontière déclarée dans Content-Type n'apparaît jamais dans le corps"
+        )
+    never_closed = "CloseBoundaryNotFoundDefect" in defects
     leaves = [p for p in msg.walk() if not p.is_multipart()]
-    if not leaves:
-        return
-    last = leaves[-1]
-    if str(last.get("Content-Transfer-Encoding", "")).strip().lower() != "base64":
-        return
-    payload = last.get_payload()
-    if isinstance(payload, str):
-        compact = re.sub(r"\s+", "", payload)
-        if len(compact.rstrip("=")) % 4 == 1 or (len(compact) % 4 and not compact.endswith("=")):
+    for index, part in enumerate(leaves):
+        if str(part.get("Content-Transfer-Encoding", "")).strip().lower() != "base64":
+            continue
+        if part.get_content_maintype() == "text":
+            continue
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:
+            data = None
+        if not isinstance(data, bytes):
+            continue
+        b64_defects = {type(d).__name__ for d in part.defects} & {
+            "InvalidBase64LengthDefect", "InvalidBase64PaddingDefect", "InvalidBase64CharactersDefect"
+        }
+        suspicious = bool(b64_defects) or (never_closed and index == len(leaves) - 1)
+        if "InvalidBase64LengthDefect" in b64_defects or (suspicious and _cut_short(data)):
+            name = "la dernière pièce" if index == len(leaves) - 1 else f"la pièce n° {index + 1}"
             raise ParseError(
-                "message tronqué : la structure MIME n'est jamais refermée et la dernière pièce "
-                "(base64) est incomplète"
+                f"message tronqué : {name} ({part.get_content_type()}, base64) est incomplète"
+                + (" et la structure MIME n'est jamais refermée" if never_closed else "")
             )
 
 
@@ -174,7 +210,7 @@ def parse_message(raw: bytes, settings: Settings | ParsingSettings) -> ParsedMes
     content_hash = hashlib.sha256(raw).hexdigest()
     parser, notes = _load(raw)
     msg = parser.message
-    _check_truncated(msg)
+    _check_structure(msg)
     try:
         body = Walker(parsing.max_attachment_bytes).walk(msg)
     except RecursionError as err:

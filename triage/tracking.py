@@ -10,10 +10,12 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from triage.statuses import OUTCOMES, STATUSES, status_label
@@ -122,27 +124,83 @@ def initials(name: str) -> str:
     return " ".join(f"{p[0].upper()}." for p in parts[:3])
 
 
-def public_view(session: Session, dossier: Dossier, reorientation_contact: Contact | None = None) -> TrackingView:
-    """Build the public view of a dossier from its public events."""
-    events = session.scalars(
-        select(Event).where(Event.dossier_id == dossier.id, Event.public.is_(True)).order_by(Event.at, Event.id)
-    ).all()
-    steps = [Step(label=e.summary or status_label(str(e.details.get("status", ""))), at=e.at) for e in events]
+_VIEW_COLUMNS = (
+    Dossier.id, Dossier.reference, Dossier.status, Dossier.outcome, Dossier.reorientation,
+    Dossier.received_at, Dossier.requester_name, Dossier.tracking_key,
+)
+# Built once: constructing statements costs more than running them on this hot path.
+_BY_TOKEN = select(*_VIEW_COLUMNS).where(Dossier.tracking_token_hash == bindparam("token_hash"))
+_BY_REFERENCE = select(*_VIEW_COLUMNS).where(Dossier.reference == bindparam("reference"))
+_PUBLIC_EVENTS = (
+    select(Event.at, Event.summary, Event.details)
+    .where(Event.dossier_id == bindparam("dossier_id"), Event.public.is_(True))
+    .order_by(Event.at, Event.id)
+)
+
+
+def load_view(
+    conn: Connection,
+    *,
+    token: str | None = None,
+    reference: str | None = None,
+    key: str = "",
+    contact_for: Callable[[str], Contact | None] | None = None,
+) -> TrackingView | None:
+    """The public view for a link token, or for a reference + check key; None when nothing matches.
+
+    Two small Core queries on one connection: the tracking page is the hot path of the public site.
+    """
+    if token is not None:
+        if not token or len(token) > 128:
+            return None
+        row = conn.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
+    else:
+        parsed = normalise_code(reference or "", key)
+        if parsed is None:
+            return None
+        ref, typed_key = parsed
+        row = conn.execute(_BY_REFERENCE, {"reference": ref}).first()
+        expected = row.tracking_key if row is not None else "XXXX"
+        if not hmac.compare_digest(expected.encode(), typed_key.encode()):
+            return None
+    if row is None:
+        return None
+    events = conn.execute(_PUBLIC_EVENTS, {"dossier_id": row.id}).all()
+    code = row.reorientation if row.reorientation not in (None, "", "none") else None
+    contact = contact_for(code) if (code and contact_for) else None
+    return build_view(row, events, contact)
+
+
+def build_view(row: Any, events: Any, contact: Contact | None) -> TrackingView:
+    """Assemble the view from a dossier row and its public events."""
+    steps = [
+        Step(label=e.summary or status_label(str((e.details or {}).get("status", ""))), at=e.at) for e in events
+    ]
     if not steps:
-        steps = [Step(label=STATUSES["recue"].label, at=dossier.received_at)]
-    status = STATUSES.get(dossier.status, STATUSES["recue"])
+        steps = [Step(label=STATUSES["recue"].label, at=row.received_at)]
+    status = STATUSES.get(row.status, STATUSES["recue"])
     label = status.label
-    if dossier.status == "reorientee" and reorientation_contact is not None:
-        label = f"Réorientée vers {reorientation_contact.name}"
+    if row.status == "reorientee" and contact is not None:
+        label = f"Réorientée vers {contact.name}"
     return TrackingView(
-        reference=dossier.reference,
-        initials=initials(dossier.requester_name),
-        received_at=dossier.received_at,
+        reference=row.reference,
+        initials=initials(row.requester_name),
+        received_at=row.received_at,
         status_code=status.code,
         status_label=label,
         explanation=status.explanation,
         next_step=status.next_step,
-        outcome=OUTCOMES.get(dossier.outcome or "", ""),
+        outcome=OUTCOMES.get(row.outcome or "", ""),
         steps=tuple(steps),
-        reoriented_to=reorientation_contact if dossier.status == "reorientee" or dossier.reorientation else None,
+        reoriented_to=contact,
     )
+
+
+def public_view(session: Session, dossier: Dossier, reorientation_contact: Contact | None = None) -> TrackingView:
+    """The public view of an already loaded dossier (used by the mediator's preview)."""
+    events = session.execute(
+        select(Event.at, Event.summary, Event.details)
+        .where(Event.dossier_id == dossier.id, Event.public.is_(True))
+        .order_by(Event.at, Event.id)
+    ).all()
+    return build_view(dossier, events, reorientation_contact)

@@ -101,3 +101,8 @@ def default_reorientation_contact(runtime: Runtime) -> Callable[[str], Contact |
         return contact_for(runtime.settings, code)  # type: ignore[no-any-return]
 
     return lookup
+
+
+def app_from_environment() -> Starlette:
+    """App factory for uvicorn worker processes: settings from MEDIATURE_CONFIG and the environment."""
+    return create_app(Runtime.from_config(None))

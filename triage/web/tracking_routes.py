@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from triage.runtime import Runtime
-from triage.tracking import find_by_code, find_by_token, public_view
+from triage.tracking import load_view
 
 NEUTRAL = (
     "Nous ne trouvons pas de dossier correspondant. Vérifiez la référence et le code indiqués sur "
@@ -30,12 +30,7 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int = 
     return templates.TemplateResponse(request, name, context, status_code=status)  # type: ignore[no-any-return]
 
 
-def _show(request: Request, runtime: Runtime, dossier: Any) -> Response:
-    contact_for = request.app.state.reorientation_contact
-    code = dossier.reorientation if dossier.reorientation not in (None, "", "none") else None
-    contact = contact_for(code) if code else None
-    with runtime.sessions() as session:
-        view = public_view(session, dossier, contact)
+def _show(request: Request, view: Any) -> Response:
     return _render(request, "suivi.html", {"view": view})
 
 
@@ -64,12 +59,12 @@ async def tracking_lookup(request: Request) -> Response:
     reference = str(form.get("reference", ""))[:64]
     code = str(form.get("code", ""))[:32]
     runtime: Runtime = request.app.state.runtime
-    with runtime.sessions() as session:
-        dossier = find_by_code(session, reference, code)
-    if dossier is None:
+    with runtime.engine.connect() as conn:
+        view = load_view(conn, reference=reference, key=code, contact_for=request.app.state.reorientation_contact)
+    if view is None:
         limiter.hit(client)
         return _not_found(request)
-    return _show(request, runtime, dossier)
+    return _show(request, view)
 
 
 async def tracking_page(request: Request) -> Response:
@@ -79,12 +74,13 @@ async def tracking_page(request: Request) -> Response:
     if limiter.blocked(client):
         return _not_found(request, limited=True)
     runtime: Runtime = request.app.state.runtime
-    with runtime.sessions() as session:
-        dossier = find_by_token(session, request.path_params["token"])
-    if dossier is None:
+    with runtime.engine.connect() as conn:
+        view = load_view(conn, token=request.path_params["token"],
+                         contact_for=request.app.state.reorientation_contact)
+    if view is None:
         limiter.hit(client)
         return _not_found(request)
-    return _show(request, runtime, dossier)
+    return _show(request, view)
 
 
 def routes() -> list[Route]:

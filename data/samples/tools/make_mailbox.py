@@ -192,6 +192,18 @@ def b64(data: bytes) -> bytes:
     return base64.encodebytes(data)
 
 
+GLUE = "\x1f"
+
+
+def _glue(line: str) -> str:
+    """Keep French non-breaking positions together when wrapping (3 412,57 €, « mot », 1 h 10)."""
+    line = re.sub(r"(\d) (?=\d{3}\b)", "\\1" + GLUE, line)
+    line = re.sub(r" (?=[€»:;?!%])", GLUE, line)
+    line = re.sub(r"« ", "«" + GLUE, line)
+    line = re.sub(r"(\d) (?=h\b|kg\b|m\b|cm\b|ans\b|mètres\b)", "\\1" + GLUE, line)
+    return line
+
+
 def flowed(text: str, width: int = 72) -> str:
     """format=flowed (RFC 3676) as Thunderbird writes it: soft breaks end with a space."""
     out = []
@@ -199,10 +211,10 @@ def flowed(text: str, width: int = 72) -> str:
         if line == "-- " or line.startswith(">") or len(line) <= width:
             out.append(line.rstrip(" ") if line != "-- " else line)
             continue
-        wrapped = textwrap.wrap(line, width=width, break_long_words=False, break_on_hyphens=False)
+        wrapped = textwrap.wrap(_glue(line), width=width, break_long_words=False, break_on_hyphens=False)
         out.extend(w + " " for w in wrapped[:-1])
         out.append(wrapped[-1])
-    return "\n".join(out)
+    return "\n".join(out).replace(GLUE, " ")
 
 
 def hardwrap(text: str, width: int = 76) -> str:
@@ -211,8 +223,8 @@ def hardwrap(text: str, width: int = 76) -> str:
         if len(line) <= width or line.startswith(">"):
             out.append(line)
         else:
-            out.extend(textwrap.wrap(line, width=width, break_long_words=False, break_on_hyphens=False))
-    return "\n".join(out)
+            out.extend(textwrap.wrap(_glue(line), width=width, break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out).replace(GLUE, " ")
 
 
 def quote(text: str) -> str:
@@ -1503,7 +1515,7 @@ def m021():
           ("X-Mailer", "Apple Mail (2.3826.400.131.1.6)")]
     before, after = T021.split("Je sollicite votre intervention")
     after = "Je sollicite votre intervention" + after
-    text = T021.replace("(jointe)", "(jointe)") + "\n<Réponse Isère THD.pdf>\n"
+    text = T021 + "\n<Réponse Isère THD.pdf>\n"
     def h_(s):
         return '<html><head><meta http-equiv="content-type" content="text/html; charset=utf-8"></head><body style="overflow-wrap: break-word; -webkit-nbsp-mode: space; line-break: after-white-space;">' + \
                "".join(f"<div>{html_escape(l) if l else '<br>'}</div>" for l in s.split("\n")) + "</body></html>"
@@ -1532,7 +1544,7 @@ V022 = {"Civilité": "Madame", "Nom": "PERRIN", "Prénom": "Sandrine", "Adresse"
 T022 = """J'ai été assistante familiale pour l'ASE de l'Isère de 2008 à 2021 et j'ai accueilli onze enfants pendant ces années.
 En 2021 mon agrément a été retiré après un signalement qui a ensuite été classé sans suite par le parquet. À l'époque je n'ai pas contesté car j'étais épuisée.
 J'ai redéposé une demande d'agrément en janvier 2026. Elle a été refusée le 12 juin, le courrier parle seulement de « l'antécédent de 2021 » ; la puéricultrice qui est venue chez moi en mars m'avait pourtant dit que son évaluation était favorable.
-J'ai écrit au service le 8 juillet pour demander un entretien et à consulter mon dossier. Je n'ai jamais eu de réponse.
+J'ai écrit au service le 8 juillet pour demander un entretien et l'accès à mon dossier. Je n'ai jamais eu de réponse.
 Je voudrais être réévaluée de façon équitable, sur ma situation d'aujourd'hui."""
 
 
@@ -1870,3 +1882,965 @@ def m030():
     ], preamble="This is a multi-part message in MIME format.\n", close=False)
     return message(h, body)
 
+
+# =========================================================================== 031 Outlook for Android, contrat jeune majeur
+
+YANIS = ("Yanis Ferrand", "yanis.ferrand08@hotmail.example")
+T031 = """Bonjour,
+
+je m'appelle Yanis Ferrand j'ai 18 ans depuis septembre. j'etais placé a l'ASE depuis mes 13 ans, au foyer Les Ecrins a Grenoble et depuis un an en appartement accompagné.
+
+ma referente m'a dit la semaine derniere au telephone que mon contrat jeune majeur etait refusé et que je dois quitter l'appart fin novembre. j'ai rien recu par ecrit.
+
+je suis en CAP cuisine en alternance (2eme annee) je gagne 780 euros par mois, je peux pas payer un loyer tout seul a Grenoble et j'ai pas de famille pour m'heberger. elle dit que c'est la commission qui a decidé et qu'elle peut rien faire.
+
+je sais pas si j'ai le droit de contester ni comment. aidez moi svp
+
+Yanis
+06 39 98 02 45
+
+Obtenir Outlook pour Android
+"""
+
+
+@mail("031-contrat-jeune-majeur-outlook-android.eml", "open", dossier="MED-2026-00022",
+      triage="protection_enfance / prematuree / none", sender=YANIS[1],
+      exercises="Outlook for Android: multipart/alternative utf-8 base64 (text) + QP (html), footer `Obtenir Outlook pour Android`; informal, almost no accents, sent after midnight (Date +0100, after the DST change); decision only told orally, no recourse yet")
+def m031():
+    d = t(11, 2, 0, 37, 15)
+    h = delivery(YANIS[1], d, "EUR02-VI1-obe.outbound.protection.outlook.example", "203.0.113.147", "031",
+                 auth=spf("hotmail.example", "203.0.113.147"))
+    h += outlook_headers("031", YANIS, MBOX, "contrat jeune majeur refusé", d)
+    bd = b_outlook("031")
+    h.append(("Content-Type", f'multipart/alternative;\n\tboundary="{bd}"'))
+    html = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body><div dir="auto">' + \
+        "".join(f"<div dir=\"auto\">{html_escape(l) if l else '<br>'}</div>" for l in T031.split("\n")) + "</div></body></html>"
+    body = multipart(bd, [
+        part([("Content-Type", 'text/plain; charset="utf-8"'), ("Content-Transfer-Encoding", "base64")], b64(T031.encode())),
+        part([("Content-Type", 'text/html; charset="utf-8"'), ("Content-Transfer-Encoding", "quoted-printable")], qp(html)),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 032 web form without e-mail, social housing (out of scope)
+
+V032 = {"Civilité": "Madame", "Nom": "EL AMRANI", "Prénom": "Fatima", "Adresse": "Résidence Les Glycines, bâtiment C, 3 rue des Mimosas",
+        "Code postal": "38130", "Commune": "Échirolles", "Téléphone": "06 39 98 65 21", "Courriel": "",
+        "Service concerné": "Je ne sais pas",
+        "Démarches déjà effectuées": "Demande de logement social renouvelée chaque année depuis 2023 ; plusieurs courriers au bailleur pour l'humidité",
+        "Objet de la demande": "Logement social trop petit et insalubre"}
+T032 = """Bonjour,
+Je vis avec mes trois enfants (4, 9 et 13 ans) dans un T2 de 41 m² chez le bailleur social. Les deux grands dorment dans le salon.
+Depuis l'hiver dernier il y a de la moisissure dans la chambre et la salle de bain, mon fils de 4 ans est asthmatique et le médecin a fait un certificat.
+J'ai écrit plusieurs fois au bailleur pour l'humidité, ils sont venus une fois mettre de la peinture. Ma demande de logement plus grand est renouvelée tous les ans depuis 2023 mais je n'ai jamais eu de proposition.
+Je n'ai pas d'adresse mail, merci de me téléphoner."""
+
+
+@mail("032-formulaire-logement-social-hors-champ.eml", "open", dossier="MED-2026-00023",
+      triage="hors_champ / irrecevable / bailleur_social", sender="(none: no Reply-To, empty `Courriel :`)",
+      exercises="second web form without e-mail (no Reply-To); `Service concerné : Je ne sais pas`; out of scope (social landlord)")
+def m032():
+    return form_mail("2026-005120", t(11, 2, 10, 15, 48), V032, T032, "032")
+
+
+# =========================================================================== 033 Windows Mail (base64 alternative), reception at a Maison du Département
+
+JP = ("Jean-Pierre Chevalier", "jp.chevalier@wanadoo.example")
+T033 = """Madame la Médiatrice,
+
+Je souhaite porter à votre connaissance la façon dont ma mère et moi avons été reçus le 2 septembre 2026 à la Maison du Département Isère rhodanienne, à Vienne.
+
+J'accompagnais ma mère, 86 ans, en fauteuil roulant, pour déposer son dossier de demande d'APA. Nous avons attendu 1 h 10 dans le hall, sans qu'on nous propose de nous installer ailleurs que devant la porte. L'agent d'accueil a ensuite refusé de prendre le dossier au motif qu'il fallait « prendre rendez-vous sur internet », et m'a répondu que ce n'était « pas son problème » quand j'ai expliqué que ma mère n'avait pas d'ordinateur.
+
+J'ai adressé une réclamation écrite au directeur du territoire le 4 septembre, puis une relance le 6 octobre. Je n'ai reçu aucune réponse, pas même un accusé de réception.
+
+Je ne cherche pas à mettre en cause une personne en particulier, mais je voudrais une réponse, et que l'accueil des personnes âgées et handicapées soit amélioré. Le dossier APA a finalement été envoyé par la poste.
+
+Veuillez recevoir, Madame, mes salutations distinguées.
+
+Jean-Pierre Chevalier
+4 montée du Château
+38780 Pont-Évêque
+04 65 71 55 08
+
+Envoyé à partir de Courrier pour Windows
+"""
+
+
+@mail("033-accueil-maison-du-departement-windows-mail.eml", "open", dossier="MED-2026-00024",
+      triage="autres_politiques / recevable / none", sender=JP[1],
+      exercises="Windows 10 `Courrier` app: multipart/alternative where BOTH parts are utf-8 base64; the acknowledgement of this dossier bounces (see 034)")
+def m033():
+    d = t(11, 3, 9, 2, 27)
+    bd = "_" + uuid_like("033") + "_"
+    h = delivery(JP[1], d, "smtp.wanadoo.example", "198.51.100.88", "033", auth=spf("wanadoo.example", "198.51.100.88"))
+    h += [("MIME-Version", "1.0"),
+          ("To", f'"{MBOX}" <{MBOX}>'),
+          ("From", addr(*JP)),
+          ("Subject", ew("Accueil à la Maison du Département de Vienne - réclamation sans réponse", "utf-8", "B")),
+          ("Date", rfc_date(d, zero_pad=True)),
+          ("Importance", "normal"),
+          ("X-Priority", "3"),
+          ("Message-ID", f"<{hx('033', 8).upper()}-{hx('033b', 4).upper()}@wanadoo.example>"),
+          ("Content-Type", f'multipart/alternative;\n\tboundary="{bd}"')]
+    html = '<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body lang="FR" link="blue" vlink="#954F72"><div class="WordSection1">' + \
+        "".join(f'<p class="MsoNormal">{html_escape(l) if l else "&nbsp;"}</p>' for l in T033.split("\n")) + "</div></body></html>"
+    body = multipart(bd, [
+        part([("Content-Transfer-Encoding", "base64"), ("Content-Type", "text/plain; charset=utf-8")], b64(T033.encode())),
+        part([("Content-Transfer-Encoding", "base64"), ("Content-Type", "text/html; charset=utf-8")], b64(html.encode())),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 034 non-DSN bounce
+
+@mail("034-bounce-non-dsn-boite-pleine.eml", "bounce", dossier="MED-2026-00024",
+      sender="postmaster@wanadoo.example (Return-Path <>)",
+      exercises="old-style bounce that is NOT a DSN: single text/plain part, Subject `Undelivered Mail Returned to Sender`, From MAILER-DAEMON, 552 mailbox full; the returned acknowledgement (Message-ID <ack.MED-2026-00024.fake@isere.example>) is pasted inline below `--- Below this line is a copy of the message.`")
+def m034():
+    d_ack = t(11, 3, 9, 40, 5)
+    d = t(11, 3, 9, 50, 31)
+    rcpt = JP[1]
+    h = [("Return-Path", "<>"), ("Delivered-To", MBOX)]
+    h += received_in(d, "mx-in.wanadoo.example", "203.0.113.80", "034")
+    h += [("Date", rfc_date(d)),
+          ("From", "Mail Delivery System <MAILER-DAEMON@mx-in.wanadoo.example>"),
+          ("To", MBOX),
+          ("Subject", "Undelivered Mail Returned to Sender"),
+          ("Message-ID", f"<bounce.{hx('034', 16)}@mx-in.wanadoo.example>"),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", "text/plain"),
+          ("Content-Transfer-Encoding", "8bit")]
+    orig = message(ack_headers("MED-2026-00024", rcpt, "Jean-Pierre Chevalier", d_ack, "ack24"),
+                   ack_text("MED-2026-00024", "3 novembre 2026").encode() + b"\n", eol=b"\n")
+    text = f"""Hi. This is the mail delivery agent at mx-in.wanadoo.example.
+I'm afraid I wasn't able to deliver your message to the following address.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<{rcpt}>:
+mailbox is full: quota exceeded (552 5.2.2 Mailbox full)
+
+--- Below this line is a copy of the message.
+
+""".encode() + orig
+    return message(h, text)
+
+
+# =========================================================================== 035 public procurement (Art. 12)
+
+SIGNA = ("Nadia Rossi - Signalisation Dauphinoise", "compta@signalisation-dauphinoise.example")
+T035 = """Madame la Médiatrice,
+
+Notre société est titulaire du lot 2 (signalisation horizontale) du marché n° 2025-0412 passé par le Département de l'Isère pour l'entretien des routes départementales du secteur Voironnais-Chartreuse, notifié le 14 mars 2025.
+
+Trois factures déposées sur Chorus Pro restent impayées à ce jour, bien au-delà du délai global de paiement de 30 jours :
+- FA-2026-0117 du 15 avril 2026 : 48 320,40 € TTC
+- FA-2026-0198 du 30 mai 2026 : 22 815,00 € TTC
+- FA-2026-0263 du 10 juillet 2026 : 31 044,60 € TTC
+
+Le statut affiché est « mise en paiement suspendue — service fait non constaté », alors que les procès-verbaux de réception des travaux ont été signés par le service territorial. Nos relances au service des routes (courriels des 3 août, 15 septembre et 12 octobre) n'ont donné lieu qu'à des réponses d'attente.
+
+Ce retard représente plus de 100 000 € et met notre trésorerie en grande difficulté. Nous sollicitons votre intervention pour débloquer le paiement et le versement des intérêts moratoires.
+
+Nadia Rossi
+Responsable administrative et financière
+Signalisation Dauphinoise SAS — ZI du Pré Barjat, 38430 Moirans
+04 65 71 27 66
+"""
+
+
+@mail("035-marche-public-factures-impayees.eml", "open", dossier="MED-2026-00025",
+      triage="routes_mobilite / irrecevable / none", sender=SIGNA[1],
+      exercises="Thunderbird multipart/alternative (text + HTML with a <ul>); a company's unpaid invoices under a public works contract: a Département matter excluded by art. 12 (marchés publics)")
+def m035():
+    d = t(11, 4, 14, 28, 40)
+    bd = b_thunderbird("035")
+    h = delivery(SIGNA[1], d, "smtp.signalisation-dauphinoise.example", "203.0.113.71", "035",
+                 auth=spf("signalisation-dauphinoise.example", "203.0.113.71"))
+    h += [("Content-Type", f'multipart/alternative; boundary="{bd}"'),
+          ("Message-ID", mid_thunderbird("035", "signalisation-dauphinoise.example")),
+          ("Date", rfc_date(d)),
+          ("MIME-Version", "1.0"),
+          ("User-Agent", "Mozilla Thunderbird"),
+          ("Content-Language", "fr"),
+          ("To", MBOX),
+          ("From", addr(*SIGNA, lower=True)),
+          ("Organization", "Signalisation Dauphinoise SAS"),
+          ("Subject", ew("Marché 2025-0412 lot 2 - factures impayées depuis avril", lower=True))]
+    paras = T035.strip().split("\n\n")
+    html_parts = []
+    for p in paras:
+        if p.startswith("Trois factures"):
+            first, *items = p.split("\n")
+            html_parts.append(f"<p>{html_escape(first)}</p><ul>" + "".join(f"<li>{html_escape(i[2:])}</li>" for i in items) + "</ul>")
+        else:
+            html_parts.append("<p>" + "<br>\n".join(html_escape(l) for l in p.split("\n")) + "</p>")
+    html = '<!DOCTYPE html>\n<html>\n  <head>\n    <meta http-equiv="content-type" content="text/html; charset=UTF-8">\n  </head>\n  <body>\n' + "\n".join(html_parts) + "\n  </body>\n</html>\n"
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; charset=UTF-8; format=flowed"), ("Content-Transfer-Encoding", "8bit")], flowed(T035).encode()),
+        part([("Content-Type", "text/html; charset=UTF-8"), ("Content-Transfer-Encoding", "8bit")], html.encode()),
+    ], preamble="This is a multi-part message in MIME format.\n")
+    return message(h, body)
+
+
+# =========================================================================== 036 follow-up referenced only in the Subject
+
+T036 = """Madame,
+
+Suite à votre appel de ce matin, je vous précise les dates des travaux :
+- barrière d'escalier homologuée posée le 14 juin 2026 (facture Bricomarché n° 2026-06-0881) ;
+- clôture de 1,20 m avec portillon fermant à clé autour du bassin, posée le 21 juin 2026 par l'entreprise Clôtures du Rhône.
+
+La puéricultrice de secteur m'a redit au téléphone qu'aucune nouvelle visite n'était prévue tant que la décision de septembre n'était pas « revue par la hiérarchie ».
+
+Je reste à votre disposition.
+
+Martine Jacquier
+04 65 71 48 15
+"""
+
+
+@mail("036-complement-MED-2026-00006-par-objet.eml", "attach", dossier="MED-2026-00006",
+      sender=MARTINE[1],
+      exercises="follow-up linked ONLY by the reference in the Subject (`Dossier MED-2026-00006 - complément`, =?ISO-8859-1?Q?): no In-Reply-To/References; sender = the dossier's address (same as 008)")
+def m036():
+    d = t(11, 5, 9, 12, 6)
+    h = delivery(MARTINE[1], d, "smtp.neuf.example", "198.51.100.77", "036", auth=spf("neuf.example", "198.51.100.77"))
+    h += wlm_headers("036", MARTINE, d, "Dossier MED-2026-00006 - complément", subject_mode="Q")
+    h += [("Content-Type", 'text/plain;\n\tformat=flowed;\n\tcharset="iso-8859-1";\n\treply-type=original'),
+          ("Content-Transfer-Encoding", "quoted-printable")]
+    return message(h, qp(flowed(T036, 76), "iso-8859-1"))
+
+
+# =========================================================================== 037 truncated base64 attachment
+
+@mail("037-piece-jointe-base64-tronquee.eml", "quarantine", sender="michel.garnier@gmail.example",
+      exercises="malformed: the application/pdf attachment's base64 stops mid-line (length not a multiple of 4, no %%EOF in the decoded bytes) although the closing boundary is present (Python: InvalidBase64LengthDefect / padding defect)")
+def m037():
+    d = t(11, 5, 11, 47, 33)
+    sender = ("Michel Garnier", "michel.garnier@gmail.example")
+    text = """Bonjour,
+
+Veuillez trouver ci-joint la notification APA de ma mère, Mme Yvonne Garnier, 92 ans, à Seyssins. Le plan d'aide ne couvre que 15 heures par mois alors qu'elle a besoin d'aide matin et soir. J'ai demandé une révision en août, sans réponse.
+
+Michel Garnier
+06 39 98 36 52
+"""
+    h = gmail_delivery(sender[1], d, "037")
+    h += gmail_headers("037", sender, d, "Notification APA de ma mère")
+    outer = "000000000000" + hx("037o", 16)
+    h.append(("Content-Type", f'multipart/mixed; boundary="{outer}"'))
+    bd, alt = gmail_alt("037", text)
+    pdf = letter_pdf(created=t(7, 30, 9, 0), header=["Département de l'Isère — Direction de l'autonomie"], sender=["Dossier APA n° 2024-55710"],
+                     recipient=["Madame Yvonne Garnier", "38180 Seyssins"], place_date="Grenoble, le 30 juillet 2026",
+                     subject="Notification de votre plan d'aide APA",
+                     body="Madame, nous avons le plaisir de vous informer que votre plan d'aide a été établi comme suit : 15 heures d'aide à domicile par mois.",
+                     signature=["La Direction de l'autonomie"])
+    enc = b64(pdf).split(b"\n")
+    cut = b"\n".join(enc[: len(enc) // 2]) + b"\n" + enc[len(enc) // 2][:41] + b"\n"
+    att = "f_mh4" + alnum("037a", 6).lower()
+    body = multipart(outer, [
+        part([("Content-Type", f'multipart/alternative; boundary="{bd}"')], alt),
+        part([("Content-Type", 'application/pdf; name="notification_APA.pdf"'),
+              ("Content-Disposition", 'attachment; filename="notification_APA.pdf"'),
+              ("Content-Transfer-Encoding", "base64"), ("Content-ID", f"<{att}>"), ("X-Attachment-Id", att)], cut),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 038 iPad, tree pruning along RD 520
+
+ODILE = ("Odile Buisson", "o.buisson@chartreuse-net.example")
+T038 = """Madame, Monsieur,
+
+J'habite seule au hameau de la Diat, à Saint-Pierre-de-Chartreuse, le long de la RD 520. Les arbres du talus qui surplombe la route n'ont pas été élagués depuis des années et certaines branches passent au-dessus de la chaussée et des fils.
+
+Lors du coup de vent du 15 octobre, une grosse branche de frêne est tombée sur la ligne téléphonique et sur ma clôture. Depuis, je n'ai plus de téléphone fixe ni d'internet, sauf quand ma voisine me prête sa connexion comme aujourd'hui. L'opérateur me dit que c'est au gestionnaire de la route de faire élaguer avant qu'il puisse réparer la ligne. J'ai 78 ans et ma téléassistance passe par le téléphone fixe, mes enfants sont très inquiets.
+
+Je n'ai encore écrit à aucun service, je ne savais pas à qui m'adresser. Pouvez-vous transmettre ma demande au service des routes pour que l'élagage soit fait rapidement ?
+
+Avec mes remerciements,
+
+Odile Buisson
+Hameau de la Diat, 38380 Saint-Pierre-de-Chartreuse
+04 65 71 74 31
+
+Envoyé de mon iPad
+"""
+
+
+@mail("038-elagage-rd520-ipad.eml", "open", dossier="MED-2026-00026",
+      triage="routes_mobilite / prematuree / none", sender=ODILE[1],
+      exercises="iPad Mail: text/plain utf-8 QP, `Envoyé de mon iPad`; first contact about tree pruning along an RD")
+def m038():
+    d = t(11, 6, 16, 33, 12)
+    h = delivery(ODILE[1], d, "smtp.chartreuse-net.example", "203.0.113.120", "038", auth=spf("chartreuse-net.example", "203.0.113.120"))
+    h += [("Content-Type", "text/plain;\n\tcharset=utf-8"),
+          ("Content-Transfer-Encoding", "quoted-printable"),
+          ("From", addr(*ODILE)),
+          ("Mime-Version", "1.0 (1.0)"),
+          ("Date", rfc_date(d)),
+          ("Subject", ew("Branches tombées sur la ligne téléphonique - RD 520")),
+          ("Message-Id", mid_apple("038", "chartreuse-net.example")),
+          ("To", MBOX),
+          ("X-Mailer", "iPad Mail (22B91)")]
+    return message(h, qp(T038))
+
+
+# =========================================================================== 039 > 1 MB, EHPAD care quality
+
+MARC = ("Marc Allemand", "marc.allemand@outlook.example")
+T039 = """Madame la Médiatrice,
+
+Mon père, M. Lucien Allemand, 91 ans, est résident de l'EHPAD « Le Clos des Vignes » à Vizille depuis 2023. Depuis le début de l'été, sa prise en charge s'est nettement dégradée :
+- une escarre au talon apparue en juin n'a été signalée à la famille qu'en août, à un stade avancé ;
+- il est tombé trois fois la nuit en juillet et en septembre, chaque fois retrouvé au sol au matin, la sonnette d'appel étant hors de sa portée ;
+- il a perdu 7 kg depuis mars ; la fiche de pesée que je joins (photographiée lors de ma dernière visite) montre qu'il n'a pas été pesé entre le 3 juillet et le 18 septembre, et plusieurs jours sans toilette notée.
+
+J'ai rencontré la directrice le 22 juillet, puis le médecin coordonnateur le 28 août. Rien n'a changé. J'ai écrit le 9 septembre au service de contrôle des établissements de la Direction de l'autonomie du Département et à l'ARS. Je n'ai reçu qu'un accusé de réception automatique de l'ARS et aucune réponse du Département.
+
+Je vous demande d'intervenir pour qu'une inspection ait lieu et que des mesures soient prises pour mon père et les autres résidents.
+
+Veuillez agréer, Madame, mes salutations distinguées.
+
+Marc Allemand
+11 rue Gabriel-Péri, 38220 Vizille
+06 39 98 47 70
+"""
+
+FICHE_LINES = ["EHPAD LE CLOS DES VIGNES — FICHE DE SUIVI", "Résident : ALLEMAND Lucien — Chambre 214 — GIR 2", "",
+               "Date        Toilette   Change   Pesée     Observations"] + [
+    f"{dd:02d}/{mm:02d}/2026  {tl:<10} {ch:<8} {pw:<9} {ob}" for (dd, mm, tl, ch, pw, ob) in [
+        (1, 7, "oui", "x3", "", ""), (2, 7, "oui", "x3", "", ""), (3, 7, "oui", "x2", "61,5 kg", ""),
+        (4, 7, "", "x2", "", "chute nuit, trouvé au sol 6h"), (5, 7, "", "x1", "", ""), (6, 7, "oui", "x2", "", ""),
+        (9, 7, "", "x2", "", "rougeur talon G"), (12, 7, "", "", "", ""), (15, 7, "oui", "x2", "", ""),
+        (21, 7, "", "x1", "", "refus repas"), (28, 7, "oui", "x2", "", ""), (4, 8, "", "x2", "", "escarre talon G stade 3"),
+        (11, 8, "oui", "x2", "", "pansement"), (19, 8, "", "", "", ""), (26, 8, "oui", "x2", "", ""),
+        (2, 9, "", "x1", "", "chute nuit"), (9, 9, "oui", "x2", "", ""), (18, 9, "oui", "x2", "56,8 kg", "")]
+] + ["", "Visa IDE : ______      Visa médecin coordonnateur : ______"]
+
+
+@mail("039-ehpad-maltraitance-piece-jointe-1mo.eml", "open", dossier="MED-2026-00027",
+      triage="autonomie_personnes_agees / recevable / none", sender=MARC[1],
+      exercises="message over 1 MB (about 1.5 MB): Outlook on the web, multipart/mixed with a ~1.1 MB JPEG (photo of a paper care sheet, EXIF Apple/iPhone 13) — must be accepted, not quarantined for size")
+def m039():
+    d = t(11, 9, 8, 41, 2)
+    h = delivery(MARC[1], d, "EUR03-DBA-obe.outbound.protection.outlook.example", "203.0.113.148", "039",
+                 auth=spf("outlook.example", "203.0.113.148"))
+    h += outlook_headers("039", MARC, MBOX, "EHPAD Le Clos des Vignes - défauts de prise en charge de mon père", d, has_attach=True)
+    mixed, alt = b_outlook("039", "004"), b_outlook("039", "000")
+    h.append(("Content-Type", f'multipart/mixed;\n\tboundary="{mixed}"'))
+    jpg = document_photo_jpeg(39, FICHE_LINES)
+    body = multipart(mixed, [
+        part([("Content-Type", f'multipart/alternative;\n\tboundary="{alt}"')], multipart(alt, [
+            part([("Content-Type", 'text/plain; charset="utf-8"'), ("Content-Transfer-Encoding", "quoted-printable")], qp(T039)),
+            part([("Content-Type", 'text/html; charset="utf-8"'), ("Content-Transfer-Encoding", "quoted-printable")],
+                 qp(outlook_html(T039).replace("charset=iso-8859-1", "charset=utf-8"))),
+        ])),
+        part([("Content-Type", 'image/jpeg; name="IMG_4187.JPG"'), ("Content-Description", "IMG_4187.JPG"),
+              ("Content-Disposition", f'attachment; filename="IMG_4187.JPG"; size={len(jpg)};\n\tcreation-date="{rfc_date(d, UTC).replace("+0000", "GMT")}";\n\tmodification-date="{rfc_date(d, UTC).replace("+0000", "GMT")}"'),
+              ("Content-Transfer-Encoding", "base64")], b64(jpg)),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 040 garbage header lines
+
+@mail("040-entetes-corrompus.eml", "quarantine", sender="(unparseable: From appears after the garbage lines)",
+      exercises="garbage in the header block: NUL/0xFF bytes, a line without colon, a `:::` line, a 1,200-character junk line; MIME-Version/Content-Type/From come AFTER the first garbage line, so a conforming parser sees them as body (Python: MissingHeaderBodySeparatorDefect; From/Subject/Content-Type end up in the body)")
+def m040():
+    d = t(11, 9, 12, 0, 0)
+    junk = random.Random(40)
+    h = [("Return-Path", "<s.lopez@free.example>"), ("Delivered-To", MBOX)]
+    h += received_in(d, "smtp4-g21.free.example", "198.51.100.21", "040")
+    raw = hdrs(h)
+    raw += f"Date: {rfc_date(d)}\n".encode()
+    raw += b"X-Spam-Flag NO\n"
+    raw += b"\x00\x00\xff\xfeS\x00u\x00b\x00j\x00\n"
+    raw += b":::\n"
+    raw += b"X-Garbage: " + bytes(junk.choice(b"abcdefghijklmnopqrstuvwxyz0123456789=+/") for _ in range(1200)) + b"\n"
+    raw += "From: Sonia Lopez <s.lopez@free.example>\nTo: mediation@isere.example\nSubject: RSA radié sans explication\n".encode()
+    raw += b"Message-ID: <" + hx("040", 20).encode() + b"@free.example>\n"
+    raw += b"MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n"
+    raw += b"\n"
+    raw += """Bonjour,
+mon RSA a été radié en septembre sans aucun courrier. J'ai écrit au service le 2 octobre, pas de réponse.
+Sonia Lopez, 38600 Fontaine, 06 39 98 50 08
+""".encode()
+    return raw.replace(b"\n", b"\r\n")
+
+
+# =========================================================================== 041 exact duplicate
+
+@mail("041-doublon-exact-de-020.eml", "duplicate", dossier="MED-2026-00015",
+      sender=DIDIER[1],
+      exercises="byte-identical copy of 020 (same Message-ID, same SHA-256): must be recognised as a duplicate, no second dossier, no second acknowledgement")
+def m041():
+    return m020()
+
+
+# =========================================================================== 042 spoofed display name
+
+@mail("042-from-usurpe-encoded-word.eml", "flag", sender="securite-messagerie@isere-mail.example",
+      exercises="spoofing: From is `=?UTF-8?B?…?= <securite-messagerie@isere-mail.example>` whose display name DECODES to `Médiation départementale <mediation@isere.example>`; the real sender is the addr-spec outside the encoded-word (decode AFTER address parsing, never before); phishing content, SPF softfail. Flag as suspicious; no dossier, no acknowledgement")
+def m042():
+    d = t(11, 10, 7, 12, 45)
+    real = "securite-messagerie@isere-mail.example"
+    h = delivery("bounce-8812@mass-mailer.example", d, "vps-51523.mass-mailer.example", "192.0.2.230", "042", tls=False,
+                 auth=f"spf=softfail (domain of transitioning bounce-8812@mass-mailer.example does not designate 192.0.2.230 as permitted sender) smtp.mailfrom=mass-mailer.example; dkim=none; dmarc=fail header.from=isere-mail.example")
+    spoof = "=?UTF-8?B?" + base64.b64encode("Médiation départementale <mediation@isere.example>".encode()).decode() + "?="
+    h += [("From", f"{spoof} <{real}>"),
+          ("To", MBOX),
+          ("Subject", ew("Action requise : votre boîte mail a atteint 98 % de son quota")),
+          ("Date", rfc_date(d)),
+          ("Message-ID", f"<{hx('042', 24)}@vps-51523.mass-mailer.example>"),
+          ("MIME-Version", "1.0"),
+          ("X-Mailer", "PHPMailer 6.1.4 (https://github.com/PHPMailer/PHPMailer)")]
+    text = """Cher utilisateur mediation@isere.example,
+
+Votre boîte aux lettres a atteint 98 % de son quota de stockage. Les nouveaux messages seront rejetés dans les 24 heures.
+
+Pour conserver vos messages, validez votre compte ici : https://isere-mail.example/owa/validation?u=mediation%40isere.example
+
+Service informatique
+"""
+    html = """<html><body style="font-family:Segoe UI,Arial"><table width="100%" style="background:#0078d4;color:#fff"><tr><td style="padding:12px"><b>Outlook Web App</b></td></tr></table>
+<p>Cher utilisateur <b>mediation@isere.example</b>,</p><p>Votre boîte aux lettres a atteint <b style="color:#c00">98 %</b> de son quota. Les nouveaux messages seront rejetés dans les 24 heures.</p>
+<p><a href="https://isere-mail.example/owa/validation?u=mediation%40isere.example" style="background:#0078d4;color:#fff;padding:10px 18px;text-decoration:none">Valider mon compte</a></p>
+<p style="font-size:11px;color:#777">Service informatique</p></body></html>
+"""
+    bd = "b1_" + hx("042b", 32)
+    h.append(("Content-Type", f'multipart/alternative;\n\tboundary="{bd}"'))
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; charset=UTF-8"), ("Content-Transfer-Encoding", "8bit")], text.encode()),
+        part([("Content-Type", "text/html; charset=UTF-8"), ("Content-Transfer-Encoding", "8bit")], html.encode()),
+    ], preamble="This is a multi-part message in MIME format.\n")
+    return message(h, body)
+
+
+# =========================================================================== 043 Thunderbird HTML, access to one's ASE file
+
+ANTHONY = ("Anthony Blanc", "anthony.blanc.pro@gmail.example")
+T043 = """Madame, Monsieur,
+
+J'ai été confié à l'Aide sociale à l'enfance de l'Isère de 2002 à 2012, d'abord en foyer à Vienne puis dans une famille d'accueil à Roussillon. J'ai aujourd'hui 31 ans et je souhaite consulter mon dossier pour comprendre mon histoire, notamment les raisons de mon placement et ce qu'il est advenu de mes frères.
+
+J'ai adressé une demande écrite d'accès à mon dossier à la Direction de l'enfance et de la famille le 2 juin 2026, par lettre recommandée, puis une relance le 7 septembre. Je n'ai reçu aucune réponse, pas même un accusé de réception. Au téléphone, on m'a dit que « les archives sont en cours de traitement ».
+
+Je souhaite que ma demande soit enfin traitée et pouvoir être accompagné par un professionnel lors de la consultation, comme cela m'a été conseillé. Je préfère une solution amiable avant d'envisager d'autres démarches.
+
+Je vous remercie par avance.
+
+Anthony Blanc
+23 rue des Tanneurs
+38200 Vienne
+06 39 98 18 64
+"""
+
+
+@mail("043-acces-dossier-ase-thunderbird-html.eml", "open", dossier="MED-2026-00028",
+      triage="protection_enfance / recevable / none", sender=ANTHONY[1],
+      exercises="Thunderbird composing in HTML: multipart/alternative, text part format=flowed 8bit, HTML part with <p> and <br>; a gmail.example address sent through Thunderbird")
+def m043():
+    d = t(11, 12, 18, 5, 19)
+    bd = b_thunderbird("043")
+    h = gmail_delivery(ANTHONY[1], d, "043")
+    h += [("Content-Type", f'multipart/alternative; boundary="{bd}"'),
+          ("Message-ID", mid_thunderbird("043", "gmail.example")),
+          ("Date", rfc_date(d)),
+          ("MIME-Version", "1.0"),
+          ("User-Agent", "Mozilla Thunderbird"),
+          ("Content-Language", "fr"),
+          ("To", MBOX),
+          ("From", addr(*ANTHONY)),
+          ("Subject", ew("Demande d'accès à mon dossier ASE restée sans réponse", lower=True))]
+    html = '<!DOCTYPE html>\n<html>\n  <head>\n    <meta http-equiv="content-type" content="text/html; charset=UTF-8">\n  </head>\n  <body>\n' + \
+        "\n".join("    <p>" + "<br>\n".join(html_escape(l) for l in p.split("\n")) + "</p>" for p in T043.strip().split("\n\n")) + "\n  </body>\n</html>\n"
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; charset=UTF-8; format=flowed"), ("Content-Transfer-Encoding", "8bit")], flowed(T043).encode()),
+        part([("Content-Type", "text/html; charset=UTF-8"), ("Content-Transfer-Encoding", "8bit")], html.encode()),
+    ], preamble="This is a multi-part message in MIME format.\n")
+    return message(h, body)
+
+
+# =========================================================================== 044 MDN read receipt
+
+@mail("044-accuse-de-lecture-mdn-MED-2026-00020.eml", "auto-reply", dossier="MED-2026-00020",
+      sender="hakim.mansouri@free.example",
+      exercises="read receipt (MDN): multipart/report; report-type=disposition-notification, with message/disposition-notification (Original-Message-ID <ack.MED-2026-00020.fake@isere.example>) and text/rfc822-headers; References our ack; no Auto-Submitted header. Record as automatic message (read receipt), do not attach as a citizen message")
+def m044():
+    d = t(11, 12, 18, 30, 7)
+    d_ack = t(10, 29, 9, 5, 0)
+    who = "hakim.mansouri@free.example"
+    bd = b_thunderbird("044")
+    h = delivery(who, d, "smtp4-g21.free.example", "198.51.100.21", "044", auth=spf("free.example", "198.51.100.21"))
+    h += [("Message-ID", mid_thunderbird("044", "free.example")),
+          ("Date", rfc_date(d)),
+          ("MIME-Version", "1.0"),
+          ("User-Agent", "Mozilla Thunderbird"),
+          ("From", addr("Hakim Mansouri", who)),
+          ("Subject", ew("Accusé de réception (affiché) - " + ack_subject("MED-2026-00020"), lower=True)),
+          ("To", addr(MBOX_NAME, MBOX, lower=True)),
+          ("References", ack_mid("MED-2026-00020")),
+          ("Content-Type", f'multipart/report; report-type=disposition-notification;\n boundary="{bd}"')]
+    orig_h = hdrs(ack_headers("MED-2026-00020", who, "Hakim Mansouri", d_ack, "ack20")[2:])
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; charset=UTF-8"), ("Content-Transfer-Encoding", "8bit")],
+             f"Ceci est un accusé de réception pour le courriel que vous avez envoyé à {who}.\n\nNote : cet accusé de réception indique seulement que le message a été affiché sur l'ordinateur du destinataire. Il n'y a aucune garantie que le destinataire ait lu ou compris le contenu du message.\n".encode()),
+        part([("Content-Type", 'message/disposition-notification; name="MDNPart2.txt"'),
+              ("Content-Disposition", "inline"), ("Content-Transfer-Encoding", "7bit")],
+             f"Reporting-UA: pc-hakim; Mozilla Thunderbird\nFinal-Recipient: rfc822;{who}\nOriginal-Message-ID: {ack_mid('MED-2026-00020')}\nDisposition: manual-action/MDN-sent-manually; displayed\n".encode()),
+        part([("Content-Type", 'text/rfc822-headers; name="MDNPart3.txt"'),
+              ("Content-Transfer-Encoding", "7bit"), ("Content-Disposition", 'inline; filename="MDNPart3.txt"')], orig_h),
+    ], preamble="This is a multi-part message in MIME format.\n")
+    return message(h, body)
+
+
+# =========================================================================== 045 Gmail forward, RSA radiation
+
+LAURENT = ("Laurent Masson", "laurent.masson.38@gmail.example")
+FWD045 = """Monsieur,
+
+Nous vous informons que, faute de retour de votre contrat d'engagement réciproque dans le délai imparti, il a été mis fin à votre droit au RSA à compter du 1er octobre 2026, après avis de l'équipe pluridisciplinaire du 24 septembre 2026.
+
+Vous pouvez contester cette décision par un recours administratif dans un délai de deux mois à compter de sa notification.
+
+Service insertion Sud-Grésivaudan
+Département de l'Isère"""
+T045 = """Bonjour,
+
+Je vous transfère le mail reçu du service insertion. Mon RSA a été radié au 1er octobre alors que je suis en formation de cariste depuis septembre (non rémunérée). On me reproche de ne pas avoir renvoyé mon contrat d'engagement, mais je l'ai signé avec ma conseillère le 3 juillet et elle me dit qu'elle l'a transmis.
+
+J'ai appelé le numéro indiqué cinq fois et j'ai écrit au service le 14 octobre pour contester, je n'ai eu aucune réponse. Je n'ai plus aucun revenu depuis octobre et je vais devoir arrêter la formation.
+
+Merci de regarder mon dossier.
+
+Laurent Masson
+8 rue du Lavoir, 38470 Vinay
+06 39 98 91 73
+
+---------- Message transféré ---------
+De : Service insertion Sud-Grésivaudan <insertion.sudgresivaudan@isere.example>
+Date : ven. 9 oct. 2026 à 14:12
+Objet : Fin de droit RSA
+À : <laurent.masson.38@gmail.example>
+
+
+""" + FWD045 + "\n"
+
+
+@mail("045-rsa-radiation-transfert-gmail.eml", "open", dossier="MED-2026-00029",
+      triage="insertion_rsa / recevable / none", sender=LAURENT[1],
+      exercises="Gmail forward (`Fwd:`, `---------- Message transféré ---------` block with De/Date/Objet/À) of a Département e-mail: the service's address inside the forwarded block is NOT the sender")
+def m045():
+    d = t(11, 13, 10, 26, 40)
+    h = gmail_delivery(LAURENT[1], d, "045")
+    h += gmail_headers("045", LAURENT, d, "Fwd: Fin de droit RSA")
+    own, fwd = T045.split("---------- Message transféré ---------")
+    html_inner = paras_html(own.rstrip("\n")) + '<br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">---------- Message transféré ---------<br>' + \
+        "De : <strong class=\"gmail_sendername\" dir=\"auto\">Service insertion Sud-Grésivaudan</strong> <span dir=\"auto\">&lt;insertion.sudgresivaudan@isere.example&gt;</span><br>" + \
+        "Date : ven. 9 oct. 2026 à 14:12<br>Objet : Fin de droit RSA<br>À : &lt;laurent.masson.38@gmail.example&gt;<br></div><br><br>" + paras_html(FWD045) + "</div>"
+    bd, body = gmail_alt("045", T045, html_inner)
+    h.append(("Content-Type", f'multipart/alternative; boundary="{bd}"'))
+    return message(h, body)
+
+
+# =========================================================================== 046 declared boundary missing from the body
+
+@mail("046-mime-boundary-declaree-absente.eml", "quarantine", sender="bernadette.roux@laposte.example",
+      exercises="malformed MIME: Content-Type multipart/alternative; boundary=\"b1_declared…\" but the body only contains `--b2_other…` delimiters (Python: StartBoundaryNotFoundDefect; no parts)")
+def m046():
+    d = t(11, 16, 9, 0, 12)
+    h = delivery("bernadette.roux@laposte.example", d, "smtp.laposte.example", "198.51.100.61", "046", auth=spf("laposte.example", "198.51.100.61"))
+    declared, used = "b1_declared" + hx("046a", 20), "b2_other" + hx("046b", 20)
+    h += [("Date", rfc_date(d)),
+          ("From", "Bernadette Roux <bernadette.roux@laposte.example>"),
+          ("To", MBOX),
+          ("Subject", ew("Facture téléassistance")),
+          ("Message-ID", f"<{hx('046', 24)}@laposte.example>"),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", f'multipart/alternative; boundary="{declared}"')]
+    text = "Bonjour, on me facture la téléassistance de mon mari depuis juin alors qu'il est en EHPAD depuis mai. J'ai écrit deux fois. Bernadette Roux, 38320 Eybens\n"
+    body = multipart(used, [
+        part([("Content-Type", "text/plain; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(text)),
+        part([("Content-Type", "text/html; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(f"<p>{html_escape(text)}</p>")),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 047 Roundcube, To président / Cc mediation, read receipt requested
+
+SEB = ("Sébastien Marchand", "s.marchand@laposte.example")
+T047 = """Monsieur le Président,
+
+Je me permets de vous écrire directement, avec copie à la médiation du Département.
+
+Ma fille Lou, 15 ans, élève de 3e au collège de Saint-Marcellin, aurait dû recevoir le Pass jeunes Isère 2026-2027. La demande a été faite sur le portail le 8 septembre ; elle apparaît « validée » depuis le 19 septembre mais aucun crédit n'a jamais été versé sur sa carte. Son club de handball nous demande maintenant de régler la licence (185 €), que nous avions prévu de payer avec le pass.
+
+Je n'ai pas trouvé de numéro de téléphone pour ce dispositif, d'où ce message. Pourriez-vous faire le nécessaire ?
+
+Respectueusement,
+
+Sébastien Marchand
+12 rue des Tilleuls
+38160 Chatte
+06 39 98 54 29
+"""
+
+
+@mail("047-pass-jeunes-cc-mediation-roundcube.eml", "open", dossier="MED-2026-00030",
+      triage="education_jeunesse / prematuree / none", sender=SEB[1],
+      exercises="Roundcube: mediation@isere.example is only in Cc (To is the President's office), Disposition-Notification-To requests a read receipt (must NOT be honoured automatically); format=flowed 8bit; first complaint about the scheme")
+def m047():
+    d = t(11, 16, 14, 52, 9)
+    h = delivery(SEB[1], d, "smtp.laposte.example", "198.51.100.61", "047", auth=spf("laposte.example", "198.51.100.61"))
+    h += [("MIME-Version", "1.0"),
+          ("Date", rfc_date(d)),
+          ("From", addr(*SEB)),
+          ("To", "cabinet.president@isere.example"),
+          ("Cc", MBOX),
+          ("Subject", ew("Pass jeunes Isère jamais crédité")),
+          ("Disposition-Notification-To", addr(*SEB)),
+          ("Message-ID", f"<{hx('047', 32)}@laposte.example>"),
+          ("X-Sender", SEB[1]),
+          ("User-Agent", "Roundcube Webmail/1.6.9"),
+          ("Content-Type", "text/plain; charset=UTF-8;\n format=flowed"),
+          ("Content-Transfer-Encoding", "8bit")]
+    return message(h, flowed(T047).encode())
+
+
+# =========================================================================== 048 ASE placement pending before the court
+
+STEPH = ("Stéphanie Morel", "stephanie.morel@orange.example")
+T048 = """Madame la Médiatrice,
+
+Mon fils Dylan, 14 ans, a été placé en foyer par le juge des enfants le 2 octobre 2026, à la demande de l'ASE. Je conteste totalement ce placement : le rapport de l'éducatrice contient des informations fausses sur notre vie de famille et je n'ai jamais pu donner ma version.
+
+Mon avocate a fait appel du jugement le 9 octobre, l'audience devant la cour d'appel de Grenoble est fixée au 14 janvier 2027.
+
+En attendant, je voudrais que vous demandiez à l'ASE de corriger son rapport et de faire revenir mon fils à la maison avant Noël. Il ne va plus au collège depuis qu'il est au foyer.
+
+Stéphanie Morel
+9 rue Très-Cloîtres, 38000 Grenoble
+06 39 98 77 13
+"""
+
+
+@mail("048-placement-ase-appel-en-cours.eml", "open", dossier="MED-2026-00031",
+      triage="protection_enfance / irrecevable / none", sender=STEPH[1],
+      exercises="Thunderbird plain text; a child-welfare matter already before a court (appeal pending): art. 12 exclusion (décisions de justice)")
+def m048():
+    d = t(11, 17, 11, 20, 54)
+    h = delivery(STEPH[1], d, "smtp-out.orange.example", "198.51.100.204", "048", auth=spf("orange.example", "198.51.100.204"))
+    h += [("Message-ID", mid_thunderbird("048", "orange.example")),
+          ("Date", rfc_date(d)),
+          ("MIME-Version", "1.0"),
+          ("User-Agent", "Mozilla Thunderbird"),
+          ("Content-Language", "fr-FR"),
+          ("To", MBOX),
+          ("From", addr(*STEPH, lower=True)),
+          ("Subject", ew("Placement de mon fils - rapport de l'ASE mensonger", lower=True)),
+          ("Content-Type", "text/plain; charset=UTF-8; format=flowed"),
+          ("Content-Transfer-Encoding", "8bit")]
+    return message(h, flowed(T048).encode())
+
+
+# =========================================================================== 049 iPhone, empty body, only a PDF (text layer)
+
+GISELE = ("Gisèle Arnaud", "gisele.arnaud@icloud.example")
+ARNAUD_BODY = """Madame, Monsieur,
+
+En 2023, le Fonds de solidarité logement m'a accordé un prêt de 1 200 euros pour le dépôt de garantie de mon appartement actuel, remboursable par mensualités de 40 euros.
+
+Depuis le décès de mon mari en février 2026, ma pension a été réduite de moitié et je ne parviens plus à honorer ces mensualités. Il reste 520 euros à rembourser. J'ai demandé une remise de dette au FSL le 12 mai 2026 ; elle m'a été refusée le 9 juillet. J'ai formé un recours gracieux le 4 août, rejeté par courrier du 2 octobre, sans que ma nouvelle situation ait été examinée.
+
+Je sollicite votre médiation pour que ma demande de remise soit réexaminée au vu de mes ressources actuelles (pension de réversion en cours d'instruction).
+
+Je vous prie d'agréer, Madame, Monsieur, mes salutations respectueuses."""
+
+
+def arnaud_pdf():
+    return letter_pdf(created=t(11, 18, 18, 58), header=None,
+                      sender=["Gisèle Arnaud", "17 avenue de la Fauconnière", "38170 Seyssinet-Pariset", "04 65 71 63 87"],
+                      recipient=["Médiation départementale", "Département de l'Isère", "38022 Grenoble Cedex 1"],
+                      place_date="Seyssinet-Pariset, le 18 novembre 2026",
+                      subject="Demande de remise de dette FSL — demande de médiation", body=ARNAUD_BODY,
+                      signature=["Gisèle Arnaud"], title="Scan 18 nov. 2026")
+
+
+@mail("049-corps-vide-pdf-seul-iphone.eml", "open", dossier="MED-2026-00032",
+      triage="logement_fsl / recevable / none", sender=GISELE[1],
+      exercises="iPhone: Subject `Courrier`, the body is empty except `Envoyé de mon iPhone`; the whole request is in the attached PDF (real text layer): triage must use attachment text. Structure multipart/mixed(text/plain empty, application/pdf, text/plain signature)")
+def m049():
+    d = t(11, 18, 19, 3, 26)
+    bd = "Apple-Mail-" + uuid_like("049", upper=True)
+    h = delivery(GISELE[1], d, "st43p00im-ztfb10061701.me.icloud.example", "192.0.2.160", "049", auth=spf("icloud.example", "192.0.2.160"))
+    h += [("Content-Type", f"multipart/mixed; boundary={bd}"),
+          ("Content-Transfer-Encoding", "7bit"),
+          ("From", addr(*GISELE)),
+          ("Mime-Version", "1.0 (1.0)"),
+          ("Date", rfc_date(d)),
+          ("Subject", "Courrier"),
+          ("Message-Id", mid_apple("049", "icloud.example")),
+          ("To", MBOX),
+          ("X-Mailer", "iPhone Mail (22B91)")]
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain;\n\tcharset=us-ascii"), ("Content-Transfer-Encoding", "7bit")], b"\n"),
+        part([("Content-Type", 'application/pdf;\n\tname="Scan 18 nov. 2026.pdf"; x-unix-mode=0644'),
+              ("Content-Disposition", 'attachment;\n\tfilename="Scan 18 nov. 2026.pdf"'),
+              ("Content-Transfer-Encoding", "base64")], b64(arnaud_pdf())),
+        part([("Content-Type", "text/plain;\n\tcharset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp("\n\nEnvoyé de mon iPhone")),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== 050 no Message-ID
+
+DANIEL = ("Daniel Roche", "d.roche@club-internet.example")
+T050 = """Bonjour,
+
+Je suis au RSA depuis février 2026. Lors de l'ouverture de mes droits, on m'a dit que j'aurais un référent pour m'accompagner dans mon projet de création d'un atelier de réparation de vélos.
+
+Huit mois plus tard, je n'ai toujours eu aucun rendez-vous. J'ai écrit au service insertion du Grésivaudan le 18 juin et le 2 septembre, et je suis passé à la Maison du Département de Crolles où l'on m'a répondu que les référents étaient surchargés. Sans référent, je ne peux pas signer de contrat d'engagement, et j'ai peur qu'on me le reproche ensuite et qu'on suspende mon RSA.
+
+Pouvez-vous m'aider à obtenir un rendez-vous ?
+
+Daniel Roche
+5 impasse du Grand Champ, 38190 Froges
+06 39 98 29 84
+"""
+
+
+@mail("050-sans-message-id.eml", "open", dossier="MED-2026-00033",
+      triage="insertion_rsa / recevable / none", sender=DANIEL[1],
+      exercises="NO Message-ID header at all (and none added by the MTA): Médiature must synthesise a stable identifier (e.g. from a hash of the raw bytes) for deduplication")
+def m050():
+    d = t(11, 19, 8, 30, 44)
+    h = delivery(DANIEL[1], d, "smtp.club-internet.example", "203.0.113.45", "050", tls=False)
+    h += [("Date", rfc_date(d)),
+          ("From", addr(*DANIEL)),
+          ("To", MBOX),
+          ("Subject", ew("Toujours pas de référent RSA après 8 mois")),
+          ("MIME-Version", "1.0"),
+          ("Content-Type", "text/plain; charset=utf-8"),
+          ("Content-Transfer-Encoding", "quoted-printable"),
+          ("X-Mailer", "Claws Mail 4.1.1 (GTK 3.24.38; x86_64-pc-linux-gnu)")]
+    return message(h, qp(T050))
+
+
+# =========================================================================== 051 not an e-mail at all
+
+@mail("051-pas-un-email-binaire.eml", "quarantine", sender="(none)",
+      exercises="not an e-mail: 512 bytes of binary junk (seeded random, contains NUL bytes, no header block)")
+def m051():
+    r = random.Random(51)
+    return bytes(r.randrange(256) for _ in range(512))
+
+
+# =========================================================================== 052 eM Client, archives départementales
+
+HELENE = ("Hélène Bouvier", "helene.bouvier@wanadoo.example")
+T052 = """Madame la Médiatrice,
+
+Généalogiste amateur et adhérente d'un cercle de généalogie du Nord-Isère, je fréquente depuis quinze ans la salle de lecture des Archives départementales.
+
+Depuis le 1er juillet 2026, les lecteurs ne sont plus autorisés à photographier eux-mêmes les registres paroissiaux et les minutes notariales anciennes : il faut commander des reproductions à 1,50 € la vue, avec un délai de plusieurs semaines. Pour mes recherches, cela représente plusieurs centaines d'euros. Aucune information préalable n'a été donnée aux lecteurs et la délibération fixant ces tarifs n'est pas consultable sur place.
+
+J'ai écrit au directeur des Archives le 12 août pour demander les raisons de cette interdiction et une dérogation pour les documents déjà numérisés. La réponse du 9 septembre se borne à renvoyer au « règlement de la salle de lecture », sans répondre à mes questions.
+
+Je souhaite obtenir une véritable explication et, si possible, une solution pour les lecteurs réguliers.
+
+Bien cordialement,
+
+Hélène Bouvier
+14 rue Pasteur, 38110 La Tour-du-Pin
+04 65 71 42 96
+"""
+
+
+@mail("052-archives-departementales-em-client.eml", "open", dossier="MED-2026-00034",
+      triage="autres_politiques / recevable / none", sender=HELENE[1],
+      exercises="eM Client: multipart/alternative, Reply-To identical to From, text utf-8 QP + HTML; last file in ingestion order")
+def m052():
+    d = t(11, 23, 15, 10, 18)
+    bd = "------=_MB" + uuid_like("052", upper=True)
+    h = delivery(HELENE[1], d, "smtp.wanadoo.example", "198.51.100.88", "052", auth=spf("wanadoo.example", "198.51.100.88"))
+    h += [("From", addr(*HELENE)),
+          ("To", MBOX),
+          ("Subject", ew("Archives départementales - interdiction de photographier les registres")),
+          ("Date", rfc_date(d)),
+          ("Message-Id", f"<em{uuid_like('052m')}@desktop-h7k2b4q>"),
+          ("Reply-To", addr(*HELENE)),
+          ("User-Agent", "eM_Client/10.1.4588.0"),
+          ("Mime-Version", "1.0"),
+          ("Content-Type", f'multipart/alternative;\n boundary="{bd}"')]
+    html = '<html><head><style type="text/css">#x1a2{font-family:Tahoma;font-size:12pt}</style></head><body><div id="x1a2">' + \
+        "".join(f"<div>{html_escape(l) if l else '<br />'}</div>" for l in T052.split("\n")) + "</div></body></html>"
+    body = multipart(bd, [
+        part([("Content-Type", "text/plain; format=flowed; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(flowed(T052))),
+        part([("Content-Type", "text/html; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")], qp(html)),
+    ])
+    return message(h, body)
+
+
+# =========================================================================== README + expected.json
+
+ACTIONS = {
+    "open": "open a new dossier (reference in the Dossier column) and acknowledge it by e-mail if an address is known",
+    "attach": "attach to the existing dossier named in the Dossier column, as a message from the citizen (with its attachments)",
+    "flag": "keep for human review (flag); do NOT attach, do NOT open a dossier, send nothing",
+    "auto-reply": "record as an automatic reply (vacation / read receipt): no dossier, not attached as a citizen message, never answered",
+    "bounce": "record as a delivery failure of our acknowledgement for the dossier in the Dossier column; mark that dossier's e-mail address as undeliverable",
+    "list": "record as list / bulk mail: no dossier, no acknowledgement",
+    "quarantine": "quarantine (malformed or not an e-mail): keep the raw bytes aside, no dossier, nothing sent",
+    "duplicate": "duplicate of an already ingested message: no new dossier, no second acknowledgement",
+}
+
+README_HEAD = """# Sample mailbox
+
+Raw RFC 5322 messages (one `.eml` file each) as they arrive in the mediation mailbox
+`mediation@isere.example`. They are **generated** — do not edit by hand, edit
+`data/samples/tools/make_mailbox.py` and re-run it:
+
+    /work/main/.venv/bin/python data/samples/tools/make_mailbox.py
+
+The script is deterministic (fixed dates, ids, boundaries and random seeds): re-running it
+rewrites byte-identical files, this README and `expected.json` (the same table, machine-readable).
+
+## Conventions
+
+- **Ingestion order is the file-name order** (`001-…` to `052-…`); dates also increase with the number
+  (5 October → 23 November 2026), except the duplicate 041 which carries 020's date.
+- Everybody and everything is fictitious. The Département is `isere.example`; citizens use other
+  reserved `*.example` domains (`gmail.example`, `orange.example`, `free.example`…). Phone numbers come from
+  the ARCEP ranges reserved for fiction (`06 39 98 xx xx`, `04 65 71 xx xx`); IPs from documentation ranges.
+- Files use CRLF line endings, except `010` (bare LF, as some tools save them) and `051` (binary junk).
+- Our acknowledgements are not in this folder; the tests pretend they were sent with
+  `Message-ID: <ack.MED-2026-NNNNN.fake@isere.example>` and
+  `Subject: Votre demande de médiation MED-2026-NNNNN — accusé de réception`. 018 and 019 refer to a
+  later message of ours, `<msg.MED-2026-00003.1.fake@isere.example>` ("Dossier MED-2026-00003 — pièces complémentaires").
+- Dossier references assume an **empty database** and that references are given **sequentially, in
+  ingestion order, only to the messages that open a dossier** (first one = `MED-2026-00001`). With that rule
+  001 → 00001, 002 → 00002, 004 → 00003, which is what the replies, bounces and auto-replies refer to.
+- Triage = `domain / admissibility / reorientation` with the codes of `/work/shared/TAXONOMY.md`
+  (for rows that open a dossier).
+
+## Expected actions
+
+| Action | Meaning |
+|---|---|
+""" + "".join(f"| `{k}` | {v} |\n" for k, v in ACTIONS.items())
+
+README_TAIL = """
+## Points worth an explicit assertion
+
+- **001 / 006**: 006 must land in MED-2026-00001 (same From as 001, In-Reply-To = our ack, PDF `Refus CMI MDA 19-06-2026.pdf`
+  of type application/pdf). Only the text above the `Le 05/10/2026 à 11:32, … a écrit :` line is new content.
+- **002 / 003**: the form's `Courriel` (and Reply-To) is `christianne.vial@wanadoo.example` (typo); the DSN 003 reports
+  `Status: 5.1.1` for that address and carries our original `<ack.MED-2026-00002.fake@isere.example>` in a `message/rfc822` part.
+- **009**: the body must read `3 412,57 €`, `“trop-perçu”`, `m’adresse`, `sœur`, `…` — i.e. decoded as windows-1252 although
+  the header says iso-8859-1. A strict latin-1 decode gives C1 control characters instead (U+0080, U+0092…).
+- **010**: `Content-Type: text/plain` without charset, UTF-8 bytes (`reçu`, `électricité`, `Cèdres`).
+- **015**: no MIME headers at all, latin-1 bytes (`retraitée`, `« en cours de traitement »`).
+- **012**: HTML only; after sanitising, the text must contain `700,90 €` and `RD 1532` and must contain none of
+  `trackOpen`, `crm-tracker`, `document.write`, `<script`; remote images must not be fetched.
+- **013**: subject and In-Reply-To look like a citizen reply to MED-2026-00010, but `Auto-Submitted: auto-replied` wins.
+- **016, 032**: web forms without e-mail: no Reply-To, the form line is exactly `Courriel :` (nothing after the colon).
+  The other form fields are `Label : value` on one line each, in the order Civilité, Nom, Prénom, Adresse, Code postal,
+  Commune, Téléphone, Courriel, Service concerné, Démarches déjà effectuées, Objet de la demande, then `Message :`
+  followed by the free text up to the end of the text/plain part. Form bodies are UTF-8 quoted-printable.
+- **017**: one image/jpeg attachment `IMG_20261020_174210.jpg` (real JPEG, 1280×960).
+- **019**: refers to MED-2026-00003 but comes from `olivier.guillot@sfr.example`, while the dossier's address is
+  `nathalie.guillot@outlook.example`: flag, do not attach.
+- **021**: the PDF `Réponse Isère THD.pdf` is nested in multipart/alternative → multipart/mixed with
+  `Content-Disposition: inline`; it is a real attachment.
+- **023**: attachment named `….docx`, declared as a Word document, whose bytes start with `%PDF-`: store/handle it as a PDF.
+- **028**: recevable for the CDAPH decision and reoriented to `education_nationale` for the absent AESH.
+- **034**: not a DSN (single text/plain); the returned message is only recognisable from the From/Subject and the
+  pasted `Message-ID: <ack.MED-2026-00024.fake@isere.example>`.
+- **039**: about 1.6 MB on disk (JPEG ~1.2 MB): over 1 MB, under 2 MB.
+- **041**: byte-identical to 020 (same SHA-256, same Message-ID).
+- **042**: the decoded display name is `Médiation départementale <mediation@isere.example>`; the sender address is
+  `securite-messagerie@isere-mail.example`. Anything that records `mediation@isere.example` as the sender is wrong.
+- **044**: MDN read receipt for our ack of MED-2026-00020: `References` points to our ack, yet it is not a citizen reply.
+- **047**: `mediation@isere.example` is only in `Cc`; a read receipt is requested (`Disposition-Notification-To`).
+- **049**: the text parts are empty apart from `Envoyé de mon iPhone`; the request is in the PDF's text layer.
+- **050**: no Message-ID header.
+- **030, 037, 040, 046, 051**: malformed, see the table. Python's `email` parser reports a defect at parse time for
+  030, 040, 046 and 051; for 037 the defect appears when the attachment is decoded (`get_payload(decode=True)`).
+"""
+
+
+def md_safe(s: str) -> str:
+    """Escape < and > outside `code spans` so that Markdown renderers keep them."""
+    seg = s.split("`")
+    for i in range(0, len(seg), 2):
+        seg[i] = seg[i].replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return "`".join(seg)
+
+
+def write_readme():
+    rows = []
+    counts: dict[str, int] = {}
+    for i, m in enumerate(MESSAGES, 1):
+        counts[m["action"]] = counts.get(m["action"], 0) + 1
+        rows.append(f"| {m['file'][:3]} | `{m['file']}` | {md_safe(m['sender'])} | {md_safe(m['exercises'])} | `{m['action']}` | "
+                    f"{m['dossier'] or '—'} | {('`' + m['triage'] + '`') if m['triage'] else '—'} |")
+    table = ("\n## Files\n\n| # | File | Sender (addr-spec) | What it exercises | Action | Dossier | Triage |\n"
+             "|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+    summary = "\nTotals: " + ", ".join(f"{v} `{k}`" for k, v in counts.items()) + f" — {len(MESSAGES)} files.\n"
+    (OUT / "README.md").write_text(README_HEAD + table + summary + README_TAIL, encoding="utf-8")
+    import json
+    exp = [{k: m[k] for k in ("file", "action", "dossier", "triage", "sender")} for m in MESSAGES]
+    for e in exp:
+        if e["triage"]:
+            dom, adm, reo = [x.strip() for x in e["triage"].split("/")]
+            e["triage"] = {"domain": dom, "admissibility": adm, "reorientation": reo}
+        else:
+            e["triage"] = None
+        e["dossier"] = e["dossier"] or None
+        first = e["sender"].split(" ")[0]
+        e["sender_address"] = first if "@" in first and not first.startswith("(") else None
+    (OUT / "expected.json").write_text(json.dumps(exp, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def check(files: dict[str, bytes]):
+    from email import policy
+    from email.parser import BytesParser
+
+    mids: dict[str, str] = {}
+    for name, raw in files.items():
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        defects = [type(d).__name__ for p in msg.walk() for d in p.defects]
+        mid = msg.get("Message-ID")
+        if mid:
+            if mid in mids and not name.startswith("041"):
+                raise SystemExit(f"duplicate Message-ID {mid} in {name} and {mids[mid]}")
+            mids.setdefault(mid, name)
+        size = len(raw)
+        assert size < 2_000_000, name
+        print(f"{name:55s} {size:>9,d} B  {'defects: ' + ','.join(sorted(set(defects))) if defects else ''}")
+    assert files["041-doublon-exact-de-020.eml"] == files["020-voisinage-haie-hors-champ-gmail.eml"]
+    opened = [m for m in MESSAGES if m["action"] == "open"]
+    for n, m in enumerate(opened, 1):
+        assert m["dossier"] == f"MED-2026-{n:05d}", (m["file"], m["dossier"])
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    wanted = {m["file"] for m in MESSAGES}
+    for old in OUT.glob("*.eml"):
+        if old.name not in wanted:
+            old.unlink()
+    files = {}
+    for m in MESSAGES:
+        raw = m["fn"]()
+        (OUT / m["file"]).write_bytes(raw)
+        files[m["file"]] = raw
+    write_readme()
+    check(files)
+    print(f"{len(files)} messages written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

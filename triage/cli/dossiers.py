@@ -1,0 +1,207 @@
+"""`mediature dossiers list|show` and `mediature quarantine list|show|retry` (registered by cli.ingest).
+
+Tables show initials and commune, never full names, addresses or message contents: terminals are
+shared and scrolled back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+
+from triage import quarantine
+from triage.cli import ConfigOption, app, console, open_runtime
+from triage.errors import DossierError
+from triage.records import IngestOutcome
+from triage.runtime import Runtime
+from triage.statuses import status_label
+from triage.store.models import Dossier, Event, Message, SuggestionRow
+from triage.tracking import initials
+
+dossiers_app = typer.Typer(help="Dossiers de médiation.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Éléments mis en quarantaine (illisibles ou en erreur).", no_args_is_help=True)
+app.add_typer(dossiers_app, name="dossiers")
+app.add_typer(quarantine_app, name="quarantine")
+
+
+def _when(value) -> str:  # type: ignore[no-untyped-def]
+    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def _labels(s: SuggestionRow | None, threshold: float) -> str:
+    if s is None:
+        return "—"
+    parts = []
+    for code, conf in ((s.domain, s.domain_confidence), (s.admissibility, s.admissibility_confidence),
+                       (s.reorientation, s.reorientation_confidence)):
+        parts.append(code + (" (?)" if conf < threshold else ""))
+    return " / ".join(parts)
+
+
+def _requester(d: Dossier) -> str:
+    who = initials(d.requester_name) or "?"
+    where = d.requester_commune or d.requester_postcode
+    return f"{who} — {where}" if where else who
+
+
+def _latest_suggestions(session, ids: list[int]) -> dict[int, SuggestionRow]:  # type: ignore[no-untyped-def]
+    if not ids:
+        return {}
+    rows = session.scalars(select(SuggestionRow).where(SuggestionRow.dossier_id.in_(ids)).order_by(SuggestionRow.id))
+    return {s.dossier_id: s for s in rows}
+
+
+def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
+    """The dossiers table, most recent first."""
+    with rt.sessions() as session:
+        stmt = select(Dossier).where(Dossier.merged_into_id.is_(None))
+        if status:
+            stmt = stmt.where(Dossier.status == status)
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = session.scalars(stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)).all()
+        suggestions = _latest_suggestions(session, [d.id for d in rows])
+        review = session.scalar(select(func.count()).select_from(Message).where(Message.needs_review.is_(True))) or 0
+    table = Table(title=f"Dossiers — {len(rows)} affiché(s) sur {total}")
+    for col in ("référence", "reçue le", "canal", "demandeur", "territoire", "statut", "tri suggéré"):
+        table.add_column(col, overflow="fold")
+    threshold = rt.settings.triage.confidence_threshold
+    for d in rows:
+        table.add_row(d.reference, _when(d.received_at), d.channel, _requester(d), d.requester_territory or "",
+                      status_label(d.status), _labels(suggestions.get(d.id), threshold))
+    console.print(table)
+    if review:
+        console.print(f"[yellow]{review} message(s) mis de côté pour vérification[/] (réponses d'une autre adresse).")
+
+
+@dossiers_app.command("list")
+def dossiers_list(
+    status: Annotated[Optional[str], typer.Option("--status", help="Seulement ce statut (ex. recue).")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Nombre maximal de lignes.")] = 50,
+    config: ConfigOption = None,
+) -> None:
+    """Liste les dossiers, les plus récents d'abord."""
+    print_dossiers(open_runtime(config), status=status, limit=limit)
+
+
+@dossiers_app.command("show")
+def dossiers_show(reference: Annotated[str, typer.Argument(help="Référence, ex. MED-2026-00042.")],
+                  config: ConfigOption = None) -> None:
+    """Affiche un dossier : demandeur (initiales), statut, tri suggéré, messages et chronologie."""
+    rt = open_runtime(config)
+    with rt.sessions() as session:
+        d = session.scalar(select(Dossier).where(Dossier.reference == reference.strip().upper()))
+        if d is None:
+            raise DossierError(f"aucun dossier {reference}")
+        events = session.scalars(select(Event).where(Event.dossier_id == d.id).order_by(Event.at, Event.id)).all()
+        messages = session.scalars(select(Message).where(Message.dossier_id == d.id).order_by(Message.received_at)).all()
+        attachments = {m.id: len(m.attachments) for m in messages}
+        suggestion = _latest_suggestions(session, [d.id]).get(d.id)
+    head = Table(title=f"Dossier {d.reference}", show_header=False)
+    head.add_column("champ")
+    head.add_column("valeur", overflow="fold")
+    for label, value in (
+        ("reçue le", _when(d.received_at)), ("canal", d.channel), ("statut", status_label(d.status)),
+        ("demandeur", _requester(d)), ("territoire", d.requester_territory or "—"),
+        ("courriel connu", "oui" if d.requester_email else "non"),
+        ("service concerné", d.service_concerned or "—"),
+        ("tri suggéré", _labels(suggestion, rt.settings.triage.confidence_threshold)),
+        ("modèle", suggestion.model_version if suggestion else "—"),
+    ):
+        head.add_row(label, value)
+    console.print(head)
+    if messages:
+        table = Table(title="Messages")
+        for col in ("reçu le", "rôle", "type", "canal", "pièces jointes"):
+            table.add_column(col)
+        for m in messages:
+            table.add_row(_when(m.received_at), m.role, m.kind, m.channel, str(attachments.get(m.id, 0)))
+        console.print(table)
+    table = Table(title="Chronologie")
+    for col in ("date", "événement", "visible par l'usager"):
+        table.add_column(col, overflow="fold")
+    for e in events:
+        table.add_row(_when(e.at), e.summary or e.kind, "oui" if e.public else "non")
+    console.print(table)
+
+
+# --------------------------------------------------------------------------- quarantine
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    all_: Annotated[bool, typer.Option("--all", help="Aussi les éléments déjà résolus.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Liste les éléments en quarantaine avec la raison."""
+    rt = open_runtime(config)
+    with rt.sessions() as session:
+        items = quarantine.list_items(session, include_resolved=all_)
+    table = Table(title=f"Quarantaine — {len(items)} élément(s)")
+    for col in ("n°", "source", "élément", "taille", "essais", "dernier essai", "raison", "résolu"):
+        table.add_column(col, overflow="fold")
+    for i in items:
+        table.add_row(str(i.id), i.source, Path(i.source_key).name or i.source_key, f"{i.size} o", str(i.attempts),
+                      _when(i.last_attempt_at), i.reason, _when(i.resolved_at) or "")
+    console.print(table)
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    item_id: Annotated[int, typer.Argument(help="Numéro de l'élément.")],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Écrit les octets bruts dans ce fichier.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Détaille un élément en quarantaine (et peut en extraire les octets bruts)."""
+    rt = open_runtime(config)
+    with rt.sessions() as session:
+        item, data = quarantine.get_item(session, item_id)
+    table = Table(title=f"Quarantaine n° {item.id}", show_header=False)
+    table.add_column("champ")
+    table.add_column("valeur", overflow="fold")
+    for label, value in (
+        ("source", item.source), ("élément", item.source_key), ("taille", f"{item.size} octets"),
+        ("raison", item.reason), ("type d'erreur", item.error_type), ("essais", str(item.attempts)),
+        ("mis en quarantaine le", _when(item.created_at)), ("dernier essai", _when(item.last_attempt_at)),
+        ("résolu le", _when(item.resolved_at) or "non"),
+        ("message créé", str(item.resolved_message_id or "—")),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+    if output is not None:
+        output.write_bytes(data)
+        console.print(f"Octets bruts écrits dans [bold]{output}[/].")
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    item_id: Annotated[Optional[int], typer.Argument(help="Numéro de l'élément.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Réessaie tous les éléments non résolus.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Relance le traitement d'un élément (ou de tous) ; il sort de quarantaine s'il passe."""
+    from triage.pipeline import Pipeline
+
+    if (item_id is None) == (not all_):
+        raise typer.BadParameter("donnez un numéro OU --all")
+    rt = open_runtime(config)
+    pipeline = Pipeline.from_runtime(rt)
+    if all_:
+        with rt.sessions() as session:
+            ids = [i.id for i in quarantine.list_items(session)]
+    else:
+        ids = [item_id]  # type: ignore[list-item]
+    table = Table(title="Nouvel essai")
+    for col in ("n°", "résultat", "dossier", "détail"):
+        table.add_column(col, overflow="fold")
+    still = 0
+    for i in ids:
+        outcome = quarantine.retry(pipeline, i)
+        still += outcome.outcome is IngestOutcome.QUARANTINED
+        table.add_row(str(i), outcome.outcome.value, outcome.reference or "", outcome.detail)
+    console.print(table)
+    if still:
+        raise typer.Exit(1)

@@ -1,0 +1,411 @@
+"""The only module that chains the stages: parse -> thread or open -> suggest -> store -> notify.
+
+One transaction per item, one DossierOutcome per item, never an exception for bad input: a message
+that cannot be parsed, or any unexpected failure while storing it, is quarantined with its raw bytes
+(in a fresh transaction) and reported. Only a database that cannot even take the quarantine row
+raises StoreError, so that the source keeps the item and offers it again later.
+
+`mark(session, outcome)` is called inside the item's transaction just before commit (the IMAP source
+records (mailbox, UIDVALIDITY, UID) there), and also for duplicates, quarantined and oversized items.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from triage import archive, dossiers, quarantine
+from triage.config import Settings
+from triage.errors import MediatureError, ParseError, StoreError
+from triage.logs import event as log_event
+from triage.parse import parse_message
+from triage.records import (
+    Channel,
+    DossierOutcome,
+    IngestOutcome,
+    MessageKind,
+    ParsedMessage,
+    RawMessage,
+    Requester,
+    ScanDocument,
+    Suggestion,
+    WebForm,
+)
+from triage.runtime import Runtime
+from triage.store.db import transaction
+from triage.store.models import Dossier, Message, ScanFile, SuggestionRow
+
+log = logging.getLogger("mediature.pipeline")
+Mark = Callable[[Session, DossierOutcome], None]
+_FORWARD_PREFIXES = ("tr:", "fw:", "fwd:", "wg:", "transfert", "[fwd")
+
+
+class SuggesterProtocol(Protocol):
+    """What the pipeline needs of triage.suggest.Suggester."""
+
+    def suggest(self, text: str, *, sender: str = "", form: WebForm | None = None) -> Suggestion: ...
+
+
+class NotifierProtocol(Protocol):
+    """What the pipeline needs of triage.notify.acknowledge.Notifier."""
+
+    def on_dossier_opened(self, session: Session, dossier: Dossier, token: str, source: Any) -> None: ...
+
+
+def suggestion_text(parsed: ParsedMessage) -> str:
+    """What the suggester reads: subject and new text, plus the quoted part of a forward or a short note."""
+    parts = [parsed.subject, parsed.text]
+    forward = parsed.subject.strip().lower().startswith(_FORWARD_PREFIXES)
+    if parsed.quoted and (forward or len(parsed.text) < 400):
+        parts.append(parsed.quoted)
+    return "\n\n".join(p for p in parts if p.strip())
+
+
+class Pipeline:
+    """Ingests raw messages and scanned letters into dossiers."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        suggester: SuggesterProtocol | None = None,
+        notifier: NotifierProtocol | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.settings: Settings = runtime.settings
+        self.suggester = suggester
+        self.notifier = notifier
+        self.prefix = runtime.settings.service.reference_prefix
+
+    @classmethod
+    def from_runtime(cls, runtime: Runtime) -> Pipeline:
+        """The pipeline with the shipped suggester and the acknowledgement notifier, when installed."""
+        suggester: Any = None
+        notifier: Any = None
+        try:
+            from triage.suggest import Suggester  # type: ignore[attr-defined]
+
+            suggester = Suggester.from_settings(runtime.settings)
+        except ImportError:
+            suggester = None
+        except MediatureError as err:  # no usable rules or model: dossiers still open, unsuggested
+            log_event("suggester_unavailable", level=logging.WARNING, error=type(err).__name__)
+        try:
+            from triage.notify.acknowledge import Notifier
+
+            notifier = Notifier.from_runtime(runtime)
+        except ImportError:
+            notifier = None
+        return cls(runtime, suggester=suggester, notifier=notifier)
+
+    # ------------------------------------------------------------------ entry points
+
+    def ingest_raw(self, raw: RawMessage, mark: Mark | None = None) -> DossierOutcome:
+        """Ingest one raw email; always returns an outcome (StoreError only if the database is down)."""
+        limit = self.settings.mailbox.max_message_bytes
+        if len(raw.data) > limit:
+            outcome = DossierOutcome(
+                IngestOutcome.QUARANTINED,
+                detail=f"message trop volumineux ({len(raw.data)} octets, limite {limit}) : laissé à sa place",
+            )
+            self._mark_alone(outcome, mark)
+            log_event("mail_too_large", source=raw.source, size=len(raw.data))
+            return outcome
+        try:
+            parsed = parse_message(raw.data, self.settings)
+        except ParseError as err:
+            return self._quarantine(raw.source, raw.source_key, raw.data, err.message, "ParseError", mark)
+        except Exception as err:  # a parser bug must not stop the run: keep the bytes, say why
+            log.debug("parse failure", exc_info=True)
+            return self._quarantine(
+                raw.source, raw.source_key, raw.data, f"erreur inattendue à l'analyse ({type(err).__name__})",
+                type(err).__name__, mark,
+            )
+        try:
+            with transaction(self.runtime.sessions) as session:
+                outcome = self._mail(session, raw, parsed)
+                if mark is not None:
+                    mark(session, outcome)
+        except IntegrityError:
+            return self._after_conflict(parsed.dedupe_key, mark)
+        except Exception as err:
+            log.debug("store failure", exc_info=True)
+            return self._quarantine(
+                raw.source, raw.source_key, raw.data,
+                f"erreur inattendue à l'enregistrement ({type(err).__name__})", type(err).__name__, mark,
+            )
+        log_event("mail_ingested", outcome=outcome.outcome, reference=outcome.reference,
+                  message_row_id=outcome.message_row_id)
+        return outcome
+
+    def ingest_scan(self, doc: ScanDocument, original: bytes, mark: Mark | None = None) -> DossierOutcome:
+        """Ingest one scanned letter already turned into text (triage.sources.scans.read_scan_file)."""
+        try:
+            with transaction(self.runtime.sessions) as session:
+                outcome = self._scan(session, doc, original)
+                if mark is not None:
+                    mark(session, outcome)
+        except IntegrityError:
+            return self._after_conflict(doc.sha256, mark)
+        except Exception as err:
+            log.debug("scan store failure", exc_info=True)
+            return self._quarantine(
+                "scan", doc.path, original, f"erreur inattendue à l'enregistrement du courrier ({type(err).__name__})",
+                type(err).__name__, mark,
+            )
+        log_event("scan_ingested", outcome=outcome.outcome, reference=outcome.reference,
+                  message_row_id=outcome.message_row_id)
+        return outcome
+
+    def quarantine_bytes(
+        self, source: str, source_key: str, data: bytes, reason: str, error_type: str = "", mark: Mark | None = None
+    ) -> DossierOutcome:
+        """Quarantine something a source could not even read (an unreadable scan, say)."""
+        return self._quarantine(source, source_key, data, reason, error_type, mark)
+
+    # ------------------------------------------------------------------ failures
+
+    def _quarantine(
+        self, source: str, source_key: str, data: bytes, reason: str, error_type: str, mark: Mark | None
+    ) -> DossierOutcome:
+        outcome = quarantine.put(
+            self.runtime.sessions, source=source, source_key=source_key, data=data, reason=reason,
+            error_type=error_type, mark=mark,
+        )
+        log_event("item_quarantined", level=logging.WARNING, source=source, error=error_type)
+        return outcome
+
+    def _mark_alone(self, outcome: DossierOutcome, mark: Mark | None) -> None:
+        if mark is None:
+            return
+        try:
+            with transaction(self.runtime.sessions) as session:
+                mark(session, outcome)
+        except IntegrityError:
+            pass  # another worker recorded the same item first
+        except SQLAlchemyError as err:
+            raise StoreError("base de données indisponible") from err
+
+    def _after_conflict(self, dedupe_key: str, mark: Mark | None) -> DossierOutcome:
+        """A unique constraint failed: a concurrent worker stored the same item first."""
+        with transaction(self.runtime.sessions) as session:
+            row = session.execute(
+                select(Message.id, Message.dossier_id).where(Message.dedupe_key == dedupe_key)
+            ).first()
+        outcome = DossierOutcome(
+            IngestOutcome.DUPLICATE,
+            message_row_id=row[0] if row else None,
+            dossier_id=row[1] if row else None,
+            detail="déjà importé (par un traitement concurrent)",
+        )
+        self._mark_alone(outcome, mark)
+        return outcome
+
+    # ------------------------------------------------------------------ mail
+
+    def _received_at(self, raw: RawMessage, parsed: ParsedMessage | None) -> datetime:
+        now = datetime.now(timezone.utc)
+        for value in (raw.received_at, parsed.date if parsed else None):
+            if value is not None:
+                value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+                if value <= now + timedelta(days=1):
+                    return value
+        return now
+
+    def _duplicate(self, session: Session, dedupe_key: str) -> DossierOutcome | None:
+        row = session.execute(
+            select(Message.id, Message.dossier_id, Dossier.reference)
+            .outerjoin(Dossier, Dossier.id == Message.dossier_id)
+            .where(Message.dedupe_key == dedupe_key)
+        ).first()
+        if row is None:
+            return None
+        return DossierOutcome(IngestOutcome.DUPLICATE, row[0], row[1], row[2], detail="déjà importé")
+
+    def _mail(self, session: Session, raw: RawMessage, parsed: ParsedMessage) -> DossierOutcome:
+        duplicate = self._duplicate(session, parsed.dedupe_key)
+        if duplicate is not None:
+            return duplicate
+        received_at = self._received_at(raw, parsed)
+
+        def store(role: str) -> Message:
+            return archive.store_mail(
+                session, parsed, raw.data, source=raw.source, source_key=raw.source_key,
+                received_at=received_at, role=role,
+            )
+
+        if parsed.kind is MessageKind.BOUNCE:
+            return self._bounce(session, parsed, store("bounce"))
+        if parsed.kind in (MessageKind.AUTO_REPLY, MessageKind.LIST):
+            return self._automatic(session, parsed, store(parsed.kind.value))
+        suspicion = dossiers.suspicious_sender(parsed, self.settings.parsing.own_addresses)
+        if suspicion:
+            row = store("flagged")
+            row.needs_review = True
+            row.flag_reason = suspicion
+            return DossierOutcome(IngestOutcome.FLAGGED, row.id, detail=suspicion)
+        thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
+        if thread.dossier is not None and thread.safe:
+            row = store("reply")
+            row.dossier_id = thread.dossier.id
+            dossiers.add_event(
+                session, thread.dossier, dossiers.EVENT_MESSAGE, "Nouveau message de l'usager",
+                details={"message_row_id": row.id, "via": thread.via}, at=received_at,
+            )
+            return DossierOutcome(IngestOutcome.ATTACHED, row.id, thread.dossier.id, thread.dossier.reference)
+        if thread.dossier is not None:
+            row = store("flagged")
+            row.needs_review = True
+            row.flag_reason = dossiers.flag_reason(thread, parsed.requester_address)
+            dossiers.add_event(
+                session, thread.dossier, dossiers.EVENT_FLAGGED,
+                "Message citant ce dossier mis de côté (expéditeur différent) : à vérifier",
+                details={"message_row_id": row.id, "via": thread.via},
+            )
+            return DossierOutcome(IngestOutcome.FLAGGED, row.id, None, thread.dossier.reference, detail=row.flag_reason)
+        row = store("request")
+        requester = dossiers.requester_from_message(parsed)
+        opened_details: dict[str, Any] = {"message_row_id": row.id}
+        if thread.forged:
+            opened_details["note"] = "identifiant de message de la médiation falsifié ou altéré : ignoré"
+        if thread.reference:
+            opened_details["cited_reference"] = thread.reference
+        return self._open(
+            session, row, parsed, requester, channel=parsed.channel, received_at=received_at,
+            subject=(parsed.form.subject if parsed.form and parsed.form.subject else parsed.subject),
+            service=parsed.form.service if parsed.form else "",
+            text=suggestion_text(parsed), sender=parsed.requester_address, form=parsed.form,
+            details=opened_details,
+        )
+
+    def _automatic(self, session: Session, parsed: ParsedMessage, row: Message) -> DossierOutcome:
+        """Auto-replies and list mail open nothing; an auto-reply joins its dossier only when safe."""
+        if parsed.kind is MessageKind.AUTO_REPLY:
+            thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
+            if thread.dossier is not None and thread.safe:
+                row.dossier_id = thread.dossier.id
+                dossiers.add_event(
+                    session, thread.dossier, dossiers.EVENT_AUTO_REPLY, "Réponse automatique reçue (absence…)",
+                    details={"message_row_id": row.id},
+                )
+                return DossierOutcome(
+                    IngestOutcome.NOT_REQUEST, row.id, thread.dossier.id, thread.dossier.reference, parsed.kind_reason
+                )
+        return DossierOutcome(IngestOutcome.NOT_REQUEST, row.id, detail=parsed.kind_reason)
+
+    def _bounce(self, session: Session, parsed: ParsedMessage, row: Message) -> DossierOutcome:
+        """A delivery report of one of our messages joins its dossier and flags the address."""
+        bounce = parsed.bounce
+        if bounce is None:
+            return DossierOutcome(IngestOutcome.NOT_REQUEST, row.id, detail=parsed.kind_reason)
+        dossier, how = dossiers.bounce_dossier(session, self.runtime.secret, self.prefix, bounce)
+        if dossier is None:
+            return DossierOutcome(IngestOutcome.NOT_REQUEST, row.id, detail=parsed.kind_reason)
+        row.dossier_id = dossier.id
+        address = bounce.recipient or dossier.requester_email
+        summary = "Message de la médiation non distribué" + (" (adresse invalide)" if bounce.permanent else " (retardé)")
+        dossiers.add_event(
+            session, dossier, dossiers.EVENT_BOUNCE, summary,
+            details={"message_row_id": row.id, "permanent": bounce.permanent, "via": how},
+        )
+        dossiers.record_bounce(session, address, bounce.permanent, note=f"non-distribution ({dossier.reference})")
+        return DossierOutcome(IngestOutcome.NOT_REQUEST, row.id, dossier.id, dossier.reference, parsed.kind_reason)
+
+    # ------------------------------------------------------------------ scans
+
+    def _scan(self, session: Session, doc: ScanDocument, original: bytes) -> DossierOutcome:
+        duplicate = self._duplicate(session, doc.sha256)
+        if duplicate is not None:
+            return duplicate
+        received_at = doc.scanned_at or datetime.now(timezone.utc)
+        if received_at.tzinfo is None:
+            received_at = received_at.replace(tzinfo=timezone.utc)
+        cited = [d for d in (dossiers._resolve(session, r) for r in dossiers.references_in_text(doc.text, self.prefix)) if d]
+        if cited:
+            dossier = cited[0]
+            row = archive.store_scan(session, doc, original, received_at=received_at, role="flagged")
+            row.needs_review = True
+            row.flag_reason = (
+                f"Courrier citant le dossier {dossier.reference} : l'expéditeur d'un courrier ne peut pas être "
+                "vérifié, à rattacher après lecture."
+            )
+            dossiers.add_event(
+                session, dossier, dossiers.EVENT_FLAGGED, "Courrier citant ce dossier mis de côté : à vérifier",
+                details={"message_row_id": row.id},
+            )
+            outcome = DossierOutcome(IngestOutcome.FLAGGED, row.id, None, dossier.reference, detail=row.flag_reason)
+        else:
+            row = archive.store_scan(session, doc, original, received_at=received_at, role="request")
+            outcome = self._open(
+                session, row, doc, Requester(), channel=Channel.LETTER, received_at=received_at, subject="",
+                service="", text=doc.text, sender="", form=None,
+                details={"message_row_id": row.id, "pages": doc.pages, "method": doc.method},
+            )
+        archive.insert_ignore(
+            session, ScanFile,
+            {"sha256": doc.sha256, "filename": doc.filename[:500], "stored_path": doc.path,
+             "outcome": outcome.outcome.value, "message_row_id": row.id},
+            ["sha256"],
+        )
+        return outcome
+
+    # ------------------------------------------------------------------ opening
+
+    def _suggest(self, text: str, sender: str, form: WebForm | None) -> Suggestion | None:
+        if self.suggester is None:
+            return None
+        try:
+            return self.suggester.suggest(text, sender=sender, form=form)
+        except Exception as err:  # a suggestion is a help, never a reason to lose a request
+            log_event("suggestion_failed", level=logging.WARNING, error=type(err).__name__)
+            return None
+
+    def _open(
+        self, session: Session, row: Message, source: ParsedMessage | ScanDocument, requester: Requester, *,
+        channel: Channel, received_at: datetime, subject: str, service: str, text: str, sender: str,
+        form: WebForm | None, details: dict[str, Any],
+    ) -> DossierOutcome:
+        suggestion = self._suggest(text, sender, form)
+        if suggestion is not None:
+            requester = dossiers.complete_requester(requester, suggestion.extracted)
+        elif not requester.territory and (requester.postcode or requester.commune):
+            requester = dossiers.complete_requester(requester, {})
+        opened = dossiers.open_dossier(
+            session, prefix=self.prefix, channel=channel, received_at=received_at, requester=requester,
+            subject=subject, service=service, details=details,
+        )
+        dossier = opened.dossier
+        row.dossier_id = dossier.id
+        if suggestion is not None:
+            session.add(_suggestion_row(dossier, row, suggestion))
+        if self.notifier is not None:
+            self.notifier.on_dossier_opened(session, dossier, opened.token, source)
+        return DossierOutcome(IngestOutcome.OPENED, row.id, dossier.id, dossier.reference)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def _suggestion_row(dossier: Dossier, row: Message, s: Suggestion) -> SuggestionRow:
+    labels = {"domain": s.domain, "admissibility": s.admissibility, "reorientation": s.reorientation}
+    return SuggestionRow(
+        dossier_id=dossier.id,
+        message_id=row.id,
+        model_version=s.model_version[:120],
+        domain=s.domain.code,
+        domain_confidence=float(s.domain.confidence),
+        admissibility=s.admissibility.code,
+        admissibility_confidence=float(s.admissibility.confidence),
+        reorientation=s.reorientation.code,
+        reorientation_confidence=float(s.reorientation.confidence),
+        reasons={**{k: list(v.reasons) for k, v in labels.items()}, "general": list(s.reasons)},
+        highlights={k: list(v.highlights) for k, v in labels.items()},
+        extracted=_jsonable(s.extracted),
+    )

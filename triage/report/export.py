@@ -1,0 +1,118 @@
+"""`mediature export --pseudonymised`: one CSV line per dossier for analysts, without direct identifiers.
+
+Each dossier gets a stable pseudonym, an HMAC-SHA256 of its internal id keyed with the installation
+secret: the same dossier has the same pseudonym in every export of the same installation, and nobody
+without the secret can link it back. Left out: names, civility, emails, phones, addresses, postcodes,
+communes, references, tracking data, subjects, texts and exact dates (only the month of receipt and
+durations in days remain). The columns are codes from fixed lists, never free text.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import select
+
+from triage.report.queries import counted, kind_expr
+from triage.report.territories import read_territories
+from triage.runtime import Runtime
+from triage.store.models import Dossier
+
+COLUMNS = [
+    "pseudonyme", "annee", "mois_reception", "type", "canal", "saisi_par", "statut", "resultat",
+    "territoire", "direction", "domaine", "sous_chapitre", "recevabilite", "reorientation",
+    "delai_premier_contact_jours", "duree_traitement_jours",
+]
+CODE_MAX = 64
+
+
+def pseudonym(secret: bytes, dossier_id: int) -> str:
+    """Stable pseudonym of a dossier: 20 hex digits of HMAC-SHA256(secret, 'dossier:<id>')."""
+    return hmac.new(secret, f"dossier:{dossier_id}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def _days(start: datetime | None, end: datetime | None) -> str:
+    if start is None or end is None:
+        return ""
+    days = (end.date() - start.date()).days
+    return str(days) if days >= 0 else ""
+
+
+def _code(value: str | None) -> str:
+    # codes only: anything that looks like typed text (spaces and length aside) is not exported
+    text = (value or "").strip()
+    if len(text) > CODE_MAX or any(ch in text for ch in "@\n\r\t<>") or any(ch.isdigit() for ch in text[:1]):
+        return "autre"
+    return text
+
+
+def rows(runtime: Runtime) -> Iterator[list[str]]:
+    """The export's lines (header first), streamed from the database."""
+    territories = {t.name for t in read_territories()}
+    stmt = select(
+        Dossier.id, Dossier.year, Dossier.received_at, kind_expr(), Dossier.channel, Dossier.referred_by,
+        Dossier.status, Dossier.outcome, Dossier.requester_territory, Dossier.direction, Dossier.domain,
+        Dossier.sub_chapter, Dossier.admissibility, Dossier.reorientation, Dossier.first_contact_at,
+        Dossier.closed_at,
+    ).where(counted()).order_by(Dossier.year, Dossier.id)
+    secret = runtime.secret
+    yield COLUMNS
+    with runtime.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=2000).execute(stmt)
+        for (dossier_id, year, received, kind, channel, referred_by, status, outcome, territory, direction,
+             domain, sub_chapter, admissibility, reorientation, first_contact, closed) in result:
+            received = _aware(received)
+            yield [
+                pseudonym(secret, dossier_id),
+                str(year),
+                received.strftime("%Y-%m"),
+                kind,
+                _code(channel),
+                _code(referred_by),
+                _code(status),
+                _code(outcome),
+                territory if territory in territories else "",
+                _code(direction),
+                _code(domain),
+                _code(sub_chapter),
+                _code(admissibility),
+                _code(reorientation),
+                _days(received, _aware(first_contact)),
+                _days(received, _aware(closed)),
+            ]
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def write_csv(runtime: Runtime, out: TextIO) -> int:
+    """Write the export to an open text stream; returns the number of dossiers."""
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    n = -1
+    for n, line in enumerate(rows(runtime)):
+        writer.writerow(line)
+    return max(n, 0)
+
+
+def export_pseudonymised(runtime: Runtime, path: Path) -> int:
+    """Write the pseudonymised CSV to `path` (UTF-8 with BOM, ';'); returns the number of dossiers."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        return write_csv(runtime, fh)
+
+
+def export_text(runtime: Runtime) -> str:
+    """The export as a string (tests, small databases)."""
+    buf = io.StringIO()
+    write_csv(runtime, buf)
+    return buf.getvalue()

@@ -1,0 +1,124 @@
+"""Login and logout: /connexion and /deconnexion."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from triage.audit import Actor, record
+from triage.auth import authenticate, csrf_ok, end_session, load_session, login_form_token, start_session
+from triage.errors import AuthError
+from triage.runtime import Runtime
+from triage.web.security import RateLimiter
+from triage.web.mediation.common import (
+    HOME_BY_ROLE,
+    Ctx,
+    cookie_names,
+    endpoint,
+    redirect,
+    render,
+    safe_next,
+    set_cookie,
+)
+
+
+def login_limiter(request: Request) -> RateLimiter:
+    """Failed logins per client address (on top of the per-account lockout)."""
+    state = request.app.state
+    if not hasattr(state, "login_limiter"):
+        state.login_limiter = RateLimiter(limit=20, window=600.0)
+    return state.login_limiter  # type: ignore[no-any-return]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "inconnu"
+
+
+def _login_page(request: Request, runtime: Runtime, error: str = "", status: int = 200, username: str = "") -> Response:
+    nonce = secrets.token_urlsafe(24)
+    response = render(request, "connexion.html", {
+        "error": error, "username": username, "user": None,
+        "csrf": login_form_token(runtime.secret, nonce),
+        "suite": safe_next(request.query_params.get("suite"), ""),
+    }, status=status)
+    set_cookie(response, runtime, cookie_names(runtime)[1], nonce, max_age=3600)
+    return response
+
+
+async def login_form(request: Request) -> Response:
+    """The login form (or straight to the workspace when already logged in)."""
+    runtime: Runtime = request.app.state.runtime
+
+    def current_home() -> str | None:
+        with runtime.sessions.begin() as session:
+            user = load_session(session, runtime.settings, request.cookies.get(cookie_names(runtime)[0]))
+            return HOME_BY_ROLE.get(user.role) if user else None
+
+    home = await run_in_threadpool(current_home)
+    if home:
+        return redirect(home)
+    return _login_page(request, runtime)
+
+
+async def login(request: Request) -> Response:
+    """Check the login form's CSRF token, the rate limit, then the password; start a session."""
+    runtime: Runtime = request.app.state.runtime
+    limiter = login_limiter(request)
+    async with request.form(max_files=0, max_fields=10) as form:
+        username = str(form.get("identifiant", ""))[:120]
+        password = str(form.get("mot_de_passe", ""))[:1024]
+        token = str(form.get("csrf", ""))
+        suite = safe_next(str(form.get("suite", "")), "")
+    nonce = request.cookies.get(cookie_names(runtime)[1], "")
+    if not nonce or not csrf_ok(login_form_token(runtime.secret, nonce), token):
+        return _login_page(request, runtime, "Le formulaire a expiré : saisissez à nouveau vos identifiants.", 403)
+    client = _client(request)
+    if limiter.blocked(client):
+        return _login_page(request, runtime, "Trop d'essais depuis ce poste : réessayez dans quelques minutes.", 429)
+
+    def attempt() -> tuple[str, str] | str:
+        with runtime.sessions.begin() as session:
+            try:
+                user = authenticate(session, runtime.settings, username, password)
+            except AuthError as err:
+                record(session, Actor(None, f"connexion:{username[:60]}"), "auth.login_failed")
+                return err.message
+            session_id = start_session(session, runtime.settings, user)
+            record(session, Actor(user.id, user.username, user.role), "auth.login")
+            return session_id, HOME_BY_ROLE.get(user.role, "/mediation/")
+
+    result = await run_in_threadpool(attempt)
+    if isinstance(result, str):
+        limiter.hit(client)
+        message = result[0].upper() + result[1:] + "."
+        return _login_page(request, runtime, message, 401, username=username)
+    session_id, home = result
+    response = redirect(suite if suite.startswith(home.rstrip("/")) else home)
+    set_cookie(response, runtime, cookie_names(runtime)[0], session_id)
+    response.delete_cookie(cookie_names(runtime)[1], path="/", secure=runtime.settings.web.secure_cookies,
+                           httponly=True, samesite="strict")
+    return response
+
+
+@endpoint("")
+def logout(request: Request, ctx: Ctx) -> Response:
+    """End the session."""
+    end_session(ctx.session, request.cookies.get(cookie_names(ctx.runtime)[0]))
+    record(ctx.session, ctx.actor, "auth.logout")
+    response = redirect("/connexion")
+    response.delete_cookie(cookie_names(ctx.runtime)[0], path="/", secure=ctx.runtime.settings.web.secure_cookies,
+                           httponly=True, samesite="strict")
+    return response
+
+
+def routes() -> list[Route]:
+    """Login routes."""
+    return [
+        Route("/connexion", login_form, methods=["GET"]),
+        Route("/connexion", login, methods=["POST"]),
+        Route("/deconnexion", logout, methods=["POST"]),
+    ]

@@ -1,0 +1,157 @@
+"""What every page of the workspace shares: the session cookie, the permission and CSRF checks, the
+transaction, rendering and the one place that turns workspace errors into HTTP answers.
+
+An endpoint is a plain synchronous function `handler(request, ctx) -> Response`, declared with
+`@endpoint("capability")`. The wrapper runs it in a worker thread inside one database transaction,
+after checking the session, the capability and, for every POST, the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from triage.audit import Actor
+from triage.auth import LoggedIn, csrf_ok, load_session
+from triage.errors import AuthError, MediatureError
+from triage.runtime import Runtime
+
+log = logging.getLogger("mediature.web")
+Handler = Callable[[Request, "Ctx"], Response]
+HOME_BY_ROLE = {"mediateur": "/mediation/", "courrier": "/courrier/", "admin": "/admin/"}
+SAFE_NEXT_PREFIXES = ("/mediation", "/courrier", "/admin")
+
+
+@dataclass
+class Ctx:
+    """The request's context: who, the open transaction, the submitted form."""
+
+    user: LoggedIn
+    session: Session
+    runtime: Runtime
+    form: FormData | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> Actor:
+        """The person acting, for audit entries and timeline events."""
+        return Actor(self.user.user_id, self.user.username, self.user.role)
+
+    def field(self, name: str, default: str = "", limit: int = 20000) -> str:
+        """A text field of the submitted form, trimmed to a sane length."""
+        if self.form is None:
+            return default
+        value = self.form.get(name)
+        return str(value)[:limit] if isinstance(value, str) else default
+
+
+def cookie_names(runtime: Runtime) -> tuple[str, str]:
+    """(session cookie, login-form cookie): __Host- prefixed when Secure (no Domain, Path=/)."""
+    if runtime.settings.web.secure_cookies:
+        return "__Host-mediature", "__Host-mediature-login"
+    return "mediature_session", "mediature_login"
+
+
+def set_cookie(response: Response, runtime: Runtime, name: str, value: str, max_age: int | None = None) -> None:
+    """A Secure (per configuration), HttpOnly, SameSite=Strict cookie for the whole site."""
+    response.set_cookie(name, value, max_age=max_age, path="/", secure=runtime.settings.web.secure_cookies,
+                        httponly=True, samesite="strict")
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    """Render a workspace template (under templates/web/mediation/)."""
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, f"mediation/{name}", context,  # type: ignore[no-any-return]
+                                      status_code=status)
+
+
+def page_context(ctx: Ctx, **values: Any) -> dict[str, Any]:
+    """What the workspace layout needs on every page."""
+    return {"user": ctx.user, "csrf": ctx.user.csrf_token, **values}
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A local path to go back to after login (never another site)."""
+    if target and target.startswith(SAFE_NEXT_PREFIXES) and "//" not in target and "\\" not in target:
+        return target
+    return default
+
+
+def redirect(url: str) -> Response:
+    """See-other redirect after a successful POST (so a reload does not post again)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def _refused(request: Request, status: int, message: str, user: LoggedIn | None = None) -> Response:
+    return render(request, "refus.html", {"message": message, "user": user, "csrf": user.csrf_token if user else ""},
+                  status=status)
+
+
+def _run(request: Request, runtime: Runtime, session_id: str | None, form: FormData | None, handler: Handler,
+         capability: str) -> Response:
+    error: MediatureError | None = None
+    with runtime.sessions.begin() as session:
+        user = load_session(session, runtime.settings, session_id)
+        if user is None:
+            if request.method == "GET":
+                return redirect(f"/connexion?suite={quote(request.url.path)}")
+            return _refused(request, 403, "Votre session a expiré : reconnectez-vous, puis recommencez.")
+        if capability and not user.can(capability):  # "": any logged-in person
+            return _refused(request, 403, "Cette page n'est pas accessible avec votre rôle.", user)
+        if request.method == "POST" and not csrf_ok(user.csrf_token, form.get("csrf") if form else None):
+            return _refused(request, 403, "Jeton de sécurité absent ou invalide : rechargez la page et "
+                            "recommencez.", user)
+        ctx = Ctx(user=user, session=session, runtime=runtime, form=form)
+        try:
+            with session.begin_nested():
+                return handler(request, ctx)
+        except MediatureError as err:  # the savepoint rolled the action back; the session stays usable
+            error = err
+    assert error is not None
+    status = 403 if isinstance(error, AuthError) else 409
+    back = ctx.extra.get("back") or request.headers.get("referer", "")
+    return render(request, "erreur.html", {"message": error.message, "back": safe_next(_path(back), "/"),
+                                           "user": user, "csrf": user.csrf_token}, status=status)
+
+
+def _path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def endpoint(capability: str) -> Callable[[Handler], Callable[[Request], Any]]:
+    """Declare a workspace endpoint that needs `capability` (and, for POST, the session's CSRF token)."""
+
+    def decorate(handler: Handler) -> Callable[[Request], Any]:
+        async def asgi_endpoint(request: Request) -> Response:
+            runtime: Runtime = request.app.state.runtime
+            session_id = request.cookies.get(cookie_names(runtime)[0])
+            if request.method == "POST":
+                max_bytes = runtime.settings.scans.max_file_bytes
+                declared = request.headers.get("content-length", "0")
+                if not declared.isdigit() or int(declared) > max_bytes + 1024 * 1024:
+                    return _refused(request, 413, "Envoi trop volumineux.")
+                async with request.form(max_files=5, max_fields=200, max_part_size=1024 * 1024) as form:
+                    too_big = any(getattr(v, "size", 0) and v.size > max_bytes for _, v in form.multi_items())
+                    if too_big:
+                        return _refused(request, 413, "Fichier trop volumineux.")
+                    return await run_in_threadpool(_run, request, runtime, session_id, form, handler, capability)
+            return await run_in_threadpool(_run, request, runtime, session_id, None, handler, capability)
+
+        asgi_endpoint.capability = capability  # type: ignore[attr-defined]  # read by the permission tests
+        asgi_endpoint.__name__ = handler.__name__
+        asgi_endpoint.__doc__ = handler.__doc__
+        return asgi_endpoint
+
+    return decorate

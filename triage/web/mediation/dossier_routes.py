@@ -1,0 +1,221 @@
+"""The dossier workspace: the page, status changes, first contact, notes, details, letters, new requests."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, time, timezone
+
+from sqlalchemy import func, or_, select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from triage.audit import record
+from triage.errors import DossierError
+from triage.statuses import OUTCOMES, STATUSES
+from triage.store.models import Dossier
+from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
+from triage.web.mediation.views import highlight, safe_email_html
+from triage.workspace import view
+from triage.workspace.common import PARIS, find_dossier, latest_suggestion
+from triage.workspace.intake import ManualRequest, open_manual
+from triage.workspace.labels import CIVILITIES, MANUAL_CHANNELS, REFERRERS, label_choices
+from triage.workspace.letters import DELIVERIES, LETTER_KINDS, LetterRequest, send_letter
+from triage.workspace.process import (
+    CONTACT_WAYS,
+    EDITABLE_FIELDS,
+    StatusChange,
+    add_note,
+    allowed_targets,
+    change_status,
+    record_first_contact,
+    update_details,
+)
+from triage.workspace.queue import label_views, merge_candidates
+
+DONE = {
+    "statut": "Statut mis à jour : la page de suivi de l'usager affiche la nouvelle étape.",
+    "contact": "Premier contact noté.",
+    "note": "Note ajoutée.",
+    "coordonnees": "Coordonnées enregistrées.",
+    "courrier": "Courrier préparé : il part par la boîte d'envoi ou la file d'impression.",
+    "cree": "Dossier créé ; l'accusé de réception est en préparation.",
+    "joint": "La demande a été jointe à ce dossier.",
+    "accepte": "Tri accepté.",
+    "corrige": "Tri corrigé.",
+}
+
+
+def _contact_for(request: Request, code: str | None) -> object | None:
+    if not code or code == "none":
+        return None
+    return request.app.state.reorientation_contact(code)
+
+
+@endpoint("dossiers.read")
+def dossier_list(request: Request, ctx: Ctx) -> Response:
+    """All dossiers, newest first, filtered by status or searched by reference, name or email."""
+    status = request.query_params.get("statut", "")
+    q = request.query_params.get("q", "").strip()[:100]
+    query = select(Dossier).where(Dossier.merged_into_id.is_(None)).order_by(Dossier.received_at.desc()).limit(300)
+    if status in STATUSES:
+        query = query.where(Dossier.status == status)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Dossier.reference).like(like), func.lower(Dossier.requester_name).like(like),
+                                func.lower(Dossier.requester_email).like(like)))
+    rows = list(ctx.session.scalars(query))
+    record(ctx.session, ctx.actor, "dossiers.list", details={"count": len(rows), "statut": status, "recherche": bool(q)})
+    return render(request, "dossiers.html", page_context(
+        ctx, rows=rows, statuses=STATUSES, status=status, q=q, outcomes=OUTCOMES, active="dossiers"))
+
+
+@endpoint("dossiers.read")
+def dossier_page(request: Request, ctx: Ctx) -> Response:
+    """Everything about one dossier (the read is audited)."""
+    dossier = find_dossier(ctx.session, request.path_params["reference"])
+    settings = ctx.runtime.settings
+    record(ctx.session, ctx.actor, "dossier.view", dossier_id=dossier.id)
+    suggestion = latest_suggestion(ctx.session, dossier.id)
+    labels = label_views(suggestion, label_choices(settings), settings.triage.confidence_threshold) \
+        if suggestion is not None else ()
+    messages = view.messages(ctx.session, dossier.id)
+    words = {lab.kind: lab.highlights for lab in labels}
+    merged_into = ctx.session.get(Dossier, dossier.merged_into_id) if dossier.merged_into_id else None
+    return render(request, "dossier.html", page_context(
+        ctx, d=dossier, labels=labels, choices=label_choices(settings), messages=messages,
+        bodies={m.id: highlight(m.body_text, words if m.role == "request" else {}) for m in messages},
+        html_docs={m.id: safe_email_html(m.html_sanitised) for m in messages if m.html_sanitised},
+        candidates=merge_candidates(ctx.session, dossier), timeline=view.timeline(ctx.session, dossier),
+        letters=view.letters(ctx.session, dossier.id), targets=allowed_targets(dossier), statuses=STATUSES,
+        outcomes=OUTCOMES, letter_kinds=LETTER_KINDS, deliveries=DELIVERIES, contact_ways=CONTACT_WAYS,
+        editable=EDITABLE_FIELDS, contact=_contact_for(request, dossier.reorientation), nonce=secrets.token_urlsafe(12),
+        channels={**MANUAL_CHANNELS, "email": "Courriel", "formulaire": "Formulaire web", "courrier": "Courrier"},
+        referrers=REFERRERS, merged_into=merged_into, done=DONE.get(request.query_params.get("fait", ""), ""),
+        documents_days=settings.deadlines.documents_days, active="dossiers",
+    ))
+
+
+def _dossier(request: Request, ctx: Ctx) -> Dossier:
+    dossier = find_dossier(ctx.session, request.path_params["reference"])
+    ctx.extra["back"] = f"/mediation/dossiers/{dossier.reference}"
+    return dossier
+
+
+@endpoint("dossiers.write")
+def status_change(request: Request, ctx: Ctx) -> Response:
+    """Move the dossier along the process (the citizen's tracking page follows)."""
+    dossier = _dossier(request, ctx)
+    target = ctx.field("statut", limit=32)
+    reorientation = ctx.field("reorientation", limit=64) or dossier.reorientation
+    contact = _contact_for(request, reorientation) if target == "reorientee" else None
+    change_status(ctx.session, ctx.runtime.settings, dossier, StatusChange(
+        target=target, outcome=ctx.field("issue", limit=32) or None, service=ctx.field("service", limit=200),
+        reorientation=reorientation, reorientation_name=getattr(contact, "name", "")), ctx.actor)
+    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=statut")
+
+
+@endpoint("dossiers.write")
+def first_contact(request: Request, ctx: Ctx) -> Response:
+    """Note the first contact with the citizen (art. 7)."""
+    dossier = _dossier(request, ctx)
+    way = ctx.field("moyen", "telephone", 32)
+    if way not in CONTACT_WAYS:
+        raise DossierError("moyen de contact inconnu", key=dossier.reference)
+    if not record_first_contact(ctx.session, dossier, ctx.actor, way):
+        raise DossierError("le premier contact est déjà noté", key=dossier.reference)
+    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=contact")
+
+
+@endpoint("dossiers.write")
+def note(request: Request, ctx: Ctx) -> Response:
+    """A private note."""
+    dossier = _dossier(request, ctx)
+    add_note(ctx.session, dossier, ctx.actor, ctx.field("texte"))
+    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=note")
+
+
+@endpoint("dossiers.write")
+def details(request: Request, ctx: Ctx) -> Response:
+    """Edit the requester's details."""
+    dossier = _dossier(request, ctx)
+    update_details(ctx.session, dossier, ctx.actor, {f: ctx.field(f, limit=2000) for f in EDITABLE_FIELDS
+                                                     if ctx.form is not None and f in ctx.form})
+    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=coordonnees")
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@endpoint("dossiers.write")
+def letter(request: Request, ctx: Ctx) -> Response:
+    """Send a letter from a template, by email or to the print queue."""
+    dossier = _dossier(request, ctx)
+    req = LetterRequest(
+        kind=ctx.field("modele", limit=32), delivery=ctx.field("envoi", limit=16),
+        nonce=ctx.field("nonce", limit=40) or secrets.token_urlsafe(12), message=ctx.field("message"),
+        recipient_email=ctx.field("courriel_service", limit=320).strip(), service=ctx.field("service", limit=200),
+        forward=ctx.field("transmettre") == "oui", documents=ctx.field("pieces"), due=_date(ctx.field("echeance", limit=10)),
+    )
+    send_letter(ctx.session, ctx.runtime, dossier, req, ctx.actor,
+                contact_for=request.app.state.reorientation_contact)
+    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=courrier#courriers")
+
+
+def new_request_form_context(ctx: Ctx, **values: object) -> dict[str, object]:
+    """The manual request form's lists."""
+    return page_context(ctx, channels=MANUAL_CHANNELS, referrers=REFERRERS, civilities=CIVILITIES,
+                        values=values.pop("values", {}), **values)
+
+
+def manual_request(ctx: Ctx) -> ManualRequest:
+    """The typed request from the form."""
+    received = _date(ctx.field("date_reception", limit=10))
+    received_at = datetime.combine(received, time(12, 0), PARIS).astimezone(timezone.utc) if received else None
+    return ManualRequest(
+        channel=ctx.field("canal", limit=16), referred_by=ctx.field("origine", limit=32), summary=ctx.field("resume"),
+        civility=ctx.field("civilite", limit=32), name=ctx.field("nom", limit=200), email=ctx.field("courriel", limit=320),
+        phone=ctx.field("telephone", limit=64), address=ctx.field("adresse", limit=1000),
+        postcode=ctx.field("code_postal", limit=10), commune=ctx.field("commune", limit=120),
+        subject=ctx.field("objet", limit=300), referrer_name=ctx.field("nom_origine", limit=200),
+        received_at=received_at,
+    )
+
+
+def new_form_page(request: Request, ctx: Ctx) -> Response:
+    """The form for a request received by phone, at a permanence or handed in."""
+    return render(request, "nouvelle.html", new_request_form_context(ctx, action=request.url.path, active="nouvelle"))
+
+
+def new_form_submit(request: Request, ctx: Ctx) -> Response:
+    """Open the dossier; the mediator goes to it, the mail service only sees its reference and code."""
+    ctx.extra["back"] = request.url.path
+    outcome = open_manual(ctx.session, ctx.runtime, manual_request(ctx), ctx.actor)
+    if ctx.user.can("dossiers.read"):
+        return redirect(f"/mediation/dossiers/{outcome.reference}?fait=cree")
+    return render(request, "nouvelle_faite.html", page_context(ctx, outcome=outcome, active="nouvelle"))
+
+
+# the mediator's version; the mail service has its own under /courrier/ (triage.web.mediation.courrier_routes)
+new_form = endpoint("dossiers.write")(new_form_page)
+new_submit = endpoint("dossiers.write")(new_form_submit)
+
+
+def routes() -> list[Route]:
+    """Dossier routes."""
+    base = "/mediation/dossiers/{reference}"
+    return [
+        Route("/mediation/dossiers", dossier_list, methods=["GET"]),
+        Route("/mediation/dossiers/nouveau", new_form, methods=["GET"]),
+        Route("/mediation/dossiers/nouveau", new_submit, methods=["POST"]),
+        Route(base, dossier_page, methods=["GET"]),
+        Route(f"{base}/statut", status_change, methods=["POST"]),
+        Route(f"{base}/premier-contact", first_contact, methods=["POST"]),
+        Route(f"{base}/note", note, methods=["POST"]),
+        Route(f"{base}/coordonnees", details, methods=["POST"]),
+        Route(f"{base}/courrier", letter, methods=["POST"]),
+    ]

@@ -1,0 +1,44 @@
+"""Turning stored text into safe HTML: highlighted request text and sanitised email HTML."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+import nh3
+from markupsafe import Markup, escape
+
+_ENTITY = r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);"
+
+
+def highlight(text: str, words_by_kind: Mapping[str, Iterable[str]]) -> Markup:
+    """Escape `text`, then wrap the trigger words in <mark class="m-KIND"> (never inside an entity)."""
+    escaped = str(escape(text or ""))
+    kind_of: dict[str, str] = {}
+    for kind, words in words_by_kind.items():
+        for word in words:
+            word = (word or "").strip()
+            if len(word) >= 2:
+                kind_of.setdefault(str(escape(word)).lower(), kind)
+    if not kind_of:
+        return Markup(escaped)
+    terms = sorted(kind_of, key=len, reverse=True)
+    pattern = re.compile(
+        f"({_ENTITY})|(?<!\\w)(" + "|".join(re.escape(t) for t in terms) + ")", re.IGNORECASE
+    )
+
+    def wrap(match: re.Match[str]) -> str:
+        if match.group(1):
+            return match.group(1)
+        word = match.group(2)
+        return f'<mark class="m-{kind_of.get(word.lower(), "domain")}">{word}</mark>'
+
+    return Markup(pattern.sub(wrap, escaped))
+
+
+def safe_email_html(html: str) -> str:
+    """Sanitise again before display (defence in depth: parse.py stored nh3 output already).
+
+    The result is put in a sandboxed iframe's srcdoc attribute, autoescaped by Jinja, never marked safe.
+    """
+    return nh3.clean(html or "", url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")

@@ -1,0 +1,80 @@
+"""Small helpers shared by the workspace modules: clock, the request text, the latest suggestion."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.errors import DossierError
+from triage.store.models import Dossier, Message, SuggestionRow
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def local_day(moment: datetime | None = None) -> date:
+    """The calendar day in Paris (deadlines are counted in French days)."""
+    return (moment or utcnow()).astimezone(PARIS).date()
+
+
+def find_dossier(session: Session, reference: str) -> Dossier:
+    """The dossier with this reference, or DossierError."""
+    ref = (reference or "").strip().upper()
+    dossier = session.scalar(select(Dossier).where(Dossier.reference == ref))
+    if dossier is None:
+        raise DossierError("dossier introuvable", key=ref)
+    return dossier
+
+
+def request_message(session: Session, dossier_id: int) -> Message | None:
+    """The message that opened the dossier (else its earliest incoming message)."""
+    rows = session.scalars(
+        select(Message).where(Message.dossier_id == dossier_id, Message.direction == "in")
+        .order_by(Message.received_at, Message.id)
+    ).all()
+    for row in rows:
+        if row.role == "request":
+            return row
+    return rows[0] if rows else None
+
+
+def request_text(session: Session, dossier: Dossier) -> str:
+    """The text the triage suggestion was computed on (the request's body, else the subject)."""
+    message = request_message(session, dossier.id)
+    if message is not None and message.body_text.strip():
+        return message.body_text
+    return dossier.subject or ""
+
+
+def latest_suggestion(session: Session, dossier_id: int) -> SuggestionRow | None:
+    """The most recent suggestion stored on a dossier."""
+    return session.scalar(
+        select(SuggestionRow).where(SuggestionRow.dossier_id == dossier_id)
+        .order_by(SuggestionRow.created_at.desc(), SuggestionRow.id.desc()).limit(1)
+    )
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed, spaces collapsed (for comparing names)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return " ".join(plain.replace("-", " ").split())
+
+
+def name_key(name: str) -> str:
+    """'MARTIN Sylvie' and 'Sylvie Martin' give the same key."""
+    return " ".join(sorted(fold(name).split()))
+
+
+def phone_key(phone: str) -> str:
+    """The last nine digits of a French phone number (+33 4 76… and 04 76… match)."""
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    return digits[-9:] if len(digits) >= 9 else ""

@@ -1,0 +1,106 @@
+"""The lists the mediator picks from: triage labels, channels of manual requests, who referred them.
+
+Triage labels come from the configured taxonomy (`triage.taxonomy`) when it is installed; otherwise
+from the default codes of TAXONOMY.md, written here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from triage.config import Settings
+
+# Default taxonomy (codes used verbatim by `mediature suggest`); only a fallback for the taxonomy module.
+_DEFAULT_DOMAINS = (
+    ("autonomie_handicap", "Autonomie — handicap (MDPH, PCH, CMI…)"),
+    ("autonomie_personnes_agees", "Autonomie — personnes âgées (APA, EHPAD, aide sociale)"),
+    ("protection_enfance", "Protection de l'enfance (ASE)"),
+    ("pmi", "PMI, assistantes maternelles, modes d'accueil"),
+    ("insertion_rsa", "Insertion — RSA"),
+    ("logement_fsl", "Logement — FSL"),
+    ("education_jeunesse", "Collèges, éducation, jeunesse et sport"),
+    ("routes_mobilite", "Routes départementales et mobilité"),
+    ("autres_politiques", "Autres politiques du Département"),
+    ("hors_champ", "Hors champ du Département"),
+)
+_DEFAULT_ADMISSIBILITY = (
+    ("recevable", "Recevable"),
+    ("prematuree", "Prématurée (le service doit d'abord être saisi)"),
+    ("irrecevable", "Irrecevable (art. 12)"),
+)
+_DEFAULT_REORIENTATION = (
+    ("none", "Aucune réorientation"),
+    ("prefecture", "Préfecture"),
+    ("caf", "CAF"),
+    ("cpam", "CPAM"),
+    ("france_travail", "France Travail"),
+    ("bailleur_social", "Bailleur social"),
+    ("commune", "Commune (mairie, CCAS)"),
+    ("region", "Région"),
+    ("education_nationale", "Éducation nationale"),
+    ("defenseur_des_droits", "Défenseur des droits"),
+    ("conciliateur_justice", "Conciliateur de justice"),
+)
+
+# How a request typed in by hand reached the mediation (records.Channel values).
+MANUAL_CHANNELS: dict[str, str] = {
+    "telephone": "Appel téléphonique",
+    "permanence": "Permanence (Maison du Département)",
+    "courrier": "Courrier remis en main propre",
+}
+
+# Who referred the request (art. 8 and 9 of the règlement; Défenseur des droits' delegates; courts).
+REFERRERS: dict[str, str] = {
+    "usager": "L'usager lui-même",
+    "agent": "Un agent du Département (art. 9)",
+    "elu": "Un élu du Conseil départemental (art. 9)",
+    "tribunal_administratif": "Le tribunal administratif",
+    "delegue_defenseur_droits": "Un délégué du Défenseur des droits",
+}
+
+CIVILITIES = ("", "Madame", "Monsieur")
+
+
+@dataclass(frozen=True)
+class LabelChoices:
+    """Codes and French labels for the three triage labels."""
+
+    domains: tuple[tuple[str, str], ...]
+    admissibility: tuple[tuple[str, str], ...]
+    reorientation: tuple[tuple[str, str], ...]
+
+    def name(self, kind: str, code: str | None) -> str:
+        """French label of a code ('' for none; the code itself when unknown)."""
+        if not code:
+            return ""
+        return dict(getattr(self, kind)).get(code, code)
+
+    def valid(self, kind: str, code: str) -> bool:
+        """Whether `code` is one of the configured codes for `kind`."""
+        return code in dict(getattr(self, kind))
+
+
+def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for item in items:
+        if isinstance(item, (tuple, list)):
+            pairs.append((str(item[0]), str(item[1])))
+        else:
+            code = getattr(item, "code", str(item))
+            pairs.append((str(code), str(getattr(item, "label", None) or getattr(item, "name", None) or code)))
+    return tuple(pairs)
+
+
+def label_choices(settings: Settings) -> LabelChoices:
+    """The configured taxonomy's codes and labels, or the shipped defaults."""
+    try:
+        from triage import taxonomy  # type: ignore[attr-defined]
+
+        tax = taxonomy.load_taxonomy(settings)  # type: ignore[attr-defined]
+        reorientation = _pairs(tax.reorientations)
+        if "none" not in dict(reorientation):
+            reorientation = (("none", "Aucune réorientation"), *reorientation)
+        return LabelChoices(_pairs(tax.domains), _pairs(tax.admissibility), reorientation)
+    except (ImportError, AttributeError):
+        return LabelChoices(_DEFAULT_DOMAINS, _DEFAULT_ADMISSIBILITY, _DEFAULT_REORIENTATION)

@@ -1,0 +1,177 @@
+"""The review queue: dossiers whose triage the mediator has not confirmed yet, oldest first,
+with their suggestion and the existing dossiers of the same person (merge candidates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from triage.config import Settings
+from triage.store.models import Dossier, SuggestionRow
+from triage.workspace.common import latest_suggestion, name_key, phone_key, request_message
+from triage.workspace.labels import LabelChoices, label_choices
+
+LABEL_KINDS = ("domain", "admissibility", "reorientation")
+CLOSED_TRIAGE = ("merged", "not_request")
+
+
+@dataclass(frozen=True)
+class LabelView:
+    """One suggested label as the mediator sees it."""
+
+    kind: str
+    code: str
+    name: str
+    confidence: float
+    to_check: bool
+    reasons: tuple[str, ...]
+    highlights: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An existing dossier that may be the same person's."""
+
+    dossier_id: int
+    reference: str
+    status: str
+    received_at: datetime
+    why: str  # French: "même courriel", "même téléphone", "même nom et code postal"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One dossier waiting for the mediator's triage."""
+
+    dossier_id: int
+    reference: str
+    received_at: datetime
+    channel: str
+    referred_by: str
+    subject: str
+    text: str
+    labels: tuple[LabelView, ...]  # empty when no suggestion was stored
+    general_reasons: tuple[str, ...]
+    model_version: str
+    confident: bool  # every label at or above the threshold: bulk-accept takes it
+    candidates: tuple[Candidate, ...]
+
+    def label(self, kind: str) -> LabelView | None:
+        """The suggested label of one kind."""
+        return next((lab for lab in self.labels if lab.kind == kind), None)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value if v)
+    return ()
+
+
+def label_views(row: SuggestionRow, choices: LabelChoices, threshold: float) -> tuple[LabelView, ...]:
+    """The three labels of a stored suggestion, with French names, reasons and trigger words."""
+    views = []
+    for kind in LABEL_KINDS:
+        code = getattr(row, kind)
+        confidence = float(getattr(row, f"{kind}_confidence"))
+        choice_kind = "domains" if kind == "domain" else kind
+        views.append(LabelView(
+            kind=kind, code=code, name=choices.name(choice_kind, code) or code, confidence=confidence,
+            to_check=confidence < threshold, reasons=_strings((row.reasons or {}).get(kind)),
+            highlights=_strings((row.highlights or {}).get(kind)),
+        ))
+    return tuple(views)
+
+
+def is_confident(row: SuggestionRow | None, threshold: float) -> bool:
+    """Whether every label of a suggestion reaches the confidence threshold."""
+    if row is None:
+        return False
+    return all(float(getattr(row, f"{kind}_confidence")) >= threshold for kind in LABEL_KINDS)
+
+
+def merge_candidates(session: Session, dossier: Dossier, limit: int = 5) -> tuple[Candidate, ...]:
+    """Other dossiers with the same email, the same phone, or the same name and postcode."""
+    email = (dossier.requester_email or "").strip().lower()
+    phone = phone_key(dossier.requester_phone)
+    name = name_key(dossier.requester_name)
+    postcode = (dossier.requester_postcode or "").strip()
+    conditions = []
+    if email:
+        conditions.append(func.lower(Dossier.requester_email) == email)
+    if postcode and name:
+        conditions.append(Dossier.requester_postcode == postcode)
+    if phone:
+        # compare in Python below: numbers are stored as people wrote them
+        conditions.append(Dossier.requester_phone.like(f"%{phone[-2:]}%"))
+    if not conditions:
+        return ()
+    rows = session.execute(
+        select(Dossier.id, Dossier.reference, Dossier.status, Dossier.received_at, Dossier.requester_email,
+               Dossier.requester_phone, Dossier.requester_name, Dossier.requester_postcode)
+        .where(Dossier.id != dossier.id, Dossier.merged_into_id.is_(None),
+               Dossier.triage_status.not_in(CLOSED_TRIAGE), or_(*conditions))
+        .order_by(Dossier.received_at.desc())
+    ).all()
+    found: list[Candidate] = []
+    for row in rows:
+        reasons = []
+        if email and (row.requester_email or "").strip().lower() == email:
+            reasons.append("même courriel")
+        if phone and phone_key(row.requester_phone) == phone:
+            reasons.append("même téléphone")
+        if name and postcode and row.requester_postcode == postcode and name_key(row.requester_name) == name:
+            reasons.append("même nom et code postal")
+        if reasons:
+            found.append(Candidate(row.id, row.reference, row.status, row.received_at, ", ".join(reasons)))
+        if len(found) >= limit:
+            break
+    return tuple(found)
+
+
+def queue_item(session: Session, settings: Settings, dossier: Dossier,
+               choices: LabelChoices | None = None) -> QueueItem:
+    """The queue entry of one dossier."""
+    choices = choices or label_choices(settings)
+    threshold = settings.triage.confidence_threshold
+    row = latest_suggestion(session, dossier.id)
+    message = request_message(session, dossier.id)
+    text = message.body_text if message is not None and message.body_text.strip() else dossier.subject
+    general: tuple[str, ...] = ()
+    if row is not None:
+        general = _strings((row.reasons or {}).get("general"))
+    return QueueItem(
+        dossier_id=dossier.id, reference=dossier.reference, received_at=dossier.received_at,
+        channel=dossier.channel, referred_by=dossier.referred_by, subject=dossier.subject or "",
+        text=text or "", labels=label_views(row, choices, threshold) if row is not None else (),
+        general_reasons=general, model_version=row.model_version if row is not None else "",
+        confident=is_confident(row, threshold), candidates=merge_candidates(session, dossier),
+    )
+
+
+def pending_dossiers(session: Session, limit: int | None = None) -> list[Dossier]:
+    """Dossiers whose triage is not confirmed, oldest first."""
+    query = (select(Dossier).where(Dossier.triage_status == "pending", Dossier.merged_into_id.is_(None))
+             .order_by(Dossier.received_at, Dossier.id))
+    if limit:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def pending_queue(session: Session, settings: Settings, limit: int | None = 200) -> list[QueueItem]:
+    """The review queue, oldest first."""
+    choices = label_choices(settings)
+    return [queue_item(session, settings, d, choices) for d in pending_dossiers(session, limit)]
+
+
+def pending_count(session: Session) -> int:
+    """How many dossiers wait for triage."""
+    return int(session.scalar(
+        select(func.count()).select_from(Dossier)
+        .where(Dossier.triage_status == "pending", Dossier.merged_into_id.is_(None))
+    ) or 0)

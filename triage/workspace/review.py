@@ -1,0 +1,141 @@
+"""The mediator's triage decisions: accept, correct, bulk-accept, merge, not a request.
+
+Suggestions stay advisory: labels land on the dossier only here, by a person's action. Every
+confirmation and correction becomes a LabelledExample that `mediature train` learns from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from triage.audit import Actor, record
+from triage.config import Settings
+from triage.errors import DossierError
+from triage.store.models import Dossier, LabelledExample, Message
+from triage.workspace.common import latest_suggestion, request_text, utcnow
+from triage.workspace.labels import label_choices
+from triage.workspace.process import StatusChange, change_status, private_event, public_event
+from triage.workspace.queue import LABEL_KINDS, is_confident, pending_dossiers
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The three labels the mediator settles on."""
+
+    domain: str
+    admissibility: str
+    reorientation: str
+
+
+def _check_pending(dossier: Dossier) -> None:
+    if dossier.triage_status in ("merged", "not_request") or dossier.merged_into_id is not None:
+        raise DossierError("ce dossier a été joint à un autre ou écarté", key=dossier.reference)
+
+
+def confirm(session: Session, settings: Settings, dossier: Dossier, labels: Labels, actor: Actor,
+            now: datetime | None = None) -> LabelledExample:
+    """Set the dossier's labels, store the labelled example and start the examination."""
+    now = now or utcnow()
+    _check_pending(dossier)
+    choices = label_choices(settings)
+    for kind, choice_kind in (("domain", "domains"), ("admissibility", "admissibility"),
+                              ("reorientation", "reorientation")):
+        if not choices.valid(choice_kind, getattr(labels, kind)):
+            raise DossierError(f"valeur inconnue pour {kind} : {getattr(labels, kind)}", key=dossier.reference)
+    suggestion = latest_suggestion(session, dossier.id)
+    changed = [k for k in LABEL_KINDS if suggestion is None or getattr(suggestion, k) != getattr(labels, k)]
+    corrected = bool(changed)
+    dossier.domain, dossier.admissibility = labels.domain, labels.admissibility
+    dossier.reorientation = labels.reorientation
+    dossier.triage_status = "reviewed"
+    example = session.scalar(select(LabelledExample).where(LabelledExample.dossier_id == dossier.id))
+    if example is None:
+        example = LabelledExample(dossier_id=dossier.id, text="", domain="", admissibility="", reorientation="")
+        session.add(example)
+    example.text = request_text(session, dossier)
+    example.domain, example.admissibility = labels.domain, labels.admissibility
+    example.reorientation = labels.reorientation
+    example.corrected = corrected
+    example.user_id = actor.user_id
+    example.created_at = now
+    summary = "Tri confirmé" if not corrected else "Tri corrigé (" + ", ".join(
+        {"domain": "domaine", "admissibility": "recevabilité", "reorientation": "réorientation"}[k]
+        for k in changed) + ")"
+    private_event(session, dossier, "triage", summary, actor, now=now, details={
+        "domain": labels.domain, "admissibility": labels.admissibility, "reorientation": labels.reorientation,
+        "corrected": changed, "suggestion_id": suggestion.id if suggestion else None})
+    record(session, actor, "triage.correct" if corrected else "triage.accept", dossier_id=dossier.id,
+           details={"changed": changed}, now=now)
+    if dossier.status == "recue":
+        change_status(session, settings, dossier, StatusChange("en_examen"), actor, now=now)
+    session.flush()
+    return example
+
+
+def accept(session: Session, settings: Settings, dossier: Dossier, actor: Actor,
+           now: datetime | None = None) -> LabelledExample:
+    """Accept the stored suggestion as it is."""
+    suggestion = latest_suggestion(session, dossier.id)
+    if suggestion is None:
+        raise DossierError("pas de suggestion à accepter : choisissez les étiquettes", key=dossier.reference)
+    labels = Labels(suggestion.domain, suggestion.admissibility, suggestion.reorientation)
+    return confirm(session, settings, dossier, labels, actor, now=now)
+
+
+def bulk_accept(session: Session, settings: Settings, actor: Actor, threshold: float | None = None,
+                now: datetime | None = None) -> list[str]:
+    """Accept every pending suggestion whose three labels reach the confidence threshold; return references."""
+    threshold = settings.triage.confidence_threshold if threshold is None else threshold
+    accepted = []
+    for dossier in pending_dossiers(session):
+        if is_confident(latest_suggestion(session, dossier.id), threshold):
+            accept(session, settings, dossier, actor, now=now)
+            accepted.append(dossier.reference)
+    if accepted:
+        record(session, actor, "triage.bulk_accept", details={"count": len(accepted), "threshold": threshold},
+               now=now)
+    return accepted
+
+
+def merge(session: Session, source: Dossier, target: Dossier, actor: Actor, now: datetime | None = None) -> int:
+    """Join `source` (a new request) to the existing dossier `target`; return how many messages moved.
+
+    The messages move to `target`; `source` keeps its reference and tracking link, which now says the
+    request was joined to the other dossier.
+    """
+    now = now or utcnow()
+    _check_pending(source)
+    if source.id == target.id:
+        raise DossierError("un dossier ne peut pas être joint à lui-même", key=source.reference)
+    if target.merged_into_id is not None or target.triage_status in ("merged", "not_request"):
+        raise DossierError("le dossier cible a lui-même été joint ou écarté", key=target.reference)
+    moved = session.execute(
+        update(Message).where(Message.dossier_id == source.id).values(dossier_id=target.id)
+    ).rowcount or 0
+    source.merged_into_id = target.id
+    source.triage_status = "merged"
+    public_event(session, source, f"Demande jointe à votre dossier {target.reference}", actor, kind="merged",
+                 details={"merged_into": target.reference}, now=now)
+    private_event(session, target, "merge", f"Demande {source.reference} jointe à ce dossier ({moved} message(s))",
+                  actor, details={"from": source.reference, "messages": moved}, now=now)
+    record(session, actor, "triage.merge", dossier_id=source.id,
+           details={"into": target.reference, "messages": moved}, now=now)
+    record(session, actor, "dossier.merged_in", dossier_id=target.id, details={"from": source.reference}, now=now)
+    session.flush()
+    return moved
+
+
+def mark_not_request(session: Session, dossier: Dossier, actor: Actor, reason: str = "",
+                     now: datetime | None = None) -> None:
+    """Set aside something that is not a mediation request (advertising, misdirected mail…)."""
+    _check_pending(dossier)
+    dossier.triage_status = "not_request"
+    session.execute(update(Message).where(Message.dossier_id == dossier.id, Message.role == "request")
+                    .values(role="not_request"))
+    private_event(session, dossier, "not_request", "Écarté : pas une demande de médiation"
+                  + (f" ({reason.strip()[:200]})" if reason.strip() else ""), actor, now=now)
+    record(session, actor, "triage.not_request", dossier_id=dossier.id, now=now)
