@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from triage.ocr import RENDER_DPI, read_text, sniff  # noqa: E402
+from triage.ocr import RENDER_DPI, read_text, sniff
 
 SAMPLES = REPO / "data" / "samples" / "scans"
 SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}

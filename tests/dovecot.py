@@ -8,6 +8,7 @@ the server also listens for IMAPS and offers STARTTLS. Run as root, Dovecot's pr
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import imaplib
 import os
@@ -25,7 +26,7 @@ from urllib.parse import quote
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
 USER = "mediation"
-PASSWORD = "m0t de p@sse:/secret"  # characters that must be percent-encoded in the URL
+PASSWORD = "m0t de p@sse/%secret#"  # characters that must be percent-encoded in the URL
 
 
 def free_port() -> int:
@@ -91,6 +92,7 @@ log_path = {self.root}/dovecot.log
 info_log_path = {self.root}/dovecot.log
 {ssl_lines}disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_verbose = yes
 default_login_user = {name}
 default_internal_user = {name}
 default_internal_group = {group}
@@ -145,7 +147,12 @@ service stats {{
 
     def start(self, timeout: float = 15.0) -> None:
         """Start the server and wait until it greets on its port."""
-        subprocess.run([DOVECOT, "-c", str(self.config)], check=True, capture_output=True)
+        # the master daemonises: its children must not hold our pipes open (run() would never return)
+        with open(self.root / "start.err", "wb") as err:
+            done = subprocess.run([DOVECOT, "-c", str(self.config)], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=err)
+        if done.returncode:
+            raise RuntimeError(f"dovecot failed to start: {(self.root / 'start.err').read_text()}")
         self._started = True
         deadline = time.monotonic() + timeout
         while True:
@@ -160,26 +167,22 @@ service stats {{
             time.sleep(0.05)
 
     def stop(self) -> None:
-        """Stop the server and wait until the port is closed."""
+        """Stop the server and every process it started (open IMAP sessions included), like a reboot would."""
         if not self._started:
             return
-        pid_file = self.root / "run" / "master.pid"
         try:
-            pid = int(pid_file.read_text().strip())
+            master = int((self.root / "run" / "master.pid").read_text().strip())
         except (FileNotFoundError, ValueError):
-            pid = 0
-        if pid:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pid = 0
-        deadline = time.monotonic() + 10
-        while pid and time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
+            master = 0
+        # the master leaves running imap processes behind when it exits: they share its session id
+        family = _session_members(master) if master else []
+        for pid in family:
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
             time.sleep(0.05)
+        for pid in family:
+            _signal(pid, signal.SIGKILL)
         self._started = False
 
     def restart(self) -> None:
@@ -293,5 +296,82 @@ service stats {{
         )
 
 
+def _session_members(sid: int) -> list[int]:
+    """Processes whose session id is `sid` (the Dovecot master calls setsid when it daemonises)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[3]) == sid:  # fields after "(comm)": state, ppid, pgrp, session
+            members.append(int(entry.name))
+    return members
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:1] or [""])[0]
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def _quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# --------------------------------------------------------------------------- pytest fixtures
+# Import them in a test module (`from tests.dovecot import dovecot, imap_folder`) to use them.
+
+import tempfile  # noqa: E402
+import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+def _traversable_tmp() -> Path:
+    # Dovecot's mail processes run as another user when we are root: the folder must be reachable
+    path = Path(tempfile.mkdtemp(prefix="mediature-dovecot-"))
+    os.chmod(path, 0o755)
+    return path
+
+
+@contextlib.contextmanager
+def running_dovecot(tls: bool = False) -> Iterator[Dovecot]:
+    """A started Dovecot in its own temporary folder, stopped and removed afterwards."""
+    base = _traversable_tmp()
+    server = Dovecot(base / "dovecot", tls=tls)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """One Dovecot (with TLS: IMAPS and STARTTLS) for the session; tests use their own folders."""
+    if not Path(DOVECOT).exists():
+        pytest.fail("dovecot is not installed (Debian package dovecot-imapd; scripts/setup.sh installs it)")
+    with running_dovecot(tls=True) as server:
+        yield server
+
+
+@pytest.fixture
+def imap_folder(dovecot: Dovecot) -> str:
+    """A fresh, empty folder of the session's Dovecot, unique to the test."""
+    name = f"T{uuid.uuid4().hex[:10]}"
+    dovecot.create_folder(name)
+    return name

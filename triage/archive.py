@@ -11,7 +11,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from triage.store.models import Base, Message, RawBlob, StoredAttachment
 def insert_ignore(session: Session, model: type[Base], values: dict[str, Any], key: list[str]) -> None:
     """INSERT a row unless one with the same `key` columns exists (waits for a concurrent writer)."""
     dialect = session.get_bind().dialect.name
-    table = model.__table__
+    table: Table = model.__table__  # type: ignore[assignment]
     if dialect == "postgresql":
         stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
     elif dialect == "sqlite":

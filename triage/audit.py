@@ -6,7 +6,7 @@ Entries carry ids, references, field names and codes, never the content that was
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -51,7 +51,7 @@ def record(
 ) -> AuditEntry:
     """Add one entry in the caller's transaction (so it commits or rolls back with the change)."""
     entry = AuditEntry(
-        at=now or datetime.now(timezone.utc), user_id=actor.user_id, actor=actor.name[:120], action=action,
+        at=now or datetime.now(UTC), user_id=actor.user_id, actor=actor.name[:120], action=action,
         dossier_id=dossier_id, details=details or {},
     )
     session.add(entry)

@@ -219,6 +219,5 @@ def _permanence_from_text(text: str) -> bool:
     codes = _STATUS.findall(text)
     if "5" in codes:
         return True
-    if "4" in codes or _TEMPORARY_WORDS.search(text):
-        return False
-    return True  # a failure report that says nothing of retrying is a definitive failure
+    # a failure report that says nothing of retrying is a definitive failure
+    return not ("4" in codes or _TEMPORARY_WORDS.search(text))

@@ -71,9 +71,9 @@ class Communes:
             for place in candidates:
                 if normalise_name(place.commune) == name:
                     return place
-            place = self._by_name.get(name)
-            if place is not None and (not candidates or code in place.postcodes):
-                return place
+            named = self._by_name.get(name)
+            if named is not None and (not candidates or code in named.postcodes):
+                return named
         if len(candidates) == 1:
             return candidates[0]
         return None

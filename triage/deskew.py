@@ -66,7 +66,7 @@ def measure(image: Image.Image) -> PageGeometry:
     # Otsu would be finer; a fixed threshold is enough for scanned letters (dark ink on light paper)
     ys, xs = np.nonzero(pixels < 128)
     if len(ys) < _MIN_POINTS:
-        return PageGeometry(skew=0.0, vertical=False, ink_points=int(len(ys)))
+        return PageGeometry(skew=0.0, vertical=False, ink_points=len(ys))
     if len(ys) > _MAX_POINTS:
         keep = np.random.default_rng(0).choice(len(ys), _MAX_POINTS, replace=False)
         ys, xs = ys[keep], xs[keep]
@@ -74,5 +74,5 @@ def measure(image: Image.Image) -> PageGeometry:
     along_angle, along_score = _best_angle(yf, xf, across=False)
     _, across_score = _best_angle(yf, xf, across=True)
     if across_score > along_score * _VERTICAL_RATIO:
-        return PageGeometry(skew=0.0, vertical=True, ink_points=int(len(ys)))
-    return PageGeometry(skew=along_angle, vertical=False, ink_points=int(len(ys)))
+        return PageGeometry(skew=0.0, vertical=True, ink_points=len(ys))
+    return PageGeometry(skew=along_angle, vertical=False, ink_points=len(ys))

@@ -63,10 +63,8 @@ def sniff(data: bytes) -> str:
 
 
 def _drop_remote_images(element: str, attribute: str, value: str) -> str | None:
-    if element == "img" and attribute in {"src", "srcset"}:
-        if value.strip().lower().startswith(("http:", "https:", "//", "ftp:")):
-            return None
-    return value
+    remote = value.strip().lower().startswith(("http:", "https:", "//", "ftp:"))
+    return None if element == "img" and attribute in {"src", "srcset"} and remote else value
 
 
 def sanitise_html(html: str) -> str:
@@ -189,8 +187,8 @@ class Walker:
         if part.get_content_type() == "text/html":
             self.body.html.append(text)
         else:
-            if part.get_param("format", "").lower() == "flowed":
-                text = _unflow(text, part.get_param("delsp", "").lower() == "yes")
+            if str(part.get_param("format", "")).lower() == "flowed":
+                text = _unflow(text, str(part.get_param("delsp", "")).lower() == "yes")
             self.body.plain.append(text)
 
     def _attach(self, part: Message, default_ext: str = "") -> None:
@@ -236,8 +234,7 @@ def _unflow(text: str, delsp: bool) -> str:
                 buffer = ""
             out.append(line)
             continue
-        if line.startswith(" "):
-            line = line[1:]  # space-stuffing
+        line = line.removeprefix(" ")  # space-stuffing
         if line.endswith(" ") and not line.startswith(">"):
             buffer += line[:-1] if delsp else line
         else:
@@ -246,3 +243,26 @@ def _unflow(text: str, delsp: bool) -> str:
     if buffer:
         out.append(buffer)
     return "\n".join(out)
+
+
+def pdf_text_layer(data: bytes, max_pages: int = 20) -> str:
+    """The text layer of a PDF attachment ("" when it has none or cannot be opened); no OCR here."""
+    try:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(data)
+    except Exception:  # damaged or encrypted PDF: the attachment is still kept, just not read
+        return ""
+    try:
+        pages = []
+        for index in range(min(len(pdf), max_pages)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            pages.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return clean_text("\n\n".join(pages)).strip()
+    except Exception:
+        return ""
+    finally:
+        pdf.close()

@@ -1,7 +1,9 @@
 """Our outgoing Message-IDs carry an HMAC of the dossier reference, so a reply can be threaded safely.
 
-Format: ``<med.{kind}.{reference}.{nonce}.{mac}@{domain}>`` where ``mac`` is the first 128 bits of
-HMAC-SHA256(secret, "kind|reference|nonce"), base32 without padding. Anyone can copy one of our ids
+Format: ``<med.{kind}.{reference}.{nonce}.{mac}@{domain}>`` where ``mac`` is the first 80 bits of
+HMAC-SHA256(secret, "kind|reference|nonce"), base32 without padding (plenty against online guessing,
+and short enough that ``In-Reply-To: <id>`` stays within one 78-character line, so no mail library
+folds or encodes it). Anyone can copy one of our ids
 into a References header, but nobody without the secret can make one up for another dossier.
 """
 
@@ -16,12 +18,12 @@ import secrets
 _KIND_RE = re.compile(r"^[a-z][a-z0-9-]{0,23}$")
 _ID_RE = re.compile(
     r"^<?med\.(?P<kind>[a-z][a-z0-9-]{0,23})\.(?P<reference>[A-Za-z0-9-]{3,32})"
-    r"\.(?P<nonce>[a-z2-7]{8,32})\.(?P<mac>[a-z2-7]{26})@(?P<domain>[^<>@\s]+)>?$"
+    r"\.(?P<nonce>[a-z2-7]{8,32})\.(?P<mac>[a-z2-7]{16})@(?P<domain>[^<>@\s]+)>?$"
 )
 
 
 def _mac(secret: bytes, kind: str, reference: str, nonce: str) -> str:
-    digest = hmac.new(secret, f"{kind}|{reference}|{nonce}".encode(), hashlib.sha256).digest()[:16]
+    digest = hmac.new(secret, f"{kind}|{reference}|{nonce}".encode(), hashlib.sha256).digest()[:10]
     return base64.b32encode(digest).decode().rstrip("=").lower()
 
 
@@ -32,7 +34,7 @@ def make_message_id(secret: bytes, reference: str, domain: str, kind: str = "ack
     if not re.fullmatch(r"[A-Za-z0-9-]{3,32}", reference):
         raise ValueError(f"invalid dossier reference: {reference!r}")
     domain = domain.strip().strip("<>").split("@")[-1] or "localhost"
-    nonce = base64.b32encode(secrets.token_bytes(10)).decode().lower()
+    nonce = base64.b32encode(secrets.token_bytes(8)).decode().rstrip("=").lower()
     return f"<med.{kind}.{reference}.{nonce}.{_mac(secret, kind, reference, nonce)}@{domain}>"
 
 

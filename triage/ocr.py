@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import magic
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps, ImageSequence
 
@@ -108,10 +109,8 @@ def sniff(data: bytes) -> str | None:
 
 def _describe_type(data: bytes) -> str:
     try:
-        import magic
-
         return str(magic.from_buffer(data[:65536], mime=True))
-    except Exception:  # libmagic missing or confused: the message stays useful without it
+    except (OSError, magic.MagicException):  # libmagic confused: the message stays useful without it
         return "type inconnu"
 
 
@@ -216,7 +215,7 @@ def _better(candidate: Recognition, current: Recognition) -> bool:
 def _image_dpi(image: Image.Image) -> int | None:
     dpi = image.info.get("dpi")
     try:
-        value = int(round(float(dpi[0]))) if dpi else 0
+        value = round(float(dpi[0])) if dpi else 0
     except (TypeError, ValueError, IndexError):
         value = 0
     # 72 or 96 dpi on a page-sized image is a default written by software, not a scan resolution

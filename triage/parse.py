@@ -18,7 +18,7 @@ from email.utils import getaddresses, parseaddr
 import mailparser
 from mailparser.exceptions import MailParserError
 
-from triage.charsets import clean_text, message_header
+from triage.charsets import clean_text, decode_header_value, message_header
 from triage.classify_mail import classify, has_x_loop
 from triage.config import ParsingSettings, Settings
 from triage.errors import ParseError
@@ -219,8 +219,11 @@ def parse_message(raw: bytes, settings: Settings | ParsingSettings) -> ParsedMes
     subject = message_header(msg, "Subject")
     message_ids = _ids(msg.get("Message-ID"))
     message_id = message_ids[0] if message_ids else None
-    in_reply_to_ids = _ids(msg.get("In-Reply-To"))
-    references = tuple(_ids(" ".join(str(v) for v in (msg.get_all("References") or [])))[-_MAX_REFERENCES:])
+    # some clients RFC 2047-encode long id headers: decode before looking for <ids>
+    in_reply_to_ids = _ids(message_header(msg, "In-Reply-To"))
+    references = tuple(_ids(" ".join(
+        decode_header_value(v) for k, v in msg.raw_items() if k.lower() == "references"
+    ))[-_MAX_REFERENCES:])
     from_name, from_address = _from(parser, msg)
     reply_to = _first_address(parser.reply_to or [])[1] or None
     to = tuple(a for _, a in (parser.to or []) if a)
@@ -264,3 +267,48 @@ def parse_message(raw: bytes, settings: Settings | ParsingSettings) -> ParsedMes
         dedupe_key=dedupe_key(message_id, content_hash),
         defects=tuple(defects),
     )
+
+
+def to_json_dict(parsed: ParsedMessage) -> dict[str, object]:
+    """A JSON-ready view of a parse (attachment bytes replaced by their hash): golden files, debugging."""
+    return {
+        "message_id": parsed.message_id,
+        "subject": parsed.subject,
+        "from_name": parsed.from_name,
+        "from_address": parsed.from_address,
+        "reply_to": parsed.reply_to,
+        "requester_address": parsed.requester_address,
+        "to": list(parsed.to),
+        "date": parsed.date.isoformat() if parsed.date else None,
+        "in_reply_to": parsed.in_reply_to,
+        "references": list(parsed.references),
+        "kind": parsed.kind.value,
+        "kind_reason": parsed.kind_reason,
+        "channel": parsed.channel.value,
+        "text": parsed.text,
+        "quoted": parsed.quoted,
+        "signature": parsed.signature,
+        "html": parsed.html,
+        "attachments": [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "declared_type": a.declared_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "too_large": a.too_large,
+            }
+            for a in parsed.attachments
+        ],
+        "form": None if parsed.form is None else {k: getattr(parsed.form, k) for k in parsed.form.__dataclass_fields__},
+        "bounce": None if parsed.bounce is None else {
+            "original_message_id": parsed.bounce.original_message_id,
+            "recipient": parsed.bounce.recipient,
+            "permanent": parsed.bounce.permanent,
+            "original_subject": parsed.bounce.original_subject,
+        },
+        "has_x_loop": parsed.has_x_loop,
+        "content_hash": parsed.content_hash,
+        "dedupe_key": parsed.dedupe_key,
+        "defects": list(parsed.defects),
+    }

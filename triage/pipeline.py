@@ -25,6 +25,7 @@ from triage import archive, dossiers, quarantine
 from triage.config import Settings
 from triage.errors import MediatureError, ParseError, StoreError
 from triage.logs import event as log_event
+from triage.mailbody import pdf_text_layer
 from triage.parse import parse_message
 from triage.records import (
     Channel,
@@ -60,11 +61,16 @@ class NotifierProtocol(Protocol):
 
 
 def suggestion_text(parsed: ParsedMessage) -> str:
-    """What the suggester reads: subject and new text, plus the quoted part of a forward or a short note."""
+    """What the suggester reads: subject and new text, plus the quoted part of a forward or a short
+    note, plus the text layer of attached PDFs when the message itself says little (« voir PJ »)."""
     parts = [parsed.subject, parsed.text]
     forward = parsed.subject.strip().lower().startswith(_FORWARD_PREFIXES)
     if parsed.quoted and (forward or len(parsed.text) < 400):
         parts.append(parsed.quoted)
+    if len(parsed.text) < 400:
+        for att in parsed.attachments:
+            if att.content_type == "application/pdf" and att.data is not None:
+                parts.append(pdf_text_layer(att.data))
     return "\n\n".join(p for p in parts if p.strip())
 
 
@@ -89,7 +95,7 @@ class Pipeline:
         suggester: Any = None
         notifier: Any = None
         try:
-            from triage.suggest import Suggester  # type: ignore[attr-defined]
+            from triage.suggest import Suggester
 
             suggester = Suggester.from_settings(runtime.settings)
         except ImportError:
@@ -162,6 +168,12 @@ class Pipeline:
         log_event("scan_ingested", outcome=outcome.outcome, reference=outcome.reference,
                   message_row_id=outcome.message_row_id)
         return outcome
+
+    def known_item(self, dedupe_key: str) -> DossierOutcome | None:
+        """The DUPLICATE outcome of an item already stored (a scan's SHA-256, say), so that a source can
+        skip expensive work (OCR) on something seen before; None when it is new."""
+        with transaction(self.runtime.sessions) as session:
+            return self._duplicate(session, dedupe_key)
 
     def quarantine_bytes(
         self, source: str, source_key: str, data: bytes, reason: str, error_type: str = "", mark: Mark | None = None

@@ -164,7 +164,7 @@ def retry(pipeline: Pipeline, item_id: int) -> DossierOutcome:
 
 def _retry_scan(pipeline: Pipeline, summary: QuarantineSummary, data: bytes) -> DossierOutcome:
     try:
-        from triage.sources.scans import read_scan_file  # type: ignore[attr-defined]
+        from triage.sources.scans import read_scan_file
     except ImportError:
         return DossierOutcome(IngestOutcome.QUARANTINED, detail="lecture des courriers numérisés indisponible")
     suffix = Path(summary.source_key).suffix or ".bin"

@@ -36,8 +36,8 @@ _FROM_FIELD = re.compile(r"^\s*\*?(de|from)\s*\*?\s*:\s*\S", re.IGNORECASE)
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 _SIG_DELIMITER = re.compile(r"^-- ?$")
 _MOBILE_FOOTER = re.compile(
-    r"^\s*(envoyé|envoye|sent|expédié|expedie)\s+(de|depuis|à partir de|a partir de|from|avec)\s+"
-    r"(mon|ma|my|l'application|outlook|yahoo|gmail|free|orange|sfr)\b.{0,60}$"
+    r"^\s*(envoyé|envoye|sent|expédié|expedie)\s+(de|depuis|à partir de|a partir de|from|avec|with|via)\s+"
+    r"\S.{1,60}$"
     r"|^\s*(télécharger|telecharger|obtenir|get)\s+outlook\s+(pour|for)\s+(ios|android)\s*$",
     re.IGNORECASE,
 )
@@ -79,7 +79,8 @@ def _wrote_at(lines: list[str], i: int) -> int:
         chunk = " ".join(line.strip() for line in lines[i : i + span])
         if len(chunk) > 400:
             return 0
-        if _WROTE.match(chunk):
+        if _WROTE.match(chunk) and re.search(r"\d|@", chunk):
+            # clients always put a date or an address in the line; « Le service a écrit : » has neither
             return span
         if chunk.endswith(":"):
             return 0

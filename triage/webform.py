@@ -47,7 +47,7 @@ _LABELS = {
 }
 _LINE = re.compile(r"^\s*(?P<label>[^\W\d][\w' .-]{0,40}?)\s*:\s?(?P<value>.*)$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-_FORM_NUMBER = re.compile(r"n[°o]\s*([A-Za-z0-9][A-Za-z0-9/_-]*)", re.IGNORECASE)
+_FORM_NUMBER = re.compile(r"\bn(?:°|º|o\.)\s*(\d[A-Za-z0-9/_-]*)", re.IGNORECASE)
 
 
 def _key(label: str) -> str:

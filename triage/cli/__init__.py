@@ -77,7 +77,9 @@ def main() -> None:
     """Entry point of the console script."""
     _register()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # non-standalone click returns typer.Exit's code instead of exiting
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except MediatureError as err:
         err_console.print(f"[bold red]Erreur :[/] {err}")
         sys.exit(2 if isinstance(err, ConfigError) else 1)

@@ -6,12 +6,14 @@ shared and scrolled back.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from triage import quarantine
 from triage.cli import ConfigOption, app, console, open_runtime
@@ -28,7 +30,7 @@ app.add_typer(dossiers_app, name="dossiers")
 app.add_typer(quarantine_app, name="quarantine")
 
 
-def _when(value) -> str:  # type: ignore[no-untyped-def]
+def _when(value: datetime | None) -> str:
     return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
 
 
@@ -48,7 +50,7 @@ def _requester(d: Dossier) -> str:
     return f"{who} — {where}" if where else who
 
 
-def _latest_suggestions(session, ids: list[int]) -> dict[int, SuggestionRow]:  # type: ignore[no-untyped-def]
+def _latest_suggestions(session: Session, ids: list[int]) -> dict[int, SuggestionRow]:
     if not ids:
         return {}
     rows = session.scalars(select(SuggestionRow).where(SuggestionRow.dossier_id.in_(ids)).order_by(SuggestionRow.id))
@@ -74,12 +76,13 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
                       status_label(d.status), _labels(suggestions.get(d.id), threshold))
     console.print(table)
     if review:
-        console.print(f"[yellow]{review} message(s) mis de côté pour vérification[/] (réponses d'une autre adresse).")
+        console.print(f"[yellow]{review} message(s) mis de côté pour vérification[/] (réponse venue d'une autre "
+                      "adresse, expéditeur suspect, courrier citant un dossier).")
 
 
 @dossiers_app.command("list")
 def dossiers_list(
-    status: Annotated[Optional[str], typer.Option("--status", help="Seulement ce statut (ex. recue).")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Seulement ce statut (ex. recue).")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Nombre maximal de lignes.")] = 50,
     config: ConfigOption = None,
 ) -> None:
@@ -152,7 +155,7 @@ def quarantine_list(
 @quarantine_app.command("show")
 def quarantine_show(
     item_id: Annotated[int, typer.Argument(help="Numéro de l'élément.")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Écrit les octets bruts dans ce fichier.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Écrit les octets bruts dans ce fichier.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Détaille un élément en quarantaine (et peut en extraire les octets bruts)."""
@@ -178,7 +181,7 @@ def quarantine_show(
 
 @quarantine_app.command("retry")
 def quarantine_retry(
-    item_id: Annotated[Optional[int], typer.Argument(help="Numéro de l'élément.")] = None,
+    item_id: Annotated[int | None, typer.Argument(help="Numéro de l'élément.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Réessaie tous les éléments non résolus.")] = False,
     config: ConfigOption = None,
 ) -> None:

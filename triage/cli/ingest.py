@@ -10,6 +10,7 @@ quarantined (they are reported and left where they are).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import Counter
@@ -79,18 +80,22 @@ def _ingest_scan(pipeline: Pipeline, ref: ScanFileRef) -> DossierOutcome:
             IngestOutcome.QUARANTINED,
             detail=f"fichier numérisé trop volumineux ({size} octets, limite {settings.scans.max_file_bytes})",
         )
+    data = ref.path.read_bytes()
+    known = pipeline.known_item(hashlib.sha256(data).hexdigest())
+    if known is not None:
+        return known  # seen before: no second OCR
     try:
         from triage.sources.scans import read_scan_file
     except ImportError:
         return pipeline.quarantine_bytes(
-            "scan", str(ref.path), ref.path.read_bytes(), "lecture des courriers numérisés indisponible", "ImportError"
+            "scan", str(ref.path), data, "lecture des courriers numérisés indisponible", "ImportError"
         )
     try:
         doc = read_scan_file(ref.path, settings)
     except Exception as err:  # OcrError and anything else: keep the file's bytes with the reason
         reason = getattr(err, "message", None) or f"lecture du courrier impossible ({type(err).__name__})"
-        return pipeline.quarantine_bytes("scan", str(ref.path), ref.path.read_bytes(), reason, type(err).__name__)
-    return pipeline.ingest_scan(doc, ref.path.read_bytes())
+        return pipeline.quarantine_bytes("scan", str(ref.path), data, reason, type(err).__name__)
+    return pipeline.ingest_scan(doc, data)
 
 
 def run_ingest(
@@ -217,4 +222,4 @@ def demo(
 
 
 # the dossiers and quarantine commands live beside this module; importing registers them
-from triage.cli import dossiers as _dossiers  # noqa: E402,F401
+from triage.cli import dossiers as _dossiers  # noqa: F401  (registers the commands)

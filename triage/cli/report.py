@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -18,7 +18,9 @@ rec_app = typer.Typer(help="Préconisations du rapport et leur suivi.", no_args_
 app.add_typer(report_app, name="report")
 app.add_typer(rec_app, name="recommendations")
 
-YearOption = Annotated[Optional[int], typer.Option("--year", "-y", help="Année du rapport (défaut : l'année en cours).")]
+YearOption = Annotated[
+    int | None, typer.Option("--year", "-y", help="Année du rapport (défaut : l'année en cours).")
+]
 
 
 def _this_year() -> int:
@@ -29,8 +31,13 @@ def _this_year() -> int:
 def report(
     ctx: typer.Context,
     year: YearOption = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="html, pdf ou csv (défaut : selon --output, sinon html).")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Fichier à écrire (défaut : rapport-ANNÉE.FORMAT).")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="html, pdf ou csv (défaut : selon --output, sinon html)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Fichier à écrire (défaut : rapport-ANNÉE.FORMAT).")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Produit le rapport annuel d'activité : chiffres, graphiques, commentaires et préconisations."""
@@ -49,17 +56,25 @@ def report(
     write(built, fmt, output)
     h = built.figures.headline
     console.print(
-        f"Rapport {year} écrit dans [bold]{output}[/] ({fmt.upper()}, {time.perf_counter() - started:.1f} s) : "
+        f"Rapport {year} écrit dans [bold]{output}[/] "
+        f"({fmt.upper()}, {time.perf_counter() - started:.1f} s) : "
         f"{h.total} demandes, dont {h.mediations} médiations et {h.reorientations} réorientations."
     )
 
 
 @report_app.command("comment")
 def report_comment(
-    section: Annotated[str, typer.Option("--section", "-s", help="Section du rapport (voir `mediature report sections`).")],
+    section: Annotated[
+        str, typer.Option("--section", "-s", help="Section du rapport (voir `mediature report sections`).")
+    ],
     year: YearOption = None,
-    text: Annotated[Optional[str], typer.Option("--text", "-t", help="Le texte.")] = None,
-    file: Annotated[Optional[Path], typer.Option("--file", help="Fichier texte UTF-8 (paragraphes séparés par une ligne vide, listes en « - »).")] = None,
+    text: Annotated[str | None, typer.Option("--text", "-t", help="Le texte.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="Fichier texte UTF-8 (paragraphes séparés par une ligne vide, listes en « - »)."
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Écrit le commentaire de la médiation pour une section du rapport d'une année."""
@@ -84,7 +99,7 @@ def report_sections() -> None:
         console.print(f"[bold]{code}[/] — {title}")
 
 
-def _parse_date(value: Optional[str]) -> date | None:
+def _parse_date(value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -98,8 +113,12 @@ def rec_add(
     title: Annotated[str, typer.Option("--title", help="Intitulé de la préconisation.")],
     year: YearOption = None,
     description: Annotated[str, typer.Option("--description", "-d", help="Constat et objectifs.")] = "",
-    service: Annotated[Optional[list[str]], typer.Option("--service", help="Service contributeur (répétable).")] = None,
-    status: Annotated[str, typer.Option("--status", help="proposee, validee, en_cours ou realisee.")] = "proposee",
+    service: Annotated[
+        list[str] | None, typer.Option("--service", help="Service contributeur (répétable).")
+    ] = None,
+    status: Annotated[
+        str, typer.Option("--status", help="proposee, validee, en_cours ou realisee.")
+    ] = "proposee",
     config: ConfigOption = None,
 ) -> None:
     """Enregistre une préconisation."""
@@ -107,8 +126,14 @@ def rec_add(
 
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
-        rec_id = add_recommendation(session, year=year or _this_year(), title=title, description=description,
-                                    services=service or [], status=status)
+        rec_id = add_recommendation(
+            session,
+            year=year or _this_year(),
+            title=title,
+            description=description,
+            services=service or [],
+            status=status,
+        )
     console.print(f"Préconisation n° {rec_id} enregistrée.")
 
 
@@ -123,8 +148,14 @@ def rec_list(year: YearOption = None, config: ConfigOption = None) -> None:
     table = Table("N°", "Année", "Préconisation", "Services", "Statut", "Dernière étape")
     for v in views:
         last = v.progress[-1] if v.progress else None
-        table.add_row(str(v.id), str(v.year), v.title, "\n".join(v.services), v.status_label,
-                      f"{last.on.isoformat()} {last.note}" if last else "")
+        table.add_row(
+            str(v.id),
+            str(v.year),
+            v.title,
+            "\n".join(v.services),
+            v.status_label,
+            f"{last.on.isoformat()} {last.note}" if last else "",
+        )
     console.print(table if views else "Aucune préconisation.")
 
 
@@ -132,8 +163,10 @@ def rec_list(year: YearOption = None, config: ConfigOption = None) -> None:
 def rec_progress(
     number: Annotated[int, typer.Argument(help="Numéro de la préconisation.")],
     note: Annotated[str, typer.Option("--note", "-n", help="Ce qui a été fait.")],
-    on: Annotated[Optional[str], typer.Option("--date", help="Date de l'étape, AAAA-MM-JJ (défaut : aujourd'hui).")] = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="Nouveau statut à cette date.")] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="Date de l'étape, AAAA-MM-JJ (défaut : aujourd'hui).")
+    ] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Nouveau statut à cette date.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Ajoute une note d'avancement datée (et, si --status, change le statut)."""
@@ -150,7 +183,7 @@ def rec_status(
     number: Annotated[int, typer.Argument(help="Numéro de la préconisation.")],
     status: Annotated[str, typer.Argument(help="proposee, validee, en_cours ou realisee.")],
     note: Annotated[str, typer.Option("--note", "-n", help="Commentaire de l'étape.")] = "",
-    on: Annotated[Optional[str], typer.Option("--date", help="Date du changement, AAAA-MM-JJ.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Date du changement, AAAA-MM-JJ.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Change le statut d'une préconisation (enregistré comme une étape datée)."""
@@ -165,7 +198,9 @@ def rec_status(
 @app.command("export")
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="Fichier CSV à écrire.")],
-    pseudonymised: Annotated[bool, typer.Option("--pseudonymised", help="Obligatoire : l'export est pseudonymisé.")] = False,
+    pseudonymised: Annotated[
+        bool, typer.Option("--pseudonymised", help="Obligatoire : l'export est pseudonymisé.")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Exporte un CSV pseudonymisé (une ligne par dossier, sans identifiant direct) pour les analystes."""
@@ -175,28 +210,42 @@ def export(
         raise ReportError("seul l'export pseudonymisé existe : ajoutez --pseudonymised")
     rt = open_runtime(config)
     n = export_pseudonymised(rt, output)
-    console.print(f"{n} dossiers exportés dans [bold]{output}[/] (pseudonymes stables, sans identifiant direct).")
+    console.print(
+        f"{n} dossiers exportés dans [bold]{output}[/] (pseudonymes stables, sans identifiant direct)."
+    )
 
 
 @app.command("demo-history")
 def demo_history(
-    scale: Annotated[float, typer.Option(help="Multiplie le nombre de demandes de chaque année.", min=0.01)] = 1.0,
+    scale: Annotated[
+        float, typer.Option(help="Multiplie le nombre de demandes de chaque année.", min=0.01)
+    ] = 1.0,
     seed: Annotated[int, typer.Option(help="Graine du tirage (même graine, même historique).")] = 2022,
     first_year: Annotated[int, typer.Option("--first-year", help="Première année de l'historique.")] = 2022,
-    texts: Annotated[bool, typer.Option("--texts/--no-texts", help="Ajoute des préconisations et commentaires d'exemple.")] = True,
-    purge: Annotated[bool, typer.Option("--purge", help="Supprime l'historique de démonstration et s'arrête.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Accepte une base qui contient de vrais dossiers.")] = False,
+    texts: Annotated[
+        bool, typer.Option("--texts/--no-texts", help="Ajoute des préconisations et commentaires d'exemple.")
+    ] = True,
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Supprime l'historique de démonstration et s'arrête.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Accepte une base qui contient de vrais dossiers.")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Crée un historique fictif (2022 à aujourd'hui) aux proportions du rapport de l'Isère, pour démonstration."""
+    """Crée un historique fictif (2022 à aujourd'hui) aux proportions du rapport de l'Isère."""
     from triage.report.history import generate_history, purge_history
 
     rt = open_runtime(config)
     if purge:
         console.print(f"{purge_history(rt)} dossiers de démonstration supprimés.")
         return
-    per_year = generate_history(rt, first_year=first_year, scale=scale, seed=seed, with_texts=texts, force=force)
+    per_year = generate_history(
+        rt, first_year=first_year, scale=scale, seed=seed, with_texts=texts, force=force
+    )
     detail = ", ".join(f"{y} : {n}" for y, n in sorted(per_year.items()))
     console.print(f"Historique de démonstration créé : {sum(per_year.values())} dossiers fictifs ({detail}).")
-    console.print(f"Rapport : [bold]mediature report --year {max(per_year, default=_this_year())} --format pdf "
-                  f"--output rapport.pdf[/]")
+    console.print(
+        f"Rapport : [bold]mediature report --year {max(per_year, default=_this_year())} --format pdf "
+        f"--output rapport.pdf[/]"
+    )

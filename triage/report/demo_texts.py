@@ -15,9 +15,12 @@ RECOMMENDATIONS: list[dict[str, Any]] = [
         "description": "Les familles d'enfants en situation de handicap peinent à suivre les étapes du "
         "parcours de scolarisation (aide humaine, matériel pédagogique, orientation). Objectif : des "
         "supports simples remis dès l'accusé de réception et des accueils formés.",
-        "services": ["Direction de l'autonomie", "Direction territoriale de l'Agglomération grenobloise",
-                     "Direction territoriale des Vals du Dauphiné",
-                     "Direction de la performance et de la modernisation"],
+        "services": [
+            "Direction de l'autonomie",
+            "Direction territoriale de l'Agglomération grenobloise",
+            "Direction territoriale des Vals du Dauphiné",
+            "Direction de la performance et de la modernisation",
+        ],
         "progress": [
             (date(2023, 6, 12), "validee", "Préconisation validée par la direction générale des services."),
             (date(2024, 3, 4), "en_cours", "Comité de pilotage installé ; prototype de brochure simplifiée."),
@@ -30,13 +33,23 @@ RECOMMENDATIONS: list[dict[str, Any]] = [
         "title": "Harmoniser l'information sur les voies de recours dans les décisions",
         "description": "Les décisions n'indiquent pas toujours le recours gracieux ni la possibilité de "
         "médiation. Objectif : une mention uniforme des voies de recours et une veille juridique.",
-        "services": ["Direction des affaires juridiques, des achats et des marchés", "Directions territoriales"],
+        "services": [
+            "Direction des affaires juridiques, des achats et des marchés",
+            "Directions territoriales",
+        ],
         "progress": [
             (date(2023, 6, 12), "validee", "Préconisation validée par la direction générale des services."),
             (date(2024, 2, 20), "en_cours", "Avis juridique sollicité sur la mention de la médiation."),
-            (date(2024, 9, 16), None, "Offre de médiation inscrite au règlement du transport des élèves "
-                                      "handicapés."),
-            (date(2026, 4, 7), None, "Modèles de décision RSA et FSL mis à jour avec la mention des recours."),
+            (
+                date(2024, 9, 16),
+                None,
+                "Offre de médiation inscrite au règlement du transport des élèves handicapés.",
+            ),
+            (
+                date(2026, 4, 7),
+                None,
+                "Modèles de décision RSA et FSL mis à jour avec la mention des recours.",
+            ),
         ],
     },
     {
@@ -49,8 +62,11 @@ RECOMMENDATIONS: list[dict[str, Any]] = [
             (date(2023, 6, 12), "validee", "Préconisation validée par la direction générale des services."),
             (date(2024, 1, 15), "en_cours", "Plan d'action en six actions lancé dans tous les territoires."),
             (date(2025, 5, 26), None, "Document PPE refondu, intégrant le parcours de santé."),
-            (date(2026, 2, 9), None, "Outil de suivi informatique en attente du schéma des systèmes "
-                                     "d'information."),
+            (
+                date(2026, 2, 9),
+                None,
+                "Outil de suivi informatique en attente du schéma des systèmes d'information.",
+            ),
         ],
     },
     {
@@ -97,7 +113,8 @@ RECOMMENDATIONS: list[dict[str, Any]] = [
 
 COMMENTS: dict[str, str] = {
     "synthese": (
-        "- La médiation poursuit sa montée en charge : le dispositif est de mieux en mieux connu des usagers.\n"
+        "- La médiation poursuit sa montée en charge : le dispositif est de mieux en mieux connu "
+        "des usagers.\n"
         "- La majorité des médiations aboutit à une résolution totale ou partielle.\n"
         "- Le formulaire en ligne reste le premier mode de saisine ; les permanences dans les territoires "
         "rapprochent la médiation des habitants.\n"
@@ -110,7 +127,8 @@ COMMENTS: dict[str, str] = {
     ),
     "territoires": (
         "L'Agglomération grenobloise concentre une part importante des demandes, du fait de sa densité de "
-        "population. Rapportées à la population, les demandes montrent que les territoires de montagne restent "
+        "population. Rapportées à la population, les demandes montrent que les territoires de montagne "
+        "restent "
         "sous-représentés : les permanences de médiation y sont une priorité."
     ),
     "reorientations": (
@@ -119,7 +137,8 @@ COMMENTS: dict[str, str] = {
         "médiateur de cet organisme."
     ),
     "mediations": (
-        "Les politiques de l'autonomie et de l'enfance restent les premiers motifs de médiation. Une analyse des "
+        "Les politiques de l'autonomie et de l'enfance restent les premiers motifs de médiation. "
+        "Une analyse des "
         "situations sans résolution sera conduite pour identifier les freins et améliorer les pratiques."
     ),
     "perspectives": (
@@ -130,7 +149,8 @@ COMMENTS: dict[str, str] = {
     ),
     "conclusion": (
         "La médiation territoriale s'affirme comme un outil d'amélioration du service public et de confiance "
-        "entre l'administration et les habitants. Les résultats de l'année invitent à poursuivre l'adaptation "
+        "entre l'administration et les habitants. Les résultats de l'année invitent à poursuivre "
+        "l'adaptation "
         "des procédures et l'écoute des usagers."
     ),
 }

@@ -26,9 +26,22 @@ from triage.runtime import Runtime
 from triage.store.models import Dossier
 
 COLUMNS = [
-    "pseudonyme", "annee", "mois_reception", "type", "canal", "saisi_par", "statut", "resultat",
-    "territoire", "direction", "domaine", "sous_chapitre", "recevabilite", "reorientation",
-    "delai_premier_contact_jours", "duree_traitement_jours",
+    "pseudonyme",
+    "annee",
+    "mois_reception",
+    "type",
+    "canal",
+    "saisi_par",
+    "statut",
+    "resultat",
+    "territoire",
+    "direction",
+    "domaine",
+    "sous_chapitre",
+    "recevabilite",
+    "reorientation",
+    "delai_premier_contact_jours",
+    "duree_traitement_jours",
 ]
 CODE_MAX = 64
 
@@ -56,18 +69,50 @@ def _code(value: str | None) -> str:
 def rows(runtime: Runtime) -> Iterator[list[str]]:
     """The export's lines (header first), streamed from the database."""
     territories = {t.name for t in read_territories()}
-    stmt = select(
-        Dossier.id, Dossier.year, Dossier.received_at, kind_expr(), Dossier.channel, Dossier.referred_by,
-        Dossier.status, Dossier.outcome, Dossier.requester_territory, Dossier.direction, Dossier.domain,
-        Dossier.sub_chapter, Dossier.admissibility, Dossier.reorientation, Dossier.first_contact_at,
-        Dossier.closed_at,
-    ).where(counted()).order_by(Dossier.year, Dossier.id)
+    stmt = (
+        select(
+            Dossier.id,
+            Dossier.year,
+            Dossier.received_at,
+            kind_expr(),
+            Dossier.channel,
+            Dossier.referred_by,
+            Dossier.status,
+            Dossier.outcome,
+            Dossier.requester_territory,
+            Dossier.direction,
+            Dossier.domain,
+            Dossier.sub_chapter,
+            Dossier.admissibility,
+            Dossier.reorientation,
+            Dossier.first_contact_at,
+            Dossier.closed_at,
+        )
+        .where(counted())
+        .order_by(Dossier.year, Dossier.id)
+    )
     secret = runtime.secret
     yield COLUMNS
     with runtime.engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=2000).execute(stmt)
-        for (dossier_id, year, received, kind, channel, referred_by, status, outcome, territory, direction,
-             domain, sub_chapter, admissibility, reorientation, first_contact, closed) in result:
+        for (
+            dossier_id,
+            year,
+            received,
+            kind,
+            channel,
+            referred_by,
+            status,
+            outcome,
+            territory,
+            direction,
+            domain,
+            sub_chapter,
+            admissibility,
+            reorientation,
+            first_contact,
+            closed,
+        ) in result:
             received = _aware(received)
             yield [
                 pseudonym(secret, dossier_id),

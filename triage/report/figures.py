@@ -124,13 +124,29 @@ def _pct_columns(header: str = "Demandes") -> tuple[Column, ...]:
     return (Column(header, "count"), Column("Part", "percent", basis=0))
 
 
-def _simple(key: str, title: str, label_header: str, items: list[tuple[str, str, int]], *,
-            header: str = "Demandes", note: str = "", chart: str = "hbar") -> Table:
+def _simple(
+    key: str,
+    title: str,
+    label_header: str,
+    items: list[tuple[str, str, int]],
+    *,
+    header: str = "Demandes",
+    note: str = "",
+    chart: str = "hbar",
+) -> Table:
     """A one-count table with shares: items are (key, label, count)."""
     total = sum(n for _, _, n in items)
     rows = tuple(Row(label, (float(n), share(n, total)), key=k) for k, label, n in items)
-    return Table(key, title, label_header, _pct_columns(header), rows,
-                 total=Row("Total", (float(total), 100.0 if total else None)), note=note, chart=chart)
+    return Table(
+        key,
+        title,
+        label_header,
+        _pct_columns(header),
+        rows,
+        total=Row("Total", (float(total), 100.0 if total else None)),
+        note=note,
+        chart=chart,
+    )
 
 
 def _sorted_known(counter: Counter[str], names: dict[str, str], other: str) -> list[tuple[str, str, int]]:
@@ -144,8 +160,14 @@ def _sorted_known(counter: Counter[str], names: dict[str, str], other: str) -> l
 
 def _destinations(counter: Counter[str]) -> list[tuple[str, str, int]]:
     """Reorientation targets with a count, largest first; no target given -> 'Non précisé' last."""
-    items = sorted(((code, L.reorientation_label(code), n) for code, n in counter.items()
-                    if code and code not in ("none", "?") and n), key=lambda i: (-i[2], i[1]))
+    items = sorted(
+        (
+            (code, L.reorientation_label(code), n)
+            for code, n in counter.items()
+            if code and code not in ("none", "?") and n
+        ),
+        key=lambda i: (-i[2], i[1]),
+    )
     unknown = sum(n for code, n in counter.items() if not code or code in ("none", "?"))
     return items + ([("", "Non précisé", unknown)] if unknown else [])
 
@@ -163,11 +185,22 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
     rows = []
     for y in range(first, year + 1):
         c = per_year.get(y, Counter())
-        rows.append(Row(str(y), (float(c["mediation"]), float(c["reorientation"]), float(c.total())), key=str(y)))
+        rows.append(
+            Row(str(y), (float(c["mediation"]), float(c["reorientation"]), float(c.total())), key=str(y))
+        )
     tables["demandes_par_annee"] = Table(
-        "demandes_par_annee", "Évolution du nombre de demandes par an", "Année",
-        (Column("Médiations", "count"), Column("Réorientations", "count"), Column("Total", "count", summed=False)),
-        tuple(rows), row_total=2, chart="stacked", chart_columns=(0, 1),
+        "demandes_par_annee",
+        "Évolution du nombre de demandes par an",
+        "Année",
+        (
+            Column("Médiations", "count"),
+            Column("Réorientations", "count"),
+            Column("Total", "count", summed=False),
+        ),
+        tuple(rows),
+        row_total=2,
+        chart="stacked",
+        chart_columns=(0, 1),
     )
 
     # -- processing time per year of closure
@@ -179,12 +212,20 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
         n, mean, median = duration_of(merged)
         duration_by_year[y] = Duration(y, n, mean, median)
     tables["delais"] = Table(
-        "delais", "Durée de traitement des dossiers clôturés (en jours)", "Année de clôture",
-        (Column("Dossiers clôturés", "count"), Column("Durée moyenne", "days", basis=0),
-         Column("Durée médiane", "days", basis=0)),
-        tuple(Row(str(d.year), (float(d.closed), d.mean, d.median), key=str(d.year))
-              for d in duration_by_year.values()),
-        chart="grouped", chart_columns=(1, 2),
+        "delais",
+        "Durée de traitement des dossiers clôturés (en jours)",
+        "Année de clôture",
+        (
+            Column("Dossiers clôturés", "count"),
+            Column("Durée moyenne", "days", basis=0),
+            Column("Durée médiane", "days", basis=0),
+        ),
+        tuple(
+            Row(str(d.year), (float(d.closed), d.mean, d.median), key=str(d.year))
+            for d in duration_by_year.values()
+        ),
+        chart="grouped",
+        chart_columns=(1, 2),
         note="Jours calendaires entre la réception de la demande et la clôture du dossier.",
     )
 
@@ -199,11 +240,15 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
         if result:
             results[kind][result] += n
     tables["etat_traitements"] = _simple(
-        "etat_traitements", f"État des traitements des demandes reçues en {year}", "État",
+        "etat_traitements",
+        f"État des traitements des demandes reçues en {year}",
+        "État",
         [(k, name, states[k]) for k, name in L.PROCESSING.items()],
     )
     tables["canaux"] = _simple(
-        "canaux", "Mode de saisine de la médiation", "Canal",
+        "canaux",
+        "Mode de saisine de la médiation",
+        "Canal",
         _sorted_known(counts.by_channel, L.CHANNELS, "Autre canal"),
     )
 
@@ -221,7 +266,9 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
         return items + [("", L.OUTSIDE, counter.get("", 0))]
 
     tables["territoires"] = _simple(
-        "territoires", "Répartition géographique des demandes par territoire", "Territoire",
+        "territoires",
+        "Répartition géographique des demandes par territoire",
+        "Territoire",
         territory_items(per_territory),
         note="Territoire du domicile du demandeur. « Hors Isère ou non renseigné » : personnes domiciliées "
         "dans un autre département ou adresse inconnue.",
@@ -235,13 +282,21 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
     in_isere = sum(per_territory.get(t.name, 0) for t in territories)
     population = sum(t.population for t in territories)
     tables["taux_territoires"] = Table(
-        "taux_territoires", "Demandes pour 10 000 habitants par territoire", "Territoire",
-        (Column("Demandes", "count"), Column("Population", "population", summed=False),
-         Column("Pour 10 000 hab.", "rate", basis=0)),
+        "taux_territoires",
+        "Demandes pour 10 000 habitants par territoire",
+        "Territoire",
+        (
+            Column("Demandes", "count"),
+            Column("Population", "population", summed=False),
+            Column("Pour 10 000 hab.", "rate", basis=0),
+        ),
         tuple(rate_rows),
-        total=Row("Isère", (float(in_isere), float(population),
-                            10000.0 * in_isere / population if population else None)),
-        chart="hbar", chart_columns=(2,),
+        total=Row(
+            "Isère",
+            (float(in_isere), float(population), 10000.0 * in_isere / population if population else None),
+        ),
+        chart="hbar",
+        chart_columns=(2,),
         note="Population municipale des communes de chaque territoire (voir l'annexe « Méthode »).",
     )
 
@@ -250,6 +305,8 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
     central: Counter[str] = Counter()
     no_direction = 0
     for (kind, direction), n in counts.by_kind_direction.items():
+        if kind != "mediation":  # a reorientation leaves the Département: no direction to count
+            continue
         if not direction:
             no_direction += n
         elif L.is_territorial(direction, names):
@@ -257,40 +314,69 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
         else:
             central[L.direction_label(direction, names)] += n
     direction_rows: list[Row] = []
+    mediation_total = kinds["mediation"]
     for heading, group in (("Directions territoriales", territorial), ("Directions centrales", central)):
-        direction_rows.append(Row(heading, (float(sum(group.values())), share(sum(group.values()), kinds.total())),
-                                  heading=True))
-        direction_rows += [Row(name, (float(n), share(n, kinds.total())))
-                           for name, n in sorted(group.items(), key=lambda i: (-i[1], i[0]))]
-    direction_rows.append(Row("Direction non renseignée", (float(no_direction), share(no_direction, kinds.total())),
-                              heading=True))
+        direction_rows.append(
+            Row(
+                heading,
+                (float(sum(group.values())), share(sum(group.values()), mediation_total)),
+                heading=True,
+            )
+        )
+        direction_rows += [
+            Row(name, (float(n), share(n, mediation_total)))
+            for name, n in sorted(group.items(), key=lambda i: (-i[1], i[0]))
+        ]
+    if no_direction:
+        direction_rows.append(
+            Row(
+                "Direction non renseignée",
+                (float(no_direction), share(no_direction, mediation_total)),
+                heading=True,
+            )
+        )
     tables["directions"] = Table(
-        "directions", "Répartition des demandes par direction territoriale ou centrale", "Direction",
-        _pct_columns(), tuple(direction_rows),
-        total=Row("Total", (float(kinds.total()), 100.0 if kinds.total() else None)),
-        note="Direction du Département concernée par la demande ; les réorientations n'en ont en général pas.",
+        "directions",
+        "Répartition des médiations par direction territoriale ou centrale",
+        "Direction",
+        _pct_columns("Médiations"),
+        tuple(direction_rows),
+        total=Row("Total", (float(mediation_total), 100.0 if mediation_total else None)),
+        note="Direction du Département dont relève le service concerné par la médiation.",
     )
 
     # -- reorientations
     tables["reorientations_destinations"] = _simple(
-        "reorientations_destinations", "Organismes vers lesquels les demandes ont été réorientées", "Organisme",
+        "reorientations_destinations",
+        "Organismes vers lesquels les demandes ont été réorientées",
+        "Organisme",
         _destinations(counts.by_reorientation),
         header="Réorientations",
     )
     tables["reorientations_territoires"] = _simple(
-        "reorientations_territoires", "Répartition géographique des réorientations", "Territoire",
-        [i for i in territory_items(reo_territory) if i[2] or i[0] == ""], header="Réorientations",
+        "reorientations_territoires",
+        "Répartition géographique des réorientations",
+        "Territoire",
+        [i for i in territory_items(reo_territory) if i[2] or i[0] == ""],
+        header="Réorientations",
     )
     for kind, key, title in (
         ("reorientation", "resultats_reorientations", "Résultat du traitement des réorientations"),
         ("mediation", "resultats_mediations", "Résultat des médiations"),
     ):
         tables[key] = _simple(
-            key, title, "Résultat", [(k, name, results[kind][k]) for k, name in L.RESULTS.items()],
+            key,
+            title,
+            "Résultat",
+            [(k, name, results[kind][k]) for k, name in L.RESULTS.items()],
             header="Dossiers",
             note="Dossiers terminés de l'année (hors irrecevables et abandons)."
-            + (" Une réorientation vers l'organisme compétent, sans plus, compte comme une résolution "
-               "partielle." if kind == "reorientation" else ""),
+            + (
+                " Une réorientation vers l'organisme compétent, sans plus, compte comme une résolution "
+                "partielle."
+                if kind == "reorientation"
+                else ""
+            ),
         )
 
     # -- policy areas, sub-chapters (domains) and detailed motives, for mediations
@@ -313,28 +399,47 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
                     in_area["autre"] = in_area.get("autre", 0) + n
         subtotal = sum(in_area.values())
         area_rows.append(Row(area_name, (float(subtotal), share(subtotal, mediations)), key=area))
-        sub_rows.append(Row(area_name, (float(subtotal), share(subtotal, mediations)), heading=True, key=area))
+        sub_rows.append(
+            Row(area_name, (float(subtotal), share(subtotal, mediations)), heading=True, key=area)
+        )
         for d, n in in_area.items():
             label = "Autre ou non renseigné" if d == "autre" else L.domain_label(d)
             sub_rows.append(Row(label, (float(n), share(n, mediations)), key=d))
     total_row = Row("Total", (float(mediations), 100.0 if mediations else None))
     tables["politiques_publiques"] = Table(
-        "politiques_publiques", "Répartition des médiations par politique publique", "Politique publique",
-        _pct_columns("Médiations"), tuple(area_rows), total=total_row,
+        "politiques_publiques",
+        "Répartition des médiations par politique publique",
+        "Politique publique",
+        _pct_columns("Médiations"),
+        tuple(area_rows),
+        total=total_row,
     )
     tables["sous_chapitres"] = Table(
-        "sous_chapitres", "Répartition des médiations par sous-chapitre", "Sous-chapitre",
-        _pct_columns("Médiations"), tuple(sub_rows), total=total_row,
+        "sous_chapitres",
+        "Répartition des médiations par sous-chapitre",
+        "Sous-chapitre",
+        _pct_columns("Médiations"),
+        tuple(sub_rows),
+        total=total_row,
     )
-    motive_items = sorted(((k, L.sub_chapter_label(k), n) for k, n in per_motive.items() if k),
-                          key=lambda i: (-i[2], i[1]))
+    motive_items = sorted(
+        ((k, L.sub_chapter_label(k), n) for k, n in per_motive.items() if k), key=lambda i: (-i[2], i[1])
+    )
     shown_motives = [i for i in motive_items[:MOTIVES_SHOWN] if i[0] in L.SUB_CHAPTERS or i[2] >= 5]
     pooled = mediations - sum(i[2] for i in shown_motives)
     tables["motifs"] = Table(
-        "motifs", "Motifs de médiation les plus fréquents", "Motif", _pct_columns("Médiations"),
+        "motifs",
+        "Motifs de médiation les plus fréquents",
+        "Motif",
+        _pct_columns("Médiations"),
         tuple(Row(label, (float(n), share(n, mediations)), key=k) for k, label, n in shown_motives)
-        + ((Row("Autres motifs ou non renseignés", (float(pooled), share(pooled, mediations))),) if pooled else ()),
-        total=total_row, chart="none",
+        + (
+            (Row("Autres motifs ou non renseignés", (float(pooled), share(pooled, mediations))),)
+            if pooled
+            else ()
+        ),
+        total=total_row,
+        chart="none",
     )
 
     # -- headline

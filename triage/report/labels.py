@@ -178,7 +178,7 @@ def policy_area_of(domain: str) -> str:
 
 
 def is_territorial(direction: str, territories: set[str]) -> bool:
-    """Whether a direction value names a territorial direction (a territory or 'Direction territoriale ...')."""
+    """Whether a direction value names a territorial direction (a territory, 'Direction territoriale …')."""
     value = direction.strip()
     return value in territories or value.lower().startswith(TERRITORIAL_PREFIXES)
 

@@ -41,9 +41,12 @@ def counted() -> ColumnElement[bool]:
 
 def _duration_and_closure_year(dialect: str) -> tuple[ColumnElement[int], ColumnElement[int]]:
     """Calendar days from receipt to closure (UTC dates) and the year of closure, per database."""
+    days: ColumnElement[int]
     if dialect == "sqlite":
-        days = cast(func.julianday(func.date(Dossier.closed_at)) - func.julianday(func.date(Dossier.received_at)),
-                    Integer)
+        days = cast(
+            func.julianday(func.date(Dossier.closed_at)) - func.julianday(func.date(Dossier.received_at)),
+            Integer,
+        )
         year = cast(func.strftime("%Y", Dossier.closed_at), Integer)
         return days, year
     closed = func.timezone("UTC", Dossier.closed_at)
@@ -69,11 +72,7 @@ class YearCounts:
 
 def _group(session: Session, year: int, *columns: Any) -> list[tuple[Any, ...]]:
     """COUNT(*) of the year's dossiers grouped by the given columns."""
-    stmt = (
-        select(*columns, func.count())
-        .where(Dossier.year == year, counted())
-        .group_by(*columns)
-    )
+    stmt = select(*columns, func.count()).where(Dossier.year == year, counted()).group_by(*columns)
     return [tuple(row) for row in session.execute(stmt)]
 
 
@@ -121,9 +120,7 @@ def duration_histograms(session: Session) -> dict[int, dict[str, Counter[int]]]:
     d = days.label("days")
     y = closure_year.label("closure_year")
     stmt = (
-        select(y, kind, d, func.count())
-        .where(counted(), Dossier.closed_at.is_not(None))
-        .group_by(y, kind, d)
+        select(y, kind, d, func.count()).where(counted(), Dossier.closed_at.is_not(None)).group_by(y, kind, d)
     )
     result: dict[int, dict[str, Counter[int]]] = defaultdict(lambda: defaultdict(Counter))
     for year, k, n_days, n in session.execute(stmt):

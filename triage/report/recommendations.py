@@ -99,17 +99,31 @@ def _view(rec: Recommendation) -> RecommendationView:
         description=rec.description or "",
         services=tuple(rec.services or ()),
         status=rec.status,
-        progress=tuple(ProgressNote(p.on, p.note, p.status) for p in sorted(rec.progress, key=lambda p: (p.on, p.id))),
+        progress=tuple(
+            ProgressNote(p.on, p.note, p.status) for p in sorted(rec.progress, key=lambda p: (p.on, p.id))
+        ),
     )
 
 
-def add_recommendation(session: Session, *, year: int, title: str, description: str = "",
-                       services: list[str] | None = None, status: str = "proposee") -> int:
+def add_recommendation(
+    session: Session,
+    *,
+    year: int,
+    title: str,
+    description: str = "",
+    services: list[str] | None = None,
+    status: str = "proposee",
+) -> int:
     """Record a recommendation; returns its number."""
     if not title.strip():
         raise ReportError("une préconisation a besoin d'un titre")
-    rec = Recommendation(year=year, title=title.strip(), description=description.strip(),
-                         services=[s.strip() for s in services or [] if s.strip()], status=check_status(status))
+    rec = Recommendation(
+        year=year,
+        title=title.strip(),
+        description=description.strip(),
+        services=[s.strip() for s in services or [] if s.strip()],
+        status=check_status(status),
+    )
     session.add(rec)
     session.flush()
     return rec.id
@@ -122,8 +136,9 @@ def _get(session: Session, rec_id: int) -> Recommendation:
     return rec
 
 
-def add_progress(session: Session, rec_id: int, note: str, *, on: date | None = None,
-                 status: str | None = None) -> None:
+def add_progress(
+    session: Session, rec_id: int, note: str, *, on: date | None = None, status: str | None = None
+) -> None:
     """Add a dated progress note; with `status`, the recommendation moves to it from that date."""
     rec = _get(session, rec_id)
     if not note.strip() and status is None:
@@ -134,10 +149,22 @@ def add_progress(session: Session, rec_id: int, note: str, *, on: date | None = 
     if status is not None and not any(p.status for p in rec.progress) and rec.status != status:
         # the first change: keep the status the recommendation had before it, dated at its creation
         created = rec.created_at.date() if rec.created_at else on
-        session.add(RecommendationProgress(recommendation_id=rec.id, on=min(created, on), status=rec.status,
-                                           note="Préconisation formulée."))
-    session.add(RecommendationProgress(recommendation_id=rec.id, on=on, status=status,
-                                       note=note.strip() or f"Statut : {STATUSES[status or rec.status]}."))
+        session.add(
+            RecommendationProgress(
+                recommendation_id=rec.id,
+                on=min(created, on),
+                status=rec.status,
+                note="Préconisation formulée.",
+            )
+        )
+    session.add(
+        RecommendationProgress(
+            recommendation_id=rec.id,
+            on=on,
+            status=status,
+            note=note.strip() or f"Statut : {STATUSES[status or rec.status]}.",
+        )
+    )
     session.flush()
     session.expire(rec, ["progress"])
     latest = [p for p in rec.progress if p.status]
@@ -147,8 +174,10 @@ def add_progress(session: Session, rec_id: int, note: str, *, on: date | None = 
 
 def list_recommendations(session: Session, year: int | None = None) -> list[RecommendationView]:
     """All recommendations (of `year` when given), oldest first."""
-    stmt = select(Recommendation).options(selectinload(Recommendation.progress)).order_by(
-        Recommendation.year, Recommendation.id
+    stmt = (
+        select(Recommendation)
+        .options(selectinload(Recommendation.progress))
+        .order_by(Recommendation.year, Recommendation.id)
     )
     if year is not None:
         stmt = stmt.where(Recommendation.year == year)
@@ -157,13 +186,17 @@ def list_recommendations(session: Session, year: int | None = None) -> list[Reco
 
 def for_report(session: Session, year: int) -> tuple[list[RecommendationView], list[RecommendationView]]:
     """(new recommendations of `year`, earlier ones still open at its start or that moved during it)."""
-    stmt = select(Recommendation).options(selectinload(Recommendation.progress)).where(
-        Recommendation.year <= year
-    ).order_by(Recommendation.year, Recommendation.id)
+    stmt = (
+        select(Recommendation)
+        .options(selectinload(Recommendation.progress))
+        .where(Recommendation.year <= year)
+        .order_by(Recommendation.year, Recommendation.id)
+    )
     views = [_view(rec) for rec in session.scalars(stmt)]
     new = [v for v in views if v.year == year]
     followed = [
-        v for v in views
+        v
+        for v in views
         if v.year < year and (v.status_at_end_of(year - 1) != "realisee" or v.progress_in(year))
     ]
     return new, followed

@@ -20,26 +20,61 @@ from markupsafe import Markup, escape
 
 from triage.report import charts
 from triage.report.figures import Figures, compute
-from triage.report.recommendations import SECTIONS, STATUSES, Comment, RecommendationView, comments_for, for_report
+from triage.report.recommendations import (
+    SECTIONS,
+    STATUSES,
+    Comment,
+    RecommendationView,
+    comments_for,
+    for_report,
+)
 from triage.report.tables import SMALL_CELL_THRESHOLD, Shown, fmt_dec, fmt_int, masked_text, show
 from triage.report.territories import SOURCE_NOTE, Territory, read_territories
 from triage.resources import templates_dir
 from triage.runtime import Runtime
 
 FORMATS = ("html", "pdf", "csv")
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 # Which tables go in which part of the statistics chapter, in order.
 CHAPTERS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("donnees_generales", "Données générales", "donnees_generales",
-     ("demandes_par_annee", "delais", "etat_traitements", "canaux")),
-    ("territoires", "Répartition territoriale et par direction", "territoires",
-     ("territoires", "taux_territoires", "directions")),
-    ("reorientations", "Les réorientations", "reorientations",
-     ("reorientations_destinations", "reorientations_territoires", "resultats_reorientations")),
-    ("mediations", "Les médiations", "mediations",
-     ("resultats_mediations", "politiques_publiques", "sous_chapitres", "motifs")),
+    (
+        "donnees_generales",
+        "Données générales",
+        "donnees_generales",
+        ("demandes_par_annee", "delais", "etat_traitements", "canaux"),
+    ),
+    (
+        "territoires",
+        "Répartition territoriale et par direction",
+        "territoires",
+        ("territoires", "taux_territoires", "directions"),
+    ),
+    (
+        "reorientations",
+        "Les réorientations",
+        "reorientations",
+        ("reorientations_destinations", "reorientations_territoires", "resultats_reorientations"),
+    ),
+    (
+        "mediations",
+        "Les médiations",
+        "mediations",
+        ("resultats_mediations", "politiques_publiques", "sous_chapitres", "motifs"),
+    ),
 )
 
 
@@ -64,8 +99,14 @@ def date_fr(value: datetime) -> str:
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
-def build(runtime: Runtime, year: int, *, territories: list[Territory] | None = None,
-          threshold: int = SMALL_CELL_THRESHOLD, with_charts: bool = True) -> Report:
+def build(
+    runtime: Runtime,
+    year: int,
+    *,
+    territories: list[Territory] | None = None,
+    threshold: int = SMALL_CELL_THRESHOLD,
+    with_charts: bool = True,
+) -> Report:
     """Compute the year's figures and gather the mediator's texts and recommendations."""
     territories = territories if territories is not None else read_territories()
     with runtime.sessions() as session:
@@ -75,8 +116,11 @@ def build(runtime: Runtime, year: int, *, territories: list[Territory] | None = 
     shown = {key: show(table, threshold) for key, table in figures.tables.items()}
     report = Report(year, figures, shown, comments, new, followed, runtime.settings.service, threshold)
     if with_charts:
-        report.charts = {key: _data_uri(charts.draw(table, threshold)) for key, table in shown.items()
-                         if table.chart != "none"}
+        report.charts = {
+            key: _data_uri(charts.draw(table, threshold))
+            for key, table in shown.items()
+            if table.chart != "none"
+        }
     return report
 
 
@@ -104,6 +148,21 @@ def paragraphs(text: str) -> Markup:
     return Markup("\n".join(html))
 
 
+STATUS_PLURALS = {
+    "proposee": ("proposée", "proposées"),
+    "validee": ("validée", "validées"),
+    "en_cours": ("en cours", "en cours"),
+    "realisee": ("réalisée", "réalisées"),
+}
+
+
+def recommendation_summary(recs: list[RecommendationView], year: int) -> str:
+    """'2 proposées, 1 validée et 4 en cours' (statuses at the end of `year`)."""
+    counts = {code: sum(1 for r in recs if r.status_at_end_of(year) == code) for code in STATUSES}
+    parts = [f"{n} {STATUS_PLURALS.get(code, (code, code))[n > 1]}" for code, n in counts.items() if n]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1] if parts else "aucune"
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(templates_dir() / "report")),
@@ -127,17 +186,22 @@ def _context(report: Report, extra: dict[str, Any] | None) -> dict[str, Any]:
         "h": h,
         "year": report.year,
         "service": report.service,
-        "chapters": [(key, title, comment, [report.shown[k] for k in keys]) for key, title, comment, keys in CHAPTERS],
+        "chapters": [
+            (key, title, comment, [report.shown[k] for k in keys]) for key, title, comment, keys in CHAPTERS
+        ],
         "sections": SECTIONS,
         "rec_statuses": STATUSES,
         "generated": date_fr(report.figures.computed_at),
         "source_note": SOURCE_NOTE,
         "masked": masked_text(t),
         "n": lambda value: count_text(value, t),
-        "pct": lambda part, whole: (f"{fmt_int(100.0 * part / whole)}\u202f%" if whole and part >= t
-                                    and whole >= t else "s"),
-        "resolved_share": (f"{fmt_int(100.0 * h.mediation_resolved / h.mediation_results)}\u202f%"
-                           if with_result else "s"),
+        "pct": lambda part, whole: (
+            f"{fmt_int(100.0 * part / whole)}\u202f%" if whole and part >= t and whole >= t else "s"
+        ),
+        "resolved_share": (
+            f"{fmt_int(100.0 * h.mediation_resolved / h.mediation_results)}\u202f%" if with_result else "s"
+        ),
+        "rec_summary": lambda recs: recommendation_summary(recs, report.year),
         "web": False,
     }
     context.update(extra or {})
@@ -154,7 +218,8 @@ def render_pdf(report: Report) -> bytes:
     from weasyprint import HTML
 
     html = render_html(report, {"pdf": True})
-    return HTML(string=html, base_url=str(templates_dir() / "report")).write_pdf()  # type: ignore[no-any-return]
+    pdf: bytes = HTML(string=html, base_url=str(templates_dir() / "report")).write_pdf()
+    return pdf
 
 
 def _csv_value(cell_text: str) -> str:

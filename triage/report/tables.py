@@ -156,7 +156,8 @@ def _count_masks(table: Table, threshold: int) -> tuple[set[tuple[int, int]], se
 
     def smallest_other(cells: list[tuple[int, int]]) -> tuple[int, int] | None:
         candidates = [
-            (rows[r].values[c] or 0, r, c) for r, c in cells
+            (rows[r].values[c] or 0, r, c)
+            for r, c in cells
             if (r, c) not in masks and (rows[r].values[c] or 0) > 0
         ]
         return min(candidates)[1:] if candidates else None

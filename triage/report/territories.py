@@ -89,8 +89,10 @@ def write_territories(territories: list[Territory], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write(f"# Source : {SOURCE_NOTE}\n")
-        fh.write(f"# Total : {sum(t.population for t in territories)} habitants, "
-                 f"{sum(t.communes for t in territories)} communes.\n")
+        fh.write(
+            f"# Total : {sum(t.population for t in territories)} habitants, "
+            f"{sum(t.communes for t in territories)} communes.\n"
+        )
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["territoire", "population", "communes"])
         for t in territories:

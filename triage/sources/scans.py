@@ -30,9 +30,9 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,7 +43,7 @@ from triage.errors import OcrError
 from triage.ocr import read_text, too_large_reason
 from triage.records import DossierOutcome, IngestOutcome, ScanDocument
 from triage.runtime import Runtime
-from triage.store.models import ScanFile
+from triage.store.models import Dossier, Message, ScanFile
 from triage.tesseract import OcrEngineMissing
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ _TEMPORARY_PREFIXES = (".", "~$", "~")
 _SHA_PREFIX = 16
 # A file this many times over the size limit is not even read into memory to be quarantined.
 _NEVER_LOAD_FACTOR = 4
+# An empty file is taken (and rejected) only after this long: before, a writer may still fill it.
+_EMPTY_GRACE_SECONDS = 60.0
 
 Mark = Callable[[Session, DossierOutcome], None]
 
@@ -63,6 +65,12 @@ class ScanPipeline(Protocol):
 
     def ingest_scan(self, doc: ScanDocument, original: bytes, mark: Mark | None = None) -> DossierOutcome:
         """Open (or find) the dossier of one scanned letter, in one transaction."""
+        ...
+
+    def quarantine_bytes(
+        self, source: str, source_key: str, data: bytes, reason: str, error_type: str = "", mark: Mark | None = None
+    ) -> DossierOutcome:
+        """Keep bytes that could not be read, with the reason."""
         ...
 
 
@@ -102,7 +110,7 @@ def _sha256_file(path: Path) -> str:
 
 def file_time(path: Path) -> datetime:
     """The scan date of a file: its modification time, in UTC."""
-    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
@@ -116,9 +124,12 @@ def _copy_atomically(source: Path, target: Path) -> None:
     os.replace(temp, target)
 
 
-def store_original(settings: Settings, source: Path, sha256: str, scanned_at: datetime) -> Path:
+def store_original(
+    settings: Settings, source: Path, sha256: str, scanned_at: datetime, *, name: str | None = None
+) -> Path:
     """Copy a scan file into the originals store (once: an identical copy is left as it is)."""
-    target = originals_dir(settings) / f"{scanned_at:%Y}" / f"{sha256[:_SHA_PREFIX]}-{safe_name(source.name)}"
+    stored_name = f"{sha256[:_SHA_PREFIX]}-{safe_name(name or source.name)}"
+    target = originals_dir(settings) / f"{scanned_at:%Y}" / stored_name
     if source.resolve() == target.resolve():
         return target
     if not (target.exists() and target.stat().st_size == source.stat().st_size):
@@ -126,8 +137,14 @@ def store_original(settings: Settings, source: Path, sha256: str, scanned_at: da
     return target
 
 
-def read_scan_file(path: Path, settings: Settings) -> ScanDocument:
-    """Read one scanned letter, keep its original, return its text (OcrError when unreadable)."""
+def read_scan_file(
+    path: Path, settings: Settings, *, name: str | None = None, scanned_at: datetime | None = None
+) -> ScanDocument:
+    """Read one scanned letter, keep its original, return its text (OcrError when unreadable).
+
+    `name` and `scanned_at` replace the file's own name and modification time (a quarantined
+    scan retried from a temporary file keeps its first name and date).
+    """
     size = path.stat().st_size
     limit = settings.scans.max_file_bytes
     if size > limit:
@@ -135,15 +152,16 @@ def read_scan_file(path: Path, settings: Settings) -> ScanDocument:
         raise OcrError(too_large_reason(size, limit), key=path.name)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    scanned_at = file_time(path)
+    scanned_at = scanned_at or file_time(path)
+    name = safe_name(name or path.name)
     try:
         text = read_text(data, language=settings.scans.ocr_language, max_bytes=limit, source=path)
     except OcrError as err:
-        raise OcrError(err.message, key=path.name) from err
-    stored = store_original(settings, path, sha256, scanned_at)
+        raise OcrError(err.message, key=name) from err
+    stored = store_original(settings, path, sha256, scanned_at, name=name)
     return ScanDocument(
         path=str(stored),
-        filename=path.name,
+        filename=name,
         sha256=sha256,
         content_type=text.content_type,
         pages=len(text.pages),
@@ -195,9 +213,12 @@ class SettleWatcher:
             if seen is None or seen.signature != signature:
                 seen = self._seen[path] = _Seen(signature, now)
             age = now_wall - max(st.st_mtime, st.st_ctime)
-            if settle_seconds <= 0 or age >= settle_seconds or now - seen.since >= settle_seconds:
-                if st.st_size > 0:  # an empty file is a writer that has not started yet
-                    ready.append((st.st_mtime_ns, path))
+            settled = settle_seconds <= 0 or age >= settle_seconds or now - seen.since >= settle_seconds
+            # an empty file is usually a writer that has not started yet: give it a long while
+            if st.st_size == 0 and age < max(_EMPTY_GRACE_SECONDS, 10 * settle_seconds):
+                settled = False
+            if settled:
+                ready.append((st.st_mtime_ns, path))
         for gone in set(self._seen) - present:
             del self._seen[gone]
         return [path for _, path in sorted(ready)]
@@ -206,3 +227,153 @@ class SettleWatcher:
         """Files present but not complete yet (still written, temporary names, empty)."""
         ready = set(self.ready(folder, settle_seconds))
         return sorted(p for p in folder.iterdir() if p.is_file() and p not in ready)
+
+
+# --------------------------------------------------------------------------- taking one file in
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What became of one scan file."""
+
+    path: Path  # the file as given (drop folder or command line)
+    outcome: DossierOutcome
+    doc: ScanDocument | None = None  # None when the file could not be read (or was already stored)
+    reason: str = ""  # why it was quarantined, in French
+
+
+def already_stored(runtime: Runtime, sha256: str) -> DossierOutcome | None:
+    """The outcome of an earlier intake of the same bytes (scan_files), None for new bytes."""
+    with runtime.sessions() as session:
+        row = session.execute(
+            select(ScanFile.message_row_id, Message.dossier_id, Dossier.reference)
+            .outerjoin(Message, Message.id == ScanFile.message_row_id)
+            .outerjoin(Dossier, Dossier.id == Message.dossier_id)
+            .where(ScanFile.sha256 == sha256)
+        ).first()
+    if row is None:
+        return None
+    return DossierOutcome(IngestOutcome.DUPLICATE, row[0], row[1], row[2], detail="courrier déjà importé")
+
+
+def ingest_scan_file(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> ScanResult:
+    """Read, store and ingest one scan file; an unreadable one is quarantined. Never raises for bad input.
+
+    Already-imported bytes (same SHA-256) are recognised before any OCR is spent on them.
+    StoreError (the database is down) and OcrEngineMissing (Tesseract not installed) propagate:
+    the file is then left where it is, to be taken again later.
+    """
+    data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    earlier = already_stored(runtime, sha256)
+    if earlier is not None:
+        return ScanResult(path, earlier)
+    start = time.perf_counter()
+    try:
+        doc = read_scan_file(path, runtime.settings)
+    except OcrEngineMissing:
+        raise
+    except OcrError as err:
+        reason = err.message
+    except Exception as err:  # a decoder bug must not stop the run: keep the bytes, say why
+        log.debug("scan read failure", exc_info=True)
+        reason = f"erreur inattendue à la lecture du courrier ({type(err).__name__})"
+    else:
+        outcome = pipeline.ingest_scan(doc, data)
+        logs.event(
+            "scan_read", outcome=outcome.outcome, reference=outcome.reference, pages=doc.pages,
+            method=doc.method, confidence=doc.mean_confidence, rotated=doc.rotated_degrees,
+            sha256=sha256[:_SHA_PREFIX], duration_ms=round((time.perf_counter() - start) * 1000, 1),
+        )
+        return ScanResult(path, outcome, doc, outcome.detail if outcome.outcome is IngestOutcome.QUARANTINED else "")
+    outcome = pipeline.quarantine_bytes("scan", str(path), data, reason, "OcrError")
+    logs.event("scan_unreadable", level=logging.WARNING, sha256=sha256[:_SHA_PREFIX])
+    return ScanResult(path, outcome, None, reason)
+
+
+def _reject(settings: Settings, result: ScanResult, sha256: str) -> Path:
+    """Move a failed drop-folder file to the rejected folder, beside a .reason.txt saying why."""
+    folder = rejected_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{sha256[:_SHA_PREFIX]}-{safe_name(result.path.name)}"
+    received = file_time(result.path)
+    note = (
+        f"Fichier : {result.path.name}\n"
+        f"Déposé le : {received.astimezone():%d/%m/%Y à %H:%M}\n"
+        f"Rejeté le : {datetime.now().astimezone():%d/%m/%Y à %H:%M}\n"
+        f"Motif : {result.reason}\n"
+        f"Empreinte SHA-256 : {sha256}\n"
+        "Le fichier est aussi conservé en quarantaine (mediature quarantine list / retry).\n"
+    )
+    target.with_name(target.name + ".reason.txt").write_text(note, encoding="utf-8")
+    shutil.move(result.path, target)
+    return target
+
+
+_WATCHER = "scans.watcher"
+
+
+def _take(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> None:
+    """Process one complete drop-folder file and move it out of the folder."""
+    settings = runtime.settings
+    size = path.stat().st_size
+    if size > settings.scans.max_file_bytes * _NEVER_LOAD_FACTOR:
+        # far too big to be a letter or to sit in the database: set aside, explained, not loaded
+        reason = too_large_reason(size, settings.scans.max_file_bytes)
+        _reject(settings, ScanResult(path, DossierOutcome(IngestOutcome.QUARANTINED), reason=reason),
+                _sha256_file(path))
+        logs.event("scan_too_large", level=logging.WARNING, size=size)
+        return
+    result = ingest_scan_file(runtime, pipeline, path)
+    if result.outcome.outcome is IngestOutcome.QUARANTINED:
+        _reject(settings, result, result.doc.sha256 if result.doc else _sha256_file(path))
+    else:
+        # the original is in the store (or was already): the dropped copy can go
+        path.unlink(missing_ok=True)
+
+
+def poll_drop_folder(runtime: Runtime, pipeline: ScanPipeline, *, limit: int = 20) -> int:
+    """Take the complete files of the drop folder (at most `limit`, oldest first); return how many left it.
+
+    The limit keeps one call short, so that a worker asked to stop does not wait for a whole pile
+    of letters to be read; the rest is taken at the next call.
+    """
+    settings = runtime.settings
+    folder = settings.scan_drop_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    watcher: SettleWatcher = runtime.extras.setdefault(_WATCHER, SettleWatcher())
+    taken = 0
+    for path in watcher.ready(folder, settings.scans.settle_seconds)[:limit]:
+        try:
+            _take(runtime, pipeline, path)
+        except FileNotFoundError:
+            continue  # another worker took it meanwhile
+        except OcrEngineMissing as err:
+            logs.event("ocr_unavailable", level=logging.ERROR, error=type(err).__name__)
+            log.error("%s", err.message)
+            break  # every file would fail the same way: leave them all for later
+        except PermissionError as err:
+            # one file we may not read must not block the others; it stays and is retried
+            logs.event("scan_file_error", level=logging.ERROR, error=type(err).__name__)
+            continue
+        taken += 1
+    return taken
+
+
+def rejected_files(settings: Settings) -> list[tuple[Path, str]]:
+    """Files set aside in the rejected folder, each with the reason written beside it."""
+    folder = rejected_dir(settings)
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(folder.iterdir()):
+        if path.name.endswith(".reason.txt") or not path.is_file():
+            continue
+        note = path.with_name(path.name + ".reason.txt")
+        reason = ""
+        if note.exists():
+            for line in note.read_text(encoding="utf-8").splitlines():
+                if line.startswith("Motif : "):
+                    reason = line[len("Motif : "):]
+        out.append((path, reason))
+    return out

@@ -27,7 +27,7 @@ BASE_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-PRIVATE_PREFIXES = ("/suivi", "/mediation", "/connexion")
+PRIVATE_PREFIXES = ("/suivi", "/mediation", "/connexion", "/deconnexion", "/courrier", "/admin")
 
 
 class SecurityHeaders:

@@ -84,7 +84,7 @@ def compute(session: Session, settings: Settings, now: datetime | None = None) -
         for d in session.scalars(select(Dossier).where(*ACTIVE))
         if _day(d.received_at) < open_limit
     ]
-    by_days = lambda item: (-item.days, item.reference)  # noqa: E731
+    by_days = lambda item: (-item.days, item.reference)
     return Deadlines(tuple(sorted(overdue, key=by_days)), tuple(sorted(waiting, key=by_days)),
                      tuple(sorted(old, key=by_days)))
 

@@ -57,16 +57,18 @@ class ManualOutcome:
     acknowledgement: str  # French: how the acknowledgement goes out
 
 
-def get_suggester(runtime: Runtime) -> Any | None:
-    """The runtime's suggester, loaded once (None when triage suggestions are not installed)."""
-    if "suggester" not in runtime.extras:
-        try:
-            from triage.suggest import Suggester  # type: ignore[import-not-found,unused-ignore]
+def get_pipeline(runtime: Runtime, *, reload: bool = False) -> Any:
+    """The runtime's ingestion pipeline (with its suggester), built once; `reload` re-reads rules and model."""
+    if reload or "pipeline" not in runtime.extras:
+        from triage.pipeline import Pipeline
 
-            runtime.extras["suggester"] = Suggester.from_settings(runtime.settings)
-        except ImportError:
-            runtime.extras["suggester"] = None
-    return runtime.extras["suggester"]
+        runtime.extras["pipeline"] = Pipeline.from_runtime(runtime)
+    return runtime.extras["pipeline"]
+
+
+def get_suggester(runtime: Runtime) -> Any | None:
+    """The suggester shared with the pipeline (None when triage suggestions are not installed)."""
+    return getattr(get_pipeline(runtime), "suggester", None)
 
 
 def _jsonable(value: Any) -> Any:
@@ -117,7 +119,7 @@ def open_manual(session: Session, runtime: Runtime, request: ManualRequest, acto
     if suggester is not None:
         try:
             suggestion = suggester.suggest(summary, sender=request.email.strip().lower())
-        except Exception as err:  # a suggestion failure must not lose the request: label it by hand
+        except Exception as err:  # noqa: BLE001  (a failed suggestion must not lose the request)
             log.warning("suggestion failed for a manual request: %s", type(err).__name__)
     requester = complete_requester(Requester(
         name=request.name.strip(), email=request.email.strip().lower(), phone=request.phone.strip(),

@@ -97,7 +97,7 @@ def label_choices(settings: Settings) -> LabelChoices:
     try:
         from triage import taxonomy  # type: ignore[attr-defined]
 
-        tax = taxonomy.load_taxonomy(settings)  # type: ignore[attr-defined]
+        tax = taxonomy.load_taxonomy(settings)
         reorientation = _pairs(tax.reorientations)
         if "none" not in dict(reorientation):
             reorientation = (("none", "Aucune réorientation"), *reorientation)

@@ -113,9 +113,9 @@ def merge(session: Session, source: Dossier, target: Dossier, actor: Actor, now:
         raise DossierError("un dossier ne peut pas être joint à lui-même", key=source.reference)
     if target.merged_into_id is not None or target.triage_status in ("merged", "not_request"):
         raise DossierError("le dossier cible a lui-même été joint ou écarté", key=target.reference)
-    moved = session.execute(
-        update(Message).where(Message.dossier_id == source.id).values(dossier_id=target.id)
-    ).rowcount or 0
+    ids = list(session.scalars(select(Message.id).where(Message.dossier_id == source.id)))
+    session.execute(update(Message).where(Message.id.in_(ids)).values(dossier_id=target.id))
+    moved = len(ids)
     source.merged_into_id = target.id
     source.triage_status = "merged"
     public_event(session, source, f"Demande jointe à votre dossier {target.reference}", actor, kind="merged",
@@ -139,3 +139,36 @@ def mark_not_request(session: Session, dossier: Dossier, actor: Actor, reason: s
     private_event(session, dossier, "not_request", "Écarté : pas une demande de médiation"
                   + (f" ({reason.strip()[:200]})" if reason.strip() else ""), actor, now=now)
     record(session, actor, "triage.not_request", dossier_id=dossier.id, now=now)
+
+
+# --------------------------------------------------------------------------- messages kept aside
+
+
+def flagged_messages(session: Session, limit: int = 100) -> list[Message]:
+    """Messages the pipeline kept aside (a reply from an unknown address, a letter citing a dossier), oldest first."""
+    return list(session.scalars(
+        select(Message).where(Message.needs_review.is_(True), Message.dossier_id.is_(None))
+        .order_by(Message.received_at, Message.id).limit(limit)
+    ))
+
+
+def attach_message(session: Session, message: Message, dossier: Dossier, actor: Actor,
+                   now: datetime | None = None) -> None:
+    """Join a message kept aside to a dossier, after the mediator has read it."""
+    if not message.needs_review or message.dossier_id is not None:
+        raise DossierError("ce message n'est pas en attente de rattachement")
+    message.dossier_id = dossier.id
+    message.needs_review = False
+    message.role = "reply"
+    private_event(session, dossier, "message_rattache", "Message mis de côté rattaché par la médiatrice", actor,
+                  details={"message_row_id": message.id}, now=now)
+    record(session, actor, "message.attach", dossier_id=dossier.id, details={"message_id": message.id}, now=now)
+
+
+def dismiss_message(session: Session, message: Message, actor: Actor, now: datetime | None = None) -> None:
+    """Set aside a flagged message for good (not about any dossier)."""
+    if not message.needs_review:
+        raise DossierError("ce message n'est pas en attente")
+    message.needs_review = False
+    message.role = "not_request"
+    record(session, actor, "message.dismiss", details={"message_id": message.id}, now=now)

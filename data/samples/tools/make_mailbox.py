@@ -1013,7 +1013,7 @@ Patrick Faure
 def m009():
     d = t(10, 14, 11, 3, 29)
     h = delivery(PATRICK[1], d, "smtp-out.sfr.example", "198.51.100.133", "009", auth=spf("sfr.example", "198.51.100.133"))
-    h += [("Message-ID", f"<000801dd3c1a$4e6f2b10$eb4d8130$@sfr.example>"),
+    h += [("Message-ID", "<000801dd3c1a$4e6f2b10$eb4d8130$@sfr.example>"),
           ("From", addr(*PATRICK)),
           ("To", f"<{MBOX}>"),
           ("Subject", "Trop percu RSA - recours sans reponse"),
@@ -1656,7 +1656,7 @@ Se désinscrire : https://lettre.amct-mediation.example/desinscription?u=7f3a21&
       exercises="mailing-list newsletter: List-Id, List-Unsubscribe (mailto + https), List-Unsubscribe-Post, Precedence: bulk, Return-Path on a bounce-handling address; multipart/alternative with a styled HTML newsletter")
 def m024():
     d = t(10, 27, 6, 0, 4)
-    env = f"bounce-lettre-info+mediation=isere.example@amct-mediation.example"
+    env = "bounce-lettre-info+mediation=isere.example@amct-mediation.example"
     h = delivery(env, d, "mta3.amct-mediation.example", "203.0.113.201", "024", auth=spf("amct-mediation.example", "203.0.113.201"))
     bd = "=_" + hx("024", 32)
     h += [("Date", rfc_date(d)),
@@ -2287,7 +2287,7 @@ def m042():
     d = t(11, 10, 7, 12, 45)
     real = "securite-messagerie@isere-mail.example"
     h = delivery("bounce-8812@mass-mailer.example", d, "vps-51523.mass-mailer.example", "192.0.2.230", "042", tls=False,
-                 auth=f"spf=softfail (domain of transitioning bounce-8812@mass-mailer.example does not designate 192.0.2.230 as permitted sender) smtp.mailfrom=mass-mailer.example; dkim=none; dmarc=fail header.from=isere-mail.example")
+                 auth="spf=softfail (domain of transitioning bounce-8812@mass-mailer.example does not designate 192.0.2.230 as permitted sender) smtp.mailfrom=mass-mailer.example; dkim=none; dmarc=fail header.from=isere-mail.example")
     spoof = "=?UTF-8?B?" + base64.b64encode("Médiation départementale <mediation@isere.example>".encode()).decode() + "?="
     h += [("From", f"{spoof} <{real}>"),
           ("To", MBOX),

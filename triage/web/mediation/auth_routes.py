@@ -13,7 +13,6 @@ from triage.audit import Actor, record
 from triage.auth import authenticate, csrf_ok, end_session, load_session, login_form_token, start_session
 from triage.errors import AuthError
 from triage.runtime import Runtime
-from triage.web.security import RateLimiter
 from triage.web.mediation.common import (
     HOME_BY_ROLE,
     Ctx,
@@ -24,6 +23,7 @@ from triage.web.mediation.common import (
     safe_next,
     set_cookie,
 )
+from triage.web.security import RateLimiter
 
 
 def login_limiter(request: Request) -> RateLimiter:
@@ -31,7 +31,8 @@ def login_limiter(request: Request) -> RateLimiter:
     state = request.app.state
     if not hasattr(state, "login_limiter"):
         state.login_limiter = RateLimiter(limit=20, window=600.0)
-    return state.login_limiter  # type: ignore[no-any-return]
+    limiter: RateLimiter = state.login_limiter
+    return limiter
 
 
 def _client(request: Request) -> str:

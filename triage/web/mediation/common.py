@@ -11,22 +11,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from triage.audit import Actor
-from triage.auth import LoggedIn, csrf_ok, load_session
+from triage.auth import ROLES, LoggedIn, csrf_ok, load_session
 from triage.errors import AuthError, MediatureError
 from triage.runtime import Runtime
+from triage.statuses import STATUSES
+from triage.workspace.common import PARIS
+from triage.workspace.labels import REFERRERS
 
 log = logging.getLogger("mediature.web")
 Handler = Callable[[Request, "Ctx"], Response]
+CHANNEL_NAMES = {"email": "courriel", "formulaire": "formulaire web", "courrier": "courrier",
+                 "telephone": "téléphone", "permanence": "permanence"}
 HOME_BY_ROLE = {"mediateur": "/mediation/", "courrier": "/courrier/", "admin": "/admin/"}
 SAFE_NEXT_PREFIXES = ("/mediation", "/courrier", "/admin")
 
@@ -67,11 +73,33 @@ def set_cookie(response: Response, runtime: Runtime, name: str, value: str, max_
                         httponly=True, samesite="strict")
 
 
+def when(value: Any) -> str:
+    """'23/11/2026 à 14 h 05' in Paris time ('' for none)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(PARIS)
+        return f"{local:%d/%m/%Y} à {local.hour} h {local:%M}"
+    return f"{value:%d/%m/%Y}"
+
+
+def percent(value: Any) -> str:
+    """0.873 -> '87 %'."""
+    try:
+        return f"{round(float(value) * 100)} %"
+    except (TypeError, ValueError):
+        return ""
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     """Render a workspace template (under templates/web/mediation/)."""
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, f"mediation/{name}", context,  # type: ignore[no-any-return]
-                                      status_code=status)
+    if "when" not in templates.env.filters:
+        templates.env.filters.update(when=when, percent=percent)
+        templates.env.globals.update(role_names=ROLES, channel_names=CHANNEL_NAMES, referrer_names=REFERRERS,
+                                     status_names={c: st.label for c, st in STATUSES.items()})
+    response: Response = templates.TemplateResponse(request, f"mediation/{name}", context, status_code=status)
+    return response
 
 
 def page_context(ctx: Ctx, **values: Any) -> dict[str, Any]:
@@ -97,7 +125,7 @@ def _refused(request: Request, status: int, message: str, user: LoggedIn | None 
 
 
 def _run(request: Request, runtime: Runtime, session_id: str | None, form: FormData | None, handler: Handler,
-         capability: str) -> Response:
+         capability: str, transactional: bool = True) -> Response:
     error: MediatureError | None = None
     with runtime.sessions.begin() as session:
         user = load_session(session, runtime.settings, session_id)
@@ -107,19 +135,29 @@ def _run(request: Request, runtime: Runtime, session_id: str | None, form: FormD
             return _refused(request, 403, "Votre session a expiré : reconnectez-vous, puis recommencez.")
         if capability and not user.can(capability):  # "": any logged-in person
             return _refused(request, 403, "Cette page n'est pas accessible avec votre rôle.", user)
-        if request.method == "POST" and not csrf_ok(user.csrf_token, form.get("csrf") if form else None):
+        submitted = form.get("csrf") if form else None
+        if request.method == "POST" and not csrf_ok(user.csrf_token, submitted if isinstance(submitted, str) else None):
             return _refused(request, 403, "Jeton de sécurité absent ou invalide : rechargez la page et "
                             "recommencez.", user)
         ctx = Ctx(user=user, session=session, runtime=runtime, form=form)
-        try:
-            with session.begin_nested():
+        if transactional:
+            try:
+                with session.begin_nested():
+                    return handler(request, ctx)
+            except MediatureError as err:  # the savepoint rolled the action back; the session stays usable
+                error = err
+    if error is None:
+        # the handler runs its own transactions (the pipeline does): ours is committed, the lock released
+        with runtime.sessions() as own:
+            ctx.session = own
+            try:
                 return handler(request, ctx)
-        except MediatureError as err:  # the savepoint rolled the action back; the session stays usable
-            error = err
-    assert error is not None
+            except MediatureError as err:
+                error = err
     status = 403 if isinstance(error, AuthError) else 409
     back = ctx.extra.get("back") or request.headers.get("referer", "")
-    return render(request, "erreur.html", {"message": error.message, "back": safe_next(_path(back), "/"),
+    home = HOME_BY_ROLE.get(user.role, "/mediation/")
+    return render(request, "erreur.html", {"message": error.message, "back": safe_next(_path(back), home),
                                            "user": user, "csrf": user.csrf_token}, status=status)
 
 
@@ -130,8 +168,12 @@ def _path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def endpoint(capability: str) -> Callable[[Handler], Callable[[Request], Any]]:
-    """Declare a workspace endpoint that needs `capability` (and, for POST, the session's CSRF token)."""
+def endpoint(capability: str, *, transactional: bool = True) -> Callable[[Handler], Callable[[Request], Any]]:
+    """Declare a workspace endpoint that needs `capability` (and, for POST, the session's CSRF token).
+
+    `transactional=False` for handlers that open their own transactions (scan upload through the
+    pipeline): the checks commit first, then the handler gets a plain session it manages itself.
+    """
 
     def decorate(handler: Handler) -> Callable[[Request], Any]:
         async def asgi_endpoint(request: Request) -> Response:
@@ -143,11 +185,13 @@ def endpoint(capability: str) -> Callable[[Handler], Callable[[Request], Any]]:
                 if not declared.isdigit() or int(declared) > max_bytes + 1024 * 1024:
                     return _refused(request, 413, "Envoi trop volumineux.")
                 async with request.form(max_files=5, max_fields=200, max_part_size=1024 * 1024) as form:
-                    too_big = any(getattr(v, "size", 0) and v.size > max_bytes for _, v in form.multi_items())
+                    too_big = any(isinstance(v, UploadFile) and (v.size or 0) > max_bytes for _, v in form.multi_items())
                     if too_big:
                         return _refused(request, 413, "Fichier trop volumineux.")
-                    return await run_in_threadpool(_run, request, runtime, session_id, form, handler, capability)
-            return await run_in_threadpool(_run, request, runtime, session_id, None, handler, capability)
+                    return await run_in_threadpool(_run, request, runtime, session_id, form, handler, capability,
+                                                  transactional)
+            return await run_in_threadpool(_run, request, runtime, session_id, None, handler, capability,
+                                          transactional)
 
         asgi_endpoint.capability = capability  # type: ignore[attr-defined]  # read by the permission tests
         asgi_endpoint.__name__ = handler.__name__

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, or_, select
 from starlette.requests import Request
@@ -43,6 +43,7 @@ DONE = {
     "joint": "La demande a été jointe à ce dossier.",
     "accepte": "Tri accepté.",
     "corrige": "Tri corrigé.",
+    "rattache": "Message rattaché à ce dossier.",
 }
 
 
@@ -175,7 +176,7 @@ def new_request_form_context(ctx: Ctx, **values: object) -> dict[str, object]:
 def manual_request(ctx: Ctx) -> ManualRequest:
     """The typed request from the form."""
     received = _date(ctx.field("date_reception", limit=10))
-    received_at = datetime.combine(received, time(12, 0), PARIS).astimezone(timezone.utc) if received else None
+    received_at = datetime.combine(received, time(12, 0), PARIS).astimezone(UTC) if received else None
     return ManualRequest(
         channel=ctx.field("canal", limit=16), referred_by=ctx.field("origine", limit=32), summary=ctx.field("resume"),
         civility=ctx.field("civilite", limit=32), name=ctx.field("nom", limit=200), email=ctx.field("courriel", limit=320),

@@ -87,7 +87,7 @@ def render_preview(data: bytes, content_type: str, page: int) -> bytes | None:
         out = io.BytesIO()
         image.save(out, format="PNG", optimize=True)
         return out.getvalue()
-    except Exception:  # any unreadable file: no preview, the download stays available
+    except Exception:  # noqa: BLE001  (any unreadable file: no preview, the download stays available)
         return None
 
 

@@ -7,14 +7,26 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from triage.audit import record
+from triage.dossiers import references_in_text
 from triage.errors import DossierError
+from triage.store.models import Message
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.mediation.views import highlight
 from triage.workspace import deadlines as deadlines_mod
 from triage.workspace.common import find_dossier
 from triage.workspace.labels import label_choices
 from triage.workspace.queue import pending_queue
-from triage.workspace.review import Labels, accept, bulk_accept, confirm, mark_not_request, merge
+from triage.workspace.review import (
+    Labels,
+    accept,
+    attach_message,
+    bulk_accept,
+    confirm,
+    dismiss_message,
+    flagged_messages,
+    mark_not_request,
+    merge,
+)
 
 DONE = {
     "accepte": "Tri accepté.",
@@ -22,6 +34,8 @@ DONE = {
     "lot": "Suggestions confiantes acceptées.",
     "joint": "Demande jointe au dossier existant.",
     "ecarte": "Élément écarté : ce n'est pas une demande.",
+    "rattache": "Message rattaché au dossier.",
+    "message_ecarte": "Message écarté.",
 }
 
 
@@ -30,14 +44,19 @@ def queue_page(request: Request, ctx: Ctx) -> Response:
     """The queue, oldest first, with the deadlines."""
     settings = ctx.runtime.settings
     items = pending_queue(ctx.session, settings)
-    record(ctx.session, ctx.actor, "queue.view", details={"dossiers": [i.dossier_id for i in items]})
+    flagged = flagged_messages(ctx.session)
+    record(ctx.session, ctx.actor, "queue.view", details={"dossiers": [i.dossier_id for i in items],
+                                                          "messages": [m.id for m in flagged]})
+    prefix = settings.service.reference_prefix
+    cited = {m.id: (references_in_text(f"{m.flag_reason} {m.subject} {m.body_text}", prefix) or [""])[0]
+             for m in flagged}
     texts = {i.dossier_id: highlight(i.text, {lab.kind: lab.highlights for lab in i.labels}) for i in items}
     done = request.query_params.get("fait", "")
     return render(request, "file.html", page_context(
         ctx, items=items, texts=texts, choices=label_choices(settings),
         deadlines=deadlines_mod.compute(ctx.session, settings), threshold=settings.triage.confidence_threshold,
         confident=sum(1 for i in items if i.confident), done=DONE.get(done, ""),
-        settings=settings, active="file",
+        settings=settings, active="file", flagged=flagged, cited=cited,
     ))
 
 
@@ -99,6 +118,30 @@ def set_aside(request: Request, ctx: Ctx) -> Response:
     return redirect("/mediation/?fait=ecarte")
 
 
+def _flagged(request: Request, ctx: Ctx) -> Message:
+    message = ctx.session.get(Message, request.path_params["message_id"])
+    ctx.extra["back"] = "/mediation/"
+    if message is None:
+        raise DossierError("message introuvable")
+    return message
+
+
+@endpoint("dossiers.write")
+def attach_flagged(request: Request, ctx: Ctx) -> Response:
+    """Join a message kept aside to the dossier it belongs to."""
+    message = _flagged(request, ctx)
+    target = find_dossier(ctx.session, ctx.field("cible", limit=40))
+    attach_message(ctx.session, message, target, ctx.actor)
+    return redirect(f"/mediation/dossiers/{target.reference}?fait=rattache")
+
+
+@endpoint("dossiers.write")
+def dismiss_flagged(request: Request, ctx: Ctx) -> Response:
+    """Set aside a message kept aside."""
+    dismiss_message(ctx.session, _flagged(request, ctx), ctx.actor)
+    return redirect("/mediation/?fait=message_ecarte")
+
+
 def routes() -> list[Route]:
     """Queue routes."""
     return [
@@ -108,4 +151,6 @@ def routes() -> list[Route]:
         Route("/mediation/tri/{reference}/corriger", correct_one, methods=["POST"]),
         Route("/mediation/tri/{reference}/joindre", merge_one, methods=["POST"]),
         Route("/mediation/tri/{reference}/ecarter", set_aside, methods=["POST"]),
+        Route("/mediation/messages/{message_id:int}/rattacher", attach_flagged, methods=["POST"]),
+        Route("/mediation/messages/{message_id:int}/ecarter", dismiss_flagged, methods=["POST"]),
     ]

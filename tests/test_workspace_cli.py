@@ -1,0 +1,120 @@
+"""The terminal side of the workspace: accounts (`mediature users`), `mediature queue`, `review`, `digest`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from tests.workspace_data import add_request, fast_argon2
+from triage import auth
+from triage.config import load_settings
+from triage.runtime import Runtime
+from triage.store.models import AuditEntry, Dossier, LabelledExample, OutboxItem, User
+
+__all__ = ["fast_argon2"]
+
+
+@pytest.fixture
+def cli(home: Path, monkeypatch: pytest.MonkeyPatch, fast_argon2: None) -> Iterator[CliRunner]:
+    """The CLI in-process on the temporary home (SQLite)."""
+    monkeypatch.setenv("MEDIATURE_HOME", str(home))
+    monkeypatch.setenv("MEDIATURE_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("COLUMNS", "200")
+    for key in ("MEDIATURE_DATABASE_URL", "MEDIATURE_CONFIG"):
+        monkeypatch.delenv(key, raising=False)
+    from triage.cli import _register
+
+    _register()
+    yield CliRunner()
+    _drop_runtime()
+
+
+def _drop_runtime() -> None:
+    from triage.cli import STATE
+
+    if STATE.runtime is not None:
+        STATE.runtime.close()
+        STATE.runtime = None
+
+
+def run(cli: CliRunner, *args: str, input: str | None = None, ok: bool = True) -> str:
+    from triage.cli import app
+
+    _drop_runtime()
+    result = cli.invoke(app, list(args), input=input)
+    if ok:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code != 0
+    return result.output
+
+
+def rt_of(home: Path) -> Runtime:
+    return Runtime.open(load_settings(None, environ={"MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": "x"}))
+
+
+def test_first_account_is_created_from_the_terminal_then_changed_and_disabled(cli: CliRunner, home: Path) -> None:
+    out = run(cli, "users", "add", "claire", "--role", "mediateur", "--name", "Claire", "--password-stdin",
+              input="un mot de passe long\n")
+    assert "claire" in out
+    run(cli, "users", "add", "claire", "--role", "mediateur", "--password-stdin", input="un mot de passe long\n",
+        ok=False)
+    run(cli, "users", "add", "bob", "--role", "courrier", "--password-stdin", input="court\n", ok=False)
+    run(cli, "users", "add", "eve", "--role", "chef", "--password-stdin", input="un mot de passe long\n", ok=False)
+    run(cli, "users", "passwd", "claire", "--password-stdin", input="un autre mot de passe\n")
+    run(cli, "users", "disable", "claire")
+    listing = run(cli, "users", "list")
+    assert "claire" in listing and "désactivé" in listing
+    rt = rt_of(home)
+    try:
+        with rt.sessions() as s:
+            user = s.scalar(select(User).where(User.username == "claire"))
+            assert user is not None and user.disabled and auth.verify_password(user.password_hash,
+                                                                                "un autre mot de passe")
+            assert user.password_hash.startswith("$argon2id$")
+            actions = s.scalars(select(AuditEntry.action)).all()
+        assert {"users.create", "users.password", "users.disable"} <= set(actions)
+    finally:
+        rt.close()
+
+
+def test_queue_table_and_review_from_the_terminal(cli: CliRunner, home: Path) -> None:
+    rt = rt_of(home)
+    with rt.sessions.begin() as s:
+        add_request(s, "MED-2026-00001")
+        add_request(s, "MED-2026-00002", email="jean@example.org",
+                    suggestion=("insertion_rsa", 0.9, "recevable", 0.4, "none", 0.9))
+    rt.close()
+    table = run(cli, "queue")
+    assert "MED-2026-00001" in table and "autonomie_handicap" in table and "à vérifier" in table
+    assert "tri confirmé" in run(cli, "review", "MED-2026-00001", "--accept")
+    out = run(cli, "review", "MED-2026-00002", "--admissibility", "prematuree")
+    assert "corrigé" in out and "insertion_rsa / prematuree / none" in out
+    run(cli, "review", "MED-2026-00002", "--accept", "--domain", "pmi", ok=False)
+    run(cli, "review", "MED-2026-99999", "--accept", ok=False)
+    rt = rt_of(home)
+    try:
+        with rt.sessions() as s:
+            assert {e.corrected for e in s.scalars(select(LabelledExample))} == {True, False}
+            assert set(s.scalars(select(Dossier.triage_status))) == {"reviewed"}
+    finally:
+        rt.close()
+    assert "MED-2026" not in run(cli, "queue").split("Échéances")[0]
+
+
+def test_digest_command_queues_the_daily_email_once(cli: CliRunner, home: Path) -> None:
+    run(cli, "users", "add", "claire", "--role", "mediateur", "--email", "claire@isere.example", "--password-stdin",
+        input="un mot de passe long\n")
+    run(cli, "digest")
+    run(cli, "digest")
+    rt = rt_of(home)
+    try:
+        with rt.sessions() as s:
+            assert s.scalars(select(OutboxItem.to_address).where(OutboxItem.kind == "digest")).all() == [
+                "claire@isere.example"]
+    finally:
+        rt.close()

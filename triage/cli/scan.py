@@ -1,0 +1,169 @@
+"""`mediature scan add FILE...` (the mail service's scans, once) and `mediature scan status` (drop folder)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from triage.cli import ConfigOption, app, console, err_console, open_runtime
+from triage.records import IngestOutcome
+from triage.sources.scans import (
+    ScanResult,
+    SettleWatcher,
+    ingest_scan_file,
+    is_temporary_name,
+    rejected_files,
+)
+
+scan_app = typer.Typer(help="Courriers papier numérisés.", no_args_is_help=True)
+app.add_typer(scan_app, name="scan")
+
+_OUTCOME_LABELS = {
+    IngestOutcome.OPENED: "dossier ouvert",
+    IngestOutcome.DUPLICATE: "déjà importé",
+    IngestOutcome.FLAGGED: "à vérifier",
+    IngestOutcome.QUARANTINED: "en quarantaine",
+    IngestOutcome.ATTACHED: "rattaché",
+    IngestOutcome.NOT_REQUEST: "non traité",
+}
+_METHOD_LABELS = {"text-layer": "texte du PDF", "ocr": "OCR"}
+
+
+@contextmanager
+def _events_to_file(path: Path) -> Iterator[None]:
+    """Structured events go to the journal file, not over the table the mail service reads."""
+    from triage.logs import configure
+
+    handler = configure(file=path)
+    try:
+        yield
+    finally:
+        for name in ("mediature", "triage"):
+            logging.getLogger(name).removeHandler(handler)
+        handler.close()
+
+
+def _item(result: ScanResult) -> dict[str, Any]:
+    doc, outcome = result.doc, result.outcome
+    return {
+        "file": str(result.path),
+        "outcome": outcome.outcome.value,
+        "reference": outcome.reference,
+        "pages": doc.pages if doc else None,
+        "method": doc.method if doc else None,
+        "confidence": doc.mean_confidence if doc else None,
+        "rotated_degrees": doc.rotated_degrees if doc else None,
+        "stored_as": doc.path if doc else None,
+        "reason": result.reason or (outcome.detail if outcome.outcome is not IngestOutcome.OPENED else ""),
+    }
+
+
+def _reading(result: ScanResult) -> str:
+    doc = result.doc
+    if doc is None:
+        return "—"
+    text = f"{doc.pages} p., {_METHOD_LABELS.get(doc.method, doc.method)}"
+    if doc.mean_confidence is not None:
+        text += f" ({doc.mean_confidence:.0f} %)"
+    if doc.rotated_degrees:
+        text += f", tourné de {doc.rotated_degrees}°"
+    return text
+
+
+@scan_app.command("add")
+def scan_add(
+    files: Annotated[list[Path], typer.Argument(help="Fichiers numérisés (PDF, PNG, JPEG, TIFF).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Un objet JSON : comptes et détail par fichier.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Importe des courriers numérisés : lecture (texte du PDF ou OCR), original conservé, dossier ouvert.
+
+    Le fichier donné n'est ni déplacé ni modifié ; une copie est gardée dans <home>/scans/originaux.
+    Un fichier illisible est mis en quarantaine avec la raison (code de sortie 1).
+    """
+    from triage.pipeline import Pipeline
+
+    rt = open_runtime(config)
+    pipeline = Pipeline.from_runtime(rt)
+    results: list[ScanResult] = []
+    missing: list[Path] = []
+    status = console.status("Lecture des courriers…", spinner="dots") if not as_json else nullcontext()
+    with _events_to_file(rt.settings.paths.home / "logs" / "scan.log"), status:
+        for path in files:
+            if not path.is_file():
+                missing.append(path)
+                continue
+            results.append(ingest_scan_file(rt, pipeline, path))
+    counts = Counter(r.outcome.outcome.value for r in results)
+    if as_json:
+        summary = {
+            "files": len(results),
+            **{k.value: counts.get(k.value, 0) for k in IngestOutcome},
+            "missing": [str(p) for p in missing],
+            "items": [_item(r) for r in results],
+        }
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        table = Table(title=f"Courriers numérisés — {len(results)} fichier(s)")
+        for col in ("fichier", "lecture", "résultat", "dossier", "remarque"):
+            table.add_column(col, overflow="fold")
+        for r in results:
+            outcome = r.outcome.outcome
+            style = {"dossiers_opened": "green", "quarantined": "red", "flagged": "yellow"}.get(outcome.value, "")
+            table.add_row(
+                r.path.name, _reading(r), f"[{style}]{_OUTCOME_LABELS.get(outcome, outcome.value)}[/]" if style
+                else _OUTCOME_LABELS.get(outcome, outcome.value), r.outcome.reference or "—",
+                r.reason or (r.outcome.detail if outcome is not IngestOutcome.OPENED else ""),
+            )
+        console.print(table)
+        for path in missing:
+            err_console.print(f"[red]Fichier introuvable :[/] {path}")
+    if missing or counts.get(IngestOutcome.QUARANTINED.value):
+        raise typer.Exit(1)
+
+
+@scan_app.command("status")
+def scan_status(config: ConfigOption = None) -> None:
+    """Montre le dossier de dépôt : fichiers en attente, en cours d'écriture, rejetés (avec la raison)."""
+    rt = open_runtime(config)
+    settings = rt.settings
+    folder = settings.scan_drop_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    ready = set(SettleWatcher().ready(folder, settings.scans.settle_seconds))
+    waiting = sorted(p for p in folder.iterdir() if p.is_file())
+    table = Table(title=f"Dossier de dépôt : {folder} — {len(waiting)} fichier(s) en attente")
+    for col in ("fichier", "taille", "déposé le", "état"):
+        table.add_column(col)
+    for path in waiting:
+        st = path.stat()
+        if is_temporary_name(path.name):
+            state = "ignoré (nom temporaire)"
+        elif path in ready:
+            state = "prêt : sera lu par le service (mediature worker)"
+        else:
+            state = "en cours d'écriture"
+        table.add_row(path.name, f"{st.st_size / 1000:.0f} ko",
+                      datetime.fromtimestamp(st.st_mtime).strftime("%d/%m/%Y %H:%M"), state)
+    if waiting:
+        console.print(table)
+    else:
+        console.print(f"Dossier de dépôt : {folder} — aucun fichier en attente.")
+    rejected = rejected_files(settings)
+    if rejected:
+        table = Table(title=f"Fichiers rejetés ({len(rejected)}) — aussi en quarantaine")
+        table.add_column("fichier", overflow="fold")
+        table.add_column("raison", overflow="fold")
+        for path, reason in rejected:
+            table.add_row(path.name, reason)
+        console.print(table)
+    else:
+        console.print("Aucun fichier rejeté.")

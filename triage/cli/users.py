@@ -1,0 +1,113 @@
+"""`mediature users add|passwd|disable|enable|list`: the accounts of the workspace."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from triage.cli import ConfigOption, app, console, open_runtime
+
+users_app = typer.Typer(help="Comptes de l'espace de la médiation (médiatrice, courrier, administration).",
+                        no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Lit le mot de passe sur l'entrée standard "
+                                             "(première ligne), pour les scripts.")]
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Mot de passe", hide_input=True, confirmation_prompt="Confirmez le mot de passe"))
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Identifiant de connexion.")],
+    role: Annotated[str, typer.Option("--role", help="mediateur, courrier ou admin.")] = "mediateur",
+    name: Annotated[str | None, typer.Option("--name", help="Nom affiché.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Courriel (récapitulatif quotidien).")] = None,
+    password_stdin: PasswordStdin = False,
+    config: ConfigOption = None,
+) -> None:
+    """Crée un compte (le premier compte se crée ainsi, avant la première connexion)."""
+    from triage import auth
+    from triage.audit import Actor, record
+
+    rt = open_runtime(config)
+    password = _read_password(password_stdin)
+    with rt.sessions.begin() as session:
+        user = auth.create_user(session, username, password, role, display_name=name or "", email=email or "")
+        record(session, Actor.terminal(), "users.create", details={"user_id": user.id, "role": user.role})
+        console.print(f"Compte [bold]{user.username}[/] créé ({auth.ROLES[user.role]}).")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    username: Annotated[str, typer.Argument(help="Identifiant du compte.")],
+    password_stdin: PasswordStdin = False,
+    config: ConfigOption = None,
+) -> None:
+    """Change le mot de passe d'un compte, le débloque et ferme ses sessions."""
+    from triage import auth
+    from triage.audit import Actor, record
+
+    rt = open_runtime(config)
+    password = _read_password(password_stdin)
+    with rt.sessions.begin() as session:
+        user = auth.get_user(session, username)
+        auth.set_password(session, user, password)
+        record(session, Actor.terminal(), "users.password", details={"user_id": user.id})
+    console.print(f"Mot de passe de [bold]{user.username}[/] changé.")
+
+
+def _set_disabled(username: str, disabled: bool, config: object) -> None:
+    from triage import auth
+    from triage.audit import Actor, record
+
+    rt = open_runtime(config)  # type: ignore[arg-type]
+    with rt.sessions.begin() as session:
+        user = auth.get_user(session, username)
+        auth.set_disabled(session, user, disabled)
+        record(session, Actor.terminal(), "users.disable" if disabled else "users.enable",
+               details={"user_id": user.id})
+    console.print(f"Compte [bold]{user.username}[/] {'désactivé' if disabled else 'réactivé'}.")
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="Identifiant du compte.")],
+                  config: ConfigOption = None) -> None:
+    """Désactive un compte (ses sessions sont fermées)."""
+    _set_disabled(username, True, config)
+
+
+@users_app.command("enable")
+def users_enable(username: Annotated[str, typer.Argument(help="Identifiant du compte.")],
+                 config: ConfigOption = None) -> None:
+    """Réactive un compte désactivé."""
+    _set_disabled(username, False, config)
+
+
+@users_app.command("list")
+def users_list(config: ConfigOption = None) -> None:
+    """Liste les comptes."""
+    from sqlalchemy import select
+
+    from triage.auth import ROLES
+    from triage.store.models import User
+
+    rt = open_runtime(config)
+    table = Table(title="Comptes")
+    for column in ("identifiant", "nom", "rôle", "état", "dernière connexion"):
+        table.add_column(column)
+    with rt.sessions() as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            locked = user.locked_until is not None and user.locked_until > datetime.now(UTC)
+            state = "désactivé" if user.disabled else ("bloqué" if locked else "actif")
+            last = user.last_login_at.strftime("%d/%m/%Y %H:%M") if user.last_login_at else "jamais"
+            table.add_row(user.username, user.display_name, ROLES.get(user.role, user.role), state, last)
+    console.print(table)

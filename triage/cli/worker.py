@@ -1,0 +1,160 @@
+"""`mediature worker [--once]` and `mediature mailbox check|status`: the continuous ingestion and its mailbox."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from triage import logs
+from triage.cli import ConfigOption, app, console, open_runtime, settings_only
+from triage.worker import OUTCOMES, Worker, WorkerStatus
+
+mailbox_app = typer.Typer(help="Boîte aux lettres de la médiation (IMAP ou Maildir).", no_args_is_help=True)
+app.add_typer(mailbox_app, name="mailbox")
+
+LABELS = {
+    "dossiers_opened": "dossiers ouverts",
+    "attached_to_existing": "rattachés à un dossier",
+    "flagged": "mis de côté (à vérifier)",
+    "not_requests": "non-demandes (absences, rebonds, listes)",
+    "quarantined": "en quarantaine",
+    "duplicates": "doublons",
+    "too_large": "trop volumineux (laissés sur le serveur)",
+}
+
+
+class LiveDisplay:
+    """A small live table in the terminal (only when stdout is a TTY); log lines scroll above it."""
+
+    def __init__(self) -> None:
+        self.live = Live(self._render(WorkerStatus()), console=console, refresh_per_second=4, transient=False)
+
+    def __enter__(self) -> LiveDisplay:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.live.__exit__(*exc)
+
+    def update(self, status: WorkerStatus) -> None:
+        """Redraw with the latest counts."""
+        self.live.update(self._render(status))
+
+    @staticmethod
+    def _render(status: WorkerStatus) -> Table:
+        table = Table(title="Médiature — relève", show_header=False, box=None, padding=(0, 2))
+        table.add_row("boîte", status.mailbox or "(aucune configurée)")
+        table.add_row("état", status.state)
+        table.add_row("messages traités", str(status.messages))
+        for key in OUTCOMES:
+            if status.counts.get(key):
+                table.add_row(f"  {LABELS[key]}", str(status.counts[key]))
+        table.add_row("courriers numérisés", str(status.scans))
+        table.add_row("messages envoyés", str(status.sent))
+        if status.errors:
+            table.add_row("[red]erreurs[/]", str(status.errors))
+        if status.last_reference:
+            table.add_row("dernier dossier", status.last_reference)
+        return table
+
+
+def _summary(status: WorkerStatus) -> str:
+    parts = [f"{status.messages} message(s)"]
+    parts += [f"{status.counts[k]} {LABELS[k]}" for k in OUTCOMES if status.counts.get(k)]
+    if status.scans:
+        parts.append(f"{status.scans} courrier(s) numérisé(s)")
+    if status.sent:
+        parts.append(f"{status.sent} message(s) envoyé(s)")
+    return "Relève terminée : " + ", ".join(parts) + "."
+
+
+@app.command("worker")
+def worker(
+    config: ConfigOption = None,
+    once: Annotated[bool, typer.Option("--once", help="Une seule passe (boîte, scans, envoi) puis sortie : tests, cron.")] = False,
+    log_file: Annotated[
+        Optional[Path], typer.Option("--log-file", help="Écrire le journal structuré (JSON) dans ce fichier plutôt que sur stderr.")
+    ] = None,
+) -> None:
+    """Relève en continu la boîte de la médiation, le dossier de dépôt des scans et la boîte d'envoi.
+
+    S'arrête proprement sur SIGTERM ou Ctrl-C (l'élément en cours est terminé). Journal : une ligne JSON
+    par événement sur stderr, sans donnée personnelle.
+    """
+    rt = open_runtime(config)
+    logs.configure(file=log_file)
+    if sys.stdout.isatty():
+        with LiveDisplay() as display:
+            status = Worker(rt, on_progress=display.update).run(once=once)
+    else:
+        status = Worker(rt).run(once=once)
+    console.print(_summary(status))
+    if status.counts.get("too_large"):
+        console.print("[yellow]Des messages trop volumineux sont restés sur le serveur : `mediature mailbox status`.[/]")
+
+
+@mailbox_app.command("check")
+def mailbox_check(config: ConfigOption = None) -> None:
+    """Vérifie l'adresse de la boîte, l'identifiant, le mot de passe et les dossiers, sans rien relever."""
+    from triage.worker import open_source
+
+    settings = settings_only(config)
+    source = open_source(settings)
+    if source is None:
+        console.print("Aucune boîte configurée (mailbox.url ou MEDIATURE_MAILBOX_URL).")
+        raise typer.Exit(1)
+    source.connect()
+    try:
+        console.print(f"Boîte joignable : [bold]{source.url.redacted()}[/]")
+        action = settings.mailbox.processed_action
+        if action == "move":
+            console.print(f"Messages traités déplacés vers « {settings.mailbox.processed_folder} ».")
+        elif action == "flag":
+            console.print(f"Messages traités marqués du mot-clé {settings.mailbox.processed_flag}.")
+        else:
+            console.print("Messages traités laissés en place (processed_action = none).")
+        console.print("Attente : IDLE (notification immédiate)" if source.supports_idle
+                      else f"Attente : relève toutes les {settings.mailbox.poll_seconds:g} s (pas d'IDLE)")
+    finally:
+        source.close()
+
+
+@mailbox_app.command("status")
+def mailbox_status(config: ConfigOption = None) -> None:
+    """Ce que la relève a vu : éléments traités, déplacements en attente, messages trop volumineux laissés sur le serveur."""
+    from sqlalchemy import func, select
+
+    from triage.sources.mailbox_state import too_large_items
+    from triage.store.models import MailboxItem
+
+    rt = open_runtime(config)
+    with rt.sessions() as session:
+        rows = session.execute(
+            select(MailboxItem.mailbox, MailboxItem.outcome, func.count(), func.count(MailboxItem.moved_at))
+            .group_by(MailboxItem.mailbox, MailboxItem.outcome)
+            .order_by(MailboxItem.mailbox, MailboxItem.outcome)
+        ).all()
+        large = too_large_items(session)
+    if not rows:
+        console.print("Aucun message relevé pour l'instant.")
+        return
+    table = Table(title="Éléments relevés")
+    for column in ("boîte", "issue", "nombre", "déplacés ou marqués"):
+        table.add_column(column)
+    for mailbox, outcome, count, moved in rows:
+        table.add_row(mailbox, LABELS.get(outcome, outcome), str(count), "—" if outcome == "too_large" else str(moved))
+    console.print(table)
+    if large:
+        limit = rt.settings.mailbox.max_message_bytes
+        table = Table(title=f"Messages trop volumineux laissés sur le serveur (limite {limit / 1_048_576:.0f} Mo) : à traiter à la main")
+        for column in ("boîte", "UID", "taille", "vu le"):
+            table.add_column(column)
+        for item in large:
+            size = f"{item.size / 1_048_576:.1f} Mo" if item.size else "?"
+            table.add_row(item.mailbox, str(item.uid), size, item.seen_at.astimezone().strftime("%d/%m/%Y %H:%M"))
+        console.print(table)

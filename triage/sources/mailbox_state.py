@@ -1,0 +1,240 @@
+"""What the worker remembers about each mailbox item: the `mailbox_items` table, keyed by
+(mailbox, UIDVALIDITY, UID).
+
+The row is written by `mark()` inside the transaction that stores the message, so "stored" and
+"seen" commit together: a worker killed before the commit finds nothing and fetches again; a worker
+killed after it finds the row and only finishes the move. The unique key makes a second worker that
+raced on the same item fail its transaction instead of storing the message twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import Engine, select, text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from triage.records import DossierOutcome
+from triage.store.db import transaction
+from triage.store.models import MailboxItem, utcnow
+
+TOO_LARGE = "too_large"
+
+
+@dataclass(frozen=True)
+class KnownItem:
+    """A mailbox item already recorded."""
+
+    uid: int
+    outcome: str
+    moved: bool
+    message_row_id: int | None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What happened to one mailbox item during a pass (no personal data: safe to log)."""
+
+    uid: int
+    outcome: str  # an IngestOutcome value, "too_large" or "vanished"
+    message_row_id: int | None = None
+    reference: str | None = None
+    size: int | None = None
+    duration_ms: float = 0.0
+    done: bool = False  # moved, flagged or left as configured
+
+
+def known_items(session: Session, mailbox: str, uidvalidity: int, min_uid: int = 0) -> dict[int, KnownItem]:
+    """Items of this mailbox and UIDVALIDITY recorded with a UID >= min_uid."""
+    rows = session.execute(
+        select(MailboxItem.uid, MailboxItem.outcome, MailboxItem.moved_at, MailboxItem.message_row_id).where(
+            MailboxItem.mailbox == mailbox, MailboxItem.uidvalidity == uidvalidity, MailboxItem.uid >= min_uid
+        )
+    )
+    return {int(r.uid): KnownItem(int(r.uid), r.outcome, r.moved_at is not None, r.message_row_id) for r in rows}
+
+
+def uidvalidities(session: Session, mailbox: str) -> set[int]:
+    """Every UIDVALIDITY recorded for this mailbox."""
+    rows = session.execute(select(MailboxItem.uidvalidity).where(MailboxItem.mailbox == mailbox).distinct())
+    return {int(v) for v in rows.scalars()}
+
+
+def make_mark(mailbox: str, uidvalidity: int, uid: int, size: int | None) -> Callable[[Session, DossierOutcome], None]:
+    """The `mark` callback for Pipeline.ingest_raw: records the item in the message's own transaction."""
+
+    def mark(session: Session, outcome: DossierOutcome) -> None:
+        session.add(
+            MailboxItem(
+                mailbox=mailbox,
+                uidvalidity=uidvalidity,
+                uid=uid,
+                outcome=_outcome_name(outcome),
+                message_row_id=outcome.message_row_id,
+                size=size,
+            )
+        )
+        # flush now: a concurrent worker's row makes this fail here, inside the transaction, which the
+        # pipeline then rolls back (nothing stored twice)
+        session.flush()
+
+    return mark
+
+
+def _outcome_name(outcome: DossierOutcome) -> str:
+    value = outcome.outcome
+    return str(getattr(value, "value", value))
+
+
+def record(
+    factory: sessionmaker[Session],
+    mailbox: str,
+    uidvalidity: int,
+    uid: int,
+    outcome: str,
+    *,
+    size: int | None = None,
+    message_row_id: int | None = None,
+) -> bool:
+    """Record an item in its own transaction unless it is already there; True when this call recorded it."""
+    with transaction(factory) as session:
+        exists = session.execute(
+            select(MailboxItem.id).where(
+                MailboxItem.mailbox == mailbox, MailboxItem.uidvalidity == uidvalidity, MailboxItem.uid == uid
+            )
+        ).first()
+        if exists:
+            return False
+    try:
+        with transaction(factory) as session:
+            session.add(
+                MailboxItem(
+                    mailbox=mailbox,
+                    uidvalidity=uidvalidity,
+                    uid=uid,
+                    outcome=outcome,
+                    size=size,
+                    message_row_id=message_row_id,
+                )
+            )
+        return True
+    except IntegrityError:
+        return False  # another worker recorded it between our check and our insert
+
+
+def set_done(factory: sessionmaker[Session], mailbox: str, uidvalidity: int, uids: Iterable[int]) -> None:
+    """Note that these items were moved or flagged on the server (after their commit)."""
+    uid_list = sorted(set(uids))
+    if not uid_list:
+        return
+    with transaction(factory) as session:
+        session.execute(
+            update(MailboxItem)
+            .where(
+                MailboxItem.mailbox == mailbox,
+                MailboxItem.uidvalidity == uidvalidity,
+                MailboxItem.uid.in_(uid_list),
+                MailboxItem.moved_at.is_(None),
+            )
+            .values(moved_at=utcnow())
+        )
+
+
+def is_recorded(factory: sessionmaker[Session], mailbox: str, uidvalidity: int, uid: int) -> bool:
+    """True when the item is in `mailbox_items` (processed by us or by another worker)."""
+    with factory() as session:
+        return session.execute(
+            select(MailboxItem.id).where(
+                MailboxItem.mailbox == mailbox, MailboxItem.uidvalidity == uidvalidity, MailboxItem.uid == uid
+            )
+        ).first() is not None
+
+
+class ItemLocks:
+    """PostgreSQL advisory locks, one per item, so that workers sharing a mailbox never take the same item.
+
+    The unique key of `mailbox_items` already guarantees that nothing is stored twice; the lock spares
+    the loser of a race the fetch, the parse and the rolled-back transaction. A lock belongs to a
+    connection of its own: when a worker dies, PostgreSQL drops its locks with it. On SQLite (one
+    embedded worker) the locks are a no-op.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.enabled = engine.dialect.name == "postgresql"
+        self._conn: Any = None
+
+    @staticmethod
+    def _key(mailbox: str, uidvalidity: int, uid: int) -> int:
+        digest = hashlib.sha256(f"{mailbox};{uidvalidity};{uid}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            self._conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._conn
+
+    def acquire(self, mailbox: str, uidvalidity: int, uid: int) -> bool:
+        """Take the item's lock without waiting; False when another worker holds it."""
+        if not self.enabled:
+            return True
+        try:
+            return bool(self._connection().execute(
+                text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key(mailbox, uidvalidity, uid)}
+            ).scalar())
+        except SQLAlchemyError:
+            self.close()
+            raise
+
+    def release(self, mailbox: str, uidvalidity: int, uid: int) -> None:
+        """Give the item's lock back."""
+        if not self.enabled or self._conn is None:
+            return
+        try:
+            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key(mailbox, uidvalidity, uid)})
+        except SQLAlchemyError:
+            self.close()  # the connection is gone, and its locks with it
+            raise
+
+    def close(self) -> None:
+        """Release every lock by closing the connection."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except SQLAlchemyError:
+                pass
+
+
+class NoLocks(ItemLocks):
+    """No locking (tests, single worker)."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self._conn = None
+
+
+@dataclass(frozen=True)
+class TooLargeItem:
+    """A message left on the server because it is over the size limit."""
+
+    mailbox: str
+    uidvalidity: int
+    uid: int
+    size: int | None
+    seen_at: datetime
+
+
+def too_large_items(session: Session, mailbox: str | None = None) -> list[TooLargeItem]:
+    """Messages left on the server for being too large (newest first): the mediator handles them by hand."""
+    query = select(MailboxItem).where(MailboxItem.outcome == TOO_LARGE)
+    if mailbox is not None:
+        query = query.where(MailboxItem.mailbox == mailbox)
+    rows = session.execute(query.order_by(MailboxItem.processed_at.desc())).scalars()
+    return [TooLargeItem(r.mailbox, int(r.uidvalidity), int(r.uid), r.size, r.processed_at) for r in rows]

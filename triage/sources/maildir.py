@@ -1,0 +1,176 @@
+"""A Maildir watched by the worker (maildir:///path): new/ and cur/, moved to a sub-maildir after commit.
+
+Maildir has no UIDs: an item's key is a 63-bit number derived from the file's unique name (the part
+before ``:2,``), which does not change when a mail reader moves the file from new/ to cur/ or adds
+flags. UIDVALIDITY is 0. After the message's transaction commits, the file is renamed into the
+Maildir++ sub-folder named after settings.mailbox.processed_folder (``INBOX.Traites`` -> ``.Traites``).
+Maildir has no portable keywords: with processed_action = "flag" the file stays and only the
+`mailbox_items` row remembers it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from triage import logs
+from triage.config import MailboxSettings
+from triage.errors import MailboxFolderError, StoreError
+from triage.records import DossierOutcome, IngestOutcome, RawMessage
+from triage.sources import mailbox_state as state
+from triage.sources.imap import Ingester
+from triage.sources.mailbox_state import ItemResult
+from triage.sources.mailbox_url import MailboxURL
+
+UIDVALIDITY = 0
+
+
+def unique_name(filename: str) -> str:
+    """The part of a Maildir file name that never changes (flags come after ':2,')."""
+    return filename.split(":", 1)[0]
+
+
+def item_uid(filename: str) -> int:
+    """A stable 63-bit key for a Maildir file (fits a signed BIGINT)."""
+    return int.from_bytes(hashlib.sha256(unique_name(filename).encode()).digest()[:8], "big") >> 1
+
+
+def subfolder_name(processed_folder: str) -> str:
+    """Maildir++ directory of a folder name: INBOX.Traites -> .Traites, Traites -> .Traites."""
+    name = processed_folder
+    for prefix in ("INBOX.", "INBOX/"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    return "." + name.replace("/", ".")
+
+
+class MaildirSource:
+    """A Maildir on this machine, processed like the IMAP folder (same bookkeeping, same guarantees)."""
+
+    kind = "maildir"
+    supports_idle = False
+
+    def __init__(self, url: MailboxURL, settings: MailboxSettings) -> None:
+        if url.path is None:
+            raise ValueError("MaildirSource needs a maildir URL")
+        self.url = url
+        self.root = url.path
+        self.settings = settings
+        self.key = url.key
+        self.done_dir = self.root / subfolder_name(settings.processed_folder)
+        self.connected = False
+
+    def connect(self) -> None:
+        """Check the Maildir exists; create the processed sub-maildir when moving."""
+        if not (self.root / "cur").is_dir() or not (self.root / "new").is_dir():
+            raise MailboxFolderError(f"{self.root} n'est pas un Maildir (sous-dossiers cur/ et new/ attendus)", key=self.url.log_label)
+        if self.settings.processed_action == "move":
+            for sub in ("cur", "new", "tmp"):
+                (self.done_dir / sub).mkdir(parents=True, exist_ok=True)
+            (self.done_dir / "maildirfolder").touch()
+        self.connected = True
+
+    def close(self) -> None:
+        """Nothing to release."""
+        self.connected = False
+
+    def wait(self, timeout: float) -> bool:
+        """No push for Maildir: sleep."""
+        time.sleep(timeout)
+        return False
+
+    def _files(self) -> list[Path]:
+        files: list[Path] = []
+        for sub in ("new", "cur"):
+            try:
+                files += [p for p in (self.root / sub).iterdir() if not p.name.startswith(".") and p.is_file()]
+            except FileNotFoundError:
+                continue
+        return sorted(files, key=lambda p: p.name)
+
+    def run_pass(
+        self,
+        pipeline: Ingester,
+        sessions: sessionmaker[Session],
+        *,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_item: Callable[[ItemResult], None] = lambda _r: None,
+        locks: state.ItemLocks | None = None,
+    ) -> int:
+        """Process every message file not processed yet; returns how many items were handled."""
+        locks = locks or state.NoLocks()
+        if not self.connected:
+            self.connect()
+        files = self._files()
+        with sessions() as session:
+            known = state.known_items(session, self.key, UIDVALIDITY)
+        handled = 0
+        for path in files:
+            if should_stop():
+                break
+            uid = item_uid(path.name)
+            item = known.get(uid)
+            if item is not None:
+                if not item.moved and item.outcome != state.TOO_LARGE and self._after_commit(path):
+                    state.set_done(sessions, self.key, UIDVALIDITY, [uid])
+                    handled += 1
+                continue
+            if not locks.acquire(self.key, UIDVALIDITY, uid):
+                continue  # another worker is on it
+            try:
+                if state.is_recorded(sessions, self.key, UIDVALIDITY, uid):
+                    continue
+                on_item(self._one(pipeline, sessions, path, uid))
+                handled += 1
+            finally:
+                locks.release(self.key, UIDVALIDITY, uid)
+        return handled
+
+    def _one(self, pipeline: Ingester, sessions: sessionmaker[Session], path: Path, uid: int) -> ItemResult:
+        started = time.perf_counter()
+        try:
+            stat = path.stat()
+            if stat.st_size > self.settings.max_message_bytes:
+                fresh = state.record(sessions, self.key, UIDVALIDITY, uid, state.TOO_LARGE, size=stat.st_size)
+                return ItemResult(uid, state.TOO_LARGE if fresh else "already_recorded", size=stat.st_size)
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return ItemResult(uid, "vanished")  # a mail reader moved it from new/ to cur/: next pass
+        received = datetime.fromtimestamp(stat.st_mtime, timezone.utc)
+        raw = RawMessage(source="maildir", source_key=f"{self.key};{unique_name(path.name)}", data=data, received_at=received)
+        try:
+            outcome = pipeline.ingest_raw(raw, mark=state.make_mark(self.key, UIDVALIDITY, uid, len(data)))
+        except (IntegrityError, StoreError):
+            if not state.is_recorded(sessions, self.key, UIDVALIDITY, uid):
+                raise
+            outcome = DossierOutcome(IngestOutcome.DUPLICATE, detail="concurrent")
+        name = str(getattr(outcome.outcome, "value", outcome.outcome))
+        state.record(sessions, self.key, UIDVALIDITY, uid, name, size=len(data), message_row_id=outcome.message_row_id)
+        done = self._after_commit(path)
+        if done:
+            state.set_done(sessions, self.key, UIDVALIDITY, [uid])
+        return ItemResult(uid, name, outcome.message_row_id, outcome.reference, len(data),
+                          round((time.perf_counter() - started) * 1000, 1), done)
+
+    def _after_commit(self, path: Path) -> bool:
+        if self.settings.processed_action != "move":
+            return False
+        info = path.name.split(":", 1)[1] if ":" in path.name else "2,"
+        target = self.done_dir / "cur" / f"{unique_name(path.name)}:{info}"
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            # moved meanwhile (new/ -> cur/ by a mail reader, or by another worker): look for it in cur/
+            for candidate in (self.root / "cur").glob(unique_name(path.name) + ":*"):
+                os.rename(candidate, target)
+                return True
+            logs.event("maildir_item_gone", mailbox=self.url.log_label)
+            return True
+        return True

@@ -1,0 +1,32 @@
+"""The mediation workspace (web): login, the review queue, dossiers, the mail service, administration.
+
+- /connexion, /deconnexion                         auth_routes
+- /mediation/ (queue), /mediation/tri/...          queue_routes      (mediator)
+- /mediation/dossiers/...                          dossier_routes    (mediator)
+- /mediation/pieces-jointes/..., /courriers/...    file_routes       (mediator)
+- /courrier/...                                    courrier_routes   (mail service)
+- /admin/...                                       admin_routes      (administrator)
+
+Every handler is declared with `common.endpoint(capability)`: session, role and CSRF checks live there.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+
+def routes() -> list[Route]:
+    """All workspace routes."""
+    from triage.web.mediation import (
+        admin_routes,
+        auth_routes,
+        courrier_routes,
+        dossier_routes,
+        file_routes,
+        queue_routes,
+    )
+
+    return [
+        *auth_routes.routes(), *queue_routes.routes(), *dossier_routes.routes(), *file_routes.routes(),
+        *courrier_routes.routes(), *admin_routes.routes(),
+    ]

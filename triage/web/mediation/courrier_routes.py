@@ -1,0 +1,138 @@
+"""The mail service's pages at /courrier/: scan upload, ingestion status, print queue, requests at a
+permanence. Nothing here shows the content of a dossier: references, dates, counts and file names."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from triage.audit import record
+from triage.errors import DossierError, OcrError
+from triage.store.models import Dossier, Message, OutboxItem, PrintJob, QuarantineItem, ScanFile
+from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
+from triage.web.mediation.dossier_routes import new_form_page, new_form_submit
+from triage.web.mediation.file_routes import print_job_pdf
+
+OUTCOME_LABELS = {
+    "dossiers_opened": "dossier ouvert", "attached_to_existing": "joint à un dossier", "flagged": "mis de côté",
+    "duplicates": "déjà reçu", "quarantined": "en quarantaine", "not_requests": "pas une demande",
+}
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What happened to one uploaded file (no content: a name, an outcome, a reference)."""
+
+    filename: str
+    outcome: str
+    reference: str
+
+
+def home_page(request: Request, ctx: Ctx) -> Response:
+    """Upload form, ingestion status, print queue."""
+    s = ctx.session
+    since = datetime.now(UTC) - timedelta(days=7)
+    scans = s.execute(
+        select(ScanFile.filename, ScanFile.outcome, ScanFile.processed_at, Dossier.reference)
+        .outerjoin(Message, Message.id == ScanFile.message_row_id)
+        .outerjoin(Dossier, Dossier.id == Message.dossier_id)
+        .where(ScanFile.processed_at >= since).order_by(ScanFile.processed_at.desc()).limit(50)
+    ).all()
+    jobs = s.execute(
+        select(PrintJob.id, PrintJob.kind, PrintJob.status, PrintJob.created_at, Dossier.reference)
+        .outerjoin(Dossier, Dossier.id == PrintJob.dossier_id)
+        .where(PrintJob.status == "pending").order_by(PrintJob.created_at)
+    ).all()
+    status = {
+        "outbox_pending": s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")),
+        "outbox_failed": s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "failed")),
+        "quarantine": s.scalar(select(func.count()).select_from(QuarantineItem)
+                               .where(QuarantineItem.resolved_at.is_(None))),
+        "scans_week": len(scans),
+    }
+    return render(request, "courrier.html", page_context(
+        ctx, scans=scans, jobs=jobs, status=status, outcomes=OUTCOME_LABELS, active="courrier",
+        results=ctx.extra.get("results", []), max_mb=ctx.runtime.settings.scans.max_file_bytes // (1024 * 1024)))
+
+
+def _ingest_upload(ctx: Ctx, upload: UploadFile) -> UploadResult:
+    from triage.sources.scans import read_scan_file, safe_name
+    from triage.workspace.intake import get_pipeline
+
+    settings = ctx.runtime.settings
+    name = safe_name(upload.filename or "scan")
+    folder = settings.paths.home / "scans" / "televersements" / secrets.token_hex(8)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    try:
+        with path.open("wb") as out:
+            shutil.copyfileobj(upload.file, out, 1 << 20)
+        pipeline = get_pipeline(ctx.runtime)
+        try:
+            doc = read_scan_file(path, settings)
+        except OcrError as err:
+            pipeline.quarantine_bytes("scan", f"televersement:{name}", path.read_bytes(), err.message, "OcrError")
+            return UploadResult(name, "quarantined", "")
+        outcome = pipeline.ingest_scan(doc, Path(doc.path).read_bytes())
+        return UploadResult(name, outcome.outcome.value, outcome.reference or "")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@endpoint("scans.upload", transactional=False)
+def upload(request: Request, ctx: Ctx) -> Response:
+    """Take uploaded scans through OCR and the pipeline, one by one (one bad file never stops the others)."""
+    files = [v for _, v in (ctx.form.multi_items() if ctx.form else []) if isinstance(v, UploadFile) and v.filename]
+    if not files:
+        raise DossierError("choisissez au moins un fichier numérisé (PDF ou image)")
+    results = [_ingest_upload(ctx, f) for f in files]
+    with ctx.runtime.sessions.begin() as session:
+        record(session, ctx.actor, "scans.upload", details={"files": len(results),
+                                                             "outcomes": [r.outcome for r in results]})
+        ctx.session = session
+        ctx.extra["results"] = results
+        return home_page(request, ctx)
+
+
+@endpoint("print.view")
+def print_download(request: Request, ctx: Ctx) -> Response:
+    """Download a letter to print (audited: a letter is about a dossier)."""
+    return print_job_pdf(ctx, request.path_params["job_id"], "print.download")
+
+
+@endpoint("print.view")
+def print_done(request: Request, ctx: Ctx) -> Response:
+    """Mark a letter as printed and posted."""
+    job = ctx.session.get(PrintJob, request.path_params["job_id"])
+    if job is None:
+        raise DossierError("courrier introuvable")
+    job.status = "exported"
+    job.exported_at = datetime.now(UTC)
+    record(ctx.session, ctx.actor, "print.done", dossier_id=job.dossier_id, details={"print_job_id": job.id})
+    return redirect("/courrier/?fait=imprime")
+
+
+home = endpoint("ingestion.view")(home_page)
+new_form = endpoint("dossiers.create")(new_form_page)
+new_submit = endpoint("dossiers.create")(new_form_submit)
+
+
+def routes() -> list[Route]:
+    """Mail-service routes."""
+    return [
+        Route("/courrier/", home, methods=["GET"]),
+        Route("/courrier/numerisations", upload, methods=["POST"]),
+        Route("/courrier/impressions/{job_id:int}", print_download, methods=["GET"]),
+        Route("/courrier/impressions/{job_id:int}/imprime", print_done, methods=["POST"]),
+        Route("/courrier/demande", new_form, methods=["GET"]),
+        Route("/courrier/demande", new_submit, methods=["POST"]),
+    ]
