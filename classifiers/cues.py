@@ -67,7 +67,7 @@ UNANSWERED = _rx(
     r"\baucune? (?:reponse|retour|nouvelle|suite|reaction|accuse)\b",
     r"\bpas (?:eu |recu |obtenu )?(?:de |d'|la moindre |une seule )?(?:reponse|retour|suite|nouvelles?)\b",
     r"\b(?:jamais|rien) (?:eu |recu |obtenu )?(?:de |d')?(?:reponse|retour|nouvelles?)\b",
-    r"\bn'(?:ai|avons|a|ont) (?:jamais |toujours pas |pas |rien )(?:eu|recu|obtenu)\b",
+    r"\bn'(?:ai|avons) (?:jamais|toujours pas|pas|rien) (?:eu|recu|obtenu)(?: de| d'| la moindre| aucune)? ?(?:reponse|retour|nouvelles?|suite)\b",
     r"\blettre morte\b",
     r"\b(?:depuis|toujours),? (?:plus )?(?:rien|silence)\b|\bsilence (?:total|radio|complet)?\b",
     r"\btoujours rien\b|\bplus (?:aucune|rien|de) nouvelles?\b|\bplus rien\b",
@@ -154,6 +154,7 @@ DURATION = re.compile(
     rf"\b(?:depuis|il y a|cela fait|ca fait|voila|plus de|pres de|bientot) (?:plus de |pres de |bientot )?"
     rf"({_NUM}) (mois|semaines|ans|annees)\b"
 )
+WINDOW = 100  # characters around a recourse cue where a duration counts
 ELAPSED_WORDS = _rx(r"\bdepuis (?:des|plusieurs|de longs) mois\b", r"\bdepuis l'annee derniere\b",
                     r"\bdepuis (?:plus d'|pres d')?un an\b")
 
@@ -192,15 +193,21 @@ CUE_LABELS = {
 }
 
 
-def _duration_months(folded: str) -> float | None:
+def _duration_months(folded: str, near: list[tuple[int, int]]) -> float | None:
+    """The longest duration written close to a recourse / contact / no-answer cue (« sans réponse depuis
+    trois mois »); « au RSA depuis quatre ans » says nothing about the recourse."""
     best: float | None = None
     for m in DURATION.finditer(folded):
+        if not any(m.start() - WINDOW <= e and m.end() + WINDOW >= s for s, e in near):
+            continue
         raw, unit = m.group(1), m.group(2)
         n = float(raw) if raw.isdigit() else float(NUMBER_WORDS.get(raw, 0))
         months = n if unit == "mois" else n / 4.3 if unit == "semaines" else n * 12
         best = months if best is None else max(best, months)
-    if best is None and ELAPSED_WORDS.search(folded):
-        best = 6.0
+    if best is None:
+        for m in ELAPSED_WORDS.finditer(folded):
+            if any(m.start() - WINDOW <= e and m.end() + WINDOW >= s for s, e in near):
+                best = 6.0
     return best
 
 
@@ -216,20 +223,27 @@ class Cues:
 def detect(text: str, today: date | None = None, *, folded: bool = False) -> Cues:
     """Find every cue; months elapsed come from the recourse date and the letter's date, else from wording."""
     f = text if folded else fold(text)
-    hits = {name: [m.group(0) for m in rx.finditer(f)] for name, rx in CUES.items()}
-    hits = {k: v for k, v in hits.items() if v}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for name, rx in CUES.items():
+        found = [(m.start(), m.end()) for m in rx.finditer(f)]
+        if found:
+            spans[name] = found
+    hits = {name: [f[s:e] for s, e in found] for name, found in spans.items()}
     ref = reference_date(f, today)
     sent_on = None
     months = None
     first = RECOURSE.search(f) or CONTACT.search(f)
     if first is not None:
-        # the date written closest after the first recourse/contact mention, in the same stretch of text
-        dates = [d for d in find_dates(f, ref) if d.start >= first.start() - 80 and d.start <= first.end() + 120]
+        # the first date written after the first recourse/contact mention, in the same stretch of text
+        sentence_end = f.find(".", first.end())
+        limit = first.end() + 120 if sentence_end < 0 else max(sentence_end, first.end() + 40)
+        dates = [d for d in find_dates(f, ref) if first.start() <= d.start <= limit]
         if dates:
-            sent_on = min(dates, key=lambda d: abs(d.start - first.end())).value
+            sent_on = dates[0].value
     if sent_on is not None and ref is not None and ref >= sent_on:
         months = months_between(sent_on, ref)
-    wording = _duration_months(f)
+    near = [s for name in ("recourse", "contact", "unanswered", "refused") for s in spans.get(name, [])]
+    wording = _duration_months(f, near)
     if wording is not None:
         months = max(months or 0.0, wording)
     return Cues(hits=hits, months_elapsed=months, sent_on=sent_on)

@@ -48,9 +48,14 @@ def _make(year: int, month: int, day: int) -> date | None:
 
 
 def find_dates(folded: str, reference: date | None = None) -> list[FoundDate]:
-    """All dates in folded text, in order; a missing year is the latest one not after the reference."""
+    """All dates in folded text, in order.
+
+    A date written without its year (« le 4 septembre ») takes the year of the closest full date written
+    before it (letters tell a story in order), else the latest year that does not put it after `reference`.
+    """
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
+    partial: list[tuple[int, int, int, int]] = []  # day, month, start, end
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
@@ -61,18 +66,13 @@ def find_dates(folded: str, reference: date | None = None) -> list[FoundDate]:
         except ValueError:
             continue
         month = MONTHS[m.group(2)]
-        year_text = m.group(3)
-        if year_text:
-            value = _make(int(year_text.replace("o", "0")), month, day)
-        elif reference is not None:
-            value = _make(reference.year, month, day)
-            if value is not None and value > reference:
-                value = _make(reference.year - 1, month, day)
+        taken.append((m.start(), m.end()))
+        if m.group(3):
+            value = _make(int(m.group(3).replace("o", "0")), month, day)
+            if value is not None:
+                found.append(FoundDate(value, m.start(), m.end(), True))
         else:
-            continue
-        if value is not None:
-            found.append(FoundDate(value, m.start(), m.end(), bool(year_text)))
-            taken.append((m.start(), m.end()))
+            partial.append((day, month, m.start(), m.end()))
     for m in NUMERIC.finditer(folded):
         if not free(m.start(), m.end()):
             continue
@@ -88,6 +88,18 @@ def find_dates(folded: str, reference: date | None = None) -> list[FoundDate]:
         value = _make(int(m.group(2)), MONTHS[m.group(1)], 1)
         if value is not None:
             found.append(FoundDate(value, m.start(), m.end(), True))
+    for day, month, start, end in partial:
+        before = [d for d in found if d.year_given and d.start < start]
+        if before:
+            value = _make(max(before, key=lambda d: d.start).value.year, month, day)
+        elif reference is not None:
+            value = _make(reference.year, month, day)
+            if value is not None and value > reference:
+                value = _make(reference.year - 1, month, day)
+        else:
+            continue
+        if value is not None:
+            found.append(FoundDate(value, start, end, False))
     return sorted(found, key=lambda d: d.start)
 
 
@@ -103,14 +115,15 @@ def letter_date(folded: str) -> date | None:
 
 
 def reference_date(folded: str, today: date | None = None) -> date | None:
-    """The « now » of a letter: its written date, else the latest full date in it, else ``today``."""
+    """The « now » of a letter: the date written at its head, else ``today`` (when the letter arrives),
+    else the latest date it mentions (for a corpus letter read out of time)."""
     written = letter_date(folded)
     if written is not None:
         return written
+    if today is not None:
+        return today
     full = [d.value for d in find_dates(folded) if d.year_given]
-    if full:
-        return max(full)
-    return today
+    return max(full) if full else None
 
 
 def months_between(earlier: date, later: date) -> float:

@@ -4,8 +4,13 @@
              -> FeatureUnion( word 1-2-gram TF-IDF,
                               character 2-5-gram TF-IDF inside word boundaries (misspellings, OCR, no accents),
                               admissibility cues (prior recourse, court, procurement, subsidy, agent...) )
-             -> LogisticRegression (balanced classes) calibrated by temperature scaling
-                (CalibratedClassifierCV, out-of-fold, one final estimator)
+             -> linear SVM (balanced classes) whose scores are turned into probabilities by temperature
+                scaling (CalibratedClassifierCV on out-of-fold scores, one final estimator)
+
+The linear SVM beat logistic regression on the same features in cross-validation (domain macro-F1
+0.82 against 0.78 on 614 letters) and trains ten times faster; temperature scaling keeps its ranking
+and gives calibrated probabilities. The admissibility cues enter with a small weight: a larger one
+made cross-validated scores worse, the rules (rules/30-recevabilite.yaml) carry them with more force.
 
 The baseline used by `evaluate` is the plain TF-IDF + logistic regression everybody would try first.
 Everything is seeded with RANDOM_STATE, so two trainings on the same data give the same model.
@@ -27,6 +32,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
 
 from classifiers import LABELS
 from classifiers.corpus import data_hash
@@ -35,8 +41,8 @@ from classifiers.text import TextNormalizer
 
 RANDOM_STATE = 20240611
 FORMAT = 1  # bump when the artifact layout changes: older files are then refused, never misread
-CUE_WEIGHT = {"domain": 0.5, "admissibility": 2.0, "reorientation": 0.5}
-C_VALUE = {"domain": 8.0, "admissibility": 4.0, "reorientation": 8.0}
+CUE_WEIGHT = {"admissibility": 0.25}  # domain and reorientation: cues did not help in cross-validation
+C_VALUE = 0.5
 
 
 def _calibrated(estimator: Any, y: Sequence[str]) -> Any:
@@ -53,37 +59,31 @@ def _calibrated(estimator: Any, y: Sequence[str]) -> Any:
 
 def build_pipeline(label: str, y: Sequence[str]) -> Pipeline:
     """The production pipeline for one label."""
-    features = FeatureUnion(
-        [
-            (
-                "words",
-                TfidfVectorizer(
-                    ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True, max_features=40000,
-                    token_pattern=r"(?u)\b\w[\w'-]*\w\b|\b\w\b",
-                ),
+    parts: list[tuple[str, Any]] = [
+        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True, max_features=40000)),
+        (
+            "chars",
+            TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_df=0.9, sublinear_tf=True, max_features=80000
             ),
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_df=0.9, sublinear_tf=True,
-                    max_features=80000,
-                ),
-            ),
-            ("cues", CueFeatures(weight=CUE_WEIGHT.get(label, 1.0))),
-        ]
-    )
-    clf = LogisticRegression(
-        C=C_VALUE.get(label, 4.0), class_weight="balanced", max_iter=3000, random_state=RANDOM_STATE
-    )
-    return Pipeline([("normalise", TextNormalizer()), ("features", features), ("clf", _calibrated(clf, y))])
+        ),
+    ]
+    if label in CUE_WEIGHT:
+        parts.append(("cues", CueFeatures(weight=CUE_WEIGHT[label])))
+    clf = LinearSVC(C=C_VALUE, class_weight="balanced", random_state=RANDOM_STATE)
+    return Pipeline([("normalise", TextNormalizer()), ("features", FeatureUnion(parts)), ("clf", _calibrated(clf, y))])
 
 
 def build_baseline(label: str, y: Sequence[str]) -> Pipeline:
-    """Plain TF-IDF on words + logistic regression with default settings: the reference to beat."""
+    """Plain word TF-IDF + logistic regression: the reference to beat.
+
+    Balanced classes and C=10: with scikit-learn's defaults (C=1, no balancing) logistic regression
+    answers « hors_champ » to almost everything on this corpus (domain macro-F1 0.30), a straw man.
+    """
     return Pipeline(
         [
             ("tfidf", TfidfVectorizer()),
-            ("clf", LogisticRegression(max_iter=2000, random_state=RANDOM_STATE)),
+            ("clf", LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000, random_state=RANDOM_STATE)),
         ]
     )
 
@@ -202,7 +202,7 @@ def train(
         "libraries": library_versions(),
         "random_state": RANDOM_STATE,
         "pipeline": "TextNormalizer -> [mots 1-2 TF-IDF | caractères 2-5 TF-IDF | indices de recevabilité] "
-        "-> régression logistique calibrée (température)",
+        "-> SVM linéaire calibré (température)",
         "cross_validated_metrics": metrics or {},
     }
     return TriageModel(pipelines=pipelines, card=card)

@@ -15,9 +15,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from triage.config import Settings
-from triage.errors import ParseError
-from triage.parse import parse_message, to_json_dict
+from triage.config import Settings  # noqa: E402
+from triage.errors import ParseError  # noqa: E402
+from triage.parse import parse_message, to_json_dict  # noqa: E402
 
 MAILBOX = REPO / "data" / "samples" / "mailbox"
 GOLDEN = REPO / "tests" / "golden"

@@ -150,7 +150,7 @@ service stats {{
         # the master daemonises: its children must not hold our pipes open (run() would never return)
         with open(self.root / "start.err", "wb") as err:
             done = subprocess.run([DOVECOT, "-c", str(self.config)], stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=err)
+                                  stdout=subprocess.DEVNULL, stderr=err, check=False)
         if done.returncode:
             raise RuntimeError(f"dovecot failed to start: {(self.root / 'start.err').read_text()}")
         self._started = True
@@ -254,7 +254,7 @@ service stats {{
         imap = self.client()
         try:
             imap.select(_quote(folder), readonly=True)
-            typ, data = imap.uid("FETCH", "1:*", "(UID FLAGS)")
+            _typ, data = imap.uid("FETCH", "1:*", "(UID FLAGS)")
             result: dict[int, set[str]] = {}
             for item in data or []:
                 if not isinstance(item, bytes):
@@ -273,7 +273,7 @@ service stats {{
             typ, _ = imap.select(_quote(folder), readonly=True)
             if typ != "OK":
                 return []
-            typ, data = imap.uid("FETCH", "1:*", "(BODY.PEEK[])")
+            _typ, data = imap.uid("FETCH", "1:*", "(BODY.PEEK[])")
             return [item[1] for item in data or [] if isinstance(item, tuple)]
         finally:
             imap.logout()
@@ -282,7 +282,7 @@ service stats {{
         """The folder's UIDVALIDITY."""
         imap = self.client()
         try:
-            typ, data = imap.status(_quote(folder), "(UIDVALIDITY)")
+            _typ, data = imap.status(_quote(folder), "(UIDVALIDITY)")
             return int(data[0].decode().split("UIDVALIDITY ")[1].rstrip(")"))
         finally:
             imap.logout()
@@ -333,11 +333,11 @@ def _quote(folder: str) -> str:
 # --------------------------------------------------------------------------- pytest fixtures
 # Import them in a test module (`from tests.dovecot import dovecot, imap_folder`) to use them.
 
-import tempfile  # noqa: E402
-import uuid  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
+import tempfile
+import uuid
+from collections.abc import Iterator
 
-import pytest  # noqa: E402
+import pytest
 
 
 def _traversable_tmp() -> Path:

@@ -11,7 +11,8 @@ _counter = itertools.count(1)
 
 
 def mail(
-    body: str = "Bonjour,\n\nJe vous écris au sujet de ma demande d'APA refusée.\n\nCordialement,\nJeanne Martin",
+    body: str = "Bonjour,\n\nJe vous écris au sujet de ma demande d'APA refusée.\n\n"
+    "Cordialement,\nJeanne Martin",
     *,
     sender: str = "Jeanne Martin <jeanne.martin@exemple.example>",
     subject: str = "Demande de médiation",

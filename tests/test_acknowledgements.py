@@ -252,3 +252,29 @@ def test_letter_giving_an_email_gets_both_letter_and_email(sqlite_runtime: Runti
         assert s.scalar(select(func.count(PrintJob.id))) == 1
         assert s.scalar(select(func.count(OutboxItem.id))) == 1
     assert hash_token(token)
+
+
+@pytest.mark.slow
+def test_phone_request_with_email_gets_an_email_only_and_without_email_a_letter(sqlite_runtime: Runtime) -> None:
+    with sqlite_runtime.sessions.begin() as s:
+        with_mail, t1 = make_dossier(s, "MED-2026-00052", channel="telephone")
+        without, t2 = make_dossier(s, "MED-2026-00053", channel="permanence", email="")
+        notifier = Notifier.from_runtime(sqlite_runtime)
+        notifier.on_dossier_opened(s, with_mail, t1, None)
+        notifier.on_dossier_opened(s, without, t2, None)
+        ids = (with_mail.id, without.id)
+    with sqlite_runtime.sessions() as s:
+        assert [i.dossier_id for i in s.scalars(select(OutboxItem))] == [ids[0]]
+        assert [j.dossier_id for j in s.scalars(select(PrintJob))] == [ids[1]]
+
+
+def test_invalid_address_is_recorded_not_raised(sqlite_runtime: Runtime) -> None:
+    from triage.store.models import Event
+
+    with sqlite_runtime.sessions.begin() as s:
+        dossier, token = make_dossier(s, "MED-2026-00054", email="two@a.example, three@b.example")
+        Notifier.from_runtime(sqlite_runtime).on_dossier_opened(s, dossier, token, None)
+    with sqlite_runtime.sessions() as s:
+        assert s.scalar(select(func.count(OutboxItem.id))) == 0
+        summaries = [e.summary for e in s.scalars(select(Event).where(Event.kind == "acknowledgement"))]
+    assert any("adresse invalide" in x for x in summaries)

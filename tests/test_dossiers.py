@@ -1,4 +1,5 @@
-"""Dossiers: references (sequential per year, safe under concurrency), opening, bounces, statuses, territory."""
+"""Dossiers: references (sequential per year, safe under concurrency), opening, bounces, statuses,
+territory."""
 
 from __future__ import annotations
 
@@ -23,8 +24,12 @@ WHEN = datetime(2026, 10, 5, 9, 0, tzinfo=timezone.utc)
 def _open(rt: Runtime, when: datetime = WHEN, **requester: str) -> tuple[str, str]:
     with transaction(rt.sessions) as session:
         opened = dossiers.open_dossier(
-            session, prefix=rt.settings.service.reference_prefix, channel=Channel.EMAIL, received_at=when,
-            requester=Requester(**requester), subject="Demande",
+            session,
+            prefix=rt.settings.service.reference_prefix,
+            channel=Channel.EMAIL,
+            received_at=when,
+            requester=Requester(**requester),
+            subject="Demande",
         )
         return opened.dossier.reference, opened.token
 
@@ -39,8 +44,9 @@ def test_references_are_sequential_per_year_with_the_configured_prefix(runtime: 
 
 def test_a_rolled_back_opening_gives_its_number_back(runtime: Runtime) -> None:
     with pytest.raises(RuntimeError), transaction(runtime.sessions) as session:
-        dossiers.open_dossier(session, prefix="MED", channel=Channel.EMAIL, received_at=WHEN,
-                              requester=Requester())
+        dossiers.open_dossier(
+            session, prefix="MED", channel=Channel.EMAIL, received_at=WHEN, requester=Requester()
+        )
         raise RuntimeError("boom")
     assert _open(runtime)[0] == "MED-2026-00001"
 
@@ -73,8 +79,14 @@ def test_concurrent_openings_get_unique_gapless_references(runtime: Runtime) -> 
 
 
 def test_opening_records_status_public_event_and_tracking(runtime: Runtime) -> None:
-    reference, token = _open(runtime, name="Jeanne Martin", email="Jeanne@Exemple.example", postcode="38160",
-                             commune="Saint-Marcellin", territory="Sud-Grésivaudan")
+    reference, token = _open(
+        runtime,
+        name="Jeanne Martin",
+        email="Jeanne@Exemple.example",
+        postcode="38160",
+        commune="Saint-Marcellin",
+        territory="Sud-Grésivaudan",
+    )
     with runtime.sessions() as session:
         dossier = session.scalar(select(Dossier).where(Dossier.reference == reference))
         assert dossier is not None
@@ -137,8 +149,14 @@ def test_territory_comes_from_postcode_and_commune() -> None:
 def test_requester_is_completed_from_what_the_suggester_extracted() -> None:
     requester = dossiers.complete_requester(
         Requester(name="Gisèle Arnaud"),
-        {"names": ["Quelqu'un d'autre"], "emails": ["g.arnaud@exemple.example"], "phones": ["04 65 71 63 87"],
-         "postcodes": ["38170"], "communes": ["Seyssinet-Pariset"], "address": "17 avenue de la Fauconnière"},
+        {
+            "names": ["Quelqu'un d'autre"],
+            "emails": ["g.arnaud@exemple.example"],
+            "phones": ["04 65 71 63 87"],
+            "postcodes": ["38170"],
+            "communes": ["Seyssinet-Pariset"],
+            "address": "17 avenue de la Fauconnière",
+        },
     )
     assert requester.name == "Gisèle Arnaud"
     assert requester.email == "g.arnaud@exemple.example" and requester.phone == "04 65 71 63 87"

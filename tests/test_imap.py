@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -40,7 +41,7 @@ class CountingPipeline:
         self.inner = Pipeline(runtime)
         self.calls: list[str] = []
 
-    def ingest_raw(self, raw: RawMessage, mark=None) -> DossierOutcome:  # type: ignore[no-untyped-def]
+    def ingest_raw(self, raw: RawMessage, mark: Any = None) -> DossierOutcome:
         self.calls.append(raw.source_key)
         return self.inner.ingest_raw(raw, mark=mark)
 

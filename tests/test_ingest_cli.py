@@ -18,8 +18,15 @@ from tests.mailfactory import mail
 from triage.records import RawMessage
 from triage.sources.local import ScanFileRef, read_paths
 
-SAMPLE_COUNTS = {"messages": 52, "dossiers_opened": 34, "attached_to_existing": 3, "not_requests": 9,
-                 "quarantined": 5, "duplicates": 1, "flagged": 2}
+SAMPLE_COUNTS = {
+    "messages": 52,
+    "dossiers_opened": 34,
+    "attached_to_existing": 3,
+    "not_requests": 9,
+    "quarantined": 5,
+    "duplicates": 1,
+    "flagged": 2,
+}
 
 
 def _env(home: Path, db_url: str = "") -> dict[str, str]:
@@ -30,9 +37,18 @@ def _env(home: Path, db_url: str = "") -> dict[str, str]:
     return env
 
 
-def _mediature(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(REPO / ".venv" / "bin" / "mediature"), *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+def _mediature(
+    args: list[str], env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(REPO / ".venv" / "bin" / "mediature"), *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -71,8 +87,15 @@ def test_ingest_json_counts_the_sample_mailbox_then_only_duplicates(home: Path, 
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout) == SAMPLE_COUNTS  # exactly one JSON object on stdout
     again = json.loads(_mediature(["ingest", "--json", str(SAMPLES / "mailbox")], env).stdout)
-    assert again == {"messages": 52, "dossiers_opened": 0, "attached_to_existing": 0, "not_requests": 0,
-                     "quarantined": 5, "duplicates": 47, "flagged": 0}
+    assert again == {
+        "messages": 52,
+        "dossiers_opened": 0,
+        "attached_to_existing": 0,
+        "not_requests": 0,
+        "quarantined": 5,
+        "duplicates": 47,
+        "flagged": 0,
+    }
 
 
 def test_ingest_of_a_missing_path_fails_clearly(home: Path) -> None:
@@ -86,7 +109,9 @@ def test_ingest_without_json_prints_a_summary_table(cli: CliRunner, tmp_path: Pa
     (folder / "a.eml").write_bytes(mail())
     (folder / "b.eml").write_bytes(b"\x00\x01 pas un courriel")
     out = _run(cli, "ingest", str(folder))
-    assert "Résumé de l'import" in out and "dossiers ouverts" in out and "b.eml" in out and "quarantined" in out
+    assert (
+        "Résumé de l'import" in out and "dossiers ouverts" in out and "b.eml" in out and "quarantined" in out
+    )
 
 
 # --------------------------------------------------------------------------- demo
@@ -124,7 +149,9 @@ def test_quarantine_list_show_and_retry(cli: CliRunner, tmp_path: Path) -> None:
     bad.write_bytes(b"\x00\xffjunk" * 50)
     summary = json.loads(_run(cli, "ingest", "--json", str(bad)))
     assert summary["quarantined"] == 1
-    assert "casse.eml" in _run(cli, "quarantine", "list") and "aucun en-tête" in _run(cli, "quarantine", "list")
+    assert "casse.eml" in _run(cli, "quarantine", "list") and "aucun en-tête" in _run(
+        cli, "quarantine", "list"
+    )
     out = tmp_path / "octets.bin"
     assert "aucun en-tête" in _run(cli, "quarantine", "show", "1", "--output", str(out))
     assert out.read_bytes() == bad.read_bytes()
@@ -173,7 +200,9 @@ def test_mbox_gives_each_message_with_its_index(tmp_path: Path) -> None:
 
 def test_single_message_with_an_envelope_line_is_one_message(tmp_path: Path) -> None:
     path = tmp_path / "mail001.box"
-    path.write_bytes(b"From someone@example.com  Thu May  3 12:04:29 2012\n" + mail(body="From here on, text."))
+    path.write_bytes(
+        b"From someone@example.com  Thu May  3 12:04:29 2012\n" + mail(body="From here on, text.")
+    )
     items = list(read_paths([path]))
     assert len(items) == 1 and isinstance(items[0], RawMessage) and items[0].source == "eml"
 

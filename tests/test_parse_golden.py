@@ -40,10 +40,13 @@ def test_goldens_hold_what_the_sample_readme_asks_for() -> None:
     assert all(s in _golden("015")["text"] for s in ("retraitée", "« en cours de traitement »"))
     g012 = _golden("012")
     assert "700,90 €" in g012["text"] and "RD 1532" in g012["text"]
-    assert not any(s in g012["html"] for s in ("trackOpen", "crm-tracker", "document.write", "<script", "src=\"http"))
+    assert not any(
+        s in g012["html"] for s in ("trackOpen", "crm-tracker", "document.write", "<script", 'src="http')
+    )
     assert [a["filename"] for a in _golden("017")["attachments"]] == ["IMG_20261020_174210.jpg"]
     assert [(a["filename"], a["content_type"]) for a in _golden("021")["attachments"]] == [
-        ("Réponse Isère THD.pdf", "application/pdf")]
+        ("Réponse Isère THD.pdf", "application/pdf")
+    ]
     assert _golden("023")["attachments"][0]["content_type"] == "application/pdf"
     g006 = _golden("006")
     assert "a écrit" not in g006["text"] and g006["quoted"].startswith("Le 05/10/2026 à 11:32")

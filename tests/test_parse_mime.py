@@ -36,7 +36,8 @@ def test_html_only_message_gives_readable_text_and_sanitised_html() -> None:
         "<html><head><style>p{color:red}</style><script>trackOpen('crm-tracker')</script></head>"
         "<body onload='x()'><p>Dégâts : <b>700,90 €</b> sur la RD 1532</p>"
         "<img src='https://tracker.example/pixel.gif'><img src='cid:logo'>"
-        "<a href='javascript:alert(1)'>clic</a><table><tr><td>Pneu</td><td>120 €</td></tr></table></body></html>"
+        "<a href='javascript:alert(1)'>clic</a>"
+        "<table><tr><td>Pneu</td><td>120 €</td></tr></table></body></html>"
     )
     message = raw(
         "From: f.rey@exemple.example\nTo: mediation@isere.example\nSubject: RD\nMessage-ID: <h1@x.example>\n"
@@ -45,7 +46,15 @@ def test_html_only_message_gives_readable_text_and_sanitised_html() -> None:
     )
     parsed = parse_message(message, SETTINGS)
     assert "700,90 €" in parsed.text and "RD 1532" in parsed.text and "Pneu" in parsed.text
-    for forbidden in ("trackOpen", "crm-tracker", "<script", "<style", "onload", "javascript:", "tracker.example"):
+    for forbidden in (
+        "trackOpen",
+        "crm-tracker",
+        "<script",
+        "<style",
+        "onload",
+        "javascript:",
+        "tracker.example",
+    ):
         assert forbidden not in parsed.html
     assert 'src="cid:logo"' in parsed.html
 
@@ -138,8 +147,13 @@ def test_a_citizen_writing_about_an_absence_is_not_an_auto_reply(subject: str) -
 
 @pytest.mark.parametrize(
     "headers",
-    [{"List-Id": "<lettre.amct.example>"}, {"List-Unsubscribe": "<mailto:u@x.example>"},
-     {"List-Post": "<mailto:l@x.example>"}, {"Precedence": "bulk"}, {"Precedence": "junk"}],
+    [
+        {"List-Id": "<lettre.amct.example>"},
+        {"List-Unsubscribe": "<mailto:u@x.example>"},
+        {"List-Post": "<mailto:l@x.example>"},
+        {"Precedence": "bulk"},
+        {"Precedence": "junk"},
+    ],
 )
 def test_list_mail_is_recognised(headers: dict[str, str]) -> None:
     assert parse_message(mail(headers=headers), SETTINGS).kind is MessageKind.LIST
@@ -155,7 +169,9 @@ def test_delivery_report_gives_the_original_message_and_failed_recipient() -> No
 
 
 def test_delayed_delivery_report_is_temporary() -> None:
-    parsed = parse_message(dsn("<ack.2@isere.example>", "j@exemple.example", status="4.4.1", action="delayed"), SETTINGS)
+    parsed = parse_message(
+        dsn("<ack.2@isere.example>", "j@exemple.example", status="4.4.1", action="delayed"), SETTINGS
+    )
     assert parsed.bounce is not None and parsed.bounce.permanent is False
 
 
@@ -174,8 +190,9 @@ def test_plain_text_bounce_from_mailer_daemon_is_read_from_its_text() -> None:
 
 
 def test_out_of_office_with_empty_return_path_is_an_auto_reply_not_a_bounce() -> None:
-    parsed = parse_message(mail(subject="Absent du bureau", headers={"Return-Path": "<>", "X-Autoreply": "yes"}),
-                           SETTINGS)
+    parsed = parse_message(
+        mail(subject="Absent du bureau", headers={"Return-Path": "<>", "X-Autoreply": "yes"}), SETTINGS
+    )
     assert parsed.kind is MessageKind.AUTO_REPLY
 
 
@@ -208,9 +225,12 @@ Objet : ceci reste dans le message.
 def _form(body: str = FORM_BODY, **headers: str) -> bytes:
     base = {"Reply-To": "Christiane Vial <christiane.vial@exemple.example>", "X-Form-Id": "mediation"}
     base.update(headers)
-    return mail(body, sender="Département de l'Isère <ne-pas-repondre@isere.example>",
-                subject="[Formulaire médiation] Nouvelle demande n° 2026-004817",
-                headers={k: v for k, v in base.items() if v})
+    return mail(
+        body,
+        sender="Département de l'Isère <ne-pas-repondre@isere.example>",
+        subject="[Formulaire médiation] Nouvelle demande n° 2026-004817",
+        headers={k: v for k, v in base.items() if v},
+    )
 
 
 def test_web_form_fields_are_parsed_and_the_citizen_is_the_reply_to() -> None:
@@ -247,10 +267,12 @@ def test_web_form_auto_submitted_header_does_not_make_it_automatic() -> None:
 def test_form_recognition_needs_the_robot_sender() -> None:
     settings = ParsingSettings()
     assert is_webform(settings, sender="ne-pas-repondre@isere.example", subject="x", form_id="mediation")
-    assert is_webform(settings, sender="ne-pas-repondre@isere.example", subject="[Formulaire médiation] n° 1",
-                      form_id=None)
-    assert not is_webform(settings, sender="pirate@exemple.example", subject="[Formulaire médiation] n° 1",
-                          form_id="mediation")
+    assert is_webform(
+        settings, sender="ne-pas-repondre@isere.example", subject="[Formulaire médiation] n° 1", form_id=None
+    )
+    assert not is_webform(
+        settings, sender="pirate@exemple.example", subject="[Formulaire médiation] n° 1", form_id="mediation"
+    )
     assert not is_webform(settings, sender="ne-pas-repondre@isere.example", subject="Lettre", form_id=None)
 
 
@@ -287,8 +309,10 @@ def test_attachment_cut_in_the_middle_of_its_base64_is_refused() -> None:
     message = raw(
         "From: a@exemple.example\nTo: mediation@isere.example\nSubject: x\nMessage-ID: <t1@x.example>\n"
         'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B"',
-        ("--B\r\nContent-Type: text/plain\r\n\r\nVoir PJ\r\n--B\r\nContent-Type: application/pdf\r\n"
-         "Content-Transfer-Encoding: base64\r\n\r\n" + b64[: len(b64) // 2 - 3] + "\r\n--B--\r\n").encode(),
+        (
+            "--B\r\nContent-Type: text/plain\r\n\r\nVoir PJ\r\n--B\r\nContent-Type: application/pdf\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n" + b64[: len(b64) // 2 - 3] + "\r\n--B--\r\n"
+        ).encode(),
     )
     with pytest.raises(ParseError, match="tronqué"):
         parse_message(message, SETTINGS)
@@ -315,6 +339,8 @@ def test_header_folded_without_indentation_is_repaired() -> None:
 
 
 def test_binary_garbage_in_the_header_block_is_refused() -> None:
-    message = b"Received: x\r\n\x00\xff\xfe junk line\r\nFrom: a@exemple.example\r\nSubject: x\r\n\r\nCorps\r\n"
+    message = (
+        b"Received: x\r\n\x00\xff\xfe junk line\r\nFrom: a@exemple.example\r\nSubject: x\r\n\r\nCorps\r\n"
+    )
     with pytest.raises(ParseError, match="en-têtes corrompus"):
         parse_message(message, SETTINGS)

@@ -56,7 +56,9 @@ def test_utf7_and_iso_2022_jp_are_decoded_although_they_are_plain_ascii_bytes() 
 
 
 def test_folded_encoded_word_with_an_unknown_charset_alias_is_decoded() -> None:
-    value = "Benachrichtung  \n\tzum  \n\t=?unicode-1-1-utf-7?Q?+ANw-bermittlungsstatus  \n\t(Fehlgeschlagen)?="
+    value = (
+        "Benachrichtung  \n\tzum  \n\t=?unicode-1-1-utf-7?Q?+ANw-bermittlungsstatus  \n\t(Fehlgeschlagen)?="
+    )
     assert decode_header_value(value).startswith("Benachrichtung zum Übermittlungsstatus")
 
 
@@ -74,7 +76,8 @@ def test_text_for_the_store_has_no_nul_or_surrogates() -> None:
 
 def test_undeclared_8bit_body_without_mime_headers_is_repaired() -> None:
     message = raw(
-        "From: josiane@exemple.example\nTo: mediation@isere.example\nSubject: APL\nMessage-ID: <a1@exemple.example>",
+        "From: josiane@exemple.example\nTo: mediation@isere.example\nSubject: APL\n"
+        "Message-ID: <a1@exemple.example>",
         "Je suis retraitée, mon dossier est « en cours de traitement ».\r\n".encode("latin-1"),
     )
     parsed = parse_message(message, Settings())
@@ -88,7 +91,8 @@ def test_undeclared_8bit_body_without_mime_headers_is_repaired() -> None:
 def test_text_above_a_french_attribution_line_is_the_new_text() -> None:
     split = split_reply(
         "Merci, voici le courrier.\n\nBien cordialement,\nGérard\n\n"
-        "Le 05/10/2026 à 11:32, Médiation départementale de l'Isère a écrit :\n> Madame, Monsieur,\n> Nous accusons"
+        "Le 05/10/2026 à 11:32, Médiation départementale de l'Isère a écrit :\n"
+        "> Madame, Monsieur,\n> Nous accusons"
     )
     assert split.text == "Merci, voici le courrier.\n\nBien cordialement,\nGérard"
     assert split.quoted.startswith("Le 05/10/2026 à 11:32")
@@ -151,7 +155,9 @@ def test_inline_answers_between_quoted_lines_stay_in_the_new_text() -> None:
 
 
 def test_bare_forward_keeps_the_forwarded_text_as_the_text() -> None:
-    split = split_reply("---------- Forwarded message ---------\nDe : CAF <caf@exemple.example>\n\nVotre droit est suspendu.")
+    split = split_reply(
+        "---------- Forwarded message ---------\nDe : CAF <caf@exemple.example>\n\nVotre droit est suspendu."
+    )
     assert "Votre droit est suspendu." in split.text
 
 

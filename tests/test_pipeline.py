@@ -46,9 +46,14 @@ from triage.store.models import (
 
 MAILBOX = SAMPLES / "mailbox"
 ACTIONS = {
-    "open": IngestOutcome.OPENED, "attach": IngestOutcome.ATTACHED, "flag": IngestOutcome.FLAGGED,
-    "auto-reply": IngestOutcome.NOT_REQUEST, "bounce": IngestOutcome.NOT_REQUEST, "list": IngestOutcome.NOT_REQUEST,
-    "quarantine": IngestOutcome.QUARANTINED, "duplicate": IngestOutcome.DUPLICATE,
+    "open": IngestOutcome.OPENED,
+    "attach": IngestOutcome.ATTACHED,
+    "flag": IngestOutcome.FLAGGED,
+    "auto-reply": IngestOutcome.NOT_REQUEST,
+    "bounce": IngestOutcome.NOT_REQUEST,
+    "list": IngestOutcome.NOT_REQUEST,
+    "quarantine": IngestOutcome.QUARANTINED,
+    "duplicate": IngestOutcome.DUPLICATE,
 }
 
 
@@ -78,8 +83,12 @@ class RecordingNotifier:
 class FixedSuggester:
     """A suggester returning a fixed suggestion (the shipped one is tested in its own issue)."""
 
-    def __init__(self, extracted: dict[str, Any] | None = None, delay: float = 0.0,
-                 started: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        extracted: dict[str, Any] | None = None,
+        delay: float = 0.0,
+        started: threading.Event | None = None,
+    ) -> None:
         self.extracted = extracted or {}
         self.delay = delay
         self.started = started
@@ -121,12 +130,16 @@ def test_sample_mailbox_lands_where_its_readme_says(runtime: Runtime) -> None:
         assert reply is not None and reply.role == "reply" and reply.dossier is not None
         assert reply.dossier.reference == "MED-2026-00001"
         assert [(a.filename, a.content_type) for a in reply.attachments] == [
-            ("Refus CMI MDA 19-06-2026.pdf", "application/pdf")]
+            ("Refus CMI MDA 19-06-2026.pdf", "application/pdf")
+        ]
         # 003: the bounce flags the mistyped address of MED-2026-00002
         status = s.get(AddressStatus, "christianne.vial@wanadoo.example")
         assert status is not None and status.hard_bounced_at is not None
         # 013, 018, 044: automatic answers kept beside their dossier, never as citizen messages
-        for name in ("013-absence-auto-submitted-re-MED-2026-00010.eml", "018-reponse-automatique-outlook.eml"):
+        for name in (
+            "013-absence-auto-submitted-re-MED-2026-00010.eml",
+            "018-reponse-automatique-outlook.eml",
+        ):
             auto = s.get(Message, got[name].message_row_id)
             assert auto is not None and auto.role == "auto_reply"
         # 019 and 042: kept for review, attached to nothing
@@ -134,16 +147,22 @@ def test_sample_mailbox_lands_where_its_readme_says(runtime: Runtime) -> None:
             flagged = s.get(Message, got[name].message_row_id)
             assert flagged is not None and flagged.needs_review and flagged.dossier_id is None
             assert flagged.flag_reason
-        assert "MED-2026-00003" in s.get(Message, got["019-reference-MED-2026-00003-autre-expediteur.eml"]
-                                         .message_row_id).flag_reason  # type: ignore[union-attr]
+        assert (
+            "MED-2026-00003"
+            in s.get(
+                Message, got["019-reference-MED-2026-00003-autre-expediteur.eml"].message_row_id
+            ).flag_reason
+        )  # type: ignore[union-attr]
         # 030, 037, 040, 046, 051: raw bytes kept with a reason
         items = s.scalars(select(QuarantineItem)).all()
         assert len(items) == 5 and all(i.reason for i in items)
         for item in items:
             assert s.get(RawBlob, item.raw_blob_id).data == Path(item.source_key).read_bytes()  # type: ignore
         # 041: the duplicate is stored once; quarantined files are not messages
-        assert got["041-doublon-exact-de-020.eml"].message_row_id == got[
-            "020-voisinage-haie-hors-champ-gmail.eml"].message_row_id
+        assert (
+            got["041-doublon-exact-de-020.eml"].message_row_id
+            == got["020-voisinage-haie-hors-champ-gmail.eml"].message_row_id
+        )
         assert _count(s, Message) == len(expected) - 5 - 1
 
 
@@ -160,8 +179,9 @@ def test_reply_to_our_message_from_the_known_address_joins_the_dossier(runtime: 
     pipeline = Pipeline(runtime)
     first = _opened(pipeline)
     ours = make_message_id(runtime.secret, first.reference or "", "isere.example", "ack")
-    reply = pipeline.ingest_raw(_raw(mail("Merci, voici la pièce.", subject="Re: votre accusé", in_reply_to=ours,
-                                          references=ours)))
+    reply = pipeline.ingest_raw(
+        _raw(mail("Merci, voici la pièce.", subject="Re: votre accusé", in_reply_to=ours, references=ours))
+    )
     assert (reply.outcome, reply.reference) == (IngestOutcome.ATTACHED, first.reference)
     with runtime.sessions() as s:
         assert s.get(Message, reply.message_row_id).dossier_id == first.dossier_id  # type: ignore[union-attr]
@@ -171,7 +191,9 @@ def test_reply_from_another_address_is_flagged_not_attached(runtime: Runtime) ->
     pipeline = Pipeline(runtime)
     first = _opened(pipeline)
     ours = make_message_id(runtime.secret, first.reference or "", "isere.example", "ack")
-    other = pipeline.ingest_raw(_raw(mail("C'est son frère.", sender="frere@exemple.example", in_reply_to=ours)))
+    other = pipeline.ingest_raw(
+        _raw(mail("C'est son frère.", sender="frere@exemple.example", in_reply_to=ours))
+    )
     assert other.outcome is IngestOutcome.FLAGGED and other.reference == first.reference
     with runtime.sessions() as s:
         row = s.get(Message, other.message_row_id)
@@ -195,7 +217,10 @@ def test_forged_message_id_is_ignored(runtime: Runtime) -> None:
     victim = _opened(pipeline, sender="victime@exemple.example")
     forged = real.replace(first.reference or "", victim.reference or "")
     outcome = pipeline.ingest_raw(_raw(mail("Je prends la main sur ce dossier.", in_reply_to=forged)))
-    assert outcome.outcome is IngestOutcome.OPENED and outcome.reference not in (first.reference, victim.reference)
+    assert outcome.outcome is IngestOutcome.OPENED and outcome.reference not in (
+        first.reference,
+        victim.reference,
+    )
     with runtime.sessions() as s:
         details = s.scalars(select(Event.details).where(Event.dossier_id == outcome.dossier_id)).first()
         assert details is not None and "falsifié" in details["note"]
@@ -270,8 +295,16 @@ def test_mark_runs_inside_the_transaction_for_every_outcome(runtime: Runtime) ->
     def mark_as(uid: int) -> Any:
         def mark(session: Session, outcome: DossierOutcome) -> None:
             seen.append(outcome.outcome.value)
-            session.add(MailboxItem(mailbox="u@h/INBOX", uidvalidity=7, uid=uid, outcome=outcome.outcome.value,
-                                    message_row_id=outcome.message_row_id))
+            session.add(
+                MailboxItem(
+                    mailbox="u@h/INBOX",
+                    uidvalidity=7,
+                    uid=uid,
+                    outcome=outcome.outcome.value,
+                    message_row_id=outcome.message_row_id,
+                )
+            )
+
         return mark
 
     data = mail()
@@ -343,11 +376,19 @@ def test_unreachable_database_raises_instead_of_pretending(home: Path) -> None:
 
 
 def test_new_dossier_gets_a_suggestion_and_missing_requester_fields(runtime: Runtime) -> None:
-    suggester = FixedSuggester({"phones": ["06 39 98 33 90"], "postcodes": ["38130"], "communes": ["Échirolles"],
-                                "names": ["Samira Benali"], "dates": [datetime(2026, 10, 1)]})
+    suggester = FixedSuggester(
+        {
+            "phones": ["06 39 98 33 90"],
+            "postcodes": ["38130"],
+            "communes": ["Échirolles"],
+            "names": ["Samira Benali"],
+            "dates": [datetime(2026, 10, 1)],
+        }
+    )
     notifier = RecordingNotifier()
     outcome = Pipeline(runtime, suggester=suggester, notifier=notifier).ingest_raw(
-        _raw(mail("Mon RSA est suspendu.", sender="samira@exemple.example", subject="RSA")))
+        _raw(mail("Mon RSA est suspendu.", sender="samira@exemple.example", subject="RSA"))
+    )
     assert suggester.seen[0][0].startswith("RSA\n\nMon RSA est suspendu.")
     with runtime.sessions() as s:
         dossier = s.get(Dossier, outcome.dossier_id)
@@ -355,7 +396,11 @@ def test_new_dossier_gets_a_suggestion_and_missing_requester_fields(runtime: Run
         assert (dossier.requester_name, dossier.requester_phone) == ("Samira Benali", "06 39 98 33 90")
         assert dossier.requester_territory == "Agglomération grenobloise"
         (row,) = s.scalars(select(SuggestionRow)).all()
-        assert (row.domain, row.model_version, row.admissibility_confidence) == ("insertion_rsa", "test-1", 0.55)
+        assert (row.domain, row.model_version, row.admissibility_confidence) == (
+            "insertion_rsa",
+            "test-1",
+            0.55,
+        )
         assert row.reasons["domain"] == ["mot « RSA »"] and row.reasons["general"] == ["règle rsa"]
         assert row.extracted["dates"] == ["2026-10-01 00:00:00"]
         assert "accuse_test" in s.scalars(select(Event.kind).where(Event.dossier_id == dossier.id)).all()
@@ -373,22 +418,39 @@ def test_a_failing_suggester_never_loses_the_request(sqlite_runtime: Runtime) ->
 
 
 def _scan(text: str, sha: str = "a" * 64) -> ScanDocument:
-    return ScanDocument(path="/scans/originaux/lettre.pdf", filename="lettre.pdf", sha256=sha,
-                        content_type="application/pdf", pages=2, text=text, method="ocr", mean_confidence=88.0,
-                        scanned_at=datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc))
+    return ScanDocument(
+        path="/scans/originaux/lettre.pdf",
+        filename="lettre.pdf",
+        sha256=sha,
+        content_type="application/pdf",
+        pages=2,
+        text=text,
+        method="ocr",
+        mean_confidence=88.0,
+        scanned_at=datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc),
+    )
 
 
 def test_scanned_letter_opens_a_courrier_dossier_once(runtime: Runtime) -> None:
     notifier = RecordingNotifier()
-    pipeline = Pipeline(runtime, suggester=FixedSuggester({"names": ["Gisèle Arnaud"], "postcodes": ["38170"]}),
-                        notifier=notifier)
+    pipeline = Pipeline(
+        runtime,
+        suggester=FixedSuggester({"names": ["Gisèle Arnaud"], "postcodes": ["38170"]}),
+        notifier=notifier,
+    )
     outcome = pipeline.ingest_scan(_scan("Madame, je conteste la dette FSL."), b"%PDF-1.4 original")
     assert outcome.outcome is IngestOutcome.OPENED
-    assert pipeline.ingest_scan(_scan("Madame, je conteste la dette FSL."), b"%PDF-1.4 original").outcome \
+    assert (
+        pipeline.ingest_scan(_scan("Madame, je conteste la dette FSL."), b"%PDF-1.4 original").outcome
         is IngestOutcome.DUPLICATE
+    )
     with runtime.sessions() as s:
         dossier = s.get(Dossier, outcome.dossier_id)
-        assert dossier is not None and dossier.channel == "courrier" and dossier.requester_name == "Gisèle Arnaud"
+        assert (
+            dossier is not None
+            and dossier.channel == "courrier"
+            and dossier.requester_name == "Gisèle Arnaud"
+        )
         assert dossier.received_at == datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
         message = s.get(Message, outcome.message_row_id)
         assert message is not None and (message.scan_pages, message.scan_method) == (2, "ocr")
@@ -401,5 +463,7 @@ def test_scanned_letter_opens_a_courrier_dossier_once(runtime: Runtime) -> None:
 def test_scanned_letter_citing_an_existing_dossier_is_flagged(sqlite_runtime: Runtime) -> None:
     pipeline = Pipeline(sqlite_runtime)
     first = _opened(pipeline)
-    outcome = pipeline.ingest_scan(_scan(f"Réf. {first.reference} : voici mon complément.", "b" * 64), b"%PDF")
+    outcome = pipeline.ingest_scan(
+        _scan(f"Réf. {first.reference} : voici mon complément.", "b" * 64), b"%PDF"
+    )
     assert outcome.outcome is IngestOutcome.FLAGGED and outcome.reference == first.reference

@@ -20,12 +20,21 @@ from triage.store.models import QuarantineItem
 CORPUS = SHARED / "corpora" / "real-world-mail"
 FILES = sorted(CORPUS.glob("*.box"))
 # delivery reports of the corpus, checked by hand (file names and contents)
-KNOWN_BOUNCES = {"mail018.box", "mail033-undelivered-mail-returned-to-sender.box", "mail052.box", "mail053.box",
-                 "mail055.box", "mail063.box", "mail078.box", "mail092.box"}
+KNOWN_BOUNCES = {
+    "mail018.box",
+    "mail033-undelivered-mail-returned-to-sender.box",
+    "mail052.box",
+    "mail053.box",
+    "mail055.box",
+    "mail063.box",
+    "mail078.box",
+    "mail092.box",
+}
 
 
 def _automatic_by_headers(msg: StdMessage) -> bool:
     """An independent reading of the RFC 3834 / RFC 3464 / RFC 2369 signs of automatic mail."""
+
     def h(name: str) -> str:
         return str(msg.get(name, "")).strip().lower()
 
@@ -36,7 +45,8 @@ def _automatic_by_headers(msg: StdMessage) -> bool:
         or h("precedence") in {"bulk", "list", "junk", "auto_reply"}
         or any(msg.get(n) is not None for n in ("List-Id", "List-Unsubscribe", "List-Post"))
         or msg.get_content_type() == "multipart/report"
-        or "mailer-daemon" in sender or "postmaster@" in sender
+        or "mailer-daemon" in sender
+        or "postmaster@" in sender
         or h("return-path") == "<>"
     )
 
@@ -59,7 +69,9 @@ def test_every_corpus_message_is_ingested_or_quarantined_with_a_reason(runtime: 
             assert outcome.detail, path.name
         automatic = _automatic_by_headers(email.message_from_bytes(data)) or path.name in KNOWN_BOUNCES
         if automatic:
-            assert outcome.outcome is not IngestOutcome.OPENED, f"{path.name} is automatic but opened a dossier"
+            assert outcome.outcome is not IngestOutcome.OPENED, (
+                f"{path.name} is automatic but opened a dossier"
+            )
     opened = {n for n, o in outcomes.items() if o.outcome is IngestOutcome.OPENED}
     assert not opened & KNOWN_BOUNCES
     # acknowledgements are only ever asked for dossiers that were opened
@@ -67,7 +79,8 @@ def test_every_corpus_message_is_ingested_or_quarantined_with_a_reason(runtime: 
     with runtime.sessions() as session:
         items = session.scalars(select(QuarantineItem)).all()
     assert {Path(i.source_key).name for i in items} == {
-        n for n, o in outcomes.items() if o.outcome is IngestOutcome.QUARANTINED}
+        n for n, o in outcomes.items() if o.outcome is IngestOutcome.QUARANTINED
+    }
     assert all(i.reason and i.error_type for i in items)
     # most of the corpus is readable: quarantine is for the truly broken, not a dustbin
     assert len(items) <= 5

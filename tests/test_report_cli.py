@@ -14,8 +14,12 @@ MEDIATURE = str(Path(sys.executable).parent / "mediature")
 
 
 def _run(home: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": "cli-test-secret",
-           "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "MEDIATURE_HOME": str(home),
+        "MEDIATURE_SECRET_KEY": "cli-test-secret",
+        "COLUMNS": "200",
+    }
     env.pop("MEDIATURE_DATABASE_URL", None)
     env.pop("MEDIATURE_CONFIG", None)
     done = subprocess.run([MEDIATURE, *args], capture_output=True, text=True, env=env, timeout=300)
@@ -28,8 +32,19 @@ def _run(home: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess
 def test_fresh_install_demo_history_report_recommendation_and_export(home: Path, tmp_path: Path) -> None:
     out = _run(home, "demo-history", "--scale", "0.5").stdout
     assert "Historique de démonstration créé" in out
-    added = _run(home, "recommendations", "add", "--year", "2025", "--title", "Former les accueils au RSA",
-                 "--service", "Direction des solidarités", "--service", "DT Matheysine").stdout
+    added = _run(
+        home,
+        "recommendations",
+        "add",
+        "--year",
+        "2025",
+        "--title",
+        "Former les accueils au RSA",
+        "--service",
+        "Direction des solidarités",
+        "--service",
+        "DT Matheysine",
+    ).stdout
     number = added.split("n° ", 1)[1].split(" ", 1)[0]
     _run(home, "recommendations", "status", number, "validee", "--date", "2025-09-01", "--note", "Validée.")
     _run(home, "recommendations", "progress", number, "--date", "2025-11-15", "--note", "Première session.")

@@ -163,3 +163,35 @@ def test_free_text_typed_in_a_code_field_is_not_exported(sqlite_runtime: Runtime
         dossier.sub_chapter = "06 12 34 56 78"
     text = export_text(sqlite_runtime)
     assert "example.org" not in text and "56 78" not in text
+    row = next(
+        r
+        for r in csv.reader(io.StringIO(text), delimiter=";")
+        if r[0] == pseudonym(sqlite_runtime.secret, ids["MED-2025-00001"])
+    )
+    assert row[COLUMNS.index("direction")] == "autre" and row[COLUMNS.index("sous_chapitre")] == "autre"
+
+
+def test_the_masking_threshold_is_a_setting(sqlite_runtime: Runtime) -> None:
+    with sqlite_runtime.sessions.begin() as session:
+        data.load(session)
+    sqlite_runtime.settings.report.small_cell_threshold = 3
+    report = build(sqlite_runtime, 2025, with_charts=False)
+    channels = {row.label: row.cells[0].text for row in report.shown["canaux"].rows}
+    assert channels["Formulaire en ligne"] == "4" and channels["Téléphone"] == "<\u202f3"
+
+
+def test_directions_typed_freely_are_published_only_when_they_recur(sqlite_runtime: Runtime) -> None:
+    from triage.report.render import render_html
+    from triage.store.models import Dossier
+
+    with sqlite_runtime.sessions.begin() as session:
+        ids = data.load(session)
+        first = session.get(Dossier, ids["MED-2025-00001"])
+        second = session.get(Dossier, ids["MED-2025-00004"])
+        assert first is not None and second is not None
+        first.direction = "voir Mme Girard au service PCH"
+        second.direction = "direction de l'AUTONOMIE"
+    report = build(sqlite_runtime, 2025, with_charts=False)
+    labels = [row.label for row in report.shown["directions"].rows]
+    assert "Autres directions" in labels and "Direction de l'autonomie" in labels
+    assert "Girard" not in render_html(report)

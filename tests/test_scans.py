@@ -267,12 +267,21 @@ def test_dropped_image_scan_is_read_by_tesseract_into_a_dossier(sqlite_runtime: 
 
 
 def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production"}
+    env = {
+        **os.environ,
+        "MEDIATURE_HOME": str(home),
+        "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production",
+    }
     env.pop("MEDIATURE_DATABASE_URL", None)
     env.pop("MEDIATURE_CONFIG", None)
     return subprocess.run(
         [sys.executable, "-c", "from triage.cli import main; main()", *args],
-        check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+        check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -281,17 +290,17 @@ def test_scan_add_prints_the_dossier_reference_and_json_counts(home: Path, tmp_p
     shutil.copyfile(TEXT_PDF, letter)
     broken = tmp_path / "abime.png"
     broken.write_bytes((SCANS / "scan-01-cmi-refus.png").read_bytes()[:20_000])
-    first = run_cli(home, "scan", "add", "--json", str(letter))
-    assert first.returncode == 0, first.stderr
+    first = run_cli(home, "scan", "add", "--json", str(letter), str(broken))
+    assert first.returncode == 1, first.stderr  # something went to quarantine: the mail service must notice
     report = json.loads(first.stdout)
-    assert (report["files"], report["dossiers_opened"], report["quarantined"]) == (1, 1, 0)
-    [item] = report["items"]
-    assert item["reference"].startswith("MED-") and item["method"] == "text-layer"
-    assert letter.exists()  # `scan add` copies, never moves
-    second = run_cli(home, "scan", "add", str(letter), str(broken))
-    assert second.returncode == 1  # something went to quarantine: the mail service must notice
-    assert item["reference"] in second.stdout and "déjà importé" in second.stdout
-    assert "quarantaine" in second.stdout and "illisible" in second.stdout
+    assert (report["files"], report["dossiers_opened"], report["quarantined"]) == (2, 1, 1)
+    opened, rejected = report["items"]
+    assert opened["reference"].startswith("MED-") and opened["method"] == "text-layer"
+    assert rejected["outcome"] == "quarantined" and rejected["reason"] == "fichier PNG illisible ou endommagé"
+    assert letter.exists() and broken.exists()  # `scan add` copies, never moves
+    again = run_cli(home, "scan", "add", str(letter))
+    assert again.returncode == 0, again.stderr
+    assert opened["reference"] in again.stdout and "déjà importé" in again.stdout
 
 
 def test_scan_status_lists_waiting_and_rejected_files(home: Path) -> None:

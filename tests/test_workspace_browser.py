@@ -162,7 +162,7 @@ def test_hostile_email_html_cannot_run_script_in_the_workspace(page: Any, server
     assert_accessible(page)
 
 
-def test_other_workspace_pages_pass_axe(page: Any, server: LiveServer) -> None:  # noqa: F811
+def test_other_workspace_pages_pass_axe(page: Any, server: LiveServer) -> None:
     log_in(page, server)
     for path in ("/mediation/dossiers", "/mediation/dossiers/nouveau"):
         page.goto(server.url(path))

@@ -3,6 +3,8 @@ letters and requests typed in by hand."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 from datetime import UTC, datetime, timedelta
 
 import pypdfium2 as pdfium
@@ -199,3 +201,18 @@ def test_request_by_phone_is_opened_suggested_and_acknowledged_on_paper(runtime:
 def test_manual_request_needs_a_summary(runtime: Runtime) -> None:
     with runtime.sessions.begin() as s, pytest.raises(DossierError):
         open_manual(s, runtime, ManualRequest(channel="permanence", referred_by="usager", summary="rsa"), ACTOR)
+
+
+def test_reorientation_letter_takes_the_contact_from_the_configured_directory(runtime: Runtime) -> None:
+    with runtime.sessions.begin() as s:
+        dossier, _ = add_request(s, "MED-2026-00001", suggestion=("hors_champ", 0.9, "irrecevable", 0.9,
+                                                                  "caf", 0.85))
+        review.accept(s, runtime.settings, dossier, ACTOR)
+        send_letter(s, runtime, dossier, LetterRequest("reorientation", "courriel", "n1"), ACTOR)
+    with runtime.sessions() as s:
+        raw = s.scalar(select(OutboxItem.raw).where(OutboxItem.kind == "letter_reorientation"))
+        public = s.scalars(select(Event.summary).where(Event.public.is_(True))).all()
+    assert raw is not None
+    text = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "Caisse d'allocations familiales de l'Isère" in text and "3, rue des Alliés" in text
+    assert "Réorientée vers Caisse d'allocations familiales de l'Isère" in public

@@ -35,13 +35,20 @@ def insert_ignore(session: Session, model: type[Base], values: dict[str, Any], k
 def store_blob(session: Session, data: bytes, sha256: str | None = None) -> int:
     """The id of the blob holding `data`, stored once whatever the number of messages citing it."""
     digest = sha256 or hashlib.sha256(data).hexdigest()
-    existing = session.scalar(select(RawBlob.id).where(RawBlob.sha256 == digest))
-    if existing is not None:
-        return existing
-    insert_ignore(session, RawBlob, {"sha256": digest, "size": len(data), "data": data}, ["sha256"])
-    blob_id = session.scalar(select(RawBlob.id).where(RawBlob.sha256 == digest))
+    table = RawBlob.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # one statement for a new blob: INSERT ... ON CONFLICT DO NOTHING RETURNING id (no row on conflict)
+    stmt = (
+        dialect.insert(table)
+        .values(sha256=digest, size=len(data), data=data)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+        .returning(table.c.id)
+    )
+    blob_id = session.execute(stmt).scalar()
+    if blob_id is None:
+        blob_id = session.scalar(select(RawBlob.id).where(RawBlob.sha256 == digest))
     assert blob_id is not None
-    return blob_id
+    return int(blob_id)
 
 
 def _attachments(session: Session, row: Message, attachments: tuple[Attachment, ...]) -> None:
@@ -70,9 +77,12 @@ def store_mail(
     source_key: str,
     received_at: datetime,
     role: str,
+    dossier_id: int | None = None,
 ) -> Message:
     """Insert the message row (flushed, so a duplicate fails here), its raw bytes and attachments."""
     row = Message(
+        dossier_id=dossier_id,
+        raw_blob_id=store_blob(session, raw, parsed.content_hash),
         direction="in",
         channel=parsed.channel.value,
         kind=parsed.kind.value,
@@ -100,17 +110,25 @@ def store_mail(
         defects=list(parsed.defects),
     )
     session.add(row)
-    session.flush()  # the unique dedupe_key is checked here, before anything else is written
-    row.raw_blob_id = store_blob(session, raw, parsed.content_hash)
+    session.flush()  # the unique dedupe_key is checked here
     _attachments(session, row, parsed.attachments)
     return row
 
 
 def store_scan(
-    session: Session, doc: ScanDocument, original: bytes, *, received_at: datetime, role: str
+    session: Session,
+    doc: ScanDocument,
+    original: bytes,
+    *,
+    received_at: datetime,
+    role: str,
+    dossier_id: int | None = None,
 ) -> Message:
     """Insert the message row of a scanned letter, with the original file as blob and attachment."""
+    blob_id = store_blob(session, original, doc.sha256)
     row = Message(
+        dossier_id=dossier_id,
+        raw_blob_id=blob_id,
         direction="in",
         channel="courrier",
         kind="request",
@@ -128,8 +146,6 @@ def store_scan(
     )
     session.add(row)
     session.flush()
-    blob_id = store_blob(session, original, doc.sha256)
-    row.raw_blob_id = blob_id
     session.add(
         StoredAttachment(
             message_id=row.id,

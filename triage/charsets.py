@@ -162,7 +162,11 @@ def _decode_word(charset: str, encoding: str, payload: str) -> str:
             return payload
     else:
         text = re.sub(r"\s+", "", payload).replace("_", " ")
-        data = re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8", "surrogateescape"))
+        data = re.sub(
+            rb"=([0-9A-Fa-f]{2})",
+            lambda m: bytes([int(m.group(1), 16)]),
+            text.encode("utf-8", "surrogateescape"),
+        )
     return decode_bytes(data, charset)[0]
 
 

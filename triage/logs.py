@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,7 +42,7 @@ def safe_value(value: Any) -> Any:
         return [safe_value(v) for v in value]
     if isinstance(value, BaseException):
         return type(value).__name__  # the class only: messages may quote headers or addresses
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int)):  # enums
+    if hasattr(value, "value") and isinstance(value.value, (str, int)):  # enums
         return safe_value(value.value)
     return type(value).__name__
 
@@ -69,7 +69,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per record; events keep their fields, other records keep logger and message."""
 
     def format(self, record: logging.LogRecord) -> str:
-        stamp = datetime.fromtimestamp(record.created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         line: dict[str, Any] = {"ts": stamp, "level": record.levelname.lower()}
         fields = getattr(record, "mediature_fields", None)
         if fields is not None:
@@ -84,13 +84,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
-class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
     """Writes to whatever sys.stderr is now (rich's live display swaps it to print above the bar)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property  # type: ignore[override,unused-ignore]
     def stream(self) -> IO[str]:
         return sys.stderr
 
@@ -108,7 +108,7 @@ def configure(*, file: Path | None = None, level: int = logging.INFO) -> logging
     else:
         handler = _CurrentStderr()
     handler.setFormatter(JsonFormatter())
-    handler._mediature_json = True  # type: ignore[attr-defined]
+    setattr(handler, "_mediature_json", True)  # noqa: B010  (marks our handler for a later configure())
     # "mediature" carries the events and the runtime; modules log under their own name ("triage.…")
     for name in ("mediature", "triage"):
         logger = logging.getLogger(name)

@@ -114,8 +114,10 @@ def _message_bytes(msg: Message) -> bytes:
 
 def _is_attachment(part: Message) -> bool:
     disposition = (part.get_content_disposition() or "").lower()
-    return disposition == "attachment" or bool(part.get_param("filename", header="content-disposition")) or bool(
-        part.get_param("name")
+    return (
+        disposition == "attachment"
+        or bool(part.get_param("filename", header="content-disposition"))
+        or bool(part.get_param("name"))
     )
 
 
@@ -207,7 +209,12 @@ class Walker:
         filename = filename.replace("/", "_").replace("\\", "_").strip()[:200]
         sniffed = sniff(data)
         if not filename:
-            ext = default_ext or mimetypes.guess_extension(sniffed) or mimetypes.guess_extension(ctype) or ".bin"
+            ext = (
+                default_ext
+                or mimetypes.guess_extension(sniffed)
+                or mimetypes.guess_extension(ctype)
+                or ".bin"
+            )
             filename = f"piece-jointe-{self._count}{ext}"
         too_large = len(data) > self.max_attachment_bytes
         self.body.attachments.append(

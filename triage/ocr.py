@@ -4,18 +4,21 @@
 - PDF page without one -> rendered with pypdfium2 at 300 dpi -> OCR.
 - PNG, JPEG, TIFF (every page of a multi-page TIFF) -> OCR.
 
-OCR is Tesseract in the configured language (``scans.ocr_language``, French by default), driven by
-pytesseract (see triage.tesseract for why not ocrmypdf). Each page goes through:
+OCR is Tesseract in the configured language (``scans.ocr_language``, French by default), one
+`tesseract` process per page (see triage.tesseract: why not ocrmypdf, why not through pytesseract).
+Each page goes through:
 
 1. a projection-profile measure (triage.deskew, ~15 ms): skew angle and text direction;
 2. a page whose lines run top to bottom gets Tesseract's orientation detection (OSD) on a
    half-size copy, then the quarter turn it says; a page skewed by 1 degree or more is straightened;
-3. one Tesseract pass. Only when that pass looks wrong (mean word confidence under 60, or almost
-   no words) does OSD run on it; when OSD finds the page upside down or sideways, it is turned
-   and read again, and the better of the two readings is kept.
+3. one Tesseract pass, in one process for all the pages of the document (the French model is
+   loaded once). Only when a page reads badly (mean word confidence under 60, or almost no
+   words) does OSD run on it; when OSD finds it upside down or sideways, it is turned and read
+   again, and the better of the two readings is kept.
 
-An upright, straight page (nearly every letter) thus costs one Tesseract pass on the original
-file, with no re-encoding; only pages that need it pay for OSD or a second pass.
+An upright, straight page (nearly every letter) thus costs one Tesseract pass; a single-page
+image is given to Tesseract as it is, without re-encoding. Only pages that need it pay for OSD or
+a second pass.
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jp
 RENDER_DPI = 300
 # A PDF page rendered bigger than this is rendered at a lower resolution (a poster, not a letter).
 _MAX_RENDER_PIXELS = 40_000_000
-# A page is straightened from this skew on: below it Tesseract's own line finding copes.
+# A page is straightened from this skew on: below it Tesseract's own line finding copes. Measured on
+# sample scan-02: as scanned (1.3 deg clockwise) 232 words; turned to 2 deg clockwise only 156, and to
+# 3 deg 102, while the mean confidence stayed above 92 -- so confidence cannot be the trigger.
 SKEW_THRESHOLD = 1.0
 # A first pass under this mean word confidence, or with fewer words, is checked for orientation.
 LOW_CONFIDENCE = 60.0
@@ -76,7 +81,7 @@ class ScanText:
 
     @property
     def method(self) -> str:
-        """"text-layer" when no page needed OCR, else "ocr"."""
+        """ "text-layer" when no page needed OCR, else "ocr"."""
         return "ocr" if any(p.method == "ocr" for p in self.pages) else "text-layer"
 
     @property
@@ -127,6 +132,18 @@ def _has_letters(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A page made ready for Tesseract: turned and straightened when needed, written to a file."""
+
+    number: int
+    path: Path  # the original file when it needed nothing, else a written copy
+    dpi: int | None
+    rotated_degrees: int
+    deskewed_degrees: float
+    passes: int  # orientation detections spent getting here
+
+
 class _PageReader:
     """OCR of page images with the orientation and skew handling described in the module docstring."""
 
@@ -136,7 +153,8 @@ class _PageReader:
         self._count = 0
 
     def _write(self, image: Image.Image, dpi: int | None) -> Path:
-        # uncompressed TIFF: written in milliseconds, read by Tesseract without decoding cost
+        # uncompressed TIFF: written in milliseconds, read by Tesseract without decoding cost;
+        # the resolution travels inside the file
         self._count += 1
         path = self.workdir / f"page-{self._count}.tif"
         options: dict[str, Any] = {"compression": "raw"}  # never inherit the source's (Group 4 needs 1-bit)
@@ -147,10 +165,10 @@ class _PageReader:
 
     def _osd(self, image: Image.Image, dpi: int | None) -> int | None:
         half = image.reduce(2)  # OSD needs far fewer pixels than reading: half the cost
-        return self.engine.rotation(self._write(half, dpi // 2 if dpi else None), dpi=dpi // 2 if dpi else None)
+        return self.engine.rotation(self._write(half, dpi // 2 if dpi else None))
 
-    def read(self, number: int, image: Image.Image, dpi: int | None, original: Path | None) -> PageText:
-        """OCR one page; `original` is the untouched file when Tesseract may read it directly."""
+    def prepare(self, number: int, image: Image.Image, dpi: int | None, original: Path | None) -> _Prepared:
+        """Measure, turn and straighten one page; `original` is the file Tesseract may read as it is."""
         passes = 0
         grey = _to_grey(image)
         geometry = deskew.measure(grey)
@@ -165,20 +183,36 @@ class _PageReader:
         if skew:
             grey = _straighten(grey, skew)
         path = original if original is not None and not rotation and not skew else self._write(grey, dpi)
-        result = self.engine.recognise(path, dpi=None if path == original else dpi)
-        passes += 1
+        return _Prepared(number, path, dpi, rotation, skew, passes)
+
+    def read(self, prepared: list[_Prepared]) -> list[PageText]:
+        """One Tesseract process for all pages, then a second look only at pages that read badly."""
+        if not prepared:
+            return []
+        results = self.engine.recognise_pages([p.path for p in prepared], self.workdir)
+        return [self._check(page, result) for page, result in zip(prepared, results, strict=True)]
+
+    def _check(self, page: _Prepared, result: Recognition) -> PageText:
+        passes, rotation = page.passes + 1, page.rotated_degrees
         if _looks_wrong(result) and not rotation:
-            turn = self._osd(grey, dpi)
-            passes += 1
-            if turn:
-                turned = _turn(grey, turn)
-                second = self.engine.recognise(self._write(turned, dpi), dpi=dpi)
+            with Image.open(page.path) as opened:
+                grey = _to_grey(opened)
+                turn = self._osd(grey, page.dpi)
                 passes += 1
-                if _better(second, result):
-                    result, rotation = second, turn
+                if turn:
+                    second = self.engine.recognise(self._write(_turn(grey, turn), page.dpi))
+                    passes += 1
+                    if _better(second, result):
+                        result, rotation = second, turn
         return PageText(
-            number=number, text=result.text, method="ocr", confidence=result.confidence,
-            words=result.words, rotated_degrees=rotation, deskewed_degrees=skew, passes=passes,
+            number=page.number,
+            text=result.text,
+            method="ocr",
+            confidence=result.confidence,
+            words=result.words,
+            rotated_degrees=rotation,
+            deskewed_degrees=page.deskewed_degrees,
+            passes=passes,
         )
 
 
@@ -238,8 +272,8 @@ def _open_image(data: bytes, kind: str) -> Image.Image:
     return image
 
 
-def _image_pages(data: bytes, kind: str) -> Iterator[Image.Image]:
-    image = _open_image(data, kind)
+def _image_pages(image: Image.Image, kind: str) -> Iterator[Image.Image]:
+    # one frame at a time: a long multi-page TIFF never sits whole in memory
     try:
         for frame in ImageSequence.Iterator(image):
             page = frame.copy()
@@ -252,6 +286,11 @@ def _image_pages(data: bytes, kind: str) -> Iterator[Image.Image]:
         raise OcrError(f"fichier {kind.upper()} illisible ou endommagé (page suivante)") from err
 
 
+def _plain_image_name(source: Path | None) -> bool:
+    # Tesseract takes a "*.txt" input for a list of images: only image-looking names go to it as they are
+    return source is not None and source.suffix.lower() in {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+
+
 def _layer_is_usable(text: str) -> bool:
     letters = _has_letters(text)
     if letters < _TEXT_LAYER_MIN_CHARS:
@@ -261,13 +300,15 @@ def _layer_is_usable(text: str) -> bool:
     return garbage < letters * 0.2
 
 
-def _pdf_pages(data: bytes, reader: _PageReader) -> Iterator[PageText]:
+def _pdf_pages(data: bytes, reader: _PageReader) -> list[PageText]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:
         if "password" in str(err).lower():
             raise OcrError("PDF protégé par un mot de passe") from err
         raise OcrError("fichier PDF illisible ou endommagé") from err
+    layers: list[PageText] = []
+    to_read: list[_Prepared] = []
     try:
         if len(pdf) == 0:
             raise OcrError("PDF sans aucune page")
@@ -278,8 +319,8 @@ def _pdf_pages(data: bytes, reader: _PageReader) -> Iterator[PageText]:
                 layer = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n").strip()
                 textpage.close()
                 if _layer_is_usable(layer):
-                    yield PageText(number=index + 1, text=layer, method="text-layer", confidence=None,
-                                   words=len(layer.split()))
+                    words = len(layer.split())
+                    layers.append(PageText(index + 1, layer, "text-layer", confidence=None, words=words))
                     continue
                 width, height = page.get_size()
                 scale = RENDER_DPI / 72
@@ -291,9 +332,11 @@ def _pdf_pages(data: bytes, reader: _PageReader) -> Iterator[PageText]:
                 raise OcrError(f"page {index + 1} du PDF illisible") from err
             finally:
                 page.close()
-            yield reader.read(index + 1, image, round(72 * scale), None)
+            # prepared (and written) now, read later in one Tesseract process with the other scanned pages
+            to_read.append(reader.prepare(index + 1, image, round(72 * scale), None))
     finally:
         pdf.close()
+    return sorted(layers + reader.read(to_read), key=lambda p: p.number)
 
 
 def read_text(
@@ -325,13 +368,14 @@ def read_text(
         if kind == "pdf":
             pages = tuple(_pdf_pages(data, reader))
         else:
-            images = list(_image_pages(data, kind))
-            # Tesseract reads a single-page image directly, unless EXIF says it must be turned first
-            untouched = len(images) == 1 and images[0].info.get("exif_turned") is None
-            direct = source if source is not None and untouched else None
-            pages = tuple(
-                reader.read(i + 1, img, _image_dpi(img), direct) for i, img in enumerate(images)
-            )
+            image = _open_image(data, kind)
+            single = getattr(image, "n_frames", 1) == 1
+            prepared: list[_Prepared] = []
+            for number, page in enumerate(_image_pages(image, kind), start=1):
+                # Tesseract reads a single-page image file as it is, unless EXIF says to turn it first
+                untouched = single and "exif_turned" not in page.info and _plain_image_name(source)
+                prepared.append(reader.prepare(number, page, _image_dpi(page), source if untouched else None))
+            pages = tuple(reader.read(prepared))
     result = ScanText(content_type=CONTENT_TYPES[kind], pages=pages)
     if _has_letters(result.text) < 3:
         raise OcrError(

@@ -136,7 +136,8 @@ def _check_structure(msg: Message) -> None:
     defects = _defects(msg)
     if "StartBoundaryNotFoundDefect" in defects:
         raise ParseError(
-            "structure MIME illisible : la frontière déclarée dans Content-Type n'apparaît jamais dans le corps"
+            "structure MIME illisible : la frontière déclarée dans Content-Type "
+            "n'apparaît jamais dans le corps"
         )
     never_closed = "CloseBoundaryNotFoundDefect" in defects
     leaves = [p for p in msg.walk() if not p.is_multipart()]
@@ -152,7 +153,9 @@ def _check_structure(msg: Message) -> None:
         if not isinstance(data, bytes):
             continue
         b64_defects = {type(d).__name__ for d in part.defects} & {
-            "InvalidBase64LengthDefect", "InvalidBase64PaddingDefect", "InvalidBase64CharactersDefect"
+            "InvalidBase64LengthDefect",
+            "InvalidBase64PaddingDefect",
+            "InvalidBase64CharactersDefect",
         }
         suspicious = bool(b64_defects) or (never_closed and index == len(leaves) - 1)
         if "InvalidBase64LengthDefect" in b64_defects or (suspicious and _cut_short(data)):
@@ -221,9 +224,11 @@ def parse_message(raw: bytes, settings: Settings | ParsingSettings) -> ParsedMes
     message_id = message_ids[0] if message_ids else None
     # some clients RFC 2047-encode long id headers: decode before looking for <ids>
     in_reply_to_ids = _ids(message_header(msg, "In-Reply-To"))
-    references = tuple(_ids(" ".join(
-        decode_header_value(v) for k, v in msg.raw_items() if k.lower() == "references"
-    ))[-_MAX_REFERENCES:])
+    references = tuple(
+        _ids(" ".join(decode_header_value(v) for k, v in msg.raw_items() if k.lower() == "references"))[
+            -_MAX_REFERENCES:
+        ]
+    )
     from_name, from_address = _from(parser, msg)
     reply_to = _first_address(parser.reply_to or [])[1] or None
     to = tuple(a for _, a in (parser.to or []) if a)
@@ -300,8 +305,12 @@ def to_json_dict(parsed: ParsedMessage) -> dict[str, object]:
             }
             for a in parsed.attachments
         ],
-        "form": None if parsed.form is None else {k: getattr(parsed.form, k) for k in parsed.form.__dataclass_fields__},
-        "bounce": None if parsed.bounce is None else {
+        "form": None
+        if parsed.form is None
+        else {k: getattr(parsed.form, k) for k in parsed.form.__dataclass_fields__},
+        "bounce": None
+        if parsed.bounce is None
+        else {
             "original_message_id": parsed.bounce.original_message_id,
             "recipient": parsed.bounce.recipient,
             "permanent": parsed.bounce.permanent,

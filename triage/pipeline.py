@@ -118,7 +118,8 @@ class Pipeline:
         if len(raw.data) > limit:
             outcome = DossierOutcome(
                 IngestOutcome.QUARANTINED,
-                detail=f"message trop volumineux ({len(raw.data)} octets, limite {limit}) : laissé à sa place",
+                detail=f"message trop volumineux ({len(raw.data)} octets, limite {limit}) : "
+                "laissé à sa place",
             )
             self._mark_alone(outcome, mark)
             log_event("mail_too_large", source=raw.source, size=len(raw.data))
@@ -130,8 +131,12 @@ class Pipeline:
         except Exception as err:  # a parser bug must not stop the run: keep the bytes, say why
             log.debug("parse failure", exc_info=True)
             return self._quarantine(
-                raw.source, raw.source_key, raw.data, f"erreur inattendue à l'analyse ({type(err).__name__})",
-                type(err).__name__, mark,
+                raw.source,
+                raw.source_key,
+                raw.data,
+                f"erreur inattendue à l'analyse ({type(err).__name__})",
+                type(err).__name__,
+                mark,
             )
         try:
             with transaction(self.runtime.sessions) as session:
@@ -143,11 +148,19 @@ class Pipeline:
         except Exception as err:
             log.debug("store failure", exc_info=True)
             return self._quarantine(
-                raw.source, raw.source_key, raw.data,
-                f"erreur inattendue à l'enregistrement ({type(err).__name__})", type(err).__name__, mark,
+                raw.source,
+                raw.source_key,
+                raw.data,
+                f"erreur inattendue à l'enregistrement ({type(err).__name__})",
+                type(err).__name__,
+                mark,
             )
-        log_event("mail_ingested", outcome=outcome.outcome, reference=outcome.reference,
-                  message_row_id=outcome.message_row_id)
+        log_event(
+            "mail_ingested",
+            outcome=outcome.outcome,
+            reference=outcome.reference,
+            message_row_id=outcome.message_row_id,
+        )
         return outcome
 
     def ingest_scan(self, doc: ScanDocument, original: bytes, mark: Mark | None = None) -> DossierOutcome:
@@ -162,11 +175,19 @@ class Pipeline:
         except Exception as err:
             log.debug("scan store failure", exc_info=True)
             return self._quarantine(
-                "scan", doc.path, original, f"erreur inattendue à l'enregistrement du courrier ({type(err).__name__})",
-                type(err).__name__, mark,
+                "scan",
+                doc.path,
+                original,
+                f"erreur inattendue à l'enregistrement du courrier ({type(err).__name__})",
+                type(err).__name__,
+                mark,
             )
-        log_event("scan_ingested", outcome=outcome.outcome, reference=outcome.reference,
-                  message_row_id=outcome.message_row_id)
+        log_event(
+            "scan_ingested",
+            outcome=outcome.outcome,
+            reference=outcome.reference,
+            message_row_id=outcome.message_row_id,
+        )
         return outcome
 
     def known_item(self, dedupe_key: str) -> DossierOutcome | None:
@@ -176,7 +197,13 @@ class Pipeline:
             return self._duplicate(session, dedupe_key)
 
     def quarantine_bytes(
-        self, source: str, source_key: str, data: bytes, reason: str, error_type: str = "", mark: Mark | None = None
+        self,
+        source: str,
+        source_key: str,
+        data: bytes,
+        reason: str,
+        error_type: str = "",
+        mark: Mark | None = None,
     ) -> DossierOutcome:
         """Quarantine something a source could not even read (an unreadable scan, say)."""
         return self._quarantine(source, source_key, data, reason, error_type, mark)
@@ -187,8 +214,13 @@ class Pipeline:
         self, source: str, source_key: str, data: bytes, reason: str, error_type: str, mark: Mark | None
     ) -> DossierOutcome:
         outcome = quarantine.put(
-            self.runtime.sessions, source=source, source_key=source_key, data=data, reason=reason,
-            error_type=error_type, mark=mark,
+            self.runtime.sessions,
+            source=source,
+            source_key=source_key,
+            data=data,
+            reason=reason,
+            error_type=error_type,
+            mark=mark,
         )
         log_event("item_quarantined", level=logging.WARNING, source=source, error=error_type)
         return outcome
@@ -246,10 +278,16 @@ class Pipeline:
             return duplicate
         received_at = self._received_at(raw, parsed)
 
-        def store(role: str) -> Message:
+        def store(role: str, dossier_id: int | None = None) -> Message:
             return archive.store_mail(
-                session, parsed, raw.data, source=raw.source, source_key=raw.source_key,
-                received_at=received_at, role=role,
+                session,
+                parsed,
+                raw.data,
+                source=raw.source,
+                source_key=raw.source_key,
+                received_at=received_at,
+                role=role,
+                dossier_id=dossier_id,
             )
 
         if parsed.kind is MessageKind.BOUNCE:
@@ -264,11 +302,14 @@ class Pipeline:
             return DossierOutcome(IngestOutcome.FLAGGED, row.id, detail=suspicion)
         thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
         if thread.dossier is not None and thread.safe:
-            row = store("reply")
-            row.dossier_id = thread.dossier.id
+            row = store("reply", thread.dossier.id)
             dossiers.add_event(
-                session, thread.dossier, dossiers.EVENT_MESSAGE, "Nouveau message de l'usager",
-                details={"message_row_id": row.id, "via": thread.via}, at=received_at,
+                session,
+                thread.dossier,
+                dossiers.EVENT_MESSAGE,
+                "Nouveau message de l'usager",
+                details={"message_row_id": row.id, "via": thread.via},
+                at=received_at,
             )
             return DossierOutcome(IngestOutcome.ATTACHED, row.id, thread.dossier.id, thread.dossier.reference)
         if thread.dossier is not None:
@@ -276,23 +317,33 @@ class Pipeline:
             row.needs_review = True
             row.flag_reason = dossiers.flag_reason(thread, parsed.requester_address)
             dossiers.add_event(
-                session, thread.dossier, dossiers.EVENT_FLAGGED,
+                session,
+                thread.dossier,
+                dossiers.EVENT_FLAGGED,
                 "Message citant ce dossier mis de côté (expéditeur différent) : à vérifier",
                 details={"message_row_id": row.id, "via": thread.via},
             )
-            return DossierOutcome(IngestOutcome.FLAGGED, row.id, None, thread.dossier.reference, detail=row.flag_reason)
-        row = store("request")
+            return DossierOutcome(
+                IngestOutcome.FLAGGED, row.id, None, thread.dossier.reference, detail=row.flag_reason
+            )
         requester = dossiers.requester_from_message(parsed)
-        opened_details: dict[str, Any] = {"message_row_id": row.id}
+        opened_details: dict[str, Any] = {}
         if thread.forged:
             opened_details["note"] = "identifiant de message de la médiation falsifié ou altéré : ignoré"
         if thread.reference:
             opened_details["cited_reference"] = thread.reference
         return self._open(
-            session, row, parsed, requester, channel=parsed.channel, received_at=received_at,
+            session,
+            lambda dossier_id: store("request", dossier_id),
+            parsed,
+            requester,
+            channel=parsed.channel,
+            received_at=received_at,
             subject=(parsed.form.subject if parsed.form and parsed.form.subject else parsed.subject),
             service=parsed.form.service if parsed.form else "",
-            text=suggestion_text(parsed), sender=parsed.requester_address, form=parsed.form,
+            text=suggestion_text(parsed),
+            sender=parsed.requester_address,
+            form=parsed.form,
             details=opened_details,
         )
 
@@ -303,11 +354,18 @@ class Pipeline:
             if thread.dossier is not None and thread.safe:
                 row.dossier_id = thread.dossier.id
                 dossiers.add_event(
-                    session, thread.dossier, dossiers.EVENT_AUTO_REPLY, "Réponse automatique reçue (absence…)",
+                    session,
+                    thread.dossier,
+                    dossiers.EVENT_AUTO_REPLY,
+                    "Réponse automatique reçue (absence…)",
                     details={"message_row_id": row.id},
                 )
                 return DossierOutcome(
-                    IngestOutcome.NOT_REQUEST, row.id, thread.dossier.id, thread.dossier.reference, parsed.kind_reason
+                    IngestOutcome.NOT_REQUEST,
+                    row.id,
+                    thread.dossier.id,
+                    thread.dossier.reference,
+                    parsed.kind_reason,
                 )
         return DossierOutcome(IngestOutcome.NOT_REQUEST, row.id, detail=parsed.kind_reason)
 
@@ -321,13 +379,22 @@ class Pipeline:
             return DossierOutcome(IngestOutcome.NOT_REQUEST, row.id, detail=parsed.kind_reason)
         row.dossier_id = dossier.id
         address = bounce.recipient or dossier.requester_email
-        summary = "Message de la médiation non distribué" + (" (adresse invalide)" if bounce.permanent else " (retardé)")
+        summary = "Message de la médiation non distribué" + (
+            " (adresse invalide)" if bounce.permanent else " (retardé)"
+        )
         dossiers.add_event(
-            session, dossier, dossiers.EVENT_BOUNCE, summary,
+            session,
+            dossier,
+            dossiers.EVENT_BOUNCE,
+            summary,
             details={"message_row_id": row.id, "permanent": bounce.permanent, "via": how},
         )
-        dossiers.record_bounce(session, address, bounce.permanent, note=f"non-distribution ({dossier.reference})")
-        return DossierOutcome(IngestOutcome.NOT_REQUEST, row.id, dossier.id, dossier.reference, parsed.kind_reason)
+        dossiers.record_bounce(
+            session, address, bounce.permanent, note=f"non-distribution ({dossier.reference})"
+        )
+        return DossierOutcome(
+            IngestOutcome.NOT_REQUEST, row.id, dossier.id, dossier.reference, parsed.kind_reason
+        )
 
     # ------------------------------------------------------------------ scans
 
@@ -338,31 +405,63 @@ class Pipeline:
         received_at = doc.scanned_at or datetime.now(timezone.utc)
         if received_at.tzinfo is None:
             received_at = received_at.replace(tzinfo=timezone.utc)
-        cited = [d for d in (dossiers._resolve(session, r) for r in dossiers.references_in_text(doc.text, self.prefix)) if d]
+        refs = dossiers.references_in_text(doc.text, self.prefix)
+        cited = [d for d in (dossiers.resolve(session, r) for r in refs) if d is not None]
         if cited:
             dossier = cited[0]
             row = archive.store_scan(session, doc, original, received_at=received_at, role="flagged")
             row.needs_review = True
             row.flag_reason = (
-                f"Courrier citant le dossier {dossier.reference} : l'expéditeur d'un courrier ne peut pas être "
+                f"Courrier citant le dossier {dossier.reference} : "
+                "l'expéditeur d'un courrier ne peut pas être "
                 "vérifié, à rattacher après lecture."
             )
             dossiers.add_event(
-                session, dossier, dossiers.EVENT_FLAGGED, "Courrier citant ce dossier mis de côté : à vérifier",
+                session,
+                dossier,
+                dossiers.EVENT_FLAGGED,
+                "Courrier citant ce dossier mis de côté : à vérifier",
                 details={"message_row_id": row.id},
             )
-            outcome = DossierOutcome(IngestOutcome.FLAGGED, row.id, None, dossier.reference, detail=row.flag_reason)
-        else:
-            row = archive.store_scan(session, doc, original, received_at=received_at, role="request")
-            outcome = self._open(
-                session, row, doc, Requester(), channel=Channel.LETTER, received_at=received_at, subject="",
-                service="", text=doc.text, sender="", form=None,
-                details={"message_row_id": row.id, "pages": doc.pages, "method": doc.method},
+            outcome = DossierOutcome(
+                IngestOutcome.FLAGGED, row.id, None, dossier.reference, detail=row.flag_reason
             )
+        else:
+            stored: list[Message] = []
+
+            def store_letter(dossier_id: int) -> Message:
+                stored.append(
+                    archive.store_scan(
+                        session, doc, original, received_at=received_at, role="request", dossier_id=dossier_id
+                    )
+                )
+                return stored[0]
+
+            outcome = self._open(
+                session,
+                store_letter,
+                doc,
+                Requester(),
+                channel=Channel.LETTER,
+                received_at=received_at,
+                subject="",
+                service="",
+                text=doc.text,
+                sender="",
+                form=None,
+                details={"pages": doc.pages, "method": doc.method},
+            )
+            row = stored[0]
         archive.insert_ignore(
-            session, ScanFile,
-            {"sha256": doc.sha256, "filename": doc.filename[:500], "stored_path": doc.path,
-             "outcome": outcome.outcome.value, "message_row_id": row.id},
+            session,
+            ScanFile,
+            {
+                "sha256": doc.sha256,
+                "filename": doc.filename[:500],
+                "stored_path": doc.path,
+                "outcome": outcome.outcome.value,
+                "message_row_id": row.id,
+            },
             ["sha256"],
         )
         return outcome
@@ -379,21 +478,41 @@ class Pipeline:
             return None
 
     def _open(
-        self, session: Session, row: Message, source: ParsedMessage | ScanDocument, requester: Requester, *,
-        channel: Channel, received_at: datetime, subject: str, service: str, text: str, sender: str,
-        form: WebForm | None, details: dict[str, Any],
+        self,
+        session: Session,
+        store_row: Callable[[int], Message],
+        source: ParsedMessage | ScanDocument,
+        requester: Requester,
+        *,
+        channel: Channel,
+        received_at: datetime,
+        subject: str,
+        service: str,
+        text: str,
+        sender: str,
+        form: WebForm | None,
+        details: dict[str, Any],
     ) -> DossierOutcome:
+        """Suggest, open the dossier, then store the message row already pointing at it (one INSERT,
+        no UPDATE). The caller has checked for duplicates; a concurrent one fails the message INSERT and
+        rolls the whole transaction back, reference number included."""
         suggestion = self._suggest(text, sender, form)
         if suggestion is not None:
             requester = dossiers.complete_requester(requester, suggestion.extracted)
         elif not requester.territory and (requester.postcode or requester.commune):
             requester = dossiers.complete_requester(requester, {})
         opened = dossiers.open_dossier(
-            session, prefix=self.prefix, channel=channel, received_at=received_at, requester=requester,
-            subject=subject, service=service, details=details,
+            session,
+            prefix=self.prefix,
+            channel=channel,
+            received_at=received_at,
+            requester=requester,
+            subject=subject,
+            service=service,
+            details=details,
         )
         dossier = opened.dossier
-        row.dossier_id = dossier.id
+        row = store_row(dossier.id)
         if suggestion is not None:
             session.add(_suggestion_row(dossier, row, suggestion))
         if self.notifier is not None:

@@ -96,7 +96,9 @@ def put(
                 mark(session, outcome)
     except SQLAlchemyError as err:
         # the database itself is failing: the caller must not acknowledge the item (it is retried)
-        raise StoreError("base de données indisponible : l'élément n'a pas pu être mis en quarantaine") from err
+        raise StoreError(
+            "base de données indisponible : l'élément n'a pas pu être mis en quarantaine"
+        ) from err
     return outcome
 
 
@@ -127,9 +129,9 @@ def list_items(session: Session, *, include_resolved: bool = False) -> list[Quar
 def get_item(session: Session, item_id: int) -> tuple[QuarantineSummary, bytes]:
     """One item and its raw bytes; DossierError when there is no such item."""
     row = session.execute(
-        select(QuarantineItem, RawBlob).join(RawBlob, RawBlob.id == QuarantineItem.raw_blob_id).where(
-            QuarantineItem.id == item_id
-        )
+        select(QuarantineItem, RawBlob)
+        .join(RawBlob, RawBlob.id == QuarantineItem.raw_blob_id)
+        .where(QuarantineItem.id == item_id)
     ).first()
     if row is None:
         raise DossierError(f"aucun élément n° {item_id} en quarantaine")
@@ -155,7 +157,9 @@ def retry(pipeline: Pipeline, item_id: int) -> DossierOutcome:
     with transaction(pipeline.runtime.sessions) as session:
         summary, data = get_item(session, item_id)
     if summary.resolved_at is not None:
-        return DossierOutcome(IngestOutcome.DUPLICATE, message_row_id=summary.resolved_message_id, detail="déjà résolu")
+        return DossierOutcome(
+            IngestOutcome.DUPLICATE, message_row_id=summary.resolved_message_id, detail="déjà résolu"
+        )
     if summary.source == "scan":
         return _retry_scan(pipeline, summary, data)
     raw = RawMessage(source=summary.source, source_key=summary.source_key, data=data)
@@ -166,7 +170,9 @@ def _retry_scan(pipeline: Pipeline, summary: QuarantineSummary, data: bytes) -> 
     try:
         from triage.sources.scans import read_scan_file
     except ImportError:
-        return DossierOutcome(IngestOutcome.QUARANTINED, detail="lecture des courriers numérisés indisponible")
+        return DossierOutcome(
+            IngestOutcome.QUARANTINED, detail="lecture des courriers numérisés indisponible"
+        )
     suffix = Path(summary.source_key).suffix or ".bin"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"quarantaine-{summary.id}{suffix}"
@@ -175,6 +181,10 @@ def _retry_scan(pipeline: Pipeline, summary: QuarantineSummary, data: bytes) -> 
             doc = read_scan_file(path, pipeline.settings)
         except Exception as err:  # OCR still failing: count the attempt, keep the item
             return pipeline.quarantine_bytes(
-                "scan", summary.source_key, data, f"lecture du courrier impossible : {err}", type(err).__name__
+                "scan",
+                summary.source_key,
+                data,
+                f"lecture du courrier impossible : {err}",
+                type(err).__name__,
             )
     return pipeline.ingest_scan(doc, data, mark=_resolver(summary.id))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,11 @@ def text_from_tsv(tsv: str) -> Recognition:
     return Recognition(text="\n".join(out), words=len(confidences), confidence=mean)
 
 
+def _argument(image: Path) -> str:
+    # absolute, so that a file named "-x.png" is never taken for an option
+    return str(Path(image).absolute())
+
+
 class Tesseract:
     """Tesseract in the configured language(s); one process per call, with a time limit."""
 
@@ -71,15 +77,21 @@ class Tesseract:
         self._env = {**os.environ}
         self._env.setdefault("OMP_THREAD_LIMIT", "1")
 
-    def _run(self, args: list[str]) -> str:
+    def _run(self, args: list[str], pages: int = 1) -> str:
         try:
             proc = subprocess.run(
-                [self.command, *args], env=self._env, capture_output=True, timeout=self.timeout, check=False
+                [self.command, *args],
+                env=self._env,
+                capture_output=True,
+                timeout=self.timeout * pages,
+                check=False,
             )
         except FileNotFoundError as err:
             raise OcrEngineMissing("Tesseract est introuvable : installez le paquet tesseract-ocr") from err
         except subprocess.TimeoutExpired as err:
-            raise OcrError(f"reconnaissance de texte trop longue (plus de {self.timeout:.0f} s par page)") from err
+            raise OcrError(
+                f"reconnaissance de texte trop longue (plus de {self.timeout:.0f} s par page)"
+            ) from err
         stderr = proc.stderr.decode("utf-8", "replace")
         if proc.returncode != 0:
             if "Failed loading language" in stderr or "Error opening data file" in stderr:
@@ -91,16 +103,36 @@ class Tesseract:
             raise OcrError(f"échec de la reconnaissance de texte : {stderr.strip()[-200:]}")
         return proc.stdout.decode("utf-8", "replace")
 
-    def recognise(self, image: Path, *, dpi: int | None = None) -> Recognition:
+    def recognise(self, image: Path) -> Recognition:
         """OCR one page image file (automatic page segmentation); text and mean word confidence."""
-        extra = ["--dpi", str(dpi)] if dpi else []
-        return text_from_tsv(self._run([str(image), "stdout", "-l", self.language, "--psm", "3", *extra, "tsv"]))
+        return text_from_tsv(
+            self._run([_argument(image), "stdout", "-l", self.language, "--psm", "3", "tsv"])
+        )
 
-    def rotation(self, image: Path, *, dpi: int | None = None) -> int | None:
+    def recognise_pages(self, images: Sequence[Path], workdir: Path) -> list[Recognition]:
+        """OCR several single-page images in one process (the model is loaded once); one result each.
+
+        Tesseract reads a ``.txt`` input as a list of images and numbers their pages in order.
+        """
+        if len(images) == 1:
+            return [self.recognise(images[0])]
+        listing = workdir / "pages.txt"
+        listing.write_text("".join(f"{_argument(p)}\n" for p in images), encoding="utf-8")
+        tsv = self._run([str(listing), "stdout", "-l", self.language, "--psm", "3", "tsv"], pages=len(images))
+        by_page: dict[int, list[str]] = {}
+        for row in tsv.splitlines():
+            cells = row.split("\t", 2)
+            if len(cells) > 1 and cells[1].isdigit():
+                by_page.setdefault(int(cells[1]), []).append(row)
+        if by_page and max(by_page) > len(images):
+            # an input unexpectedly held several pages: read them one by one instead
+            return [self.recognise(p) for p in images]
+        return [text_from_tsv("\n".join(["header", *by_page.get(n, [])])) for n in range(1, len(images) + 1)]
+
+    def rotation(self, image: Path) -> int | None:
         """Clockwise quarter turns (0, 90, 180, 270) that put the page upright; None when unsure."""
-        extra = ["--dpi", str(dpi)] if dpi else []
         try:
-            out = self._run([str(image), "stdout", "--psm", "0", *extra])
+            out = self._run([_argument(image), "stdout", "--psm", "0"])
         except OcrError:
             return None  # "too few characters": OSD cannot tell, the page stays as it is
         found = re.search(r"^Rotate:\s*(\d+)", out, re.MULTILINE)

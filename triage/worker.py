@@ -303,7 +303,8 @@ def _optional(module: str, name: str) -> Callable[..., Any] | None:
     import importlib
 
     try:
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+        duty: Callable[..., Any] = getattr(importlib.import_module(module), name)
+        return duty
     except (ImportError, AttributeError):
         logs.event("worker_duty_unavailable", duty=module)
         return None

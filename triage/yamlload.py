@@ -84,7 +84,10 @@ def load_yaml(path: Path) -> Any:
         mark = err.problem_mark or err.context_mark
         where = f", ligne {mark.line + 1}" if mark is not None else ""
         problem = err.problem or err.context or "syntaxe YAML invalide"
-        raise RulesError(f"{path}{where} : YAML invalide ({problem})") from err
+        hint = ""
+        if "mapping values are not allowed" in problem:
+            hint = " ; astuce : un texte qui contient « : » doit être écrit entre guillemets"
+        raise RulesError(f"{path}{where} : YAML invalide ({problem}{hint})") from err
     except yaml.YAMLError as err:
         raise RulesError(f"{path} : YAML invalide ({err})") from err
 

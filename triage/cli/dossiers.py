@@ -25,7 +25,9 @@ from triage.store.models import Dossier, Event, Message, SuggestionRow
 from triage.tracking import initials
 
 dossiers_app = typer.Typer(help="Dossiers de médiation.", no_args_is_help=True)
-quarantine_app = typer.Typer(help="Éléments mis en quarantaine (illisibles ou en erreur).", no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="Éléments mis en quarantaine (illisibles ou en erreur).", no_args_is_help=True
+)
 app.add_typer(dossiers_app, name="dossiers")
 app.add_typer(quarantine_app, name="quarantine")
 
@@ -38,8 +40,11 @@ def _labels(s: SuggestionRow | None, threshold: float) -> str:
     if s is None:
         return "—"
     parts = []
-    for code, conf in ((s.domain, s.domain_confidence), (s.admissibility, s.admissibility_confidence),
-                       (s.reorientation, s.reorientation_confidence)):
+    for code, conf in (
+        (s.domain, s.domain_confidence),
+        (s.admissibility, s.admissibility_confidence),
+        (s.reorientation, s.reorientation_confidence),
+    ):
         parts.append(code + (" (?)" if conf < threshold else ""))
     return " / ".join(parts)
 
@@ -53,7 +58,9 @@ def _requester(d: Dossier) -> str:
 def _latest_suggestions(session: Session, ids: list[int]) -> dict[int, SuggestionRow]:
     if not ids:
         return {}
-    rows = session.scalars(select(SuggestionRow).where(SuggestionRow.dossier_id.in_(ids)).order_by(SuggestionRow.id))
+    rows = session.scalars(
+        select(SuggestionRow).where(SuggestionRow.dossier_id.in_(ids)).order_by(SuggestionRow.id)
+    )
     return {s.dossier_id: s for s in rows}
 
 
@@ -64,20 +71,34 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
         if status:
             stmt = stmt.where(Dossier.status == status)
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = session.scalars(stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)).all()
+        rows = session.scalars(
+            stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)
+        ).all()
         suggestions = _latest_suggestions(session, [d.id for d in rows])
-        review = session.scalar(select(func.count()).select_from(Message).where(Message.needs_review.is_(True))) or 0
+        review = (
+            session.scalar(select(func.count()).select_from(Message).where(Message.needs_review.is_(True)))
+            or 0
+        )
     table = Table(title=f"Dossiers — {len(rows)} affiché(s) sur {total}")
     for col in ("référence", "reçue le", "canal", "demandeur", "territoire", "statut", "tri suggéré"):
         table.add_column(col, overflow="fold")
     threshold = rt.settings.triage.confidence_threshold
     for d in rows:
-        table.add_row(d.reference, _when(d.received_at), d.channel, _requester(d), d.requester_territory or "",
-                      status_label(d.status), _labels(suggestions.get(d.id), threshold))
+        table.add_row(
+            d.reference,
+            _when(d.received_at),
+            d.channel,
+            _requester(d),
+            d.requester_territory or "",
+            status_label(d.status),
+            _labels(suggestions.get(d.id), threshold),
+        )
     console.print(table)
     if review:
-        console.print(f"[yellow]{review} message(s) mis de côté pour vérification[/] (réponse venue d'une autre "
-                      "adresse, expéditeur suspect, courrier citant un dossier).")
+        console.print(
+            f"[yellow]{review} message(s) mis de côté pour vérification[/] (réponse venue d'une autre "
+            "adresse, expéditeur suspect, courrier citant un dossier)."
+        )
 
 
 @dossiers_app.command("list")
@@ -91,24 +112,33 @@ def dossiers_list(
 
 
 @dossiers_app.command("show")
-def dossiers_show(reference: Annotated[str, typer.Argument(help="Référence, ex. MED-2026-00042.")],
-                  config: ConfigOption = None) -> None:
+def dossiers_show(
+    reference: Annotated[str, typer.Argument(help="Référence, ex. MED-2026-00042.")],
+    config: ConfigOption = None,
+) -> None:
     """Affiche un dossier : demandeur (initiales), statut, tri suggéré, messages et chronologie."""
     rt = open_runtime(config)
     with rt.sessions() as session:
         d = session.scalar(select(Dossier).where(Dossier.reference == reference.strip().upper()))
         if d is None:
             raise DossierError(f"aucun dossier {reference}")
-        events = session.scalars(select(Event).where(Event.dossier_id == d.id).order_by(Event.at, Event.id)).all()
-        messages = session.scalars(select(Message).where(Message.dossier_id == d.id).order_by(Message.received_at)).all()
+        events = session.scalars(
+            select(Event).where(Event.dossier_id == d.id).order_by(Event.at, Event.id)
+        ).all()
+        messages = session.scalars(
+            select(Message).where(Message.dossier_id == d.id).order_by(Message.received_at)
+        ).all()
         attachments = {m.id: len(m.attachments) for m in messages}
         suggestion = _latest_suggestions(session, [d.id]).get(d.id)
     head = Table(title=f"Dossier {d.reference}", show_header=False)
     head.add_column("champ")
     head.add_column("valeur", overflow="fold")
     for label, value in (
-        ("reçue le", _when(d.received_at)), ("canal", d.channel), ("statut", status_label(d.status)),
-        ("demandeur", _requester(d)), ("territoire", d.requester_territory or "—"),
+        ("reçue le", _when(d.received_at)),
+        ("canal", d.channel),
+        ("statut", status_label(d.status)),
+        ("demandeur", _requester(d)),
+        ("territoire", d.requester_territory or "—"),
         ("courriel connu", "oui" if d.requester_email else "non"),
         ("service concerné", d.service_concerned or "—"),
         ("tri suggéré", _labels(suggestion, rt.settings.triage.confidence_threshold)),
@@ -147,15 +177,25 @@ def quarantine_list(
     for col in ("n°", "source", "élément", "taille", "essais", "dernier essai", "raison", "résolu"):
         table.add_column(col, overflow="fold")
     for i in items:
-        table.add_row(str(i.id), i.source, Path(i.source_key).name or i.source_key, f"{i.size} o", str(i.attempts),
-                      _when(i.last_attempt_at), i.reason, _when(i.resolved_at) or "")
+        table.add_row(
+            str(i.id),
+            i.source,
+            Path(i.source_key).name or i.source_key,
+            f"{i.size} o",
+            str(i.attempts),
+            _when(i.last_attempt_at),
+            i.reason,
+            _when(i.resolved_at) or "",
+        )
     console.print(table)
 
 
 @quarantine_app.command("show")
 def quarantine_show(
     item_id: Annotated[int, typer.Argument(help="Numéro de l'élément.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Écrit les octets bruts dans ce fichier.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Écrit les octets bruts dans ce fichier.")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Détaille un élément en quarantaine (et peut en extraire les octets bruts)."""
@@ -166,9 +206,14 @@ def quarantine_show(
     table.add_column("champ")
     table.add_column("valeur", overflow="fold")
     for label, value in (
-        ("source", item.source), ("élément", item.source_key), ("taille", f"{item.size} octets"),
-        ("raison", item.reason), ("type d'erreur", item.error_type), ("essais", str(item.attempts)),
-        ("mis en quarantaine le", _when(item.created_at)), ("dernier essai", _when(item.last_attempt_at)),
+        ("source", item.source),
+        ("élément", item.source_key),
+        ("taille", f"{item.size} octets"),
+        ("raison", item.reason),
+        ("type d'erreur", item.error_type),
+        ("essais", str(item.attempts)),
+        ("mis en quarantaine le", _when(item.created_at)),
+        ("dernier essai", _when(item.last_attempt_at)),
         ("résolu le", _when(item.resolved_at) or "non"),
         ("message créé", str(item.resolved_message_id or "—")),
     ):

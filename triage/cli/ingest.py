@@ -10,7 +10,6 @@ quarantined (they are reported and left where they are).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import Counter
@@ -32,7 +31,14 @@ from triage.resources import PROJECT_DIR
 from triage.runtime import Runtime
 from triage.sources.local import ScanFileRef, read_paths
 
-COUNT_KEYS = ("messages", "dossiers_opened", "attached_to_existing", "not_requests", "quarantined", "duplicates")
+COUNT_KEYS = (
+    "messages",
+    "dossiers_opened",
+    "attached_to_existing",
+    "not_requests",
+    "quarantined",
+    "duplicates",
+)
 
 
 @dataclass
@@ -73,29 +79,27 @@ def _events_to_file(rt: Runtime) -> Iterator[None]:
 
 
 def _ingest_scan(pipeline: Pipeline, ref: ScanFileRef) -> DossierOutcome:
+    """A scan file met on the way: read and ingested by triage.sources.scans (known bytes: no OCR)."""
     settings = pipeline.settings
     size = ref.path.stat().st_size
     if size > settings.scans.max_file_bytes:
         return DossierOutcome(
             IngestOutcome.QUARANTINED,
-            detail=f"fichier numérisé trop volumineux ({size} octets, limite {settings.scans.max_file_bytes})",
+            detail=f"fichier numérisé trop volumineux ({size} octets, "
+            f"limite {settings.scans.max_file_bytes}) : "
+            "laissé à sa place",
         )
-    data = ref.path.read_bytes()
-    known = pipeline.known_item(hashlib.sha256(data).hexdigest())
-    if known is not None:
-        return known  # seen before: no second OCR
     try:
-        from triage.sources.scans import read_scan_file
+        from triage.sources.scans import ingest_scan_file
     except ImportError:
         return pipeline.quarantine_bytes(
-            "scan", str(ref.path), data, "lecture des courriers numérisés indisponible", "ImportError"
+            "scan",
+            str(ref.path),
+            ref.path.read_bytes(),
+            "lecture des courriers numérisés indisponible",
+            "ImportError",
         )
-    try:
-        doc = read_scan_file(ref.path, settings)
-    except Exception as err:  # OcrError and anything else: keep the file's bytes with the reason
-        reason = getattr(err, "message", None) or f"lecture du courrier impossible ({type(err).__name__})"
-        return pipeline.quarantine_bytes("scan", str(ref.path), data, reason, type(err).__name__)
-    return pipeline.ingest_scan(doc, data)
+    return ingest_scan_file(pipeline.runtime, pipeline, ref.path).outcome
 
 
 def run_ingest(
@@ -117,8 +121,12 @@ def run_ingest(
 
 def _with_progress(pipeline: Pipeline, paths: list[Path]) -> IngestReport:
     with Progress(
-        SpinnerColumn(), TextColumn("[bold]{task.description}"), TextColumn("{task.completed} élément(s)"),
-        TimeElapsedColumn(), console=console, transient=True,
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.completed} élément(s)"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as progress:
         task = progress.add_task("Import en cours", total=None)
 
@@ -145,8 +153,15 @@ def print_report(report: IngestReport) -> None:
     table.add_column("résultat")
     table.add_column("nombre", justify="right")
     counts = report.as_dict()
-    for key in ("messages", "dossiers_opened", "attached_to_existing", "not_requests", "flagged", "quarantined",
-                "duplicates"):
+    for key in (
+        "messages",
+        "dossiers_opened",
+        "attached_to_existing",
+        "not_requests",
+        "flagged",
+        "quarantined",
+        "duplicates",
+    ):
         table.add_row(LABELS[key], str(counts[key]))
     console.print(table)
     if report.notable:
@@ -154,16 +169,24 @@ def print_report(report: IngestReport) -> None:
         for col in ("élément", "résultat", "dossier cité", "raison"):
             look.add_column(col, overflow="fold")
         for key, outcome in report.notable:
-            look.add_row(Path(key).name if "/" in key else key, outcome.outcome.value, outcome.reference or "",
-                         outcome.detail)
+            look.add_row(
+                Path(key).name if "/" in key else key,
+                outcome.outcome.value,
+                outcome.reference or "",
+                outcome.detail,
+            )
         console.print(look)
-        console.print("Quarantaine : [bold]mediature quarantine list[/] ; réponses mises de côté : "
-                      "[bold]mediature dossiers list[/] puis le poste de la médiatrice.")
+        console.print(
+            "Quarantaine : [bold]mediature quarantine list[/] ; réponses mises de côté : "
+            "[bold]mediature dossiers list[/] puis le poste de la médiatrice."
+        )
 
 
 @app.command("ingest")
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Fichiers .eml, dossiers, Maildir, fichiers mbox, scans.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Fichiers .eml, dossiers, Maildir, fichiers mbox, scans.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Affiche un seul objet JSON de comptes.")] = False,
     config: ConfigOption = None,
 ) -> None:
@@ -218,8 +241,10 @@ def demo(
         console.print(delivered)
     print_dossiers(rt, status=None, limit=limit)
     if report.counts.get("dossiers_opened", 0) == 0 and report.counts.get("duplicates", 0):
-        err_console.print("Exemples déjà importés : rien de nouveau (les doublons ne sont jamais réimportés).")
+        err_console.print(
+            "Exemples déjà importés : rien de nouveau (les doublons ne sont jamais réimportés)."
+        )
 
 
 # the dossiers and quarantine commands live beside this module; importing registers them
-from triage.cli import dossiers as _dossiers  # noqa: F401  (registers the commands)
+from triage.cli import dossiers as _dossiers  # noqa: E402,F401  (registers the commands)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -15,8 +15,10 @@ import typer
 from rich.table import Table
 
 from triage.cli import ConfigOption, app, console, err_console, open_runtime
-from triage.records import IngestOutcome
+from triage.records import DossierOutcome, IngestOutcome, ScanDocument
 from triage.sources.scans import (
+    Mark,
+    ScanPipeline,
     ScanResult,
     SettleWatcher,
     ingest_scan_file,
@@ -36,6 +38,36 @@ _OUTCOME_LABELS = {
     IngestOutcome.NOT_REQUEST: "non traité",
 }
 _METHOD_LABELS = {"text-layer": "texte du PDF", "ocr": "OCR"}
+
+
+class _LazyPipeline:
+    """The pipeline, built on first use: files already imported are answered without loading the
+    suggester and the notifier (the mail service often re-runs a batch)."""
+
+    def __init__(self, build: Callable[[], ScanPipeline]) -> None:
+        self._build = build
+        self._pipeline: ScanPipeline | None = None
+
+    def _get(self) -> ScanPipeline:
+        if self._pipeline is None:
+            self._pipeline = self._build()
+        return self._pipeline
+
+    def ingest_scan(self, doc: ScanDocument, original: bytes, mark: Mark | None = None) -> DossierOutcome:
+        """See Pipeline.ingest_scan."""
+        return self._get().ingest_scan(doc, original, mark)
+
+    def quarantine_bytes(
+        self,
+        source: str,
+        source_key: str,
+        data: bytes,
+        reason: str,
+        error_type: str = "",
+        mark: Mark | None = None,
+    ) -> DossierOutcome:
+        """See Pipeline.quarantine_bytes."""
+        return self._get().quarantine_bytes(source, source_key, data, reason, error_type, mark)
 
 
 @contextmanager
@@ -82,7 +114,9 @@ def _reading(result: ScanResult) -> str:
 @scan_app.command("add")
 def scan_add(
     files: Annotated[list[Path], typer.Argument(help="Fichiers numérisés (PDF, PNG, JPEG, TIFF).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Un objet JSON : comptes et détail par fichier.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Un objet JSON : comptes et détail par fichier.")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Importe des courriers numérisés : lecture (texte du PDF ou OCR), original conservé, dossier ouvert.
@@ -93,7 +127,7 @@ def scan_add(
     from triage.pipeline import Pipeline
 
     rt = open_runtime(config)
-    pipeline = Pipeline.from_runtime(rt)
+    pipeline = _LazyPipeline(lambda: Pipeline.from_runtime(rt))
     results: list[ScanResult] = []
     missing: list[Path] = []
     status = console.status("Lecture des courriers…", spinner="dots") if not as_json else nullcontext()
@@ -118,10 +152,16 @@ def scan_add(
             table.add_column(col, overflow="fold")
         for r in results:
             outcome = r.outcome.outcome
-            style = {"dossiers_opened": "green", "quarantined": "red", "flagged": "yellow"}.get(outcome.value, "")
+            style = {"dossiers_opened": "green", "quarantined": "red", "flagged": "yellow"}.get(
+                outcome.value, ""
+            )
             table.add_row(
-                r.path.name, _reading(r), f"[{style}]{_OUTCOME_LABELS.get(outcome, outcome.value)}[/]" if style
-                else _OUTCOME_LABELS.get(outcome, outcome.value), r.outcome.reference or "—",
+                r.path.name,
+                _reading(r),
+                f"[{style}]{_OUTCOME_LABELS.get(outcome, outcome.value)}[/]"
+                if style
+                else _OUTCOME_LABELS.get(outcome, outcome.value),
+                r.outcome.reference or "—",
                 r.reason or (r.outcome.detail if outcome is not IngestOutcome.OPENED else ""),
             )
         console.print(table)
@@ -151,8 +191,12 @@ def scan_status(config: ConfigOption = None) -> None:
             state = "prêt : sera lu par le service (mediature worker)"
         else:
             state = "en cours d'écriture"
-        table.add_row(path.name, f"{st.st_size / 1000:.0f} ko",
-                      datetime.fromtimestamp(st.st_mtime).strftime("%d/%m/%Y %H:%M"), state)
+        table.add_row(
+            path.name,
+            f"{st.st_size / 1000:.0f} ko",
+            datetime.fromtimestamp(st.st_mtime).strftime("%d/%m/%Y %H:%M"),
+            state,
+        )
     if waiting:
         console.print(table)
     else:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from types import TracebackType
+from typing import Annotated, Self
 
 import typer
 from rich.live import Live
@@ -34,12 +35,12 @@ class LiveDisplay:
     def __init__(self) -> None:
         self.live = Live(self._render(WorkerStatus()), console=console, refresh_per_second=4, transient=False)
 
-    def __enter__(self) -> LiveDisplay:
+    def __enter__(self) -> Self:
         self.live.__enter__()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.live.__exit__(*exc)
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None) -> None:
+        self.live.__exit__(kind, err, tb)
 
     def update(self, status: WorkerStatus) -> None:
         """Redraw with the latest counts."""
@@ -78,7 +79,7 @@ def worker(
     config: ConfigOption = None,
     once: Annotated[bool, typer.Option("--once", help="Une seule passe (boîte, scans, envoi) puis sortie : tests, cron.")] = False,
     log_file: Annotated[
-        Optional[Path], typer.Option("--log-file", help="Écrire le journal structuré (JSON) dans ce fichier plutôt que sur stderr.")
+        Path | None, typer.Option("--log-file", help="Écrire le journal structuré (JSON) dans ce fichier plutôt que sur stderr.")
     ] = None,
 ) -> None:
     """Relève en continu la boîte de la médiation, le dossier de dépôt des scans et la boîte d'envoi.

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from triage.config import Settings
 from triage.msgid import make_message_id
 from triage.notify import guard
-from triage.notify.compose import Outgoing
+from triage.notify.compose import Outgoing, safe_address
 from triage.notify.letters import qr_data_uri, queue_print, render_pdf
 from triage.notify.outbox import enqueue
 from triage.notify.render import render
@@ -23,7 +23,9 @@ from triage.store.models import Dossier, Event
 from triage.tracking import short_code
 
 log = logging.getLogger("mediature.notify")
-PAPER_CHANNELS = {Channel.LETTER.value, Channel.PHONE.value, Channel.VISIT.value}
+# A paper letter is answered on paper (and by email too when it gives an address); a request made
+# by phone or at a permanence gets an email when we have an address, else a printed letter.
+PAPER_CHANNELS = {Channel.LETTER.value}
 
 
 def greeting(civility: str) -> str:
@@ -74,6 +76,13 @@ class Notifier:
             self._letter(session, dossier, ctx, emailed)
 
     def _email(self, session: Session, dossier: Dossier, ctx: dict[str, Any], parsed: ParsedMessage | None) -> bool:
+        try:
+            safe_address(dossier.requester_name, dossier.requester_email)
+        except ValueError:
+            session.add(Event(dossier_id=dossier.id, kind="acknowledgement", public=False,
+                              summary="Accusé de réception par courriel impossible : adresse invalide — à vérifier",
+                              details={"channel": "email", "refused": "adresse invalide"}))
+            return False
         refusal = guard.refusal(session, self.settings, dossier.requester_email, parsed)
         domain = self.settings.smtp.from_address.rsplit("@", 1)[-1]
         references: tuple[str, ...] = ()

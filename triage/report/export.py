@@ -4,7 +4,8 @@ Each dossier gets a stable pseudonym, an HMAC-SHA256 of its internal id keyed wi
 secret: the same dossier has the same pseudonym in every export of the same installation, and nobody
 without the secret can link it back. Left out: names, civility, emails, phones, addresses, postcodes,
 communes, references, tracking data, subjects, texts and exact dates (only the month of receipt and
-durations in days remain). The columns are codes from fixed lists, never free text.
+durations in days remain). The columns are codes from fixed lists, never free text: a direction typed
+freely that matches no known direction is exported as "autre".
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import select
 
+from triage.report.labels import SUB_CHAPTERS, direction_label
 from triage.report.queries import counted, kind_expr
 from triage.report.territories import read_territories
 from triage.runtime import Runtime
@@ -66,9 +68,16 @@ def _code(value: str | None) -> str:
     return text
 
 
+def _direction(value: str | None, territories: set[str]) -> str:
+    # the workspace types directions freely: only a direction the report recognises is exported
+    if not value or not value.strip():
+        return ""
+    return direction_label(value, territories) or "autre"
+
+
 def rows(runtime: Runtime) -> Iterator[list[str]]:
     """The export's lines (header first), streamed from the database."""
-    territories = {t.name for t in read_territories()}
+    territories = {t.name for t in read_territories(runtime.settings.report.territories_file)}
     stmt = (
         select(
             Dossier.id,
@@ -124,9 +133,9 @@ def rows(runtime: Runtime) -> Iterator[list[str]]:
                 _code(status),
                 _code(outcome),
                 territory if territory in territories else "",
-                _code(direction),
+                _direction(direction, territories),
                 _code(domain),
-                _code(sub_chapter),
+                sub_chapter if sub_chapter in SUB_CHAPTERS else ("autre" if sub_chapter else ""),
                 _code(admissibility),
                 _code(reorientation),
                 _days(received, _aware(first_contact)),

@@ -15,12 +15,13 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from triage.report import labels as L
 from triage.report.queries import duration_histograms, requests_per_year, year_counts
-from triage.report.tables import Column, Row, Table, share
+from triage.report.tables import SMALL_CELL_THRESHOLD, Column, Row, Table, share
 from triage.report.territories import Territory
 
 IN_PROGRESS = {"recue", "en_examen", "transmise_service", "mediation_en_cours"}
@@ -32,6 +33,7 @@ RESULT_OF_OUTCOME = {
     "reorientee": "partielle",
 }
 MOTIVES_SHOWN = 15
+OTHER_DIRECTIONS = "Autres directions"
 
 
 def processing_state(status: str, outcome: str) -> str:
@@ -158,11 +160,11 @@ def _sorted_known(counter: Counter[str], names: dict[str, str], other: str) -> l
     return items
 
 
-def _destinations(counter: Counter[str]) -> list[tuple[str, str, int]]:
+def _destinations(counter: Counter[str], taxonomy_file: Path | None) -> list[tuple[str, str, int]]:
     """Reorientation targets with a count, largest first; no target given -> 'Non précisé' last."""
     items = sorted(
         (
-            (code, L.reorientation_label(code), n)
+            (code, L.reorientation_label(code, taxonomy_file), n)
             for code, n in counter.items()
             if code and code not in ("none", "?") and n
         ),
@@ -172,7 +174,14 @@ def _destinations(counter: Counter[str]) -> list[tuple[str, str, int]]:
     return items + ([("", "Non précisé", unknown)] if unknown else [])
 
 
-def compute(session: Session, year: int, territories: list[Territory]) -> Figures:
+def compute(
+    session: Session,
+    year: int,
+    territories: list[Territory],
+    *,
+    threshold: int = SMALL_CELL_THRESHOLD,
+    taxonomy_file: Path | None = None,
+) -> Figures:
     """All the figures of `year` (requests received that year; durations of dossiers closed that year)."""
     counts = year_counts(session, year)
     per_year = requests_per_year(session)
@@ -304,15 +313,24 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
     territorial: Counter[str] = Counter()
     central: Counter[str] = Counter()
     no_direction = 0
+    typed: Counter[str] = Counter()  # values typed freely: shown only when they recur (see below)
     for (kind, direction), n in counts.by_kind_direction.items():
         if kind != "mediation":  # a reorientation leaves the Département: no direction to count
             continue
+        label = L.direction_label(direction, names) if direction else None
         if not direction:
             no_direction += n
+        elif label is None:
+            typed[" ".join(direction.split())] += n
         elif L.is_territorial(direction, names):
-            territorial[L.direction_label(direction, names)] += n
+            territorial[label] += n
         else:
-            central[L.direction_label(direction, names)] += n
+            central[label] += n
+    for value, n in typed.items():
+        # a direction typed in by hand is published only when at least `threshold` dossiers share it:
+        # a recurring value is a direction's name, a rare one may be anything the mediator wrote
+        group = territorial if L.is_territorial(value, names) else central
+        group[value[:80] if n >= threshold else OTHER_DIRECTIONS] += n
     direction_rows: list[Row] = []
     mediation_total = kinds["mediation"]
     for heading, group in (("Directions territoriales", territorial), ("Directions centrales", central)):
@@ -325,7 +343,7 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
         )
         direction_rows += [
             Row(name, (float(n), share(n, mediation_total)))
-            for name, n in sorted(group.items(), key=lambda i: (-i[1], i[0]))
+            for name, n in sorted(group.items(), key=lambda i: (i[0] == OTHER_DIRECTIONS, -i[1], i[0]))
         ]
     if no_direction:
         direction_rows.append(
@@ -350,7 +368,7 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
         "reorientations_destinations",
         "Organismes vers lesquels les demandes ont été réorientées",
         "Organisme",
-        _destinations(counts.by_reorientation),
+        _destinations(counts.by_reorientation, taxonomy_file),
         header="Réorientations",
     )
     tables["reorientations_territoires"] = _simple(
@@ -403,7 +421,7 @@ def compute(session: Session, year: int, territories: list[Territory]) -> Figure
             Row(area_name, (float(subtotal), share(subtotal, mediations)), heading=True, key=area)
         )
         for d, n in in_area.items():
-            label = "Autre ou non renseigné" if d == "autre" else L.domain_label(d)
+            label = "Autre ou non renseigné" if d == "autre" else L.domain_label(d, taxonomy_file)
             sub_rows.append(Row(label, (float(n), share(n, mediations)), key=d))
     total_row = Row("Total", (float(mediations), 100.0 if mediations else None))
     tables["politiques_publiques"] = Table(

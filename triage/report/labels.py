@@ -1,13 +1,14 @@
 """French names of the codes the report counts: channels, statuses, outcomes, domains, directions...
 
-Domain and reorientation names come from the configured taxonomy (triage.taxonomy) when it is
-installed; the short names below are the fallback and the report's own groupings (policy areas).
+The report uses its own short names for the default codes (they must fit beside a bar); a code the
+configured taxonomy adds (triage.taxonomy) gets the taxonomy's French name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
 
+from triage.errors import MediatureError
 from triage.records import Channel
 
 CHANNELS: dict[str, str] = {
@@ -16,14 +17,6 @@ CHANNELS: dict[str, str] = {
     Channel.EMAIL.value: "Courriel",
     Channel.LETTER.value: "Courrier",
     Channel.VISIT.value: "Permanence",
-}
-
-REFERRED_BY: dict[str, str] = {
-    "usager": "L'usager lui-même",
-    "elu": "Un élu",
-    "agent": "Un agent du Département",
-    "association": "Une association",
-    "tiers": "Un proche ou un tiers",
 }
 
 # Processing state of a request (the Isère report's "état des traitements").
@@ -134,34 +127,27 @@ OUTSIDE = "Hors Isère ou non renseigné"
 OTHERS = "Autres"
 
 
-def _from_taxonomy(kind: str) -> Callable[[str], str | None]:
-    """A label lookup in the configured taxonomy, or one that always answers None."""
+def _taxonomy_name(label: str, code: str, taxonomy_file: Path | None) -> str | None:
+    """The configured taxonomy's French name of a code, None when it has none (or cannot be read)."""
     try:
-        from triage import taxonomy  # type: ignore[attr-defined]
+        from triage.taxonomy import cached_taxonomy
     except ImportError:
-        return lambda code: None
-    finder = getattr(taxonomy, "label", None)
-    if not callable(finder):
-        return lambda code: None
-
-    def lookup(code: str) -> str | None:
-        try:
-            value = finder(kind, code)
-        except Exception:  # a taxonomy that cannot answer must not break the report
-            return None
-        return value if isinstance(value, str) and value else None
-
-    return lookup
+        return None
+    try:
+        name = cached_taxonomy(taxonomy_file).name(label, code)
+    except MediatureError:  # a broken taxonomy file must not stop the report: codes stay readable
+        return None
+    return name if name and name != code else None
 
 
-def domain_label(code: str) -> str:
-    """Short French name of a domain (sub-chapter)."""
-    return DOMAINS.get(code) or _from_taxonomy("domain")(code) or humanise(code)
+def domain_label(code: str, taxonomy_file: Path | None = None) -> str:
+    """Short French name of a domain (sub-chapter): the report's own, else the taxonomy's."""
+    return DOMAINS.get(code) or _taxonomy_name("domain", code, taxonomy_file) or humanise(code)
 
 
-def reorientation_label(code: str) -> str:
-    """French name of a reorientation target."""
-    return REORIENTATIONS.get(code) or _from_taxonomy("reorientation")(code) or humanise(code)
+def reorientation_label(code: str, taxonomy_file: Path | None = None) -> str:
+    """French name of a reorientation target: the report's own, else the taxonomy's."""
+    return REORIENTATIONS.get(code) or _taxonomy_name("reorientation", code, taxonomy_file) or humanise(code)
 
 
 def sub_chapter_label(code: str) -> str:
@@ -183,12 +169,20 @@ def is_territorial(direction: str, territories: set[str]) -> bool:
     return value in territories or value.lower().startswith(TERRITORIAL_PREFIXES)
 
 
-def direction_label(direction: str, territories: set[str]) -> str:
-    """Display name of a direction: 'DT Agglomération grenobloise', 'Direction de l'autonomie'..."""
-    value = direction.strip()
-    if value in territories:
-        return f"DT {value}"
-    return CENTRAL_DIRECTIONS.get(value.upper(), value)
+def direction_label(direction: str, territories: set[str]) -> str | None:
+    """Display name of a direction the report knows ('DT Agglomération grenobloise', 'Direction de
+    l'autonomie'); None for a value typed freely that matches no known direction."""
+    value = " ".join(direction.split())
+    lowered = value.lower()
+    if is_territorial(value, territories):
+        named = [t for t in territories if t.lower() in lowered]
+        return f"DT {max(named, key=len)}" if named else None
+    if value.upper() in CENTRAL_DIRECTIONS:
+        return CENTRAL_DIRECTIONS[value.upper()]
+    for name in CENTRAL_DIRECTIONS.values():
+        if lowered == name.lower():
+            return name
+    return None
 
 
 def humanise(code: str) -> str:

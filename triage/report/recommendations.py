@@ -140,11 +140,11 @@ def add_progress(
     session: Session, rec_id: int, note: str, *, on: date | None = None, status: str | None = None
 ) -> None:
     """Add a dated progress note; with `status`, the recommendation moves to it from that date."""
+    if status is not None:
+        check_status(status)
     rec = _get(session, rec_id)
     if not note.strip() and status is None:
         raise ReportError("une note d'avancement ne peut pas être vide", key=str(rec_id))
-    if status is not None:
-        check_status(status)
     on = on or date.today()
     if status is not None and not any(p.status for p in rec.progress) and rec.status != status:
         # the first change: keep the status the recommendation had before it, dated at its creation

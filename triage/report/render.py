@@ -104,13 +104,17 @@ def build(
     year: int,
     *,
     territories: list[Territory] | None = None,
-    threshold: int = SMALL_CELL_THRESHOLD,
+    threshold: int | None = None,
     with_charts: bool = True,
 ) -> Report:
     """Compute the year's figures and gather the mediator's texts and recommendations."""
-    territories = territories if territories is not None else read_territories()
+    settings = runtime.settings.report
+    threshold = threshold or settings.small_cell_threshold
+    if territories is None:
+        territories = read_territories(settings.territories_file)
     with runtime.sessions() as session:
-        figures = compute(session, year, territories)
+        figures = compute(session, year, territories, threshold=threshold,
+                          taxonomy_file=runtime.settings.triage.taxonomy_file)
         comments = comments_for(session, year)
         new, followed = for_report(session, year)
     shown = {key: show(table, threshold) for key, table in figures.tables.items()}

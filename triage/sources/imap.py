@@ -39,7 +39,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from triage import logs
 from triage.config import MailboxSettings
-from triage.errors import MailboxAuthError, MailboxConnectionError, MailboxFolderError, SourceError, StoreError
+from triage.errors import (
+    MailboxAuthError,
+    MailboxConnectionError,
+    MailboxFolderError,
+    SourceError,
+    StoreError,
+)
 from triage.records import DossierOutcome, IngestOutcome, RawMessage
 from triage.sources import mailbox_state as state
 from triage.sources.mailbox_state import ItemResult
@@ -105,6 +111,7 @@ class ImapSource:
         self.close()
         url, timeout = self.url, self.settings.timeout_seconds
         where = f"{url.host}:{url.port}"
+        box: Any
         try:
             if url.scheme == "imap+ssl":
                 box = MailBox(url.host, url.port, timeout=timeout, ssl_context=self.ssl_context or ssl.create_default_context())
@@ -287,7 +294,7 @@ class ImapSource:
             seen = state.uidvalidities(session, self.key)
         if seen and uidvalidity not in seen:
             # the server renumbered the folder: every message is fetched again and deduplicated by content
-            logs.event("mailbox_uidvalidity_changed", level=30, mailbox=self.url.log_label, uidvalidity=uidvalidity, previous=sorted(seen)[-1])
+            logs.event("mailbox_uidvalidity_changed", level=30, mailbox=self.url.log_label, uidvalidity=uidvalidity, previous=max(seen))
         self._uidvalidity_seen = uidvalidity
 
     def _search(self) -> list[int]:
@@ -430,5 +437,5 @@ def _parse_date(value: str) -> datetime | None:
 def _quietly(call: Callable[[], Any]) -> None:
     try:
         call()
-    except Exception:  # closing a connection that may already be broken: nothing to report
+    except Exception:  # noqa: BLE001, S110  (closing a connection that may already be broken: nothing to report)
         pass

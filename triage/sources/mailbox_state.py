@@ -9,11 +9,10 @@ raced on the same item fail its transaction instead of storing the message twice
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-
-import hashlib
 from typing import Any
 
 from sqlalchemy import Engine, select, text, update

@@ -14,7 +14,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -46,8 +46,7 @@ def subfolder_name(processed_folder: str) -> str:
     """Maildir++ directory of a folder name: INBOX.Traites -> .Traites, Traites -> .Traites."""
     name = processed_folder
     for prefix in ("INBOX.", "INBOX/"):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
+        name = name.removeprefix(prefix)
     return "." + name.replace("/", ".")
 
 
@@ -143,7 +142,7 @@ class MaildirSource:
             data = path.read_bytes()
         except FileNotFoundError:
             return ItemResult(uid, "vanished")  # a mail reader moved it from new/ to cur/: next pass
-        received = datetime.fromtimestamp(stat.st_mtime, timezone.utc)
+        received = datetime.fromtimestamp(stat.st_mtime, UTC)
         raw = RawMessage(source="maildir", source_key=f"{self.key};{unique_name(path.name)}", data=data, received_at=received)
         try:
             outcome = pipeline.ingest_raw(raw, mark=state.make_mark(self.key, UIDVALIDITY, uid, len(data)))

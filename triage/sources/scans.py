@@ -68,7 +68,13 @@ class ScanPipeline(Protocol):
         ...
 
     def quarantine_bytes(
-        self, source: str, source_key: str, data: bytes, reason: str, error_type: str = "", mark: Mark | None = None
+        self,
+        source: str,
+        source_key: str,
+        data: bytes,
+        reason: str,
+        error_type: str = "",
+        mark: Mark | None = None,
     ) -> DossierOutcome:
         """Keep bytes that could not be read, with the reason."""
         ...
@@ -223,11 +229,6 @@ class SettleWatcher:
             del self._seen[gone]
         return [path for _, path in sorted(ready)]
 
-    def pending(self, folder: Path, settle_seconds: float) -> list[Path]:
-        """Files present but not complete yet (still written, temporary names, empty)."""
-        ready = set(self.ready(folder, settle_seconds))
-        return sorted(p for p in folder.iterdir() if p.is_file() and p not in ready)
-
 
 # --------------------------------------------------------------------------- taking one file in
 
@@ -281,11 +282,19 @@ def ingest_scan_file(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> Sc
     else:
         outcome = pipeline.ingest_scan(doc, data)
         logs.event(
-            "scan_read", outcome=outcome.outcome, reference=outcome.reference, pages=doc.pages,
-            method=doc.method, confidence=doc.mean_confidence, rotated=doc.rotated_degrees,
-            sha256=sha256[:_SHA_PREFIX], duration_ms=round((time.perf_counter() - start) * 1000, 1),
+            "scan_read",
+            outcome=outcome.outcome,
+            reference=outcome.reference,
+            pages=doc.pages,
+            method=doc.method,
+            confidence=doc.mean_confidence,
+            rotated=doc.rotated_degrees,
+            sha256=sha256[:_SHA_PREFIX],
+            duration_ms=round((time.perf_counter() - start) * 1000, 1),
         )
-        return ScanResult(path, outcome, doc, outcome.detail if outcome.outcome is IngestOutcome.QUARANTINED else "")
+        return ScanResult(
+            path, outcome, doc, outcome.detail if outcome.outcome is IngestOutcome.QUARANTINED else ""
+        )
     outcome = pipeline.quarantine_bytes("scan", str(path), data, reason, "OcrError")
     logs.event("scan_unreadable", level=logging.WARNING, sha256=sha256[:_SHA_PREFIX])
     return ScanResult(path, outcome, None, reason)
@@ -320,8 +329,11 @@ def _take(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> None:
     if size > settings.scans.max_file_bytes * _NEVER_LOAD_FACTOR:
         # far too big to be a letter or to sit in the database: set aside, explained, not loaded
         reason = too_large_reason(size, settings.scans.max_file_bytes)
-        _reject(settings, ScanResult(path, DossierOutcome(IngestOutcome.QUARANTINED), reason=reason),
-                _sha256_file(path))
+        _reject(
+            settings,
+            ScanResult(path, DossierOutcome(IngestOutcome.QUARANTINED), reason=reason),
+            _sha256_file(path),
+        )
         logs.event("scan_too_large", level=logging.WARNING, size=size)
         return
     result = ingest_scan_file(runtime, pipeline, path)
@@ -374,6 +386,6 @@ def rejected_files(settings: Settings) -> list[tuple[Path, str]]:
         if note.exists():
             for line in note.read_text(encoding="utf-8").splitlines():
                 if line.startswith("Motif : "):
-                    reason = line[len("Motif : "):]
+                    reason = line[len("Motif : ") :]
         out.append((path, reason))
     return out

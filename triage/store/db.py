@@ -7,13 +7,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage.errors import StoreError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x4D454449  # "MEDI": PostgreSQL advisory lock taken while migrating
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -85,6 +86,10 @@ def migrate(engine: Engine) -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                # two processes starting together on a fresh database (two workers, worker + web) must
+                # not both create the schema: the second waits here, then finds it up to date
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as err:

@@ -75,12 +75,10 @@ def create_app(
         *tracking_routes.routes(),
         Mount("/static", app=StaticFiles(directory=str(PACKAGE_DIR / "web" / "static")), name="static"),
     ]
-    try:  # the mediator's workspace, when installed
-        from triage.web import mediation_routes  # type: ignore[attr-defined]
+    from triage.web import mediation_routes, report_routes
 
-        routes += mediation_routes.routes()
-    except ImportError:
-        pass
+    routes += mediation_routes.routes()
+    routes += report_routes.routes()
     app = Starlette(routes=routes)
     app.state.runtime = runtime
     app.state.templates = make_templates(runtime)

@@ -148,8 +148,10 @@ def report_csv(request: Request, user: auth.LoggedIn, runtime: Runtime, form: Fo
     return _download(body.encode("utf-8"), "text/csv; charset=utf-8", f"rapport-mediation-{year}.csv")
 
 
-async def stylesheet(request: Request) -> Response:
-    """The report's stylesheet (the pages' CSP forbids inline styles)."""
+@guarded(READ)
+def stylesheet(request: Request, user: auth.LoggedIn, runtime: Runtime, form: FormData | None) -> Response:
+    """The report's stylesheet (the pages' CSP forbids inline styles); like every /mediation/ path, for
+    logged-in readers only."""
     return Response(
         (templates_dir() / "report" / "rapport.css").read_text(encoding="utf-8"), media_type="text/css"
     )

@@ -6,10 +6,16 @@ from the default codes of TAXONOMY.md, written here and nowhere else.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from triage.config import Settings
+from triage.errors import MediatureError
+from triage.tracking import Contact
+
+log = logging.getLogger("mediature.workspace")
 
 # Default taxonomy (codes used verbatim by `mediature suggest`); only a fallback for the taxonomy module.
 _DEFAULT_DOMAINS = (
@@ -81,26 +87,41 @@ class LabelChoices:
         return code in dict(getattr(self, kind))
 
 
-def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
-    pairs: list[tuple[str, str]] = []
-    for item in items:
-        if isinstance(item, (tuple, list)):
-            pairs.append((str(item[0]), str(item[1])))
-        else:
-            code = getattr(item, "code", str(item))
-            pairs.append((str(code), str(getattr(item, "label", None) or getattr(item, "name", None) or code)))
-    return tuple(pairs)
-
-
 def label_choices(settings: Settings) -> LabelChoices:
-    """The configured taxonomy's codes and labels, or the shipped defaults."""
+    """The configured taxonomy's codes and labels (triage.taxonomy), or the shipped defaults."""
     try:
-        from triage import taxonomy  # type: ignore[attr-defined]
+        from triage.taxonomy import cached_taxonomy
 
-        tax = taxonomy.load_taxonomy(settings)
-        reorientation = _pairs(tax.reorientations)
-        if "none" not in dict(reorientation):
-            reorientation = (("none", "Aucune réorientation"), *reorientation)
-        return LabelChoices(_pairs(tax.domains), _pairs(tax.admissibility), reorientation)
-    except (ImportError, AttributeError):
+        tax = cached_taxonomy(settings.triage.taxonomy_file)
+    except (ImportError, MediatureError) as err:
+        # a broken taxonomy file must not lock the mediator out: the default lists still work
+        log.warning("taxonomy unavailable, default labels used: %s", type(err).__name__)
         return LabelChoices(_DEFAULT_DOMAINS, _DEFAULT_ADMISSIBILITY, _DEFAULT_REORIENTATION)
+
+    def pairs(label: str) -> tuple[tuple[str, str], ...]:
+        return tuple((c.code, c.label) for c in tax.labels[label])
+
+    return LabelChoices(pairs("domain"), pairs("admissibility"), pairs("reorientation"))
+
+
+def reorientation_contact(settings: Settings, code: str | None) -> Contact | None:
+    """Name, address, phone and website of a reorientation target from the configured directory."""
+    if not code or code == "none":
+        return None
+    try:
+        targets = _targets(getattr(settings.triage, "reorientation_file", None))
+    except (ImportError, MediatureError) as err:
+        log.warning("reorientation directory unavailable: %s", type(err).__name__)
+        return None
+    target = targets.get(code)
+    if target is None:
+        return None
+    return Contact(name=target.name, address_lines=tuple(target.address), phone=target.phone,
+                   website=target.website, note=target.details)
+
+
+@lru_cache(maxsize=4)
+def _targets(path: Any) -> dict[str, Any]:
+    from triage.taxonomy import load_targets
+
+    return load_targets(path)

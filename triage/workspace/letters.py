@@ -23,6 +23,7 @@ from triage.statuses import OUTCOMES, can_transition
 from triage.store.models import Dossier, LabelledExample
 from triage.tracking import Contact
 from triage.workspace.common import latest_suggestion, local_day, request_message, request_text, utcnow
+from triage.workspace.labels import reorientation_contact
 from triage.workspace.process import StatusChange, change_status, private_event, record_first_contact
 
 
@@ -103,7 +104,7 @@ class LetterWriter:
     def __init__(self, runtime: Runtime, contact_for: Any = None) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
-        self.contact_for = contact_for or (lambda code: None)
+        self.contact_for = contact_for or (lambda code: reorientation_contact(self.settings, code))
 
     def context(self, session: Session, dossier: Dossier, kind: LetterKind, req: LetterRequest) -> dict[str, Any]:
         """Everything the templates use."""

@@ -52,7 +52,7 @@ class StatusChange:
     reorientation_name: str = ""  # its name, for the citizen's tracking page
 
 
-def public_event(session: Session, dossier: Dossier, summary: str, actor: Actor, *, kind: str = "status",
+def public_event(session: Session, dossier: Dossier, summary: str, actor: Actor, *, kind: str = "statut",
                  details: dict[str, object] | None = None, now: datetime | None = None) -> Event:
     """A timeline event the citizen sees (no personal data in `summary`)."""
     event = Event(dossier_id=dossier.id, at=now or utcnow(), kind=kind, public=True, summary=summary,

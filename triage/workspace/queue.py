@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
-from triage.store.models import Dossier, SuggestionRow
+from triage.store.models import Dossier, Message, SuggestionRow
 from triage.workspace.common import latest_suggestion, name_key, phone_key, request_message
 from triage.workspace.labels import LabelChoices, label_choices
 
@@ -134,13 +134,16 @@ def merge_candidates(session: Session, dossier: Dossier, limit: int = 5) -> tupl
     return tuple(found)
 
 
-def queue_item(session: Session, settings: Settings, dossier: Dossier,
-               choices: LabelChoices | None = None) -> QueueItem:
-    """The queue entry of one dossier."""
+_UNSET: Any = object()
+
+
+def queue_item(session: Session, settings: Settings, dossier: Dossier, choices: LabelChoices | None = None, *,
+               suggestion: SuggestionRow | None = _UNSET, message: Message | None = _UNSET) -> QueueItem:
+    """The queue entry of one dossier (suggestion and request message may be preloaded)."""
     choices = choices or label_choices(settings)
     threshold = settings.triage.confidence_threshold
-    row = latest_suggestion(session, dossier.id)
-    message = request_message(session, dossier.id)
+    row = latest_suggestion(session, dossier.id) if suggestion is _UNSET else suggestion
+    message = request_message(session, dossier.id) if message is _UNSET else message
     text = message.body_text if message is not None and message.body_text.strip() else dossier.subject
     general: tuple[str, ...] = ()
     if row is not None:
@@ -154,6 +157,22 @@ def queue_item(session: Session, settings: Settings, dossier: Dossier,
     )
 
 
+def _preload(session: Session, ids: list[int]) -> tuple[dict[int, SuggestionRow], dict[int, Message]]:
+    """Latest suggestion and request message of many dossiers in two queries."""
+    suggestions: dict[int, SuggestionRow] = {}
+    for row in session.scalars(select(SuggestionRow).where(SuggestionRow.dossier_id.in_(ids))
+                               .order_by(SuggestionRow.created_at.desc(), SuggestionRow.id.desc())):
+        suggestions.setdefault(row.dossier_id, row)
+    messages: dict[int, Message] = {}
+    for msg in session.scalars(select(Message).where(Message.dossier_id.in_(ids), Message.direction == "in")
+                               .order_by(Message.received_at, Message.id)):
+        assert msg.dossier_id is not None
+        current = messages.get(msg.dossier_id)
+        if current is None or (current.role != "request" and msg.role == "request"):
+            messages[msg.dossier_id] = msg
+    return suggestions, messages
+
+
 def pending_dossiers(session: Session, limit: int | None = None) -> list[Dossier]:
     """Dossiers whose triage is not confirmed, oldest first."""
     query = (select(Dossier).where(Dossier.triage_status == "pending", Dossier.merged_into_id.is_(None))
@@ -163,10 +182,13 @@ def pending_dossiers(session: Session, limit: int | None = None) -> list[Dossier
     return list(session.scalars(query))
 
 
-def pending_queue(session: Session, settings: Settings, limit: int | None = 200) -> list[QueueItem]:
+def pending_queue(session: Session, settings: Settings, limit: int | None = 100) -> list[QueueItem]:
     """The review queue, oldest first."""
     choices = label_choices(settings)
-    return [queue_item(session, settings, d, choices) for d in pending_dossiers(session, limit)]
+    dossiers = pending_dossiers(session, limit)
+    suggestions, messages = _preload(session, [d.id for d in dossiers])
+    return [queue_item(session, settings, d, choices, suggestion=suggestions.get(d.id), message=messages.get(d.id))
+            for d in dossiers]
 
 
 def pending_count(session: Session) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, or_, select
@@ -14,12 +15,19 @@ from triage.audit import record
 from triage.errors import DossierError
 from triage.statuses import OUTCOMES, STATUSES
 from triage.store.models import Dossier
+from triage.tracking import Contact
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
-from triage.web.mediation.views import highlight, safe_email_html
+from triage.web.mediation.views import extracted_items, highlight, safe_email_html
 from triage.workspace import view
 from triage.workspace.common import PARIS, find_dossier, latest_suggestion
 from triage.workspace.intake import ManualRequest, open_manual
-from triage.workspace.labels import CIVILITIES, MANUAL_CHANNELS, REFERRERS, label_choices
+from triage.workspace.labels import (
+    CIVILITIES,
+    MANUAL_CHANNELS,
+    REFERRERS,
+    label_choices,
+    reorientation_contact,
+)
 from triage.workspace.letters import DELIVERIES, LETTER_KINDS, LetterRequest, send_letter
 from triage.workspace.process import (
     CONTACT_WAYS,
@@ -47,10 +55,22 @@ DONE = {
 }
 
 
-def _contact_for(request: Request, code: str | None) -> object | None:
-    if not code or code == "none":
-        return None
-    return request.app.state.reorientation_contact(code)
+def contact_lookup(request: Request) -> Callable[[str | None], Contact | None]:
+    """Contact details of a reorientation target: the app's directory, else the configured one."""
+    app_lookup = getattr(request.app.state, "reorientation_contact", None)
+    settings = request.app.state.runtime.settings
+
+    def lookup(code: str | None) -> Contact | None:
+        if not code or code == "none":
+            return None
+        found = app_lookup(code) if app_lookup is not None else None
+        return found or reorientation_contact(settings, code)
+
+    return lookup
+
+
+def _contact_for(request: Request, code: str | None) -> Contact | None:
+    return contact_lookup(request)(code)
 
 
 @endpoint("dossiers.read")
@@ -94,6 +114,7 @@ def dossier_page(request: Request, ctx: Ctx) -> Response:
         channels={**MANUAL_CHANNELS, "email": "Courriel", "formulaire": "Formulaire web", "courrier": "Courrier"},
         referrers=REFERRERS, merged_into=merged_into, done=DONE.get(request.query_params.get("fait", ""), ""),
         documents_days=settings.deadlines.documents_days, active="dossiers",
+        extracted=extracted_items(suggestion.extracted if suggestion is not None else None),
     ))
 
 
@@ -162,8 +183,7 @@ def letter(request: Request, ctx: Ctx) -> Response:
         recipient_email=ctx.field("courriel_service", limit=320).strip(), service=ctx.field("service", limit=200),
         forward=ctx.field("transmettre") == "oui", documents=ctx.field("pieces"), due=_date(ctx.field("echeance", limit=10)),
     )
-    send_letter(ctx.session, ctx.runtime, dossier, req, ctx.actor,
-                contact_for=request.app.state.reorientation_contact)
+    send_letter(ctx.session, ctx.runtime, dossier, req, ctx.actor, contact_for=contact_lookup(request))
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=courrier#courriers")
 
 

@@ -15,7 +15,7 @@ from triage.web.mediation.views import highlight
 from triage.workspace import deadlines as deadlines_mod
 from triage.workspace.common import find_dossier
 from triage.workspace.labels import label_choices
-from triage.workspace.queue import pending_queue
+from triage.workspace.queue import pending_count, pending_queue
 from triage.workspace.review import (
     Labels,
     accept,
@@ -56,7 +56,7 @@ def queue_page(request: Request, ctx: Ctx) -> Response:
         ctx, items=items, texts=texts, choices=label_choices(settings),
         deadlines=deadlines_mod.compute(ctx.session, settings), threshold=settings.triage.confidence_threshold,
         confident=sum(1 for i in items if i.confident), done=DONE.get(done, ""),
-        settings=settings, active="file", flagged=flagged, cited=cited,
+        settings=settings, active="file", flagged=flagged, cited=cited, total=pending_count(ctx.session),
     ))
 
 

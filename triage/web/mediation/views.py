@@ -42,3 +42,30 @@ def safe_email_html(html: str) -> str:
     The result is put in a sandboxed iframe's srcdoc attribute, autoescaped by Jinja, never marked safe.
     """
     return nh3.clean(html or "", url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+
+
+EXTRACTED_NAMES = {
+    "names": "Noms", "emails": "Courriels", "phones": "Téléphones", "address": "Adresse", "postcodes": "Codes postaux",
+    "communes": "Communes", "territory": "Territoire", "references": "Références citées", "dates": "Dates",
+    "prior_recourse": "Recours préalable",
+}
+
+
+def _flat(value: object) -> str:
+    if isinstance(value, dict):
+        return " ; ".join(f"{k} : {_flat(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_flat(v) for v in value if v not in (None, "", [], {}))
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return str(value)
+
+
+def extracted_items(extracted: Mapping[str, object] | None) -> list[tuple[str, str]]:
+    """What the suggester extracted from the request, as (French label, text) pairs, empty ones left out."""
+    items = []
+    for key, value in (extracted or {}).items():
+        text = _flat(value).strip()
+        if text:
+            items.append((EXTRACTED_NAMES.get(key, key), text))
+    return items

@@ -1,0 +1,269 @@
+"""Triage suggestions: extraction + rules + model -> one Suggestion per request.
+
+How the evidence is combined (one documented way, the same for every label):
+
+1. The model gives calibrated probabilities p(code) per label (rules-only: a fixed prior, see PRIORS).
+2. Each rule that fires adds its weight w(code) as log-odds:  score(code) = log max(p, 0.001) + Σ w.
+   A weight of +2 multiplies the odds by e² ≈ 7.4; the floor keeps a confident model from silencing
+   a rule entirely.
+3. The three labels are then decoded together under the taxonomy's consistency rules: every
+   (domain, admissibility, reorientation) triple gets score_D + score_A + score_R, minus the penalties
+   of unusual triples; forbidden triples (hors champ but recevable, hors champ without reorientation)
+   are dropped. The triples' scores are renormalised (softmax) into a joint distribution.
+4. The suggestion is the best triple; each label's confidence is its marginal probability in that
+   distribution; below [triage] confidence_threshold the label is marked « à vérifier ».
+
+`Suggester.from_settings(settings)` loads the rules, the taxonomy, the model and the NER once;
+`suggest` is then read-only and safe to call from several threads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from classifiers import LABELS
+from classifiers.model import TriageModel
+from classifiers.persistence import ModelLoadError
+from classifiers.persistence import load as load_model
+from triage.config import Settings
+from triage.errors import ModelError
+from triage.extract import Extractor
+from triage.records import LabelSuggestion, Suggestion, WebForm
+from triage.resources import PROJECT_DIR
+from triage.rules import RuleHit, RuleSet, load_rules, weights
+from triage.taxonomy import Target, Taxonomy, load_targets, load_taxonomy
+
+log = logging.getLogger("mediature.suggest")
+
+RULES_ONLY = "regles-seules"
+FLOOR = 1e-3
+# Rules-only priors (log-probabilities before the rules): most requests need no reorientation.
+PRIORS = {"reorientation": {"none": math.log(0.7)}, "admissibility": {"recevable": math.log(0.4)}}
+LABEL_NAMES = {"domain": "Domaine", "admissibility": "Recevabilité", "reorientation": "Réorientation"}
+
+
+def resolve(path: Path) -> Path:
+    """A relative data path (rules, models) is taken from the working directory, else from the project."""
+    if path.is_absolute() or path.exists():
+        return path
+    candidate = PROJECT_DIR / path
+    return candidate if candidate.exists() else path
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per label, per code: the score before joint decoding (log-probability + rule weights)."""
+
+    values: dict[str, dict[str, float]]
+
+
+def label_scores(
+    taxonomy: Taxonomy, probabilities: dict[str, dict[str, float]] | None, rule_weights: dict[str, dict[str, float]]
+) -> Scores:
+    """Step 1 and 2: model log-probabilities (or priors) plus rule log-odds, for every code of the taxonomy."""
+    out: dict[str, dict[str, float]] = {}
+    for label in LABELS:
+        codes = taxonomy.codes(label)
+        if probabilities is not None:
+            probs = probabilities.get(label, {})
+            base = {c: math.log(max(probs.get(c, 0.0), FLOOR)) for c in codes}
+        else:
+            uniform = math.log(1.0 / len(codes))
+            prior = PRIORS.get(label, {})
+            rest = (1.0 - sum(math.exp(v) for v in prior.values())) / max(1, len(codes) - len(prior))
+            base = {c: prior.get(c, math.log(rest) if prior else uniform) for c in codes}
+        extra = rule_weights.get(label, {})
+        out[label] = {c: base[c] + extra.get(c, 0.0) for c in codes}
+    return Scores(out)
+
+
+def decode(taxonomy: Taxonomy, scores: Scores) -> tuple[dict[str, str], dict[str, float], list[str]]:
+    """Step 3 and 4: the best consistent triple, the marginal confidence of each label, and French notes."""
+    coh = taxonomy.coherence
+    none = taxonomy.no_reorientation
+    triples: list[tuple[tuple[str, str, str], float]] = []
+    for d, a, r in itertools.product(*(scores.values[label].items() for label in LABELS)):
+        s = d[1] + a[1] + r[1]
+        if d[0] == coh.out_of_scope_domain:
+            if a[0] != coh.out_of_scope_admissibility or r[0] == none:
+                continue
+        elif a[0] in coh.no_reorientation_admissibility and r[0] != none:
+            s -= coh.reorientation_if_admissible_penalty
+        elif a[0] == coh.out_of_scope_admissibility and r[0] not in coh.reorientations_if_inadmissible:
+            s -= coh.other_reorientation_if_inadmissible_penalty
+        triples.append(((d[0], a[0], r[0]), s))
+    top = max(s for _, s in triples)
+    total = sum(math.exp(s - top) for _, s in triples)
+    best = max(triples, key=lambda t: t[1])[0]
+    chosen = dict(zip(LABELS, best, strict=True))
+    confidence = {}
+    for i, label in enumerate(LABELS):
+        mass = sum(math.exp(s - top) for t, s in triples if t[i] == best[i])
+        confidence[label] = round(mass / total, 4)
+    notes = []
+    independent = {label: max(scores.values[label], key=scores.values[label].__getitem__) for label in LABELS}
+    for label in LABELS:
+        if independent[label] != chosen[label]:
+            notes.append(
+                f"Cohérence : {LABEL_NAMES[label].lower()} « {taxonomy.name(label, chosen[label])} » retenue au lieu de "
+                f"« {taxonomy.name(label, independent[label])} » pour respecter les règles de la taxonomie"
+            )
+    return chosen, confidence, notes
+
+
+def recourse_reason(prior: dict[str, Any]) -> str | None:
+    """The prior-recourse evidence as one French sentence, or None when there is none."""
+    if not prior.get("found") and prior.get("answered") is None:
+        return None
+    parts = [", ".join(prior.get("kinds") or []) or "démarche"]
+    if prior.get("sent_on"):
+        parts.append(f"envoyé(e) le {prior['sent_on']}")
+    if prior.get("outcome"):
+        parts.append(str(prior["outcome"]))
+    if prior.get("months_elapsed") is not None:
+        parts.append(f"{prior['months_elapsed']:g} mois écoulés")
+    evidence = ", ".join(f"« {e} »" for e in (prior.get("evidence") or [])[:3])
+    return "Démarche préalable : " + " ; ".join(parts) + (f" (mots : {evidence})" if evidence else "")
+
+
+class Suggester:
+    """Rules + model (or rules only) + extraction; cheap to share, safe across threads."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        rules: RuleSet,
+        model: TriageModel | None,
+        *,
+        extractor: Extractor | None = None,
+        threshold: float = 0.6,
+        targets: dict[str, Target] | None = None,
+        model_problem: str = "",
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.rules = rules
+        self.model = model
+        self.extractor = extractor or Extractor()
+        self.threshold = threshold
+        self.targets = targets or {}
+        self.model_problem = model_problem
+
+    @property
+    def model_version(self) -> str:
+        """The model's version, or « regles-seules »."""
+        return self.model.version if self.model is not None else RULES_ONLY
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, use_ner: bool = True) -> Suggester:
+        """Load taxonomy, rules and model once (a missing or unusable model means rules only, never a crash)."""
+        t = settings.triage
+        taxonomy = load_taxonomy(resolve(t.taxonomy_file) if t.taxonomy_file else None)
+        rules = load_rules(resolve(t.rules_dir), taxonomy)
+        targets = load_targets(resolve(t.reorientation_file) if t.reorientation_file else None, taxonomy)
+        model, problem = None, ""
+        try:
+            model = open_model(resolve(t.model_dir), taxonomy)
+        except ModelError as err:
+            problem = err.message
+            log.warning("triage model unusable, rules only", extra={"reason": problem})
+        extractor = Extractor(use_ner=use_ner, reference_prefix=settings.service.reference_prefix)
+        return cls(taxonomy, rules, model, extractor=extractor, threshold=t.confidence_threshold,
+                   targets=targets, model_problem=problem)  # fmt: skip
+
+    def decide(
+        self, text: str, *, sender: str = "", form: WebForm | None = None
+    ) -> tuple[dict[str, str], dict[str, float], list[RuleHit], list[str]]:
+        """The three codes, their confidences, the rules that fired and the coherence notes (no extraction)."""
+        hits = self.rules.match(text, sender=sender, form=form)
+        probabilities = self.model.predict_proba(text) if self.model is not None else None
+        scores = label_scores(self.taxonomy, probabilities, weights(hits))
+        chosen, confidence, notes = decode(self.taxonomy, scores)
+        return chosen, confidence, hits, notes
+
+    def suggest(self, text: str, *, sender: str = "", form: WebForm | None = None, today: date | None = None) -> Suggestion:
+        """The suggested domain, admissibility and reorientation of one request, with reasons in French."""
+        chosen, confidence, hits, notes = self.decide(text, sender=sender, form=form)
+        extracted = self.extractor.extract(text, form=form, today=today or date.today())
+        per_label = {label: self._label_reasons(label, chosen[label], hits, text, extracted) for label in LABELS}
+        labels = {
+            label: LabelSuggestion(
+                code=chosen[label],
+                confidence=confidence[label],
+                to_check=confidence[label] < self.threshold,
+                reasons=tuple(per_label[label][0]),
+                highlights=tuple(per_label[label][1]),
+            )
+            for label in LABELS
+        }
+        reasons = [self._summary(label, labels[label]) for label in LABELS]
+        seen = set(reasons)
+        for label in LABELS:
+            for reason in labels[label].reasons:
+                if reason not in seen:
+                    seen.add(reason)
+                    reasons.append(reason)
+        reasons += notes
+        if self.model is None:
+            reasons.append("Sans modèle entraîné : suggestion fondée sur les seules règles" +
+                           (f" ({self.model_problem})" if self.model_problem else ""))  # fmt: skip
+        return Suggestion(
+            domain=labels["domain"],
+            admissibility=labels["admissibility"],
+            reorientation=labels["reorientation"],
+            model_version=self.model_version,
+            reasons=tuple(reasons),
+            extracted=extracted,
+        )
+
+    def _summary(self, label: str, s: LabelSuggestion) -> str:
+        flag = " — à vérifier" if s.to_check else ""
+        return (
+            f"{LABEL_NAMES[label]} : {self.taxonomy.name(label, s.code)} ({s.code}), "
+            f"confiance {s.confidence:.2f}{flag}"
+        )
+
+    def _label_reasons(
+        self, label: str, code: str, hits: list[RuleHit], text: str, extracted: dict[str, Any]
+    ) -> tuple[list[str], list[str]]:
+        reasons: list[str] = []
+        highlights: list[str] = []
+        for hit in hits:
+            weight = hit.rule.effects.get(label, {}).get(code)
+            if weight is not None and weight > 0:
+                reasons.append(hit.reason())
+                highlights += list(hit.matched)
+        if label == "admissibility":
+            sentence = recourse_reason(extracted.get("prior_recourse") or {})
+            if sentence:
+                reasons.append(sentence)
+        if self.model is not None:
+            terms = self.model.top_terms(text, label, code)
+            if terms:
+                reasons.append(
+                    f"Modèle ({LABEL_NAMES[label].lower()} {code}) : termes les plus déterminants "
+                    + ", ".join(name for name, _ in terms)
+                )
+        return reasons, list(dict.fromkeys(highlights))
+
+
+def open_model(directory: Path, taxonomy: Taxonomy) -> TriageModel:
+    """Load the model and check its codes against the taxonomy; ModelError (French) otherwise."""
+    try:
+        model = load_model(directory)
+    except ModelLoadError as err:
+        raise ModelError(str(err), key=str(directory)) from err
+    for label in LABELS:
+        unknown = set(model.classes(label)) - set(taxonomy.codes(label))
+        if unknown:
+            raise ModelError(
+                f"le modèle connaît des codes absents de la taxonomie ({label} : {', '.join(sorted(unknown))}) : "
+                "réentraînez-le avec « mediature train »",
+                key=str(directory),
+            )
+    return model
