@@ -287,10 +287,10 @@ def prior_recourse(text: str, today: date | None = None) -> dict[str, object]:
     sent = "recourse" in h or "contact" in h
     kinds = []
     if "recourse" in h:
-        joined = " ".join(h["recourse"])
-        if "rapo" in joined or "administratif prealable" in joined:
+        folded = fold(text)
+        if re.search(r"\brapo\b|recours administratif prealable", folded):
             kinds.append("RAPO")
-        if "gracieux" in joined:
+        if "recours gracieux" in folded:
             kinds.append("recours gracieux")
         if not kinds:
             kinds.append("réclamation écrite")

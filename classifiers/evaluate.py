@@ -120,3 +120,29 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
         }
         for system, labels in report["systems"].items()
     } | {"examples": report["examples"], "folds": report["folds"]}
+
+
+def holdout(
+    texts: Sequence[str],
+    labels: dict[str, Sequence[str]],
+    test_texts: Sequence[str],
+    test_labels: dict[str, Sequence[str]],
+    *,
+    combine: Combine | None = None,
+) -> dict[str, Any]:
+    """Train on one set, score on a fixed held-out set never used for training (model, baseline, system)."""
+    train_labels = {k: list(v) for k, v in labels.items()}
+    model = _fit_model(build_pipeline, list(texts), train_labels)
+    baseline = _fit_model(build_baseline, list(texts), train_labels)
+    preds = {"modele": _predict(model, test_texts), "reference": _predict(baseline, test_texts)}
+    if combine:
+        preds["systeme"] = combine(model, test_texts)
+    report: dict[str, Any] = {
+        "examples": len(test_texts),
+        "folds": 0,
+        "protocol": f"jeu tenu à l'écart, entraînement sur {len(texts)} lettres",
+        "systems": {},
+    }
+    for system, p in preds.items():
+        report["systems"][system] = {label: score(list(test_labels[label]), p[label]) for label in LABELS}
+    return report

@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from tests.conftest import SAMPLES
 from triage import deskew
@@ -187,6 +187,17 @@ def test_truncated_image_is_refused_as_damaged() -> None:
     data = (SCANS / "scan-01-cmi-refus.png").read_bytes()[:20_000]
     with pytest.raises(OcrError, match="PNG illisible ou endommagé"):
         read_text(data)
+
+
+def test_truncated_image_is_refused_even_where_weasyprint_allows_truncated_images(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # importing WeasyPrint (the letters) sets this for the whole worker process
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    data = (SCANS / "scan-05-fsl-energie-2-pages.tif").read_bytes()[:300_000]
+    with pytest.raises(OcrError, match="TIFF illisible ou endommagé"):
+        read_text(data, engine=_NoOcr())  # type: ignore[arg-type]
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # the other library's choice is left as it was
 
 
 def test_truncated_pdf_is_refused_as_damaged() -> None:

@@ -173,13 +173,13 @@ def test_maildir_worker_takes_new_and_cur_and_moves_them_after_commit(home: Path
     (box / "cur" / "1700000002.M3P1.hote:2,S").write_bytes(raws[2])  # already read in a mail client
     rt = Runtime.open(make_settings(home, mailbox={"url": f"maildir://{box}"}))
     try:
-        status = Worker(rt, scans=False, outbox=False).run(once=True)
+        status = Worker(rt, pipeline=Pipeline(rt), scans=False, outbox=False).run(once=True)
         assert status.counts["dossiers_opened"] == 3
         assert not list((box / "new").iterdir()) and not list((box / "cur").iterdir())
         moved = sorted(p.name for p in (box / ".Traites" / "cur").iterdir())
         assert moved == ["1700000000.M1P1.hote:2,", "1700000001.M2P1.hote:2,", "1700000002.M3P1.hote:2,S"]
         assert count(rt, Message) == 3
-        again = Worker(rt, scans=False, outbox=False).run(once=True)
+        again = Worker(rt, pipeline=Pipeline(rt), scans=False, outbox=False).run(once=True)
         assert again.messages == 0
     finally:
         rt.close()
@@ -191,15 +191,47 @@ def test_maildir_items_committed_but_not_moved_are_moved_without_reprocessing(ho
         (box / "new" / f"17000000{i}.M{i}P1.hote").write_bytes(raw)
     rt = Runtime.open(make_settings(home, mailbox={"url": f"maildir://{box}", "processed_action": "none"}))
     try:
-        Worker(rt, scans=False, outbox=False).run(once=True)
+        Worker(rt, pipeline=Pipeline(rt), scans=False, outbox=False).run(once=True)
         assert len(list((box / "new").iterdir())) == 2
         rt.settings.mailbox.processed_action = "move"
-        status = Worker(rt, scans=False, outbox=False).run(once=True)
+        status = Worker(rt, pipeline=Pipeline(rt), scans=False, outbox=False).run(once=True)
         assert status.messages == 0  # nothing processed again
         assert len(list((box / ".Traites" / "cur").iterdir())) == 2
         assert count(rt, Message) == 2 and count(rt, MailboxItem) == 2
     finally:
         rt.close()
+
+
+def test_mailbox_commands_check_the_box_and_list_oversized_messages_left_in_place(home: Path, tmp_path: Path) -> None:
+    box = _maildir(tmp_path / "Maildir")
+    (box / "new" / "1700000000.M1P1.hote").write_bytes(mail("x" * 50_000, subject="Très gros"))
+    (box / "new" / "1700000001.M2P1.hote").write_bytes(requests(1, "petit")[0])
+    rt = Runtime.open(make_settings(home, mailbox={"url": f"maildir://{box}", "max_message_bytes": 20_000}))
+    try:
+        status = Worker(rt, pipeline=Pipeline(rt), scans=False, outbox=False).run(once=True)
+    finally:
+        rt.close()
+    assert status.counts["too_large"] == 1 and status.counts["dossiers_opened"] == 1
+    assert [p.name for p in (box / "new").iterdir()] == ["1700000000.M1P1.hote"]  # left where it was
+    env = _env(home, f"maildir://{box}")
+    env["MEDIATURE_MAILBOX__MAX_MESSAGE_BYTES"] = "20000"
+    shown = subprocess.run([MEDIATURE, "mailbox", "status"], env=env, capture_output=True, text=True, timeout=120,
+                           cwd=REPO, check=False)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert "trop volumineux" in shown.stdout and "à traiter à la main" in shown.stdout
+    checked = subprocess.run([MEDIATURE, "mailbox", "check"], env=env, capture_output=True, text=True, timeout=120,
+                             cwd=REPO, check=False)
+    assert checked.returncode == 0 and "Boîte joignable" in checked.stdout
+
+
+@pytest.mark.dovecot
+def test_mailbox_check_reports_a_wrong_password_in_french_without_the_password(home: Path, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+    env = _env(home, dovecot.url(imap_folder, password="Faux-Secret-42"))
+    checked = subprocess.run([MEDIATURE, "mailbox", "check"], env=env, capture_output=True, text=True, timeout=120,
+                             cwd=REPO, check=False)
+    assert checked.returncode == 1
+    assert "a refusé l'identifiant" in checked.stderr
+    assert "Faux-Secret-42" not in checked.stderr + checked.stdout
 
 
 def _env(home: Path, mailbox_url: str, database_url: str = "") -> dict[str, str]:

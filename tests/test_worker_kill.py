@@ -114,19 +114,23 @@ def kill_at_random_moments(env: dict[str, str], log_file: Path, server: Dovecot,
     """Start the worker and SIGKILL it mid-batch, again and again; returns how many kills happened."""
     done = 0
     while done < kills and server.count(folder):
-        before = len(events(log_file, "mailbox_item"))
-        proc = start_worker(env, log_file)
+        # counting "mail_ingested" (logged by the pipeline right after the commit, before the move) puts
+        # half of the kills near the commit-to-move window; "mailbox_item" (after the move) the others
+        watched = rng.choice(["mail_ingested", "mailbox_item"])
+        before = len(events(log_file, watched))
+        proc = start_worker(env, log_file, "--pause-after-commit", "0.04")
         try:
             deadline = time.monotonic() + 60
             if rng.random() < 0.2:
                 time.sleep(rng.uniform(0.2, 2.5))  # sometimes during start-up, connection or SELECT
             else:
                 target = before + rng.randint(1, 4)
-                while len(events(log_file, "mailbox_item")) < target and proc.poll() is None:
+                while len(events(log_file, watched)) < target and proc.poll() is None:
                     if time.monotonic() > deadline or not server.count(folder):
                         break
-                    time.sleep(0.01)
-                time.sleep(rng.uniform(0.0, 0.08))  # then somewhere inside the next item
+                    time.sleep(0.002)
+                if rng.random() < 0.5:
+                    time.sleep(rng.uniform(0.0, 0.03))  # a little later: inside that item or the next
         finally:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)

@@ -6,6 +6,10 @@ counter row of the year is created if missing (INSERT ... ON CONFLICT DO NOTHING
 with UPDATE ... RETURNING, which takes the row lock on PostgreSQL (concurrent openers queue behind
 it until commit) and runs under SQLite's BEGIN IMMEDIATE write lock. A rolled-back transaction
 gives its number back.
+
+Opening a dossier and writing its timeline use prepared Core statements on the session's connection
+(the ingestion hot path); the Dossier returned is attached to the session as if just loaded, so callers
+can read and change it like any other.
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
-from triage.archive import insert_ignore
+from triage.archive import _dialect_insert, connection, insert_ignore
 from triage.communes import Communes, default_communes
 from triage.errors import DossierError
 from triage.msgid import looks_like_ours, reference_from_message_id
@@ -67,15 +71,31 @@ def references_in_text(text: str, prefix: str) -> list[str]:
     return found
 
 
+_COUNTERS: Table = ReferenceCounter.__table__  # type: ignore[assignment]
+_DOSSIERS: Table = Dossier.__table__  # type: ignore[assignment]
+_EVENTS: Table = Event.__table__  # type: ignore[assignment]
+_INSERT_DOSSIER = insert(_DOSSIERS).returning(_DOSSIERS.c.id)
+_INSERT_EVENT = insert(_EVENTS)
+_NEXT_VALUE: dict[str, Any] = {}
+
+
+def _next_value_statement(dialect: str) -> Any:
+    stmt = _NEXT_VALUE.get(dialect)
+    if stmt is None:
+        # one statement: create the year's row at 1, or add 1 under the row lock, and read the value
+        stmt = (
+            _dialect_insert(dialect)(_COUNTERS)
+            .on_conflict_do_update(index_elements=["year"], set_={"last_value": _COUNTERS.c.last_value + 1})
+            .returning(_COUNTERS.c.last_value)
+        )
+        _NEXT_VALUE[dialect] = stmt
+    return stmt
+
+
 def next_reference(session: Session, year: int, prefix: str) -> str:
     """Take the next number of `year` (inside the caller's transaction) and format the reference."""
-    insert_ignore(session, ReferenceCounter, {"year": year, "last_value": 0}, ["year"])
-    value = session.execute(
-        update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last_value=ReferenceCounter.last_value + 1)
-        .returning(ReferenceCounter.last_value)
-    ).scalar_one()
+    conn = connection(session)
+    value = conn.execute(_next_value_statement(conn.dialect.name), {"year": year, "last_value": 1}).scalar_one()
     return f"{prefix}-{year:04d}-{value:05d}"
 
 
@@ -104,12 +124,120 @@ def add_event(
     return event
 
 
+def record_event(
+    session: Session,
+    dossier_id: int,
+    kind: str,
+    summary: str,
+    *,
+    public: bool = False,
+    details: dict[str, Any] | None = None,
+    actor: str = "systeme",
+    at: datetime | None = None,
+) -> None:
+    """Append an event to a dossier's timeline at once (one INSERT, no ORM object): ingestion uses it."""
+    connection(session).execute(
+        _INSERT_EVENT,
+        {
+            "dossier_id": dossier_id,
+            "at": at or now(),
+            "kind": kind,
+            "public": public,
+            "summary": summary,
+            "details": details or {},
+            "actor": actor,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class NewDossier:
+    """A dossier just inserted: its id and reference, the plaintext tracking token (only its hash is
+    stored) and every column value written (to build the ORM object only when someone needs it)."""
+
+    id: int
+    reference: str
+    token: str
+    values: dict[str, Any]
+
+    def attach(self, session: Session) -> Dossier:
+        """The Dossier object of this row, in `session` as if just loaded (no SELECT, no INSERT)."""
+        dossier = Dossier(id=self.id, **self.values)
+        make_transient_to_detached(dossier)
+        session.add(dossier)
+        return dossier
+
+
 @dataclass(frozen=True)
 class Opened:
     """A new dossier and the plaintext tracking token (only its hash is stored)."""
 
     dossier: Dossier
     token: str
+
+
+def insert_dossier(
+    session: Session,
+    *,
+    prefix: str,
+    channel: Channel,
+    received_at: datetime,
+    requester: Requester,
+    subject: str = "",
+    service: str = "",
+    details: dict[str, Any] | None = None,
+) -> NewDossier:
+    """Insert a dossier with status « recue » and its public « Demande reçue » event (Core only)."""
+    year = received_at.year
+    reference = next_reference(session, year, prefix)
+    token = new_token()
+    stamp = now()
+    # every column is given, so that NewDossier.attach builds a complete object without a SELECT
+    values: dict[str, Any] = {
+        "reference": reference,
+        "year": year,
+        "tracking_token_hash": hash_token(token),
+        "tracking_key": new_check_key(),
+        "channel": channel.value,
+        "referred_by": "usager",
+        "status": "recue",
+        "outcome": None,
+        "triage_status": "pending",
+        "received_at": received_at,
+        "opened_at": stamp,
+        "first_contact_at": None,
+        "closed_at": None,
+        "requester_civility": requester.civility[:32],
+        "requester_name": requester.name[:200],
+        "requester_email": requester.email.lower()[:320],
+        "requester_phone": requester.phone[:64],
+        "requester_address": requester.address,
+        "requester_postcode": requester.postcode[:10],
+        "requester_commune": requester.commune[:120],
+        "requester_territory": requester.territory[:120],
+        "subject": subject,
+        "service_concerned": service[:200],
+        "direction": "",
+        "domain": None,
+        "sub_chapter": None,
+        "admissibility": None,
+        "reorientation": None,
+        "merged_into_id": None,
+        "service_deadline": None,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    dossier_id = int(connection(session).execute(_INSERT_DOSSIER, values).scalar_one())
+    record_event(
+        session,
+        dossier_id,
+        EVENT_RECEIVED,
+        STATUSES["recue"].label,
+        public=True,
+        details={"status": "recue", "channel": channel.value, **(details or {})},
+        at=received_at,
+    )
+    return NewDossier(dossier_id, reference, token, values)
 
 
 def open_dossier(
@@ -124,41 +252,17 @@ def open_dossier(
     details: dict[str, Any] | None = None,
 ) -> Opened:
     """Create a dossier with status « recue » and its public « Demande reçue » event."""
-    year = received_at.year
-    reference = next_reference(session, year, prefix)
-    token = new_token()
-    dossier = Dossier(
-        reference=reference,
-        year=year,
-        tracking_token_hash=hash_token(token),
-        tracking_key=new_check_key(),
-        channel=channel.value,
-        status="recue",
-        received_at=received_at,
-        opened_at=now(),
-        requester_civility=requester.civility[:32],
-        requester_name=requester.name[:200],
-        requester_email=requester.email.lower()[:320],
-        requester_phone=requester.phone[:64],
-        requester_address=requester.address,
-        requester_postcode=requester.postcode[:10],
-        requester_commune=requester.commune[:120],
-        requester_territory=requester.territory[:120],
-        subject=subject,
-        service_concerned=service[:200],
-    )
-    session.add(dossier)
-    session.flush()
-    add_event(
+    new = insert_dossier(
         session,
-        dossier,
-        EVENT_RECEIVED,
-        STATUSES["recue"].label,
-        public=True,
-        details={"status": "recue", "channel": channel.value, **(details or {})},
-        at=received_at,
+        prefix=prefix,
+        channel=channel,
+        received_at=received_at,
+        requester=requester,
+        subject=subject,
+        service=service,
+        details=details,
     )
-    return Opened(dossier, token)
+    return Opened(new.attach(session), new.token)
 
 
 def requester_from_message(parsed: ParsedMessage, communes: Communes | None = None) -> Requester:

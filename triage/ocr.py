@@ -23,16 +23,19 @@ a second pass.
 
 from __future__ import annotations
 
+import io
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import magic
 import pypdfium2 as pdfium
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image, ImageFile, ImageOps, ImageSequence
 
 from triage import deskew
 from triage.errors import OcrError
@@ -256,13 +259,32 @@ def _image_dpi(image: Image.Image) -> int | None:
     return value if value >= 100 else None
 
 
-def _open_image(data: bytes, kind: str) -> Image.Image:
-    import io
+_DECODING = threading.Lock()
 
+
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Pillow refusing truncated files while we decode, whatever another library set; warnings kept quiet.
+
+    WeasyPrint (the letters) sets ``ImageFile.LOAD_TRUNCATED_IMAGES = True`` for the whole process
+    when imported; a half-written or damaged scan would then decode silently, padded with grey.
+    """
+    with _DECODING, warnings.catch_warnings(record=True):
+        # Pillow's warnings on odd metadata ("Corrupt EXIF data") are not failures: damaged pixel
+        # data raises; an image over Pillow's pixel limit is treated as hostile, not as a warning
+        warnings.simplefilter("always")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+def _open_image(data: bytes, kind: str) -> Image.Image:
     try:
-        with warnings.catch_warnings():
-            # an image over Pillow's pixel limit is treated as hostile, not as a warning
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with _strict_decoding():
             image = Image.open(io.BytesIO(data))
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
@@ -276,7 +298,8 @@ def _image_pages(image: Image.Image, kind: str) -> Iterator[Image.Image]:
     # one frame at a time: a long multi-page TIFF never sits whole in memory
     try:
         for frame in ImageSequence.Iterator(image):
-            page = frame.copy()
+            with _strict_decoding():
+                page = frame.copy()
             if kind == "jpeg" and image.getexif().get(0x0112, 1) != 1:
                 page = ImageOps.exif_transpose(page)  # phones and some scanners only tag the rotation
                 page.info["exif_turned"] = True

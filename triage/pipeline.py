@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,15 @@ from triage.store.db import transaction
 from triage.store.models import Dossier, Message, ScanFile, SuggestionRow
 
 log = logging.getLogger("mediature.pipeline")
+_MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+_DOSSIERS: Table = Dossier.__table__  # type: ignore[assignment]
+# built once: SQLAlchemy compiles it once, and it runs on the connection without the ORM
+_FIND_DUPLICATE = (
+    select(_MESSAGES.c.id, _MESSAGES.c.dossier_id, _DOSSIERS.c.reference)
+    .outerjoin(_DOSSIERS, _DOSSIERS.c.id == _MESSAGES.c.dossier_id)
+    .where(_MESSAGES.c.dedupe_key == bindparam("key"))
+)
+_FIND_CONFLICT = select(_MESSAGES.c.id, _MESSAGES.c.dossier_id).where(_MESSAGES.c.dedupe_key == bindparam("key"))
 Mark = Callable[[Session, DossierOutcome], None]
 _FORWARD_PREFIXES = ("tr:", "fw:", "fwd:", "wg:", "transfert", "[fwd")
 
@@ -239,9 +248,7 @@ class Pipeline:
     def _after_conflict(self, dedupe_key: str, mark: Mark | None) -> DossierOutcome:
         """A unique constraint failed: a concurrent worker stored the same item first."""
         with transaction(self.runtime.sessions) as session:
-            row = session.execute(
-                select(Message.id, Message.dossier_id).where(Message.dedupe_key == dedupe_key)
-            ).first()
+            row = archive.connection(session).execute(_FIND_CONFLICT, {"key": dedupe_key}).first()
         outcome = DossierOutcome(
             IngestOutcome.DUPLICATE,
             message_row_id=row[0] if row else None,
@@ -263,11 +270,7 @@ class Pipeline:
         return now
 
     def _duplicate(self, session: Session, dedupe_key: str) -> DossierOutcome | None:
-        row = session.execute(
-            select(Message.id, Message.dossier_id, Dossier.reference)
-            .outerjoin(Dossier, Dossier.id == Message.dossier_id)
-            .where(Message.dedupe_key == dedupe_key)
-        ).first()
+        row = archive.connection(session).execute(_FIND_DUPLICATE, {"key": dedupe_key}).first()
         if row is None:
             return None
         return DossierOutcome(IngestOutcome.DUPLICATE, row[0], row[1], row[2], detail="déjà importé")
@@ -278,7 +281,7 @@ class Pipeline:
             return duplicate
         received_at = self._received_at(raw, parsed)
 
-        def store(role: str, dossier_id: int | None = None) -> Message:
+        def store(role: str, dossier_id: int | None = None, flag_reason: str = "") -> int:
             return archive.store_mail(
                 session,
                 parsed,
@@ -288,44 +291,39 @@ class Pipeline:
                 received_at=received_at,
                 role=role,
                 dossier_id=dossier_id,
+                flag_reason=flag_reason,
             )
 
         if parsed.kind is MessageKind.BOUNCE:
-            return self._bounce(session, parsed, store("bounce"))
+            return self._bounce(session, parsed, store)
         if parsed.kind in (MessageKind.AUTO_REPLY, MessageKind.LIST):
-            return self._automatic(session, parsed, store(parsed.kind.value))
+            return self._automatic(session, parsed, store)
         suspicion = dossiers.suspicious_sender(parsed, self.settings.parsing.own_addresses)
         if suspicion:
-            row = store("flagged")
-            row.needs_review = True
-            row.flag_reason = suspicion
-            return DossierOutcome(IngestOutcome.FLAGGED, row.id, detail=suspicion)
+            return DossierOutcome(IngestOutcome.FLAGGED, store("flagged", flag_reason=suspicion), detail=suspicion)
         thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
         if thread.dossier is not None and thread.safe:
-            row = store("reply", thread.dossier.id)
-            dossiers.add_event(
+            row_id = store("reply", thread.dossier.id)
+            dossiers.record_event(
                 session,
-                thread.dossier,
+                thread.dossier.id,
                 dossiers.EVENT_MESSAGE,
                 "Nouveau message de l'usager",
-                details={"message_row_id": row.id, "via": thread.via},
+                details={"message_row_id": row_id, "via": thread.via},
                 at=received_at,
             )
-            return DossierOutcome(IngestOutcome.ATTACHED, row.id, thread.dossier.id, thread.dossier.reference)
+            return DossierOutcome(IngestOutcome.ATTACHED, row_id, thread.dossier.id, thread.dossier.reference)
         if thread.dossier is not None:
-            row = store("flagged")
-            row.needs_review = True
-            row.flag_reason = dossiers.flag_reason(thread, parsed.requester_address)
-            dossiers.add_event(
+            reason = dossiers.flag_reason(thread, parsed.requester_address)
+            row_id = store("flagged", flag_reason=reason)
+            dossiers.record_event(
                 session,
-                thread.dossier,
+                thread.dossier.id,
                 dossiers.EVENT_FLAGGED,
                 "Message citant ce dossier mis de côté (expéditeur différent) : à vérifier",
-                details={"message_row_id": row.id, "via": thread.via},
+                details={"message_row_id": row_id, "via": thread.via},
             )
-            return DossierOutcome(
-                IngestOutcome.FLAGGED, row.id, None, thread.dossier.reference, detail=row.flag_reason
-            )
+            return DossierOutcome(IngestOutcome.FLAGGED, row_id, None, thread.dossier.reference, detail=reason)
         requester = dossiers.requester_from_message(parsed)
         opened_details: dict[str, Any] = {}
         if thread.forged:
@@ -341,59 +339,59 @@ class Pipeline:
             received_at=received_at,
             subject=(parsed.form.subject if parsed.form and parsed.form.subject else parsed.subject),
             service=parsed.form.service if parsed.form else "",
-            text=suggestion_text(parsed),
+            text=lambda: suggestion_text(parsed),
             sender=parsed.requester_address,
             form=parsed.form,
             details=opened_details,
         )
 
-    def _automatic(self, session: Session, parsed: ParsedMessage, row: Message) -> DossierOutcome:
+    def _automatic(self, session: Session, parsed: ParsedMessage, store: Callable[..., int]) -> DossierOutcome:
         """Auto-replies and list mail open nothing; an auto-reply joins its dossier only when safe."""
         if parsed.kind is MessageKind.AUTO_REPLY:
             thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
             if thread.dossier is not None and thread.safe:
-                row.dossier_id = thread.dossier.id
-                dossiers.add_event(
+                row_id = store(parsed.kind.value, thread.dossier.id)
+                dossiers.record_event(
                     session,
-                    thread.dossier,
+                    thread.dossier.id,
                     dossiers.EVENT_AUTO_REPLY,
                     "Réponse automatique reçue (absence…)",
-                    details={"message_row_id": row.id},
+                    details={"message_row_id": row_id},
                 )
                 return DossierOutcome(
                     IngestOutcome.NOT_REQUEST,
-                    row.id,
+                    row_id,
                     thread.dossier.id,
                     thread.dossier.reference,
                     parsed.kind_reason,
                 )
-        return DossierOutcome(IngestOutcome.NOT_REQUEST, row.id, detail=parsed.kind_reason)
+        return DossierOutcome(IngestOutcome.NOT_REQUEST, store(parsed.kind.value), detail=parsed.kind_reason)
 
-    def _bounce(self, session: Session, parsed: ParsedMessage, row: Message) -> DossierOutcome:
+    def _bounce(self, session: Session, parsed: ParsedMessage, store: Callable[..., int]) -> DossierOutcome:
         """A delivery report of one of our messages joins its dossier and flags the address."""
         bounce = parsed.bounce
         if bounce is None:
-            return DossierOutcome(IngestOutcome.NOT_REQUEST, row.id, detail=parsed.kind_reason)
+            return DossierOutcome(IngestOutcome.NOT_REQUEST, store("bounce"), detail=parsed.kind_reason)
         dossier, how = dossiers.bounce_dossier(session, self.runtime.secret, self.prefix, bounce)
         if dossier is None:
-            return DossierOutcome(IngestOutcome.NOT_REQUEST, row.id, detail=parsed.kind_reason)
-        row.dossier_id = dossier.id
+            return DossierOutcome(IngestOutcome.NOT_REQUEST, store("bounce"), detail=parsed.kind_reason)
+        row_id = store("bounce", dossier.id)
         address = bounce.recipient or dossier.requester_email
         summary = "Message de la médiation non distribué" + (
             " (adresse invalide)" if bounce.permanent else " (retardé)"
         )
-        dossiers.add_event(
+        dossiers.record_event(
             session,
-            dossier,
+            dossier.id,
             dossiers.EVENT_BOUNCE,
             summary,
-            details={"message_row_id": row.id, "permanent": bounce.permanent, "via": how},
+            details={"message_row_id": row_id, "permanent": bounce.permanent, "via": how},
         )
         dossiers.record_bounce(
             session, address, bounce.permanent, note=f"non-distribution ({dossier.reference})"
         )
         return DossierOutcome(
-            IngestOutcome.NOT_REQUEST, row.id, dossier.id, dossier.reference, parsed.kind_reason
+            IngestOutcome.NOT_REQUEST, row_id, dossier.id, dossier.reference, parsed.kind_reason
         )
 
     # ------------------------------------------------------------------ scans
@@ -409,49 +407,40 @@ class Pipeline:
         cited = [d for d in (dossiers.resolve(session, r) for r in refs) if d is not None]
         if cited:
             dossier = cited[0]
-            row = archive.store_scan(session, doc, original, received_at=received_at, role="flagged")
-            row.needs_review = True
-            row.flag_reason = (
+            reason = (
                 f"Courrier citant le dossier {dossier.reference} : "
                 "l'expéditeur d'un courrier ne peut pas être "
                 "vérifié, à rattacher après lecture."
             )
-            dossiers.add_event(
+            row_id = archive.store_scan(
+                session, doc, original, received_at=received_at, role="flagged", flag_reason=reason
+            )
+            dossiers.record_event(
                 session,
-                dossier,
+                dossier.id,
                 dossiers.EVENT_FLAGGED,
                 "Courrier citant ce dossier mis de côté : à vérifier",
-                details={"message_row_id": row.id},
+                details={"message_row_id": row_id},
             )
-            outcome = DossierOutcome(
-                IngestOutcome.FLAGGED, row.id, None, dossier.reference, detail=row.flag_reason
-            )
+            outcome = DossierOutcome(IngestOutcome.FLAGGED, row_id, None, dossier.reference, detail=reason)
         else:
-            stored: list[Message] = []
-
-            def store_letter(dossier_id: int) -> Message:
-                stored.append(
-                    archive.store_scan(
-                        session, doc, original, received_at=received_at, role="request", dossier_id=dossier_id
-                    )
-                )
-                return stored[0]
-
             outcome = self._open(
                 session,
-                store_letter,
+                lambda dossier_id: archive.store_scan(
+                    session, doc, original, received_at=received_at, role="request", dossier_id=dossier_id
+                ),
                 doc,
                 Requester(),
                 channel=Channel.LETTER,
                 received_at=received_at,
                 subject="",
                 service="",
-                text=doc.text,
+                text=lambda: doc.text,
                 sender="",
                 form=None,
                 details={"pages": doc.pages, "method": doc.method},
             )
-            row = stored[0]
+            row_id = outcome.message_row_id
         archive.insert_ignore(
             session,
             ScanFile,
@@ -460,7 +449,7 @@ class Pipeline:
                 "filename": doc.filename[:500],
                 "stored_path": doc.path,
                 "outcome": outcome.outcome.value,
-                "message_row_id": row.id,
+                "message_row_id": row_id,
             },
             ["sha256"],
         )
@@ -468,11 +457,11 @@ class Pipeline:
 
     # ------------------------------------------------------------------ opening
 
-    def _suggest(self, text: str, sender: str, form: WebForm | None) -> Suggestion | None:
+    def _suggest(self, text: Callable[[], str], sender: str, form: WebForm | None) -> Suggestion | None:
         if self.suggester is None:
-            return None
+            return None  # nothing reads the text: do not build it (PDF text layers are slow)
         try:
-            return self.suggester.suggest(text, sender=sender, form=form)
+            return self.suggester.suggest(text(), sender=sender, form=form)
         except Exception as err:  # a suggestion is a help, never a reason to lose a request
             log_event("suggestion_failed", level=logging.WARNING, error=type(err).__name__)
             return None
@@ -480,7 +469,7 @@ class Pipeline:
     def _open(
         self,
         session: Session,
-        store_row: Callable[[int], Message],
+        store_row: Callable[[int], int],
         source: ParsedMessage | ScanDocument,
         requester: Requester,
         *,
@@ -488,7 +477,7 @@ class Pipeline:
         received_at: datetime,
         subject: str,
         service: str,
-        text: str,
+        text: Callable[[], str],
         sender: str,
         form: WebForm | None,
         details: dict[str, Any],
@@ -501,7 +490,7 @@ class Pipeline:
             requester = dossiers.complete_requester(requester, suggestion.extracted)
         elif not requester.territory and (requester.postcode or requester.commune):
             requester = dossiers.complete_requester(requester, {})
-        opened = dossiers.open_dossier(
+        opened = dossiers.insert_dossier(
             session,
             prefix=self.prefix,
             channel=channel,
@@ -511,24 +500,24 @@ class Pipeline:
             service=service,
             details=details,
         )
-        dossier = opened.dossier
-        row = store_row(dossier.id)
+        row_id = store_row(opened.id)
         if suggestion is not None:
-            session.add(_suggestion_row(dossier, row, suggestion))
+            session.add(_suggestion_row(opened.id, row_id, suggestion))
         if self.notifier is not None:
-            self.notifier.on_dossier_opened(session, dossier, opened.token, source)
-        return DossierOutcome(IngestOutcome.OPENED, row.id, dossier.id, dossier.reference)
+            # the ORM object only for the notifier: attached without a SELECT
+            self.notifier.on_dossier_opened(session, opened.attach(session), opened.token, source)
+        return DossierOutcome(IngestOutcome.OPENED, row_id, opened.id, opened.reference)
 
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
-def _suggestion_row(dossier: Dossier, row: Message, s: Suggestion) -> SuggestionRow:
+def _suggestion_row(dossier_id: int, message_row_id: int, s: Suggestion) -> SuggestionRow:
     labels = {"domain": s.domain, "admissibility": s.admissibility, "reorientation": s.reorientation}
     return SuggestionRow(
-        dossier_id=dossier.id,
-        message_id=row.id,
+        dossier_id=dossier_id,
+        message_id=message_row_id,
         model_version=s.model_version[:120],
         domain=s.domain.code,
         domain_confidence=float(s.domain.confidence),

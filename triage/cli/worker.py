@@ -79,24 +79,34 @@ def worker(
     config: ConfigOption = None,
     once: Annotated[bool, typer.Option("--once", help="Une seule passe (boîte, scans, envoi) puis sortie : tests, cron.")] = False,
     log_file: Annotated[
-        Path | None, typer.Option("--log-file", help="Écrire le journal structuré (JSON) dans ce fichier plutôt que sur stderr.")
+        Path | None, typer.Option("--log-file", help="Écrire le journal structuré (JSON) dans ce fichier.")
     ] = None,
 ) -> None:
     """Relève en continu la boîte de la médiation, le dossier de dépôt des scans et la boîte d'envoi.
 
     S'arrête proprement sur SIGTERM ou Ctrl-C (l'élément en cours est terminé). Journal : une ligne JSON
-    par événement sur stderr, sans donnée personnelle.
+    par événement, sans donnée personnelle, sur stderr (dans <home>/logs/worker.log quand la sortie est un
+    terminal, où s'affiche alors un tableau de progression).
     """
     rt = open_runtime(config)
-    logs.configure(file=log_file)
     if sys.stdout.isatty():
+        # in a terminal the live table owns the screen: the JSON lines go to a file, said once
+        log_file = log_file or rt.settings.paths.home / "logs" / "worker.log"
+        logs.configure(file=log_file)
+        console.print(f"Journal structuré : {log_file}")
         with LiveDisplay() as display:
             status = Worker(rt, on_progress=display.update).run(once=once)
     else:
+        logs.configure(file=log_file)
         status = Worker(rt).run(once=once)
     console.print(_summary(status))
-    if status.counts.get("too_large"):
-        console.print("[yellow]Des messages trop volumineux sont restés sur le serveur : `mediature mailbox status`.[/]")
+    from triage.sources.mailbox_state import too_large_items
+
+    with rt.sessions() as session:
+        left = len(too_large_items(session))
+    if left:
+        console.print(f"[yellow]{left} message(s) trop volumineux laissé(s) sur le serveur, à traiter à la main : "
+                      "`mediature mailbox status`.[/]")
 
 
 @mailbox_app.command("check")

@@ -1,0 +1,264 @@
+"""Triage commands: suggest, train, evaluate, rules check / rules test."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from triage.cli import ConfigOption, app, console, err_console, open_runtime, settings_only
+from triage.errors import MediatureError, RulesError
+
+rules_app = typer.Typer(help="Règles de tri (rules/*.yaml).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+def suggestion_json(source: str, suggestion: Any, suggester: Any) -> dict[str, Any]:
+    """The stable JSON contract of `mediature suggest` (one object per input)."""
+    out: dict[str, Any] = {
+        "source": source,
+        "domain": suggestion.domain.code,
+        "admissibility": suggestion.admissibility.code,
+        "reorientation": suggestion.reorientation.code,
+        "confidence": {
+            "domain": suggestion.domain.confidence,
+            "admissibility": suggestion.admissibility.confidence,
+            "reorientation": suggestion.reorientation.confidence,
+        },
+        "to_check": {
+            "domain": suggestion.domain.to_check,
+            "admissibility": suggestion.admissibility.to_check,
+            "reorientation": suggestion.reorientation.to_check,
+        },
+        "reasons": list(suggestion.reasons),
+        "extracted": suggestion.extracted,
+        "model_version": suggestion.model_version,
+    }
+    target = suggester.targets.get(suggestion.reorientation.code)
+    if target is not None:
+        out["reorientation_target"] = {
+            "name": target.name,
+            "address": list(target.address),
+            "phone": target.phone,
+            "website": target.website,
+            "details": target.details,
+            "to_check_locally": target.to_check,
+        }
+    return out
+
+
+@app.command("suggest")
+def suggest(
+    paths: Annotated[list[Path], typer.Argument(help="Fichiers .eml, .txt, .pdf ou images (ou dossiers).")],
+    config: ConfigOption = None,
+    threshold: Annotated[
+        Optional[float], typer.Option("--seuil", help="Seuil de confiance « à vérifier » (sinon la configuration).")
+    ] = None,
+) -> None:
+    """Suggère domaine, recevabilité et réorientation : une ligne JSON par fichier, sans base ni réseau."""
+    from triage.inputs import expand, read_request
+    from triage.suggest import Suggester
+
+    settings = settings_only(config)
+    if threshold is not None:
+        settings.triage.confidence_threshold = threshold
+    suggester = Suggester.from_settings(settings)
+    if suggester.model is None:
+        err_console.print(f"[yellow]Attention :[/] {suggester.model_problem} — suggestions fondées sur les seules règles.")
+    failures = 0
+    for path in expand(paths):
+        try:
+            request = read_request(path, settings)
+            suggestion = suggester.suggest(request.text, sender=request.sender, form=request.form)
+            line = suggestion_json(str(path), suggestion, suggester)
+        except MediatureError as err:
+            failures += 1
+            line = {"source": str(path), "error": err.message}
+        typer.echo(json.dumps(line, ensure_ascii=False))
+    if failures:
+        raise typer.Exit(1)
+
+
+def _training_data(
+    settings: Any, corpus: Path | None, with_database: bool, config: Path | None = None
+) -> tuple[list[str], dict[str, list[str]], dict[str, int]]:
+    from classifiers import LABELS
+    from classifiers.corpus import CorpusError, columns, load_corpus
+    from triage.suggest import resolve
+
+    directory = corpus or resolve(settings.triage.corpus_dir)
+    try:
+        examples = load_corpus(directory)
+    except CorpusError as err:
+        raise MediatureError(str(err)) from err
+    texts, labels = columns(examples)
+    sources = {"corpus": len(texts)}
+    if with_database:
+        from sqlalchemy import select
+
+        from triage.store.models import LabelledExample
+
+        rt = open_runtime(config)
+        with rt.sessions() as session:
+            rows = session.scalars(select(LabelledExample).order_by(LabelledExample.id)).all()
+            for row in rows:
+                texts.append(row.text)
+                for label in LABELS:
+                    labels[label].append(getattr(row, label))
+        sources["decisions_confirmees"] = len(rows)
+    return texts, labels, sources
+
+
+def _check_codes(labels: dict[str, list[str]], taxonomy: Any) -> None:
+    for label, values in labels.items():
+        unknown = sorted(set(values) - set(taxonomy.codes(label)))
+        if unknown:
+            raise MediatureError(f"codes inconnus de la taxonomie dans les données ({label} : {', '.join(unknown)})")
+
+
+@app.command("train")
+def train(
+    config: ConfigOption = None,
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Dossier du corpus (sinon la configuration).")] = None,
+    database: Annotated[
+        bool, typer.Option("--base/--sans-base", help="Ajouter les décisions confirmées par la médiatrice (base).")
+    ] = True,
+    output: Annotated[Optional[Path], typer.Option("--sortie", help="Dossier du modèle (sinon triage.model_dir).")] = None,
+    folds: Annotated[int, typer.Option("--plis", help="Plis de validation croisée pour la fiche (0 : aucun).")] = 5,
+) -> None:
+    """Entraîne le modèle sur le corpus et les décisions confirmées, puis l'enregistre (skops + fiche JSON)."""
+    from classifiers.evaluate import cross_validate, summary
+    from classifiers.model import train as fit
+    from classifiers.persistence import save
+    from triage.evalreport import system_combiner
+    from triage.rules import load_rules
+    from triage.suggest import resolve
+    from triage.taxonomy import load_taxonomy
+
+    settings = settings_only(config)
+    taxonomy = load_taxonomy(resolve(settings.triage.taxonomy_file) if settings.triage.taxonomy_file else None)
+    texts, labels, sources = _training_data(settings, corpus, database, config)
+    _check_codes(labels, taxonomy)
+    console.print(f"Données : {len(texts)} textes ({', '.join(f'{k} {v}' for k, v in sources.items())}).")
+    metrics: dict[str, Any] = {}
+    started = time.monotonic()
+    if folds >= 2:
+        rules = load_rules(resolve(settings.triage.rules_dir), taxonomy)
+        report = cross_validate(
+            texts, labels, n_splits=folds, combine=system_combiner(taxonomy, rules),
+            progress=lambda k, n: err_console.print(f"  validation croisée : pli {k}/{n}"),
+        )  # fmt: skip
+        metrics = summary(report)
+    model = fit(texts, labels, metrics=metrics, sources=sources)
+    path = save(model, output or resolve(settings.triage.model_dir))
+    console.print(
+        f"Modèle [bold]{model.version}[/] enregistré : {path} ({path.stat().st_size / 1e6:.1f} Mo, "
+        f"{time.monotonic() - started:.0f} s)."
+    )
+    if metrics:
+        for label in ("domain", "admissibility", "reorientation"):
+            m = metrics["systeme"][label]
+            console.print(f"  {label} : macro-F1 {m['macro_f1']:.3f}, exactitude {m['accuracy']:.3f} (validation croisée)")
+
+
+@app.command("evaluate")
+def evaluate(
+    config: ConfigOption = None,
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Dossier du corpus (sinon la configuration).")] = None,
+    folds: Annotated[int, typer.Option("--plis", help="Nombre de plis de la validation croisée stratifiée.")] = 5,
+    heldout: Annotated[
+        Optional[Path],
+        typer.Option("--jeu-tenu-a-l-ecart", help="Entraîner sur le corpus et évaluer sur ce dossier (jamais appris)."),
+    ] = None,
+    database: Annotated[bool, typer.Option("--base/--sans-base", help="Ajouter les décisions confirmées.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Rapport complet en JSON.")] = False,
+    confusion: Annotated[bool, typer.Option("--matrices/--sans-matrices", help="Matrices de confusion.")] = True,
+) -> None:
+    """Précision, rappel, F1 et matrices de confusion sur données tenues à l'écart, à côté d'une référence."""
+    from classifiers.corpus import CorpusError, columns, load_corpus
+    from classifiers.evaluate import cross_validate, holdout, score
+    from triage.evalreport import format_report, rules_only, system_combiner
+    from triage.rules import load_rules
+    from triage.suggest import resolve
+    from triage.taxonomy import load_taxonomy
+
+    settings = settings_only(config)
+    taxonomy = load_taxonomy(resolve(settings.triage.taxonomy_file) if settings.triage.taxonomy_file else None)
+    rules = load_rules(resolve(settings.triage.rules_dir), taxonomy)
+    texts, labels, _ = _training_data(settings, corpus, database, config)
+    _check_codes(labels, taxonomy)
+    combine = system_combiner(taxonomy, rules)
+    if heldout is not None:
+        try:
+            test_texts, test_labels = columns(load_corpus(heldout))
+        except CorpusError as err:
+            raise MediatureError(str(err)) from err
+        report = holdout(texts, labels, test_texts, test_labels, combine=combine)
+        eval_texts, eval_labels = test_texts, test_labels
+    else:
+        report = cross_validate(
+            texts, labels, n_splits=folds, combine=combine,
+            progress=lambda k, n: err_console.print(f"  pli {k}/{n}"),
+        )  # fmt: skip
+        eval_texts, eval_labels = texts, labels
+    ruled = rules_only(taxonomy, rules, eval_texts)
+    report["systems"]["regles"] = {label: score(eval_labels[label], ruled[label]) for label in ruled}
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(format_report(report, confusion=confusion))
+
+
+@rules_app.command("check")
+def rules_check(config: ConfigOption = None) -> None:
+    """Vérifie les fichiers de règles, la taxonomie et l'annuaire ; essaie les exemples de chaque règle."""
+    from triage.rules import load_rules, self_test
+    from triage.suggest import resolve
+    from triage.taxonomy import load_targets, load_taxonomy
+
+    settings = settings_only(config)
+    t = settings.triage
+    taxonomy = load_taxonomy(resolve(t.taxonomy_file) if t.taxonomy_file else None)
+    targets = load_targets(resolve(t.reorientation_file) if t.reorientation_file else None, taxonomy)
+    ruleset = load_rules(resolve(t.rules_dir), taxonomy)
+    for path in ruleset.files:
+        count = sum(1 for r in ruleset.rules if r.source.startswith(str(path)))
+        console.print(f"  {path} : {count} règle(s)")
+    missing = [c for c in taxonomy.codes("reorientation") if c != taxonomy.no_reorientation and c not in targets]
+    problems = self_test(ruleset)
+    for problem in problems:
+        err_console.print(f"[red]✗[/] {problem}")
+    if missing:
+        err_console.print(f"[yellow]Annuaire :[/] pas de fiche pour {', '.join(missing)}")
+    to_check = sorted(code for code, target in targets.items() if target.to_check)
+    if to_check:
+        console.print(f"Annuaire : {len(to_check)} fiche(s) à vérifier localement ({', '.join(to_check)}).")
+    if problems:
+        raise RulesError(f"{len(problems)} exemple(s) de règles en échec")
+    console.print(f"[green]✓[/] {len(ruleset)} règles valides, taxonomie {taxonomy.source}.")
+
+
+@rules_app.command("test")
+def rules_test(
+    text: Annotated[str, typer.Argument(help="Texte à tester (entre guillemets).")],
+    config: ConfigOption = None,
+    sender: Annotated[str, typer.Option("--expediteur", help="Adresse de l'expéditeur.")] = "",
+) -> None:
+    """Montre les règles qui se déclenchent sur un texte, puis la suggestion complète."""
+    from triage.suggest import Suggester
+
+    settings = settings_only(config)
+    suggester = Suggester.from_settings(settings, use_ner=False)
+    hits = suggester.rules.match(text, sender=sender)
+    if not hits:
+        console.print("Aucune règle ne se déclenche.")
+    for hit in hits:
+        effects = "; ".join(
+            f"{label} " + ", ".join(f"{code} {w:+g}" for code, w in codes.items()) for label, codes in hit.rule.effects.items()
+        )
+        console.print(f"[bold]{hit.rule.id}[/] ({hit.rule.source}) : {', '.join(hit.matched)} -> {effects}")
+    suggestion = suggester.suggest(text, sender=sender)
+    typer.echo(json.dumps(suggestion_json("texte", suggestion, suggester), ensure_ascii=False, indent=2))
