@@ -8,11 +8,11 @@ with attachments (PDF with a text layer, PNG, Word file), some quoted replies, s
 quoted-printable, some web-form mails. Each repeat ingests all of them into a fresh database through
 `Pipeline(runtime)` — one transaction per message as in production, without suggestions or
 notifications (the language stages belong to the triage benchmark). In the same run, the floor: bare
-`parse_message` over the same messages. Medians over the repeats. Per core: the pipeline runs in one
-thread, so messages per second of wall time is the single-core figure; messages per CPU-second of
-this process is printed too (on PostgreSQL the server's own CPU is extra). Peak memory: the resident
-set (ru_maxrss) of the process, and the peak of Python allocations during one extra, untimed
-ingestion under tracemalloc. Target: at least 200 emails per second per core, parsing and storing.
+`parse_message` over the same messages. Medians over the repeats. The pipeline runs in one thread;
+messages per CPU-second of this process (plus, on PostgreSQL, the CPU of the server backends, read
+from /proc) is the per-core figure, which does not depend on what else the machine is doing; messages
+per second of wall time is printed beside it. Peak memory: the resident set (ru_maxrss) of the
+process, and the peak of Python allocations during one extra, untimed ingestion under tracemalloc. Target: at least 200 emails per second per core, parsing and storing.
 """
 
 from __future__ import annotations
@@ -234,13 +234,34 @@ def bench_store(raws: list[bytes], repeats: int, database: str) -> tuple[float, 
             url, cleanup = created
         rt = open_runtime(home, url)
         try:
+            server_before = backend_cpu(rt)
             wall, cpu, outcomes = timed(partial(ingest_all, rt, raws))
+            cpu += backend_cpu(rt) - server_before  # PostgreSQL's work counts on the same cores
         finally:
             rt.close()
             cleanup()
         walls.append(wall)
         cpus.append(cpu)
     return statistics.median(walls), statistics.median(cpus), outcomes
+
+
+def backend_cpu(rt: Runtime) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving this database (server on this machine)."""
+    if rt.engine.dialect.name != "postgresql":
+        return 0.0
+    from sqlalchemy import text
+
+    with rt.engine.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars().all()
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # another machine, or gone
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
 
 
 def peak_python_memory(raws: list[bytes]) -> int:
@@ -282,17 +303,22 @@ def main() -> None:
             continue
         rows.append((f"parse + store, {database}", *result))
     print()
-    print(f"{'':28} {'msg/s (1 core)':>15} {'msg/CPU-s':>10} {'ms/msg':>8}   outcomes")
+    print(f"{'':28} {'msg/s (wall)':>13} {'msg/CPU-s':>10} {'ms/msg':>8}   outcomes")
     for name, wall, cpu, outcomes in rows:
-        print(f"{name:28} {args.n / wall:15.0f} {args.n / cpu:10.0f} {1000 * wall / args.n:8.2f}   "
+        print(f"{name:28} {args.n / wall:13.0f} {args.n / cpu:10.0f} {1000 * wall / args.n:8.2f}   "
               + ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
     peak = peak_python_memory(raws[: min(args.n, 1000)])
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"\npeak memory: {maxrss_kib / 1024:.0f} MiB resident (whole run), "
           f"{peak / 1_048_576:.1f} MiB peak Python allocations while ingesting {min(args.n, 1000)} messages")
-    worst = min(args.n / wall for name, wall, _c, _o in rows if name.startswith("parse + store"))
-    verdict = "met" if worst >= TARGET_PER_CORE else "NOT met"
-    print(f"target {TARGET_PER_CORE:.0f} emails/s/core for parse + store: {verdict} (slowest store: {worst:.0f}/s)")
+    print("msg/CPU-s: messages per CPU-second of this process, plus the PostgreSQL backend's CPU for the\n"
+          "PostgreSQL row: the per-core figure, independent of what else runs on the machine. msg/s (wall):\n"
+          "one process, one thread, on this machine as loaded now "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores).")
+    for name, wall, cpu, _o in rows[1:]:
+        per_core = args.n / cpu
+        verdict = "met" if per_core >= TARGET_PER_CORE else "NOT met"
+        print(f"target {TARGET_PER_CORE:.0f} emails/s/core, {name}: {verdict} ({per_core:.0f}/CPU-s, {args.n / wall:.0f}/s wall)")
     if args.profile:
         from pyinstrument import Profiler
 

@@ -1,20 +1,20 @@
 """The labelled corpus: one letter per file, a front-matter block with its labels, then the text.
 
-    ---
-    domain: insertion_rsa
-    admissibility: recevable
-    reorientation: none
-    writer: ...
-    channel: courrier
-    ---
-    Madame la Médiatrice, ...
+---
+domain: insertion_rsa
+admissibility: recevable
+reorientation: none
+writer: ...
+channel: courrier
+---
+Madame la Médiatrice, ...
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,7 +78,7 @@ def columns(examples: Sequence[Example]) -> tuple[list[str], dict[str, list[str]
     return texts, {label: [e.labels[label] for e in examples] for label in LABELS}
 
 
-def data_hash(texts: Iterable[str], labels: dict[str, Sequence[str]]) -> str:
+def data_hash(texts: Iterable[str], labels: Mapping[str, Sequence[str]]) -> str:
     """SHA-256 of the training data (texts and labels, in order): the model card's fingerprint."""
     digest = hashlib.sha256()
     names = sorted(labels)

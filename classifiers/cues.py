@@ -123,16 +123,24 @@ COURT_FUTURE = _rx(
     r"\b(?:envisage|envisageons|pret a|prets a|je vais|nous allons|sinon je) (?:de )?saisir\b",
     r"\bn'a (?:pas )?encore ete introduite\b|\baucune requete\b|\bvoie amiable\b",
 )
-JUSTICE_WORDS = _rx(r"\btribunal\b", r"\bjuge\b", r"\bavocat\w*\b", r"\bjugement\b", r"\bproces\b", r"\bprud'?hom")
+JUSTICE_WORDS = _rx(
+    r"\btribunal\b", r"\bjuge\b", r"\bavocat\w*\b", r"\bjugement\b", r"\bproces\b", r"\bprud'?hom"
+)
 PROCUREMENT = _rx(
-    r"\bmarches? publics?\b", r"\bappel d'offres?\b", r"\bconsultation (?:n°|publique|lancee)\b",
+    r"\bmarches? publics?\b",
+    r"\bappel d'offres?\b",
+    r"\bconsultation (?:n°|publique|lancee)\b",
     r"\b(?:candidature|offre) (?:a ete |n'a pas ete )?(?:rejetee|ecartee|non retenue|retenue)\b",
     r"\battributaire\b|\btitulaire du (?:marche|lot)\b|\bdce\b|\bpouvoir adjudicateur\b|\bpenalites de retard\b",
     r"\blot n° ?\d|\blot \d+\b|\bmaitrise d'(?:oeuvre|ouvrage)\b|\bbon de commande\b|\bsous-traitan",
     r"\bfactures? (?:restent |sont )?impayees?\b.*\bservice comptable\b|\bdelai global de paiement\b",
 )
-SUBSIDY = _rx(r"\bsubventions?\b", r"\bcommission permanente\b", r"\bdossier de financement\b",
-              r"\baide (?:financiere )?(?:a|pour) (?:notre|l') association\b")
+SUBSIDY = _rx(
+    r"\bsubventions?\b",
+    r"\bcommission permanente\b",
+    r"\bdossier de financement\b",
+    r"\baide (?:financiere )?(?:a|pour) (?:notre|l') association\b",
+)
 AGENT = _rx(
     r"\b(?:agent|agente|salariee?|employee?|fonctionnaire|contractuel|contractuelle|titulaire) "
     r"(?:du|au) (?:departement|conseil departemental)\b",
@@ -144,19 +152,24 @@ AGENT = _rx(
     r"\b(?:elus?|conseillers? departementaux|vice-president)\b[^.\n]{0,40}\b(?:conflit|litige|differend)\b",
 )
 PRIVATE = _rx(
-    r"\b(?:mon|ma|mes|notre|nos) (?:voisins?|voisine)\b", r"\bvoisinage\b",
+    r"\b(?:mon|ma|mes|notre|nos) (?:voisins?|voisine)\b",
+    r"\bvoisinage\b",
     r"\b(?:mon|notre) (?:proprietaire|bailleur prive|syndic|garagiste|artisan|plombier|vendeur|operateur)\b",
     r"\b(?:artisan|entreprise|magasin|vendeur|operateur|garage|concessionnaire) (?:n'a|refuse|ne veut)\b",
     r"\blitige (?:commercial|avec (?:mon|ma|un|une) (?:voisin|proprietaire|artisan|entreprise|magasin))\b",
-    r"\bmon ex(?:-mari|-femme|-compagn\w+| conjoint| mari| femme)?\b", r"\bsuccession\b|\bheritage\b",
+    r"\bmon ex(?:-mari|-femme|-compagn\w+| conjoint| mari| femme)?\b",
+    r"\bsuccession\b|\bheritage\b",
 )
 DURATION = re.compile(
     rf"\b(?:depuis|il y a|cela fait|ca fait|voila|plus de|pres de|bientot) (?:plus de |pres de |bientot )?"
     rf"({_NUM}) (mois|semaines|ans|annees)\b"
 )
 WINDOW = 100  # characters around a recourse cue where a duration counts
-ELAPSED_WORDS = _rx(r"\bdepuis (?:des|plusieurs|de longs) mois\b", r"\bdepuis l'annee derniere\b",
-                    r"\bdepuis (?:plus d'|pres d')?un an\b")
+ELAPSED_WORDS = _rx(
+    r"\bdepuis (?:des|plusieurs|de longs) mois\b",
+    r"\bdepuis l'annee derniere\b",
+    r"\bdepuis (?:plus d'|pres d')?un an\b",
+)
 
 CUES: dict[str, re.Pattern[str]] = {
     "recourse": RECOURSE,
@@ -260,7 +273,7 @@ def cue_vector(cues: Cues) -> list[float]:
     return row
 
 
-class CueFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+class CueFeatures(BaseEstimator, TransformerMixin):
     """Folded text -> one column per admissibility cue, scaled by `weight` so the model can use them."""
 
     def __init__(self, weight: float = 1.0) -> None:
@@ -302,7 +315,11 @@ def prior_recourse(text: str, today: date | None = None) -> dict[str, object]:
         answered, outcome = True, "refus"
     elif "unanswered" in h:
         answered, outcome = False, "sans réponse"
-    evidence = [s for name in ("recourse", "contact", "refused", "unanswered", "dialogue_broken") for s in h.get(name, [])]
+    evidence = [
+        s
+        for name in ("recourse", "contact", "refused", "unanswered", "dialogue_broken")
+        for s in h.get(name, [])
+    ]
     return {
         "found": sent,
         "kinds": kinds,

@@ -21,7 +21,7 @@ DAY_MONTH_YEAR = re.compile(rf"\b{_DAY}\s+{_MONTH}(?:\s+((?:19|20)[0-9o]{{2}}))?
 MONTH_YEAR = re.compile(rf"\b(?:en|de|d'|depuis|debut|fin|mi-?)\s*{_MONTH}\s+((?:19|20)[0-9]{{2}})\b")
 NUMERIC = re.compile(r"\b([0-3]?[0-9])[/.-]([01]?[0-9])[/.-]((?:19|20)?[0-9]{2})\b")
 # « Grenoble, le 4 juin 2025 » at the head of a letter: the date the letter was written.
-LETTER_DATE = re.compile(rf"^[^\n,]{{2,40}},?\s+le\s+{_DAY}\s+{_MONTH}\s+((?:19|20)[0-9]{{2}})", re.M)
+LETTER_DATE = re.compile(rf"^[^\n,]{{2,40}},?\s+le\s+{_DAY}\s+{_MONTH}\s+((?:19|20)[0-9]{{2}})", re.MULTILINE)
 
 
 @dataclass(frozen=True)

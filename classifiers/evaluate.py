@@ -10,7 +10,7 @@ system is scored on held-out data too.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ Predictions = dict[str, list[str]]
 Combine = Callable[[TriageModel, Sequence[str]], Predictions]
 
 
-def stratification_key(labels: dict[str, Sequence[str]]) -> list[str]:
+def stratification_key(labels: Mapping[str, Sequence[str]]) -> list[str]:
     """Fold on the rare reorientation targets first, then on the domain for the rest."""
     keys = [
         r if r != "none" else f"none:{d}"
@@ -34,8 +34,12 @@ def stratification_key(labels: dict[str, Sequence[str]]) -> list[str]:
     return [k if counts[k] >= 5 else labels["reorientation"][i] for i, k in enumerate(keys)]
 
 
-def _fit_model(builder: Callable[[str, Sequence[str]], Any], texts: list[str], labels: dict[str, list[str]]) -> TriageModel:
-    return TriageModel({label: fit_quietly(builder(label, labels[label]), texts, labels[label]) for label in LABELS})
+def _fit_model(
+    builder: Callable[[str, Sequence[str]], Any], texts: list[str], labels: dict[str, list[str]]
+) -> TriageModel:
+    return TriageModel(
+        {label: fit_quietly(builder(label, labels[label]), texts, labels[label]) for label in LABELS}
+    )
 
 
 def _predict(model: TriageModel, texts: Sequence[str]) -> Predictions:
@@ -62,7 +66,7 @@ def score(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:
 
 def cross_validate(
     texts: Sequence[str],
-    labels: dict[str, Sequence[str]],
+    labels: Mapping[str, Sequence[str]],
     *,
     n_splits: int = 5,
     combine: Combine | None = None,
@@ -93,7 +97,11 @@ def cross_validate(
             for label in LABELS:
                 truth = [labels[label][i] for i in test_idx]
                 fold_macro[system][label].append(
-                    float(f1_score(truth, preds[label], labels=sorted(set(truth)), average="macro", zero_division=0))
+                    float(
+                        f1_score(
+                            truth, preds[label], labels=sorted(set(truth)), average="macro", zero_division=0
+                        )
+                    )
                 )
                 for j, i in enumerate(test_idx):
                     pooled[system][label][i] = preds[label][j]
@@ -101,8 +109,8 @@ def cross_validate(
     for system in systems:
         report["systems"][system] = {}
         for label in LABELS:
-            preds = [str(p) for p in pooled[system][label]]
-            entry = score(labels[label], preds)
+            predicted = [str(p) for p in pooled[system][label]]
+            entry = score(labels[label], predicted)
             entry["macro_f1_folds"] = {
                 "mean": float(np.mean(fold_macro[system][label])),
                 "std": float(np.std(fold_macro[system][label])),
@@ -124,9 +132,9 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
 
 def holdout(
     texts: Sequence[str],
-    labels: dict[str, Sequence[str]],
+    labels: Mapping[str, Sequence[str]],
     test_texts: Sequence[str],
-    test_labels: dict[str, Sequence[str]],
+    test_labels: Mapping[str, Sequence[str]],
     *,
     combine: Combine | None = None,
 ) -> dict[str, Any]:

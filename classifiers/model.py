@@ -21,9 +21,9 @@ from __future__ import annotations
 import platform
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ from sklearn.svm import LinearSVC
 from classifiers import LABELS
 from classifiers.corpus import data_hash
 from classifiers.cues import CUE_LABELS, CueFeatures
-from classifiers.text import TextNormalizer
+from classifiers.text import CompactTfidfVectorizer, TextNormalizer
 
 RANDOM_STATE = 20240611
 FORMAT = 1  # bump when the artifact layout changes: older files are then refused, never misread
@@ -45,9 +45,31 @@ CUE_WEIGHT = {"admissibility": 0.25}  # domain and reorientation: cues did not h
 C_VALUE = 0.5
 
 
+MIN_EXAMPLES = 2  # a code seen once cannot be calibrated (nor learnt): the rules alone can still propose it
+
+
+def rare_codes(y: Sequence[str]) -> list[str]:
+    """Codes with fewer than MIN_EXAMPLES examples."""
+    return sorted(code for code, n in Counter(y).items() if n < MIN_EXAMPLES)
+
+
+class CompactLinearSVC(LinearSVC):
+    """LinearSVC whose coefficients are kept in float32: half the model file, the same decisions.
+
+    The three pipelines hold one coefficient per (code, feature): in float64 they made a 12 MB file.
+    """
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CompactLinearSVC:
+        """Fit, then store the coefficients in single precision."""
+        super().fit(X, y, sample_weight=sample_weight)
+        coef: np.ndarray = self.__dict__["coef_"]
+        self.coef_ = coef.astype(np.float32)
+        return self
+
+
 def _calibrated(estimator: Any, y: Sequence[str]) -> Any:
     """Temperature scaling on out-of-fold scores; fewer folds when a class is rare."""
-    smallest = min(Counter(y).values())
+    smallest = min((n for n in Counter(y).values() if n >= MIN_EXAMPLES), default=MIN_EXAMPLES)
     folds = max(2, min(5, smallest))
     return CalibratedClassifierCV(
         estimator,
@@ -60,18 +82,30 @@ def _calibrated(estimator: Any, y: Sequence[str]) -> Any:
 def build_pipeline(label: str, y: Sequence[str]) -> Pipeline:
     """The production pipeline for one label."""
     parts: list[tuple[str, Any]] = [
-        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True, max_features=40000)),
+        (
+            "words",
+            CompactTfidfVectorizer(
+                ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True, max_features=40000
+            ),
+        ),
         (
             "chars",
-            TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_df=0.9, sublinear_tf=True, max_features=80000
+            CompactTfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=(2, 5),
+                min_df=2,
+                max_df=0.9,
+                sublinear_tf=True,
+                max_features=80000,
             ),
         ),
     ]
     if label in CUE_WEIGHT:
         parts.append(("cues", CueFeatures(weight=CUE_WEIGHT[label])))
-    clf = LinearSVC(C=C_VALUE, class_weight="balanced", random_state=RANDOM_STATE)
-    return Pipeline([("normalise", TextNormalizer()), ("features", FeatureUnion(parts)), ("clf", _calibrated(clf, y))])
+    clf = CompactLinearSVC(C=C_VALUE, class_weight="balanced", random_state=RANDOM_STATE)
+    return Pipeline(
+        [("normalise", TextNormalizer()), ("features", FeatureUnion(parts)), ("clf", _calibrated(clf, y))]
+    )
 
 
 def build_baseline(label: str, y: Sequence[str]) -> Pipeline:
@@ -83,16 +117,22 @@ def build_baseline(label: str, y: Sequence[str]) -> Pipeline:
     return Pipeline(
         [
             ("tfidf", TfidfVectorizer()),
-            ("clf", LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000, random_state=RANDOM_STATE)),
+            (
+                "clf",
+                LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000, random_state=RANDOM_STATE),
+            ),
         ]
     )
 
 
 def fit_quietly(pipeline: Pipeline, texts: Sequence[str], y: Sequence[str]) -> Pipeline:
-    """Fit, turning scikit-learn's small-class warnings into nothing: we already chose the folds for them."""
+    """Fit without the codes too rare to learn, silencing scikit-learn's small-class warnings (the
+    calibration folds are already chosen for them)."""
+    rare = set(rare_codes(y))
+    kept = [i for i, code in enumerate(y) if code not in rare]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
-        pipeline.fit(list(texts), list(y))
+        pipeline.fit([texts[i] for i in kept], [y[i] for i in kept])
     return pipeline
 
 
@@ -180,7 +220,7 @@ def library_versions() -> dict[str, str]:
 
 def train(
     texts: Sequence[str],
-    labels: dict[str, Sequence[str]],
+    labels: Mapping[str, Sequence[str]],
     *,
     metrics: dict[str, Any] | None = None,
     sources: dict[str, int] | None = None,
@@ -191,7 +231,7 @@ def train(
         y = list(labels[label])
         pipelines[label] = fit_quietly(build_pipeline(label, y), texts, y)
     digest = data_hash(texts, labels)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     card = {
         "format": FORMAT,
         "version": f"triage-{now:%Y%m%d}-{digest[:10]}",
@@ -199,6 +239,7 @@ def train(
         "training_data": {"sha256": digest, "examples": len(texts), "sources": sources or {}},
         "labels": {label: sorted(set(labels[label])) for label in LABELS},
         "label_counts": {label: dict(sorted(Counter(labels[label]).items())) for label in LABELS},
+        "too_rare_for_the_model": {label: rare_codes(labels[label]) for label in LABELS if rare_codes(labels[label])},
         "libraries": library_versions(),
         "random_state": RANDOM_STATE,
         "pipeline": "TextNormalizer -> [mots 1-2 TF-IDF | caractères 2-5 TF-IDF | indices de recevabilité] "

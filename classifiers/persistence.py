@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,12 @@ from classifiers.model import FORMAT, TriageModel, library_versions
 MODEL_FILE = "triage.skops"
 CARD_FILE = "triage.card.json"
 # Our own transformers; everything else must come from scikit-learn, NumPy or SciPy.
-OWN_TYPES = {"classifiers.text.TextNormalizer", "classifiers.cues.CueFeatures"}
+OWN_TYPES = {
+    "classifiers.text.TextNormalizer",
+    "classifiers.text.CompactTfidfVectorizer",
+    "classifiers.cues.CueFeatures",
+    "classifiers.model.CompactLinearSVC",
+}
 LIBRARY_PREFIXES = ("sklearn.", "numpy.", "scipy.")
 
 
@@ -48,6 +54,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a model file is not a secret
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -60,7 +67,7 @@ def save(model: TriageModel, directory: Path) -> Path:
 
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / MODEL_FILE
-    _atomic_write(path, sio.dumps(model.pipelines))
+    _atomic_write(path, sio.dumps(model.pipelines, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
     card = dict(model.card)
     card["file"] = {"name": MODEL_FILE, "sha256": _sha256(path), "bytes": path.stat().st_size}
     _atomic_write(directory / CARD_FILE, json.dumps(card, ensure_ascii=False, indent=2).encode() + b"\n")
@@ -130,7 +137,9 @@ def load(directory: Path) -> TriageModel:
     except ModelLoadError:
         raise
     except Exception as err:  # skops raises many kinds of errors on a damaged file
-        raise ModelLoadError(f"fichier du modèle illisible ({path.name}) : réentraînez avec « mediature train »") from err
+        raise ModelLoadError(
+            f"fichier du modèle illisible ({path.name}) : réentraînez avec « mediature train »"
+        ) from err
     if not isinstance(pipelines, dict) or set(pipelines) != set(LABELS):
         raise ModelLoadError(f"le fichier {path.name} ne contient pas les trois étiquettes attendues")
     for label, pipe in pipelines.items():

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 _TRANSLATE = str.maketrans(
     {
@@ -61,7 +62,7 @@ def fold(text: str) -> str:
     return strip_accents(clean(text)).lower()
 
 
-class TextNormalizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+class TextNormalizer(BaseEstimator, TransformerMixin):
     """First step of every pipeline: raw text -> folded text (stateless)."""
 
     def fit(self, X: Iterable[str], y: Any = None) -> TextNormalizer:
@@ -71,3 +72,46 @@ class TextNormalizer(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     def transform(self, X: Iterable[str]) -> np.ndarray:
         """Fold each text."""
         return np.array([fold(str(x)) for x in X], dtype=object)
+
+
+class CompactTfidfVectorizer(TfidfVectorizer):
+    """TfidfVectorizer whose saved form is small and fast to load.
+
+    skops writes a Python dict entry by entry: a 60,000-term vocabulary took minutes and tens of MB.
+    The vocabulary is kept as one NumPy string array (`terms_`, rebuilt into the dict on load), and
+    `stop_words_` (every pruned term, « only for introspection » says scikit-learn) is dropped.
+    """
+
+    def fit(self, raw_documents: Any, y: Any = None) -> CompactTfidfVectorizer:
+        """Fit, then compact the vocabulary."""
+        super().fit(raw_documents, y)
+        self._compact()
+        return self
+
+    def fit_transform(self, raw_documents: Any, y: Any = None) -> Any:
+        """Fit and transform, then compact the vocabulary."""
+        out = super().fit_transform(raw_documents, y)
+        self._compact()
+        return out
+
+    def _compact(self) -> None:
+        if hasattr(self, "stop_words_"):
+            del self.stop_words_
+        vocabulary: dict[str, int] = self.__dict__["vocabulary_"]
+        width = max((len(t) for t in vocabulary), default=1)
+        terms = np.empty(len(vocabulary), dtype=f"<U{width}")
+        for term, index in vocabulary.items():
+            terms[index] = term
+        self.terms_ = terms
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        if "terms_" in state:
+            state.pop("vocabulary_", None)
+        state.pop("stop_words_", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "terms_" in state and "vocabulary_" not in state:
+            self.vocabulary_ = {str(t): i for i, t in enumerate(self.terms_)}

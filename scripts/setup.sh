@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
   dovecot-imapd dovecot-core          # real IMAP server for the integration tests
+  openssl                             # self-signed certificate for the IMAPS and STARTTLS tests
   tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd   # OCR of scanned letters, in French
   poppler-utils                       # pdftoppm/pdftotext, used by tests to look at PDFs
   libmagic1                           # attachment type sniffing (python-magic)

@@ -78,7 +78,11 @@ def test_shipped_corpus_loads_with_every_code() -> None:
 
 
 def test_data_hash_changes_with_a_single_label() -> None:
-    labels = {"domain": ["pmi", "pmi"], "admissibility": ["recevable", "recevable"], "reorientation": ["none", "none"]}
+    labels = {
+        "domain": ["pmi", "pmi"],
+        "admissibility": ["recevable", "recevable"],
+        "reorientation": ["none", "none"],
+    }
     first = data_hash(["a", "b"], labels)
     assert first == data_hash(["a", "b"], {k: list(v) for k, v in labels.items()})
     labels["reorientation"][1] = "caf"
@@ -86,7 +90,10 @@ def test_data_hash_changes_with_a_single_label() -> None:
 
 
 def test_folding_removes_accents_case_and_ocr_hyphenation() -> None:
-    assert fold("DÉCISION de la Maison de l’Autonomie, dé-\ncision œuvre") == "decision de la maison de l'autonomie, decision oeuvre"
+    assert (
+        fold("DÉCISION de la Maison de l’Autonomie, dé-\ncision œuvre")
+        == "decision de la maison de l'autonomie, decision oeuvre"
+    )
 
 
 def test_training_twice_gives_the_same_model(small_model: TriageModel) -> None:
@@ -122,14 +129,27 @@ def test_model_card_records_data_labels_and_libraries(small_model: TriageModel) 
 
 
 def test_top_terms_are_readable_words_or_cues(small_model: TriageModel) -> None:
-    terms = small_model.top_terms("Mon RSA a été suspendu, j'ai écrit au service sans réponse.", "domain", "insertion_rsa")
+    terms = small_model.top_terms(
+        "Mon RSA a été suspendu, j'ai écrit au service sans réponse.", "domain", "insertion_rsa"
+    )
     assert terms and all(name.startswith("«") or " " in name for name, _ in terms)
 
 
 def test_cross_validation_never_scores_a_text_it_trained_on() -> None:
     # random labels: a model scored on its own training texts would look perfect; held out it is at chance
     rng = random.Random(7)
-    words = ["dossier", "aide", "service", "courrier", "demande", "refus", "mairie", "route", "enfant", "famille"]
+    words = [
+        "dossier",
+        "aide",
+        "service",
+        "courrier",
+        "demande",
+        "refus",
+        "mairie",
+        "route",
+        "enfant",
+        "famille",
+    ]
     texts = [" ".join(rng.choice(words) for _ in range(12)) + f" lettre{i}" for i in range(80)]
     y = [rng.choice(["a", "b"]) for _ in texts]
     labels = {"domain": y, "admissibility": y, "reorientation": y}
@@ -137,7 +157,7 @@ def test_cross_validation_never_scores_a_text_it_trained_on() -> None:
     assert (fitted.predict(texts) == y).mean() > 0.9
     seen: list[str] = []
 
-    def combine(model, held_out):  # type: ignore[no-untyped-def]
+    def combine(model, held_out):
         seen.extend(held_out)
         return {label: [str(p) for p in model.pipelines[label].predict(list(held_out))] for label in LABELS}
 

@@ -84,12 +84,17 @@ def test_prior_recourse_outcomes(text: str, answered: bool | None, outcome: str 
 
 
 def test_first_complaint_has_no_prior_recourse() -> None:
-    prior = prior_recourse("Je viens de recevoir la notification de refus de l'APA pour ma mère. Que puis-je faire ?")
+    prior = prior_recourse(
+        "Je viens de recevoir la notification de refus de l'APA pour ma mère. Que puis-je faire ?"
+    )
     assert prior["found"] is False and prior["months_elapsed"] is None
 
 
 def test_duration_counts_only_next_to_a_recourse() -> None:
-    assert prior_recourse("Je suis au RSA depuis quatre ans. On vient de me le couper.")["months_elapsed"] is None
+    assert (
+        prior_recourse("Je suis au RSA depuis quatre ans. On vient de me le couper.")["months_elapsed"]
+        is None
+    )
     assert prior_recourse("J'ai écrit au service, sans réponse depuis trois mois.")["months_elapsed"] == 3.0
 
 
@@ -114,12 +119,17 @@ def test_unaccented_capitals_and_signature_commune(extractor: Extractor) -> None
 
 
 def test_ocr_digits_in_dates_are_repaired() -> None:
-    found = [d.value.isoformat() for d in find_dates(fold("J'ai formé un RAPO le 2O février 2025, rejeté le l2 mai 2025."))]
+    found = [
+        d.value.isoformat()
+        for d in find_dates(fold("J'ai formé un RAPO le 2O février 2025, rejeté le l2 mai 2025."))
+    ]
     assert found == ["2025-02-20", "2025-05-12"]
 
 
 def test_dates_without_year_follow_the_story() -> None:
-    text = fold("Mon agrément expirait le 31 août 2025. J'ai envoyé un mail le 28 août et un recommandé le 4 septembre.")
+    text = fold(
+        "Mon agrément expirait le 31 août 2025. J'ai envoyé un mail le 28 août et un recommandé le 4 septembre."
+    )
     assert [d.value.isoformat() for d in find_dates(text)] == ["2025-08-31", "2025-08-28", "2025-09-04"]
 
 

@@ -7,14 +7,15 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from classifiers.model import TriageModel
 from classifiers.persistence import CARD_FILE, MODEL_FILE, ModelLoadError, _sha256, load, save
+from tests.test_classifier import small_model  # noqa: F401 - session fixture shared with the classifier tests
 from triage.config import Settings
 from triage.suggest import RULES_ONLY, Suggester
-from tests.test_classifier import small_model  # noqa: F401 - session fixture shared with the classifier tests
 
 
 class Intruder:
@@ -28,7 +29,7 @@ def saved(tmp_path: Path, small_model: TriageModel) -> Path:  # noqa: F811
     return directory
 
 
-def edit_card(directory: Path, change: Callable[[dict], None]) -> None:  # type: ignore[type-arg]
+def edit_card(directory: Path, change: Callable[[dict[str, Any]], None]) -> None:
     card = json.loads((directory / CARD_FILE).read_text())
     change(card)
     (directory / CARD_FILE).write_text(json.dumps(card))
@@ -88,7 +89,9 @@ def _card_not_json(d: Path) -> None:
 def _untrusted_type(d: Path) -> None:
     import skops.io as sio
 
-    (d / MODEL_FILE).write_bytes(sio.dumps({"domain": Intruder(), "admissibility": None, "reorientation": None}))
+    (d / MODEL_FILE).write_bytes(
+        sio.dumps({"domain": Intruder(), "admissibility": None, "reorientation": None})
+    )
     rehash(d)
 
 
@@ -111,7 +114,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("damage", "words"), CASES, ids=[c[0].__name__.strip("_") for c in CASES])
-def test_unusable_model_is_refused_with_a_french_reason(saved: Path, damage: Callable[[Path], None], words: str) -> None:
+def test_unusable_model_is_refused_with_a_french_reason(
+    saved: Path, damage: Callable[[Path], None], words: str
+) -> None:
     damage(saved)
     with pytest.raises(ModelLoadError) as err:
         load(saved)
@@ -126,7 +131,9 @@ def test_unusable_model_falls_back_to_rules_only(
     settings.triage.model_dir = saved
     suggester = Suggester.from_settings(settings, use_ner=False)
     assert suggester.model is None and words in suggester.model_problem
-    suggestion = suggester.suggest("Ma carte mobilité inclusion a été refusée, mon RAPO est resté sans réponse.")
+    suggestion = suggester.suggest(
+        "Ma carte mobilité inclusion a été refusée, mon RAPO est resté sans réponse."
+    )
     assert suggestion.model_version == RULES_ONLY
     assert suggestion.domain.code == "autonomie_handicap"
     assert suggestion.admissibility.code == "recevable"
@@ -134,7 +141,9 @@ def test_unusable_model_falls_back_to_rules_only(
 
 
 def test_model_with_codes_outside_the_taxonomy_is_refused(
-    saved: Path, settings: Settings, small_model: TriageModel, tmp_path: Path  # noqa: F811
+    saved: Path,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
     taxonomy = (Path(__file__).resolve().parent.parent / "triage" / "defaults" / "taxonomy.yaml").read_text()
     custom = tmp_path / "taxonomy.yaml"

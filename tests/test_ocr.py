@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -141,7 +142,7 @@ class _NoOcr:
     def recognise(self, image: Path) -> Recognition:
         raise AssertionError("a page was sent to OCR")
 
-    def recognise_pages(self, images: list[Path], workdir: Path) -> list[Recognition]:
+    def recognise_pages(self, images: Sequence[Path], workdir: Path) -> list[Recognition]:
         raise AssertionError("a page was sent to OCR")
 
     def rotation(self, image: Path) -> int | None:
@@ -150,7 +151,7 @@ class _NoOcr:
 
 def test_pdf_text_layer_is_read_without_ocr() -> None:
     data = (SCANS / "scan-07-avocat-oblige-alimentaire-texte.pdf").read_bytes()
-    result = read_text(data, engine=_NoOcr())  # type: ignore[arg-type]
+    result = read_text(data, engine=_NoOcr())
     assert result.method == "text-layer"
     assert result.mean_confidence is None
     assert len(result.pages) == 2
@@ -196,7 +197,7 @@ def test_truncated_image_is_refused_even_where_weasyprint_allows_truncated_image
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     data = (SCANS / "scan-05-fsl-energie-2-pages.tif").read_bytes()[:300_000]
     with pytest.raises(OcrError, match="TIFF illisible ou endommagé"):
-        read_text(data, engine=_NoOcr())  # type: ignore[arg-type]
+        read_text(data, engine=_NoOcr())
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # the other library's choice is left as it was
 
 
@@ -214,7 +215,7 @@ def test_unsupported_file_type_is_refused_with_its_type() -> None:
 def test_file_over_the_size_limit_is_refused_before_reading() -> None:
     data = (SCANS / "scan-01-cmi-refus.png").read_bytes()
     with pytest.raises(OcrError, match="fichier trop volumineux"):
-        read_text(data, max_bytes=100_000, engine=_NoOcr())  # type: ignore[arg-type]
+        read_text(data, max_bytes=100_000, engine=_NoOcr())
 
 
 def test_empty_file_is_refused() -> None:

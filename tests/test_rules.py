@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def taxonomy():  # type: ignore[no-untyped-def]
+def taxonomy():
     return load_taxonomy()
 
 
@@ -39,7 +39,7 @@ RULE = """\
 """
 
 
-def test_shipped_rules_are_valid_and_fire_on_their_examples(taxonomy) -> None:  # type: ignore[no-untyped-def]
+def test_shipped_rules_are_valid_and_fire_on_their_examples(taxonomy) -> None:
     ruleset = load_rules(REPO / "rules", taxonomy)
     assert 30 <= len(ruleset) <= 80
     assert self_test(ruleset) == []
@@ -50,28 +50,35 @@ def test_shipped_rules_are_valid_and_fire_on_their_examples(taxonomy) -> None:  
 
 
 @pytest.mark.parametrize(
-    "text", ["Le refus de ma PCH", "ma PCH a été refusée", "PCH : ils ont refusé", "ON A REFUSEE LA PCH", "pch refusee"]
+    "text",
+    [
+        "Le refus de ma PCH",
+        "ma PCH a été refusée",
+        "PCH : ils ont refusé",
+        "ON A REFUSEE LA PCH",
+        "pch refusee",
+    ],
 )
-def test_lemma_matches_every_inflection_with_or_without_accents(tmp_path: Path, taxonomy, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_lemma_matches_every_inflection_with_or_without_accents(tmp_path: Path, taxonomy, text: str) -> None:
     ruleset = load_rules(write_rules(tmp_path, RULE), taxonomy)
     hits = ruleset.match(text)
     assert [h.rule.id for h in hits] == ["refus-pch"]
     assert weights(hits) == {"domain": {"autonomie_handicap": 2.0}}
 
 
-def test_lemma_needs_its_companion_condition(tmp_path: Path, taxonomy) -> None:  # type: ignore[no-untyped-def]
+def test_lemma_needs_its_companion_condition(tmp_path: Path, taxonomy) -> None:
     ruleset = load_rules(write_rules(tmp_path, RULE), taxonomy)
     assert ruleset.match("Mon APA a été refusée") == []
 
 
-def test_short_acronym_lemma_does_not_match_common_words(tmp_path: Path, taxonomy) -> None:  # type: ignore[no-untyped-def]
+def test_short_acronym_lemma_does_not_match_common_words(tmp_path: Path, taxonomy) -> None:
     rule = RULE.replace("lemmes: [refus, refuser]", "lemmes: [cer]").replace("lemmes: [pch]", "lemmes: [ce]")
     ruleset = load_rules(write_rules(tmp_path, rule), taxonomy)
     assert ruleset.match("ce dossier ce matin") == []
     assert [h.rule.id for h in ruleset.match("mon CER signé ce lundi")] == ["refus-pch"]
 
 
-def test_phrases_sender_domains_and_form_fields(tmp_path: Path, taxonomy) -> None:  # type: ignore[no-untyped-def]
+def test_phrases_sender_domains_and_form_fields(tmp_path: Path, taxonomy) -> None:
     folder = write_rules(
         tmp_path,
         """\
@@ -105,14 +112,14 @@ def test_phrases_sender_domains_and_form_fields(tmp_path: Path, taxonomy) -> Non
     assert "recours gracieux" in hit[0].matched
 
 
-def test_unless_prevents_the_rule(taxonomy) -> None:  # type: ignore[no-untyped-def]
+def test_unless_prevents_the_rule(taxonomy) -> None:
     ruleset = load_rules(REPO / "rules", taxonomy)
     fired = {h.rule.id for h in ruleset.match("Nous ne demandons aucune subvention, seulement une réponse")}
     assert "subventions" not in fired
     assert "subventions" in {h.rule.id for h in ruleset.match("La subvention de notre club a été refusée")}
 
 
-def test_catastrophic_regex_is_cut_off_by_its_time_limit(tmp_path: Path, taxonomy) -> None:  # type: ignore[no-untyped-def]
+def test_catastrophic_regex_is_cut_off_by_its_time_limit(tmp_path: Path, taxonomy) -> None:
     folder = write_rules(
         tmp_path,
         """\
@@ -141,11 +148,15 @@ def test_catastrophic_regex_is_cut_off_by_its_time_limit(tmp_path: Path, taxonom
         (RULE.replace("lemmes: [refus, refuser]", "regex: ['(refus']"), 4, "expression régulière invalide"),
         (RULE.replace("domaine:", "domain_x:"), 8, "étiquette inconnue"),
         (RULE.replace("id: refus-pch", "id: Refus PCH"), 1, "minuscules"),
-        (RULE.replace("  explication: Un refus de PCH.", "  explication: Un refus : PCH."), 2, "entre guillemets"),
+        (
+            RULE.replace("  explication: Un refus de PCH.", "  explication: Un refus : PCH."),
+            2,
+            "entre guillemets",
+        ),
         (RULE + "  effets:\n    domaine: {pmi: 1}\n", 9, "en double"),
     ],
 )
-def test_invalid_rule_names_file_and_line(tmp_path: Path, taxonomy, text: str, line: int, words: str) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_rule_names_file_and_line(tmp_path: Path, taxonomy, text: str, line: int, words: str) -> None:
     folder = write_rules(tmp_path, text)
     with pytest.raises(RulesError) as err:
         load_rules(folder, taxonomy)
@@ -154,20 +165,22 @@ def test_invalid_rule_names_file_and_line(tmp_path: Path, taxonomy, text: str, l
     assert words in message
 
 
-def test_duplicate_id_across_files_names_both_places(tmp_path: Path, taxonomy) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_id_across_files_names_both_places(tmp_path: Path, taxonomy) -> None:
     write_rules(tmp_path, RULE, "a.yaml")
     folder = write_rules(tmp_path, "# commentaire\n" + RULE, "b.yaml")
-    with pytest.raises(RulesError, match=r"b.yaml, ligne 2 : id « refus-pch » déjà utilisé \(.*a.yaml, ligne 1\)"):
+    with pytest.raises(
+        RulesError, match=r"b.yaml, ligne 2 : id « refus-pch » déjà utilisé \(.*a.yaml, ligne 1\)"
+    ):
         load_rules(folder, taxonomy)
 
 
-def test_failing_example_is_reported_by_self_test(tmp_path: Path, taxonomy) -> None:  # type: ignore[no-untyped-def]
+def test_failing_example_is_reported_by_self_test(tmp_path: Path, taxonomy) -> None:
     folder = write_rules(tmp_path, RULE + '  exemples: ["ma demande d\'APA est refusée"]\n')
     problems = self_test(load_rules(folder, taxonomy))
     assert len(problems) == 1 and "ne se déclenche pas sur son exemple" in problems[0]
 
 
-def test_rule_reason_quotes_the_matched_words(tmp_path: Path, taxonomy) -> None:  # type: ignore[no-untyped-def]
+def test_rule_reason_quotes_the_matched_words(tmp_path: Path, taxonomy) -> None:
     hits = load_rules(write_rules(tmp_path, RULE), taxonomy).match("Ma PCH a été refusée")
     reason = hits[0].reason()
     assert reason.startswith("Règle refus-pch : Un refus de PCH.")

@@ -89,3 +89,16 @@ def test_code_normalisation_accepts_what_people_type() -> None:
     assert normalise_code("MED-2026-00042 K7PX") == ("MED-2026-00042", "K7PX")
     assert normalise_code("MED-2026-00042", "K0P1") == ("MED-2026-00042", "KOPI")
     assert normalise_code("DROP TABLE", "x") is None
+
+
+def test_reoriented_dossier_shows_the_organisation_to_contact(client: TestClient, sqlite_runtime: Runtime) -> None:
+    token, _ = _dossier(sqlite_runtime, "MED-2026-00011", status="reorientee")
+    with sqlite_runtime.sessions.begin() as s:
+        from sqlalchemy import select
+
+        d = s.scalars(select(Dossier).where(Dossier.reference == "MED-2026-00011")).one()
+        d.reorientation = "prefecture"
+    page = client.get(f"/suivi/{token}")
+    assert page.status_code == 200
+    assert "Réorientée vers" in page.text and "L'organisme à contacter" in page.text
+    assert "Préfecture" in page.text

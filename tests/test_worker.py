@@ -215,6 +215,7 @@ def test_mailbox_commands_check_the_box_and_list_oversized_messages_left_in_plac
     assert [p.name for p in (box / "new").iterdir()] == ["1700000000.M1P1.hote"]  # left where it was
     env = _env(home, f"maildir://{box}")
     env["MEDIATURE_MAILBOX__MAX_MESSAGE_BYTES"] = "20000"
+    env["COLUMNS"] = "200"  # rich would wrap the table titles at 80 columns
     shown = subprocess.run([MEDIATURE, "mailbox", "status"], env=env, capture_output=True, text=True, timeout=120,
                            cwd=REPO, check=False)
     assert shown.returncode == 0, shown.stderr[-2000:]
@@ -314,3 +315,27 @@ def test_sigterm_finishes_the_current_item_and_exits_cleanly(home: Path, dovecot
     finally:
         rt.close()
     assert dovecot.count(imap_folder) == 30 - items
+
+
+def test_worker_takes_a_scanned_letter_dropped_in_the_folder(home: Path) -> None:
+    import shutil
+
+    settings = make_settings(home, scans={"settle_seconds": 0.2})
+    rt = Runtime.open(settings)
+    worker = Worker(rt, pipeline=Pipeline(rt), outbox=False)
+    assert worker.source is None  # no mailbox configured: the other duties still run
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        drop = settings.scan_drop_folder
+        drop.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SAMPLES / "scans" / "scan-07-avocat-oblige-alimentaire-texte.pdf", drop / "courrier.pdf")
+        wait_for(lambda: worker.status.scans == 1, 60, "the scan to be taken")
+        with rt.sessions() as session:
+            assert session.scalar(select(func.count()).where(Message.channel == "courrier")) == 1
+        assert not (drop / "courrier.pdf").exists()
+    finally:
+        worker.request_stop()
+        thread.join(20)
+        rt.close()
+    assert not thread.is_alive()

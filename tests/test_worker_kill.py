@@ -122,7 +122,13 @@ def kill_at_random_moments(env: dict[str, str], log_file: Path, server: Dovecot,
         try:
             deadline = time.monotonic() + 60
             if rng.random() < 0.2:
-                time.sleep(rng.uniform(0.2, 2.5))  # sometimes during start-up, connection or SELECT
+                # sometimes during start-up: connection, login, SELECT, first fetch
+                started = len(events(log_file, "worker_started"))
+                while len(events(log_file, "worker_started")) == started and proc.poll() is None:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.005)
+                time.sleep(rng.uniform(0.0, 0.3))
             else:
                 target = before + rng.randint(1, 4)
                 while len(events(log_file, watched)) < target and proc.poll() is None:

@@ -20,6 +20,7 @@ from triage.records import Bounce, MessageKind
 _DAEMON_SENDER = re.compile(
     r"^(mailer-daemon|postmaster|mail-daemon|maildaemon|mailerdaemon)@", re.IGNORECASE
 )
+_DAEMON_HINT = re.compile(r"daemon|postmaster", re.IGNORECASE)
 _BOUNCE_SUBJECT = re.compile(
     r"(undeliver|undelivered mail|delivery status notification|delivery failure|delivery has failed|"
     r"mail delivery failed|returned mail|failure notice|non remis|non distribu|"
@@ -75,9 +76,16 @@ def _return_path_empty(msg: Message) -> bool:
     return any(str(v).strip() in {"<>", ""} for v in values)
 
 
-def _sender_address(msg: Message) -> str:
-    found = getaddresses([str(v) for v in (msg.get_all("From") or [])])
-    return found[0][1] if found else ""
+def _daemon_sender(msg: Message) -> str:
+    """The sender's address when it is a mail system's (MAILER-DAEMON, postmaster...), else ""."""
+    values = [str(v) for v in (msg.get_all("From") or [])]
+    # the address's local part is one atom of the raw header, so it cannot match without these
+    # letters in a row (same case folding as _DAEMON_SENDER); skips address parsing for most mail
+    if not _DAEMON_HINT.search(" ".join(values)):
+        return ""
+    found = getaddresses(values)
+    sender = found[0][1] if found else ""
+    return sender if _DAEMON_SENDER.match(sender) else ""
 
 
 def classify(msg: Message, *, body_text: str = "") -> Classification:
@@ -85,14 +93,14 @@ def classify(msg: Message, *, body_text: str = "") -> Classification:
     ctype = msg.get_content_type()
     report_type = str(msg.get_param("report-type", "") or "").lower()
     subject = _header(msg, "Subject")
-    sender = _sender_address(msg)
+    sender = _daemon_sender(msg)
     if ctype == "multipart/report" and report_type == "disposition-notification":
         return Classification(
             MessageKind.AUTO_REPLY, "accusé de lecture (multipart/report, disposition-notification)"
         )
     if ctype == "multipart/report" and report_type in {"delivery-status", ""}:
         return _bounce(msg, "rapport de non-distribution (multipart/report)", body_text)
-    if _DAEMON_SENDER.match(sender):
+    if sender:
         return _bounce(msg, f"expéditeur automatique de messagerie ({sender.split('@')[0]})", body_text)
     auto = _auto_reply_reason(msg, subject)
     if _return_path_empty(msg):

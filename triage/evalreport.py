@@ -18,10 +18,14 @@ SYSTEM_NAMES = {
     "reference": "référence : TF-IDF mots + régression logistique",
     "regles": "règles seules",
 }
-TARGETS = {"domain": ("macro_f1", 0.90), "admissibility": ("accuracy", 0.85), "reorientation": ("macro_f1", 0.70)}
+TARGETS = {
+    "domain": ("macro_f1", 0.90),
+    "admissibility": ("accuracy", 0.85),
+    "reorientation": ("macro_f1", 0.70),
+}
 
 
-def system_combiner(taxonomy: Taxonomy, rules: RuleSet):  # type: ignore[no-untyped-def]
+def system_combiner(taxonomy: Taxonomy, rules: RuleSet):
     """The `combine` step of classifiers.evaluate.cross_validate: what `mediature suggest` would answer."""
     extractor = Extractor(use_ner=False)
 
@@ -60,7 +64,10 @@ def _table(entry: dict[str, Any]) -> list[str]:
 def _confusion(entry: dict[str, Any]) -> list[str]:
     codes = entry["confusion"]["labels"]
     short = [c[:6] for c in codes]
-    lines = ["    matrice de confusion (lignes : vrai, colonnes : prédit)", "    " + " " * 28 + " ".join(f"{s:>6}" for s in short)]
+    lines = [
+        "    matrice de confusion (lignes : vrai, colonnes : prédit)",
+        "    " + " " * 28 + " ".join(f"{s:>6}" for s in short),
+    ]
     for code, row in zip(codes, entry["confusion"]["matrix"], strict=True):
         lines.append(f"    {code:<28}" + " ".join(f"{v:>6d}" for v in row))
     return lines
@@ -70,7 +77,11 @@ def format_report(report: dict[str, Any], *, confusion: bool = True) -> str:
     """The French text printed by `mediature evaluate`."""
     out = [
         f"Évaluation sur données tenues à l'écart : {report['examples']} lettres, "
-        + (f"validation croisée stratifiée en {report['folds']} plis" if report.get("folds") else report.get("protocol", "")),
+        + (
+            f"validation croisée stratifiée en {report['folds']} plis"
+            if report.get("folds")
+            else report.get("protocol", "")
+        ),
         "",
         "Résumé (macro-F1 / exactitude) :",
     ]

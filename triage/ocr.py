@@ -39,7 +39,7 @@ from PIL import Image, ImageFile, ImageOps, ImageSequence
 
 from triage import deskew
 from triage.errors import OcrError
-from triage.tesseract import Recognition, Tesseract
+from triage.tesseract import OcrEngine, Recognition, Tesseract
 
 CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg", "tiff": "image/tiff"}
 RENDER_DPI = 300
@@ -84,7 +84,7 @@ class ScanText:
 
     @property
     def method(self) -> str:
-        """ "text-layer" when no page needed OCR, else "ocr"."""
+        """'text-layer' when no page needed OCR, else 'ocr'."""
         return "ocr" if any(p.method == "ocr" for p in self.pages) else "text-layer"
 
     @property
@@ -150,7 +150,7 @@ class _Prepared:
 class _PageReader:
     """OCR of page images with the orientation and skew handling described in the module docstring."""
 
-    def __init__(self, engine: Tesseract, workdir: Path) -> None:
+    def __init__(self, engine: OcrEngine, workdir: Path) -> None:
         self.engine = engine
         self.workdir = workdir
         self._count = 0
@@ -368,7 +368,7 @@ def read_text(
     language: str = "fra",
     max_bytes: int | None = None,
     source: Path | None = None,
-    engine: Tesseract | None = None,
+    engine: OcrEngine | None = None,
 ) -> ScanText:
     """Text of a scanned document; raises OcrError with a French reason when it cannot be read.
 

@@ -79,7 +79,8 @@ def _wrote_at(lines: list[str], i: int) -> int:
         chunk = " ".join(line.strip() for line in lines[i : i + span])
         if len(chunk) > 400:
             return 0
-        if _WROTE.match(chunk) and re.search(r"\d|@", chunk):
+        # _WROTE ends with « : » and optional white space: test that first, it is far cheaper
+        if chunk.rstrip().endswith(":") and _WROTE.match(chunk) and re.search(r"\d|@", chunk):
             # clients always put a date or an address in the line; « Le service a écrit : » has neither
             return span
         if chunk.endswith(":"):

@@ -136,11 +136,9 @@ def _match_group(group: Group, text: Text) -> list[str]:
             if text.sender == sender or domain == sender or domain.endswith("." + sender):
                 found.append(sender)
     if text.form is not None:
-        for name, phrases in group.form:
+        for name, wanted in group.form:
             value = " " + " ".join(tokens(fold(str(getattr(text.form, name, "") or "")))) + " "
-            for phrase in phrases:
-                if f" {phrase} " in value:
-                    found.append(phrase)
+            found += [words for words in wanted if f" {words} " in value]
     return found
 
 
@@ -226,9 +224,15 @@ def _group(raw: Any, path: Path, line: int, what: str) -> Group:
             raise RulesError(
                 f"{where(path, raw.line_of(key))} : critère inconnu « {key} » (attendu : {', '.join(MATCHERS)})"
             )
-    lemmas = tuple(_words(s) for s in _strings(raw["lemmes"], path, raw.line_of("lemmes"), "lemmes")) if "lemmes" in raw else ()
+    lemmas = (
+        tuple(_words(s) for s in _strings(raw["lemmes"], path, raw.line_of("lemmes"), "lemmes"))
+        if "lemmes" in raw
+        else ()
+    )
     phrases = (
-        tuple(_words(s) for s in _strings(raw["expressions"], path, raw.line_of("expressions"), "expressions"))
+        tuple(
+            _words(s) for s in _strings(raw["expressions"], path, raw.line_of("expressions"), "expressions")
+        )
         if "expressions" in raw
         else ()
     )
@@ -242,15 +246,24 @@ def _group(raw: Any, path: Path, line: int, what: str) -> Group:
                 # matched against text without accents and in lower case: fold the pattern's letters too
                 patterns.append(regex.compile(strip_accents(source), regex.IGNORECASE | regex.V0))
             except regex.error as err:
-                raise RulesError(f"{where(path, raw.line_of('regex'))} : expression régulière invalide « {source} » ({err})") from err
-    senders = tuple(
-        s.strip().lower().lstrip("@") for s in _strings(raw["expediteurs"], path, raw.line_of("expediteurs"), "expediteurs")
-    ) if "expediteurs" in raw else ()
+                raise RulesError(
+                    f"{where(path, raw.line_of('regex'))} : expression régulière invalide « {source} » ({err})"
+                ) from err
+    senders = (
+        tuple(
+            s.strip().lower().lstrip("@")
+            for s in _strings(raw["expediteurs"], path, raw.line_of("expediteurs"), "expediteurs")
+        )
+        if "expediteurs" in raw
+        else ()
+    )
     form: list[tuple[str, tuple[str, ...]]] = []
     if "formulaire" in raw:
         fields = raw["formulaire"]
         if not isinstance(fields, LineDict) or not fields:
-            raise RulesError(f"{where(path, raw.line_of('formulaire'))} : « formulaire » : une table champ -> textes")
+            raise RulesError(
+                f"{where(path, raw.line_of('formulaire'))} : « formulaire » : une table champ -> textes"
+            )
         for name, values in fields.items():
             if name not in FORM_FIELDS:
                 raise RulesError(
@@ -295,16 +308,22 @@ def _rule(raw: Any, path: Path, line: int, taxonomy: Taxonomy) -> Rule | None:
         raise RulesError(f"{where(path, line)} : une règle est une table (id, explication, si, effets)")
     for key in raw:
         if key not in RULE_KEYS:
-            raise RulesError(f"{where(path, raw.line_of(key))} : clé inconnue « {key} » (attendu : {', '.join(sorted(RULE_KEYS))})")
+            raise RulesError(
+                f"{where(path, raw.line_of(key))} : clé inconnue « {key} » (attendu : {', '.join(sorted(RULE_KEYS))})"
+            )
     for key in ("id", "explication", "si", "effets"):
         if key not in raw:
             raise RulesError(f"{where(path, line)} : la règle n'a pas de « {key} »")
     rule_id = raw["id"]
     if not isinstance(rule_id, str) or not regex.fullmatch(r"[a-z0-9][a-z0-9_-]*", rule_id):
-        raise RulesError(f"{where(path, raw.line_of('id'))} : id « {rule_id} » : minuscules, chiffres, - et _ seulement")
+        raise RulesError(
+            f"{where(path, raw.line_of('id'))} : id « {rule_id} » : minuscules, chiffres, - et _ seulement"
+        )
     explanation = raw["explication"]
     if not isinstance(explanation, str) or not explanation.strip():
-        raise RulesError(f"{where(path, raw.line_of('explication'))} : « explication » doit être un texte en français")
+        raise RulesError(
+            f"{where(path, raw.line_of('explication'))} : « explication » doit être un texte en français"
+        )
     also_raw = raw.get("et")
     also_items = also_raw if isinstance(also_raw, list) else [also_raw] if also_raw is not None else []
     also = tuple(_group(g, path, raw.line_of("et"), "et") for g in also_items)
@@ -319,8 +338,12 @@ def _rule(raw: Any, path: Path, line: int, taxonomy: Taxonomy) -> Rule | None:
         also=also,
         unless=unless,
         effects=_effects(raw["effets"], path, raw.line_of("effets"), taxonomy),
-        examples=tuple(_strings(raw["exemples"], path, raw.line_of("exemples"), "exemples")) if "exemples" in raw else (),
-        counter_examples=tuple(_strings(raw["contre_exemples"], path, raw.line_of("contre_exemples"), "contre_exemples"))
+        examples=tuple(_strings(raw["exemples"], path, raw.line_of("exemples"), "exemples"))
+        if "exemples" in raw
+        else (),
+        counter_examples=tuple(
+            _strings(raw["contre_exemples"], path, raw.line_of("contre_exemples"), "contre_exemples")
+        )
         if "contre_exemples" in raw
         else (),
         source=where(path, line),
@@ -334,7 +357,9 @@ def load_rules_file(path: Path, taxonomy: Taxonomy) -> list[Rule]:
     if data is None:
         return []
     if not isinstance(data, LineList):
-        raise RulesError(f"{path} : le fichier doit être une liste de règles (chaque règle commence par « - id: »)")
+        raise RulesError(
+            f"{path} : le fichier doit être une liste de règles (chaque règle commence par « - id: »)"
+        )
     rules = [_rule(item, path, data.line_of(i), taxonomy) for i, item in enumerate(data)]
     return [r for r in rules if r is not None]
 
@@ -361,10 +386,14 @@ def self_test(ruleset: RuleSet) -> list[str]:
     for rule in ruleset.rules:
         for example in rule.examples:
             if not any(h.rule.id == rule.id for h in ruleset.match(example)):
-                problems.append(f"{rule.source} : la règle {rule.id} ne se déclenche pas sur son exemple « {example} »")
+                problems.append(
+                    f"{rule.source} : la règle {rule.id} ne se déclenche pas sur son exemple « {example} »"
+                )
         for example in rule.counter_examples:
             if any(h.rule.id == rule.id for h in ruleset.match(example)):
-                problems.append(f"{rule.source} : la règle {rule.id} se déclenche sur son contre-exemple « {example} »")
+                problems.append(
+                    f"{rule.source} : la règle {rule.id} se déclenche sur son contre-exemple « {example} »"
+                )
     return problems
 
 

@@ -49,8 +49,9 @@ log = logging.getLogger("mediature.suggest")
 RULES_ONLY = "regles-seules"
 FLOOR = 1e-3
 MODEL_WEIGHT = 0.5
-# Rules-only priors (log-probabilities before the rules): most requests need no reorientation.
-PRIORS = {"reorientation": {"none": math.log(0.7)}, "admissibility": {"recevable": math.log(0.4)}}
+# Rules-only priors (log-probabilities before the rules): « none » is the most frequent reorientation, but a
+# reorientation rule of weight 1.5 or more must be able to win over it.
+PRIORS = {"reorientation": {"none": math.log(0.3)}, "admissibility": {"recevable": math.log(0.4)}}
 LABEL_NAMES = {"domain": "Domaine", "admissibility": "Recevabilité", "reorientation": "Réorientation"}
 
 
@@ -70,7 +71,9 @@ class Scores:
 
 
 def label_scores(
-    taxonomy: Taxonomy, probabilities: dict[str, dict[str, float]] | None, rule_weights: dict[str, dict[str, float]]
+    taxonomy: Taxonomy,
+    probabilities: dict[str, dict[str, float]] | None,
+    rule_weights: dict[str, dict[str, float]],
 ) -> Scores:
     """Step 1 and 2: model log-probabilities (or priors) plus rule log-odds, for every code of the taxonomy."""
     out: dict[str, dict[str, float]] = {}
@@ -192,11 +195,15 @@ class Suggester:
         chosen, confidence, notes = decode(self.taxonomy, scores)
         return chosen, confidence, hits, notes
 
-    def suggest(self, text: str, *, sender: str = "", form: WebForm | None = None, today: date | None = None) -> Suggestion:
+    def suggest(
+        self, text: str, *, sender: str = "", form: WebForm | None = None, today: date | None = None
+    ) -> Suggestion:
         """The suggested domain, admissibility and reorientation of one request, with reasons in French."""
         chosen, confidence, hits, notes = self.decide(text, sender=sender, form=form)
         extracted = self.extractor.extract(text, form=form, today=today or date.today())
-        per_label = {label: self._label_reasons(label, chosen[label], hits, text, extracted) for label in LABELS}
+        per_label = {
+            label: self._label_reasons(label, chosen[label], hits, text, extracted) for label in LABELS
+        }
         labels = {
             label: LabelSuggestion(
                 code=chosen[label],

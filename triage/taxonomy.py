@@ -76,7 +76,11 @@ class Target:
 def _text(value: Any, path: Path, line: int, what: str, *, required: bool = True) -> str:
     if value is None and not required:
         return ""
-    if not isinstance(value, str | int | float) or isinstance(value, bool) or (required and not str(value).strip()):
+    if (
+        not isinstance(value, str | int | float)
+        or isinstance(value, bool)
+        or (required and not str(value).strip())
+    ):
         raise RulesError(f"{where(path, line)} : {what} doit être un texte non vide")
     return str(value).strip()
 
@@ -84,7 +88,9 @@ def _text(value: Any, path: Path, line: int, what: str, *, required: bool = True
 def _codes(section: LineDict, path: Path, name: str) -> tuple[Code, ...]:
     items = section.get("codes")
     if not isinstance(items, LineList) or not items:
-        raise RulesError(f"{where(path, section.line_of('codes'))} : « {name}.codes » doit être une liste non vide")
+        raise RulesError(
+            f"{where(path, section.line_of('codes'))} : « {name}.codes » doit être une liste non vide"
+        )
     out: list[Code] = []
     for i, item in enumerate(items):
         line = items.line_of(i)
@@ -92,11 +98,15 @@ def _codes(section: LineDict, path: Path, name: str) -> tuple[Code, ...]:
             raise RulesError(f"{where(path, line)} : chaque code doit avoir « code » et « libelle »")
         code = _text(item.get("code"), path, item.line_of("code"), "code")
         if not code.replace("_", "").isalnum() or code != code.lower():
-            raise RulesError(f"{where(path, item.line_of('code'))} : code « {code} » : minuscules, chiffres et _ seulement")
+            raise RulesError(
+                f"{where(path, item.line_of('code'))} : code « {code} » : minuscules, chiffres et _ seulement"
+            )
         if any(c.code == code for c in out):
             raise RulesError(f"{where(path, line)} : code « {code} » en double dans « {name} »")
         label = _text(item.get("libelle"), path, item.line_of("libelle"), "libelle")
-        description = _text(item.get("description"), path, item.line_of("description"), "description", required=False)
+        description = _text(
+            item.get("description"), path, item.line_of("description"), "description", required=False
+        )
         out.append(Code(code, label, description))
     return tuple(out)
 
@@ -111,7 +121,9 @@ def _coherence(raw: Any, path: Path, labels: dict[str, tuple[Code, ...]]) -> Coh
     def code_of(key: str, label: str, fallback: str) -> str:
         value = str(raw.get(key, fallback))
         if value not in {c.code for c in labels[label]}:
-            raise RulesError(f"{where(path, raw.line_of(key))} : « {value} » n'est pas un code de {SECTIONS[label]}")
+            raise RulesError(
+                f"{where(path, raw.line_of(key))} : « {value} » n'est pas un code de {SECTIONS[label]}"
+            )
         return value
 
     def codes_of(key: str, label: str, fallback: tuple[str, ...]) -> tuple[str, ...]:
@@ -121,7 +133,9 @@ def _coherence(raw: Any, path: Path, labels: dict[str, tuple[Code, ...]]) -> Coh
         known = {c.code for c in labels[label]}
         for value in values:
             if str(value) not in known:
-                raise RulesError(f"{where(path, raw.line_of(key))} : « {value} » n'est pas un code de {SECTIONS[label]}")
+                raise RulesError(
+                    f"{where(path, raw.line_of(key))} : « {value} » n'est pas un code de {SECTIONS[label]}"
+                )
         return tuple(str(v) for v in values)
 
     def number(key: str, fallback: float) -> float:
@@ -132,7 +146,9 @@ def _coherence(raw: Any, path: Path, labels: dict[str, tuple[Code, ...]]) -> Coh
 
     return Coherence(
         out_of_scope_domain=code_of("domaine_hors_champ", "domain", default.out_of_scope_domain),
-        out_of_scope_admissibility=code_of("recevabilite_hors_champ", "admissibility", default.out_of_scope_admissibility),
+        out_of_scope_admissibility=code_of(
+            "recevabilite_hors_champ", "admissibility", default.out_of_scope_admissibility
+        ),
         no_reorientation_admissibility=codes_of(
             "recevabilites_sans_reorientation", "admissibility", default.no_reorientation_admissibility
         ),
@@ -168,7 +184,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
         )
     unknown = set(data) - {*SECTIONS.values(), "coherence"}
     if unknown:
-        key = sorted(unknown)[0]
+        key = min(unknown)
         raise RulesError(f"{where(path, data.line_of(key))} : section inconnue « {key} »")
     return Taxonomy(labels, none_code, _coherence(data.get("coherence"), path, labels), str(path))
 
@@ -184,9 +200,13 @@ def load_targets(path: Path | None = None, taxonomy: Taxonomy | None = None) -> 
     for code, entry in data.items():
         line = data.line_of(code)
         if known is not None and code not in known:
-            raise RulesError(f"{where(path, line)} : « {code} » n'est pas un code de réorientation de la taxonomie")
+            raise RulesError(
+                f"{where(path, line)} : « {code} » n'est pas un code de réorientation de la taxonomie"
+            )
         if not isinstance(entry, LineDict):
-            raise RulesError(f"{where(path, line)} : la fiche « {code} » doit être une table (nom, adresse...)")
+            raise RulesError(
+                f"{where(path, line)} : la fiche « {code} » doit être une table (nom, adresse...)"
+            )
         address = entry.get("adresse") or []
         if isinstance(address, str):
             address = [address]
@@ -196,9 +216,13 @@ def load_targets(path: Path | None = None, taxonomy: Taxonomy | None = None) -> 
             code=code,
             name=_text(entry.get("nom"), path, entry.line_of("nom"), "nom"),
             address=tuple(str(a) for a in address),
-            phone=_text(entry.get("telephone"), path, entry.line_of("telephone"), "telephone", required=False),
+            phone=_text(
+                entry.get("telephone"), path, entry.line_of("telephone"), "telephone", required=False
+            ),
             website=_text(entry.get("site"), path, entry.line_of("site"), "site", required=False),
-            details=_text(entry.get("precisions"), path, entry.line_of("precisions"), "precisions", required=False),
+            details=_text(
+                entry.get("precisions"), path, entry.line_of("precisions"), "precisions", required=False
+            ),
             to_check=bool(entry.get("a_verifier", True)),
         )
     return out

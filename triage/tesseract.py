@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from triage.errors import OcrError, SourceError
 
@@ -34,6 +35,22 @@ class Recognition:
     text: str
     words: int
     confidence: float | None  # mean word confidence 0-100, None when no word was found
+
+
+class OcrEngine(Protocol):
+    """What triage.ocr needs of an OCR engine (Tesseract; a fake where a fault must be produced)."""
+
+    def recognise(self, image: Path) -> Recognition:
+        """Read one page image."""
+        ...
+
+    def recognise_pages(self, images: Sequence[Path], workdir: Path) -> list[Recognition]:
+        """Read several page images, one result each, in order."""
+        ...
+
+    def rotation(self, image: Path) -> int | None:
+        """Clockwise quarter turns that put the page upright, None when unsure."""
+        ...
 
 
 def text_from_tsv(tsv: str) -> Recognition:

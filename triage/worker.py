@@ -255,7 +255,7 @@ class Worker:
         started = time.perf_counter()
         try:
             count = int(self._poll_drop_folder(self.runtime, self.pipeline) or 0)
-        except (MediatureError, SQLAlchemyError, OSError) as err:
+        except Exception as err:  # noqa: BLE001  (a failing scan duty must not stop the mailbox: logged, retried)
             self.status.errors += 1
             logs.event("scans_error", level=40, error=type(err).__name__)
             return
@@ -269,7 +269,7 @@ class Worker:
         self._outbox_at = time.monotonic() + OUTBOX_SECONDS
         try:
             result = self._deliver_due(self.runtime)
-        except (MediatureError, SQLAlchemyError, OSError) as err:
+        except Exception as err:  # noqa: BLE001  (a failing sender must not stop the mailbox: logged, retried)
             self.status.errors += 1
             logs.event("outbox_error", level=40, error=type(err).__name__)
             return

@@ -14,7 +14,7 @@ import yaml
 from triage.errors import RulesError
 
 
-class LineDict(dict):  # type: ignore[type-arg]
+class LineDict(dict):
     """A mapping that knows the line of each key (1-based) and its own first line."""
 
     line: int = 0
@@ -25,7 +25,7 @@ class LineDict(dict):  # type: ignore[type-arg]
         return self.key_lines.get(key, self.line)
 
 
-class LineList(list):  # type: ignore[type-arg]
+class LineList(list):
     """A sequence that knows the line of each item."""
 
     line: int = 0
@@ -79,7 +79,7 @@ def load_yaml(path: Path) -> Any:
     except UnicodeDecodeError as err:
         raise RulesError(f"{path} : le fichier n'est pas en UTF-8") from err
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f", ligne {mark.line + 1}" if mark is not None else ""

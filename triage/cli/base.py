@@ -22,8 +22,24 @@ def db_upgrade(config: ConfigOption = None) -> None:
 @config_app.command("show")
 def config_show(config: ConfigOption = None) -> None:
     """Affiche la configuration effective (les secrets sont masqués)."""
+    import json
+
     settings = settings_only(config)
-    console.print_json(settings.model_dump_json(indent=2))
+    data = json.loads(settings.model_dump_json())
+    for section, field in (("database", "url"), ("mailbox", "url"), ("smtp", "url")):
+        data[section][field] = redact_url(data[section][field])
+    console.print_json(json.dumps(data, ensure_ascii=False))
+
+
+def redact_url(url: str) -> str:
+    """An URL with its password replaced by ***, for display."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @config_app.command("doc")

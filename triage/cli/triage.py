@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -55,7 +55,8 @@ def suggest(
     paths: Annotated[list[Path], typer.Argument(help="Fichiers .eml, .txt, .pdf ou images (ou dossiers).")],
     config: ConfigOption = None,
     threshold: Annotated[
-        Optional[float], typer.Option("--seuil", help="Seuil de confiance « à vérifier » (sinon la configuration).")
+        float | None,
+        typer.Option("--seuil", help="Seuil de confiance « à vérifier » (sinon la configuration)."),
     ] = None,
 ) -> None:
     """Suggère domaine, recevabilité et réorientation : une ligne JSON par fichier, sans base ni réseau."""
@@ -67,7 +68,9 @@ def suggest(
         settings.triage.confidence_threshold = threshold
     suggester = Suggester.from_settings(settings)
     if suggester.model is None:
-        err_console.print(f"[yellow]Attention :[/] {suggester.model_problem} — suggestions fondées sur les seules règles.")
+        err_console.print(
+            f"[yellow]Attention :[/] {suggester.model_problem} — suggestions fondées sur les seules règles."
+        )
     failures = 0
     for path in expand(paths):
         try:
@@ -116,18 +119,27 @@ def _check_codes(labels: dict[str, list[str]], taxonomy: Any) -> None:
     for label, values in labels.items():
         unknown = sorted(set(values) - set(taxonomy.codes(label)))
         if unknown:
-            raise MediatureError(f"codes inconnus de la taxonomie dans les données ({label} : {', '.join(unknown)})")
+            raise MediatureError(
+                f"codes inconnus de la taxonomie dans les données ({label} : {', '.join(unknown)})"
+            )
 
 
 @app.command("train")
 def train(
     config: ConfigOption = None,
-    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Dossier du corpus (sinon la configuration).")] = None,
+    corpus: Annotated[
+        Path | None, typer.Option("--corpus", help="Dossier du corpus (sinon la configuration).")
+    ] = None,
     database: Annotated[
-        bool, typer.Option("--base/--sans-base", help="Ajouter les décisions confirmées par la médiatrice (base).")
+        bool,
+        typer.Option("--base/--sans-base", help="Ajouter les décisions confirmées par la médiatrice (base)."),
     ] = True,
-    output: Annotated[Optional[Path], typer.Option("--sortie", help="Dossier du modèle (sinon triage.model_dir).")] = None,
-    folds: Annotated[int, typer.Option("--plis", help="Plis de validation croisée pour la fiche (0 : aucun).")] = 5,
+    output: Annotated[
+        Path | None, typer.Option("--sortie", help="Dossier du modèle (sinon triage.model_dir).")
+    ] = None,
+    folds: Annotated[
+        int, typer.Option("--plis", help="Plis de validation croisée pour la fiche (0 : aucun).")
+    ] = 5,
 ) -> None:
     """Entraîne le modèle sur le corpus et les décisions confirmées, puis l'enregistre (skops + fiche JSON)."""
     from classifiers.evaluate import cross_validate, summary
@@ -139,7 +151,9 @@ def train(
     from triage.taxonomy import load_taxonomy
 
     settings = settings_only(config)
-    taxonomy = load_taxonomy(resolve(settings.triage.taxonomy_file) if settings.triage.taxonomy_file else None)
+    taxonomy = load_taxonomy(
+        resolve(settings.triage.taxonomy_file) if settings.triage.taxonomy_file else None
+    )
     texts, labels, sources = _training_data(settings, corpus, database, config)
     _check_codes(labels, taxonomy)
     console.print(f"Données : {len(texts)} textes ({', '.join(f'{k} {v}' for k, v in sources.items())}).")
@@ -161,21 +175,33 @@ def train(
     if metrics:
         for label in ("domain", "admissibility", "reorientation"):
             m = metrics["systeme"][label]
-            console.print(f"  {label} : macro-F1 {m['macro_f1']:.3f}, exactitude {m['accuracy']:.3f} (validation croisée)")
+            console.print(
+                f"  {label} : macro-F1 {m['macro_f1']:.3f}, exactitude {m['accuracy']:.3f} (validation croisée)"
+            )
 
 
 @app.command("evaluate")
 def evaluate(
     config: ConfigOption = None,
-    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Dossier du corpus (sinon la configuration).")] = None,
-    folds: Annotated[int, typer.Option("--plis", help="Nombre de plis de la validation croisée stratifiée.")] = 5,
-    heldout: Annotated[
-        Optional[Path],
-        typer.Option("--jeu-tenu-a-l-ecart", help="Entraîner sur le corpus et évaluer sur ce dossier (jamais appris)."),
+    corpus: Annotated[
+        Path | None, typer.Option("--corpus", help="Dossier du corpus (sinon la configuration).")
     ] = None,
-    database: Annotated[bool, typer.Option("--base/--sans-base", help="Ajouter les décisions confirmées.")] = False,
+    folds: Annotated[
+        int, typer.Option("--plis", help="Nombre de plis de la validation croisée stratifiée.")
+    ] = 5,
+    heldout: Annotated[
+        Path | None,
+        typer.Option(
+            "--jeu-tenu-a-l-ecart", help="Entraîner sur le corpus et évaluer sur ce dossier (jamais appris)."
+        ),
+    ] = None,
+    database: Annotated[
+        bool, typer.Option("--base/--sans-base", help="Ajouter les décisions confirmées.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Rapport complet en JSON.")] = False,
-    confusion: Annotated[bool, typer.Option("--matrices/--sans-matrices", help="Matrices de confusion.")] = True,
+    confusion: Annotated[
+        bool, typer.Option("--matrices/--sans-matrices", help="Matrices de confusion.")
+    ] = True,
 ) -> None:
     """Précision, rappel, F1 et matrices de confusion sur données tenues à l'écart, à côté d'une référence."""
     from classifiers.corpus import CorpusError, columns, load_corpus
@@ -186,7 +212,9 @@ def evaluate(
     from triage.taxonomy import load_taxonomy
 
     settings = settings_only(config)
-    taxonomy = load_taxonomy(resolve(settings.triage.taxonomy_file) if settings.triage.taxonomy_file else None)
+    taxonomy = load_taxonomy(
+        resolve(settings.triage.taxonomy_file) if settings.triage.taxonomy_file else None
+    )
     rules = load_rules(resolve(settings.triage.rules_dir), taxonomy)
     texts, labels, _ = _training_data(settings, corpus, database, config)
     _check_codes(labels, taxonomy)
@@ -227,7 +255,9 @@ def rules_check(config: ConfigOption = None) -> None:
     for path in ruleset.files:
         count = sum(1 for r in ruleset.rules if r.source.startswith(str(path)))
         console.print(f"  {path} : {count} règle(s)")
-    missing = [c for c in taxonomy.codes("reorientation") if c != taxonomy.no_reorientation and c not in targets]
+    missing = [
+        c for c in taxonomy.codes("reorientation") if c != taxonomy.no_reorientation and c not in targets
+    ]
     problems = self_test(ruleset)
     for problem in problems:
         err_console.print(f"[red]✗[/] {problem}")
@@ -257,7 +287,8 @@ def rules_test(
         console.print("Aucune règle ne se déclenche.")
     for hit in hits:
         effects = "; ".join(
-            f"{label} " + ", ".join(f"{code} {w:+g}" for code, w in codes.items()) for label, codes in hit.rule.effects.items()
+            f"{label} " + ", ".join(f"{code} {w:+g}" for code, w in codes.items())
+            for label, codes in hit.rule.effects.items()
         )
         console.print(f"[bold]{hit.rule.id}[/] ({hit.rule.source}) : {', '.join(hit.matched)} -> {effects}")
     suggestion = suggester.suggest(text, sender=sender)

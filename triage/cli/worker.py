@@ -64,6 +64,12 @@ class LiveDisplay:
         return table
 
 
+def _size(size: int | None) -> str:
+    if size is None:
+        return "?"
+    return f"{size / 1_048_576:.1f} Mo".replace(".", ",") if size >= 1_048_576 else f"{max(1, size // 1024)} Ko"
+
+
 def _summary(status: WorkerStatus) -> str:
     parts = [f"{status.messages} message(s)"]
     parts += [f"{status.counts[k]} {LABELS[k]}" for k in OUTCOMES if status.counts.get(k)]
@@ -166,6 +172,6 @@ def mailbox_status(config: ConfigOption = None) -> None:
         for column in ("boîte", "UID", "taille", "vu le"):
             table.add_column(column)
         for item in large:
-            size = f"{item.size / 1_048_576:.1f} Mo" if item.size else "?"
+            size = _size(item.size)
             table.add_row(item.mailbox, str(item.uid), size, item.seen_at.astimezone().strftime("%d/%m/%Y %H:%M"))
         console.print(table)

@@ -13,6 +13,9 @@ from datetime import datetime, timezone
 
 from triage.config import Settings
 
+# Our Message-IDs are ~75 characters: folding them at 78 breaks threading in some mail clients, so
+# header lines may run to RFC 5322's hard limit instead (bodies are encoded line by line anyway).
+POLICY = SMTP.clone(max_line_length=998)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -47,7 +50,7 @@ class Outgoing:
 
 def compose(settings: Settings, out: Outgoing, *, now: datetime | None = None) -> bytes:
     """The complete message as bytes (CRLF line endings), ready for SMTP or a .eml file."""
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=POLICY)
     smtp = settings.smtp
     msg["From"] = formataddr((clean_header_text(smtp.from_name), smtp.from_address))
     msg["To"] = safe_address(out.to_name, out.to_address)

@@ -142,6 +142,8 @@ class ImapSource:
         logs.event("mailbox_connected", mailbox=url.log_label, idle=self.supports_idle, move="MOVE" in self._caps)
 
     def _folder_exists(self, folder: str) -> bool:
+        if folder.upper() == "INBOX":
+            return True  # always there, and its name is case-insensitive (RFC 3501)
         return any(f.name == folder for f in self._box.folder.list("", folder))
 
     def _check_folders(self) -> None:

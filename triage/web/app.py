@@ -90,13 +90,10 @@ def create_app(
 
 def default_reorientation_contact(runtime: Runtime) -> Callable[[str], Contact | None]:
     """Contact details of reorientation targets from the configured directory (None when unknown)."""
-    try:
-        from triage.taxonomy import contact_for  # type: ignore[attr-defined]
-    except ImportError:
-        return lambda code: None
+    from triage.workspace.labels import reorientation_contact
 
     def lookup(code: str) -> Contact | None:
-        return contact_for(runtime.settings, code)  # type: ignore[no-any-return]
+        return reorientation_contact(runtime.settings, code)
 
     return lookup
 
