@@ -145,10 +145,11 @@ AGENT = _rx(
     r"\b(?:agent|agente|salariee?|employee?|fonctionnaire|contractuel|contractuelle|titulaire) "
     r"(?:du|au) (?:departement|conseil departemental)\b",
     r"\bje (?:travaille|suis employee?|suis en poste) (?:au|pour le|dans un service du) (?:departement|conseil)",
-    r"\bmon employeur\b|\bma hierarchie\b|\bmon (?:chef|cheffe|responsable) de service\b|\bmes collegues\b",
-    r"\bressources humaines\b|\bdrh\b|\bmutation d'office\b|\bentretien professionnel\b|\bavertissement\b",
+    # « mon employeur » alone is not enough: a person at risk of losing a job elsewhere says it too
+    r"\bma hierarchie\b|\bmon (?:chef|cheffe|responsable) de service\b",
+    r"\bmutation d'office\b|\bentretien professionnel\b|\bavertissement disciplinaire\b",
     r"\bmon contrat (?:de travail|se termine|ne sera pas|n'est pas)\b|\bma titularisation\b|\bma fiche de poste\b",
-    r"\blicenciement\b|\bsanction disciplinaire\b|\bconge maladie\b|\barret de travail\b",
+    r"\bsanction disciplinaire\b",
     r"\b(?:elus?|conseillers? departementaux|vice-president)\b[^.\n]{0,40}\b(?:conflit|litige|differend)\b",
 )
 PRIVATE = _rx(

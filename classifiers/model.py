@@ -152,40 +152,59 @@ class TriageModel:
         """The codes the model knows for a label."""
         return [str(c) for c in self.pipelines[label].classes_]
 
+    def analyse(self, text: str) -> Analysis:
+        """Probabilities per label, keeping each label's feature vector for `top_terms`.
+
+        Runs each pipeline's steps by hand (the same steps `Pipeline.predict_proba` runs) so the text is
+        folded once and vectorised once per label, even when the suggestion is then explained.
+        """
+        probabilities: dict[str, dict[str, float]] = {}
+        features: dict[str, Any] = {}
+        folded: dict[int, Any] = {}
+        for label, pipe in self.pipelines.items():
+            normaliser = pipe.named_steps["normalise"]
+            key = id(type(normaliser))  # every pipeline starts with the same stateless normaliser
+            if key not in folded:
+                folded[key] = normaliser.transform([text])
+            x = pipe.named_steps["features"].transform(folded[key])
+            proba = pipe.named_steps["clf"].predict_proba(x)[0]
+            probabilities[label] = {str(c): float(p) for c, p in zip(pipe.classes_, proba, strict=True)}
+            features[label] = x.tocsr()
+        return Analysis(probabilities, features)
+
     def predict_proba(self, text: str) -> dict[str, dict[str, float]]:
         """{label: {code: probability}} for one text."""
-        out: dict[str, dict[str, float]] = {}
-        for label, pipe in self.pipelines.items():
-            proba = pipe.predict_proba([text])[0]
-            out[label] = {str(c): float(p) for c, p in zip(pipe.classes_, proba, strict=True)}
-        return out
+        return self.analyse(text).probabilities
 
-    def top_terms(self, text: str, label: str, code: str, n: int = 5) -> list[tuple[str, float]]:
+    def top_terms(self, analysis: Analysis, label: str, code: str, n: int = 5) -> list[tuple[str, float]]:
         """The readable features (words, cues) that pushed `code` up the most for this text."""
         pipe = self.pipelines[label]
-        if code not in self.classes(label):
+        classes = self.classes(label)
+        if code not in classes:
             return []
-        folded = pipe.named_steps["normalise"].transform([text])
-        union: FeatureUnion = pipe.named_steps["features"]
-        x = union.transform(folded).tocsr()
-        base = pipe.named_steps["clf"].calibrated_classifiers_[0].estimator
-        coef = base.coef_
-        row = self.classes(label).index(code) if coef.shape[0] > 1 else 0
-        sign = -1.0 if coef.shape[0] == 1 and row == 0 else 1.0
-        names = _feature_names(union)
+        x = analysis.features[label]
+        coef = pipe.named_steps["clf"].calibrated_classifiers_[0].estimator.coef_
+        if coef.shape[0] == 1:  # two classes: one row of weights, positive for the second class
+            row, sign = 0, (1.0 if classes.index(code) == 1 else -1.0)
+        else:
+            row, sign = classes.index(code), 1.0
+        names = _feature_names(pipe.named_steps["features"])
         contrib = []
         for j, value in zip(x.indices, x.data, strict=True):
             name = names[j]
-            if name.startswith("chars__"):
-                continue  # character n-grams are not readable by a person
+            if name.startswith("chars__") or not _telling(name):
+                continue  # character n-grams, numbers and little words explain nothing to a person
             contrib.append((name, float(value * coef[row, j] * sign)))
         contrib.sort(key=lambda t: -t[1])
-        out = []
-        for name, weight in contrib[:n]:
-            if weight <= 0:
-                break
-            out.append((_readable(name), weight))
-        return out
+        return [(_readable(name), weight) for name, weight in contrib[:n] if weight > 0]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the model computed for one text."""
+
+    probabilities: dict[str, dict[str, float]]
+    features: dict[str, Any]  # label -> 1-row CSR feature matrix
 
 
 def _feature_names(union: FeatureUnion) -> list[str]:
@@ -194,6 +213,21 @@ def _feature_names(union: FeatureUnion) -> list[str]:
         cache = [str(n) for n in union.get_feature_names_out()]
         union._mediature_names = cache  # computed once per loaded model: explaining must stay cheap
     return cache
+
+
+FUNCTION_WORDS = frozenset(
+    "a au aux avec ce ces cette d de des du elle en est et il ils j je l la le les leur lui m ma me mes mon n ne "
+    "nous on ou par pas pour qu que qui s sa se ses son sur t ta te tes ton tu un une vous y ai as ont etre ete "
+    "avoir fait plus tres bien bonjour madame monsieur merci".split()
+)
+
+
+def _telling(name: str) -> bool:
+    """False for word features made only of numbers and function words (« du », « 2025 », « de la »)."""
+    kind, _, value = name.partition("__")
+    if kind != "words":
+        return True
+    return any(not w.isdigit() and w not in FUNCTION_WORDS for w in value.split())
 
 
 def _readable(name: str) -> str:
@@ -234,7 +268,7 @@ def train(
     now = datetime.now(UTC)
     card = {
         "format": FORMAT,
-        "version": f"triage-{now:%Y%m%d}-{digest[:10]}",
+        "version": f"triage-{now:%Y%m%d-%H%M}-{digest[:8]}",
         "created_at": now.isoformat(timespec="seconds"),
         "training_data": {"sha256": digest, "examples": len(texts), "sources": sources or {}},
         "labels": {label: sorted(set(labels[label])) for label in LABELS},

@@ -74,6 +74,21 @@ class TextNormalizer(BaseEstimator, TransformerMixin):
         return np.array([fold(str(x)) for x in X], dtype=object)
 
 
+_MEMO: dict[tuple[Any, str], tuple[str, ...]] = {}
+_MEMO_SIZE = 32
+
+
+def _memo(key: Any, doc: str, analyze: Any) -> tuple[str, ...]:
+    # a tiny cache of the last documents' n-grams (dict operations are atomic: safe across threads)
+    found = _MEMO.get((key, doc))
+    if found is None:
+        found = tuple(analyze(doc))
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[(key, doc)] = found
+    return found
+
+
 class CompactTfidfVectorizer(TfidfVectorizer):
     """TfidfVectorizer whose saved form is small and fast to load.
 
@@ -81,6 +96,19 @@ class CompactTfidfVectorizer(TfidfVectorizer):
     The vocabulary is kept as one NumPy string array (`terms_`, rebuilt into the dict on load), and
     `stop_words_` (every pruned term, « only for introspection » says scikit-learn) is dropped.
     """
+
+    def build_analyzer(self) -> Any:
+        """The analyzer, memoised per document: the three label pipelines split the same text the same way."""
+        analyze = super().build_analyzer()
+        if not isinstance(self.analyzer, str) or self.preprocessor is not None or self.tokenizer is not None:
+            return analyze
+        stop = tuple(sorted(self.stop_words)) if isinstance(self.stop_words, list | set | frozenset) else self.stop_words
+        key = (self.analyzer, self.ngram_range, self.lowercase, self.token_pattern, self.strip_accents, stop)
+
+        def cached(doc: str) -> list[str]:
+            return list(_memo(key, doc, analyze))
+
+        return cached
 
     def fit(self, raw_documents: Any, y: Any = None) -> CompactTfidfVectorizer:
         """Fit, then compact the vocabulary."""

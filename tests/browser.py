@@ -4,7 +4,7 @@ comes from the axe-playwright-python wheel (installed with the test extra).
 
 Use it from a test module:
 
-    from tests.browser import LiveServer, assert_accessible, browser, page  # noqa: F401 (fixtures)
+    from tests.browser import LiveServer, assert_accessible  # fixtures `browser` and `page` come from conftest
 
     def test_something(page, sqlite_runtime):
         with LiveServer(create_app(sqlite_runtime)) as server:
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import socket
 import threading
 import time
@@ -70,12 +71,19 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
+def _missing(reason: str) -> None:
+    """Skip on a developer's machine; fail in CI, where scripts/setup.sh must have installed it."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def require_chromium() -> None:
-    """Skip when Debian's chromium or Playwright is missing (scripts/setup.sh installs both)."""
+    """Skip (fail in CI) when Debian's chromium or Playwright is missing (scripts/setup.sh installs both)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} absent (apt-get install chromium)")
+        _missing(f"{CHROMIUM} absent (apt-get install chromium)")
     if importlib.util.find_spec("playwright") is None:
-        pytest.skip("playwright absent (pip install -e '.[test]')")
+        _missing("playwright absent (pip install -e '.[test]')")
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +116,7 @@ def axe_script() -> str:
     """axe-core's axe.min.js, from the axe-playwright-python wheel."""
     spec = importlib.util.find_spec("axe_playwright_python")
     if spec is None or spec.origin is None:
-        pytest.skip("axe-playwright-python absent (pip install -e '.[test]')")
+        _missing("axe-playwright-python absent (pip install -e '.[test]')")
     return (Path(spec.origin).parent / "axe.min.js").read_text(encoding="utf-8")
 
 

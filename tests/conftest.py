@@ -127,3 +127,8 @@ def sqlite_runtime(settings: Settings) -> Iterator[Runtime]:
         yield rt
     finally:
         rt.close()
+
+
+# The browser fixtures are registered here, once: a session-scoped Playwright started from two test
+# modules would be two instances, and the second refuses to start inside the first one's event loop.
+from tests.browser import browser, page  # noqa: E402,F401

@@ -129,10 +129,20 @@ def test_model_card_records_data_labels_and_libraries(small_model: TriageModel) 
 
 
 def test_top_terms_are_readable_words_or_cues(small_model: TriageModel) -> None:
-    terms = small_model.top_terms(
-        "Mon RSA a été suspendu, j'ai écrit au service sans réponse.", "domain", "insertion_rsa"
-    )
+    analysis = small_model.analyse("Mon RSA a été suspendu, j'ai écrit au service sans réponse.")
+    terms = small_model.top_terms(analysis, "domain", "insertion_rsa")
     assert terms and all(name.startswith("«") or " " in name for name, _ in terms)
+    assert all(weight > 0 for _, weight in terms)
+    for code in small_model.classes("admissibility"):  # two or more classes: every code can be explained
+        assert isinstance(small_model.top_terms(analysis, "admissibility", code), list)
+
+
+def test_analysis_gives_the_pipelines_own_probabilities(small_model: TriageModel) -> None:
+    text = "La PMI a retiré mon agrément d'assistante maternelle"
+    analysis = small_model.analyse(text)
+    for label, pipe in small_model.pipelines.items():
+        expected = dict(zip(pipe.classes_, pipe.predict_proba([text])[0], strict=True))
+        assert analysis.probabilities[label] == pytest.approx(expected)
 
 
 def test_cross_validation_never_scores_a_text_it_trained_on() -> None:

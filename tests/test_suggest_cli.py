@@ -178,3 +178,33 @@ def test_train_then_evaluate_on_a_small_corpus(tmp_path: Path, monkeypatch: pyte
     entry = report["systems"]["systeme"]["domain"]
     assert {"precision", "recall", "f1", "support"} <= set(next(iter(entry["per_class"].values())))
     assert len(entry["confusion"]["matrix"]) == len(entry["confusion"]["labels"])
+
+
+def test_train_adds_the_mediators_confirmed_decisions(
+    tmp_path: Path, runtime, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    from triage.cli import STATE
+    from triage.store.models import LabelledExample
+
+    texts, labels = small_training_set(per_code=3)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(texts):
+        head = "".join(f"{k}: {labels[k][i]}\n" for k in ("domain", "admissibility", "reorientation"))
+        (corpus / f"{i:03d}.txt").write_text(f"---\n{head}---\n{text}", encoding="utf-8")
+    with runtime.sessions.begin() as session:
+        for text in ("Ma PCH a été supprimée sans visite.", "La PCH de mon fils est en retard de trois mois."):
+            session.add(
+                LabelledExample(text=text, domain="autonomie_handicap", admissibility="prematuree", reorientation="none")
+            )
+    monkeypatch.setenv("MEDIATURE_HOME", str(runtime.settings.paths.home))
+    monkeypatch.setenv("MEDIATURE_DATABASE_URL", runtime.settings.database_url)
+    monkeypatch.setattr(STATE, "runtime", None)
+    out = tmp_path / "model"
+    result = runner.invoke(app, ["train", "--corpus", str(corpus), "--sortie", str(out), "--plis", "0"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "triage.card.json").read_text())
+    assert card["training_data"]["sources"] == {"corpus": len(texts), "decisions_confirmees": 2}
+    assert card["training_data"]["examples"] == len(texts) + 2
+    if STATE.runtime is not None:
+        STATE.runtime.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.browser import LiveServer, assert_accessible, browser, page  # noqa: F401 (fixtures)
+from tests.browser import LiveServer, assert_accessible
 from tests.smtp import SmtpServer
 from triage.notify.sender import deliver_due
 from triage.pipeline import Pipeline
@@ -33,7 +33,7 @@ def _link(body: str) -> str:
 
 
 @pytest.mark.browser
-def test_acknowledgement_link_opens_the_right_dossier_in_chromium(sqlite_runtime: Runtime, page) -> None:  # noqa: F811
+def test_acknowledgement_link_opens_the_right_dossier_in_chromium(sqlite_runtime: Runtime, page) -> None:
     rt = sqlite_runtime
     with LiveServer(create_app(rt)) as web, SmtpServer() as smtp:
         rt.settings.web.public_url = web.url("").rstrip("/")
@@ -60,7 +60,7 @@ def test_acknowledgement_link_opens_the_right_dossier_in_chromium(sqlite_runtime
 
 @pytest.mark.browser
 def test_tracking_form_and_error_pages_are_accessible_and_work_without_javascript(
-    sqlite_runtime: Runtime, browser  # noqa: F811
+    sqlite_runtime: Runtime, browser
 ) -> None:
     rt = sqlite_runtime
     assert _ingest(rt, "001-cmi-refus-thunderbird.eml") == IngestOutcome.OPENED

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.browser import LiveServer, assert_accessible, browser, page
+from tests.browser import LiveServer, assert_accessible
 from tests.workspace_data import PASSWORD, add_request, add_users, fast_argon2
 from triage.records import RawMessage
 from triage.runtime import Runtime

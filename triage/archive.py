@@ -38,7 +38,8 @@ def connection(session: Session) -> Connection:
     return session.connection()
 
 
-def _dialect_insert(dialect: str) -> Any:
+def dialect_insert(dialect: str) -> Any:
+    """The INSERT construct of the dialect (for ON CONFLICT clauses)."""
     if dialect == "postgresql":
         return postgresql.insert
     if dialect == "sqlite":
@@ -49,14 +50,14 @@ def _dialect_insert(dialect: str) -> Any:
 @cache
 def insert_ignore_statement(table: Table, key: tuple[str, ...], dialect: str) -> Any:
     """INSERT ... ON CONFLICT (key) DO NOTHING for `table`, built once per dialect."""
-    return _dialect_insert(dialect)(table).on_conflict_do_nothing(index_elements=list(key))
+    return dialect_insert(dialect)(table).on_conflict_do_nothing(index_elements=list(key))
 
 
 @cache
 def _new_blob_statement(dialect: str) -> Any:
     # one statement for a new blob: INSERT ... ON CONFLICT DO NOTHING RETURNING id (no row on conflict)
     return (
-        _dialect_insert(dialect)(_BLOBS)
+        dialect_insert(dialect)(_BLOBS)
         .on_conflict_do_nothing(index_elements=["sha256"])
         .returning(_BLOBS.c.id)
     )

@@ -19,10 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from functools import cache
+
+from sqlalchemy import String, Table, bindparam, case, cast, func, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from triage.archive import _dialect_insert, connection, insert_ignore
+from triage.archive import connection, dialect_insert, insert_ignore
 from triage.communes import Communes, default_communes
 from triage.errors import DossierError
 from triage.msgid import looks_like_ours, reference_from_message_id
@@ -76,20 +79,56 @@ _DOSSIERS: Table = Dossier.__table__  # type: ignore[assignment]
 _EVENTS: Table = Event.__table__  # type: ignore[assignment]
 _INSERT_DOSSIER = insert(_DOSSIERS).returning(_DOSSIERS.c.id)
 _INSERT_EVENT = insert(_EVENTS)
-_NEXT_VALUE: dict[str, Any] = {}
 
 
+@cache
 def _next_value_statement(dialect: str) -> Any:
-    stmt = _NEXT_VALUE.get(dialect)
-    if stmt is None:
-        # one statement: create the year's row at 1, or add 1 under the row lock, and read the value
-        stmt = (
-            _dialect_insert(dialect)(_COUNTERS)
-            .on_conflict_do_update(index_elements=["year"], set_={"last_value": _COUNTERS.c.last_value + 1})
-            .returning(_COUNTERS.c.last_value)
+    # one statement: create the year's row at 1, or add 1 under the row lock, and read the value
+    return (
+        dialect_insert(dialect)(_COUNTERS)
+        .on_conflict_do_update(index_elements=["year"], set_={"last_value": _COUNTERS.c.last_value + 1})
+        .returning(_COUNTERS.c.last_value)
+    )
+
+
+@cache
+def _open_statement_postgresql() -> Any:
+    """PostgreSQL: take the year's number, insert the dossier and its first event in one statement
+    (data-modifying CTEs: one round trip instead of three; same row lock on the counter). Parameters:
+    every dossier column but id and reference, `head` (« MED-2026- »), and the event's columns
+    prefixed with « event_ »."""
+    counter = (
+        postgresql.insert(_COUNTERS)
+        .values(year=bindparam("year"), last_value=1)
+        .on_conflict_do_update(index_elements=["year"], set_={"last_value": _COUNTERS.c.last_value + 1})
+        .returning(_COUNTERS.c.last_value)
+        .cte("counter")
+    )
+    number = cast(counter.c.last_value, String)
+    # the same text as Python's f"{value:05d}" for a positive number
+    reference = bindparam("head", type_=String) + case(
+        (counter.c.last_value < 100000, func.lpad(number, 5, "0")), else_=number
+    )
+    columns = [c for c in _DOSSIERS.columns if c.key not in ("id", "reference")]
+    dossier = (
+        insert(_DOSSIERS)
+        .from_select(
+            ["reference", *(c.key for c in columns)],
+            select(reference, *(bindparam(c.key, type_=c.type) for c in columns)).select_from(counter),
         )
-        _NEXT_VALUE[dialect] = stmt
-    return stmt
+        .returning(_DOSSIERS.c.id, _DOSSIERS.c.reference)
+        .cte("dossier")
+    )
+    event_columns = [c for c in _EVENTS.columns if c.key not in ("id", "dossier_id")]
+    event = (
+        insert(_EVENTS)
+        .from_select(
+            ["dossier_id", *(c.key for c in event_columns)],
+            select(dossier.c.id, *(bindparam(f"event_{c.key}", type_=c.type) for c in event_columns)),
+        )
+        .cte("event")
+    )
+    return select(dossier.c.id, dossier.c.reference).add_cte(event)
 
 
 def next_reference(session: Session, year: int, prefix: str) -> str:
@@ -189,12 +228,10 @@ def insert_dossier(
 ) -> NewDossier:
     """Insert a dossier with status « recue » and its public « Demande reçue » event (Core only)."""
     year = received_at.year
-    reference = next_reference(session, year, prefix)
     token = new_token()
     stamp = now()
     # every column is given, so that NewDossier.attach builds a complete object without a SELECT
     values: dict[str, Any] = {
-        "reference": reference,
         "year": year,
         "tracking_token_hash": hash_token(token),
         "tracking_key": new_check_key(),
@@ -227,17 +264,24 @@ def insert_dossier(
         "created_at": stamp,
         "updated_at": stamp,
     }
-    dossier_id = int(connection(session).execute(_INSERT_DOSSIER, values).scalar_one())
-    record_event(
-        session,
-        dossier_id,
-        EVENT_RECEIVED,
-        STATUSES["recue"].label,
-        public=True,
-        details={"status": "recue", "channel": channel.value, **(details or {})},
-        at=received_at,
-    )
-    return NewDossier(dossier_id, reference, token, values)
+    event = {
+        "at": received_at,
+        "kind": EVENT_RECEIVED,
+        "public": True,
+        "summary": STATUSES["recue"].label,
+        "details": {"status": "recue", "channel": channel.value, **(details or {})},
+        "actor": "systeme",
+    }
+    conn = connection(session)
+    if conn.dialect.name == "postgresql":
+        params = {**values, "head": f"{prefix}-{year:04d}-", **{f"event_{k}": v for k, v in event.items()}}
+        dossier_id, reference = conn.execute(_open_statement_postgresql(), params).one()
+        values["reference"] = reference
+    else:
+        values["reference"] = reference = next_reference(session, year, prefix)
+        dossier_id = conn.execute(_INSERT_DOSSIER, values).scalar_one()
+        conn.execute(_INSERT_EVENT, {"dossier_id": dossier_id, **event})
+    return NewDossier(int(dossier_id), reference, token, values)
 
 
 def open_dossier(

@@ -33,7 +33,7 @@ def system_combiner(taxonomy: Taxonomy, rules: RuleSet):
         suggester = Suggester(taxonomy, rules, model, extractor=extractor)
         out: dict[str, list[str]] = {label: [] for label in LABELS}
         for text in texts:
-            chosen = suggester.decide(text)[0]
+            chosen = suggester.decide(text).chosen
             for label in LABELS:
                 out[label].append(chosen[label])
         return out
@@ -46,7 +46,7 @@ def rules_only(taxonomy: Taxonomy, rules: RuleSet, texts: Sequence[str]) -> dict
     suggester = Suggester(taxonomy, rules, None, extractor=Extractor(use_ner=False))
     out: dict[str, list[str]] = {label: [] for label in LABELS}
     for text in texts:
-        chosen = suggester.decide(text)[0]
+        chosen = suggester.decide(text).chosen
         for label in LABELS:
             out[label].append(chosen[label])
     return out
@@ -85,7 +85,8 @@ def format_report(report: dict[str, Any], *, confusion: bool = True) -> str:
         "",
         "Résumé (macro-F1 / exactitude) :",
     ]
-    systems = list(report["systems"])
+    order = ["systeme", "modele", "reference", "regles"]
+    systems = sorted(report["systems"], key=lambda s: order.index(s) if s in order else len(order))
     for label in LABELS:
         metric, target = TARGETS[label]
         cells = []

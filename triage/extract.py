@@ -68,11 +68,13 @@ NOT_NAMES = {
     "madame", "monsieur", "médiatrice", "mediatrice", "médiateur", "mediateur", "département", "departement",
     "isère", "isere", "caf", "cpam", "mdph", "mda", "ase", "pmi", "rsa", "apa", "pch", "fsl", "président",
     "president", "directeur", "directrice", "service", "conseil", "objet", "cordialement", "merci", "bonjour",
-    "la", "le", "les", "de", "des", "du",
+    "la", "le", "les", "de", "des", "du", "cabinet", "avocat", "avocate", "association", "société", "societe",
+    "tél", "tel", "mairie", "collège", "college", "pouvez", "merci",
 }  # fmt: skip
 SIGNATURE_NAME = re.compile(
     r"^(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|[A-ZÀ-Ý]\.)(?:\s+(?:[A-ZÀ-Ý][\wà-ÿ'’-]+|[A-ZÀ-Ý]\.)){1,2}$"
 )
+ADDRESS_SEPARATOR = re.compile(r"\s[-–|•]\s|\s(?=(?:Tél|Tel|Téléphone|Courriel|Mél|E-mail)\b)", re.IGNORECASE)
 PLACE_CHUNKS = re.compile(r"\s[-–]\s|[,\n()]")
 NER_LINES = 6  # lines read by the NER at the head and at the foot of a letter
 NER_MAX_CHARS = 600
@@ -194,8 +196,10 @@ class Extractor:
         ]
         if self.names is not None:
             spans = [s for s in ("\n".join(head), "\n".join(signature)) if s]
-            # an entity may run over a line break (« Roland P.\nPont-de-Beauvoisin »): keep its first line
-            names += [p.split("\n")[0] for p in self.names.persons([s[:NER_MAX_CHARS] for s in spans])]
+            # an entity may run over a line break (« Roland P.\nPont-de-Beauvoisin »): keep its first line;
+            # a single word (« Néron » of « rue du Néron », « Pouvez ») is too often not a person
+            found = [p.split("\n")[0].strip() for p in self.names.persons([s[:NER_MAX_CHARS] for s in spans])]
+            names += [p for p in found if len(p.split()) >= 2]
         candidates = (" ".join(n.split()) for n in names)
         return _unique([n for n in candidates if _plausible_name(n) and self.communes.find("", n) is None])
 
@@ -243,11 +247,13 @@ class Extractor:
             tail = " ".join(p for p in (form.postcode, form.commune) if p)
             return ", ".join(p for p in (form.address.strip(), tail) if p)
         for i, line in enumerate(lines):
-            if STREET.match(line) and len(line) <= 100:
-                parts = [line.strip()]
-                if i + 1 < len(lines) and POSTCODE_COMMUNE.search(lines[i + 1]):
-                    parts.append(lines[i + 1].strip())
-                return ", ".join(parts)
+            if STREET.match(line) and len(line) <= 120:
+                # a letterhead line goes on with the phone and the email: keep the street and the town
+                chunks = ADDRESS_SEPARATOR.split(line.strip())
+                parts = [chunks[0]] + [c for c in chunks[1:2] if POSTCODE_COMMUNE.search(c)]
+                if len(parts) == 1 and i + 1 < len(lines) and POSTCODE_COMMUNE.search(lines[i + 1]):
+                    parts.append(ADDRESS_SEPARATOR.split(lines[i + 1].strip())[0])
+                return ", ".join(p.strip(" ,") for p in parts)
         return ""
 
     def extract(self, text: str, *, form: WebForm | None = None, today: date | None = None) -> dict[str, Any]:

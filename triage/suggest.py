@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers import LABELS
-from classifiers.model import TriageModel
+from classifiers.model import Analysis, TriageModel
 from classifiers.persistence import ModelLoadError
 from classifiers.persistence import load as load_model
 from triage.config import Settings
@@ -61,6 +61,17 @@ def resolve(path: Path) -> Path:
         return path
     candidate = PROJECT_DIR / path
     return candidate if candidate.exists() else path
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What `Suggester.decide` found for one text."""
+
+    chosen: dict[str, str]
+    confidence: dict[str, float]
+    hits: list[RuleHit]
+    notes: list[str]
+    analysis: Analysis | None
 
 
 @dataclass(frozen=True)
@@ -185,25 +196,22 @@ class Suggester:
         return cls(taxonomy, rules, model, extractor=extractor, threshold=t.confidence_threshold,
                    targets=targets, model_problem=problem)  # fmt: skip
 
-    def decide(
-        self, text: str, *, sender: str = "", form: WebForm | None = None
-    ) -> tuple[dict[str, str], dict[str, float], list[RuleHit], list[str]]:
+    def decide(self, text: str, *, sender: str = "", form: WebForm | None = None) -> Decision:
         """The three codes, their confidences, the rules that fired and the coherence notes (no extraction)."""
         hits = self.rules.match(text, sender=sender, form=form)
-        probabilities = self.model.predict_proba(text) if self.model is not None else None
-        scores = label_scores(self.taxonomy, probabilities, weights(hits))
+        analysis = self.model.analyse(text) if self.model is not None else None
+        scores = label_scores(self.taxonomy, analysis.probabilities if analysis else None, weights(hits))
         chosen, confidence, notes = decode(self.taxonomy, scores)
-        return chosen, confidence, hits, notes
+        return Decision(chosen, confidence, hits, notes, analysis)
 
     def suggest(
         self, text: str, *, sender: str = "", form: WebForm | None = None, today: date | None = None
     ) -> Suggestion:
         """The suggested domain, admissibility and reorientation of one request, with reasons in French."""
-        chosen, confidence, hits, notes = self.decide(text, sender=sender, form=form)
+        decision = self.decide(text, sender=sender, form=form)
+        chosen, confidence = decision.chosen, decision.confidence
         extracted = self.extractor.extract(text, form=form, today=today or date.today())
-        per_label = {
-            label: self._label_reasons(label, chosen[label], hits, text, extracted) for label in LABELS
-        }
+        per_label = {label: self._label_reasons(label, decision, extracted) for label in LABELS}
         labels = {
             label: LabelSuggestion(
                 code=chosen[label],
@@ -221,7 +229,7 @@ class Suggester:
                 if reason not in seen:
                     seen.add(reason)
                     reasons.append(reason)
-        reasons += notes
+        reasons += decision.notes
         if self.model is None:
             reasons.append("Sans modèle entraîné : suggestion fondée sur les seules règles" +
                            (f" ({self.model_problem})" if self.model_problem else ""))  # fmt: skip
@@ -241,12 +249,11 @@ class Suggester:
             f"confiance {s.confidence:.2f}{flag}"
         )
 
-    def _label_reasons(
-        self, label: str, code: str, hits: list[RuleHit], text: str, extracted: dict[str, Any]
-    ) -> tuple[list[str], list[str]]:
+    def _label_reasons(self, label: str, decision: Decision, extracted: dict[str, Any]) -> tuple[list[str], list[str]]:
+        code = decision.chosen[label]
         reasons: list[str] = []
         highlights: list[str] = []
-        for hit in hits:
+        for hit in decision.hits:
             weight = hit.rule.effects.get(label, {}).get(code)
             if weight is not None and weight > 0:
                 reasons.append(hit.reason())
@@ -255,8 +262,8 @@ class Suggester:
             sentence = recourse_reason(extracted.get("prior_recourse") or {})
             if sentence:
                 reasons.append(sentence)
-        if self.model is not None:
-            terms = self.model.top_terms(text, label, code)
+        if self.model is not None and decision.analysis is not None:
+            terms = self.model.top_terms(decision.analysis, label, code)
             if terms:
                 reasons.append(
                     f"Modèle ({LABEL_NAMES[label].lower()} {code}) : termes les plus déterminants "
