@@ -317,7 +317,7 @@ def prior_recourse(text: str, today: date | None = None) -> dict[str, object]:
     elif "unanswered" in h:
         answered, outcome = False, "sans réponse"
     evidence = [
-        s
+        s.strip()
         for name in ("recourse", "contact", "refused", "unanswered", "dialogue_broken")
         for s in h.get(name, [])
     ]

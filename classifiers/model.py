@@ -215,11 +215,15 @@ def _feature_names(union: FeatureUnion) -> list[str]:
     return cache
 
 
-FUNCTION_WORDS = frozenset(
-    "a au aux avec ce ces cette d de des du elle en est et il ils j je l la le les leur lui m ma me mes mon n ne "
-    "nous on ou par pas pour qu que qui s sa se ses son sur t ta te tes ton tu un une vous y ai as ont etre ete "
-    "avoir fait plus tres bien bonjour madame monsieur merci".split()
-)
+# fmt: off
+FUNCTION_WORDS = frozenset({
+    "a", "au", "aux", "avec", "ce", "ces", "cette", "d", "de", "des", "du", "elle", "en", "est", "et",
+    "il", "ils", "j", "je", "l", "la", "le", "les", "leur", "lui", "m", "ma", "me", "mes", "mon", "n",
+    "ne", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "s", "sa", "se", "ses", "son",
+    "sur", "t", "ta", "te", "tes", "ton", "tu", "un", "une", "vous", "y", "ai", "as", "ont", "etre", "ete",
+    "avoir", "fait", "plus", "tres", "bien", "bonjour", "madame", "monsieur", "merci",
+})
+# fmt: on
 
 
 def _telling(name: str) -> bool:
@@ -273,7 +277,9 @@ def train(
         "training_data": {"sha256": digest, "examples": len(texts), "sources": sources or {}},
         "labels": {label: sorted(set(labels[label])) for label in LABELS},
         "label_counts": {label: dict(sorted(Counter(labels[label]).items())) for label in LABELS},
-        "too_rare_for_the_model": {label: rare_codes(labels[label]) for label in LABELS if rare_codes(labels[label])},
+        "too_rare_for_the_model": {
+            label: rare_codes(labels[label]) for label in LABELS if rare_codes(labels[label])
+        },
         "libraries": library_versions(),
         "random_state": RANDOM_STATE,
         "pipeline": "TextNormalizer -> [mots 1-2 TF-IDF | caractères 2-5 TF-IDF | indices de recevabilité] "

@@ -102,7 +102,11 @@ class CompactTfidfVectorizer(TfidfVectorizer):
         analyze = super().build_analyzer()
         if not isinstance(self.analyzer, str) or self.preprocessor is not None or self.tokenizer is not None:
             return analyze
-        stop = tuple(sorted(self.stop_words)) if isinstance(self.stop_words, list | set | frozenset) else self.stop_words
+        stop = (
+            tuple(sorted(self.stop_words))
+            if isinstance(self.stop_words, list | set | frozenset)
+            else self.stop_words
+        )
         key = (self.analyzer, self.ngram_range, self.lowercase, self.token_pattern, self.strip_accents, stop)
 
         def cached(doc: str) -> list[str]:

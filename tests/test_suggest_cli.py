@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from tests.test_classifier import small_training_set
 from triage.cli import _register, app
+from triage.runtime import Runtime
 
 REPO = Path(__file__).resolve().parent.parent
 MEDIATURE = Path(sys.executable).parent / "mediature"
@@ -130,6 +131,17 @@ def test_suggest_reads_a_scanned_image_through_ocr(isolated_env: dict[str, str])
     assert "francoise.meunier@laposte.example" in line["extracted"]["emails"]
 
 
+def write_corpus(tmp_path: Path) -> tuple[Path, int]:
+    """A small corpus folder in the shipped format (front matter, then the text)."""
+    texts, labels = small_training_set(per_code=3)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(texts):
+        head = "".join(f"{k}: {labels[k][i]}\n" for k in ("domain", "admissibility", "reorientation"))
+        (corpus / f"{i:03d}.txt").write_text(f"---\n{head}---\n{text}", encoding="utf-8")
+    return corpus, len(texts)
+
+
 runner = CliRunner()
 _register()
 
@@ -158,12 +170,7 @@ def test_rules_test_shows_the_rules_that_fire() -> None:
 
 
 def test_train_then_evaluate_on_a_small_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    texts, labels = small_training_set(per_code=3)
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i, text in enumerate(texts):
-        head = "".join(f"{k}: {labels[k][i]}\n" for k in ("domain", "admissibility", "reorientation"))
-        (corpus / f"{i:03d}.txt").write_text(f"---\n{head}---\n{text}", encoding="utf-8")
+    corpus, _ = write_corpus(tmp_path)
     monkeypatch.setenv("MEDIATURE_HOME", str(tmp_path / "home"))
     out = tmp_path / "model"
     trained = runner.invoke(
@@ -181,21 +188,21 @@ def test_train_then_evaluate_on_a_small_corpus(tmp_path: Path, monkeypatch: pyte
 
 
 def test_train_adds_the_mediators_confirmed_decisions(
-    tmp_path: Path, runtime, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    tmp_path: Path, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from triage.cli import STATE
     from triage.store.models import LabelledExample
 
-    texts, labels = small_training_set(per_code=3)
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i, text in enumerate(texts):
-        head = "".join(f"{k}: {labels[k][i]}\n" for k in ("domain", "admissibility", "reorientation"))
-        (corpus / f"{i:03d}.txt").write_text(f"---\n{head}---\n{text}", encoding="utf-8")
+    corpus, count = write_corpus(tmp_path)
     with runtime.sessions.begin() as session:
-        for text in ("Ma PCH a été supprimée sans visite.", "La PCH de mon fils est en retard de trois mois."):
+        for text in (
+            "Ma PCH a été supprimée sans visite.",
+            "La PCH de mon fils est en retard de trois mois.",
+        ):
             session.add(
-                LabelledExample(text=text, domain="autonomie_handicap", admissibility="prematuree", reorientation="none")
+                LabelledExample(
+                    text=text, domain="autonomie_handicap", admissibility="prematuree", reorientation="none"
+                )
             )
     monkeypatch.setenv("MEDIATURE_HOME", str(runtime.settings.paths.home))
     monkeypatch.setenv("MEDIATURE_DATABASE_URL", runtime.settings.database_url)
@@ -204,7 +211,7 @@ def test_train_adds_the_mediators_confirmed_decisions(
     result = runner.invoke(app, ["train", "--corpus", str(corpus), "--sortie", str(out), "--plis", "0"])
     assert result.exit_code == 0, result.output
     card = json.loads((out / "triage.card.json").read_text())
-    assert card["training_data"]["sources"] == {"corpus": len(texts), "decisions_confirmees": 2}
-    assert card["training_data"]["examples"] == len(texts) + 2
+    assert card["training_data"]["sources"] == {"corpus": count, "decisions_confirmees": 2}
+    assert card["training_data"]["examples"] == count + 2
     if STATE.runtime is not None:
         STATE.runtime.close()

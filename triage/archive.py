@@ -6,7 +6,8 @@ transaction can meet is the one that means "this message is already here" (Messa
 
 The ingestion hot path writes with prepared Core statements (built once per dialect, so SQLAlchemy
 compiles each of them once) on the session's own connection: the ORM unit of work cost more than the
-database itself. Rows stay in the caller's transaction exactly as before.
+database itself. Rows stay in the caller's transaction exactly as before. On PostgreSQL, where every
+statement is a round trip, new bytes and the row citing them go in one statement.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ _BLOBS: Table = RawBlob.__table__  # type: ignore[assignment]
 _MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 _ATTACHMENTS: Table = StoredAttachment.__table__  # type: ignore[assignment]
 _BLOB_ID = select(_BLOBS.c.id).where(_BLOBS.c.sha256 == bindparam("sha"))
-_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _INSERT_ATTACHMENT = insert(_ATTACHMENTS)
 
 
@@ -63,6 +63,86 @@ def _new_blob_statement(dialect: str) -> Any:
     )
 
 
+@cache
+def _column_defaults(table: Table) -> tuple[tuple[str, Any, bool], ...]:
+    """(key, default, whether the default is a callable) of every column but the primary key."""
+    out = []
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        default = column.default
+        if default is None:
+            out.append((column.key, None, False))
+        elif default.is_callable or default.is_scalar:
+            out.append((column.key, getattr(default, "arg", None), bool(default.is_callable)))
+        else:  # pragma: no cover - SQL expression defaults are not used in this schema
+            raise NotImplementedError(column.key)
+    return tuple(out)
+
+
+def _full_row(table: Table, values: Mapping[str, Any], leave_out: str) -> dict[str, Any]:
+    """`values` completed with the columns' Python defaults, as an INSERT would (for INSERT ... SELECT)."""
+    row: dict[str, Any] = {}
+    for key, default, call in _column_defaults(table):
+        if key == leave_out:
+            continue
+        if key in values:
+            row[key] = values[key]
+        else:
+            row[key] = default(None) if call else default  # SQLAlchemy wraps callables to take a context
+    return row
+
+
+@cache
+def _row_with_new_blob_statement(table: Table, blob_column: str) -> Any:
+    """PostgreSQL: INSERT the blob (ON CONFLICT DO NOTHING) and the row citing it in one statement.
+    No row when the bytes were already stored: the caller then inserts the row alone (a new statement
+    sees the bytes another transaction committed meanwhile, which this statement's snapshot may not)."""
+    blob = (
+        postgresql.insert(_BLOBS)
+        .values(
+            sha256=bindparam("blob_sha256", type_=_BLOBS.c.sha256.type),
+            size=bindparam("blob_size", type_=_BLOBS.c.size.type),
+            data=bindparam("blob_data", type_=_BLOBS.c.data.type),
+        )
+        .on_conflict_do_nothing(index_elements=["sha256"])
+        .returning(_BLOBS.c.id)
+        .cte("blob")
+    )
+    keys = [key for key, _d, _c in _column_defaults(table) if key != blob_column]
+    return (
+        insert(table)
+        .from_select(
+            [blob_column, *keys], select(blob.c.id, *(bindparam(k, type_=table.c[k].type) for k in keys))
+        )
+        .returning(table.c.id)
+    )
+
+
+@cache
+def _insert_returning_id(table: Table) -> Any:
+    return insert(table).returning(table.c.id)
+
+
+def _insert_citing(
+    conn: Connection, table: Table, blob_column: str, values: Mapping[str, Any], data: bytes, sha256: str
+) -> int:
+    """Insert a row of `table` whose `blob_column` points at the blob of `data` (stored once); its id."""
+    if conn.dialect.name == "postgresql":
+        params = _full_row(table, values, blob_column)
+        params.update(blob_sha256=sha256, blob_size=len(data), blob_data=data)
+        row_id = conn.execute(_row_with_new_blob_statement(table, blob_column), params).scalar()
+        if row_id is not None:
+            return int(row_id)
+        # the bytes were there already (committed, or the insert would have happened): look them up
+        blob_id = conn.execute(_BLOB_ID, {"sha": sha256}).scalar()
+        if blob_id is None:  # pragma: no cover - blobs are never deleted
+            blob_id = _store_blob(conn, data, sha256)
+    else:
+        blob_id = _store_blob(conn, data, sha256)
+    return int(conn.execute(_insert_returning_id(table), {**values, blob_column: blob_id}).scalar_one())
+
+
 def insert_ignore(session: Session, model: type[Base], values: dict[str, Any], key: list[str]) -> None:
     """INSERT a row unless one with the same `key` columns exists (waits for a concurrent writer)."""
     conn = connection(session)
@@ -86,28 +166,35 @@ def _store_blob(conn: Connection, data: bytes, sha256: str | None) -> int:
     return int(blob_id)
 
 
-def _insert_attachments(conn: Connection, rows: list[Mapping[str, Any]]) -> None:
+def _insert_attachments(conn: Connection, rows: list[dict[str, Any]], blobs: list[bytes | None]) -> None:
+    """Insert attachment rows in order, each with its bytes stored once as a blob (None: too large)."""
+    if conn.dialect.name == "postgresql":
+        for row, data in zip(rows, blobs):  # one round trip each
+            if data is None:
+                conn.execute(_INSERT_ATTACHMENT, row)
+            else:
+                _insert_citing(conn, _ATTACHMENTS, "blob_id", row, data, row["sha256"])
+        return
+    for row, data in zip(rows, blobs):
+        row["blob_id"] = _store_blob(conn, data, row["sha256"]) if data is not None else None
     if rows:
         conn.execute(_INSERT_ATTACHMENT, rows)  # one executemany for all attachments of a message
 
 
 def _attachments(conn: Connection, message_row_id: int, attachments: tuple[Attachment, ...]) -> None:
-    _insert_attachments(
-        conn,
-        [
-            {
-                "message_id": message_row_id,
-                "filename": att.filename,
-                "content_type": att.content_type,
-                "declared_type": att.declared_type[:200],
-                "size": att.size,
-                "sha256": att.sha256,
-                "too_large": att.too_large,
-                "blob_id": _store_blob(conn, att.data, att.sha256) if att.data is not None else None,
-            }
-            for att in attachments
-        ],
-    )
+    rows = [
+        {
+            "message_id": message_row_id,
+            "filename": att.filename,
+            "content_type": att.content_type,
+            "declared_type": att.declared_type[:200],
+            "size": att.size,
+            "sha256": att.sha256,
+            "too_large": att.too_large,
+        }
+        for att in attachments
+    ]
+    _insert_attachments(conn, rows, [att.data for att in attachments])
 
 
 def store_mail(
@@ -125,11 +212,12 @@ def store_mail(
     """Insert the message row (a duplicate fails here), its raw bytes and attachments; return its id.
     A non-empty `flag_reason` puts the message up for the mediator's review."""
     conn = connection(session)
-    row_id = conn.execute(
-        _INSERT_MESSAGE,
+    row_id = _insert_citing(
+        conn,
+        _MESSAGES,
+        "raw_blob_id",
         {
             "dossier_id": dossier_id,
-            "raw_blob_id": _store_blob(conn, raw, parsed.content_hash),
             "direction": "in",
             "channel": parsed.channel.value,
             "kind": parsed.kind.value,
@@ -158,9 +246,11 @@ def store_mail(
             "flag_reason": flag_reason,
             "needs_review": bool(flag_reason),
         },
-    ).scalar_one()
+        raw,
+        parsed.content_hash,
+    )
     _attachments(conn, row_id, parsed.attachments)
-    return int(row_id)
+    return row_id
 
 
 def store_scan(
@@ -176,9 +266,9 @@ def store_scan(
     """Insert the message row of a scanned letter, with the original file as blob and attachment;
     return its id. A non-empty `flag_reason` puts the letter up for the mediator's review."""
     conn = connection(session)
-    blob_id = _store_blob(conn, original, doc.sha256)
+    blob_id = _store_blob(conn, original, doc.sha256)  # the letter's raw bytes and its attachment
     row_id = conn.execute(
-        _INSERT_MESSAGE,
+        _insert_returning_id(_MESSAGES),
         {
             "dossier_id": dossier_id,
             "raw_blob_id": blob_id,
@@ -200,19 +290,17 @@ def store_scan(
             "needs_review": bool(flag_reason),
         },
     ).scalar_one()
-    _insert_attachments(
-        conn,
-        [
-            {
-                "message_id": row_id,
-                "filename": doc.filename[:500],
-                "content_type": doc.content_type,
-                "declared_type": doc.content_type,
-                "size": len(original),
-                "sha256": doc.sha256,
-                "blob_id": blob_id,
-            }
-        ],
+    conn.execute(
+        _INSERT_ATTACHMENT,
+        {
+            "message_id": row_id,
+            "filename": doc.filename[:500],
+            "content_type": doc.content_type,
+            "declared_type": doc.content_type,
+            "size": len(original),
+            "sha256": doc.sha256,
+            "blob_id": blob_id,
+        },
     )
     return int(row_id)
 

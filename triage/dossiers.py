@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any
-
+from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import String, Table, bindparam, case, cast, func, insert, select, update
 from sqlalchemy.dialects import postgresql
@@ -56,7 +55,7 @@ def usable_address(address: str) -> str:
 
 def now() -> datetime:
     """Now in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def reference_pattern(prefix: str) -> re.Pattern[str]:
@@ -134,7 +133,9 @@ def _open_statement_postgresql() -> Any:
 def next_reference(session: Session, year: int, prefix: str) -> str:
     """Take the next number of `year` (inside the caller's transaction) and format the reference."""
     conn = connection(session)
-    value = conn.execute(_next_value_statement(conn.dialect.name), {"year": year, "last_value": 1}).scalar_one()
+    value = conn.execute(
+        _next_value_statement(conn.dialect.name), {"year": year, "last_value": 1}
+    ).scalar_one()
     return f"{prefix}-{year:04d}-{value:05d}"
 
 

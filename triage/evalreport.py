@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from classifiers import LABELS
+from classifiers.evaluate import Combine
 from classifiers.model import TriageModel
 from triage.extract import Extractor
 from triage.rules import RuleSet
@@ -25,31 +26,28 @@ TARGETS = {
 }
 
 
-def system_combiner(taxonomy: Taxonomy, rules: RuleSet):
-    """The `combine` step of classifiers.evaluate.cross_validate: what `mediature suggest` would answer."""
-    extractor = Extractor(use_ner=False)
-
-    def combine(model: TriageModel, texts: Sequence[str]) -> dict[str, list[str]]:
-        suggester = Suggester(taxonomy, rules, model, extractor=extractor)
-        out: dict[str, list[str]] = {label: [] for label in LABELS}
-        for text in texts:
-            chosen = suggester.decide(text).chosen
-            for label in LABELS:
-                out[label].append(chosen[label])
-        return out
-
-    return combine
-
-
-def rules_only(taxonomy: Taxonomy, rules: RuleSet, texts: Sequence[str]) -> dict[str, list[str]]:
-    """Decisions of the rules alone (nothing to train: no fold needed)."""
-    suggester = Suggester(taxonomy, rules, None, extractor=Extractor(use_ner=False))
+def _decide_all(suggester: Suggester, texts: Sequence[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {label: [] for label in LABELS}
     for text in texts:
         chosen = suggester.decide(text).chosen
         for label in LABELS:
             out[label].append(chosen[label])
     return out
+
+
+def system_combiner(taxonomy: Taxonomy, rules: RuleSet) -> Combine:
+    """The `combine` step of classifiers.evaluate.cross_validate: what `mediature suggest` would answer."""
+    extractor = Extractor(use_ner=False)
+
+    def combine(model: TriageModel, texts: Sequence[str]) -> dict[str, list[str]]:
+        return _decide_all(Suggester(taxonomy, rules, model, extractor=extractor), texts)
+
+    return combine
+
+
+def rules_only(taxonomy: Taxonomy, rules: RuleSet, texts: Sequence[str]) -> dict[str, list[str]]:
+    """Decisions of the rules alone (nothing to train: no fold needed)."""
+    return _decide_all(Suggester(taxonomy, rules, None, extractor=Extractor(use_ner=False)), texts)
 
 
 def _table(entry: dict[str, Any]) -> list[str]:

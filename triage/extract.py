@@ -69,7 +69,7 @@ NOT_NAMES = {
     "isère", "isere", "caf", "cpam", "mdph", "mda", "ase", "pmi", "rsa", "apa", "pch", "fsl", "président",
     "president", "directeur", "directrice", "service", "conseil", "objet", "cordialement", "merci", "bonjour",
     "la", "le", "les", "de", "des", "du", "cabinet", "avocat", "avocate", "association", "société", "societe",
-    "tél", "tel", "mairie", "collège", "college", "pouvez", "merci",
+    "tél", "tel", "mairie", "collège", "college", "pouvez",
 }  # fmt: skip
 SIGNATURE_NAME = re.compile(
     r"^(?:[A-ZÀ-Ý][a-zà-ÿ'’-]+|[A-ZÀ-Ý]\.)(?:\s+(?:[A-ZÀ-Ý][\wà-ÿ'’-]+|[A-ZÀ-Ý]\.)){1,2}$"

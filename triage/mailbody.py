@@ -124,10 +124,15 @@ def _is_attachment(part: Message) -> bool:
 class Walker:
     """Walks a message once, collecting text, HTML and attachments."""
 
-    def __init__(self, max_attachment_bytes: int) -> None:
+    def __init__(self, max_attachment_bytes: int, decoded: dict[int, bytes] | None = None) -> None:
         self.max_attachment_bytes = max_attachment_bytes
         self.body = Body()
         self._count = 0
+        self._decoded = decoded or {}  # payloads already decoded, by id() of their part
+
+    def _payload(self, part: Message) -> bytes:
+        data = self._decoded.get(id(part))
+        return data if data is not None else _payload_bytes(part)
 
     def walk(self, msg: Message) -> Body:
         """Collect everything from a parsed message."""
@@ -169,7 +174,7 @@ class Walker:
         elif nested:
             # multipart/related inside alternative: its HTML is the rich version; keep its images
             for child in nested:
-                sub = Walker(self.max_attachment_bytes)
+                sub = Walker(self.max_attachment_bytes, self._decoded)
                 sub._count = self._count
                 got = sub.walk(child)
                 self._count = sub._count
@@ -181,7 +186,7 @@ class Walker:
                 self.body.notes.extend(got.notes)
 
     def _text(self, part: Message) -> None:
-        data = _payload_bytes(part)
+        data = self._payload(part)
         text, note = decode_bytes(data, part.get_content_charset())
         if note:
             self.body.notes.append(note)
@@ -200,7 +205,7 @@ class Walker:
         if isinstance(inner, list):
             data = b"\n".join(_message_bytes(m) for m in inner if isinstance(m, Message))
         else:
-            data = _payload_bytes(part)
+            data = self._payload(part)
         try:
             raw_name = part.get_filename()
         except Exception:

@@ -137,7 +137,9 @@ def _read(raw: bytes) -> _Headers:
         msg = email.message_from_bytes(raw)
     except RecursionError as err:
         raise MailParserError(_TOO_DEEP) from err
-    return _Headers(msg, _addresses(msg, "from"), _addresses(msg, "reply-to"), _addresses(msg, "to"), _date_header(msg))
+    return _Headers(
+        msg, _addresses(msg, "from"), _addresses(msg, "reply-to"), _addresses(msg, "to"), _date_header(msg)
+    )
 
 
 def _load(raw: bytes) -> tuple[_Headers, list[str]]:
@@ -184,10 +186,10 @@ def _cut_short(data: bytes) -> bool:
     return False
 
 
-def _check_structure(msg: Message) -> None:
+def _check_structure(msg: Message) -> dict[int, bytes]:
     """Refuse what cannot be read honestly: a multipart whose boundary is nowhere in the body, or an
     attachment cut short (truncated base64, or a file stopping before its end marker when the message
-    was never closed)."""
+    was never closed). Returns the payloads it decoded, by id() of their part, for the walk to reuse."""
     defects = _defects(msg)
     if "StartBoundaryNotFoundDefect" in defects:
         raise ParseError(
@@ -195,6 +197,7 @@ def _check_structure(msg: Message) -> None:
             "n'apparaît jamais dans le corps"
         )
     never_closed = "CloseBoundaryNotFoundDefect" in defects
+    decoded: dict[int, bytes] = {}
     leaves = [p for p in msg.walk() if not p.is_multipart()]
     for index, part in enumerate(leaves):
         if str(part.get("Content-Transfer-Encoding", "")).strip().lower() != "base64":
@@ -207,6 +210,7 @@ def _check_structure(msg: Message) -> None:
             data = None
         if not isinstance(data, bytes):
             continue
+        decoded[id(part)] = data
         b64_defects = {type(d).__name__ for d in part.defects} & {
             "InvalidBase64LengthDefect",
             "InvalidBase64PaddingDefect",
@@ -219,6 +223,7 @@ def _check_structure(msg: Message) -> None:
                 f"message tronqué : {name} ({part.get_content_type()}, base64) est incomplète"
                 + (" et la structure MIME n'est jamais refermée" if never_closed else "")
             )
+    return decoded
 
 
 def _decode_unread_text_parts(msg: Message) -> None:
@@ -291,9 +296,10 @@ def parse_message(raw: bytes, settings: Settings | ParsingSettings) -> ParsedMes
     content_hash = hashlib.sha256(raw).hexdigest()
     parser, notes = _load(raw)
     msg = parser.message
-    _check_structure(msg)
+    decoded = _check_structure(msg)
     try:
-        body = Walker(parsing.max_attachment_bytes).walk(msg)
+        # the walk reuses the attachments _check_structure decoded (base64 decoded once, not twice)
+        body = Walker(parsing.max_attachment_bytes, decoded).walk(msg)
     except RecursionError as err:
         raise ParseError("structure MIME trop imbriquée") from err
     notes.extend(body.notes)

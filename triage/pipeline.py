@@ -52,7 +52,9 @@ _FIND_DUPLICATE = (
     .outerjoin(_DOSSIERS, _DOSSIERS.c.id == _MESSAGES.c.dossier_id)
     .where(_MESSAGES.c.dedupe_key == bindparam("key"))
 )
-_FIND_CONFLICT = select(_MESSAGES.c.id, _MESSAGES.c.dossier_id).where(_MESSAGES.c.dedupe_key == bindparam("key"))
+_FIND_CONFLICT = select(_MESSAGES.c.id, _MESSAGES.c.dossier_id).where(
+    _MESSAGES.c.dedupe_key == bindparam("key")
+)
 Mark = Callable[[Session, DossierOutcome], None]
 _FORWARD_PREFIXES = ("tr:", "fw:", "fwd:", "wg:", "transfert", "[fwd")
 
@@ -300,7 +302,9 @@ class Pipeline:
             return self._automatic(session, parsed, store)
         suspicion = dossiers.suspicious_sender(parsed, self.settings.parsing.own_addresses)
         if suspicion:
-            return DossierOutcome(IngestOutcome.FLAGGED, store("flagged", flag_reason=suspicion), detail=suspicion)
+            return DossierOutcome(
+                IngestOutcome.FLAGGED, store("flagged", flag_reason=suspicion), detail=suspicion
+            )
         thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
         if thread.dossier is not None and thread.safe:
             row_id = store("reply", thread.dossier.id)
@@ -323,7 +327,9 @@ class Pipeline:
                 "Message citant ce dossier mis de côté (expéditeur différent) : à vérifier",
                 details={"message_row_id": row_id, "via": thread.via},
             )
-            return DossierOutcome(IngestOutcome.FLAGGED, row_id, None, thread.dossier.reference, detail=reason)
+            return DossierOutcome(
+                IngestOutcome.FLAGGED, row_id, None, thread.dossier.reference, detail=reason
+            )
         requester = dossiers.requester_from_message(parsed)
         opened_details: dict[str, Any] = {}
         if thread.forged:
@@ -345,7 +351,9 @@ class Pipeline:
             details=opened_details,
         )
 
-    def _automatic(self, session: Session, parsed: ParsedMessage, store: Callable[..., int]) -> DossierOutcome:
+    def _automatic(
+        self, session: Session, parsed: ParsedMessage, store: Callable[..., int]
+    ) -> DossierOutcome:
         """Auto-replies and list mail open nothing; an auto-reply joins its dossier only when safe."""
         if parsed.kind is MessageKind.AUTO_REPLY:
             thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
@@ -423,6 +431,7 @@ class Pipeline:
                 details={"message_row_id": row_id},
             )
             outcome = DossierOutcome(IngestOutcome.FLAGGED, row_id, None, dossier.reference, detail=reason)
+            message_row_id: int | None = row_id
         else:
             outcome = self._open(
                 session,
@@ -440,7 +449,7 @@ class Pipeline:
                 form=None,
                 details={"pages": doc.pages, "method": doc.method},
             )
-            row_id = outcome.message_row_id
+            message_row_id = outcome.message_row_id
         archive.insert_ignore(
             session,
             ScanFile,
@@ -449,7 +458,7 @@ class Pipeline:
                 "filename": doc.filename[:500],
                 "stored_path": doc.path,
                 "outcome": outcome.outcome.value,
-                "message_row_id": row_id,
+                "message_row_id": message_row_id,
             },
             ["sha256"],
         )

@@ -131,8 +131,8 @@ def decode(taxonomy: Taxonomy, scores: Scores) -> tuple[dict[str, str], dict[str
     for label in LABELS:
         if independent[label] != chosen[label]:
             notes.append(
-                f"Cohérence : {LABEL_NAMES[label].lower()} « {taxonomy.name(label, chosen[label])} » retenue au lieu de "
-                f"« {taxonomy.name(label, independent[label])} » pour respecter les règles de la taxonomie"
+                f"Cohérence : {LABEL_NAMES[label].lower()} « {taxonomy.name(label, chosen[label])} » plutôt que "
+                f"« {taxonomy.name(label, independent[label])} » (règles de cohérence de la taxonomie)"
             )
     return chosen, confidence, notes
 
@@ -249,7 +249,9 @@ class Suggester:
             f"confiance {s.confidence:.2f}{flag}"
         )
 
-    def _label_reasons(self, label: str, decision: Decision, extracted: dict[str, Any]) -> tuple[list[str], list[str]]:
+    def _label_reasons(
+        self, label: str, decision: Decision, extracted: dict[str, Any]
+    ) -> tuple[list[str], list[str]]:
         code = decision.chosen[label]
         reasons: list[str] = []
         highlights: list[str] = []
