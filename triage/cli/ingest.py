@@ -222,9 +222,13 @@ def demo(
         Path, typer.Option("--samples", help="Dossier d'exemples (mailbox/ et scans/).")
     ] = PROJECT_DIR / "data" / "samples",
     limit: Annotated[int, typer.Option("--limit", help="Nombre de dossiers affichés.")] = 100,
+    with_report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="Ajoute l'historique fictif 2022-aujourd'hui et écrit le rapport."),
+    ] = True,
     config: ConfigOption = None,
 ) -> None:
-    """Démonstration : importe la boîte et les courriers d'exemple, puis liste les dossiers."""
+    """Démonstration : importe la boîte et les courriers d'exemple, liste les dossiers, écrit le rapport."""
     from triage.cli.dossiers import print_dossiers
 
     rt = open_runtime(config)
@@ -244,6 +248,38 @@ def demo(
         err_console.print(
             "Exemples déjà importés : rien de nouveau (les doublons ne sont jamais réimportés)."
         )
+    if with_report:
+        _demo_report(rt)
+    home = rt.settings.paths.home
+    console.print(
+        f"\nAccusés de réception : [bold]{home / 'outbox'}[/] — lettres à imprimer : "
+        "[bold]mediature print-queue list[/]\n"
+        "Pages de suivi et espace de la médiation : [bold]MEDIATURE_WEB__SECURE_COOKIES=false mediature serve[/] "
+        "puis les liens des accusés (http://127.0.0.1:8000/suivi/…)."
+    )
+
+
+def _demo_report(rt: Runtime) -> None:
+    """Add the fictitious 2022-now history once, then write this year's report as HTML and PDF."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import func, select
+
+    from triage.report.history import generate_history
+    from triage.report.render import build, write
+    from triage.store.models import Dossier
+
+    with rt.sessions() as session:
+        has_history = session.scalar(select(func.count(Dossier.id)).where(Dossier.reference.like("DEMO-%")))
+    if not has_history:
+        per_year = generate_history(rt, force=True)
+        console.print(f"Historique fictif pour le rapport : {sum(per_year.values())} dossiers (2022 à aujourd'hui).")
+    year = datetime.now(timezone.utc).year
+    built = build(rt, year)
+    for fmt in ("html", "pdf"):
+        path = rt.settings.paths.home / f"rapport-{year}.{fmt}"
+        write(built, fmt, path)
+        console.print(f"Rapport annuel {year} : [bold]{path}[/]")
 
 
 # the dossiers and quarantine commands live beside this module; importing registers them
