@@ -78,28 +78,10 @@ def _mail(path: Path, data: bytes, settings: Settings) -> Request:
 
 
 def _scan(path: Path, data: bytes, settings: Settings) -> Request:
-    try:
-        from triage.ocr import read_text
-    except ImportError:
-        read_text = None  # type: ignore[assignment]
-    if read_text is not None:
-        result = read_text(
-            data, language=settings.scans.ocr_language, max_bytes=settings.scans.max_file_bytes, source=path
-        )
-        return Request(str(path), result.text, method=result.method)
-    if path.suffix.lower() == ".pdf":
-        from triage.mailbody import pdf_text_layer
+    from triage.ocr import read_text
 
-        text = pdf_text_layer(data)
-        if text.strip():
-            return Request(str(path), text, method="couche-texte")
-    import pytesseract
-    from PIL import Image
-
-    with Image.open(path) as image:
-        return Request(
-            str(path), pytesseract.image_to_string(image, lang=settings.scans.ocr_language), method="ocr"
-        )
+    result = read_text(data, language=settings.scans.ocr_language, max_bytes=settings.scans.max_file_bytes, source=path)
+    return Request(str(path), result.text, method=result.method)
 
 
 def read_request(path: Path, settings: Settings) -> Request:

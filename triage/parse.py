@@ -1,14 +1,15 @@
 """Raw bytes -> ParsedMessage. Anything that cannot honestly be read raises ParseError (-> quarantine).
 
-The stdlib builds the MIME tree (guarded against hostile nesting); mail-parser's helpers decode
-addresses without letting an encoded word smuggle in a second address, and read dates (only those
-helpers: its full parse also decodes every part, which we do ourselves, and cost a third of the
-parsing time); triage.mailbody picks and repairs the text; triage.classify_mail and triage.webform say what the message is; triage.quotes
-separates the new text from quoted history and signature.
+The stdlib builds the MIME tree (guarded against hostile nesting); mail-parser's own readers decode
+addresses without letting an encoded word smuggle in a second address, and read dates (only those:
+its full parse also decodes every part, which the walk below does anyway, and cost a third of the
+parsing time); triage.mailbody picks and repairs the text; triage.classify_mail and triage.webform
+say what the message is; triage.quotes separates the new text from quoted history and signature.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email
 import hashlib
 import logging
@@ -243,10 +244,8 @@ def _decode_unread_text_parts(msg: Message) -> None:
             or (part.get_content_disposition() or "").lower() == "attachment"
         )
         if not attachment:
-            try:
+            with contextlib.suppress(Exception):  # only the defects matter here, not the bytes
                 part.get_payload(decode=True)
-            except Exception:  # only the defects matter here; the walk reported what it could read
-                pass
 
 
 def _first_address(pairs: list[tuple[str, str]]) -> tuple[str, str]:
@@ -293,6 +292,13 @@ def parse_message(raw: bytes, settings: Settings | ParsingSettings) -> ParsedMes
     parsing = settings.parsing if isinstance(settings, Settings) else settings
     if not raw or not raw.strip():
         raise ParseError("message vide")
+    try:
+        return _parse(raw, parsing)
+    except RecursionError as err:  # hostile nesting caught by any of the walks below
+        raise ParseError("structure MIME trop imbriquée") from err
+
+
+def _parse(raw: bytes, parsing: ParsingSettings) -> ParsedMessage:
     content_hash = hashlib.sha256(raw).hexdigest()
     parser, notes = _load(raw)
     msg = parser.message
