@@ -46,9 +46,20 @@ def short_code(reference: str, key: str) -> str:
     return f"{reference}-{key}"
 
 
+def _usable_token(token: str | None) -> bool:
+    """Whether a token is worth a database lookup (empty or oversized ones never are)."""
+    return bool(token) and len(token or "") <= 128
+
+
+def _key_matches(expected: str | None, typed: str) -> bool:
+    """Constant-time check of a typed key; an unknown reference costs the same comparison."""
+    ok = hmac.compare_digest((expected or "XXXX").encode(), typed.encode())
+    return expected is not None and ok
+
+
 def find_by_token(session: Session, token: str) -> Dossier | None:
     """The dossier of a tracking link, or None."""
-    if not token or len(token) > 128:
+    if not _usable_token(token):
         return None
     return session.scalar(select(Dossier).where(Dossier.tracking_token_hash == hash_token(token)))
 
@@ -76,9 +87,7 @@ def find_by_code(session: Session, reference: str, key: str = "") -> Dossier | N
         return None
     ref, typed_key = parsed
     dossier = session.scalar(select(Dossier).where(Dossier.reference == ref))
-    expected = dossier.tracking_key if dossier is not None else "XXXX"
-    ok = hmac.compare_digest(expected.encode(), typed_key.encode())
-    return dossier if (dossier is not None and ok) else None
+    return dossier if _key_matches(dossier.tracking_key if dossier else None, typed_key) else None
 
 
 @dataclass(frozen=True)
@@ -151,7 +160,7 @@ def load_view(
     Two small Core queries on one connection: the tracking page is the hot path of the public site.
     """
     if token is not None:
-        if not token or len(token) > 128:
+        if not _usable_token(token):
             return None
         row = conn.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
     else:
@@ -160,8 +169,7 @@ def load_view(
             return None
         ref, typed_key = parsed
         row = conn.execute(_BY_REFERENCE, {"reference": ref}).first()
-        expected = row.tracking_key if row is not None else "XXXX"
-        if not hmac.compare_digest(expected.encode(), typed_key.encode()):
+        if not _key_matches(row.tracking_key if row is not None else None, typed_key):
             return None
     if row is None:
         return None
@@ -194,13 +202,3 @@ def build_view(row: Any, events: Any, contact: Contact | None) -> TrackingView:
         steps=tuple(steps),
         reoriented_to=contact,
     )
-
-
-def public_view(session: Session, dossier: Dossier, reorientation_contact: Contact | None = None) -> TrackingView:
-    """The public view of an already loaded dossier (used by the mediator's preview)."""
-    events = session.execute(
-        select(Event.at, Event.summary, Event.details)
-        .where(Event.dossier_id == dossier.id, Event.public.is_(True))
-        .order_by(Event.at, Event.id)
-    ).all()
-    return build_view(dossier, events, reorientation_contact)

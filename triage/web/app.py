@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from triage import __version__
+from triage.notify.render import date_fr
 from triage.resources import PACKAGE_DIR, templates_dir
 from triage.runtime import Runtime
 from triage.tracking import Contact
@@ -28,24 +29,6 @@ def make_templates(runtime: Runtime) -> Jinja2Templates:
     env.globals["version"] = __version__
     env.filters["date_fr"] = date_fr
     return templates
-
-
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre"]
-
-
-def date_fr(value: Any) -> str:
-    """'23 novembre 2026' (dates shown to people, in Europe/Paris)."""
-    if value is None:
-        return ""
-    try:
-        from zoneinfo import ZoneInfo
-
-        value = value.astimezone(ZoneInfo("Europe/Paris"))
-    except (AttributeError, ValueError):
-        pass
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
 async def health(request: Request) -> Response:
