@@ -208,7 +208,7 @@ def timed(run: Callable[[], object]) -> tuple[float, float, object]:
 
 def bench_parse(raws: list[bytes], repeats: int) -> tuple[float, float]:
     from tests.conftest import make_settings
-    from triage.parse import parse_message
+    from triage.parse.message import parse_message
 
     settings = make_settings(Path(tempfile.mkdtemp(prefix="mediature-bench-")))
     walls, cpus = [], []

@@ -9,8 +9,8 @@ times, so that a busy machine slows all alike:
   call, as a person would run it); for an image-only PDF, which Tesseract cannot open, the pages are
   first rendered to PNG at 300 dpi (not timed) and each is given to `tesseract`. It runs twice: in
   the environment as it is (OpenMP threads: Tesseract's default) and with OMP_THREAD_LIMIT=1, the
-  setting our read path gives Tesseract (see triage/tesseract.py);
-- ours: `triage.ocr.read_text(bytes, source=path)`: sniffing, PDF rendering, the geometry measure,
+  setting our read path gives Tesseract (see triage/sources/tesseract.py);
+- ours: `triage.sources.ocr.read_text(bytes, source=path)`: sniffing, PDF rendering, the geometry measure,
   Tesseract (TSV output), orientation checks when needed.
 
 Both wall time and CPU time (user + system, this process and its children) are measured: on a
@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from triage.ocr import RENDER_DPI, read_text, sniff
+from triage.sources.ocr import RENDER_DPI, read_text, sniff
 
 SAMPLES = REPO / "data" / "samples" / "scans"
 SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}

@@ -44,8 +44,8 @@ def timed(label: str, fn: Callable[[], Any], results: dict[str, float]) -> Any:
 
 def run(url: str, home: Path, dossiers: int, year: int) -> dict[str, float]:
     from tests.conftest import make_settings
+    from triage.demo.history import PLANS, demo_rows, insert_rows
     from triage.report.export import export_pseudonymised
-    from triage.report.history import PLANS, demo_rows, insert_rows
     from triage.report.render import build, render_csv, render_html, render_pdf
     from triage.runtime import Runtime
 

@@ -8,7 +8,7 @@ Each configuration runs in its own process, pinned to one thread (OMP/BLAS), so 
 - reference   : plain TF-IDF + logistic regression, prediction only (the evaluation baseline)
 - sans-spacy  : Médiature suggestion (rules + model + consistency + extraction by patterns), no NER
 - avec-spacy  : the same with spaCy's NER on the letter's head and signature (what the worker runs)
-- courriel    : raw .eml bytes -> triage.parse -> suggestion with spaCy (the worker's CPU work per email,
+- courriel    : raw .eml bytes -> triage.parse.message -> suggestion with spaCy (the worker's CPU work per email,
                 without the database write)
 - spacy-complet : for comparison only, the full fr_core_news_sm pipeline (tagger, parser, NER...) per text
 
@@ -70,16 +70,16 @@ def run_one(config: str, n: int) -> dict[str, object]:
             for m in models:
                 m.predict_proba([texts[i]])
     elif config in ("sans-spacy", "avec-spacy"):
-        from triage.suggest import Suggester
+        from triage.suggest.suggester import Suggester
 
         suggester = Suggester.from_settings(settings, use_ner=config == "avec-spacy")
 
         def step(i: int) -> None:
             suggester.suggest(texts[i])
     elif config == "courriel":
-        from triage.parse import parse_message
+        from triage.parse.message import parse_message
         from triage.pipeline import suggestion_text
-        from triage.suggest import Suggester
+        from triage.suggest.suggester import Suggester
 
         suggester = Suggester.from_settings(settings, use_ner=True)
         raws = [_eml(t, i) for i, t in enumerate(texts)]

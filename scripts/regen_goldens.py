@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO))
 
 from triage.config import Settings  # noqa: E402
 from triage.errors import ParseError  # noqa: E402
-from triage.parse import parse_message, to_json_dict  # noqa: E402
+from triage.parse.message import parse_message, to_json_dict  # noqa: E402
 
 MAILBOX = REPO / "data" / "samples" / "mailbox"
 GOLDEN = REPO / "tests" / "golden"

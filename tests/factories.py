@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy.orm import Session
 
+from triage.dossiers.tracking import hash_token, new_check_key, new_token
 from triage.store.models import Dossier, Event
-from triage.tracking import hash_token, new_check_key, new_token
 
 
 def make_dossier(

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from tests.factories import make_dossier
 from tests.smtp import SmtpServer
+from triage.dossiers.tracking import hash_token
 from triage.notify import guard
 from triage.notify.acknowledge import Notifier
 from triage.notify.compose import Outgoing, compose, safe_address
@@ -20,7 +21,6 @@ from triage.notify.sender import FolderTransport, deliver_due, parse_smtp_url
 from triage.records import MessageKind
 from triage.runtime import Runtime
 from triage.store.models import AddressStatus, OutboxItem, PrintJob
-from triage.tracking import hash_token
 
 REPO = Path(__file__).resolve().parent.parent
 

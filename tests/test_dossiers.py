@@ -9,14 +9,14 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from triage import dossiers
-from triage.communes import default_communes, normalise_name
+from triage.dossiers import registry as dossiers
+from triage.dossiers.tracking import find_by_code, find_by_token
 from triage.errors import DossierError
 from triage.records import Channel, Requester
 from triage.runtime import Runtime
 from triage.store.db import transaction
 from triage.store.models import AddressStatus, Dossier, Event
-from triage.tracking import find_by_code, find_by_token
+from triage.suggest.communes import default_communes, normalise_name
 
 WHEN = datetime(2026, 10, 5, 9, 0, tzinfo=timezone.utc)
 

@@ -9,8 +9,8 @@ import pytest
 from classifiers.cues import prior_recourse
 from classifiers.dates import find_dates
 from classifiers.text import fold
-from triage.extract import Extractor
 from triage.records import WebForm
+from triage.suggest.extract import Extractor
 
 LETTER = """\
 Mme Josiane Berthier

@@ -18,8 +18,8 @@ from triage.pipeline import Pipeline
 from triage.records import DossierOutcome, RawMessage
 from triage.runtime import Runtime
 from triage.sources.imap import ImapSource
-from triage.sources.mailbox_state import TOO_LARGE, ItemResult, too_large_items
 from triage.sources.mailbox_url import parse_mailbox_url
+from triage.store.mailbox_items import TOO_LARGE, ItemResult, too_large_items
 from triage.store.models import Dossier, MailboxItem, Message
 
 pytestmark = pytest.mark.dovecot

@@ -9,8 +9,8 @@ from typing import Any, Self
 from sqlalchemy import event, func, select, update
 
 from tests.mailfactory import mail, raw
-from triage import dossiers
-from triage.parse import parse_message
+from triage.dossiers import registry as dossiers
+from triage.parse.message import parse_message
 from triage.pipeline import Pipeline
 from triage.records import Channel, IngestOutcome, RawMessage, Requester
 from triage.runtime import Runtime
@@ -122,7 +122,7 @@ def test_bytes_already_stored_are_shared_by_the_next_message(runtime: Runtime) -
 def test_a_message_whose_bytes_were_stored_before_points_at_them(runtime: Runtime) -> None:
     data = mail()
     with transaction(runtime.sessions) as session:  # the same bytes kept earlier (a quarantine, say)
-        from triage.archive import store_blob
+        from triage.store.messages import store_blob
 
         blob_id = store_blob(session, data)
     outcome = Pipeline(runtime).ingest_raw(_raw(data))

@@ -15,7 +15,7 @@ from classifiers.model import TriageModel
 from classifiers.persistence import CARD_FILE, MODEL_FILE, ModelLoadError, _sha256, load, save
 from tests.test_classifier import small_model  # noqa: F401 - session fixture shared with the classifier tests
 from triage.config import Settings
-from triage.suggest import RULES_ONLY, Suggester
+from triage.suggest.suggester import RULES_ONLY, Suggester
 
 
 class Intruder:

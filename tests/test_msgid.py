@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from triage.msgid import looks_like_ours, make_message_id, reference_from_message_id, references_in_headers
+from triage.dossiers.msgid import (
+    looks_like_ours,
+    make_message_id,
+    reference_from_message_id,
+    references_in_headers,
+)
 
 SECRET = b"secret-of-this-installation"
 

@@ -16,10 +16,10 @@ import pytest
 from PIL import Image, ImageFile
 
 from tests.conftest import SAMPLES
-from triage import deskew
 from triage.errors import OcrError
-from triage.ocr import ScanText, read_text
-from triage.tesseract import OcrEngineMissing, Recognition, Tesseract
+from triage.sources import deskew
+from triage.sources.ocr import ScanText, read_text
+from triage.sources.tesseract import OcrEngineMissing, Recognition, Tesseract
 
 SCANS = SAMPLES / "scans"
 

@@ -11,9 +11,9 @@ from PIL import Image
 from tests.mailfactory import dsn, mail, raw
 from triage.config import ParsingSettings, Settings
 from triage.errors import ParseError
-from triage.parse import dedupe_key, parse_message
+from triage.parse.message import dedupe_key, parse_message
+from triage.parse.webform import is_webform, parse_fields
 from triage.records import MessageKind
-from triage.webform import is_webform, parse_fields
 
 SETTINGS = Settings()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.mailfactory import raw
-from triage.charsets import clean_text, decode_bytes, decode_header_value
 from triage.config import Settings
-from triage.parse import parse_message
-from triage.quotes import split_reply
+from triage.parse.charsets import clean_text, decode_bytes, decode_header_value
+from triage.parse.message import parse_message
+from triage.parse.quotes import split_reply
 
 # --------------------------------------------------------------------------- charsets
 

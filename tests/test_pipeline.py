@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import SAMPLES, make_settings
 from tests.mailfactory import dsn, mail
-from triage import quarantine
+from triage.dossiers.msgid import make_message_id
 from triage.errors import StoreError
-from triage.msgid import make_message_id
 from triage.pipeline import Pipeline
 from triage.records import (
     DossierOutcome,
@@ -30,6 +29,7 @@ from triage.records import (
     WebForm,
 )
 from triage.runtime import Runtime
+from triage.store import quarantine
 from triage.store.db import make_engine, session_factory
 from triage.store.models import (
     AddressStatus,

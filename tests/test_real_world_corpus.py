@@ -88,7 +88,7 @@ def test_every_corpus_message_is_ingested_or_quarantined_with_a_reason(runtime: 
 
 def test_corpus_bounces_name_the_failed_recipient() -> None:
     from triage.config import Settings
-    from triage.parse import parse_message
+    from triage.parse.message import parse_message
 
     for name in sorted(KNOWN_BOUNCES - {"mail052.box"}):  # 052 is a bare notice without any detail
         parsed = parse_message((CORPUS / name).read_bytes(), Settings())

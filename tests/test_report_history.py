@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import report_data as data
+from triage.demo.history import demo_rows, generate_history, purge_history
 from triage.errors import ReportError
-from triage.report.history import demo_rows, generate_history, purge_history
 from triage.report.recommendations import list_recommendations
 from triage.runtime import Runtime
 from triage.store.models import Dossier, ReportComment

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests import report_data as data
+from triage.demo.history import generate_history
 from triage.errors import ReportError
-from triage.report.history import generate_history
 from triage.report.recommendations import (
     add_progress,
     add_recommendation,

@@ -9,8 +9,8 @@ import pytest
 
 from triage.errors import RulesError
 from triage.records import WebForm
-from triage.rules import load_rules, self_test, weights
-from triage.taxonomy import load_taxonomy
+from triage.suggest.rules import load_rules, self_test, weights
+from triage.suggest.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parent.parent
 

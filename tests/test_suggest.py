@@ -10,8 +10,8 @@ import pytest
 
 from classifiers import LABELS
 from triage.config import Settings
-from triage.suggest import MODEL_WEIGHT, Scores, Suggester, decode, label_scores
-from triage.taxonomy import load_taxonomy
+from triage.suggest.suggester import MODEL_WEIGHT, Scores, Suggester, decode, label_scores
+from triage.suggest.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parent.parent
 TAX = load_taxonomy()

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 import pytest
 from starlette.testclient import TestClient
 
+from triage.dossiers.tracking import hash_token, new_check_key, new_token, normalise_code
 from triage.runtime import Runtime
 from triage.store.models import Dossier, Event
-from triage.tracking import hash_token, new_check_key, new_token, normalise_code
 from triage.web.app import create_app
 
 

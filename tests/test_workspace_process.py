@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.workspace_data import add_request, utc
-from triage.audit import Actor
 from triage.errors import DossierError
 from triage.runtime import Runtime
+from triage.store.audit import Actor
 from triage.store.models import AuditEntry, Dossier, Event, LabelledExample, Message, OutboxItem, PrintJob
 from triage.workspace import deadlines, review
 from triage.workspace.common import find_dossier
@@ -144,7 +144,7 @@ def test_daily_digest_is_queued_once_per_day_with_references_only(runtime: Runti
 
 
 def test_reorientation_letter_forwards_the_request_and_carries_the_algorithmic_mention(runtime: Runtime) -> None:
-    from triage.tracking import Contact
+    from triage.dossiers.tracking import Contact
 
     prefecture = Contact(name="Préfecture de l'Isère", address_lines=("12 place de Verdun", "38000 Grenoble"),
                          phone="04 76 60 34 00")

@@ -21,12 +21,12 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from triage import archive, dossiers, quarantine
 from triage.config import Settings
+from triage.dossiers import registry as dossiers
 from triage.errors import MediatureError, ParseError, StoreError
 from triage.logs import event as log_event
-from triage.mailbody import pdf_text_layer
-from triage.parse import parse_message
+from triage.parse.body import pdf_text_layer
+from triage.parse.message import parse_message
 from triage.records import (
     Channel,
     DossierOutcome,
@@ -40,6 +40,8 @@ from triage.records import (
     WebForm,
 )
 from triage.runtime import Runtime
+from triage.store import messages as archive
+from triage.store import quarantine
 from triage.store.db import transaction
 from triage.store.models import Dossier, Message, ScanFile, SuggestionRow
 
@@ -60,7 +62,7 @@ _FORWARD_PREFIXES = ("tr:", "fw:", "fwd:", "wg:", "transfert", "[fwd")
 
 
 class SuggesterProtocol(Protocol):
-    """What the pipeline needs of triage.suggest.Suggester."""
+    """What the pipeline needs of triage.suggest.suggester.Suggester."""
 
     def suggest(self, text: str, *, sender: str = "", form: WebForm | None = None) -> Suggestion: ...
 
@@ -106,7 +108,7 @@ class Pipeline:
         suggester: Any = None
         notifier: Any = None
         try:
-            from triage.suggest import Suggester
+            from triage.suggest.suggester import Suggester
 
             suggester = Suggester.from_settings(runtime.settings)
         except ImportError:

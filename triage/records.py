@@ -95,7 +95,7 @@ class Bounce:
 
 @dataclass(frozen=True)
 class ParsedMessage:
-    """A message reduced to what Médiature needs; built by triage.parse from raw bytes."""
+    """A message reduced to what Médiature needs; built by triage.parse.message from raw bytes."""
 
     message_id: str | None
     subject: str

@@ -26,9 +26,9 @@ from triage.config import Settings
 from triage.errors import MailboxAuthError, MailboxFolderError, MediatureError, SourceError, StoreError
 from triage.runtime import Runtime
 from triage.sources.imap import ImapSource, Ingester
-from triage.sources.mailbox_state import TOO_LARGE, ItemLocks, ItemResult
 from triage.sources.mailbox_url import parse_mailbox_url
 from triage.sources.maildir import MaildirSource
+from triage.store.mailbox_items import TOO_LARGE, ItemLocks, ItemResult
 
 OUTBOX_SECONDS = 15.0
 SLICE_SECONDS = 1.0

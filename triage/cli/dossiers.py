@@ -15,14 +15,14 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage import quarantine
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.dossiers.statuses import status_label
+from triage.dossiers.tracking import initials
 from triage.errors import DossierError
 from triage.records import IngestOutcome
 from triage.runtime import Runtime
-from triage.statuses import status_label
+from triage.store import quarantine
 from triage.store.models import Dossier, Event, Message, SuggestionRow
-from triage.tracking import initials
 
 dossiers_app = typer.Typer(help="Dossiers de médiation.", no_args_is_help=True)
 quarantine_app = typer.Typer(

@@ -265,7 +265,7 @@ def _demo_report(rt: Runtime) -> None:
 
     from sqlalchemy import func, select
 
-    from triage.report.history import generate_history
+    from triage.demo.history import generate_history
     from triage.report.render import build, write
     from triage.store.models import Dossier
 

@@ -234,7 +234,7 @@ def demo_history(
     config: ConfigOption = None,
 ) -> None:
     """Crée un historique fictif (2022 à aujourd'hui) aux proportions du rapport de l'Isère."""
-    from triage.report.history import generate_history, purge_history
+    from triage.demo.history import generate_history, purge_history
 
     rt = open_runtime(config)
     if purge:

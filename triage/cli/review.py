@@ -21,7 +21,7 @@ def queue(
     config: ConfigOption = None,
 ) -> None:
     """Affiche les demandes à trier, des plus anciennes aux plus récentes, avec la suggestion."""
-    from triage.audit import Actor, record
+    from triage.store.audit import Actor, record
     from triage.workspace.deadlines import compute
     from triage.workspace.queue import pending_queue
 
@@ -62,8 +62,8 @@ def review(
     config: ConfigOption = None,
 ) -> None:
     """Confirme (--accept) ou corrige le tri d'une demande ; l'exemple sert au prochain `mediature train`."""
-    from triage.audit import Actor
     from triage.errors import DossierError
+    from triage.store.audit import Actor
     from triage.workspace.common import find_dossier, latest_suggestion
     from triage.workspace.review import Labels, confirm
     from triage.workspace.review import accept as accept_suggestion

@@ -60,8 +60,8 @@ def suggest(
     ] = None,
 ) -> None:
     """Suggère domaine, recevabilité et réorientation : une ligne JSON par fichier, sans base ni réseau."""
-    from triage.inputs import expand, read_request
-    from triage.suggest import Suggester
+    from triage.sources.documents import expand, read_request
+    from triage.suggest.suggester import Suggester
 
     settings = settings_only(config)
     if threshold is not None:
@@ -90,7 +90,7 @@ def _training_data(
 ) -> tuple[list[str], dict[str, list[str]], dict[str, int]]:
     from classifiers import LABELS
     from classifiers.corpus import CorpusError, columns, load_corpus
-    from triage.suggest import resolve
+    from triage.suggest.suggester import resolve
 
     directory = corpus or resolve(settings.triage.corpus_dir)
     try:
@@ -145,10 +145,10 @@ def train(
     from classifiers.evaluate import cross_validate, summary
     from classifiers.model import train as fit
     from classifiers.persistence import save
-    from triage.evalreport import system_combiner
-    from triage.rules import load_rules
-    from triage.suggest import resolve
-    from triage.taxonomy import load_taxonomy
+    from triage.suggest.evaluation import system_combiner
+    from triage.suggest.rules import load_rules
+    from triage.suggest.suggester import resolve
+    from triage.suggest.taxonomy import load_taxonomy
 
     settings = settings_only(config)
     taxonomy = load_taxonomy(
@@ -206,10 +206,10 @@ def evaluate(
     """Précision, rappel, F1 et matrices de confusion sur données tenues à l'écart, à côté d'une référence."""
     from classifiers.corpus import CorpusError, columns, load_corpus
     from classifiers.evaluate import cross_validate, holdout, score
-    from triage.evalreport import format_report, rules_only, system_combiner
-    from triage.rules import load_rules
-    from triage.suggest import resolve
-    from triage.taxonomy import load_taxonomy
+    from triage.suggest.evaluation import format_report, rules_only, system_combiner
+    from triage.suggest.rules import load_rules
+    from triage.suggest.suggester import resolve
+    from triage.suggest.taxonomy import load_taxonomy
 
     settings = settings_only(config)
     taxonomy = load_taxonomy(
@@ -243,9 +243,9 @@ def evaluate(
 @rules_app.command("check")
 def rules_check(config: ConfigOption = None) -> None:
     """Vérifie les fichiers de règles, la taxonomie et l'annuaire ; essaie les exemples de chaque règle."""
-    from triage.rules import load_rules, self_test
-    from triage.suggest import resolve
-    from triage.taxonomy import load_targets, load_taxonomy
+    from triage.suggest.rules import load_rules, self_test
+    from triage.suggest.suggester import resolve
+    from triage.suggest.taxonomy import load_targets, load_taxonomy
 
     settings = settings_only(config)
     t = settings.triage
@@ -278,7 +278,7 @@ def rules_test(
     sender: Annotated[str, typer.Option("--expediteur", help="Adresse de l'expéditeur.")] = "",
 ) -> None:
     """Montre les règles qui se déclenchent sur un texte, puis la suggestion complète."""
-    from triage.suggest import Suggester
+    from triage.suggest.suggester import Suggester
 
     settings = settings_only(config)
     suggester = Suggester.from_settings(settings, use_ner=False)

@@ -36,7 +36,7 @@ def users_add(
 ) -> None:
     """Crée un compte (le premier compte se crée ainsi, avant la première connexion)."""
     from triage import auth
-    from triage.audit import Actor, record
+    from triage.store.audit import Actor, record
 
     rt = open_runtime(config)
     password = _read_password(password_stdin)
@@ -54,7 +54,7 @@ def users_passwd(
 ) -> None:
     """Change le mot de passe d'un compte, le débloque et ferme ses sessions."""
     from triage import auth
-    from triage.audit import Actor, record
+    from triage.store.audit import Actor, record
 
     rt = open_runtime(config)
     password = _read_password(password_stdin)
@@ -67,7 +67,7 @@ def users_passwd(
 
 def _set_disabled(username: str, disabled: bool, config: object) -> None:
     from triage import auth
-    from triage.audit import Actor, record
+    from triage.store.audit import Actor, record
 
     rt = open_runtime(config)  # type: ignore[arg-type]
     with rt.sessions.begin() as session:

@@ -106,7 +106,7 @@ def worker(
         logs.configure(file=log_file)
         status = Worker(rt).run(once=once)
     console.print(_summary(status))
-    from triage.sources.mailbox_state import too_large_items
+    from triage.store.mailbox_items import too_large_items
 
     with rt.sessions() as session:
         left = len(too_large_items(session))
@@ -146,7 +146,7 @@ def mailbox_status(config: ConfigOption = None) -> None:
     """Ce que la relève a vu : éléments traités, déplacements en attente, messages trop volumineux laissés sur le serveur."""
     from sqlalchemy import func, select
 
-    from triage.sources.mailbox_state import too_large_items
+    from triage.store.mailbox_items import too_large_items
     from triage.store.models import MailboxItem
 
     rt = open_runtime(config)

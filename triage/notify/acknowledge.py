@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
-from triage.msgid import make_message_id
+from triage.dossiers.msgid import make_message_id
+from triage.dossiers.tracking import short_code
 from triage.notify import guard
 from triage.notify.compose import Outgoing, safe_address
 from triage.notify.letters import qr_data_uri, queue_print, render_pdf
@@ -20,7 +21,6 @@ from triage.notify.render import render
 from triage.records import Channel, ParsedMessage
 from triage.runtime import Runtime
 from triage.store.models import Dossier, Event
-from triage.tracking import short_code
 
 log = logging.getLogger("mediature.notify")
 # A paper letter is answered on paper (and by email too when it gives an address); a request made

@@ -1,7 +1,7 @@
 """French names of the codes the report counts: channels, statuses, outcomes, domains, directions...
 
 The report uses its own short names for the default codes (they must fit beside a bar); a code the
-configured taxonomy adds (triage.taxonomy) gets the taxonomy's French name.
+configured taxonomy adds (triage.suggest.taxonomy) gets the taxonomy's French name.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ OTHERS = "Autres"
 def _taxonomy_name(label: str, code: str, taxonomy_file: Path | None) -> str | None:
     """The configured taxonomy's French name of a code, None when it has none (or cannot be read)."""
     try:
-        from triage.taxonomy import cached_taxonomy
+        from triage.suggest.taxonomy import cached_taxonomy
     except ImportError:
         return None
     try:

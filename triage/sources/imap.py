@@ -47,9 +47,9 @@ from triage.errors import (
     StoreError,
 )
 from triage.records import DossierOutcome, IngestOutcome, RawMessage
-from triage.sources import mailbox_state as state
-from triage.sources.mailbox_state import ItemResult
 from triage.sources.mailbox_url import MailboxURL
+from triage.store import mailbox_items as state
+from triage.store.mailbox_items import ItemResult
 
 _UID = re.compile(rb"UID (\d+)")
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")

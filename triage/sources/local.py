@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from triage.errors import SourceError
-from triage.mailbody import sniff
+from triage.parse.body import sniff
 from triage.records import RawMessage
 
 MAIL_SUFFIXES = {".eml", ".box", ".mail"}

@@ -24,10 +24,10 @@ from triage import logs
 from triage.config import MailboxSettings
 from triage.errors import MailboxFolderError, StoreError
 from triage.records import DossierOutcome, IngestOutcome, RawMessage
-from triage.sources import mailbox_state as state
 from triage.sources.imap import Ingester
-from triage.sources.mailbox_state import ItemResult
 from triage.sources.mailbox_url import MailboxURL
+from triage.store import mailbox_items as state
+from triage.store.mailbox_items import ItemResult
 
 UIDVALIDITY = 0
 

@@ -3,7 +3,7 @@
 Contract with the pipeline and the worker:
 
 - ``read_scan_file(path: Path, settings: Settings) -> ScanDocument`` reads one file, turns it into
-  text (triage.ocr) and keeps a copy of the original under
+  text (triage.sources.ocr) and keeps a copy of the original under
   ``<home>/scans/originaux/<yyyy>/<sha256 prefix>-<name>``; ``ScanDocument.path`` names that copy,
   ``ScanDocument.scanned_at`` is the file's modification time (the dossier's date received, which
   the mediator may correct). It raises OcrError (with a French reason) when the file cannot be
@@ -40,11 +40,11 @@ from sqlalchemy.orm import Session
 from triage import logs
 from triage.config import Settings
 from triage.errors import OcrError
-from triage.ocr import read_text, too_large_reason
 from triage.records import DossierOutcome, IngestOutcome, ScanDocument
 from triage.runtime import Runtime
+from triage.sources.ocr import read_text, too_large_reason
+from triage.sources.tesseract import OcrEngineMissing
 from triage.store.models import Dossier, Message, ScanFile
-from triage.tesseract import OcrEngineMissing
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from triage import __version__
+from triage.dossiers.tracking import Contact
 from triage.notify.render import date_fr
 from triage.resources import PACKAGE_DIR, templates_dir
 from triage.runtime import Runtime
-from triage.tracking import Contact
 from triage.web.security import RateLimiter, SecurityHeaders
 
 

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from triage.dossiers.tracking import load_view
 from triage.runtime import Runtime
-from triage.tracking import load_view
 
 NEUTRAL = (
     "Nous ne trouvons pas de dossier correspondant. Vérifiez la référence et le code indiqués sur "

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
-from triage.msgid import make_message_id
-from triage.statuses import status_label
+from triage.dossiers.msgid import make_message_id
+from triage.dossiers.statuses import status_label
 from triage.store.models import Dossier, OutboxItem, User
 from triage.workspace.common import PARIS, local_day, utcnow
 

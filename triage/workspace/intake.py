@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.audit import Actor, record
+from triage.dossiers.tracking import short_code
 from triage.errors import DossierError
 from triage.records import Channel, Requester, Suggestion
 from triage.runtime import Runtime
+from triage.store.audit import Actor, record
 from triage.store.models import Message, OutboxItem, PrintJob, SuggestionRow
-from triage.tracking import short_code
 from triage.workspace.common import utcnow
 from triage.workspace.labels import MANUAL_CHANNELS, REFERRERS
 from triage.workspace.process import private_event, record_first_contact
@@ -108,7 +108,7 @@ def _validate(request: ManualRequest) -> None:
 
 def open_manual(session: Session, runtime: Runtime, request: ManualRequest, actor: Actor) -> ManualOutcome:
     """Open a dossier from a typed request, suggest its triage and queue the acknowledgement."""
-    from triage.dossiers import complete_requester, open_dossier
+    from triage.dossiers.registry import complete_requester, open_dossier
 
     _validate(request)
     settings = runtime.settings

@@ -1,6 +1,6 @@
 """The lists the mediator picks from: triage labels, channels of manual requests, who referred them.
 
-Triage labels come from the configured taxonomy (`triage.taxonomy`) when it is installed; otherwise
+Triage labels come from the configured taxonomy (`triage.suggest.taxonomy`) when it is installed; otherwise
 from the default codes of TAXONOMY.md, written here and nowhere else.
 """
 
@@ -12,8 +12,8 @@ from functools import lru_cache
 from typing import Any
 
 from triage.config import Settings
+from triage.dossiers.tracking import Contact
 from triage.errors import MediatureError
-from triage.tracking import Contact
 
 log = logging.getLogger("mediature.workspace")
 
@@ -88,9 +88,9 @@ class LabelChoices:
 
 
 def label_choices(settings: Settings) -> LabelChoices:
-    """The configured taxonomy's codes and labels (triage.taxonomy), or the shipped defaults."""
+    """The configured taxonomy's codes and labels (triage.suggest.taxonomy), or the shipped defaults."""
     try:
-        from triage.taxonomy import cached_taxonomy
+        from triage.suggest.taxonomy import cached_taxonomy
 
         tax = cached_taxonomy(settings.triage.taxonomy_file)
     except (ImportError, MediatureError) as err:
@@ -122,6 +122,6 @@ def reorientation_contact(settings: Settings, code: str | None) -> Contact | Non
 
 @lru_cache(maxsize=4)
 def _targets(path: Any) -> dict[str, Any]:
-    from triage.taxonomy import load_targets
+    from triage.suggest.taxonomy import load_targets
 
     return load_targets(path)

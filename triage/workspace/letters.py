@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.audit import Actor, record
+from triage.dossiers.statuses import OUTCOMES, can_transition
+from triage.dossiers.tracking import Contact
 from triage.errors import DossierError
 from triage.runtime import Runtime
-from triage.statuses import OUTCOMES, can_transition
+from triage.store.audit import Actor, record
 from triage.store.models import Dossier, LabelledExample
-from triage.tracking import Contact
 from triage.workspace.common import latest_suggestion, local_day, request_message, request_text, utcnow
 from triage.workspace.labels import reorientation_contact
 from triage.workspace.process import StatusChange, change_status, private_event, record_first_contact
@@ -196,7 +196,7 @@ class LetterWriter:
 
     def _deliver(self, session: Session, dossier: Dossier, kind: LetterKind, req: LetterRequest,
                  ctx: dict[str, Any], template: str, *, to: tuple[str, str], recipient: str) -> SentLetter:
-        from triage.msgid import make_message_id
+        from triage.dossiers.msgid import make_message_id
         from triage.notify.compose import Outgoing
         from triage.notify.letters import queue_print, render_pdf
         from triage.notify.outbox import enqueue

@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from triage.audit import Actor, record
 from triage.config import Settings
+from triage.dossiers.statuses import OUTCOMES, STATUSES, can_transition, status_label
 from triage.errors import DossierError
-from triage.statuses import OUTCOMES, STATUSES, can_transition, status_label
+from triage.store.audit import Actor, record
 from triage.store.models import Dossier, Event, Note
 from triage.workspace.common import local_day, utcnow
 

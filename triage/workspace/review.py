@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from triage.audit import Actor, record
 from triage.config import Settings
 from triage.errors import DossierError
+from triage.store.audit import Actor, record
 from triage.store.models import Dossier, LabelledExample, Message
 from triage.workspace.common import latest_suggestion, request_text, utcnow
 from triage.workspace.labels import label_choices

@@ -8,8 +8,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from triage import auth
-from triage.audit import entries, record
 from triage.errors import AuthError, DossierError, MediatureError
+from triage.store.audit import entries, record
 from triage.store.models import Dossier, User
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 
@@ -87,7 +87,7 @@ def user_password(request: Request, ctx: Ctx) -> Response:
 @endpoint("quarantine.view")
 def quarantine_page(request: Request, ctx: Ctx) -> Response:
     """What could not be processed, with the reason."""
-    from triage.quarantine import list_items
+    from triage.store.quarantine import list_items
 
     return render(request, "quarantaine.html", page_context(
         ctx, items=list_items(ctx.session), active="quarantaine",
@@ -97,7 +97,7 @@ def quarantine_page(request: Request, ctx: Ctx) -> Response:
 @endpoint("quarantine.view", transactional=False)
 def quarantine_retry(request: Request, ctx: Ctx) -> Response:
     """Run the pipeline again on one item (after a fix or a rules change)."""
-    from triage.quarantine import retry
+    from triage.store.quarantine import retry
     from triage.workspace.intake import get_pipeline
 
     ctx.extra["back"] = "/admin/quarantaine"
@@ -115,7 +115,7 @@ def rules_reload(request: Request, ctx: Ctx) -> Response:
 
     ctx.extra["back"] = "/admin/"
     try:
-        from triage.suggest import Suggester  # type: ignore[import-not-found,unused-ignore]
+        from triage.suggest.suggester import Suggester  # type: ignore[import-not-found,unused-ignore]
 
         Suggester.from_settings(ctx.runtime.settings)  # raises RulesError naming the file and line
     except ImportError as err:

@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.audit import Actor, record
 from triage.auth import authenticate, csrf_ok, end_session, load_session, login_form_token, start_session
 from triage.errors import AuthError
 from triage.runtime import Runtime
+from triage.store.audit import Actor, record
 from triage.web.mediation.common import (
     HOME_BY_ROLE,
     Ctx,

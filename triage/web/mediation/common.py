@@ -21,11 +21,11 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from triage.audit import Actor
 from triage.auth import ROLES, LoggedIn, csrf_ok, load_session
+from triage.dossiers.statuses import STATUSES
 from triage.errors import AuthError, MediatureError
 from triage.runtime import Runtime
-from triage.statuses import STATUSES
+from triage.store.audit import Actor
 from triage.workspace.common import PARIS
 from triage.workspace.labels import REFERRERS
 

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.audit import record
 from triage.errors import DossierError, OcrError
+from triage.store.audit import record
 from triage.store.models import Dossier, Message, OutboxItem, PrintJob, QuarantineItem, ScanFile
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.mediation.dossier_routes import new_form_page, new_form_submit

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.audit import record
+from triage.dossiers.statuses import OUTCOMES, STATUSES
+from triage.dossiers.tracking import Contact
 from triage.errors import DossierError
-from triage.statuses import OUTCOMES, STATUSES
+from triage.store.audit import record
 from triage.store.models import Dossier
-from triage.tracking import Contact
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.mediation.views import extracted_items, highlight, safe_email_html
 from triage.workspace import view

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.audit import record
 from triage.errors import DossierError
+from triage.store.audit import record
 from triage.store.models import Message, PrintJob, RawBlob, StoredAttachment
 from triage.web.mediation.common import Ctx, endpoint
 

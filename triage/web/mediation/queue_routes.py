@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.audit import record
-from triage.dossiers import references_in_text
+from triage.dossiers.registry import references_in_text
 from triage.errors import DossierError
+from triage.store.audit import record
 from triage.store.models import Message
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.mediation.views import highlight

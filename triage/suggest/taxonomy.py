@@ -13,7 +13,7 @@ from typing import Any
 
 from triage.errors import RulesError
 from triage.resources import defaults_dir
-from triage.yamlload import LineDict, LineList, load_yaml, where
+from triage.suggest.yamlload import LineDict, LineList, load_yaml, where
 
 TAXONOMY_FILE = "taxonomy.yaml"
 TARGETS_FILE = "reorientation-targets.yaml"

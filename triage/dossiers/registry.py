@@ -24,15 +24,15 @@ from sqlalchemy import String, Table, bindparam, case, cast, func, insert, selec
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from triage.archive import connection, dialect_insert, insert_ignore
-from triage.communes import Communes, default_communes
+from triage.dossiers.msgid import looks_like_ours, reference_from_message_id
+from triage.dossiers.statuses import STATUSES, can_transition, status_label
+from triage.dossiers.tracking import hash_token, new_check_key, new_token
 from triage.errors import DossierError
-from triage.msgid import looks_like_ours, reference_from_message_id
+from triage.parse.webform import full_name
 from triage.records import Bounce, Channel, ParsedMessage, Requester
-from triage.statuses import STATUSES, can_transition, status_label
+from triage.store.messages import connection, dialect_insert, insert_ignore
 from triage.store.models import AddressStatus, Dossier, Event, ReferenceCounter
-from triage.tracking import hash_token, new_check_key, new_token
-from triage.webform import full_name
+from triage.suggest.communes import Communes, default_communes
 
 EVENT_RECEIVED = "demande_recue"
 EVENT_MESSAGE = "message_recu"

@@ -3,8 +3,8 @@
 The stdlib builds the MIME tree (guarded against hostile nesting); mail-parser's own readers decode
 addresses without letting an encoded word smuggle in a second address, and read dates (only those:
 its full parse also decodes every part, which the walk below does anyway, and cost a third of the
-parsing time); triage.mailbody picks and repairs the text; triage.classify_mail and triage.webform
-say what the message is; triage.quotes separates the new text from quoted history and signature.
+parsing time); triage.parse.body picks and repairs the text; triage.parse.automatic and triage.parse.webform
+say what the message is; triage.parse.quotes separates the new text from quoted history and signature.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ try:  # mail-parser >= 4.8: the address and date readers its parse uses, callabl
 except ImportError:  # pragma: no cover - other versions: run mail-parser's whole parse instead
     parse_mail_date = get_addresses = None
 
-from triage.charsets import clean_text, decode_header_value, message_header
-from triage.classify_mail import classify, has_x_loop
 from triage.config import ParsingSettings, Settings
 from triage.errors import ParseError
-from triage.mailbody import Walker
-from triage.quotes import split_reply
+from triage.parse.automatic import classify, has_x_loop
+from triage.parse.body import Walker
+from triage.parse.charsets import clean_text, decode_header_value, message_header
+from triage.parse.quotes import split_reply
+from triage.parse.webform import is_webform, parse_fields
 from triage.records import MessageKind, ParsedMessage
-from triage.webform import is_webform, parse_fields
 
 # mail-parser logs attachment file names at debug level and chatters about part types it does not
 # render: neither belongs in our logs (no personal data; defects are recorded on the message).

@@ -5,10 +5,10 @@
 - PNG, JPEG, TIFF (every page of a multi-page TIFF) -> OCR.
 
 OCR is Tesseract in the configured language (``scans.ocr_language``, French by default), one
-`tesseract` process per page (see triage.tesseract: why not ocrmypdf, why not through pytesseract).
+`tesseract` process per page (see triage.sources.tesseract: why not ocrmypdf, why not through pytesseract).
 Each page goes through:
 
-1. a projection-profile measure (triage.deskew, ~15 ms): skew angle and text direction;
+1. a projection-profile measure (triage.sources.deskew, ~15 ms): skew angle and text direction;
 2. a page whose lines run top to bottom gets Tesseract's orientation detection (OSD) on a
    half-size copy, then the quarter turn it says; a page skewed by 1 degree or more is straightened;
 3. one Tesseract pass, in one process for all the pages of the document (the French model is
@@ -37,9 +37,9 @@ import magic
 import pypdfium2 as pdfium
 from PIL import Image, ImageFile, ImageOps, ImageSequence
 
-from triage import deskew
 from triage.errors import OcrError
-from triage.tesseract import OcrEngine, Recognition, Tesseract
+from triage.sources import deskew
+from triage.sources.tesseract import OcrEngine, Recognition, Tesseract
 
 CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg", "tiff": "image/tiff"}
 RENDER_DPI = 300

@@ -17,8 +17,8 @@ from typing import Any
 from classifiers.cues import prior_recourse
 from classifiers.dates import find_dates, reference_date
 from classifiers.text import clean, fold
-from triage.communes import Communes, default_communes, normalise_name
 from triage.records import WebForm
+from triage.suggest.communes import Communes, default_communes, normalise_name
 
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<![\d+])(?:\+33\s?\(?0?\)?\s?|0033\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")

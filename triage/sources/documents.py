@@ -53,7 +53,7 @@ def strip_front_matter(text: str) -> str:
 
 def _mail(path: Path, data: bytes, settings: Settings) -> Request:
     try:
-        from triage.parse import parse_message
+        from triage.parse.message import parse_message
     except ImportError:  # parse.py is optional for this command: the standard library reads the text
         parse_message = None  # type: ignore[assignment]
     if parse_message is not None:
@@ -78,7 +78,7 @@ def _mail(path: Path, data: bytes, settings: Settings) -> Request:
 
 
 def _scan(path: Path, data: bytes, settings: Settings) -> Request:
-    from triage.ocr import read_text
+    from triage.sources.ocr import read_text
 
     result = read_text(data, language=settings.scans.ocr_language, max_bytes=settings.scans.max_file_bytes, source=path)
     return Request(str(path), result.text, method=result.method)

@@ -14,7 +14,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser, HeaderParser
 from email.utils import getaddresses
 
-from triage.charsets import decode_header_value, message_header
+from triage.parse.charsets import decode_header_value, message_header
 from triage.records import Bounce, MessageKind
 
 _DAEMON_SENDER = re.compile(

@@ -8,10 +8,10 @@ from typing import Any
 from classifiers import LABELS
 from classifiers.evaluate import Combine
 from classifiers.model import TriageModel
-from triage.extract import Extractor
-from triage.rules import RuleSet
-from triage.suggest import Suggester
-from triage.taxonomy import Taxonomy
+from triage.suggest.extract import Extractor
+from triage.suggest.rules import RuleSet
+from triage.suggest.suggester import Suggester
+from triage.suggest.taxonomy import Taxonomy
 
 SYSTEM_NAMES = {
     "systeme": "Médiature (règles + modèle + cohérence)",

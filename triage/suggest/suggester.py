@@ -38,11 +38,11 @@ from classifiers.persistence import ModelLoadError
 from classifiers.persistence import load as load_model
 from triage.config import Settings
 from triage.errors import ModelError
-from triage.extract import Extractor
 from triage.records import LabelSuggestion, Suggestion, WebForm
 from triage.resources import PROJECT_DIR
-from triage.rules import RuleHit, RuleSet, load_rules, weights
-from triage.taxonomy import Target, Taxonomy, load_targets, load_taxonomy
+from triage.suggest.extract import Extractor
+from triage.suggest.rules import RuleHit, RuleSet, load_rules, weights
+from triage.suggest.taxonomy import Target, Taxonomy, load_targets, load_taxonomy
 
 log = logging.getLogger("mediature.suggest")
 

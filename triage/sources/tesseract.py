@@ -38,7 +38,7 @@ class Recognition:
 
 
 class OcrEngine(Protocol):
-    """What triage.ocr needs of an OCR engine (Tesseract; a fake where a fault must be produced)."""
+    """What triage.sources.ocr needs of an OCR engine (Tesseract; a fake where a fault must be produced)."""
 
     def recognise(self, image: Path) -> Recognition:
         """Read one page image."""

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from triage.statuses import OUTCOMES, STATUSES, status_label
+from triage.dossiers.statuses import OUTCOMES, STATUSES, status_label
 from triage.store.models import Dossier, Event
 
 KEY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone

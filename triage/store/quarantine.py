@@ -19,11 +19,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from triage.archive import insert_ignore, store_blob
-from triage.dossiers import now
+from triage.dossiers.registry import now
 from triage.errors import DossierError, StoreError
 from triage.records import DossierOutcome, IngestOutcome, RawMessage
 from triage.store.db import transaction
+from triage.store.messages import insert_ignore, store_blob
 from triage.store.models import QuarantineItem, RawBlob
 
 if TYPE_CHECKING:

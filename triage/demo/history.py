@@ -398,7 +398,7 @@ def generate_history(
     purge_history(runtime)
     per_year = insert_rows(runtime, demo_rows(first_year, until, scale=scale, seed=seed))
     if with_texts:
-        from triage.report.demo_texts import COMMENTS, RECOMMENDATIONS
+        from triage.demo.texts import COMMENTS, RECOMMENDATIONS
 
         with runtime.sessions.begin() as session:
             if not session.scalar(select(func.count()).select_from(Recommendation)):
@@ -428,7 +428,7 @@ def generate_history(
 
 def purge_history(runtime: Runtime) -> int:
     """Remove the demo dossiers, recommendations and texts; returns the number of dossiers removed."""
-    from triage.report.demo_texts import COMMENTS, RECOMMENDATIONS
+    from triage.demo.texts import COMMENTS, RECOMMENDATIONS
 
     titles = [rec["title"] for rec in RECOMMENDATIONS]
     with runtime.sessions.begin() as session:

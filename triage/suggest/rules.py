@@ -18,7 +18,7 @@ A rule (one item of a rules/*.yaml list):
       exemples: [« j'ai besoin de la carte pour me garer »]        # checked by `mediature rules check`
       contre_exemples: [« ma voisine se gare devant chez moi »]
 
-How the weights combine with the model is documented in triage/suggest.py.
+How the weights combine with the model is documented in triage/suggest/suggester.py.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ import regex
 
 from classifiers.text import fold, strip_accents
 from triage.errors import RulesError
-from triage.lemmas import LemmaIndex, tokens
 from triage.records import WebForm
-from triage.taxonomy import SECTIONS, Taxonomy
-from triage.yamlload import LineDict, LineList, load_yaml, where
+from triage.suggest.lemmas import LemmaIndex, tokens
+from triage.suggest.taxonomy import SECTIONS, Taxonomy
+from triage.suggest.yamlload import LineDict, LineList, load_yaml, where
 
 log = logging.getLogger("mediature.rules")
 

@@ -19,7 +19,7 @@ import nh3
 from inscriptis import get_text
 from inscriptis.model.config import ParserConfig
 
-from triage.charsets import clean_text, decode_bytes, decode_header_value
+from triage.parse.charsets import clean_text, decode_bytes, decode_header_value
 from triage.records import Attachment
 
 _MAGIC_LOCK = threading.Lock()  # a libmagic handle is not safe to share between threads
