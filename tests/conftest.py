@@ -22,7 +22,6 @@ from triage.runtime import Runtime
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
-SHARED = REPO.parent / "shared"
 PG_ADMIN_URL = os.environ.get(
     "MEDIATURE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -1,4 +1,4 @@
-"""Every message of the real-world corpus (106 oddities from a helpdesk project) is ingested or
+"""Every message of the real-world corpus (106 oddities from a helpdesk project, tests/data/real-world-mail) is ingested or
 quarantined with a reason; none crashes; no bounce or automatic message opens a dossier."""
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import SHARED
 from tests.test_pipeline import RecordingNotifier
 from triage.pipeline import Pipeline
 from triage.records import IngestOutcome, RawMessage
 from triage.runtime import Runtime
 from triage.store.models import QuarantineItem
 
-CORPUS = SHARED / "corpora" / "real-world-mail"
+CORPUS = Path(__file__).resolve().parent / "data" / "real-world-mail"  # origin, licence: README.md there
 FILES = sorted(CORPUS.glob("*.box"))
 # delivery reports of the corpus, checked by hand (file names and contents)
 KNOWN_BOUNCES = {
