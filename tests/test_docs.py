@@ -10,8 +10,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import typer.main
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+
+from triage.cli import _register, app
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = sorted([REPO / "README.md", *(REPO / "docs").glob("*.md")])
@@ -138,3 +141,37 @@ def test_ci_runs_the_test_command_of_the_readme() -> None:
     test_script = _script_commands(REPO / "scripts" / "test.sh")
     assert ["bash", "scripts/setup.sh"] in [command[:2] for command in test_script]
     assert any(".venv/bin/python" in command and "pytest" in command for command in test_script)
+
+
+COMMAND = re.compile(
+    r"(?:^|\|\s*|/bin/|\b[A-Z_]+=\S*\s+)mediature ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", re.MULTILINE
+)
+
+
+def _documented_commands() -> set[tuple[str, ...]]:
+    """`mediature X [Y]` as written in the code spans and code blocks of the README and docs/ pages."""
+    found: set[tuple[str, ...]] = set()
+    for page in PAGES:
+        for token in _walk(_tokens(page)):
+            if token.type in ("code_inline", "fence", "code_block"):
+                for match in COMMAND.finditer(token.content):
+                    found.add(tuple(word for word in match.groups() if word))
+    return found
+
+
+def test_the_pages_name_commands_to_check() -> None:
+    assert {("queue",), ("scan", "add"), ("mailbox", "check")} <= {
+        words[:2] for words in _documented_commands()
+    }
+
+
+def test_every_command_the_pages_name_exists() -> None:
+    _register()
+    root = typer.main.get_command(app)
+    unknown = []
+    for words in sorted(_documented_commands()):
+        command = root.commands.get(words[0])  # type: ignore[attr-defined]
+        subcommands = getattr(command, "commands", None)
+        if command is None or (subcommands and len(words) > 1 and words[1] not in subcommands):
+            unknown.append(" ".join(words))
+    assert not unknown, f"the docs name commands that `mediature` does not have: {unknown}"
