@@ -1,4 +1,4 @@
-"""`mediature ingest` (files, folders, Maildirs, mbox, scans once, then exit) and `mediature demo`.
+"""`mediature ingest`: files, folders, Maildirs, mbox, scans once, then exit.
 
 `ingest --json` prints exactly one JSON object:
     {"messages": N, "dossiers_opened": N, "attached_to_existing": N, "not_requests": N,
@@ -17,17 +17,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from triage.cli import ConfigOption, app, console, err_console, open_runtime
+from triage.cli import ConfigOption, app, console, open_runtime
 from triage.errors import SourceError
 from triage.pipeline import Pipeline
 from triage.records import DossierOutcome, IngestOutcome, RawMessage
-from triage.resources import PROJECT_DIR
 from triage.runtime import Runtime
 from triage.sources.local import ScanFileRef, read_paths
 
@@ -65,7 +64,7 @@ class IngestReport:
 
 
 @contextmanager
-def _events_to_file(rt: Runtime) -> Iterator[None]:
+def events_to_file(rt: Runtime) -> Iterator[None]:
     """Structured events of the run go to <home>/logs/ingest.log, not over the terminal's tables."""
     from triage.logs import configure
 
@@ -119,7 +118,7 @@ def run_ingest(
     return report
 
 
-def _with_progress(pipeline: Pipeline, paths: list[Path]) -> IngestReport:
+def with_progress(pipeline: Pipeline, paths: list[Path]) -> IngestReport:
     with Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
@@ -196,91 +195,10 @@ def ingest(
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise SourceError("introuvable : " + ", ".join(str(p) for p in missing))
-    with _events_to_file(rt):
+    with events_to_file(rt):
         if as_json:
             report = run_ingest(pipeline, paths)
             typer.echo(json.dumps(report.as_dict()))
             return
-        report = _with_progress(pipeline, paths)
+        report = with_progress(pipeline, paths)
     print_report(report)
-
-
-def _deliver_local(rt: Runtime) -> str:
-    """Deliver the acknowledgements just queued (local .eml folder in the embedded default)."""
-    try:
-        from triage.notify.sender import deliver_due
-    except ImportError:
-        return ""
-    result: Any = deliver_due(rt, force=True, limit=10_000)
-    target = "SMTP" if rt.settings.smtp.url else str(rt.settings.paths.home / "outbox")
-    return f"Accusés de réception envoyés : {result.sent} (vers {target})"
-
-
-@app.command("demo")
-def demo(
-    samples: Annotated[
-        Path, typer.Option("--samples", help="Dossier d'exemples (mailbox/ et scans/).")
-    ] = PROJECT_DIR / "data" / "samples",
-    limit: Annotated[int, typer.Option("--limit", help="Nombre de dossiers affichés.")] = 100,
-    with_report: Annotated[
-        bool,
-        typer.Option("--report/--no-report", help="Ajoute l'historique fictif 2022-aujourd'hui et écrit le rapport."),
-    ] = True,
-    config: ConfigOption = None,
-) -> None:
-    """Démonstration : importe la boîte et les courriers d'exemple, liste les dossiers, écrit le rapport."""
-    from triage.cli.dossiers import print_dossiers
-
-    rt = open_runtime(config)
-    console.print(f"Base : [bold]{rt.engine.url.render_as_string(hide_password=True)}[/]")
-    paths = [p for p in (samples / "mailbox", samples / "scans") if p.is_dir()]
-    if not paths:
-        raise SourceError(f"aucun exemple trouvé sous {samples} (mailbox/, scans/)")
-    pipeline = Pipeline.from_runtime(rt)
-    with _events_to_file(rt):
-        report = _with_progress(pipeline, paths)
-        print_report(report)
-        delivered = _deliver_local(rt)
-    if delivered:
-        console.print(delivered)
-    print_dossiers(rt, status=None, limit=limit)
-    if report.counts.get("dossiers_opened", 0) == 0 and report.counts.get("duplicates", 0):
-        err_console.print(
-            "Exemples déjà importés : rien de nouveau (les doublons ne sont jamais réimportés)."
-        )
-    if with_report:
-        _demo_report(rt)
-    home = rt.settings.paths.home
-    console.print(
-        f"\nAccusés de réception : [bold]{home / 'outbox'}[/] — lettres à imprimer : "
-        "[bold]mediature print-queue list[/]\n"
-        "Pages de suivi et espace de la médiation : [bold]MEDIATURE_WEB__SECURE_COOKIES=false mediature serve[/] "
-        "puis les liens des accusés (http://127.0.0.1:8000/suivi/…)."
-    )
-
-
-def _demo_report(rt: Runtime) -> None:
-    """Add the fictitious 2022-now history once, then write this year's report as HTML and PDF."""
-    from datetime import datetime, timezone
-
-    from sqlalchemy import func, select
-
-    from triage.demo.history import generate_history
-    from triage.report.render import build, write
-    from triage.store.models import Dossier
-
-    with rt.sessions() as session:
-        has_history = session.scalar(select(func.count(Dossier.id)).where(Dossier.reference.like("DEMO-%")))
-    if not has_history:
-        per_year = generate_history(rt, force=True)
-        console.print(f"Historique fictif pour le rapport : {sum(per_year.values())} dossiers (2022 à aujourd'hui).")
-    year = datetime.now(timezone.utc).year
-    built = build(rt, year)
-    for fmt in ("html", "pdf"):
-        path = rt.settings.paths.home / f"rapport-{year}.{fmt}"
-        write(built, fmt, path)
-        console.print(f"Rapport annuel {year} : [bold]{path}[/]")
-
-
-# the dossiers and quarantine commands live beside this module; importing registers them
-from triage.cli import dossiers as _dossiers  # noqa: E402,F401  (registers the commands)

@@ -58,9 +58,9 @@ def create_app(
         *tracking_routes.routes(),
         Mount("/static", app=StaticFiles(directory=str(PACKAGE_DIR / "web" / "static")), name="static"),
     ]
-    from triage.web import mediation_routes, report_routes
+    from triage.web import mediation, report_routes
 
-    routes += mediation_routes.routes()
+    routes += mediation.routes()
     routes += report_routes.routes()
     app = Starlette(routes=routes)
     app.state.runtime = runtime
