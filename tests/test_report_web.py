@@ -119,4 +119,4 @@ def test_mediator_writes_texts_and_follows_recommendations_from_the_workspace(ap
         f"/mediation/rapport/preconisations/{rec_id}/avancement",
         data={"csrf": csrf, "annee": "2025", "note": "x", "statut": "terminee"},
     )
-    assert bad.status_code == 409 and "statut inconnu" in bad.text
+    assert bad.status_code == 409 and "Statut inconnu" in bad.text  # the French error page

@@ -199,6 +199,22 @@ def test_an_action_the_process_refuses_shows_why_and_changes_nothing(app, rt: Ru
         assert s.scalar(select(Dossier.status)) == "recue"
 
 
+def test_unknown_dossier_attachment_or_letter_is_404_with_the_french_error_page(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(app, "mediatrice")
+    for path, said in (("/mediation/dossiers/MED-2099-99999", "Dossier introuvable"),
+                       ("/mediation/pieces-jointes/999999", "Pièce jointe introuvable"),
+                       ("/mediation/courriers/999999", "Courrier introuvable")):
+        answer = client.get(path)
+        assert answer.status_code == 404, (path, answer.status_code)
+        assert "<h1>Introuvable</h1>" in answer.text and said in answer.text, path
+        assert 'lang="fr"' in answer.text and "Rien n'a été modifié" in answer.text
+    token = form_token(client.get("/mediation/").text)
+    post = client.post("/mediation/dossiers/MED-2099-99999/statut", data={"csrf": token, "statut": "cloturee"})
+    assert post.status_code == 404 and "Dossier introuvable" in post.text
+    refused = client.post("/mediation/dossiers/MED-2026-00001/statut", data={"csrf": token, "statut": "cloturee"})
+    assert refused.status_code == 409 and "<h1>Action impossible</h1>" in refused.text  # conflicts stay 409
+
+
 def test_letter_by_email_goes_to_the_outbox(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     client = client_for(app, "mediatrice")
     token = form_token(client.get("/mediation/").text)

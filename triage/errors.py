@@ -11,13 +11,14 @@
     ├── OcrError               a scan that cannot be read (-> quarantine)
     ├── RulesError             a rules or taxonomy file is invalid (names file and line)
     ├── ModelError             a model file is missing, corrupt or incompatible (-> rules only)
-    ├── DossierError           a dossier operation is not allowed (unknown reference, bad transition)
+    ├── DossierError           a dossier operation is not allowed (bad transition, missing field)
+    ├── NotFoundError          no such dossier, message, attachment, letter or quarantined item
     ├── DeliveryError          an outgoing message could not be delivered (retried)
     ├── ReportError            a report, recommendation or export request is invalid
     └── AuthError              web login or permission refused
 
-The CLI (triage.cli) and the web app (triage.web) are the only places that turn these into
-exit codes or HTTP statuses.
+The CLI (triage.cli) and the web app (triage.web.app: `error_status`) are the only places that turn
+these into exit codes or HTTP statuses (NotFoundError 404, AuthError 403, any other refusal 409).
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ class ModelError(MediatureError):
 
 class DossierError(MediatureError):
     """A dossier operation is not allowed."""
+
+
+class NotFoundError(MediatureError):
+    """What was asked for does not exist (dossier reference, message, attachment, letter, item id)."""
 
 
 class DeliveryError(MediatureError):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from triage.cli import ConfigOption, app, console, open_runtime
 from triage.dossiers.statuses import status_label
 from triage.dossiers.tracking import initials
-from triage.errors import DossierError
+from triage.errors import NotFoundError
 from triage.runtime import Runtime
 from triage.store.models import Dossier, Event, Message, SuggestionRow
 
@@ -114,7 +114,7 @@ def dossiers_show(
     with rt.sessions() as session:
         d = session.scalar(select(Dossier).where(Dossier.reference == reference.strip().upper()))
         if d is None:
-            raise DossierError(f"aucun dossier {reference}")
+            raise NotFoundError(f"aucun dossier {reference}")
         events = session.scalars(
             select(Event).where(Event.dossier_id == d.id).order_by(Event.at, Event.id)
         ).all()

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage.dossiers.registry import now
-from triage.errors import DossierError, StoreError
+from triage.errors import NotFoundError, StoreError
 from triage.records import DossierOutcome, IngestOutcome, RawMessage
 from triage.store.db import transaction
 from triage.store.messages import insert_ignore, store_blob
@@ -127,14 +127,14 @@ def list_items(session: Session, *, include_resolved: bool = False) -> list[Quar
 
 
 def get_item(session: Session, item_id: int) -> tuple[QuarantineSummary, bytes]:
-    """One item and its raw bytes; DossierError when there is no such item."""
+    """One item and its raw bytes; NotFoundError when there is no such item."""
     row = session.execute(
         select(QuarantineItem, RawBlob)
         .join(RawBlob, RawBlob.id == QuarantineItem.raw_blob_id)
         .where(QuarantineItem.id == item_id)
     ).first()
     if row is None:
-        raise DossierError(f"aucun élément n° {item_id} en quarantaine")
+        raise NotFoundError(f"aucun élément n° {item_id} en quarantaine")
     item, blob = row
     return _summary(item, blob.size), bytes(blob.data)
 

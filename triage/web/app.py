@@ -15,10 +15,14 @@ from starlette.templating import Jinja2Templates
 
 from triage import __version__
 from triage.dossiers.tracking import Contact
+from triage.errors import AuthError, MediatureError, NotFoundError
 from triage.notify.render import date_fr
 from triage.resources import PACKAGE_DIR, templates_dir
 from triage.runtime import Runtime
+from triage.web import mediation, report_routes, tracking_routes
+from triage.web.mediation.common import HOME_BY_ROLE, render, safe_next, url_path
 from triage.web.security import RateLimiter, SecurityHeaders
+from triage.workspace.labels import reorientation_contact
 
 
 def make_templates(runtime: Runtime) -> Jinja2Templates:
@@ -45,24 +49,45 @@ async def health(request: Request) -> Response:
                          "version": __version__}, status_code=status)
 
 
+def error_status(error: MediatureError) -> int:
+    """The one mapping of errors to HTTP statuses: not found 404, refused 403, any other refusal 409."""
+    if isinstance(error, NotFoundError):
+        return 404
+    if isinstance(error, AuthError):
+        return 403
+    return 409
+
+
+async def error_page(request: Request, error: Exception) -> Response:
+    """The French error page for an error a workspace or report handler raised (nothing was changed).
+
+    The handler's wrapper leaves the logged-in person in `request.state.user` and the page to go back to
+    in `request.state.back`; the action's transaction was already rolled back.
+    """
+    assert isinstance(error, MediatureError)
+    user = getattr(request.state, "user", None)
+    home = HOME_BY_ROLE.get(user.role, "/mediation/") if user is not None else "/connexion"
+    back = getattr(request.state, "back", "") or request.headers.get("referer", "")
+    return render(request, "erreur.html", {
+        "message": error.message, "back": safe_next(url_path(back), home), "user": user,
+        "csrf": user.csrf_token if user is not None else "", "not_found": isinstance(error, NotFoundError),
+    }, status=error_status(error))
+
+
 def create_app(
     runtime: Runtime,
     *,
     reorientation_contact: Callable[[str], Contact | None] | None = None,
 ) -> Starlette:
     """Build the web application over an opened runtime."""
-    from triage.web import tracking_routes
-
     routes: list[Any] = [
         Route("/health", health, methods=["GET"]),
         *tracking_routes.routes(),
         Mount("/static", app=StaticFiles(directory=str(PACKAGE_DIR / "web" / "static")), name="static"),
     ]
-    from triage.web import mediation, report_routes
-
     routes += mediation.routes()
     routes += report_routes.routes()
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={MediatureError: error_page})
     app.state.runtime = runtime
     app.state.templates = make_templates(runtime)
     app.state.lookup_limiter = RateLimiter(limit=10, window=600.0)  # failed tracking lookups per address
@@ -73,7 +98,6 @@ def create_app(
 
 def default_reorientation_contact(runtime: Runtime) -> Callable[[str], Contact | None]:
     """Contact details of reorientation targets from the configured directory (None when unknown)."""
-    from triage.workspace.labels import reorientation_contact
 
     def lookup(code: str) -> Contact | None:
         return reorientation_contact(runtime.settings, code)

@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from triage import auth
-from triage.errors import MediatureError, ReportError
+from triage.errors import ReportError
 from triage.report import recommendations as recs
 from triage.report.render import build, render_csv, render_html, render_pdf
 from triage.resources import templates_dir
@@ -71,10 +71,9 @@ def guarded(capability: str) -> Callable[[Handler], Callable[[Request], Any]]:
                     return _refused(403, "Cette page n'est pas accessible avec votre rôle.")
                 if form is not None and not auth.csrf_ok(user.csrf_token, _field(form, "csrf")):
                     return _refused(403, "Jeton de sécurité absent ou invalide : rechargez la page.")
-                try:
-                    return handler(request, user, runtime, form)
-                except MediatureError as err:
-                    return _refused(409 if isinstance(err, ReportError) else 400, err.message)
+                request.state.user = user  # errors become triage.web.app's French error page
+                request.state.back = BASE
+                return handler(request, user, runtime, form)
 
             try:
                 return await run_in_threadpool(run)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.errors import DossierError
+from triage.errors import NotFoundError
 from triage.store.models import Dossier, Message, SuggestionRow
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -26,11 +26,11 @@ def local_day(moment: datetime | None = None) -> date:
 
 
 def find_dossier(session: Session, reference: str) -> Dossier:
-    """The dossier with this reference, or DossierError."""
+    """The dossier with this reference, or NotFoundError."""
     ref = (reference or "").strip().upper()
     dossier = session.scalar(select(Dossier).where(Dossier.reference == ref))
     if dossier is None:
-        raise DossierError("dossier introuvable", key=ref)
+        raise NotFoundError("dossier introuvable", key=ref)
     return dossier
 
 

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from triage import auth
-from triage.errors import AuthError, DossierError, MediatureError
+from triage.errors import AuthError, DossierError, MediatureError, NotFoundError
 from triage.store.audit import entries, record
 from triage.store.models import Dossier, User
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
@@ -51,7 +51,7 @@ def _user(request: Request, ctx: Ctx) -> User:
     ctx.extra["back"] = "/admin/"
     user = ctx.session.get(User, request.path_params["user_id"])
     if user is None:
-        raise AuthError("compte introuvable")
+        raise NotFoundError("compte introuvable")
     return user
 
 

@@ -1,5 +1,6 @@
 """What every page of the workspace shares: the session cookie, the permission and CSRF checks, the
-transaction, rendering and the one place that turns workspace errors into HTTP answers.
+transaction and rendering. Errors a handler raises reach the French error page of triage.web.app (the one
+place that turns errors into HTTP statuses), after the action was rolled back.
 
 An endpoint is a plain synchronous function `handler(request, ctx) -> Response`, declared with
 `@endpoint("capability")`. The wrapper runs it in a worker thread inside one database transaction,
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +24,7 @@ from starlette.responses import RedirectResponse, Response
 
 from triage.auth import ROLES, LoggedIn, csrf_ok, load_session
 from triage.dossiers.statuses import STATUSES
-from triage.errors import AuthError, MediatureError
+from triage.errors import MediatureError
 from triage.runtime import Runtime
 from triage.store.audit import Actor
 from triage.workspace.common import PARIS
@@ -154,16 +155,13 @@ def _run(request: Request, runtime: Runtime, session_id: str | None, form: FormD
                 return handler(request, ctx)
             except MediatureError as err:
                 error = err
-    status = 403 if isinstance(error, AuthError) else 409
-    back = ctx.extra.get("back") or request.headers.get("referer", "")
-    home = HOME_BY_ROLE.get(user.role, "/mediation/")
-    return render(request, "erreur.html", {"message": error.message, "back": safe_next(_path(back), home),
-                                           "user": user, "csrf": user.csrf_token}, status=status)
+    request.state.user = user  # triage.web.app.error_page turns the error into the French error page
+    request.state.back = ctx.extra.get("back", "")
+    raise error
 
 
-def _path(url: str) -> str:
-    from urllib.parse import urlsplit
-
+def url_path(url: str) -> str:
+    """The path and query of an URL (a Referer), to go back to it on this site only."""
     parts = urlsplit(url or "")
     return parts.path + (f"?{parts.query}" if parts.query else "")
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.errors import DossierError, OcrError
+from triage.errors import DossierError, NotFoundError, OcrError
 from triage.store.audit import record
 from triage.store.models import Dossier, Message, OutboxItem, PrintJob, QuarantineItem, ScanFile
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
@@ -114,7 +114,7 @@ def print_done(request: Request, ctx: Ctx) -> Response:
     """Mark a letter as printed and posted."""
     job = ctx.session.get(PrintJob, request.path_params["job_id"])
     if job is None:
-        raise DossierError("courrier introuvable")
+        raise NotFoundError("courrier introuvable")
     job.status = "exported"
     job.exported_at = datetime.now(UTC)
     record(ctx.session, ctx.actor, "print.done", dossier_id=job.dossier_id, details={"print_job_id": job.id})

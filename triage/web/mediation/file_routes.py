@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.errors import DossierError
+from triage.errors import NotFoundError
 from triage.store.audit import record
 from triage.store.models import Message, PrintJob, RawBlob, StoredAttachment
 from triage.web.mediation.common import Ctx, endpoint
@@ -44,11 +44,11 @@ def download(data: bytes, filename: str, fallback: str) -> Response:
 def _attachment(ctx: Ctx, attachment_id: int) -> tuple[StoredAttachment, Message, bytes]:
     att = ctx.session.get(StoredAttachment, attachment_id)
     if att is None or att.blob_id is None:
-        raise DossierError("pièce jointe introuvable ou non conservée (trop volumineuse)")
+        raise NotFoundError("pièce jointe introuvable ou non conservée (trop volumineuse)")
     message = ctx.session.get(Message, att.message_id)
     blob = ctx.session.get(RawBlob, att.blob_id)
     if message is None or blob is None:
-        raise DossierError("pièce jointe introuvable")
+        raise NotFoundError("pièce jointe introuvable")
     return att, message, blob.data
 
 
@@ -112,10 +112,10 @@ def original_message(request: Request, ctx: Ctx) -> Response:
     """The raw message as received (.eml), for the record (audited)."""
     message = ctx.session.get(Message, request.path_params["message_id"])
     if message is None or message.raw_blob_id is None:
-        raise DossierError("original introuvable")
+        raise NotFoundError("original introuvable")
     blob = ctx.session.get(RawBlob, message.raw_blob_id)
     if blob is None:
-        raise DossierError("original introuvable")
+        raise NotFoundError("original introuvable")
     record(ctx.session, ctx.actor, "dossier.original", dossier_id=message.dossier_id, details={"message_id": message.id})
     extension = "eml" if message.channel in ("email", "formulaire") else "bin"
     return download(blob.data, f"message-{message.id}.{extension}", f"message-{message.id}")
@@ -125,7 +125,7 @@ def print_job_pdf(ctx: Ctx, job_id: int, action: str) -> Response:
     """A letter of the print queue as a PDF download (audited)."""
     job = ctx.session.get(PrintJob, job_id)
     if job is None:
-        raise DossierError("courrier introuvable")
+        raise NotFoundError("courrier introuvable")
     record(ctx.session, ctx.actor, action, dossier_id=job.dossier_id, details={"print_job_id": job.id})
     return download(job.pdf, f"courrier-{job.id}-{job.kind}.pdf", f"courrier-{job.id}.pdf")
 

@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from triage.dossiers.registry import references_in_text
-from triage.errors import DossierError
+from triage.errors import DossierError, NotFoundError
 from triage.store.audit import record
 from triage.store.models import Message
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
@@ -122,7 +122,7 @@ def _flagged(request: Request, ctx: Ctx) -> Message:
     message = ctx.session.get(Message, request.path_params["message_id"])
     ctx.extra["back"] = "/mediation/"
     if message is None:
-        raise DossierError("message introuvable")
+        raise NotFoundError("message introuvable")
     return message
 
 
