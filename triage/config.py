@@ -230,6 +230,38 @@ class DeadlinesSettings(Section):
     )
 
 
+class CorrespondenceSettings(Section):
+    """Free messages written from a dossier, and the answers that come back into it."""
+
+    reply_plus_address: bool = Field(
+        False,
+        description="Adresse de réponse signée : chaque message envoyé porte un Reply-To de la forme "
+        "« mediation+<jeton>@… » (sous-adressage) qui rattache la réponse au dossier. Le serveur de "
+        "messagerie doit livrer ces adresses dans la boîte relevée.",
+    )
+    reply_address: str = Field(
+        "",
+        description="Adresse de base du sous-adressage (vide : le courriel du service). Le jeton est ajouté "
+        "après un « + » dans la partie locale.",
+    )
+    trusted_authserv_ids: list[str] = Field(
+        default_factory=list,
+        description="Identifiants (authserv-id) des serveurs de réception dont on croit les en-têtes "
+        "Authentication-Results. Une réponse à un dossier dont le SPF ou le DKIM a échoué pour le domaine "
+        "de l'expéditeur est alors mise de côté. Vide : ces en-têtes sont ignorés.",
+    )
+    max_attachment_bytes: int = Field(
+        10 * 1024 * 1024,
+        description="Taille maximale totale des pièces jointes d'un message envoyé depuis un dossier.",
+        gt=0,
+    )
+    notify_assignee: bool = Field(
+        True,
+        description="Prévenir par courriel la personne chargée d'un dossier quand il lui est attribué, ou "
+        "quand l'usager ou un service y écrit.",
+    )
+
+
 class ServiceSettings(Section):
     """Who the citizen deals with: printed on acknowledgements, letters and tracking pages."""
 
@@ -300,6 +332,7 @@ SECTIONS: dict[str, type[Section]] = {
     "smtp": SmtpSettings,
     "web": WebSettings,
     "deadlines": DeadlinesSettings,
+    "correspondence": CorrespondenceSettings,
     "service": ServiceSettings,
     "privacy": PrivacySettings,
     "report": ReportSettings,
@@ -321,6 +354,7 @@ class Settings(BaseModel):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     deadlines: DeadlinesSettings = Field(default_factory=DeadlinesSettings)
+    correspondence: CorrespondenceSettings = Field(default_factory=CorrespondenceSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     report: ReportSettings = Field(default_factory=ReportSettings)

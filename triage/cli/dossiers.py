@@ -6,6 +6,7 @@ shared and scrolled back.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.correspondence.export import dossier_record, summary, usernames
 from triage.dossiers.statuses import status_label
 from triage.dossiers.tracking import initials
 from triage.errors import NotFoundError
@@ -98,15 +100,32 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
 def dossiers_list(
     status: Annotated[str | None, typer.Option("--status", help="Seulement ce statut (ex. recue).")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Nombre maximal de lignes.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Un objet JSON par dossier et par ligne (scripts).")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Liste les dossiers, les plus récents d'abord."""
+    if as_json:
+        print_json_lines(open_runtime(config), status=status, limit=limit)
+        return
     print_dossiers(open_runtime(config), status=status, limit=limit)
+
+
+def print_json_lines(rt: Runtime, *, status: str | None, limit: int) -> None:
+    """One JSON object per dossier on each line, most recent first."""
+    with rt.sessions() as session:
+        stmt = select(Dossier).where(Dossier.merged_into_id.is_(None))
+        if status:
+            stmt = stmt.where(Dossier.status == status)
+        rows = session.scalars(stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)).all()
+        names = usernames(session, {d.assignee_id for d in rows if d.assignee_id})
+        for d in rows:
+            typer.echo(json.dumps(summary(d, names.get(d.assignee_id or 0)), ensure_ascii=False))
 
 
 @dossiers_app.command("show")
 def dossiers_show(
     reference: Annotated[str, typer.Argument(help="Référence, ex. MED-2026-00042.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Un objet JSON avec les messages (scripts).")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Affiche un dossier : demandeur (initiales), statut, tri suggéré, messages et chronologie."""
@@ -115,6 +134,9 @@ def dossiers_show(
         d = session.scalar(select(Dossier).where(Dossier.reference == reference.strip().upper()))
         if d is None:
             raise NotFoundError(f"aucun dossier {reference}")
+        if as_json:
+            typer.echo(json.dumps(dossier_record(session, rt.settings, d), ensure_ascii=False))
+            return
         events = session.scalars(
             select(Event).where(Event.dossier_id == d.id).order_by(Event.at, Event.id)
         ).all()

@@ -64,3 +64,33 @@ def references_in_headers(secret: bytes, ids: list[str] | tuple[str, ...]) -> li
 def looks_like_ours(message_id: str | None) -> bool:
     """True when an id has our shape (whether or not its MAC verifies): used to report forgeries."""
     return bool(message_id and _ID_RE.match(message_id.strip()))
+
+
+# Signed reply addresses (plus-addressing): ``mediation+{reference}.{mac}@domain``, the reference in
+# lower case (some servers lower-case local parts) and a 65-bit MAC under its own label, so a
+# Message-ID's MAC can never serve as a reply token or the other way round.
+_PLUS_RE = re.compile(r"^[^@+\s]+\+(?P<reference>[a-z0-9-]{3,32})\.(?P<mac>[a-z2-7]{13})@[^@\s]+$")
+
+
+def _reply_mac(secret: bytes, reference: str) -> str:
+    digest = hmac.new(secret, f"reply|{reference.lower()}".encode(), hashlib.sha256).digest()[:8]
+    return base64.b32encode(digest).decode().rstrip("=").lower()
+
+
+def make_reply_address(secret: bytes, base_address: str, reference: str) -> str:
+    """The signed reply address of dossier `reference` built on `base_address` (local+token@domain)."""
+    local, _, domain = base_address.strip().partition("@")
+    local = local.split("+", 1)[0]
+    if not local or not domain or not re.fullmatch(r"[A-Za-z0-9-]{3,32}", reference):
+        raise ValueError("adresse de base ou référence invalide pour le sous-adressage")
+    return f"{local}+{reference.lower()}.{_reply_mac(secret, reference)}@{domain}"
+
+
+def reference_from_reply_address(secret: bytes, address: str | None) -> str | None:
+    """The dossier reference (upper case) of one of our signed reply addresses, or None."""
+    match = _PLUS_RE.match((address or "").strip().lower())
+    if match is None:
+        return None
+    if not hmac.compare_digest(_reply_mac(secret, match["reference"]), match["mac"]):
+        return None
+    return match["reference"].upper()

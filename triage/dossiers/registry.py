@@ -262,6 +262,10 @@ def insert_dossier(
         "reorientation": None,
         "merged_into_id": None,
         "service_deadline": None,
+        "service_answered_at": None,
+        "assignee_id": None,
+        "unread": False,
+        "reminder_on": None,
         "created_at": stamp,
         "updated_at": stamp,
     }

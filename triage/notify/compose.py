@@ -34,6 +34,15 @@ def safe_address(name: str, address: str) -> str:
 
 
 @dataclass(frozen=True)
+class OutgoingFile:
+    """A file attached to an outgoing message."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """What to send: the caller has rendered the parts already."""
 
@@ -46,6 +55,8 @@ class Outgoing:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     automatic: bool = True
+    reply_to: str | None = None  # a signed plus-address (else the service's address)
+    attachments: tuple[OutgoingFile, ...] = ()
 
 
 def compose(settings: Settings, out: Outgoing, *, now: datetime | None = None) -> bytes:
@@ -54,7 +65,7 @@ def compose(settings: Settings, out: Outgoing, *, now: datetime | None = None) -
     smtp = settings.smtp
     msg["From"] = formataddr((clean_header_text(smtp.from_name), smtp.from_address))
     msg["To"] = safe_address(out.to_name, out.to_address)
-    msg["Reply-To"] = settings.service.email
+    msg["Reply-To"] = out.reply_to or settings.service.email
     msg["Subject"] = clean_header_text(out.subject)
     msg["Date"] = format_datetime(now or datetime.now(timezone.utc))
     msg["Message-ID"] = out.message_id
@@ -75,4 +86,8 @@ def compose(settings: Settings, out: Outgoing, *, now: datetime | None = None) -
     msg.set_content(out.text, subtype="plain", charset="utf-8")
     if out.html:
         msg.add_alternative(out.html, subtype="html", charset="utf-8")
+    for f in out.attachments:
+        maintype, _, subtype = (f.content_type or "application/octet-stream").partition("/")
+        msg.add_attachment(f.data, maintype=maintype, subtype=subtype or "octet-stream",
+                           filename=clean_header_text(f.filename)[:200] or "piece-jointe")
     return msg.as_bytes()

@@ -119,6 +119,11 @@ class Dossier(Base):
     reorientation: Mapped[str | None] = mapped_column(String(64), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
     service_deadline: Mapped[date | None] = mapped_column(Date)  # art. 15: 15 days
+    service_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # stops the art. 15 clock
+    # the team's work: who handles it, new mail not yet read, the day to look at it again
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    unread: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
+    reminder_on: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -336,6 +341,52 @@ class OutboxItem(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Contact(Base):
+    """The directory: a service of the Département or an outside body (TAXONOMY.md), with its contact details."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="service")  # service / externe
+    code: Mapped[str | None] = mapped_column(String(64), unique=True)  # reorientation code of an outside body
+    direction: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    email: Mapped[str] = mapped_column(String(320), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    postal_address: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class ReplyTemplate(Base):
+    """A reply template (« modèle de réponse ») written by the mediator, with {placeholders}."""
+
+    __tablename__ = "reply_templates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Draft(Base):
+    """A free message being written on a dossier, kept until it is sent or discarded."""
+
+    __tablename__ = "drafts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), nullable=False, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    delivery: Mapped[str] = mapped_column(String(16), nullable=False, default="courriel")
+    to_address: Mapped[str] = mapped_column(String(320), default="")
+    to_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    attachment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    mention: Mapped[str] = mapped_column(String(32), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class PrintJob(Base):

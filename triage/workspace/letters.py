@@ -83,7 +83,8 @@ def suggestion_contributed(session: Session, dossier: Dossier) -> bool:
     return any(getattr(suggestion, k) == getattr(dossier, k) for k in ("domain", "admissibility", "reorientation"))
 
 
-def _place(settings_service: Any) -> str:
+def place_of(settings_service: Any) -> str:
+    """The town printed before a letter's date (« Grenoble, le … »), from the service's address."""
     lines = list(settings_service.address_lines)
     last = lines[-1] if lines else ""
     place = re.sub(r"^\d{5}\s*", "", last)
@@ -113,7 +114,7 @@ class LetterWriter:
         contact = self.contact_for(dossier.reorientation) if dossier.reorientation not in (None, "", "none") else None
         return {
             "kind": kind, "reference": dossier.reference, "received_at": dossier.received_at,
-            "today": utcnow(), "place": _place(self.settings.service), "service": self.settings.service,
+            "today": utcnow(), "place": place_of(self.settings.service), "service": self.settings.service,
             "greeting": greeting(dossier.requester_civility), "requester_name": dossier.requester_name,
             "tracking_home": self.settings.web.public_url.rstrip("/") + "/suivi",
             "tracking_key": dossier.tracking_key, "paragraphs": _paragraphs(req.message),

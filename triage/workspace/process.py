@@ -99,6 +99,7 @@ def change_status(session: Session, settings: Settings, dossier: Dossier, change
         if change.service.strip():
             dossier.service_concerned = change.service.strip()[:200]
         dossier.service_deadline = service_deadline(settings, now)
+        dossier.service_answered_at = None  # the clock runs until the service answers
         details["service_deadline"] = dossier.service_deadline.isoformat()
     elif target == "reorientee":
         code = change.reorientation or dossier.reorientation
