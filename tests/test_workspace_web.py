@@ -77,7 +77,7 @@ def workspace_routes(app, prefix: str) -> Iterator[tuple[str, str]]:  # type: ig
 
 def test_every_mediation_route_refuses_anonymous_mail_service_and_admin(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     routes = list(workspace_routes(app, "/mediation"))
-    assert len(routes) >= 15 and ("GET", "/mediation/pieces-jointes/{attachment_id:int}") in routes
+    assert len(routes) >= 15 and ("GET", "/mediation/pieces-jointes/{attachment_id:id}") in routes
     anonymous = client_for(app, None)
     clients = {role: client_for(app, role) for role in ("courrier", "admin")}
     for method, path in routes:

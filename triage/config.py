@@ -200,10 +200,48 @@ class WebSettings(Section):
         12, description="Durée maximale d'une session de l'espace médiation, même active.", gt=0
     )
     login_max_failures: int = Field(
-        5, description="Nombre d'échecs de connexion successifs avant le blocage temporaire du compte.", gt=0
+        5,
+        description="Nombre d'échecs de connexion pour un même compte depuis une même adresse avant que ce "
+        "couple (compte, adresse) soit mis en attente. Le compte reste utilisable depuis les autres adresses.",
+        gt=0,
     )
     login_lockout_minutes: int = Field(
-        15, description="Durée du blocage d'un compte après trop d'échecs de connexion.", gt=0
+        15, description="Durée de l'attente d'un couple (compte, adresse) après trop d'échecs de connexion.", gt=0
+    )
+    login_max_delay_seconds: float = Field(
+        8.0,
+        description="Au-delà de login_max_failures échecs d'affilée sur un compte (toutes adresses confondues), "
+        "chaque nouvel essai est ralenti (1 s, 2 s, 4 s…) jusqu'à ce délai ; jamais de blocage du compte.",
+        ge=0,
+    )
+    max_form_bytes: int = Field(
+        1024 * 1024,
+        description="Taille maximale du corps d'une requête de l'espace de la médiation (formulaires), comptée "
+        "pendant la réception, envois fragmentés compris ; au-delà : 413. Les formulaires publics (suivi, "
+        "connexion) sont limités à 16 Kio.",
+        gt=0,
+    )
+    max_upload_bytes: int = Field(
+        100 * 1024 * 1024,
+        description="Taille maximale d'un envoi de courriers numérisés (/courrier/numerisations), tous fichiers "
+        "compris ; chaque fichier reste limité par scans.max_file_bytes. Lue seulement après vérification de "
+        "la session et du rôle.",
+        gt=0,
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Adresses (ou réseaux, ex. 10.0.0.0/24) des serveurs frontaux HTTPS dont on croit les en-têtes "
+        "X-Forwarded-For et X-Forwarded-Proto. Vide : ces en-têtes sont ignorés et l'adresse du client est celle "
+        "de la connexion. Mettre l'adresse du serveur frontal (ex. [\"127.0.0.1\"]) quand il y en a un.",
+    )
+    tracking_code_max_failures: int = Field(
+        10,
+        description="Nombre de codes de suivi erronés pour un même dossier avant que la recherche par code de ce "
+        "dossier soit suspendue (le lien de suivi reste valable).",
+        gt=0,
+    )
+    tracking_code_lockout_minutes: int = Field(
+        60, description="Durée de la suspension de la recherche par code d'un dossier après trop d'échecs.", gt=0
     )
 
 

@@ -7,11 +7,14 @@ from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from triage import __version__
 from triage.dossiers.tracking import Contact
@@ -23,6 +26,37 @@ from triage.web import mediation, report_routes, tracking_routes
 from triage.web.mediation.common import HOME_BY_ROLE, render, safe_next, url_path
 from triage.web.security import RateLimiter, SecurityHeaders
 from triage.workspace.labels import reorientation_contact
+
+# What a person reads on an error page (plain text: the page must render even when templates cannot).
+HTTP_ERRORS = {
+    400: "Requête invalide.",
+    403: "Accès refusé.",
+    404: "Page introuvable.",
+    405: "Méthode non autorisée pour cette adresse.",
+    413: "Envoi trop volumineux.",
+    500: "Erreur interne : l'incident est enregistré ; réessayez plus tard ou contactez la mission de médiation.",
+}
+
+
+class MediatureApp(Starlette):
+    """Starlette with the security headers and the trusted-proxy rewrite outside its error handling, so
+    that 404, 405, 413 and 500 answers carry the same headers as pages."""
+
+    trusted_proxies: tuple[str, ...] = ()
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app = super().build_middleware_stack()
+        if self.trusted_proxies:
+            # X-Forwarded-For / -Proto are believed only from these peers; otherwise the peer is the client
+            app = ProxyHeadersMiddleware(app, trusted_hosts=list(self.trusted_proxies))  # type: ignore[arg-type,assignment]
+        return SecurityHeaders(app)
+
+
+def http_error(request: Request, exc: Exception) -> Response:
+    """French text for Starlette's HTTP errors (unknown page, wrong method, body too large)."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    headers = getattr(exc, "headers", None)
+    return PlainTextResponse(HTTP_ERRORS.get(status, "Erreur."), status_code=status, headers=headers)
 
 
 def make_templates(runtime: Runtime) -> Jinja2Templates:
@@ -87,12 +121,14 @@ def create_app(
     ]
     routes += mediation.routes()
     routes += report_routes.routes()
-    app = Starlette(routes=routes, exception_handlers={MediatureError: error_page})
+    web = runtime.settings.web
+    app = MediatureApp(routes=routes, max_body_size=web.max_form_bytes,  # routes raise or lower it (uploads)
+                       exception_handlers={MediatureError: error_page, HTTPException: http_error, 500: http_error})
+    app.trusted_proxies = tuple(web.trusted_proxies)
     app.state.runtime = runtime
     app.state.templates = make_templates(runtime)
     app.state.lookup_limiter = RateLimiter(limit=10, window=600.0)  # failed tracking lookups per address
     app.state.reorientation_contact = reorientation_contact or default_reorientation_contact(runtime)
-    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -50,13 +50,8 @@ def guarded(capability: str) -> Callable[[Handler], Callable[[Request], Any]]:
     def decorate(handler: Handler) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             runtime: Runtime = request.app.state.runtime
-            form = (
-                await request.form(max_files=0, max_fields=50, max_part_size=256 * 1024)
-                if request.method == "POST"
-                else None
-            )
 
-            def run() -> Response:
+            def authorise() -> auth.LoggedIn | Response:
                 with runtime.sessions.begin() as session:
                     user = auth.load_session(
                         session, runtime.settings, request.cookies.get(_cookie_name(runtime))
@@ -69,6 +64,19 @@ def guarded(capability: str) -> Callable[[Handler], Callable[[Request], Any]]:
                     return _refused(403, "Session expirée : reconnectez-vous, puis recommencez.")
                 if not user.can(capability):
                     return _refused(403, "Cette page n'est pas accessible avec votre rôle.")
+                return user
+
+            # who is asking is checked before the body is read
+            user = await run_in_threadpool(authorise)
+            if isinstance(user, Response):
+                return user
+            form = (
+                await request.form(max_files=0, max_fields=50, max_part_size=256 * 1024)
+                if request.method == "POST"
+                else None
+            )
+
+            def run(user: auth.LoggedIn) -> Response:
                 if form is not None and not auth.csrf_ok(user.csrf_token, _field(form, "csrf")):
                     return _refused(403, "Jeton de sécurité absent ou invalide : rechargez la page.")
                 request.state.user = user  # errors become triage.web.app's French error page
@@ -76,7 +84,7 @@ def guarded(capability: str) -> Callable[[Handler], Callable[[Request], Any]]:
                 return handler(request, user, runtime, form)
 
             try:
-                return await run_in_threadpool(run)
+                return await run_in_threadpool(run, user)
             finally:
                 if form is not None:
                     await form.close()
@@ -251,10 +259,10 @@ def routes() -> list[Route]:
     return [
         Route(BASE, report_page, methods=["GET"]),
         Route(f"{BASE}/rapport.css", stylesheet, methods=["GET"]),
-        Route(BASE + "/{year:int}.pdf", report_pdf, methods=["GET"]),
-        Route(BASE + "/{year:int}.csv", report_csv, methods=["GET"]),
-        Route(BASE + "/{year:int}/commentaires", editing_page, methods=["GET"]),
-        Route(BASE + "/{year:int}/commentaires", save_comments, methods=["POST"]),
-        Route(BASE + "/{year:int}/preconisations", add_recommendation, methods=["POST"]),
-        Route(BASE + "/preconisations/{rec_id:int}/avancement", add_progress, methods=["POST"]),
+        Route(BASE + "/{year:id}.pdf", report_pdf, methods=["GET"]),
+        Route(BASE + "/{year:id}.csv", report_csv, methods=["GET"]),
+        Route(BASE + "/{year:id}/commentaires", editing_page, methods=["GET"]),
+        Route(BASE + "/{year:id}/commentaires", save_comments, methods=["POST"]),
+        Route(BASE + "/{year:id}/preconisations", add_recommendation, methods=["POST"]),
+        Route(BASE + "/preconisations/{rec_id:id}/avancement", add_progress, methods=["POST"]),
     ]

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from triage.dossiers.tracking import load_view
 from triage.runtime import Runtime
+from triage.web.security import PUBLIC_FORM_BYTES
 
 NEUTRAL = (
     "Nous ne trouvons pas de dossier correspondant. Vérifiez la référence et le code indiqués sur "
@@ -87,6 +88,6 @@ def routes() -> list[Route]:
     """The tracking routes."""
     return [
         Route("/suivi", tracking_form, methods=["GET"]),
-        Route("/suivi", tracking_lookup, methods=["POST"]),
+        Route("/suivi", tracking_lookup, methods=["POST"], max_body_size=PUBLIC_FORM_BYTES),
         Route("/suivi/{token}", tracking_page, methods=["GET"]),
     ]

@@ -142,11 +142,11 @@ def routes() -> list[Route]:
     return [
         Route("/admin/", users_page, methods=["GET"]),
         Route("/admin/utilisateurs", user_create, methods=["POST"]),
-        Route("/admin/utilisateurs/{user_id:int}/desactiver", user_disable, methods=["POST"]),
-        Route("/admin/utilisateurs/{user_id:int}/activer", user_enable, methods=["POST"]),
-        Route("/admin/utilisateurs/{user_id:int}/mot-de-passe", user_password, methods=["POST"]),
+        Route("/admin/utilisateurs/{user_id:id}/desactiver", user_disable, methods=["POST"]),
+        Route("/admin/utilisateurs/{user_id:id}/activer", user_enable, methods=["POST"]),
+        Route("/admin/utilisateurs/{user_id:id}/mot-de-passe", user_password, methods=["POST"]),
         Route("/admin/quarantaine", quarantine_page, methods=["GET"]),
-        Route("/admin/quarantaine/{item_id:int}/reessayer", quarantine_retry, methods=["POST"]),
+        Route("/admin/quarantaine/{item_id:id}/reessayer", quarantine_retry, methods=["POST"]),
         Route("/admin/regles/recharger", rules_reload, methods=["POST"]),
         Route("/admin/journal", audit_page, methods=["GET"]),
     ]

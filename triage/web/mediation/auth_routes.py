@@ -23,7 +23,7 @@ from triage.web.mediation.common import (
     safe_next,
     set_cookie,
 )
-from triage.web.security import RateLimiter
+from triage.web.security import PUBLIC_FORM_BYTES, RateLimiter
 
 
 def login_limiter(request: Request) -> RateLimiter:
@@ -120,6 +120,6 @@ def routes() -> list[Route]:
     """Login routes."""
     return [
         Route("/connexion", login_form, methods=["GET"]),
-        Route("/connexion", login, methods=["POST"]),
+        Route("/connexion", login, methods=["POST"], max_body_size=PUBLIC_FORM_BYTES),
         Route("/deconnexion", logout, methods=["POST"]),
     ]

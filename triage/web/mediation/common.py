@@ -125,17 +125,33 @@ def _refused(request: Request, status: int, message: str, user: LoggedIn | None 
                   status=status)
 
 
+def _authorise(request: Request, session: Session, runtime: Runtime, session_id: str | None,
+               capability: str) -> LoggedIn | Response:
+    """The logged-in person if the session is valid and grants `capability`; else the refusal to send."""
+    user = load_session(session, runtime.settings, session_id)
+    if user is None:
+        if request.method == "GET":
+            return redirect(f"/connexion?suite={quote(request.url.path)}")
+        return _refused(request, 403, "Votre session a expiré : reconnectez-vous, puis recommencez.")
+    if capability and not user.can(capability):  # "": any logged-in person
+        return _refused(request, 403, "Cette page n'est pas accessible avec votre rôle.", user)
+    return user
+
+
+def _gate(request: Request, runtime: Runtime, session_id: str | None, capability: str) -> Response | None:
+    """Session and role checked before a POST body is read: an anonymous upload is refused unread."""
+    with runtime.sessions.begin() as session:
+        checked = _authorise(request, session, runtime, session_id, capability)
+    return checked if isinstance(checked, Response) else None
+
+
 def _run(request: Request, runtime: Runtime, session_id: str | None, form: FormData | None, handler: Handler,
          capability: str, transactional: bool = True) -> Response:
     error: MediatureError | None = None
     with runtime.sessions.begin() as session:
-        user = load_session(session, runtime.settings, session_id)
-        if user is None:
-            if request.method == "GET":
-                return redirect(f"/connexion?suite={quote(request.url.path)}")
-            return _refused(request, 403, "Votre session a expiré : reconnectez-vous, puis recommencez.")
-        if capability and not user.can(capability):  # "": any logged-in person
-            return _refused(request, 403, "Cette page n'est pas accessible avec votre rôle.", user)
+        user = _authorise(request, session, runtime, session_id, capability)
+        if isinstance(user, Response):
+            return user
         submitted = form.get("csrf") if form else None
         if request.method == "POST" and not csrf_ok(user.csrf_token, submitted if isinstance(submitted, str) else None):
             return _refused(request, 403, "Jeton de sécurité absent ou invalide : rechargez la page et "
@@ -178,10 +194,10 @@ def endpoint(capability: str, *, transactional: bool = True) -> Callable[[Handle
             runtime: Runtime = request.app.state.runtime
             session_id = request.cookies.get(cookie_names(runtime)[0])
             if request.method == "POST":
-                max_bytes = runtime.settings.scans.max_file_bytes
-                declared = request.headers.get("content-length", "0")
-                if not declared.isdigit() or int(declared) > max_bytes + 1024 * 1024:
-                    return _refused(request, 413, "Envoi trop volumineux.")
+                refusal = await run_in_threadpool(_gate, request, runtime, session_id, capability)
+                if refusal is not None:
+                    return refusal
+                max_bytes = runtime.settings.scans.max_file_bytes  # the body as a whole: web.max_*_bytes
                 async with request.form(max_files=5, max_fields=200, max_part_size=1024 * 1024) as form:
                     too_big = any(isinstance(v, UploadFile) and (v.size or 0) > max_bytes for _, v in form.multi_items())
                     if too_big:

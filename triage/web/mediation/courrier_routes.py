@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from starlette.datastructures import UploadFile
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -21,6 +22,7 @@ from triage.store.models import Dossier, Message, OutboxItem, PrintJob, Quaranti
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.mediation.dossier_routes import new_form_page, new_form_submit
 from triage.web.mediation.file_routes import print_job_pdf
+from triage.web.security import BodyLimit
 
 OUTCOME_LABELS = {
     "dossiers_opened": "dossier ouvert", "attached_to_existing": "joint à un dossier", "flagged": "mis de côté",
@@ -130,9 +132,10 @@ def routes() -> list[Route]:
     """Mail-service routes."""
     return [
         Route("/courrier/", home, methods=["GET"]),
-        Route("/courrier/numerisations", upload, methods=["POST"]),
-        Route("/courrier/impressions/{job_id:int}", print_download, methods=["GET"]),
-        Route("/courrier/impressions/{job_id:int}/imprime", print_done, methods=["POST"]),
+        Route("/courrier/numerisations", upload, methods=["POST"],
+              middleware=[Middleware(BodyLimit, "max_upload_bytes")]),
+        Route("/courrier/impressions/{job_id:id}", print_download, methods=["GET"]),
+        Route("/courrier/impressions/{job_id:id}/imprime", print_done, methods=["POST"]),
         Route("/courrier/demande", new_form, methods=["GET"]),
         Route("/courrier/demande", new_submit, methods=["POST"]),
     ]

@@ -139,8 +139,8 @@ def letter_pdf(request: Request, ctx: Ctx) -> Response:
 def routes() -> list[Route]:
     """File routes of the mediator."""
     return [
-        Route("/mediation/pieces-jointes/{attachment_id:int}", attachment_download, methods=["GET"]),
-        Route("/mediation/pieces-jointes/{attachment_id:int}/apercu", attachment_preview, methods=["GET"]),
-        Route("/mediation/messages/{message_id:int}/original", original_message, methods=["GET"]),
-        Route("/mediation/courriers/{job_id:int}", letter_pdf, methods=["GET"]),
+        Route("/mediation/pieces-jointes/{attachment_id:id}", attachment_download, methods=["GET"]),
+        Route("/mediation/pieces-jointes/{attachment_id:id}/apercu", attachment_preview, methods=["GET"]),
+        Route("/mediation/messages/{message_id:id}/original", original_message, methods=["GET"]),
+        Route("/mediation/courriers/{job_id:id}", letter_pdf, methods=["GET"]),
     ]

@@ -151,6 +151,6 @@ def routes() -> list[Route]:
         Route("/mediation/tri/{reference}/corriger", correct_one, methods=["POST"]),
         Route("/mediation/tri/{reference}/joindre", merge_one, methods=["POST"]),
         Route("/mediation/tri/{reference}/ecarter", set_aside, methods=["POST"]),
-        Route("/mediation/messages/{message_id:int}/rattacher", attach_flagged, methods=["POST"]),
-        Route("/mediation/messages/{message_id:int}/ecarter", dismiss_flagged, methods=["POST"]),
+        Route("/mediation/messages/{message_id:id}/rattacher", attach_flagged, methods=["POST"]),
+        Route("/mediation/messages/{message_id:id}/ecarter", dismiss_flagged, methods=["POST"]),
     ]
