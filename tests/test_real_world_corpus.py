@@ -50,6 +50,15 @@ def _automatic_by_headers(msg: StdMessage) -> bool:
     )
 
 
+def _spam_by_headers(msg: StdMessage) -> bool:
+    """An independent reading of SpamAssassin's verdict headers (the receiving server's)."""
+    return any(
+        str(v).strip().lower().startswith("yes")
+        for name in ("X-Spam-Flag", "X-Spam-Status")
+        for v in msg.get_all(name) or []
+    )
+
+
 def test_the_corpus_is_there() -> None:
     assert len(FILES) == 106, f"corpus missing or changed under {CORPUS}"
 
@@ -66,11 +75,14 @@ def test_every_corpus_message_is_ingested_or_quarantined_with_a_reason(runtime: 
         assert outcome.outcome is not IngestOutcome.DUPLICATE or outcome.message_row_id is not None
         if outcome.outcome is IngestOutcome.QUARANTINED:
             assert outcome.detail, path.name
-        automatic = _automatic_by_headers(email.message_from_bytes(data)) or path.name in KNOWN_BOUNCES
+        headers = email.message_from_bytes(data)
+        automatic = _automatic_by_headers(headers) or path.name in KNOWN_BOUNCES
         if automatic:
             assert outcome.outcome is not IngestOutcome.OPENED, (
                 f"{path.name} is automatic but opened a dossier"
             )
+        if _spam_by_headers(headers):  # backscatter: the receiving server said spam
+            assert outcome.outcome in (IngestOutcome.FLAGGED, IngestOutcome.QUARANTINED), path.name
     opened = {n for n, o in outcomes.items() if o.outcome is IngestOutcome.OPENED}
     assert not opened & KNOWN_BOUNCES
     # acknowledgements are only ever asked for dossiers that were opened

@@ -113,9 +113,11 @@ class ParsingSettings(Section):
         description="Taille maximale d'une pièce jointe conservée ; au-delà elle est notée mais pas stockée.",
         gt=0,
     )
-    webform_sender_pattern: str = Field(
-        r"(?i)^ne-pas-repondre@",
-        description="Expression régulière sur l'adresse d'expédition des courriels du formulaire web.",
+    webform_senders: list[str] = Field(
+        default_factory=lambda: ["ne-pas-repondre@isere.example"],
+        description="Adresses complètes d'expédition du formulaire web du Département : seuls leurs courriels "
+        "sont lus comme des formulaires (l'usager est alors l'adresse Reply-To ou le champ Courriel). Un "
+        "message qui ressemble à un formulaire venant d'une autre adresse est mis de côté pour la médiatrice.",
     )
     webform_subject_pattern: str = Field(
         r"(?i)^\[Formulaire médiation\]",
@@ -124,6 +126,34 @@ class ParsingSettings(Section):
     own_addresses: list[str] = Field(
         default_factory=lambda: ["mediation@isere.example"],
         description="Adresses de la médiation (jamais de message automatique vers elles).",
+    )
+    trusted_authserv_ids: list[str] = Field(
+        default_factory=list,
+        description="Identifiants (authserv-id, ex. mx.isere.fr) des en-têtes Authentication-Results posés par "
+        "notre serveur de réception. Renseignés : un formulaire n'est lu comme tel qu'avec un SPF, DKIM ou DMARC "
+        "réussi pour son expéditeur, et seuls ces en-têtes comptent. Vide : seul l'en-tête le plus haut est lu, "
+        "et uniquement pour ses échecs.",
+    )
+    spam_verdict_headers: list[str] = Field(
+        default_factory=lambda: ["X-Spam-Flag", "X-Spam-Status", "X-Rspamd-Action", "X-Spamd-Result"],
+        description="En-têtes de verdict anti-spam du serveur de réception à respecter (SpamAssassin, rspamd). "
+        "Un message classé indésirable n'est jamais accusé automatiquement : il va dans la liste « courrier "
+        "indésirable probable ». Liste vide : verdicts ignorés.",
+    )
+    rspamd_spam_actions: list[str] = Field(
+        default_factory=lambda: ["reject", "soft reject", "rewrite subject", "add header"],
+        description="Actions rspamd (X-Rspamd-Action) qui valent verdict « indésirable ».",
+    )
+    max_mime_parts: int = Field(
+        500,
+        description="Nombre maximal de parties MIME d'un message ; au-delà il est mis en quarantaine (octets "
+        "bruts conservés).",
+        gt=0,
+    )
+    max_mime_depth: int = Field(
+        20,
+        description="Profondeur maximale d'imbrication MIME ; au-delà le message est mis en quarantaine.",
+        gt=0,
     )
 
 

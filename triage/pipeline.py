@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
@@ -59,6 +60,7 @@ _FIND_CONFLICT = select(_MESSAGES.c.id, _MESSAGES.c.dossier_id).where(
 )
 Mark = Callable[[Session, DossierOutcome], None]
 _FORWARD_PREFIXES = ("tr:", "fw:", "fwd:", "wg:", "transfert", "[fwd")
+ROLE_SPAM = "spam"  # a message's role: probable spam, listed apart for the mediator (never answered)
 
 
 class SuggesterProtocol(Protocol):
@@ -300,6 +302,8 @@ class Pipeline:
 
         if parsed.kind is MessageKind.BOUNCE:
             return self._bounce(session, parsed, store)
+        if parsed.set_aside:
+            return self._set_aside(session, parsed, store)
         if parsed.kind in (MessageKind.AUTO_REPLY, MessageKind.LIST):
             return self._automatic(session, parsed, store)
         suspicion = dossiers.suspicious_sender(parsed, self.settings.parsing.own_addresses)
@@ -351,6 +355,30 @@ class Pipeline:
             sender=parsed.requester_address,
             form=parsed.form,
             details=opened_details,
+        )
+
+    def _set_aside(self, session: Session, parsed: ParsedMessage, store: Callable[..., int]) -> DossierOutcome:
+        """Probable spam, a failed sender authentication, an untrusted form, an automatic message that
+        reads like a request: kept for the mediator, nothing opened, nothing sent. When it cites a
+        dossier, that dossier's history says so (it never joins it on its own)."""
+        thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
+        role = ROLE_SPAM if parsed.probable_spam and thread.dossier is None else "flagged"
+        row_id = store(role, flag_reason=parsed.set_aside)
+        if thread.dossier is not None:
+            dossiers.record_event(
+                session,
+                thread.dossier.id,
+                dossiers.EVENT_FLAGGED,
+                "Message citant ce dossier mis de côté (expéditeur non vérifié ou courrier indésirable "
+                "probable) : à vérifier",
+                details={"message_row_id": row_id, "via": thread.via},
+            )
+        return DossierOutcome(
+            IngestOutcome.FLAGGED,
+            row_id,
+            None,
+            thread.dossier.reference if thread.dossier is not None else None,
+            detail=parsed.set_aside,
         )
 
     def _automatic(
@@ -498,7 +526,11 @@ class Pipeline:
         rolls the whole transaction back, reference number included."""
         suggestion = self._suggest(text, sender, form)
         if suggestion is not None:
-            requester = dossiers.complete_requester(requester, suggestion.extracted)
+            completed = dossiers.complete_requester(requester, suggestion.extracted)
+            # a message's acknowledgement goes to its headers' address (or the form's), never to an
+            # address read in its text: that one may be anyone's (issue 12, finding 5)
+            email = requester.email if isinstance(source, ParsedMessage) else completed.email
+            requester = replace(completed, email=email)
         elif not requester.territory and (requester.postcode or requester.commune):
             requester = dossiers.complete_requester(requester, {})
         opened = dossiers.insert_dossier(

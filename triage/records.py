@@ -119,6 +119,10 @@ class ParsedMessage:
     content_hash: str  # sha256 of the raw bytes
     dedupe_key: str  # sha256 over Message-ID and content hash
     defects: tuple[str, ...] = ()
+    # why nothing may be done with it automatically (French, for the mediator): probable spam, failed
+    # sender authentication, a form from an unknown sender, an automatic message that reads like a request
+    set_aside: str = ""
+    probable_spam: bool = False  # the receiving server's verdict or a failed SPF/DMARC
 
     @property
     def channel(self) -> Channel:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
+from triage.parse.automatic import ROBOT_SENDER
 from triage.records import MessageKind, ParsedMessage
 from triage.store.models import AddressStatus, OutboxItem
-
-ROBOT_SENDER = re.compile(
-    r"(^|[._+-])(mailer-daemon|postmaster|no-?reply|ne-?pas-?repondre|ne_pas_repondre|do-?not-?reply|"
-    r"donotreply|noreply|bounces?|listserv|majordomo|auto-?reply|notification)s?([._+-]|@)",
-    re.IGNORECASE,
-)
 
 
 def refusal(

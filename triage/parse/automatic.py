@@ -20,6 +20,12 @@ from triage.records import Bounce, MessageKind
 _DAEMON_SENDER = re.compile(
     r"^(mailer-daemon|postmaster|mail-daemon|maildaemon|mailerdaemon)@", re.IGNORECASE
 )
+# robot addresses: never a person to answer (also used by triage.notify.guard)
+ROBOT_SENDER = re.compile(
+    r"(^|[._+-])(mailer-daemon|postmaster|no-?reply|ne-?pas-?repondre|ne_pas_repondre|do-?not-?reply|"
+    r"donotreply|noreply|bounces?|listserv|majordomo|auto-?reply|notification)s?([._+-]|@)",
+    re.IGNORECASE,
+)
 _DAEMON_HINT = re.compile(r"daemon|postmaster", re.IGNORECASE)
 _BOUNCE_SUBJECT = re.compile(
     r"(undeliver|undelivered mail|delivery status notification|delivery failure|delivery has failed|"
@@ -60,6 +66,7 @@ class Classification:
     kind: MessageKind
     reason: str = ""
     bounce: Bounce | None = None
+    generated: bool = False  # sent by a program (Auto-Submitted: auto-generated…), not a reply to us
 
 
 def _header(msg: Message, name: str) -> str:
@@ -107,9 +114,9 @@ def classify(msg: Message, *, body_text: str = "") -> Classification:
         if auto is None or _BOUNCE_SUBJECT.search(subject):
             return _bounce(msg, "Return-Path vide (rapport de distribution)", body_text)
         return Classification(MessageKind.AUTO_REPLY, auto + " ; Return-Path vide")
-    if auto is not None:
-        return Classification(MessageKind.AUTO_REPLY, auto)
     list_reason = _list_reason(msg)
+    if auto is not None:
+        return Classification(MessageKind.AUTO_REPLY, auto, generated=list_reason is None and _generated(msg, subject))
     if list_reason is not None:
         return Classification(MessageKind.LIST, list_reason)
     return Classification(MessageKind.REQUEST)
@@ -136,6 +143,15 @@ def _auto_reply_reason(msg: Message, subject: str) -> str | None:
     if _OUT_OF_OFFICE.search(subject):
         return "message d'absence (objet)"
     return None
+
+
+def _generated(msg: Message, subject: str) -> bool:
+    """Sent by a program on its own (a form engine, a notification), not an answer to a message:
+    Auto-Submitted other than « auto-replied », no auto-reply header, no out-of-office subject."""
+    value = _header(msg, "Auto-Submitted").lower().split(";")[0].strip()
+    if value in ("", "no", "auto-replied") or _OUT_OF_OFFICE.search(subject):
+        return False
+    return not any(msg.get(n) is not None for n in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"))
 
 
 def _list_reason(msg: Message) -> str | None:

@@ -35,8 +35,9 @@ from triage.parse.automatic import classify, has_x_loop
 from triage.parse.body import Walker
 from triage.parse.charsets import clean_text, decode_header_value, message_header
 from triage.parse.quotes import split_reply
-from triage.parse.webform import is_webform, parse_fields
-from triage.records import MessageKind, ParsedMessage
+from triage.parse.verdict import screen_automatic, screen_form
+from triage.parse.webform import parse_fields
+from triage.records import MessageKind, ParsedMessage, WebForm
 
 # mail-parser logs attachment file names at debug level and chatters about part types it does not
 # render: neither belongs in our logs (no personal data; defects are recorded on the message).
@@ -48,6 +49,8 @@ _MID = re.compile(r"<[^<>\s]{1,900}>")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:")
 _KNOWN_HEADERS = ("from", "to", "subject", "date", "message-id", "received", "return-path", "mime-version")
 _MAX_REFERENCES = 50
+_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
+_ANGLE_ADDR = re.compile(r"<\s*([^<>\s@]+@[^<>\s@]+)\s*>\s*(?:\([^()]*\)\s*)?$")
 _TOO_DEEP = "Message nesting too deep to parse (possible malicious multipart structure)"
 
 
@@ -263,12 +266,30 @@ def message_raw(msg: Message, name: str) -> str:
     return ""
 
 
+def _address_outside_encoded_words(msg: Message, address: str) -> str:
+    """The sender's address as the raw From header gives it outside its encoded words: an encoded word
+    is one atom of the display name, so whatever it decodes to can never become the address
+    (« =?utf-8?q?Jean_<x>?= <real@…> » is real@…; an address found only inside one is none)."""
+    raw = " ".join(message_raw(msg, "From").split())
+    if "=?" not in raw:
+        return address
+    outside = _ENCODED_WORD.sub(" ", raw)
+    match = _ANGLE_ADDR.search(outside)
+    if match:
+        return match.group(1)
+    if address and address.lower() in outside.lower():
+        return address
+    bare = parseaddr(outside)[1]
+    return bare if "@" in bare else ""
+
+
 def _from(parser: _Headers, msg: Message) -> tuple[str, str]:
     name, address = _first_address(parser.from_ or [])
     if not address:
         name, address = parseaddr(message_header(msg, "From"))
         if "@" not in address:
             address = ""
+    address = _address_outside_encoded_words(msg, address)
     if "\\udc" in name or "=?" in name or not name.isprintable() or "=?" in message_raw(msg, "From"):
         # undeclared 8-bit or malformed encoded-word display name: decode the raw header ourselves
         decoded = message_header(msg, "From")
@@ -326,14 +347,24 @@ def _parse(raw: bytes, parsing: ParsingSettings) -> ParsedMessage:
         to = tuple(a for _, a in getaddresses([str(v) for v in msg.get_all("To") or []]) if "@" in a)
     text = body.text
     form = None
-    form_id = msg.get("X-Form-Id")
-    if is_webform(parsing, sender=from_address, subject=subject, form_id=str(form_id) if form_id else None):
-        form = parse_fields(text, subject=subject, form_id=str(form_id) if form_id else None)
-    if form is not None:
+    raw_form_id = msg.get("X-Form-Id")
+    form_id = str(raw_form_id) if raw_form_id else None
+    screening = screen_form(msg, parsing, sender=from_address, subject=subject, form_id=form_id, text=text)
+    classification = None
+    if screening.form:
+        form = parse_fields(text, subject=subject, form_id=form_id)
+    if form is None:
+        classification = classify(msg, body_text=text)
+        if not screening.set_aside and classification.kind is not MessageKind.BOUNCE:
+            automatic = screen_automatic(classification, parsing, sender=from_address, reply_to=reply_to, text=text)
+            if automatic.form:  # the trusted form robot's message, whatever its subject says
+                form = parse_fields(text, subject=subject, form_id=form_id) or WebForm(message=text.strip())
+            elif automatic.set_aside:
+                screening = automatic
+    if form is not None or classification is None:
         kind, kind_reason, bounce = MessageKind.REQUEST, "", None
         new_text, quoted, signature = text.strip("\n"), "", ""
     else:
-        classification = classify(msg, body_text=text)
         kind, kind_reason, bounce = classification.kind, classification.reason, classification.bounce
         split = split_reply(text)
         new_text, quoted, signature = split.text, split.quoted, split.signature
@@ -362,6 +393,8 @@ def _parse(raw: bytes, parsing: ParsingSettings) -> ParsedMessage:
         content_hash=content_hash,
         dedupe_key=dedupe_key(message_id, content_hash),
         defects=tuple(defects),
+        set_aside=screening.set_aside,
+        probable_spam=screening.probable_spam,
     )
 
 

@@ -3,9 +3,10 @@
 The form robot sends ``Label : value`` lines (Civilité, Nom, Prénom, Adresse, Code postal, Commune,
 Téléphone, Courriel, Service concerné, Démarches déjà effectuées, Objet de la demande), then
 ``Message :`` and the free text. The sender is a no-reply address; the citizen is the Reply-To or
-the Courriel field. Recognition: the sender matches ``parsing.webform_sender_pattern`` and either
-the subject matches ``parsing.webform_subject_pattern`` or the robot's ``X-Form-Id`` header is there
-(an empty pattern matches everything).
+the Courriel field. Trust: the sender is one of the full addresses ``parsing.webform_senders`` (and,
+where our receiving server reports Authentication-Results, SPF/DKIM/DMARC passed: triage.parse.verdict).
+Recognition: the subject matches ``parsing.webform_subject_pattern``, or the robot's ``X-Form-Id``
+header is there, or the text has a form's structure (several « Libellé : valeur » lines).
 """
 
 from __future__ import annotations
@@ -65,19 +66,45 @@ def _matches(pattern: str, value: str) -> bool:
         return False
 
 
-def is_webform(settings: ParsingSettings, *, sender: str, subject: str, form_id: str | None) -> bool:
-    """True when the headers say this mail comes from the Département's form robot."""
-    if not _matches(settings.webform_sender_pattern, sender):
-        return False
+def trusted_sender(settings: ParsingSettings, sender: str) -> bool:
+    """True when `sender` is one of the configured form robot's full addresses."""
+    address = sender.strip().strip("<>").lower()
+    return bool(address) and address in {a.strip().lower() for a in settings.webform_senders}
+
+
+def claims_form(settings: ParsingSettings, *, subject: str, form_id: str | None) -> bool:
+    """True when the headers present the message as a form (X-Form-Id, or the form's subject)."""
     return bool(form_id) or (
         bool(settings.webform_subject_pattern) and _matches(settings.webform_subject_pattern, subject)
     )
+
+
+def looks_like_form(text: str) -> bool:
+    """A form by its structure: at least three « Libellé : valeur » lines, two of them known labels
+    (or five lines of that shape whatever their labels)."""
+    known = generic = 0
+    for line in text.replace("\r\n", "\n").split("\n")[:400]:
+        match = _LINE.match(line)
+        if match is None or len(line) > 300:
+            continue
+        generic += 1
+        known += _key(match["label"]) in _LABELS
+    return (generic >= 3 and known >= 2) or generic >= 5
+
+
+def is_webform(settings: ParsingSettings, *, sender: str, subject: str, form_id: str | None, text: str = "") -> bool:
+    """True when the message comes from the Département's form robot (a trusted full address) and
+    presents itself as a form, by its headers or by its structure."""
+    if not trusted_sender(settings, sender):
+        return False
+    return claims_form(settings, subject=subject, form_id=form_id) or looks_like_form(text)
 
 
 def parse_fields(text: str, *, subject: str = "", form_id: str | None = None) -> WebForm | None:
     """The form's fields from its text, or None when no known label is found."""
     values: dict[str, str] = {}
     current: str | None = None
+    below = False  # the current label had no value on its line: the value stands on the lines below
     message_lines: list[str] | None = None
     for line in text.replace("\r\n", "\n").split("\n"):
         if message_lines is not None:
@@ -90,12 +117,15 @@ def parse_fields(text: str, *, subject: str = "", form_id: str | None = None) ->
                 message_lines = [match["value"]] if match["value"].strip() else []
                 continue
             current = name
+            below = not match["value"].strip()
             if not values.get(name):
                 values[name] = match["value"].strip()
-        elif current and line.strip() and line.startswith((" ", "\t")):
-            values[current] = f"{values[current]} {line.strip()}".strip()  # a wrapped value
-        elif line.strip():
-            current = None
+        elif current and line.strip() and (below or line.startswith((" ", "\t"))):
+            values[current] = f"{values[current]} {line.strip()}".strip()  # a value below or wrapped
+        elif current and below and not line.strip() and not values.get(current):
+            continue  # a blank line between a label and its value
+        elif line.strip() or below:
+            current, below = None, False
     if not values and message_lines is None:
         return None
     form = WebForm(**{k: v for k, v in values.items() if k in {f.name for f in fields(WebForm)}})

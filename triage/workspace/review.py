@@ -147,7 +147,8 @@ def mark_not_request(session: Session, dossier: Dossier, actor: Actor, reason: s
 def flagged_messages(session: Session, limit: int = 100) -> list[Message]:
     """Messages the pipeline kept aside (a reply from an unknown address, a letter citing a dossier), oldest first."""
     return list(session.scalars(
-        select(Message).where(Message.needs_review.is_(True), Message.dossier_id.is_(None))
+        select(Message).where(Message.needs_review.is_(True), Message.dossier_id.is_(None),
+                              Message.role != "spam")  # probable spam has its own list (workspace.setaside)
         .order_by(Message.received_at, Message.id).limit(limit)
     ))
 
