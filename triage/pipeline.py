@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 
 from triage.config import Settings
 from triage.dossiers import registry as dossiers
-from triage.errors import MediatureError, ParseError, StoreError
+from triage.errors import DossierError, MediatureError, ParseError, StoreError
 from triage.logs import event as log_event
 from triage.parse.body import pdf_text_layer
 from triage.parse.message import parse_message
+from triage.parse.webform import looks_like_form, parse_fields
 from triage.records import (
     Channel,
     DossierOutcome,
@@ -222,6 +223,44 @@ class Pipeline:
     ) -> DossierOutcome:
         """Quarantine something a source could not even read (an unreadable scan, say)."""
         return self._quarantine(source, source_key, data, reason, error_type, mark)
+
+    def rescue(self, session: Session, message_row_id: int) -> DossierOutcome:
+        """The mediator says a message that opened nothing (probable spam, automatic, unverified form)
+        is a request: open its dossier with that very message and queue the acknowledgement, as if it
+        had been recognised on arrival (the mediator's decision, inside the caller's transaction)."""
+        try:
+            row, data = archive.raw_bytes(session, message_row_id)
+            parsed = parse_message(data, self.settings)
+        except (LookupError, ParseError) as err:
+            raise DossierError("message introuvable ou illisible") from err
+        if row.dossier_id is not None or row.direction != "in" or row.source == "scan":
+            raise DossierError("ce message est déjà dans un dossier ou n'est pas un courriel reçu")
+        form = parsed.form
+        if form is None and looks_like_form(parsed.text):
+            form = parse_fields(parsed.text, subject=parsed.subject)
+        # the mediator read it: a request now (an X-Loop still stops the automatic acknowledgement)
+        parsed = replace(parsed, form=form, kind=MessageKind.REQUEST, set_aside="", probable_spam=False)
+
+        def store_row(dossier_id: int) -> int:
+            row.dossier_id, row.role, row.needs_review = dossier_id, "request", False
+            row.channel = parsed.channel.value
+            session.flush()
+            return row.id
+
+        return self._open(
+            session,
+            store_row,
+            parsed,
+            dossiers.requester_from_message(parsed),
+            channel=parsed.channel,
+            received_at=row.received_at,
+            subject=(form.subject if form and form.subject else parsed.subject),
+            service=form.service if form else "",
+            text=lambda: suggestion_text(parsed),
+            sender=parsed.requester_address,
+            form=form,
+            details={"note": "ouvert par la médiatrice depuis le courrier mis de côté"},
+        )
 
     # ------------------------------------------------------------------ failures
 

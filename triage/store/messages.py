@@ -307,3 +307,14 @@ def store_scan(
 
 def _form_fields(parsed: ParsedMessage) -> dict[str, Any] | None:
     return None if parsed.form is None else asdict(parsed.form)
+
+
+def raw_bytes(session: Session, message_row_id: int) -> tuple[Message, bytes]:
+    """An incoming message row and its raw bytes (as received); LookupError when either is missing."""
+    message = session.get(Message, message_row_id)
+    if message is None or message.raw_blob_id is None:
+        raise LookupError(message_row_id)
+    blob = session.get(RawBlob, message.raw_blob_id)
+    if blob is None:
+        raise LookupError(message_row_id)
+    return message, bytes(blob.data)

@@ -3,6 +3,7 @@
 - /connexion, /deconnexion                         auth_routes
 - /mediation/ (queue), /mediation/tri/...          queue_routes      (mediator)
 - /mediation/dossiers/...                          dossier_routes    (mediator)
+- /mediation/mis-de-cote (spam, non-requests)      setaside_routes   (mediator)
 - /mediation/pieces-jointes/..., /courriers/...    file_routes       (mediator)
 - /courrier/...                                    courrier_routes   (mail service)
 - /admin/...                                       admin_routes      (administrator)
@@ -24,9 +25,10 @@ def routes() -> list[Route]:
         dossier_routes,
         file_routes,
         queue_routes,
+        setaside_routes,
     )
 
     return [
         *auth_routes.routes(), *queue_routes.routes(), *dossier_routes.routes(), *file_routes.routes(),
-        *courrier_routes.routes(), *admin_routes.routes(),
+        *courrier_routes.routes(), *admin_routes.routes(), *setaside_routes.routes(),
     ]
