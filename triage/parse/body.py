@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import re
 import threading
 from dataclasses import dataclass, field
 from email.message import Message
@@ -19,7 +20,7 @@ import nh3
 from inscriptis import get_text
 from inscriptis.model.config import ParserConfig
 
-from triage.parse.charsets import clean_text, decode_bytes, decode_header_value
+from triage.parse.charsets import clean_text, decode_bytes, decode_header_value, safe_filename
 from triage.records import Attachment
 
 _MAGIC_LOCK = threading.Lock()  # a libmagic handle is not safe to share between threads
@@ -62,9 +63,23 @@ def sniff(data: bytes) -> str:
             return "application/octet-stream"
 
 
-def _drop_remote_images(element: str, attribute: str, value: str) -> str | None:
-    remote = value.strip().lower().startswith(("http:", "https:", "//", "ftp:"))
-    return None if element == "img" and attribute in {"src", "srcset"} and remote else value
+_URL_ATTRIBUTES = {"href", "src", "srcset", "background", "cite", "poster", "action", "formaction", "longdesc",
+                   "lowsrc", "dynsrc", "usemap", "xlink:href"}
+_INLINE_IMAGE = re.compile(r"^(?:cid:|data:image/(?:png|jpeg|gif|webp);)")
+_LINK = re.compile(r"^(?:https?:|mailto:|tel:|#)")
+
+
+def _keep_safe_urls(element: str, attribute: str, value: str) -> str | None:
+    """Images only inline (cid:, data:image/…): a remote one tells the sender the message was read.
+    Links only absolute with a safe scheme: a relative, protocol-relative or backslashed URL
+    (« /\\evil.example/x.png », « //evil », « \\\\evil ») would resolve to another site."""
+    if attribute not in _URL_ATTRIBUTES:
+        return value
+    # what a browser ignores in a URL (spaces, tabs, newlines, control characters) must not hide a host
+    url = re.sub(r"[\x00-\x20\x7f]+", "", value).lower()
+    if element == "img" or attribute != "href":
+        return value if _INLINE_IMAGE.match(url) else None
+    return value if _LINK.match(url) and not url.startswith(("http:\\", "https:\\")) else None
 
 
 def sanitise_html(html: str) -> str:
@@ -72,7 +87,7 @@ def sanitise_html(html: str) -> str:
     return nh3.clean(
         html,
         url_schemes=_SAFE_SCHEMES,
-        attribute_filter=_drop_remote_images,
+        attribute_filter=_keep_safe_urls,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
@@ -210,8 +225,7 @@ class Walker:
             raw_name = part.get_filename()
         except Exception:
             raw_name = None
-        filename = decode_header_value(raw_name) if raw_name else ""
-        filename = filename.replace("/", "_").replace("\\", "_").strip()[:200]
+        filename = safe_filename(decode_header_value(raw_name)) if raw_name else ""
         sniffed = sniff(data)
         if not filename:
             ext = (

@@ -13,6 +13,7 @@ import base64
 import binascii
 import codecs
 import re
+import unicodedata
 
 from charset_normalizer import from_bytes
 
@@ -140,6 +141,15 @@ def clean_text(text: str) -> str:
         text = _SURROGATES.sub("\ufffd", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", text)
+
+
+def safe_filename(name: str, limit: int = 200) -> str:
+    """An attachment's name safe to store and show: no folders, no control characters and no invisible
+    format characters (bidi overrides and isolates U+202A–202E, U+2066–2069, marks U+200E/U+200F/U+061C,
+    zero-width characters): « facture\u202efdp.exe » must not show as « factureexe.pdf »."""
+    name = clean_text(name).replace("/", "_").replace("\\", "_").replace("\n", " ")
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cf", "Cc", "Co", "Cs"))
+    return name.strip()[:limit]
 
 
 def _is_escaped(text: str) -> bool:

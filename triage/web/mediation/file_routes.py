@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from triage.errors import NotFoundError
+from triage.parse.charsets import safe_filename
 from triage.store.audit import record
 from triage.store.models import Message, PrintJob, RawBlob, StoredAttachment
 from triage.web.mediation.common import Ctx, endpoint
@@ -26,7 +27,7 @@ PREVIEW_WIDTH = 1100
 
 def content_disposition(filename: str, fallback: str) -> str:
     """An attachment header safe for any name (ASCII fallback plus RFC 5987 UTF-8 form)."""
-    name = re.sub(r"[\x00-\x1f\x7f/\\\"';]+", "_", filename or "").strip(" .") or fallback
+    name = re.sub(r"[\x00-\x1f\x7f/\\\"';]+", "_", safe_filename(filename or "")).strip(" .") or fallback
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or fallback
     ascii_name = re.sub(r"[^A-Za-z0-9._ -]+", "_", ascii_name)[:150]
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name[:150])}"
