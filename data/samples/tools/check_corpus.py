@@ -27,7 +27,8 @@ from triage.suggest.taxonomy import load_taxonomy
 SAMPLES = Path(__file__).resolve().parent.parent
 SETS = ("corpus", "heldout", "heldout-writers")
 REQUIRED = ("writer", "channel")
-CHANNELS = {"email", "courrier", "webform", "telephone", "formulaire"}  # « formulaire » : older files, same as webform
+# « formulaire » : older files, same as webform
+CHANNELS = {"email", "courrier", "webform", "telephone", "formulaire"}
 WRITER_FILE = re.compile(r"^(w-[a-z0-9-]+)-(\d+)\.txt$")
 
 
@@ -54,7 +55,10 @@ def problems_of(name: str, path: Path, example: Example, codes: dict[str, set[st
     return found
 
 
-def main(argv: list[str]) -> int:
+def check(
+    samples: Path = SAMPLES,
+) -> tuple[list[str], dict[str, set[str]], dict[str, Counter[str]], dict[str, Counter[str]]]:
+    """(problems, sets of each writer_id, file counts per set, label counts of the tracked writers)."""
     taxonomy = load_taxonomy()
     codes = {label: set(taxonomy.codes(label)) for label in ("domain", "admissibility", "reorientation")}
     problems: list[str] = []
@@ -62,7 +66,7 @@ def main(argv: list[str]) -> int:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     tracked: dict[str, Counter[str]] = defaultdict(Counter)
     for name in SETS:
-        directory = SAMPLES / name
+        directory = samples / name
         if not directory.is_dir():
             continue
         for path in sorted(directory.rglob("*.txt")):
@@ -82,13 +86,20 @@ def main(argv: list[str]) -> int:
             counts[name]["fichiers avec writer_id"] += bool(writer_id)
     for writer_id, sets in sorted(writers.items()):
         if "heldout-writers" in sets and len(sets) > 1:
-            problems.append(f"{writer_id} : lettres dans heldout-writers/ et dans {', '.join(sorted(sets - {'heldout-writers'}))}/")
+            others = ", ".join(sorted(sets - {"heldout-writers"}))
+            problems.append(f"{writer_id} : lettres dans heldout-writers/ et dans {others}/")
+    return problems, writers, counts, tracked
+
+
+def main(argv: list[str]) -> int:
+    problems, writers, counts, tracked = check()
     for problem in problems:
         print(problem)
     if "--quiet" not in argv:
         for name in SETS:
             ids = {w for w, sets in writers.items() if name in sets}
-            print(f"{name} : {counts[name]['fichiers']} fichiers, {counts[name]['fichiers avec writer_id']} avec writer_id, {len(ids)} writers")
+            files, with_id = counts[name]["fichiers"], counts[name]["fichiers avec writer_id"]
+            print(f"{name} : {files} fichiers, {with_id} avec writer_id, {len(ids)} writers")
     if "--counts" in argv:
         print("\nAuteurs suivis (writer_id) : étiquette = valeur  entraînement  réservé  total")
         for key in sorted(tracked):
