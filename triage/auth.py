@@ -7,6 +7,14 @@ session's CSRF token. Roles follow least privilege:
 - ``courrier`` (mail service): scan upload, ingestion status, print queue, manual opening of a
   request at a permanence; never the contents of dossiers;
 - ``admin``: users, rules reload, quarantine, audit log; never the contents of dossiers.
+
+Account changes that would open dossiers to someone (creating or promoting an account whose role reads
+dossiers, resetting its password) need a role that already reads them, or the terminal on the server
+(`mediature users …`): an administrator cannot give themselves a way into the dossiers.
+
+Logins: no account is ever locked. Failures are throttled per (account, client address) and per
+address by the web layer; the account's consecutive failures (any address) slow every further attempt
+down progressively (`login_delay`), so a distributed guess gets slower without locking the owner out.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from triage.config import Settings
 from triage.errors import AuthError
@@ -43,9 +52,32 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 = "safely unguessable" against online and throttled offline guessing
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 # verified against when the username is unknown, so both cases take the same time
 _DUMMY_HASH = _HASHER.hash("mediature-dummy-password")
+# words an attacker would try first here, on top of zxcvbn's own lists of common passwords and words
+_LOCAL_WORDS = ("mediature", "mediation", "mediatrice", "mediateur", "departement", "isere", "grenoble",
+                "courrier", "admin", "administration", "motdepasse", "azerty")
+# zxcvbn's warnings, in French (anything else gets the general advice)
+_WARNINGS_FR = {
+    "Straight rows of keys are easy to guess.": "une rangée de touches du clavier se devine facilement",
+    "Short keyboard patterns are easy to guess.": "un motif de clavier se devine facilement",
+    'Repeats like "aaa" are easy to guess.': "une répétition comme « aaa » se devine facilement",
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".':
+        "une répétition comme « abcabcabc » ne vaut guère mieux que « abc »",
+    "Sequences like abc or 6543 are easy to guess.": "une suite comme « abc » ou « 6543 » se devine facilement",
+    "Recent years are easy to guess.": "une année récente se devine facilement",
+    "Dates are often easy to guess.": "une date se devine souvent facilement",
+    "This is a top-10 common password.": "c'est l'un des 10 mots de passe les plus courants",
+    "This is a top-100 common password.": "c'est l'un des 100 mots de passe les plus courants",
+    "This is a very common password.": "c'est un mot de passe très courant",
+    "This is similar to a commonly used password.": "il ressemble à un mot de passe très courant",
+    "A word by itself is easy to guess.": "un mot seul se devine facilement",
+    "Names and surnames by themselves are easy to guess.": "un nom ou un prénom seul se devine facilement",
+    "Common names and surnames are easy to guess.": "les noms et prénoms courants se devinent facilement",
+}
+PASSWORD_ADVICE = "choisissez plutôt une phrase de quatre ou cinq mots sans lien entre eux"
 
 
 def can(role: str, capability: str) -> bool:
@@ -53,16 +85,57 @@ def can(role: str, capability: str) -> bool:
     return capability in CAPABILITIES.get(role, frozenset())
 
 
-def hash_password(password: str) -> str:
+def reads_dossiers(role: str) -> bool:
+    """Whether an account of `role` can read the content of dossiers."""
+    return can(role, "dossiers.read")
+
+
+def check_grant(actor_role: str | None, role: str) -> None:
+    """Refuse to let `actor_role` create, promote or reset an account of `role` that reads dossiers when
+    the actor cannot read them itself. None is the terminal on the server, which may do anything."""
+    if actor_role is None or not reads_dossiers(role) or reads_dossiers(actor_role):
+        return
+    raise AuthError("seule une médiatrice ou un médiateur, ou la commande « mediature users » sur le serveur, "
+                    "peut créer un compte qui lit les dossiers, lui donner ce rôle ou changer son mot de passe")
+
+
+def grantable_roles(actor_role: str | None) -> dict[str, str]:
+    """The roles `actor_role` may give or manage (all of them for a mediator or the terminal)."""
+    allowed: dict[str, str] = {}
+    for code, name in ROLES.items():
+        try:
+            check_grant(actor_role, code)
+        except AuthError:
+            continue
+        allowed[code] = name
+    return allowed
+
+
+def hash_password(password: str, user_inputs: tuple[str, ...] = ()) -> str:
     """An argon2id hash of `password`, after checking the password policy."""
-    check_password_policy(password)
+    check_password_policy(password, user_inputs)
     return _HASHER.hash(password)
 
 
-def check_password_policy(password: str) -> None:
-    """Refuse passwords that are too short (length is what matters most; no composition rules)."""
+def check_password_policy(password: str, user_inputs: tuple[str, ...] = ()) -> None:
+    """Refuse passwords that are too short or easy to guess (zxcvbn: common passwords, words, names,
+    keyboard patterns, repeats, dates, and `user_inputs` such as the account's name). No composition rules."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AuthError(f"le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères")
+    words = [w for w in (*_LOCAL_WORDS, *user_inputs) if w]
+    result = zxcvbn(password[:100], user_inputs=words)  # zxcvbn slows down on very long inputs
+    if result["score"] < MIN_PASSWORD_SCORE:
+        warning = _WARNINGS_FR.get(result["feedback"].get("warning") or "", "")
+        reason = f" ({warning})" if warning else ""
+        raise AuthError(f"ce mot de passe est trop facile à deviner{reason} : {PASSWORD_ADVICE}")
+
+
+def login_delay(failures: int, free_failures: int, max_delay: float) -> float:
+    """Seconds to wait before checking a password after `failures` consecutive failures on the account:
+    none for the first `free_failures`, then 1, 2, 4… up to `max_delay` (a slowdown, never a lock)."""
+    if failures < free_failures:
+        return 0.0
+    return float(min(max_delay, 2 ** min(failures - free_failures, 16)))
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -96,7 +169,7 @@ def create_user(
         raise AuthError("identifiant invalide (sans espace, 120 caractères au plus)")
     if session.scalar(select(User).where(User.username == name)) is not None:
         raise AuthError(f"l'identifiant {name} existe déjà")
-    user = User(username=name, role=role, password_hash=hash_password(password),
+    user = User(username=name, role=role, password_hash=hash_password(password, (name, display_name)),
                 display_name=display_name.strip(), email=email.strip().lower())
     session.add(user)
     session.flush()
@@ -112,10 +185,20 @@ def get_user(session: Session, username: str) -> User:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Change a password, unlock the account and end its sessions."""
-    user.password_hash = hash_password(password)
+    """Change a password, clear the failure count and end the account's sessions."""
+    user.password_hash = hash_password(password, (user.username, user.display_name or ""))
     user.failed_logins = 0
     user.locked_until = None
+    end_user_sessions(session, user.id)
+
+
+def set_role(session: Session, user: User, role: str) -> None:
+    """Give `user` another role (its sessions end: the next login carries the new rights).
+
+    Callers check who may do it (`check_grant`); the terminal on the server may do anything."""
+    if role not in ROLES:
+        raise AuthError(f"rôle inconnu : {role} (rôles : {', '.join(ROLES)})")
+    user.role = role
     end_user_sessions(session, user.id)
 
 
@@ -126,28 +209,21 @@ def set_disabled(session: Session, user: User, disabled: bool) -> None:
         end_user_sessions(session, user.id)
 
 
-def authenticate(session: Session, settings: Settings, username: str, password: str,
-                 now: datetime | None = None) -> User:
+def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User:
     """The user if the password is right and the account usable; AuthError otherwise.
 
-    Failures are counted; after `web.login_max_failures` in a row the account is locked for
-    `web.login_lockout_minutes`, during which even the right password is refused. The message
-    never tells which of the name or the password was wrong.
+    Consecutive failures are counted on the account (they set the slowdown of `login_delay`) and reset by
+    a success; the account is never locked. The message never tells which of the name or the password
+    was wrong.
     """
     now = _now(now)
-    refused = AuthError("identifiant ou mot de passe incorrect, ou compte temporairement bloqué")
+    refused = AuthError("identifiant ou mot de passe incorrect")
     user = session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         verify_password(_DUMMY_HASH, password)
         raise refused
-    if user.locked_until is not None and user.locked_until > now:
-        verify_password(_DUMMY_HASH, password)
-        raise refused
     if not verify_password(user.password_hash, password) or user.disabled:
         user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= settings.web.login_max_failures:
-            user.locked_until = now + timedelta(minutes=settings.web.login_lockout_minutes)
-            user.failed_logins = 0
         raise refused
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
@@ -155,6 +231,12 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
     user.locked_until = None
     user.last_login_at = now
     return user
+
+
+def recent_failures(session: Session, username: str) -> int:
+    """Consecutive failed logins of an account (0 for an unknown name: same slowdown, nothing to learn)."""
+    failures = session.scalar(select(User.failed_logins).where(User.username == normalise_username(username)))
+    return int(failures or 0)
 
 
 # --------------------------------------------------------------------------- sessions

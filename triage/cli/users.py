@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -92,6 +91,25 @@ def users_enable(username: Annotated[str, typer.Argument(help="Identifiant du co
     _set_disabled(username, False, config)
 
 
+@users_app.command("role")
+def users_role(
+    username: Annotated[str, typer.Argument(help="Identifiant du compte.")],
+    role: Annotated[str, typer.Argument(help="Nouveau rôle : mediateur, courrier ou admin.")],
+    config: ConfigOption = None,
+) -> None:
+    """Change le rôle d'un compte (donner le rôle mediateur ne se fait qu'ici ou par une médiatrice)."""
+    from triage import auth
+    from triage.store.audit import Actor, record
+
+    rt = open_runtime(config)
+    with rt.sessions.begin() as session:
+        user = auth.get_user(session, username)
+        before = user.role
+        auth.set_role(session, user, role)
+        record(session, Actor.terminal(), "users.role", details={"user_id": user.id, "from": before, "to": role})
+    console.print(f"Compte [bold]{user.username}[/] : {auth.ROLES[before]} → {auth.ROLES[role]} (sessions fermées).")
+
+
 @users_app.command("list")
 def users_list(config: ConfigOption = None) -> None:
     """Liste les comptes."""
@@ -106,8 +124,8 @@ def users_list(config: ConfigOption = None) -> None:
         table.add_column(column)
     with rt.sessions() as session:
         for user in session.scalars(select(User).order_by(User.username)):
-            locked = user.locked_until is not None and user.locked_until > datetime.now(UTC)
-            state = "désactivé" if user.disabled else ("bloqué" if locked else "actif")
+            failures = f"actif, {user.failed_logins} échec(s) de connexion" if user.failed_logins else "actif"
+            state = "désactivé" if user.disabled else failures
             last = user.last_login_at.strftime("%d/%m/%Y %H:%M") if user.last_login_at else "jamais"
             table.add_row(user.username, user.display_name, ROLES.get(user.role, user.role), state, last)
     console.print(table)

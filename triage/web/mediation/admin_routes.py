@@ -15,7 +15,7 @@ from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, r
 
 DONE = {
     "cree": "Compte créé.", "desactive": "Compte désactivé : ses sessions sont fermées.",
-    "active": "Compte réactivé.", "mdp": "Mot de passe changé ; le compte est débloqué.",
+    "active": "Compte réactivé.", "mdp": "Mot de passe changé ; les sessions du compte sont fermées.",
     "regles": "Règles et modèle rechargés.", "reessai": "Nouvel essai lancé.",
 }
 
@@ -25,7 +25,7 @@ def users_page(request: Request, ctx: Ctx) -> Response:
     """Accounts and the form to add one."""
     users = list(ctx.session.scalars(select(User).order_by(User.username)))
     return render(request, "admin.html", page_context(
-        ctx, users=users, roles=auth.ROLES, done=DONE.get(request.query_params.get("fait", ""), ""),
+        ctx, users=users, roles=auth.ROLES, grantable=auth.grantable_roles(ctx.user.role), done=DONE.get(request.query_params.get("fait", ""), ""),
         min_length=auth.MIN_PASSWORD_LENGTH, active="admin", message=ctx.extra.get("message", "")))
 
 
@@ -40,9 +40,10 @@ def _password(ctx: Ctx) -> str:
 def user_create(request: Request, ctx: Ctx) -> Response:
     """Add an account."""
     ctx.extra["back"] = "/admin/"
-    user = auth.create_user(ctx.session, ctx.field("identifiant", limit=120), _password(ctx),
-                            ctx.field("role", limit=16), display_name=ctx.field("nom", limit=200),
-                            email=ctx.field("courriel", limit=320))
+    role = ctx.field("role", limit=16)
+    auth.check_grant(ctx.user.role, role)  # an administrator never creates a way into the dossiers
+    user = auth.create_user(ctx.session, ctx.field("identifiant", limit=120), _password(ctx), role,
+                            display_name=ctx.field("nom", limit=200), email=ctx.field("courriel", limit=320))
     record(ctx.session, ctx.actor, "users.create", details={"user_id": user.id, "role": user.role})
     return redirect("/admin/?fait=cree")
 
@@ -77,10 +78,11 @@ def user_enable(request: Request, ctx: Ctx) -> Response:
 
 @endpoint("users.manage")
 def user_password(request: Request, ctx: Ctx) -> Response:
-    """Set a new password (unlocks the account, ends its sessions)."""
+    """Set a new password (clears the failure count, ends its sessions); a mediator's needs a mediator."""
     user = _user(request, ctx)
+    auth.check_grant(ctx.user.role, user.role)
     auth.set_password(ctx.session, user, _password(ctx))
-    record(ctx.session, ctx.actor, "users.password", details={"user_id": user.id})
+    record(ctx.session, ctx.actor, "users.password", details={"user_id": user.id, "role": user.role})
     return redirect("/admin/?fait=mdp")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 from starlette.concurrency import run_in_threadpool
@@ -9,7 +10,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.auth import authenticate, csrf_ok, end_session, load_session, login_form_token, start_session
+from triage.auth import (
+    authenticate,
+    csrf_ok,
+    end_session,
+    load_session,
+    login_delay,
+    login_form_token,
+    normalise_username,
+    recent_failures,
+    start_session,
+)
 from triage.errors import AuthError
 from triage.runtime import Runtime
 from triage.store.audit import Actor, record
@@ -27,11 +38,21 @@ from triage.web.security import PUBLIC_FORM_BYTES, RateLimiter
 
 
 def login_limiter(request: Request) -> RateLimiter:
-    """Failed logins per client address (on top of the per-account lockout)."""
+    """Failed logins per client address, whatever the account (a spray of names from one place)."""
     state = request.app.state
     if not hasattr(state, "login_limiter"):
         state.login_limiter = RateLimiter(limit=20, window=600.0)
     limiter: RateLimiter = state.login_limiter
+    return limiter
+
+
+def pair_limiter(request: Request, runtime: Runtime) -> RateLimiter:
+    """Failed logins per (account, client address): a guesser is stopped, the owner elsewhere is not."""
+    state = request.app.state
+    if not hasattr(state, "login_pair_limiter"):
+        web = runtime.settings.web
+        state.login_pair_limiter = RateLimiter(limit=web.login_max_failures, window=web.login_lockout_minutes * 60.0)
+    limiter: RateLimiter = state.login_pair_limiter
     return limiter
 
 
@@ -78,13 +99,28 @@ async def login(request: Request) -> Response:
     if not nonce or not csrf_ok(login_form_token(runtime.secret, nonce), token):
         return _login_page(request, runtime, "Le formulaire a expiré : saisissez à nouveau vos identifiants.", 403)
     client = _client(request)
+    pair = f"{normalise_username(username)}|{client}"
+    pairs = pair_limiter(request, runtime)
     if limiter.blocked(client):
         return _login_page(request, runtime, "Trop d'essais depuis ce poste : réessayez dans quelques minutes.", 429)
+    if pairs.blocked(pair):
+        return _login_page(request, runtime, "Trop d'essais pour cet identifiant depuis ce poste : réessayez dans "
+                           "quelques minutes (les autres postes ne sont pas concernés).", 429, username=username)
+
+    def failures() -> int:
+        with runtime.sessions() as session:
+            return recent_failures(session, username)
+
+    web = runtime.settings.web
+    # many failures on this account from anywhere: every attempt waits a little longer (never a lock)
+    delay = login_delay(await run_in_threadpool(failures), web.login_max_failures, web.login_max_delay_seconds)
+    if delay:
+        await asyncio.sleep(delay)
 
     def attempt() -> tuple[str, str] | str:
         with runtime.sessions.begin() as session:
             try:
-                user = authenticate(session, runtime.settings, username, password)
+                user = authenticate(session, username, password)
             except AuthError as err:
                 record(session, Actor(None, f"connexion:{username[:60]}"), "auth.login_failed")
                 return err.message
@@ -95,8 +131,10 @@ async def login(request: Request) -> Response:
     result = await run_in_threadpool(attempt)
     if isinstance(result, str):
         limiter.hit(client)
+        pairs.hit(pair)
         message = result[0].upper() + result[1:] + "."
         return _login_page(request, runtime, message, 401, username=username)
+    pairs.forget(pair)
     session_id, home = result
     response = redirect(suite if suite.startswith(home.rstrip("/")) else home)
     set_cookie(response, runtime, cookie_names(runtime)[0], session_id)
