@@ -312,12 +312,6 @@ class CorrespondenceSettings(Section):
         description="Adresse de base du sous-adressage (vide : le courriel du service). Le jeton est ajouté "
         "après un « + » dans la partie locale.",
     )
-    trusted_authserv_ids: list[str] = Field(
-        default_factory=list,
-        description="Identifiants (authserv-id) des serveurs de réception dont on croit les en-têtes "
-        "Authentication-Results. Une réponse à un dossier dont le SPF ou le DKIM a échoué pour le domaine "
-        "de l'expéditeur est alors mise de côté. Vide : ces en-têtes sont ignorés.",
-    )
     max_attachment_bytes: int = Field(
         10 * 1024 * 1024,
         description="Taille maximale totale des pièces jointes d'un message envoyé depuis un dossier.",

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
+from triage.correspondence import answers
 from triage.dossiers import registry as dossiers
 from triage.errors import DossierError, MediatureError, ParseError, StoreError
 from triage.logs import event as log_event
@@ -352,16 +353,7 @@ class Pipeline:
             )
         thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
         if thread.dossier is not None and thread.safe:
-            row_id = store("reply", thread.dossier.id)
-            dossiers.record_event(
-                session,
-                thread.dossier.id,
-                dossiers.EVENT_MESSAGE,
-                "Nouveau message de l'usager",
-                details={"message_row_id": row_id, "via": thread.via},
-                at=received_at,
-            )
-            return DossierOutcome(IngestOutcome.ATTACHED, row_id, thread.dossier.id, thread.dossier.reference)
+            return self._join(session, thread, thread.dossier, store, received_at)
         if thread.dossier is not None:
             reason = dossiers.flag_reason(thread, parsed.requester_address)
             row_id = store("flagged", flag_reason=reason)
@@ -419,6 +411,19 @@ class Pipeline:
             thread.dossier.reference if thread.dossier is not None else None,
             detail=parsed.set_aside,
         )
+
+    def _join(self, session: Session, thread: dossiers.Thread, dossier: Dossier, store: Callable[..., int],
+              received_at: datetime) -> DossierOutcome:
+        """A reply joins its dossier: marked unread; a service's answer to a transmission stops the clock."""
+        row_id = store("service_answer" if thread.service_answer else "reply", dossier.id)
+        summary = ("Réponse du service sollicité" if thread.service_answer
+                   else "Nouveau message de l'usager" if thread.from_requester else "Nouveau message d'un correspondant")
+        dossiers.record_event(session, dossier.id, dossiers.EVENT_MESSAGE, summary,
+                              details={"message_row_id": row_id, "via": thread.via}, at=received_at)
+        if answers.record_answer(dossier, service_answer=thread.service_answer, received_at=received_at):
+            dossiers.record_event(session, dossier.id, answers.EVENT_SERVICE_ANSWER, "Réponse du service reçue",
+                                  public=True, details={"status": dossier.status}, at=received_at)
+        return DossierOutcome(IngestOutcome.ATTACHED, row_id, dossier.id, dossier.reference)
 
     def _automatic(
         self, session: Session, parsed: ParsedMessage, store: Callable[..., int]

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
-from triage.dossiers.msgid import make_message_id, make_reply_address
+from triage.correspondence.answers import reply_to_for
+from triage.dossiers.msgid import make_message_id
 from triage.errors import DossierError
 from triage.notify.acknowledge import greeting
 from triage.notify.compose import Outgoing, OutgoingFile, safe_address
@@ -81,14 +82,6 @@ def content_key(reference: str, msg: FreeMessage) -> str:
     for f in msg.attachments:
         h.update(f.filename.encode() + b"\0" + hashlib.sha256(f.data).digest())
     return h.hexdigest()[:40]
-
-
-def reply_to_for(settings: Settings, secret: bytes, reference: str) -> str | None:
-    """The signed plus-address replies to this dossier should go to, when configured."""
-    if not settings.correspondence.reply_plus_address:
-        return None
-    base = settings.correspondence.reply_address or settings.service.email
-    return make_reply_address(secret, base, reference)
 
 
 def subject_for(dossier: Dossier, subject: str) -> str:

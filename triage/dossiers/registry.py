@@ -24,6 +24,7 @@ from sqlalchemy import String, Table, bindparam, case, cast, func, insert, selec
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from triage.correspondence.answers import reply_address_references, written_to
 from triage.dossiers.msgid import looks_like_ours, reference_from_message_id
 from triage.dossiers.statuses import STATUSES, can_transition, status_label
 from triage.dossiers.tracking import hash_token, new_check_key, new_token
@@ -368,10 +369,12 @@ class Thread:
     """Which existing dossier a message points at, and whether it may join it."""
 
     dossier: Dossier | None  # the dossier pointed at (None: a new request)
-    via: str = ""  # "message-id" or "objet"
-    safe: bool = False  # the sender is the dossier's known address
+    via: str = ""  # "message-id", "adresse de réponse" or "objet"
+    safe: bool = False  # the sender is the dossier's known address, or one we wrote to (signed reply only)
     reference: str = ""  # the reference pointed at, even when no such dossier exists
     forged: bool = False  # one of "our" ids failed its HMAC check
+    from_requester: bool = False  # the sender is the requester's known address
+    service_answer: bool = False  # the sender received a transmission of this dossier from us
 
 
 def resolve(session: Session, reference: str) -> Dossier | None:
@@ -385,8 +388,9 @@ def resolve(session: Session, reference: str) -> Dossier | None:
 
 
 def find_thread(session: Session, secret: bytes, prefix: str, parsed: ParsedMessage) -> Thread:
-    """The dossier a message replies to: one of our Message-IDs (HMAC verified), else a reference in
-    the subject; `safe` only when the sender is the dossier's known address."""
+    """The dossier a message replies to: one of our Message-IDs (HMAC verified), a signed reply address,
+    else a reference in the subject. `safe` when the sender is the dossier's known address, or, for a
+    signed reply, an address the mediation wrote to about this dossier (a service, a partner)."""
     ids = ([parsed.in_reply_to] if parsed.in_reply_to else []) + list(reversed(parsed.references))
     forged = any(looks_like_ours(i) and reference_from_message_id(secret, i) is None for i in ids)
     candidates: list[tuple[str, str]] = []
@@ -394,6 +398,7 @@ def find_thread(session: Session, secret: bytes, prefix: str, parsed: ParsedMess
         ref = reference_from_message_id(secret, mid)
         if ref:
             candidates.append((ref, "message-id"))
+    candidates += [(ref, "adresse de réponse") for ref in reply_address_references(secret, parsed)]
     candidates += [(ref, "objet") for ref in references_in_text(parsed.subject, prefix)]
     sender = parsed.requester_address
     for ref, via in candidates:
@@ -401,7 +406,10 @@ def find_thread(session: Session, secret: bytes, prefix: str, parsed: ParsedMess
         if dossier is None:
             continue
         known = (dossier.requester_email or "").lower()
-        return Thread(dossier, via, bool(sender) and sender == known, ref, forged)
+        requester = bool(sender) and sender == known
+        correspondents = written_to(session, dossier.id) if sender and via != "objet" and not requester else {}
+        return Thread(dossier, via, requester or sender in correspondents, ref, forged, requester,
+                      correspondents.get(sender, False))
     return Thread(None, reference=candidates[0][0] if candidates else "", forged=forged)
 
 
@@ -432,7 +440,8 @@ def suspicious_sender(parsed: ParsedMessage, own_addresses: list[str]) -> str:
 def flag_reason(thread: Thread, sender: str) -> str:
     """Why a reply was kept aside instead of joining its dossier (French, for the mediator)."""
     assert thread.dossier is not None
-    how = "un de nos messages" if thread.via == "message-id" else "la référence dans l'objet"
+    how = {"message-id": "un de nos messages", "adresse de réponse": "l'adresse de réponse du dossier"}.get(
+        thread.via, "la référence dans l'objet")
     if not thread.dossier.requester_email:
         return (
             f"Message qui se rattache au dossier {thread.dossier.reference} ({how}), mais ce dossier n'a "
@@ -440,7 +449,8 @@ def flag_reason(thread: Thread, sender: str) -> str:
         )
     return (
         f"Message qui se rattache au dossier {thread.dossier.reference} ({how}), envoyé depuis une "
-        f"adresse ({sender or 'inconnue'}) différente de celle du dossier : à vérifier avant de le rattacher."
+        f"adresse ({sender or 'inconnue'}) différente de celle du dossier et de celles auxquelles la médiation "
+        "a écrit : à vérifier avant de le rattacher."
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
+from triage.correspondence.answers import reply_to_for
 from triage.dossiers.msgid import make_message_id
 from triage.dossiers.tracking import short_code
 from triage.notify import guard
@@ -97,6 +98,7 @@ class Notifier:
             text=render("mail/accuse_reception.txt.j2", **ctx),
             html=render("mail/accuse_reception.html.j2", **ctx),
             message_id=make_message_id(self.secret, dossier.reference, domain, "ack"),
+            reply_to=reply_to_for(self.settings, self.secret, dossier.reference),
             in_reply_to=in_reply_to,
             references=references,
             automatic=True,

@@ -68,7 +68,7 @@ def compute(session: Session, settings: Settings, now: datetime | None = None) -
         Late(d.id, d.reference, d.status, d.service_deadline, (today - d.service_deadline).days)
         for d in session.scalars(select(Dossier).where(
             *ACTIVE, Dossier.status == "transmise_service", Dossier.service_deadline.is_not(None),
-            Dossier.service_deadline < today))
+            Dossier.service_answered_at.is_(None), Dossier.service_deadline < today))
         if d.service_deadline is not None
     ]
     contact_limit = today - timedelta(days=cfg.first_contact_days)

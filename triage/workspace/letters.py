@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage.correspondence.answers import reply_to_for
 from triage.dossiers.statuses import OUTCOMES, can_transition
 from triage.dossiers.tracking import Contact
 from triage.errors import DossierError
@@ -216,7 +217,7 @@ class LetterWriter:
                 f"Transmission d'une demande (art. L114-2 CRPA) — {dossier.reference}",
                 text=html_to_text(html), html=html, in_reply_to=in_reply_to,
                 message_id=make_message_id(self.runtime.secret, dossier.reference, domain, _msgid_kind(template)),
-                automatic=False,
+                automatic=False, reply_to=reply_to_for(self.settings, self.runtime.secret, dossier.reference),
             )
             outbox_id = enqueue(session, self.settings, out, kind=f"letter_{template}", idempotency_key=key,
                                 dossier_id=dossier.id).id

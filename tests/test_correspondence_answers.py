@@ -1,0 +1,152 @@
+"""Answers come back into the dossier: a service's answer to a transmission over real SMTP and Dovecot,
+signed reply addresses, and what is set aside."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import make_settings
+from tests.dovecot import Dovecot, dovecot, imap_folder  # noqa: F401  (fixtures)
+from tests.mailfactory import mail
+from tests.smtp import SmtpServer
+from tests.workspace_data import add_request
+from triage.correspondence.send import FreeMessage, send_message
+from triage.dossiers.msgid import make_reply_address, reference_from_reply_address
+from triage.pipeline import Pipeline
+from triage.records import IngestOutcome, RawMessage
+from triage.runtime import Runtime
+from triage.sources.imap import ImapSource
+from triage.sources.mailbox_url import parse_mailbox_url
+from triage.store.audit import Actor
+from triage.store.models import Dossier, Event, Message
+from triage.worker import Worker
+from triage.workspace import deadlines
+from triage.workspace.common import utcnow
+from triage.workspace.letters import LetterRequest, send_letter
+
+REF = "MED-2026-00042"
+
+
+def one_pass(rt: Runtime, server: Dovecot) -> None:
+    """One worker pass on the real Dovecot: fetch and file the mail, then deliver the outbox."""
+    source = ImapSource(parse_mailbox_url(rt.settings.mailbox.url), rt.settings.mailbox,
+                        ssl_context=server.ssl_context() if server.tls else None)
+    Worker(rt, pipeline=Pipeline(rt), source=source, scans=False).run(once=True)
+
+
+def dossier(rt: Runtime) -> Dossier:
+    with rt.sessions() as session:
+        found = session.scalar(select(Dossier).where(Dossier.reference == REF))
+        assert found is not None
+        return found
+
+
+def overdue_later(rt: Runtime) -> list[str]:
+    with rt.sessions() as session:
+        late = deadlines.compute(session, rt.settings, utcnow() + timedelta(days=30))
+    return [item.reference for item in late.service_overdue]
+
+
+def answer(sent: EmailMessage, sender: str, text: str) -> bytes:
+    """A reply as a mail client writes it: to our Reply-To, citing our Message-ID."""
+    mid = str(sent["Message-ID"])
+    return mail(text, sender=sender, to=str(sent["Reply-To"]), subject="RE: " + str(sent["Subject"]),
+                in_reply_to=mid, references=mid)
+
+
+@pytest.mark.dovecot
+def test_service_answer_to_a_transmission_lands_on_the_dossier_and_stops_the_clock_another_sender_is_set_aside(
+        home: Path, db_url: str, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+    with SmtpServer() as smtp:
+        settings = make_settings(home, db_url, smtp={"url": smtp.url},
+                                 mailbox={"url": dovecot.url(imap_folder), "processed_folder": f"{imap_folder}.Traites"},
+                                 correspondence={"reply_plus_address": True})
+        rt = Runtime.open(settings)
+        try:
+            with rt.sessions.begin() as session:
+                d, _ = add_request(session, REF)
+                send_letter(session, rt, d, LetterRequest(
+                    kind="transmission", delivery="courriel", nonce="n1", recipient_email="routes@isere.example",
+                    service="Direction des mobilités"), Actor(None, "claire"))
+            one_pass(rt, dovecot)  # delivers the transmission over SMTP
+            [sent] = smtp.inbox.parsed()
+            assert smtp.inbox.recipients == [["routes@isere.example"]]
+            assert reference_from_reply_address(rt.secret, str(sent["Reply-To"])) == REF
+            assert overdue_later(rt) == [REF]  # the 15-day clock runs
+
+            dovecot.append([
+                answer(sent, "Direction des mobilités <routes@isere.example>", "Bonjour,\n\nLe service a réexaminé "
+                       "la demande : le transport sera assuré à la rentrée.\n"),
+                answer(sent, "Un inconnu <autre@exemple.example>", "Bonjour,\n\nJe réponds à la place du service.\n"),
+            ], imap_folder)
+            one_pass(rt, dovecot)
+
+            d = dossier(rt)
+            assert d.unread and d.service_answered_at is not None
+            assert overdue_later(rt) == []  # the answer stopped the clock
+            with rt.sessions() as session:
+                rows = session.scalars(select(Message).where(Message.from_address.in_(
+                    ("routes@isere.example", "autre@exemple.example")))).all()
+                by_sender = {m.from_address: m for m in rows}
+                assert by_sender["routes@isere.example"].dossier_id == d.id
+                assert by_sender["routes@isere.example"].role == "service_answer"
+                aside = by_sender["autre@exemple.example"]
+                assert aside.dossier_id is None and aside.needs_review and aside.role == "flagged"
+                assert "auxquelles la médiation a écrit" in aside.flag_reason
+                public = session.scalars(select(Event).where(Event.dossier_id == d.id, Event.kind == "reponse_service",
+                                                             Event.public.is_(True))).all()
+                assert [e.summary for e in public] == ["Réponse du service reçue"]
+        finally:
+            rt.close()
+
+
+def ingest(rt: Runtime, data: bytes) -> IngestOutcome:
+    return Pipeline(rt).ingest_raw(RawMessage(source="eml", source_key="test", data=data)).outcome
+
+
+def test_answer_to_the_signed_reply_address_alone_joins_from_the_address_written_to(runtime: Runtime) -> None:
+    runtime.settings.correspondence.reply_plus_address = True
+    with runtime.sessions.begin() as session:
+        d, _ = add_request(session, REF)
+        send_message(session, runtime, d, FreeMessage(to_address="accueil@caf38.example", to_name="CAF de l'Isère",
+                                                      body="Pouvez-vous nous indiquer l'état du dossier ?"),
+                     Actor(None, "claire"))
+    plus = make_reply_address(runtime.secret, runtime.settings.service.email, REF)
+    # no In-Reply-To, no reference in the subject: only the signed reply address ties it to the dossier
+    assert ingest(runtime, mail("Le dossier est complet.", sender="accueil@caf38.example", to=plus,
+                                subject="Votre question")) is IngestOutcome.ATTACHED
+    assert ingest(runtime, mail("Moi aussi.", sender="voisin@exemple.example", to=plus,
+                                subject="Votre question")) is IngestOutcome.FLAGGED
+    tampered = plus.replace(plus.split(".")[-3][-2:], "zz")  # wrong MAC: not ours
+    assert reference_from_reply_address(runtime.secret, tampered) is None
+    assert ingest(runtime, mail("Le dossier ?", sender="accueil@caf38.example", to=tampered,
+                                subject="Autre chose")) is IngestOutcome.OPENED
+    with runtime.sessions() as session:
+        d = session.scalar(select(Dossier).where(Dossier.reference == REF))
+        assert d is not None and d.unread and d.service_answered_at is None  # a partner, not a transmission
+        joined = session.scalars(select(Message).where(Message.dossier_id == d.id, Message.role == "reply")).all()
+        assert [m.from_address for m in joined] == ["accueil@caf38.example"]
+
+
+def test_subject_reference_alone_does_not_let_a_service_join(runtime: Runtime) -> None:
+    with runtime.sessions.begin() as session:
+        d, _ = add_request(session, REF)
+        send_message(session, runtime, d, FreeMessage(to_address="rsa@isere.example", body="Transmission.",
+                                                      mention="transmission"), Actor(None, "claire"))
+    assert ingest(runtime, mail("Réponse.", sender="rsa@isere.example", subject=f"Dossier {REF}")) \
+        is IngestOutcome.FLAGGED
+
+
+def test_reply_address_needs_a_plain_base_and_reference() -> None:
+    address = make_reply_address(b"k", "mediation@isere.example", "MED-2026-00042")
+    assert address.startswith("mediation+med-2026-00042.") and address.endswith("@isere.example")
+    assert len(address.split("@")[0]) <= 64
+    assert reference_from_reply_address(b"k", address.upper()) == "MED-2026-00042"  # servers may change case
+    assert reference_from_reply_address(b"other", address) is None
+    with pytest.raises(ValueError):
+        make_reply_address(b"k", "pas-une-adresse", "MED-2026-00042")

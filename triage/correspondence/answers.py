@@ -1,0 +1,57 @@
+"""Answers coming back into a dossier: who we wrote to, a signed reply address in the recipients, and what
+an answer from a service to a transmission changes (it stops the art. 15 clock)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.config import Settings
+from triage.dossiers.msgid import make_reply_address, reference_from_reply_address
+from triage.records import ParsedMessage
+from triage.store.models import Dossier, OutboxItem
+
+# Outbox kinds that hand a request to a service or body: an answer from their recipient is the service's answer.
+TRANSMISSION_KINDS = frozenset({"letter_transmission", "message_transmission", "letter_reorientation_transmission"})
+EVENT_SERVICE_ANSWER = "reponse_service"
+
+
+def written_to(session: Session, dossier_id: int) -> dict[str, bool]:
+    """Every address the mediation wrote to about this dossier -> whether it received a transmission."""
+    found: dict[str, bool] = {}
+    rows = session.execute(select(OutboxItem.to_address, OutboxItem.kind).where(
+        OutboxItem.dossier_id == dossier_id, OutboxItem.status != "suppressed"))
+    for address, kind in rows:
+        address = (address or "").lower()
+        found[address] = found.get(address, False) or kind in TRANSMISSION_KINDS
+    return found
+
+
+def reply_to_for(settings: Settings, secret: bytes, reference: str) -> str | None:
+    """The signed plus-address replies to this dossier should go to, when configured (else None)."""
+    if not settings.correspondence.reply_plus_address:
+        return None
+    base = settings.correspondence.reply_address or settings.service.email
+    return make_reply_address(secret, base, reference)
+
+
+def reply_address_references(secret: bytes, parsed: ParsedMessage) -> list[str]:
+    """Dossier references carried by a signed reply address among the recipients, without repeats."""
+    refs: list[str] = []
+    for address in parsed.to:
+        ref = reference_from_reply_address(secret, address)
+        if ref and ref not in refs:
+            refs.append(ref)
+    return refs
+
+
+def record_answer(dossier: Dossier, *, service_answer: bool, received_at: datetime) -> bool:
+    """A message joined the dossier: mark it unread; a service's answer stops the clock. Returns whether
+    the clock was stopped now (the first answer since the transmission)."""
+    dossier.unread = True
+    if service_answer and dossier.service_answered_at is None:
+        dossier.service_answered_at = received_at
+        return True
+    return False
