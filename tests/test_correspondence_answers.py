@@ -23,7 +23,7 @@ from triage.runtime import Runtime
 from triage.sources.imap import ImapSource
 from triage.sources.mailbox_url import parse_mailbox_url
 from triage.store.audit import Actor
-from triage.store.models import Dossier, Event, Message
+from triage.store.models import Dossier, Event, Message, OutboxItem
 from triage.worker import Worker
 from triage.workspace import deadlines
 from triage.workspace.common import utcnow
@@ -150,3 +150,31 @@ def test_reply_address_needs_a_plain_base_and_reference() -> None:
     assert reference_from_reply_address(b"other", address) is None
     with pytest.raises(ValueError):
         make_reply_address(b"k", "pas-une-adresse", "MED-2026-00042")
+
+
+def test_a_failed_spf_or_dkim_for_the_senders_domain_sets_the_answer_aside_when_our_server_says_so(
+        runtime: Runtime) -> None:
+    runtime.settings.parsing.trusted_authserv_ids = ["mx.isere.example"]
+    with runtime.sessions.begin() as session:
+        d, _ = add_request(session, REF)
+        send_message(session, runtime, d, FreeMessage(to_address="rsa@isere.example", body="Transmission.",
+                                                      mention="transmission"), Actor(None, "claire"))
+        [mid] = session.scalars(select(OutboxItem.message_id).where(OutboxItem.dossier_id == d.id)).all()
+
+    def reply(results: str, text: str) -> IngestOutcome:
+        return ingest(runtime, mail(text, sender="rsa@isere.example", in_reply_to=mid, references=mid,
+                                    headers={"Authentication-Results": results}))
+
+    assert reply("mx.isere.example; dkim=fail header.d=isere.example; spf=pass smtp.mailfrom=isere.example",
+                 "Signature cassée.") is IngestOutcome.FLAGGED
+    assert reply("mx.isere.example; spf=fail smtp.mailfrom=isere.example", "SPF en échec.") is IngestOutcome.FLAGGED
+    # a header from a server we do not trust proves nothing either way; a third party's signature failing neither
+    assert reply("relais.example; dkim=fail header.d=isere.example", "Relais inconnu.") is IngestOutcome.ATTACHED
+    assert reply("mx.isere.example; dkim=fail header.d=liste.example; dkim=pass header.d=isere.example",
+                 "Signé.") is IngestOutcome.ATTACHED
+    with runtime.sessions() as session:
+        aside = session.scalars(select(Message).where(Message.needs_review.is_(True))).all()
+        assert sorted(m.body_text.strip() for m in aside) == ["SPF en échec.", "Signature cassée."]
+        assert any("DKIM" in m.flag_reason for m in aside)
+        d = session.scalar(select(Dossier).where(Dossier.reference == REF))
+        assert d is not None and d.service_answered_at is not None  # stopped by the first verified answer

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from email.parser import BytesHeaderParser
 from typing import Any, Protocol
 
 from sqlalchemy import Table, bindparam, select
@@ -29,6 +30,7 @@ from triage.errors import DossierError, MediatureError, ParseError, StoreError
 from triage.logs import event as log_event
 from triage.parse.body import pdf_text_layer
 from triage.parse.message import parse_message
+from triage.parse.verdict import signature_failure
 from triage.parse.webform import looks_like_form, parse_fields
 from triage.records import (
     Channel,
@@ -352,6 +354,12 @@ class Pipeline:
                 IngestOutcome.FLAGGED, store("flagged", flag_reason=suspicion), detail=suspicion
             )
         thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
+        unsigned = signature_failure(BytesHeaderParser().parsebytes(raw.data), parsed.from_address,
+                                     self.settings.parsing) if thread.dossier is not None and thread.safe else ""
+        if unsigned:
+            return self._set_aside(session, replace(parsed, set_aside=(
+                f"Réponse au dossier {thread.reference} mise de côté : {unsigned} (expéditeur non vérifié)."
+            )), store)
         if thread.dossier is not None and thread.safe:
             return self._join(session, thread, thread.dossier, store, received_at)
         if thread.dossier is not None:

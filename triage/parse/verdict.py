@@ -97,6 +97,23 @@ def authentication(msg: Message, sender: str, settings: ParsingSettings) -> Auth
     return Authentication(bool(headers) and bool(settings.trusted_authserv_ids), tuple(passed), tuple(failed))
 
 
+def signature_failure(msg: Message, sender: str, settings: ParsingSettings) -> str:
+    """A French reason when a trusted header reports a failed DKIM signature of the sender's own domain
+    ("" otherwise; only with trusted authserv-ids). Used for replies that would join a dossier."""
+    if not settings.trusted_authserv_ids:
+        return ""
+    domain = _domain(sender)
+    for header in _headers(msg, settings):
+        for result in header.results:
+            if str(result.method or "").lower() != "dkim" or str(result.result or "").lower() not in _FAILED:
+                continue
+            props = {f"{p.type}.{p.name}".lower(): str(p.value or "") for p in result.properties}
+            signer = props.get("header.d", "") or props.get("header.i", "")
+            if domain and _domain(signer) == domain:
+                return f"la signature DKIM du domaine {domain} a échoué"
+    return ""
+
+
 def authentication_failure(auth: Authentication) -> str:
     """A French reason when SPF or DMARC failed ("" otherwise)."""
     if not auth.failed:
