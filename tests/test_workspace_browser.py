@@ -83,24 +83,38 @@ def test_mediator_reviews_corrects_merges_closes_and_writes(page: Any, server: L
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     log_in(page, server)
     assert page.get_by_role("heading", name="Demandes à trier").is_visible()
-    assert page.locator("mark.m-domain", has_text="carte mobilité inclusion").first.is_visible()
+    # the queue: one line per request, uncertain ones first; the first one is opened
+    lines = page.locator("ol.file-tri > li")
+    assert lines.count() == 4
+    assert "incertaine" in (lines.first.get_attribute("class") or "")
+    assert "sure" in (lines.last.get_attribute("class") or "")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     assert_accessible(page)
 
-    # review: accept the first suggestion in one action
+    # opening a request keeps the page at its line, highlights its trigger words, focuses "Accepter"
+    page.get_by_role("link", name="MED-2026-00001").click()
+    page.wait_for_url("**demande=MED-2026-00001")
+    assert page.locator("mark.m-domain", has_text="carte mobilité inclusion").first.is_visible()
+    assert page.evaluate("() => document.activeElement.innerText").startswith("Accepter la suggestion")
+    assert page.get_by_text("Raccourcis clavier").is_visible()
+
+    # review: accept the first suggestion in one action; the next request opens at its line
     page.get_by_role("button", name="Accepter la suggestion pour MED-2026-00001").click()
-    page.wait_for_url("**/mediation/?fait=accepte")
+    page.wait_for_url("**/mediation/?demande=*&fait=accepte")
     assert page.get_by_role("status").inner_text().startswith("Tri accepté")
 
-    # correction: open the lists of the second request and pick other labels
-    second = page.get_by_role("article", name="MED-2026-00002", exact=False)
-    second.get_by_text("Corriger ou joindre à un autre dossier").click()
-    second.get_by_label("Recevabilité").select_option("prematuree")
-    second.get_by_role("button", name="Enregistrer ce tri pour MED-2026-00002").click()
-    page.wait_for_url("**/mediation/?fait=corrige")
+    # correction: open the second request and pick other labels
+    page.get_by_role("link", name="MED-2026-00002").click()
+    page.locator("summary", has_text="Corriger les étiquettes").click()
+    page.get_by_label("Recevabilité").select_option("prematuree")
+    page.get_by_role("button", name="Enregistrer ce tri pour MED-2026-00002").click()
+    page.wait_for_url("**fait=corrige**")
 
     # merge: the third request is the same person's, proposed by the queue
+    page.get_by_role("link", name="MED-2026-00003").click()
     page.get_by_role("button", name="Joindre MED-2026-00003 à MED-2026-00001").click()
-    page.wait_for_url("**/mediation/dossiers/MED-2026-00001?fait=joint")
+    page.wait_for_url("**fait=joint**")
+    page.get_by_role("link", name="Voir le dossier MED-2026-00001").click()
     assert page.get_by_text("Je relance : toujours rien").is_visible()
     assert_accessible(page)
 
@@ -180,3 +194,41 @@ def test_other_workspace_pages_pass_axe(page: Any, server: LiveServer) -> None:
             assert_accessible(page)
         page.get_by_role("button", name="Se déconnecter").click()
         page.wait_for_url("**/connexion")
+
+
+def test_queue_is_worked_from_the_keyboard_and_fits_a_phone(page: Any, server: LiveServer) -> None:
+    log_in(page, server)
+    shortcuts = page.locator("#raccourcis").inner_text()
+    assert "a accepter" in shortcuts and "j demande suivante" in shortcuts and "e ce n'est pas une demande" in shortcuts
+    page.goto(server.url("/mediation/?demande=MED-2026-00002"))  # a request with a suggestion: focus on "Accepter"
+    first = page.locator("li.ouverte a.ref").inner_text()
+    page.keyboard.press("j")  # next request, opened
+    page.wait_for_url("**demande=*")
+    second = page.locator("li.ouverte a.ref").inner_text()
+    assert second != first
+    page.keyboard.press("k")
+    page.wait_for_url(f"**demande={first}")
+    page.goto(server.url(f"/mediation/?demande={second}"))
+    page.keyboard.press("c")  # correct: the lists open, the focus on the first one
+    assert page.evaluate("() => document.activeElement.name") == "domain"
+    page.goto(server.url(f"/mediation/?demande={second}"))
+    page.keyboard.press("a")  # accept: the next one opens with the focus on its "Accepter"
+    page.wait_for_url("**fait=accepte")
+    assert page.get_by_role("status").inner_text().startswith("Tri accepté")
+    assert page.locator("li.ouverte a.ref").inner_text() not in (second,)
+    assert page.locator(f"#d-{second}").count() == 0
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server.url("/mediation/"))
+    assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
+    assert_accessible(page)
+    page.goto(server.url("/mediation/echeances"))
+    assert_accessible(page)
+
+
+def test_trigger_words_are_not_highlighted_in_form_labels() -> None:
+    from triage.web.mediation.views import highlight
+
+    html = str(highlight("Courriel : jean@example.org\nMon courriel est resté sans réponse.",
+                         {"domain": ["courriel"]}))
+    assert html.startswith("Courriel : jean")
+    assert "Mon <mark class=\"m-domain\">courriel</mark>" in html

@@ -52,6 +52,7 @@ class QueueItem:
     received_at: datetime
     channel: str
     referred_by: str
+    requester: str  # name, else email, else phone ("" when unknown)
     subject: str
     text: str
     labels: tuple[LabelView, ...]  # empty when no suggestion was stored
@@ -63,6 +64,32 @@ class QueueItem:
     def label(self, kind: str) -> LabelView | None:
         """The suggested label of one kind."""
         return next((lab for lab in self.labels if lab.kind == kind), None)
+
+    @property
+    def uncertain(self) -> bool:
+        """No suggestion, or at least one label below the threshold: the mediator must look closely."""
+        return not self.confident
+
+    @property
+    def summary(self) -> str:
+        """One line: the subject, else the first non-empty line of the text."""
+        for line in (self.subject, *self.text.splitlines()):
+            line = " ".join((line or "").split())
+            if line:
+                return line
+        return ""
+
+    @property
+    def reasons(self) -> tuple[tuple[str, str], ...]:
+        """Every reason once, as (kind, reason), in label order then the general ones."""
+        seen: set[str] = set()
+        out = []
+        for kind, reasons in [*((lab.kind, lab.reasons) for lab in self.labels), ("general", self.general_reasons)]:
+            for reason in reasons:
+                if reason not in seen:
+                    seen.add(reason)
+                    out.append((kind, reason))
+        return tuple(out)
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -150,7 +177,9 @@ def queue_item(session: Session, settings: Settings, dossier: Dossier, choices: 
         general = _strings((row.reasons or {}).get("general"))
     return QueueItem(
         dossier_id=dossier.id, reference=dossier.reference, received_at=dossier.received_at,
-        channel=dossier.channel, referred_by=dossier.referred_by, subject=dossier.subject or "",
+        channel=dossier.channel, referred_by=dossier.referred_by,
+        requester=dossier.requester_name or dossier.requester_email or dossier.requester_phone or "",
+        subject=dossier.subject or "",
         text=text or "", labels=label_views(row, choices, threshold) if row is not None else (),
         general_reasons=general, model_version=row.model_version if row is not None else "",
         confident=is_confident(row, threshold), candidates=merge_candidates(session, dossier),
@@ -183,12 +212,13 @@ def pending_dossiers(session: Session, limit: int | None = None) -> list[Dossier
 
 
 def pending_queue(session: Session, settings: Settings, limit: int | None = 100) -> list[QueueItem]:
-    """The review queue, oldest first."""
+    """The review queue: uncertain suggestions first (they need reading), then the sure ones; oldest first in each."""
     choices = label_choices(settings)
     dossiers = pending_dossiers(session, limit)
     suggestions, messages = _preload(session, [d.id for d in dossiers])
-    return [queue_item(session, settings, d, choices, suggestion=suggestions.get(d.id), message=messages.get(d.id))
-            for d in dossiers]
+    items = [queue_item(session, settings, d, choices, suggestion=suggestions.get(d.id), message=messages.get(d.id))
+             for d in dossiers]
+    return sorted(items, key=lambda item: item.confident)  # stable: keeps the oldest-first order inside each group
 
 
 def pending_count(session: Session) -> int:

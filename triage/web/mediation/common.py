@@ -84,6 +84,15 @@ def when(value: Any) -> str:
     return f"{value:%d/%m/%Y}"
 
 
+def day(value: Any) -> str:
+    """'23/11/2026' (the Paris calendar day for a moment; '' for none)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS)
+    return f"{value:%d/%m/%Y}"
+
+
 def percent(value: Any) -> str:
     """0.873 -> '87 %'."""
     try:
@@ -96,7 +105,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     """Render a workspace template (under templates/web/mediation/)."""
     templates = request.app.state.templates
     if "when" not in templates.env.filters:
-        templates.env.filters.update(when=when, percent=percent)
+        templates.env.filters.update(when=when, day=day, percent=percent)
         templates.env.globals.update(role_names=ROLES, channel_names=CHANNEL_NAMES, referrer_names=REFERRERS,
                                      status_names={c: st.label for c, st in STATUSES.items()})
     response: Response = templates.TemplateResponse(request, f"mediation/{name}", context, status_code=status)

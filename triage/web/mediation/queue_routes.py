@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,7 +17,7 @@ from triage.web.mediation.views import highlight
 from triage.workspace import deadlines as deadlines_mod
 from triage.workspace.common import find_dossier
 from triage.workspace.labels import label_choices
-from triage.workspace.queue import pending_count, pending_queue
+from triage.workspace.queue import QueueItem, pending_count, pending_queue
 from triage.workspace.review import (
     Labels,
     accept,
@@ -39,9 +41,20 @@ DONE = {
 }
 
 
+SHORTCUTS = (  # (key, action code, French description): listed on the page, read by static/file.js
+    ("a", "accepter", "accepter la suggestion"),
+    ("c", "corriger", "corriger les étiquettes"),
+    ("m", "joindre", "joindre à un dossier de la même personne"),
+    ("e", "ecarter", "ce n'est pas une demande"),
+    ("j", "suivante", "demande suivante"),
+    ("k", "precedente", "demande précédente"),
+)
+_REFERENCE = re.compile(r"^[A-Z0-9-]{1,40}$")
+
+
 @endpoint("dossiers.read")
 def queue_page(request: Request, ctx: Ctx) -> Response:
-    """The queue, oldest first, with the deadlines."""
+    """The queue, one line per request, uncertain first; the chosen request opened under its line."""
     settings = ctx.runtime.settings
     items = pending_queue(ctx.session, settings)
     flagged = flagged_messages(ctx.session)
@@ -50,14 +63,44 @@ def queue_page(request: Request, ctx: Ctx) -> Response:
     prefix = settings.service.reference_prefix
     cited = {m.id: (references_in_text(f"{m.flag_reason} {m.subject} {m.body_text}", prefix) or [""])[0]
              for m in flagged}
-    texts = {i.dossier_id: highlight(i.text, {lab.kind: lab.highlights for lab in i.labels}) for i in items}
+    wanted = request.query_params.get("demande", "").strip().upper()
+    index = next((n for n, i in enumerate(items) if i.reference == wanted), 0)
+    selected = items[index] if items else None
+    text = highlight(selected.text, {lab.kind: lab.highlights for lab in selected.labels}) if selected else ""
     done = request.query_params.get("fait", "")
+    joined = request.query_params.get("cible", "").strip().upper()
     return render(request, "file.html", page_context(
-        ctx, items=items, texts=texts, choices=label_choices(settings),
+        ctx, items=items, selected=selected, index=index, text=text, choices=label_choices(settings),
         deadlines=deadlines_mod.compute(ctx.session, settings), threshold=settings.triage.confidence_threshold,
         confident=sum(1 for i in items if i.confident), done=DONE.get(done, ""),
+        joined=joined if _REFERENCE.match(joined) else "", shortcuts=SHORTCUTS,
+        following={i.reference: _neighbour(items, n) for n, i in enumerate(items)},
         settings=settings, active="file", flagged=flagged, cited=cited, total=pending_count(ctx.session),
     ))
+
+
+def _neighbour(items: list[QueueItem], index: int) -> str:
+    """The request to open once the one at `index` is triaged: the next one, else the previous one."""
+    if index + 1 < len(items):
+        return items[index + 1].reference
+    return items[index - 1].reference if index > 0 else ""
+
+
+@endpoint("dossiers.read")
+def deadlines_page(request: Request, ctx: Ctx) -> Response:
+    """The dossiers past a deadline (the queue shows one summary line linking here)."""
+    settings = ctx.runtime.settings
+    return render(request, "echeances.html", page_context(
+        ctx, deadlines=deadlines_mod.compute(ctx.session, settings), settings=settings, active="file"))
+
+
+def _next_in_queue(ctx: Ctx, code: str, query: str = "") -> str:
+    """Where to go after a triage action taken in the queue: the next request, opened; its "Accepter" button
+    has the focus (autofocus, which also scrolls to it: no fragment, a fragment would cancel autofocus)."""
+    following = ctx.field("suivante", limit=40).strip().upper()
+    if following and _REFERENCE.match(following):
+        return f"/mediation/?demande={following}&fait={code}{query}"
+    return f"/mediation/?fait={code}{query}"
 
 
 def _back(request: Request, ctx: Ctx) -> str:
@@ -66,7 +109,9 @@ def _back(request: Request, ctx: Ctx) -> str:
     return origin if origin.startswith("/mediation/") and "//" not in origin else "/mediation/"
 
 
-def _with_done(url: str, code: str) -> str:
+def _with_done(ctx: Ctx, url: str, code: str) -> str:
+    if url == "/mediation/":
+        return _next_in_queue(ctx, code)
     return f"{url}{'&' if '?' in url else '?'}fait={code}"
 
 
@@ -76,7 +121,7 @@ def accept_one(request: Request, ctx: Ctx) -> Response:
     dossier = find_dossier(ctx.session, request.path_params["reference"])
     ctx.extra["back"] = _back(request, ctx)
     accept(ctx.session, ctx.runtime.settings, dossier, ctx.actor)
-    return redirect(_with_done(_back(request, ctx), "accepte"))
+    return redirect(_with_done(ctx, _back(request, ctx), "accepte"))
 
 
 @endpoint("dossiers.write")
@@ -87,7 +132,7 @@ def correct_one(request: Request, ctx: Ctx) -> Response:
     labels = Labels(ctx.field("domain", limit=64), ctx.field("admissibility", limit=32),
                     ctx.field("reorientation", limit=64))
     example = confirm(ctx.session, ctx.runtime.settings, dossier, labels, ctx.actor)
-    return redirect(_with_done(_back(request, ctx), "corrige" if example.corrected else "accepte"))
+    return redirect(_with_done(ctx, _back(request, ctx), "corrige" if example.corrected else "accepte"))
 
 
 @endpoint("dossiers.write")
@@ -106,6 +151,8 @@ def merge_one(request: Request, ctx: Ctx) -> Response:
     if not target_ref:
         raise DossierError("indiquez la référence du dossier existant", key=dossier.reference)
     merge(ctx.session, dossier, find_dossier(ctx.session, target_ref), ctx.actor)
+    if _back(request, ctx) == "/mediation/":  # from the queue: carry on with the next request
+        return redirect(_next_in_queue(ctx, "joint", f"&cible={target_ref}"))
     return redirect(f"/mediation/dossiers/{target_ref}?fait=joint")
 
 
@@ -115,7 +162,7 @@ def set_aside(request: Request, ctx: Ctx) -> Response:
     dossier = find_dossier(ctx.session, request.path_params["reference"])
     ctx.extra["back"] = _back(request, ctx)
     mark_not_request(ctx.session, dossier, ctx.actor, ctx.field("motif", limit=200))
-    return redirect("/mediation/?fait=ecarte")
+    return redirect(_next_in_queue(ctx, "ecarte"))
 
 
 def _flagged(request: Request, ctx: Ctx) -> Message:
@@ -146,6 +193,7 @@ def routes() -> list[Route]:
     """Queue routes."""
     return [
         Route("/mediation/", queue_page, methods=["GET"]),
+        Route("/mediation/echeances", deadlines_page, methods=["GET"]),
         Route("/mediation/tri/accepter-confiants", accept_confident, methods=["POST"]),
         Route("/mediation/tri/{reference}/accepter", accept_one, methods=["POST"]),
         Route("/mediation/tri/{reference}/corriger", correct_one, methods=["POST"]),

@@ -11,8 +11,13 @@ from markupsafe import Markup, escape
 _ENTITY = r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);"
 
 
+# "Courriel :", "Adresse postale :" at the start of a line: a form's label, never highlighted
+_FIELD_LABEL = re.compile(r"^(\s*(?:[^\W\d][\w'’-]*\s?){1,5}:)(?=\s|$)", re.MULTILINE)
+
+
 def highlight(text: str, words_by_kind: Mapping[str, Iterable[str]]) -> Markup:
-    """Escape `text`, then wrap the trigger words in <mark class="m-KIND"> (never inside an entity)."""
+    """Escape `text`, then wrap the trigger words in <mark class="m-KIND"> (never inside an entity, never in
+    the label of a form field such as "Courriel :")."""
     escaped = str(escape(text or ""))
     kind_of: dict[str, str] = {}
     for kind, words in words_by_kind.items():
@@ -33,7 +38,12 @@ def highlight(text: str, words_by_kind: Mapping[str, Iterable[str]]) -> Markup:
         word = match.group(2)
         return f'<mark class="m-{kind_of.get(word.lower(), "domain")}">{word}</mark>'
 
-    return Markup(pattern.sub(wrap, escaped))
+    out = []
+    for line in escaped.split("\n"):
+        label = _FIELD_LABEL.match(line)
+        head = label.group(1) if label else ""
+        out.append(head + pattern.sub(wrap, line[len(head):]))
+    return Markup("\n".join(out))
 
 
 def safe_email_html(html: str) -> str:
