@@ -67,7 +67,7 @@ def test_repeated_failures_are_rate_limited(client: TestClient, sqlite_runtime: 
     for _ in range(10):
         assert client.get("/suivi/" + new_token()).status_code == 404
     assert client.get("/suivi/" + new_token()).status_code == 429
-    assert client.get(f"/suivi/{token}").status_code == 429  # even a right token waits: no oracle
+    assert client.get(f"/suivi/{token}").status_code == 200  # a 192-bit token is no oracle: never refused
 
 
 def test_pages_carry_noindex_and_a_strict_csp(client: TestClient, sqlite_runtime: Runtime) -> None:

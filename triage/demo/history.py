@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Table, delete, func, select
 
+from triage.dossiers.tracking import KEY_ALPHABET, KEY_LENGTH
 from triage.errors import ReportError
 from triage.report.recommendations import add_progress, add_recommendation, set_comment
 from triage.report.territories import Commune, Territory, read_communes, read_territories
@@ -156,7 +157,6 @@ REORIENTATION_RESULTS = {
     "resolution_complete": 0.32,
     "sans_resolution": 0.03,
 }
-KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 _CUMULATIVE: dict[int, tuple[dict[Any, float], list[Any], list[float]]] = {}
@@ -273,7 +273,7 @@ def _one(
         "reference": f"{DEMO_PREFIX}{year}-{seq:05d}",
         "year": year,
         "tracking_token_hash": hashlib.sha256(f"demo:{seed}:{year}:{seq}".encode()).hexdigest(),
-        "tracking_key": "".join(rng.choice(KEY_ALPHABET) for _ in range(4)),
+        "tracking_key": "".join(rng.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH)),
         "channel": _channel(rng, received),
         "referred_by": _pick(rng, REFERRED_BY),
         "triage_status": "confirmed",

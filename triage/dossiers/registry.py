@@ -237,6 +237,8 @@ def insert_dossier(
         "year": year,
         "tracking_token_hash": hash_token(token),
         "tracking_key": new_check_key(),
+        "tracking_failures": 0,
+        "tracking_locked_until": None,
         "channel": channel.value,
         "referred_by": "usager",
         "status": "recue",

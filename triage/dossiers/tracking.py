@@ -12,18 +12,19 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from triage.dossiers.statuses import OUTCOMES, STATUSES, status_label
 from triage.store.models import Dossier, Event
 
 KEY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
-KEY_LENGTH = 4
-_REF_RE = re.compile(r"^\s*([A-Z]{2,10}-\d{4}-\d{3,6})(?:[\s-]*([A-Z0-9]{4}))?\s*$", re.IGNORECASE)
+KEY_LENGTH = 8  # 32^8 = 2^40 keys; with the per-dossier failure limit, guessing one is out of reach
+LEGACY_KEY_LENGTH = 4  # dossiers opened before keys had 8 characters keep their 4-character key
+_REF_RE = re.compile(r"^\s*([A-Z]{2,10}-\d{4}-\d{3,6})(?:-?([A-Z0-9]{4}(?:-?[A-Z0-9]{4})?))?\s*$", re.IGNORECASE)
 
 
 def new_token() -> str:
@@ -37,12 +38,12 @@ def hash_token(token: str) -> str:
 
 
 def new_check_key() -> str:
-    """The check key that follows the reference in the short code (about 20 bits, rate-limited)."""
+    """The check key that follows the reference in the short code (40 bits, failures limited per dossier)."""
     return "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
 
 
 def short_code(reference: str, key: str) -> str:
-    """The code a person can read out: MED-2026-00042-K7PX."""
+    """The code a person can read out: MED-2026-00042-K7PXM3QR."""
     return f"{reference}-{key}"
 
 
@@ -53,7 +54,7 @@ def _usable_token(token: str | None) -> bool:
 
 def _key_matches(expected: str | None, typed: str) -> bool:
     """Constant-time check of a typed key; an unknown reference costs the same comparison."""
-    ok = hmac.compare_digest((expected or "XXXX").encode(), typed.encode())
+    ok = hmac.compare_digest((expected or "X" * KEY_LENGTH).encode(), typed.encode())
     return expected is not None and ok
 
 
@@ -66,14 +67,14 @@ def find_by_token(session: Session, token: str) -> Dossier | None:
 
 def normalise_code(reference: str, key: str = "") -> tuple[str, str] | None:
     """Split what a person typed (reference and key together or apart) into (REFERENCE, KEY)."""
-    ref = (reference or "").strip().upper().replace(" ", "")
+    ref = re.sub(r"[\s-]+", "-", (reference or "").strip().upper())  # "MED 2026 00042 K7PX M3QR" too
     key = (key or "").strip().upper().replace(" ", "").replace("-", "")
     match = _REF_RE.match(ref)
     if not match:
         return None
     ref, embedded = match.group(1), match.group(2) or ""
-    key = key or embedded
-    if len(key) != KEY_LENGTH:
+    key = key or embedded.replace("-", "")
+    if len(key) not in (KEY_LENGTH, LEGACY_KEY_LENGTH):
         return None
     # people confuse O/0 and I/1 when reading a code aloud: the alphabet has neither 0/O nor 1/I
     key = key.replace("0", "O").replace("1", "I")
@@ -135,7 +136,7 @@ def initials(name: str) -> str:
 
 _VIEW_COLUMNS = (
     Dossier.id, Dossier.reference, Dossier.status, Dossier.outcome, Dossier.reorientation,
-    Dossier.received_at, Dossier.requester_name, Dossier.tracking_key,
+    Dossier.received_at, Dossier.requester_name, Dossier.tracking_key, Dossier.tracking_locked_until,
 )
 # Built once: constructing statements costs more than running them on this hot path.
 _BY_TOKEN = select(*_VIEW_COLUMNS).where(Dossier.tracking_token_hash == bindparam("token_hash"))
@@ -150,29 +151,77 @@ _PUBLIC_EVENTS = (
 def load_view(
     conn: Connection,
     *,
-    token: str | None = None,
-    reference: str | None = None,
-    key: str = "",
+    token: str,
     contact_for: Callable[[str], Contact | None] | None = None,
 ) -> TrackingView | None:
-    """The public view for a link token, or for a reference + check key; None when nothing matches.
+    """The public view behind a link token; None when nothing matches.
 
     Two small Core queries on one connection: the tracking page is the hot path of the public site.
     """
-    if token is not None:
-        if not _usable_token(token):
-            return None
-        row = conn.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
-    else:
-        parsed = normalise_code(reference or "", key)
-        if parsed is None:
-            return None
-        ref, typed_key = parsed
-        row = conn.execute(_BY_REFERENCE, {"reference": ref}).first()
-        if not _key_matches(row.tracking_key if row is not None else None, typed_key):
-            return None
-    if row is None:
+    if not _usable_token(token):
         return None
+    row = conn.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
+    return _view(conn, row, contact_for) if row is not None else None
+
+
+@dataclass(frozen=True)
+class CodePolicy:
+    """How many wrong codes a dossier tolerates before code lookups of it are suspended, and for how long."""
+
+    max_failures: int
+    lockout: timedelta
+
+
+@dataclass(frozen=True)
+class CodeAnswer:
+    """The outcome of a reference + code lookup: the view, or nothing; `suspended` when the dossier's code
+    lookups are on hold after too many wrong codes (even the right code waits: no oracle)."""
+
+    view: TrackingView | None
+    suspended: bool = False
+
+
+_COUNT_FAILURE = (
+    update(Dossier).where(Dossier.id == bindparam("dossier_id"))
+    .values(tracking_failures=Dossier.tracking_failures + 1).returning(Dossier.tracking_failures)
+)
+
+
+def load_view_by_code(
+    conn: Connection,
+    reference: str,
+    key: str,
+    policy: CodePolicy,
+    *,
+    contact_for: Callable[[str], Contact | None] | None = None,
+    now: datetime | None = None,
+) -> CodeAnswer:
+    """The public view for a reference + check key, counting wrong keys per dossier (`conn` in a
+    transaction: a wrong key is written down). An unknown reference costs the same comparison."""
+    parsed = normalise_code(reference, key)
+    if parsed is None:
+        return CodeAnswer(None)
+    ref, typed_key = parsed
+    now = now or datetime.now(UTC)
+    row = conn.execute(_BY_REFERENCE, {"reference": ref}).first()
+    matches = _key_matches(row.tracking_key if row is not None else None, typed_key)
+    if row is None:
+        return CodeAnswer(None)
+    if row.tracking_locked_until is not None and row.tracking_locked_until > now:
+        return CodeAnswer(None, suspended=True)
+    if matches:
+        conn.execute(update(Dossier).where(Dossier.id == row.id, Dossier.tracking_failures != 0)
+                     .values(tracking_failures=0))
+        return CodeAnswer(_view(conn, row, contact_for))
+    failures = conn.execute(_COUNT_FAILURE, {"dossier_id": row.id}).scalar_one()
+    if failures >= policy.max_failures:
+        conn.execute(update(Dossier).where(Dossier.id == row.id)
+                     .values(tracking_failures=0, tracking_locked_until=now + policy.lockout))
+        return CodeAnswer(None, suspended=True)
+    return CodeAnswer(None)
+
+
+def _view(conn: Connection, row: Any, contact_for: Callable[[str], Contact | None] | None) -> TrackingView:
     events = conn.execute(_PUBLIC_EVENTS, {"dossier_id": row.id}).all()
     code = row.reorientation if row.reorientation not in (None, "", "none") else None
     contact = contact_for(code) if (code and contact_for) else None

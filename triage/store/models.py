@@ -91,6 +91,10 @@ class Dossier(Base):
     # tracking: the link token is stored only as its SHA-256; the short code is reference + check key
     tracking_token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     tracking_key: Mapped[str] = mapped_column(String(16), nullable=False)
+    # wrong tracking codes typed for this dossier; past web.tracking_code_max_failures, code lookups of
+    # this dossier are suspended until tracking_locked_until (the link keeps working)
+    tracking_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    tracking_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     channel: Mapped[str] = mapped_column(String(16), nullable=False)  # records.Channel
     referred_by: Mapped[str] = mapped_column(String(32), nullable=False, default="usager")
     status: Mapped[str] = mapped_column(String(32), nullable=False, default="recue", index=True)

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.dossiers.tracking import load_view
+from triage.dossiers.tracking import CodeAnswer, CodePolicy, load_view, load_view_by_code
 from triage.runtime import Runtime
 from triage.web.security import PUBLIC_FORM_BYTES
 
 NEUTRAL = (
     "Nous ne trouvons pas de dossier correspondant. Vérifiez la référence et le code indiqués sur "
     "votre accusé de réception, ou contactez la mission de médiation."
+)
+SUSPENDED = (
+    "Trop de codes erronés ont été saisis pour ce dossier : la recherche par code est suspendue pour "
+    "quelque temps. Le lien reçu dans votre accusé de réception reste valable ; vous pouvez aussi contacter "
+    "la mission de médiation."
 )
 SLOW_DOWN = (
     "Trop d'essais depuis votre connexion. Réessayez dans quelques minutes, ou contactez la mission "
@@ -51,37 +58,46 @@ async def tracking_form(request: Request) -> Response:
 
 
 async def tracking_lookup(request: Request) -> Response:
-    """Form submission: find the dossier by reference and code."""
+    """Form submission: find the dossier by reference and code (limited per address and per dossier)."""
     limiter = request.app.state.lookup_limiter
     client = _client(request)
     if limiter.blocked(client):
-        return _not_found(request, limited=True)
-    form = await request.form()
+        return _not_found(request, limited=True)  # no answer at all, or the right code would stand out
+    form = await request.form(max_files=0, max_fields=10)
     reference = str(form.get("reference", ""))[:64]
     code = str(form.get("code", ""))[:32]
     runtime: Runtime = request.app.state.runtime
-    with runtime.engine.connect() as conn:
-        view = load_view(conn, reference=reference, key=code, contact_for=request.app.state.reorientation_contact)
-    if view is None:
-        limiter.hit(client)
-        return _not_found(request)
-    return _show(request, view)
+    web = runtime.settings.web
+    policy = CodePolicy(web.tracking_code_max_failures, timedelta(minutes=web.tracking_code_lockout_minutes))
+
+    def lookup() -> CodeAnswer:
+        with runtime.engine.begin() as conn:
+            return load_view_by_code(conn, reference, code, policy,
+                                     contact_for=request.app.state.reorientation_contact)
+
+    answer = await run_in_threadpool(lookup)
+    if answer.view is not None:
+        return _show(request, answer.view)
+    limiter.hit(client)
+    if answer.suspended:
+        return _render(request, "suivi_form.html", {"error": SUSPENDED, "reference": ""}, status=429)
+    return _not_found(request)
 
 
 async def tracking_page(request: Request) -> Response:
-    """The page behind the link sent in the acknowledgement."""
+    """The page behind the link sent in the acknowledgement: a valid link is always shown (192-bit tokens
+    cannot be guessed, so a blocked address gains nothing from it); wrong tokens count against the address."""
     limiter = request.app.state.lookup_limiter
     client = _client(request)
-    if limiter.blocked(client):
-        return _not_found(request, limited=True)
     runtime: Runtime = request.app.state.runtime
     with runtime.engine.connect() as conn:
         view = load_view(conn, token=request.path_params["token"],
                          contact_for=request.app.state.reorientation_contact)
-    if view is None:
-        limiter.hit(client)
-        return _not_found(request)
-    return _show(request, view)
+    if view is not None:
+        return _show(request, view)
+    limited = limiter.blocked(client)
+    limiter.hit(client)
+    return _not_found(request, limited=limited)
 
 
 def routes() -> list[Route]:
