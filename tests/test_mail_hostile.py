@@ -3,12 +3,21 @@ or the bad input first, then what must hold."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
+from tests.conftest import make_settings
 from tests.mailfactory import mail
 from triage.config import Settings
+from triage.errors import ParseError
 from triage.parse.body import sanitise_html
 from triage.parse.message import parse_message
+from triage.pipeline import Pipeline
+from triage.records import IngestOutcome, RawMessage
+from triage.runtime import Runtime
+from triage.store import quarantine
 from triage.web.mediation.file_routes import content_disposition
 
 SETTINGS = Settings()
@@ -54,3 +63,49 @@ def test_bidi_and_invisible_controls_are_removed_from_attachment_names(control: 
     assert [a.filename for a in parsed.attachments] == ["facturefdp.exe"]
     header = content_disposition(name, "piece-jointe")
     assert control not in header and "facturefdp.exe" in header
+
+
+# --------------------------------------------------------------------------- finding 12: parts and depth
+
+
+def _many_parts(count: int) -> bytes:
+    parts = b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(count))
+    return (b"From: a@exemple.example\r\nSubject: parties\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + parts + b"--b--\r\n")
+
+
+def _nested(depth: int) -> bytes:
+    body = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth))
+    body += b"Content-Type: text/plain\r\n\r\nx\r\n" + b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
+    return b"From: a@exemple.example\r\nSubject: profond\r\nMIME-Version: 1.0\r\n" + body
+
+
+def test_fifty_thousand_parts_are_refused_quickly_with_a_reason() -> None:
+    started = time.perf_counter()
+    with pytest.raises(ParseError, match="parties MIME"):
+        parse_message(_many_parts(50_000), SETTINGS)
+    assert time.perf_counter() - started < 2.0
+    assert len(parse_message(_many_parts(100), SETTINGS).text) > 0  # an ordinary count still reads
+
+
+def test_nesting_beyond_the_limit_is_refused_with_a_reason() -> None:
+    with pytest.raises(ParseError, match="imbriquées"):
+        parse_message(_nested(40), SETTINGS)
+    parse_message(_nested(5), SETTINGS)
+
+
+def test_capped_and_oversized_messages_are_all_in_the_quarantine_list_with_their_bytes(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, mailbox={"max_message_bytes": 300_000}, parsing={"max_mime_parts": 50})
+    rt = Runtime.open(settings)
+    try:
+        pipeline = Pipeline(rt)
+        items = {"parties": _many_parts(200), "profond": _nested(40), "gros": mail("x" * 400_000)}
+        outcomes = {k: pipeline.ingest_raw(RawMessage("eml", k, v)) for k, v in items.items()}
+        assert all(o.outcome is IngestOutcome.QUARANTINED for o in outcomes.values()), outcomes
+        with rt.sessions() as session:
+            listed = {i.source_key: i for i in quarantine.list_items(session)}
+            assert set(listed) == set(items)
+            for key, data in items.items():
+                assert quarantine.get_item(session, listed[key].id)[1] == data
+    finally:
+        rt.close()

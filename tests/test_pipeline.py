@@ -350,7 +350,7 @@ def test_failure_while_storing_is_quarantined_and_retry_resolves_it(runtime: Run
     assert quarantine.retry(pipeline, item.id).outcome is IngestOutcome.DUPLICATE
 
 
-def test_oversized_message_is_reported_and_left_alone(home: Path, db_url: str) -> None:
+def test_oversized_message_is_quarantined_unread_with_its_bytes(home: Path, db_url: str) -> None:
     rt = Runtime.open(make_settings(home, db_url, mailbox={"max_message_bytes": 2000}))
     try:
         marks: list[DossierOutcome] = []
@@ -358,7 +358,10 @@ def test_oversized_message_is_reported_and_left_alone(home: Path, db_url: str) -
         assert outcome.outcome is IngestOutcome.QUARANTINED and "trop volumineux" in outcome.detail
         assert marks == [outcome]
         with rt.sessions() as s:
-            assert (_count(s, Message), _count(s, QuarantineItem)) == (0, 0)
+            # what the counts call quarantined is in `quarantine list` (issue 12, finding 12)
+            assert (_count(s, Message), _count(s, QuarantineItem)) == (0, 1)
+            (item,) = quarantine.list_items(s)
+            assert "trop volumineux" in item.reason and item.size > 5000
     finally:
         rt.close()
 

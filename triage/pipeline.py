@@ -135,14 +135,18 @@ class Pipeline:
         """Ingest one raw email; always returns an outcome (StoreError only if the database is down)."""
         limit = self.settings.mailbox.max_message_bytes
         if len(raw.data) > limit:
-            outcome = DossierOutcome(
-                IngestOutcome.QUARANTINED,
-                detail=f"message trop volumineux ({len(raw.data)} octets, limite {limit}) : "
-                "laissé à sa place",
-            )
-            self._mark_alone(outcome, mark)
+            # kept with its bytes like anything else not processed: `quarantine list` shows what the
+            # counts call quarantined (the mailbox sources leave oversized mail on the server unread)
             log_event("mail_too_large", source=raw.source, size=len(raw.data))
-            return outcome
+            return self._quarantine(
+                raw.source,
+                raw.source_key,
+                raw.data,
+                f"message trop volumineux ({len(raw.data)} octets, limite {limit}) : gardé sans être lu ; "
+                "relancer après avoir relevé mailbox.max_message_bytes",
+                "TooLarge",
+                mark,
+            )
         try:
             parsed = parse_message(raw.data, self.settings)
         except ParseError as err:

@@ -14,6 +14,7 @@ import email
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import Message
@@ -132,13 +133,44 @@ def _date_header(msg: Message) -> Any:
     return None
 
 
-def _read(raw: bytes) -> _Headers:
+class _TooManyParts(Exception):
+    """Raised by the part factory as soon as a message has more parts than allowed."""
+
+
+def _part_factory(limit: int) -> Callable[..., Message]:
+    """A stdlib message class that counts the parts the parser builds and stops it past `limit`
+    (50,000 parts would take seconds and hundreds of megabytes before any check afterwards)."""
+    built = 0
+
+    def factory(*args: Any, **kwargs: Any) -> Message:
+        nonlocal built
+        built += 1
+        if built > limit + 1:  # the feed parser builds one probe instance first
+            raise _TooManyParts(limit)
+        return Message(*args, **kwargs)
+
+    return factory
+
+
+def _depth(msg: Message) -> int:
+    """How deeply the MIME tree nests (iterative: a hostile tree cannot exhaust the stack here)."""
+    deepest, stack = 0, [(msg, 1)]
+    while stack:
+        part, level = stack.pop()
+        deepest = max(deepest, level)
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend((child, level + 1) for child in payload if isinstance(child, Message))
+    return deepest
+
+
+def _read(raw: bytes, max_parts: int = 500) -> _Headers:
     """Parse bytes into a stdlib message and read its address and date headers as mail-parser does."""
     if get_addresses is None or parse_mail_date is None:  # pragma: no cover - see the imports
         parser = mailparser.parse_from_bytes(raw)
         return _Headers(parser.message, parser.from_, parser.reply_to, parser.to, parser.date)
     try:
-        msg = email.message_from_bytes(raw)
+        msg = email.message_from_bytes(raw, _class=_part_factory(max_parts))
     except RecursionError as err:
         raise MailParserError(_TOO_DEEP) from err
     return _Headers(
@@ -146,10 +178,15 @@ def _read(raw: bytes) -> _Headers:
     )
 
 
-def _load(raw: bytes) -> tuple[_Headers, list[str]]:
+def _load(raw: bytes, parsing: ParsingSettings) -> tuple[_Headers, list[str]]:
     notes: list[str] = []
     try:
-        parser = _read(raw)
+        parser = _read(raw, parsing.max_mime_parts)
+    except _TooManyParts as err:
+        raise ParseError(
+            f"plus de {parsing.max_mime_parts} parties MIME (limite parsing.max_mime_parts) : message non lu, "
+            "gardé tel quel"
+        ) from err
     except MailParserError as err:
         raise ParseError(f"structure MIME illisible ({err})") from err
     except RecursionError as err:
@@ -161,8 +198,8 @@ def _load(raw: bytes) -> tuple[_Headers, list[str]]:
         repaired = _repair_headers(raw)
         if repaired is not None and repaired != raw:
             try:
-                candidate: _Headers | None = _read(repaired)
-            except (MailParserError, RecursionError):
+                candidate: _Headers | None = _read(repaired, parsing.max_mime_parts)
+            except (MailParserError, RecursionError, _TooManyParts):
                 candidate = None
             if candidate is not None and candidate.message is not None and candidate.message.get("From"):
                 parser, msg = candidate, candidate.message
@@ -321,8 +358,14 @@ def parse_message(raw: bytes, settings: Settings | ParsingSettings) -> ParsedMes
 
 def _parse(raw: bytes, parsing: ParsingSettings) -> ParsedMessage:
     content_hash = hashlib.sha256(raw).hexdigest()
-    parser, notes = _load(raw)
+    parser, notes = _load(raw, parsing)
     msg = parser.message
+    depth = _depth(msg)
+    if depth > parsing.max_mime_depth:
+        raise ParseError(
+            f"parties MIME imbriquées sur {depth} niveaux (limite parsing.max_mime_depth = "
+            f"{parsing.max_mime_depth}) : message non lu, gardé tel quel"
+        )
     decoded = _check_structure(msg)
     try:
         # the walk reuses the attachments _check_structure decoded (base64 decoded once, not twice)
