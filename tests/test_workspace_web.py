@@ -61,7 +61,7 @@ def client_for(app, role: str | None) -> TestClient:  # type: ignore[no-untyped-
 def _concrete(path: str, rt: Runtime) -> str:
     values = {"reference": "MED-2026-00001", "attachment_id": str(rt.extras["attachment_id"]), "job_id": "1",
               "message_id": "1", "user_id": "1", "item_id": "1", "year": "2026",
-              "recommendation_id": "1", "rec_id": "1"}
+              "recommendation_id": "1", "rec_id": "1", "draft_id": "1", "template_id": "1", "contact_id": "1"}
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
 
 

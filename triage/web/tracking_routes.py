@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.dossiers.tracking import CodeAnswer, CodePolicy, load_view, load_view_by_code
+from triage.correspondence.contacts import body_contact
+from triage.dossiers.tracking import CodeAnswer, CodePolicy, Contact, load_view, load_view_by_code
 from triage.runtime import Runtime
 from triage.web.security import PUBLIC_FORM_BYTES
 
@@ -57,6 +60,18 @@ async def tracking_form(request: Request) -> Response:
     return _render(request, "suivi_form.html", {"error": "", "reference": ""})
 
 
+def _contacts(request: Request, conn: Connection) -> Callable[[str], Contact | None]:
+    """Reorientation contacts: the directory edited in the workspace (read on the page's own connection),
+    else the app's lookup."""
+    settings = request.app.state.runtime.settings
+    fallback = request.app.state.reorientation_contact
+
+    def lookup(code: str) -> Contact | None:
+        return body_contact(conn, settings, code, fallback=False) or fallback(code)
+
+    return lookup
+
+
 async def tracking_lookup(request: Request) -> Response:
     """Form submission: find the dossier by reference and code (limited per address and per dossier)."""
     limiter = request.app.state.lookup_limiter
@@ -72,8 +87,7 @@ async def tracking_lookup(request: Request) -> Response:
 
     def lookup() -> CodeAnswer:
         with runtime.engine.begin() as conn:
-            return load_view_by_code(conn, reference, code, policy,
-                                     contact_for=request.app.state.reorientation_contact)
+            return load_view_by_code(conn, reference, code, policy, contact_for=_contacts(request, conn))
 
     answer = await run_in_threadpool(lookup)
     if answer.view is not None:
@@ -91,8 +105,7 @@ async def tracking_page(request: Request) -> Response:
     client = _client(request)
     runtime: Runtime = request.app.state.runtime
     with runtime.engine.connect() as conn:
-        view = load_view(conn, token=request.path_params["token"],
-                         contact_for=request.app.state.reorientation_contact)
+        view = load_view(conn, token=request.path_params["token"], contact_for=_contacts(request, conn))
     if view is not None:
         return _show(request, view)
     limited = limiter.blocked(client)

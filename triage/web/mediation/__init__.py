@@ -5,6 +5,7 @@
 - /mediation/dossiers/...                          dossier_routes    (mediator)
 - /mediation/mis-de-cote (spam, non-requests)      setaside_routes   (mediator)
 - /mediation/pieces-jointes/..., /courriers/...    file_routes       (mediator)
+- /mediation/dossiers/.../ecrire, /mediation/modeles, /mediation/annuaire   write_routes (mediator)
 - /courrier/...                                    courrier_routes   (mail service)
 - /admin/...                                       admin_routes      (administrator)
 
@@ -26,9 +27,11 @@ def routes() -> list[Route]:
         file_routes,
         queue_routes,
         setaside_routes,
+        write_routes,
     )
 
     return [
         *auth_routes.routes(), *queue_routes.routes(), *dossier_routes.routes(), *file_routes.routes(),
         *courrier_routes.routes(), *admin_routes.routes(), *setaside_routes.routes(),
+        *write_routes.routes(),
     ]

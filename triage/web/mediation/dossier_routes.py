@@ -7,10 +7,12 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from triage.correspondence.contacts import body_contact
 from triage.dossiers.statuses import OUTCOMES, STATUSES
 from triage.dossiers.tracking import Contact
 from triage.errors import DossierError
@@ -47,6 +49,7 @@ DONE = {
     "note": "Note ajoutée.",
     "coordonnees": "Coordonnées enregistrées.",
     "courrier": "Courrier préparé : il part par la boîte d'envoi ou la file d'impression.",
+    "message": "Message préparé : il part par la boîte d'envoi ou la file d'impression.",
     "cree": "Dossier créé ; l'accusé de réception est en préparation.",
     "joint": "La demande a été jointe à ce dossier.",
     "accepte": "Tri accepté.",
@@ -55,22 +58,27 @@ DONE = {
 }
 
 
-def contact_lookup(request: Request) -> Callable[[str | None], Contact | None]:
-    """Contact details of a reorientation target: the app's directory, else the configured one."""
+def contact_lookup(request: Request, session: Session | None = None) -> Callable[[str | None], Contact | None]:
+    """Contact details of a reorientation target: the directory edited in the workspace (with a session),
+    else the app's lookup, else the configured one."""
     app_lookup = getattr(request.app.state, "reorientation_contact", None)
     settings = request.app.state.runtime.settings
 
     def lookup(code: str | None) -> Contact | None:
         if not code or code == "none":
             return None
+        if session is not None:
+            edited = body_contact(session, settings, code, fallback=False)
+            if edited is not None:
+                return edited
         found = app_lookup(code) if app_lookup is not None else None
         return found or reorientation_contact(settings, code)
 
     return lookup
 
 
-def _contact_for(request: Request, code: str | None) -> Contact | None:
-    return contact_lookup(request)(code)
+def _contact_for(request: Request, code: str | None, session: Session | None = None) -> Contact | None:
+    return contact_lookup(request, session)(code)
 
 
 @endpoint("dossiers.read")
@@ -110,7 +118,7 @@ def dossier_page(request: Request, ctx: Ctx) -> Response:
         candidates=merge_candidates(ctx.session, dossier), timeline=view.timeline(ctx.session, dossier),
         letters=view.letters(ctx.session, dossier.id), targets=allowed_targets(dossier), statuses=STATUSES,
         outcomes=OUTCOMES, letter_kinds=LETTER_KINDS, deliveries=DELIVERIES, contact_ways=CONTACT_WAYS,
-        editable=EDITABLE_FIELDS, contact=_contact_for(request, dossier.reorientation), nonce=secrets.token_urlsafe(12),
+        editable=EDITABLE_FIELDS, contact=_contact_for(request, dossier.reorientation, ctx.session), nonce=secrets.token_urlsafe(12),
         channels={**MANUAL_CHANNELS, "email": "Courriel", "formulaire": "Formulaire web", "courrier": "Courrier"},
         referrers=REFERRERS, merged_into=merged_into, done=DONE.get(request.query_params.get("fait", ""), ""),
         documents_days=settings.deadlines.documents_days, active="dossiers",
@@ -130,7 +138,7 @@ def status_change(request: Request, ctx: Ctx) -> Response:
     dossier = _dossier(request, ctx)
     target = ctx.field("statut", limit=32)
     reorientation = ctx.field("reorientation", limit=64) or dossier.reorientation
-    contact = _contact_for(request, reorientation) if target == "reorientee" else None
+    contact = _contact_for(request, reorientation, ctx.session) if target == "reorientee" else None
     change_status(ctx.session, ctx.runtime.settings, dossier, StatusChange(
         target=target, outcome=ctx.field("issue", limit=32) or None, service=ctx.field("service", limit=200),
         reorientation=reorientation, reorientation_name=getattr(contact, "name", "")), ctx.actor)
@@ -183,7 +191,7 @@ def letter(request: Request, ctx: Ctx) -> Response:
         recipient_email=ctx.field("courriel_service", limit=320).strip(), service=ctx.field("service", limit=200),
         forward=ctx.field("transmettre") == "oui", documents=ctx.field("pieces"), due=_date(ctx.field("echeance", limit=10)),
     )
-    send_letter(ctx.session, ctx.runtime, dossier, req, ctx.actor, contact_for=contact_lookup(request))
+    send_letter(ctx.session, ctx.runtime, dossier, req, ctx.actor, contact_for=contact_lookup(request, ctx.session))
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=courrier#courriers")
 
 

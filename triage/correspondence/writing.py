@@ -1,0 +1,82 @@
+"""What the « Écrire » page chooses from: the recipients of a dossier and its attachments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.correspondence.contacts import address_lines, directory, get_contact
+from triage.errors import DossierError
+from triage.notify.compose import OutgoingFile
+from triage.store.models import Dossier, Message, RawBlob, StoredAttachment
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a free message goes to, with what the email and the printed letter need."""
+
+    key: str  # usager, contact:<id>, autre
+    label: str
+    email: str
+    name: str
+    lines: tuple[str, ...]
+    to_requester: bool = False
+
+
+def requester(dossier: Dossier) -> Recipient:
+    """The person who asked for mediation."""
+    city = f"{dossier.requester_postcode} {dossier.requester_commune}".strip()
+    lines = tuple(line for line in (dossier.requester_address or "").splitlines() if line.strip())
+    if lines and city:
+        lines = (*lines, city)
+    who = " ".join(p for p in (dossier.requester_civility, dossier.requester_name) if p).strip()
+    return Recipient("usager", f"L'usager — {dossier.requester_name or 'demandeur'}", dossier.requester_email or "",
+                     who, lines, True)
+
+
+def recipients(session: Session, dossier: Dossier) -> list[Recipient]:
+    """The requester, then every active contact of the directory."""
+    found = [requester(dossier)]
+    for c in directory(session):
+        label = f"{c.direction} — {c.name}" if c.direction else c.name
+        found.append(Recipient(f"contact:{c.id}", label, c.email, c.name, address_lines(c)))
+    return found
+
+
+def chosen(session: Session, dossier: Dossier, key: str, *, email: str = "", name: str = "",
+           postal: str = "") -> Recipient:
+    """The recipient picked in the form (« autre » : typed by hand)."""
+    if key == "usager":
+        return requester(dossier)
+    if key.startswith("contact:") and key[8:].isdigit():
+        c = get_contact(session, int(key[8:]))
+        return Recipient(key, c.name, c.email, c.name, address_lines(c))
+    if key == "autre":
+        lines = tuple(line.strip() for line in postal.splitlines() if line.strip())
+        return Recipient("autre", name or email, email.strip(), name.strip(), lines)
+    raise DossierError("destinataire inconnu", key=dossier.reference)
+
+
+def dossier_attachments(session: Session, dossier: Dossier) -> list[StoredAttachment]:
+    """The files of the dossier's messages that can be sent on (stored, not too large)."""
+    return list(session.scalars(
+        select(StoredAttachment).join(Message, StoredAttachment.message_id == Message.id)
+        .where(Message.dossier_id == dossier.id, StoredAttachment.blob_id.is_not(None),
+               StoredAttachment.too_large.is_(False))
+        .order_by(StoredAttachment.id)))
+
+
+def load_attachments(session: Session, dossier: Dossier, ids: list[int]) -> tuple[OutgoingFile, ...]:
+    """The chosen dossier files with their bytes; refuses a file of another dossier."""
+    allowed = {a.id: a for a in dossier_attachments(session, dossier)}
+    files = []
+    for attachment_id in ids:
+        attachment = allowed.get(attachment_id)
+        if attachment is None:
+            raise DossierError("pièce jointe d'un autre dossier ou introuvable", key=dossier.reference)
+        blob = session.get(RawBlob, attachment.blob_id)
+        assert blob is not None
+        files.append(OutgoingFile(attachment.filename or "piece-jointe", attachment.content_type, bytes(blob.data)))
+    return tuple(files)

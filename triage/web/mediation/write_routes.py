@@ -1,0 +1,198 @@
+"""Writing from a dossier (« Écrire »): free messages by email or printed letter, drafts, reply templates
+(« modèles de réponse ») and the directory of contacts (« annuaire »)."""
+
+from __future__ import annotations
+
+import mimetypes
+import secrets
+
+from starlette.datastructures import UploadFile
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from triage.correspondence.contacts import KINDS, ContactValues, directory, get_contact, save_contact
+from triage.correspondence.drafts import DraftValues, discard_draft, drafts_of, get_draft, save_draft, values_of
+from triage.correspondence.replies import (
+    PLACEHOLDERS,
+    all_templates,
+    applied,
+    delete_template,
+    get_template,
+    save_template,
+)
+from triage.correspondence.send import DELIVERIES, MENTIONS, FreeMessage, send_message
+from triage.correspondence.writing import chosen, dossier_attachments, load_attachments, recipients
+from triage.notify.compose import OutgoingFile
+from triage.store.models import Dossier
+from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
+from triage.web.security import BodyLimit
+from triage.workspace.common import find_dossier
+from triage.workspace.labels import label_choices
+
+DONE = {"brouillon": "Brouillon enregistré.", "modele": "Modèle enregistré.", "supprime": "Supprimé.",
+        "contact": "Fiche enregistrée."}
+
+
+def _dossier(request: Request, ctx: Ctx) -> Dossier:
+    dossier = find_dossier(ctx.session, request.path_params["reference"])
+    ctx.extra["back"] = f"/mediation/dossiers/{dossier.reference}/ecrire"
+    return dossier
+
+
+def _form_values(ctx: Ctx) -> DraftValues:
+    ids = [int(v) for v in (ctx.form.getlist("pieces") if ctx.form else []) if isinstance(v, str) and v.isdigit()]
+    return DraftValues(
+        recipient=ctx.field("destinataire", "usager", 32), delivery=ctx.field("envoi", "courriel", 16),
+        to_address=ctx.field("courriel", limit=320), to_name=ctx.field("nom", limit=200),
+        subject=ctx.field("objet", limit=300), body=ctx.field("message"), mention=ctx.field("mention", limit=32),
+        attachment_ids=tuple(ids))
+
+
+def _uploads(ctx: Ctx) -> tuple[OutgoingFile, ...]:
+    files = []
+    for value in ctx.form.getlist("fichiers") if ctx.form else []:
+        if isinstance(value, UploadFile) and value.filename:
+            data = value.file.read()
+            content_type = value.content_type or mimetypes.guess_type(value.filename)[0] or "application/octet-stream"
+            files.append(OutgoingFile(value.filename.replace("\\", "/").rsplit("/", 1)[-1][:200], content_type, data))
+    return tuple(files)
+
+
+def _page(request: Request, ctx: Ctx, dossier: Dossier, values: DraftValues, *, draft_id: int | None = None,
+          postal: str = "", status: int = 200) -> Response:
+    return render(request, "ecrire.html", page_context(
+        ctx, d=dossier, values=values, draft_id=draft_id, postal=postal, recipients=recipients(ctx.session, dossier),
+        deliveries=DELIVERIES, mentions=MENTIONS, attachments=dossier_attachments(ctx.session, dossier),
+        templates=all_templates(ctx.session), drafts=drafts_of(ctx.session, dossier), nonce=secrets.token_urlsafe(12),
+        done=DONE.get(request.query_params.get("fait", ""), ""), active="dossiers"), status=status)
+
+
+@endpoint("dossiers.read")
+def write_page(request: Request, ctx: Ctx) -> Response:
+    """The form: a template (?modele=) fills subject and text; a draft (?brouillon=) is taken up again."""
+    dossier = _dossier(request, ctx)
+    values = DraftValues(delivery="courriel" if dossier.requester_email else "courrier")
+    draft_id = None
+    draft_param = request.query_params.get("brouillon", "")
+    if draft_param.isdigit():
+        draft = get_draft(ctx.session, dossier, int(draft_param))
+        values, draft_id = values_of(draft), draft.id
+    template_param = request.query_params.get("modele", "")
+    if template_param.isdigit():
+        filled = applied(ctx.runtime.settings, dossier, get_template(ctx.session, int(template_param)))
+        values = DraftValues(recipient=request.query_params.get("destinataire", values.recipient)[:32],
+                             delivery=values.delivery, subject=filled["subject"], body=filled["body"])
+    return _page(request, ctx, dossier, values, draft_id=draft_id)
+
+
+@endpoint("dossiers.write")
+def write_submit(request: Request, ctx: Ctx) -> Response:
+    """Send the message (once per form), or keep it as a draft."""
+    dossier = _dossier(request, ctx)
+    values = _form_values(ctx)
+    draft_param = ctx.field("brouillon", limit=12)
+    draft_id = int(draft_param) if draft_param.isdigit() else None
+    if ctx.field("action", limit=16) == "brouillon":
+        draft = save_draft(ctx.session, dossier, ctx.actor, values, draft_id)
+        return redirect(f"/mediation/dossiers/{dossier.reference}/ecrire?brouillon={draft.id}&fait=brouillon")
+    to = chosen(ctx.session, dossier, values.recipient, email=values.to_address, name=values.to_name,
+                postal=ctx.field("adresse", limit=1000))
+    files = load_attachments(ctx.session, dossier, list(values.attachment_ids)) + _uploads(ctx)
+    message = FreeMessage(
+        to_address=to.email if values.delivery == "courriel" else "", to_name=to.name, subject=values.subject,
+        body=values.body, delivery=values.delivery, recipient_lines=to.lines, attachments=files,
+        mention=values.mention, key=ctx.field("nonce", limit=40) or secrets.token_urlsafe(12),
+        to_requester=to.to_requester)
+    send_message(ctx.session, ctx.runtime, dossier, message, ctx.actor)
+    if draft_id is not None:
+        discard_draft(ctx.session, dossier, draft_id)
+    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=message#courriers")
+
+
+@endpoint("dossiers.write")
+def draft_delete(request: Request, ctx: Ctx) -> Response:
+    """Discard a draft."""
+    dossier = _dossier(request, ctx)
+    discard_draft(ctx.session, dossier, request.path_params["draft_id"])
+    return redirect(f"/mediation/dossiers/{dossier.reference}/ecrire?fait=supprime")
+
+
+# --------------------------------------------------------------------------- reply templates
+
+
+@endpoint("dossiers.read")
+def templates_page(request: Request, ctx: Ctx) -> Response:
+    """The reply templates, and the form to create or edit one."""
+    current = None
+    if "template_id" in request.path_params:
+        current = get_template(ctx.session, request.path_params["template_id"])
+    return render(request, "modeles.html", page_context(
+        ctx, templates=all_templates(ctx.session), current=current, placeholders=PLACEHOLDERS,
+        done=DONE.get(request.query_params.get("fait", ""), ""), active="modeles"))
+
+
+@endpoint("dossiers.write")
+def template_save(request: Request, ctx: Ctx) -> Response:
+    """Create (or update) a reply template."""
+    template_id = request.path_params.get("template_id")
+    ctx.extra["back"] = f"/mediation/modeles/{template_id}" if template_id else "/mediation/modeles"
+    template = save_template(ctx.session, ctx.actor, name=ctx.field("nom", limit=200),
+                             subject=ctx.field("objet", limit=300), body=ctx.field("texte"), template_id=template_id)
+    return redirect(f"/mediation/modeles/{template.id}?fait=modele")
+
+
+@endpoint("dossiers.write")
+def template_delete(request: Request, ctx: Ctx) -> Response:
+    """Delete a reply template."""
+    delete_template(ctx.session, ctx.actor, request.path_params["template_id"])
+    return redirect("/mediation/modeles?fait=supprime")
+
+
+# --------------------------------------------------------------------------- directory
+
+
+@endpoint("dossiers.read")
+def directory_page(request: Request, ctx: Ctx) -> Response:
+    """The directory of contacts, and the form to add or edit an entry."""
+    current = None
+    if "contact_id" in request.path_params:
+        current = get_contact(ctx.session, request.path_params["contact_id"])
+    return render(request, "annuaire.html", page_context(
+        ctx, contacts=directory(ctx.session, active_only=False), current=current, kinds=KINDS,
+        bodies=[(c, n) for c, n in label_choices(ctx.runtime.settings).reorientation if c != "none"],
+        done=DONE.get(request.query_params.get("fait", ""), ""), active="annuaire"))
+
+
+@endpoint("dossiers.write")
+def directory_save(request: Request, ctx: Ctx) -> Response:
+    """Create (or update) a directory entry."""
+    contact_id = request.path_params.get("contact_id")
+    ctx.extra["back"] = f"/mediation/annuaire/{contact_id}" if contact_id else "/mediation/annuaire"
+    values = ContactValues(
+        kind=ctx.field("type", limit=16), name=ctx.field("nom", limit=200), direction=ctx.field("direction", limit=200),
+        email=ctx.field("courriel", limit=320), phone=ctx.field("telephone", limit=64),
+        postal_address=ctx.field("adresse", limit=1000), code=ctx.field("code", limit=64),
+        notes=ctx.field("precisions", limit=5000), active=ctx.field("actif", "oui") == "oui")
+    contact = save_contact(ctx.session, ctx.runtime.settings, ctx.actor, values, contact_id)
+    return redirect(f"/mediation/annuaire/{contact.id}?fait=contact")
+
+
+def routes() -> list[Route]:
+    """Writing, templates and directory routes."""
+    base = "/mediation/dossiers/{reference}"
+    return [
+        Route(f"{base}/ecrire", write_page, methods=["GET"]),
+        Route(f"{base}/ecrire", write_submit, methods=["POST"], middleware=[Middleware(BodyLimit, "max_upload_bytes")]),
+        Route(f"{base}/brouillons/{{draft_id:id}}/supprimer", draft_delete, methods=["POST"]),
+        Route("/mediation/modeles", templates_page, methods=["GET"]),
+        Route("/mediation/modeles", template_save, methods=["POST"]),
+        Route("/mediation/modeles/{template_id:id}", templates_page, methods=["GET"]),
+        Route("/mediation/modeles/{template_id:id}", template_save, methods=["POST"]),
+        Route("/mediation/modeles/{template_id:id}/supprimer", template_delete, methods=["POST"]),
+        Route("/mediation/annuaire", directory_page, methods=["GET"]),
+        Route("/mediation/annuaire", directory_save, methods=["POST"]),
+        Route("/mediation/annuaire/{contact_id:id}", directory_page, methods=["GET"]),
+        Route("/mediation/annuaire/{contact_id:id}", directory_save, methods=["POST"]),
+    ]
