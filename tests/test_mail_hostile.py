@@ -3,12 +3,15 @@ or the bad input first, then what must hold."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_settings
+from tests.conftest import REPO, make_settings
 from tests.mailfactory import mail
 from triage.config import Settings
 from triage.errors import ParseError
@@ -109,3 +112,48 @@ def test_capped_and_oversized_messages_are_all_in_the_quarantine_list_with_their
                 assert quarantine.get_item(session, listed[key].id)[1] == data
     finally:
         rt.close()
+
+
+# --------------------------------------------------------------------------- finding 6: file names
+
+
+def _badly_named_folder(folder: Path) -> None:
+    """Three messages, the middle one named in Latin-1 bytes that are not UTF-8."""
+    for name in (b"a.eml", b"b-r\xe9clamation\xff.eml", b"c.eml"):
+        with open(os.path.join(os.fsencode(folder), name), "wb") as fh:
+            fh.write(mail(f"Bonjour, message {name[:1].decode()} : mon APA est refusée."))
+
+
+def test_ingest_of_a_folder_with_a_non_utf8_file_name_takes_every_file_every_time(tmp_path: Path) -> None:
+    folder = tmp_path / "lot"
+    folder.mkdir()
+    _badly_named_folder(folder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATURE_")}
+    env.update(MEDIATURE_HOME=str(tmp_path / "home"), MEDIATURE_SECRET_KEY="test-secret")
+    command = [str(REPO / ".venv" / "bin" / "mediature"), "ingest", "--json", str(folder)]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert first.returncode == 0 and "Traceback" not in first.stderr, first.stderr[-2000:]
+    counts = json.loads(first.stdout)
+    assert counts["messages"] == 3 and counts["dossiers_opened"] + counts["quarantined"] == 3, counts
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0 and json.loads(again.stdout)["duplicates"] + counts["quarantined"] == 3
+
+
+def test_drop_folder_file_with_a_non_utf8_name_never_blocks_the_others(sqlite_runtime: Runtime) -> None:
+    from triage.sources.scans import poll_drop_folder, rejected_files
+
+    rt = sqlite_runtime
+    rt.settings.scans.settle_seconds = 0
+    folder = rt.settings.scan_drop_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    pdf = (REPO / "data" / "samples" / "scans" / "scan-07-avocat-oblige-alimentaire-texte.pdf").read_bytes()
+    with open(os.path.join(os.fsencode(folder), b"courrier-\xe9t\xe9.pdf"), "wb") as fh:
+        fh.write(pdf[:3000])  # broken as well: it must be rejected with its reason, name and all
+    with open(os.path.join(os.fsencode(folder), b"lettre-\xff.pdf"), "wb") as fh:
+        fh.write(pdf)
+    assert poll_drop_folder(rt, Pipeline(rt)) == 2
+    assert os.listdir(os.fsencode(folder)) == []
+    [(rejected, reason)] = rejected_files(rt.settings)
+    assert reason and "\\xe9" in rejected.with_name(rejected.name + ".reason.txt").read_text(encoding="utf-8")
+    with rt.sessions() as session:
+        assert len(quarantine.list_items(session)) == 1

@@ -29,6 +29,7 @@ from triage.dossiers import registry as dossiers
 from triage.errors import DossierError, MediatureError, ParseError, StoreError
 from triage.logs import event as log_event
 from triage.parse.body import pdf_text_layer
+from triage.parse.charsets import printable_name
 from triage.parse.message import parse_message
 from triage.parse.verdict import signature_failure
 from triage.parse.webform import looks_like_form, parse_fields
@@ -133,6 +134,8 @@ class Pipeline:
 
     def ingest_raw(self, raw: RawMessage, mark: Mark | None = None) -> DossierOutcome:
         """Ingest one raw email; always returns an outcome (StoreError only if the database is down)."""
+        if printable_name(raw.source_key) != raw.source_key:  # a file name that is not UTF-8
+            raw = replace(raw, source_key=printable_name(raw.source_key))
         limit = self.settings.mailbox.max_message_bytes
         if len(raw.data) > limit:
             # kept with its bytes like anything else not processed: `quarantine list` shows what the

@@ -143,6 +143,17 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def printable_name(text: str) -> str:
+    """A file name or path as text that any store and terminal take: bytes that are not UTF-8 (kept by
+    the OS as surrogate escapes) are written « \\xe9 », so the same file gets the same key every run."""
+    if not _SURROGATES.search(text):
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
+        return _SURROGATES.sub("\ufffd", text)
+
+
 def safe_filename(name: str, limit: int = 200) -> str:
     """An attachment's name safe to store and show: no folders, no control characters and no invisible
     format characters (bidi overrides and isolates U+202A–202E, U+2066–2069, marks U+200E/U+200F/U+061C,

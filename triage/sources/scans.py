@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from triage import logs
 from triage.config import Settings
 from triage.errors import OcrError
+from triage.parse.charsets import printable_name
 from triage.records import DossierOutcome, IngestOutcome, ScanDocument
 from triage.runtime import Runtime
 from triage.sources.ocr import read_text, too_large_reason
@@ -307,7 +308,7 @@ def _reject(settings: Settings, result: ScanResult, sha256: str) -> Path:
     target = folder / f"{sha256[:_SHA_PREFIX]}-{safe_name(result.path.name)}"
     received = file_time(result.path)
     note = (
-        f"Fichier : {result.path.name}\n"
+        f"Fichier : {printable_name(result.path.name)}\n"
         f"Déposé le : {received.astimezone():%d/%m/%Y à %H:%M}\n"
         f"Rejeté le : {datetime.now().astimezone():%d/%m/%Y à %H:%M}\n"
         f"Motif : {result.reason}\n"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from triage.dossiers.registry import now
 from triage.errors import NotFoundError, StoreError
+from triage.parse.charsets import printable_name
 from triage.records import DossierOutcome, IngestOutcome, RawMessage
 from triage.store.db import transaction
 from triage.store.messages import insert_ignore, store_blob
@@ -61,6 +62,7 @@ def put(
 ) -> DossierOutcome:
     """Keep `data` with `reason` in a fresh transaction; raise StoreError if even that is impossible."""
     digest = hashlib.sha256(data).hexdigest()
+    source_key = printable_name(source_key)  # a file name that is not UTF-8 must not fail the INSERT
     outcome = DossierOutcome(IngestOutcome.QUARANTINED, detail=reason)
     try:
         with transaction(sessions) as session:
