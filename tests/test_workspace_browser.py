@@ -113,6 +113,9 @@ def test_mediator_reviews_corrects_merges_closes_and_writes(page: Any, server: L
     # merge: the third request is the same person's, proposed by the queue
     page.get_by_role("link", name="MED-2026-00003").click()
     page.get_by_role("button", name="Joindre MED-2026-00003 à MED-2026-00001").click()
+    assert page.get_by_role("heading", name="Rattacher la demande MED-2026-00003 au dossier MED-2026-00001 ?").is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirmer le rattachement").click()
     page.wait_for_url("**fait=joint**")
     page.get_by_role("link", name="Voir le dossier MED-2026-00001").click()
     assert page.get_by_text("Je relance : toujours rien").is_visible()
@@ -232,3 +235,45 @@ def test_trigger_words_are_not_highlighted_in_form_labels() -> None:
                          {"domain": ["courriel"]}))
     assert html.startswith("Courriel : jean")
     assert "Mon <mark class=\"m-domain\">courriel</mark>" in html
+
+
+def _tracking_text(page: Any, server: LiveServer, rt: Runtime, reference: str) -> str:
+    with rt.sessions() as s:
+        key = s.scalar(select(Dossier.tracking_key).where(Dossier.reference == reference))
+    page.goto(server.url("/suivi"))
+    page.get_by_label("Référence du dossier").fill(reference)
+    page.get_by_label("Code de suivi").fill(str(key))
+    page.get_by_role("button", name="Voir où en est ma demande").click()
+    return str(page.locator("main").inner_text())
+
+
+def test_classer_sans_suite_asks_first_can_be_undone_and_tells_the_sender(page: Any, server: LiveServer,
+                                                                          sqlite_runtime: Runtime) -> None:
+    rt = sqlite_runtime
+    log_in(page, server)
+    page.goto(server.url("/mediation/?demande=MED-2026-00002"))
+    page.keyboard.press("e")  # the reason field of « classer sans suite » opens, focused
+    page.keyboard.type("Simple demande d'information")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/mediation/tri/MED-2026-00002/ecarter")
+    assert page.get_by_role("heading", name="Classer la demande MED-2026-00002 sans suite ?").is_visible()
+    assert page.get_by_text("Motif : Simple demande d'information").is_visible()
+    assert_accessible(page)
+    page.keyboard.press("Enter")  # « Confirmer » has the focus
+    page.wait_for_url("**fait=ecarte**")
+    assert page.locator("#d-MED-2026-00002").count() == 0
+    page.get_by_role("button", name="Annuler pour MED-2026-00002").click()
+    page.wait_for_url("**demande=MED-2026-00002&fait=annule")
+    assert page.locator("li.ouverte a.ref").inner_text() == "MED-2026-00002"
+    assert "Demande reçue" in _tracking_text(page, server, rt, "MED-2026-00002")
+
+    page.goto(server.url("/mediation/?demande=MED-2026-00002"))
+    page.locator("summary", has_text="classer sans suite").click()
+    page.get_by_label("Motif, lu par l'expéditeur sur sa page de suivi").fill("Message sans rapport avec la médiation")
+    page.get_by_role("button", name="Classer sans suite… (MED-2026-00002)").click()
+    page.get_by_role("button", name="Confirmer le classement sans suite").click()
+    page.wait_for_url("**fait=ecarte**")
+    body = _tracking_text(page, server, rt, "MED-2026-00002")
+    assert "Classée sans suite" in body and "Motif : Message sans rapport avec la médiation." in body
+    assert "sous 15 jours" not in body
+    assert_accessible(page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
@@ -13,10 +14,11 @@ from sqlalchemy import func, select
 
 from tests.workspace_data import add_request, utc
 from triage.errors import DossierError
+from triage.dossiers.tracking import load_view
 from triage.runtime import Runtime
 from triage.store.audit import Actor
 from triage.store.models import AuditEntry, Dossier, Event, LabelledExample, Message, OutboxItem, PrintJob
-from triage.workspace import deadlines, review
+from triage.workspace import deadlines, outcomes, review
 from triage.workspace.common import find_dossier
 from triage.workspace.intake import ManualRequest, open_manual
 from triage.workspace.letters import LetterRequest, send_letter
@@ -91,16 +93,16 @@ def test_merge_moves_the_messages_and_the_old_tracking_link_says_where_the_reque
     with runtime.sessions.begin() as s:
         existing, _ = add_request(s, "MED-2026-00001")
         new, _ = add_request(s, "MED-2026-00002", text="Je relance pour ma carte, toujours rien.")
-        assert review.merge(s, new, existing, ACTOR) == 1
+        assert outcomes.merge(s, new, existing, ACTOR) == 1
     with runtime.sessions() as s:
         new = find_dossier(s, "MED-2026-00002")
         assert new.triage_status == "merged" and new.merged_into_id is not None
         texts = s.scalars(select(Message.body_text).where(Message.dossier_id == new.merged_into_id)).all()
         assert any("relance" in t for t in texts)
         summaries = s.scalars(select(Event.summary).where(Event.dossier_id == new.id, Event.public.is_(True))).all()
-        assert "Demande jointe à votre dossier MED-2026-00001" in summaries
+        assert "Rattachée au dossier MED-2026-00001" in summaries
         with pytest.raises(DossierError):
-            review.merge(s, new, existing, ACTOR)
+            outcomes.merge(s, new, existing, ACTOR)
 
 
 def test_the_process_refuses_transitions_it_does_not_allow(runtime: Runtime) -> None:
@@ -216,3 +218,67 @@ def test_reorientation_letter_takes_the_contact_from_the_configured_directory(ru
     text = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",)).get_content()
     assert "Caisse d'allocations familiales de l'Isère" in text and "3, rue des Alliés" in text
     assert "Réorientée vers Caisse d'allocations familiales de l'Isère" in public
+
+
+def _pending_sends(s: Any, dossier: Dossier) -> None:
+    s.add(OutboxItem(dossier_id=dossier.id, kind="acknowledgement", idempotency_key=f"ack-{dossier.id}",
+                     to_address="usager@example.org", message_id=f"<ack-{dossier.id}@example.org>", raw=b"x"))
+    s.add(PrintJob(dossier_id=dossier.id, kind="acknowledgement", idempotency_key=f"print-{dossier.id}", pdf=b"%PDF"))
+    s.flush()
+
+
+def _tracking(runtime: Runtime, reference: str) -> Any:
+    with runtime.engine.connect() as conn:
+        key = conn.scalar(select(Dossier.tracking_key).where(Dossier.reference == reference))
+        return load_view(conn, reference=reference, key=str(key))
+
+
+def test_classee_sans_suite_tells_the_sender_why_and_withdraws_the_acknowledgements(runtime: Runtime) -> None:
+    with runtime.sessions.begin() as s:
+        dossier, _ = add_request(s, "MED-2026-00001", text="Promotion : -50 % sur les fenêtres.")
+        _pending_sends(s, dossier)
+        with pytest.raises(DossierError, match="motif"):
+            outcomes.dismiss(s, dossier, ACTOR, "  ")
+        assert outcomes.withdrawal(s, dossier) == outcomes.Withdrawal(emails=1, letters=1, printed=0)
+        outcomes.dismiss(s, dossier, ACTOR, "Message publicitaire")
+    view = _tracking(runtime, "MED-2026-00001")
+    assert view.status_label == "Classée sans suite"
+    assert "Motif : Message publicitaire." in view.explanation and "15 jours" not in view.next_step
+    with runtime.sessions() as s:
+        assert s.scalars(select(OutboxItem.status)).all() == ["cancelled"]
+        assert s.scalars(select(PrintJob.status)).all() == ["cancelled"]
+
+
+def test_a_merged_request_names_its_dossier_and_carries_its_first_contact(runtime: Runtime) -> None:
+    contact = utc(2026, 11, 3, 10, 0)
+    with runtime.sessions.begin() as s:
+        existing, _ = add_request(s, "MED-2026-00001")
+        new, _ = add_request(s, "MED-2026-00002", text="Je relance pour ma carte.")
+        new.first_contact_at = contact
+        _pending_sends(s, new)
+        outcomes.merge(s, new, existing, ACTOR)
+        assert existing.first_contact_at == contact
+    view = _tracking(runtime, "MED-2026-00002")
+    assert view.status_label == "Rattachée au dossier MED-2026-00001"
+    assert "Demande reçue" not in view.status_label
+
+
+def test_annuler_puts_the_request_back_as_it_was_but_only_for_a_few_minutes(runtime: Runtime) -> None:
+    at = utc(2026, 11, 3, 10, 0)
+    with runtime.sessions.begin() as s:
+        existing, _ = add_request(s, "MED-2026-00001")
+        new, _ = add_request(s, "MED-2026-00002", text="Je relance pour ma carte.")
+        _pending_sends(s, new)
+        outcomes.merge(s, new, existing, ACTOR, now=at)
+        outcomes.undo(s, new, ACTOR, minutes=10, now=at + timedelta(minutes=9))
+        assert new.triage_status == "pending" and new.status == "recue" and new.merged_into_id is None
+        assert existing.first_contact_at is None
+        assert s.scalar(select(func.count()).select_from(Message).where(Message.dossier_id == new.id)) == 1
+        assert set(s.scalars(select(OutboxItem.status))) == {"pending"}
+        assert set(s.scalars(select(PrintJob.status))) == {"pending"}
+        outcomes.dismiss(s, new, ACTOR, "Doublon", now=at)
+        with pytest.raises(DossierError, match="10 minutes"):
+            outcomes.undo(s, new, ACTOR, minutes=10, now=at + timedelta(minutes=11))
+    view = _tracking(runtime, "MED-2026-00002")
+    assert view.status_label == "Classée sans suite"
+    assert all("Rattachée" not in step.label for step in view.steps)

@@ -226,6 +226,12 @@ class WebSettings(Section):
     session_idle_minutes: int = Field(
         120, description="Une session de l'espace médiation expire après ce temps sans activité.", gt=0
     )
+    undo_minutes: int = Field(
+        10,
+        description="Pendant ce nombre de minutes, « Annuler » reprend un classement sans suite ou un "
+        "rattachement fait depuis la file de tri.",
+        gt=0,
+    )
     session_max_hours: int = Field(
         12, description="Durée maximale d'une session de l'espace médiation, même active.", gt=0
     )

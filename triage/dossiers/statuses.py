@@ -63,8 +63,25 @@ STATUSES: dict[str, Status] = {
             "Vous avez reçu ou allez recevoir un courrier de fin de médiation. Les délais de recours "
             "reprennent à partir de sa date.",
         ),
+        # the two ends of a request that never became a mediation (set from the triage queue)
+        Status(
+            "classee_sans_suite",
+            "Classée sans suite",
+            "La médiatrice a lu votre envoi : il n'a pas été enregistré comme une demande de médiation.",
+            "Si vous souhaitez saisir la médiatrice d'un différend avec un service du Département, "
+            "écrivez-lui de nouveau en décrivant votre situation et les démarches déjà faites.",
+        ),
+        Status(
+            "rattachee",
+            "Rattachée à un autre dossier",
+            "Votre envoi concerne une demande déjà enregistrée : il a été joint à son dossier, "
+            "qui est suivi à sa place.",
+            "Suivez la suite avec le code de suivi du dossier indiqué, reçu avec son accusé de réception.",
+        ),
     )
 }
+# Statuses set by the triage itself, never chosen in the dossier's « Nouvelle étape » list.
+TRIAGE_ENDS = ("classee_sans_suite", "rattachee")
 
 # Outcomes of a closed dossier (the annual report counts them).
 OUTCOMES: dict[str, str] = {
@@ -84,6 +101,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "reorientee": frozenset({"cloturee", "en_examen"}),
     "mediation_en_cours": frozenset({"transmise_service", "cloturee"}),
     "cloturee": frozenset({"en_examen"}),  # reopened
+    "classee_sans_suite": frozenset(),  # undone only by « Annuler » (workspace.outcomes)
+    "rattachee": frozenset(),
 }
 
 

@@ -228,6 +228,12 @@ def _view(conn: Connection, row: Any, contact_for: Callable[[str], Contact | Non
     return build_view(row, events, contact)
 
 
+def _last_detail(events: Any, key: str) -> str:
+    """The latest public event's value for `key` (the target of a merge, the reason of a dismissal)."""
+    values = [str((e.details or {}).get(key) or "") for e in events]
+    return next((v for v in reversed(values) if v), "")
+
+
 def build_view(row: Any, events: Any, contact: Contact | None) -> TrackingView:
     """Assemble the view from a dossier row and its public events."""
     steps = [
@@ -236,16 +242,20 @@ def build_view(row: Any, events: Any, contact: Contact | None) -> TrackingView:
     if not steps:
         steps = [Step(label=STATUSES["recue"].label, at=row.received_at)]
     status = STATUSES.get(row.status, STATUSES["recue"])
-    label = status.label
+    label, explanation = status.label, status.explanation
     if row.status == "reorientee" and contact is not None:
         label = f"Réorientée vers {contact.name}"
+    if row.status == "rattachee" and (target := _last_detail(events, "merged_into")):
+        label = f"Rattachée au dossier {target}"
+    if row.status == "classee_sans_suite" and (reason := _last_detail(events, "reason")):
+        explanation = f"{explanation} Motif : {reason.rstrip('.')}."
     return TrackingView(
         reference=row.reference,
         initials=initials(row.requester_name),
         received_at=row.received_at,
         status_code=status.code,
         status_label=label,
-        explanation=status.explanation,
+        explanation=explanation,
         next_step=status.next_step,
         outcome=OUTCOMES.get(row.outcome or "", ""),
         steps=tuple(steps),

@@ -1,4 +1,5 @@
-"""The mediator's triage decisions: accept, correct, bulk-accept, merge, not a request.
+"""The mediator's triage decisions: accept, correct, bulk-accept; messages kept aside (merge and « classée sans
+suite » are in workspace.outcomes).
 
 Suggestions stay advisory: labels land on the dossier only here, by a person's action. Every
 confirmation and correction becomes a LabelledExample that `mediature train` learns from.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
@@ -18,7 +19,7 @@ from triage.store.audit import Actor, record
 from triage.store.models import Dossier, LabelledExample, Message
 from triage.workspace.common import latest_suggestion, request_text, utcnow
 from triage.workspace.labels import label_choices
-from triage.workspace.process import StatusChange, change_status, private_event, public_event
+from triage.workspace.process import StatusChange, change_status, private_event
 from triage.workspace.queue import LABEL_KINDS, is_confident, pending_dossiers
 
 
@@ -99,46 +100,6 @@ def bulk_accept(session: Session, settings: Settings, actor: Actor, threshold: f
         record(session, actor, "triage.bulk_accept", details={"count": len(accepted), "threshold": threshold},
                now=now)
     return accepted
-
-
-def merge(session: Session, source: Dossier, target: Dossier, actor: Actor, now: datetime | None = None) -> int:
-    """Join `source` (a new request) to the existing dossier `target`; return how many messages moved.
-
-    The messages move to `target`; `source` keeps its reference and tracking link, which now says the
-    request was joined to the other dossier.
-    """
-    now = now or utcnow()
-    _check_pending(source)
-    if source.id == target.id:
-        raise DossierError("un dossier ne peut pas être joint à lui-même", key=source.reference)
-    if target.merged_into_id is not None or target.triage_status in ("merged", "not_request"):
-        raise DossierError("le dossier cible a lui-même été joint ou écarté", key=target.reference)
-    ids = list(session.scalars(select(Message.id).where(Message.dossier_id == source.id)))
-    session.execute(update(Message).where(Message.id.in_(ids)).values(dossier_id=target.id))
-    moved = len(ids)
-    source.merged_into_id = target.id
-    source.triage_status = "merged"
-    public_event(session, source, f"Demande jointe à votre dossier {target.reference}", actor, kind="merged",
-                 details={"merged_into": target.reference}, now=now)
-    private_event(session, target, "merge", f"Demande {source.reference} jointe à ce dossier ({moved} message(s))",
-                  actor, details={"from": source.reference, "messages": moved}, now=now)
-    record(session, actor, "triage.merge", dossier_id=source.id,
-           details={"into": target.reference, "messages": moved}, now=now)
-    record(session, actor, "dossier.merged_in", dossier_id=target.id, details={"from": source.reference}, now=now)
-    session.flush()
-    return moved
-
-
-def mark_not_request(session: Session, dossier: Dossier, actor: Actor, reason: str = "",
-                     now: datetime | None = None) -> None:
-    """Set aside something that is not a mediation request (advertising, misdirected mail…)."""
-    _check_pending(dossier)
-    dossier.triage_status = "not_request"
-    session.execute(update(Message).where(Message.dossier_id == dossier.id, Message.role == "request")
-                    .values(role="not_request"))
-    private_event(session, dossier, "not_request", "Écarté : pas une demande de médiation"
-                  + (f" ({reason.strip()[:200]})" if reason.strip() else ""), actor, now=now)
-    record(session, actor, "triage.not_request", dossier_id=dossier.id, now=now)
 
 
 # --------------------------------------------------------------------------- messages kept aside

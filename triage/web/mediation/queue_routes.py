@@ -9,14 +9,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from triage.dossiers.registry import references_in_text
+from triage.dossiers.statuses import STATUSES
 from triage.errors import DossierError, NotFoundError
 from triage.store.audit import record
-from triage.store.models import Message
+from triage.store.models import Dossier, Message
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.mediation.views import highlight
 from triage.workspace import deadlines as deadlines_mod
 from triage.workspace.common import find_dossier
 from triage.workspace.labels import label_choices
+from triage.workspace.outcomes import DISMISS_REASONS, dismiss, merge, undo, withdrawal
 from triage.workspace.queue import QueueItem, pending_count, pending_queue
 from triage.workspace.review import (
     Labels,
@@ -26,16 +28,15 @@ from triage.workspace.review import (
     confirm,
     dismiss_message,
     flagged_messages,
-    mark_not_request,
-    merge,
 )
 
 DONE = {
     "accepte": "Tri accepté.",
     "corrige": "Tri corrigé : l'exemple servira au prochain entraînement.",
     "lot": "Suggestions confiantes acceptées.",
-    "joint": "Demande jointe au dossier existant.",
-    "ecarte": "Élément écarté : ce n'est pas une demande.",
+    "joint": "Demande rattachée au dossier existant : sa page de suivi le dit à l'usager.",
+    "ecarte": "Demande classée sans suite : l'expéditeur lit le motif sur sa page de suivi.",
+    "annule": "Action annulée : la demande est revenue dans la file.",
     "rattache": "Message rattaché au dossier.",
     "message_ecarte": "Message écarté.",
 }
@@ -69,11 +70,13 @@ def queue_page(request: Request, ctx: Ctx) -> Response:
     text = highlight(selected.text, {lab.kind: lab.highlights for lab in selected.labels}) if selected else ""
     done = request.query_params.get("fait", "")
     joined = request.query_params.get("cible", "").strip().upper()
+    undoable = request.query_params.get("annuler", "").strip().upper()
     return render(request, "file.html", page_context(
         ctx, items=items, selected=selected, index=index, text=text, choices=label_choices(settings),
         deadlines=deadlines_mod.compute(ctx.session, settings), threshold=settings.triage.confidence_threshold,
         confident=sum(1 for i in items if i.confident), done=DONE.get(done, ""),
-        joined=joined if _REFERENCE.match(joined) else "", shortcuts=SHORTCUTS,
+        joined=joined if _REFERENCE.match(joined) else "", shortcuts=SHORTCUTS, reasons=DISMISS_REASONS,
+        undoable=undoable if _REFERENCE.match(undoable) else "", undo_minutes=settings.web.undo_minutes,
         following={i.reference: _neighbour(items, n) for n, i in enumerate(items)},
         settings=settings, active="file", flagged=flagged, cited=cited, total=pending_count(ctx.session),
     ))
@@ -142,27 +145,52 @@ def accept_confident(request: Request, ctx: Ctx) -> Response:
     return redirect("/mediation/?fait=lot")
 
 
+def _confirmation(request: Request, ctx: Ctx, dossier: Dossier, action: str, **values: object) -> Response:
+    """The page that says what ending this request will do, with the same fields and « Confirmer »."""
+    hidden = {name: ctx.field(name, limit=300) for name in ("cible", "motif", "suivante", "retour")}
+    return render(request, "confirmer.html", page_context(
+        ctx, d=dossier, action=action, hidden=hidden, withdrawal=withdrawal(ctx.session, dossier),
+        undo_minutes=ctx.runtime.settings.web.undo_minutes, statuses=STATUSES, active="file", **values))
+
+
 @endpoint("dossiers.write")
 def merge_one(request: Request, ctx: Ctx) -> Response:
-    """Join this request to an existing dossier of the same person."""
+    """Join this request to an existing dossier of the same person (after a confirmation page)."""
     dossier = find_dossier(ctx.session, request.path_params["reference"])
     ctx.extra["back"] = _back(request, ctx)
     target_ref = ctx.field("cible", limit=40).strip().upper()
     if not target_ref:
         raise DossierError("indiquez la référence du dossier existant", key=dossier.reference)
-    merge(ctx.session, dossier, find_dossier(ctx.session, target_ref), ctx.actor)
+    target = find_dossier(ctx.session, target_ref)
+    if ctx.field("confirme") != "1":
+        return _confirmation(request, ctx, dossier, "joindre", target=target)
+    merge(ctx.session, dossier, target, ctx.actor)
     if _back(request, ctx) == "/mediation/":  # from the queue: carry on with the next request
-        return redirect(_next_in_queue(ctx, "joint", f"&cible={target_ref}"))
+        return redirect(_next_in_queue(ctx, "joint", f"&cible={target_ref}&annuler={dossier.reference}"))
     return redirect(f"/mediation/dossiers/{target_ref}?fait=joint")
 
 
 @endpoint("dossiers.write")
 def set_aside(request: Request, ctx: Ctx) -> Response:
-    """Not a mediation request."""
+    """« Classée sans suite », with the reason the sender reads (after a confirmation page)."""
     dossier = find_dossier(ctx.session, request.path_params["reference"])
     ctx.extra["back"] = _back(request, ctx)
-    mark_not_request(ctx.session, dossier, ctx.actor, ctx.field("motif", limit=200))
-    return redirect(_next_in_queue(ctx, "ecarte"))
+    reason = ctx.field("motif", limit=200).strip()
+    if not reason:
+        raise DossierError("indiquez le motif que lira l'expéditeur", key=dossier.reference)
+    if ctx.field("confirme") != "1":
+        return _confirmation(request, ctx, dossier, "ecarter", reason=reason)
+    dismiss(ctx.session, dossier, ctx.actor, reason)
+    return redirect(_next_in_queue(ctx, "ecarte", f"&annuler={dossier.reference}"))
+
+
+@endpoint("dossiers.write")
+def undo_end(request: Request, ctx: Ctx) -> Response:
+    """« Annuler »: the request comes back to the queue, opened."""
+    dossier = find_dossier(ctx.session, request.path_params["reference"])
+    ctx.extra["back"] = "/mediation/"
+    undo(ctx.session, dossier, ctx.actor, ctx.runtime.settings.web.undo_minutes)
+    return redirect(f"/mediation/?demande={dossier.reference}&fait=annule")
 
 
 def _flagged(request: Request, ctx: Ctx) -> Message:
@@ -199,6 +227,7 @@ def routes() -> list[Route]:
         Route("/mediation/tri/{reference}/corriger", correct_one, methods=["POST"]),
         Route("/mediation/tri/{reference}/joindre", merge_one, methods=["POST"]),
         Route("/mediation/tri/{reference}/ecarter", set_aside, methods=["POST"]),
+        Route("/mediation/tri/{reference}/annuler", undo_end, methods=["POST"]),
         Route("/mediation/messages/{message_id:id}/rattacher", attach_flagged, methods=["POST"]),
         Route("/mediation/messages/{message_id:id}/ecarter", dismiss_flagged, methods=["POST"]),
     ]
