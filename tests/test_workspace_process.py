@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.workspace_data import add_request, utc
-from triage.errors import DossierError
 from triage.dossiers.tracking import load_view
+from triage.errors import DossierError
 from triage.runtime import Runtime
 from triage.store.audit import Actor
 from triage.store.models import AuditEntry, Dossier, Event, LabelledExample, Message, OutboxItem, PrintJob
@@ -227,21 +227,20 @@ def _pending_sends(s: Any, dossier: Dossier) -> None:
     s.flush()
 
 
-def _tracking(runtime: Runtime, reference: str) -> Any:
+def _tracking(runtime: Runtime, token: str) -> Any:
     with runtime.engine.connect() as conn:
-        key = conn.scalar(select(Dossier.tracking_key).where(Dossier.reference == reference))
-        return load_view(conn, reference=reference, key=str(key))
+        return load_view(conn, token=token)
 
 
 def test_classee_sans_suite_tells_the_sender_why_and_withdraws_the_acknowledgements(runtime: Runtime) -> None:
     with runtime.sessions.begin() as s:
-        dossier, _ = add_request(s, "MED-2026-00001", text="Promotion : -50 % sur les fenêtres.")
+        dossier, token = add_request(s, "MED-2026-00001", text="Promotion : -50 % sur les fenêtres.")
         _pending_sends(s, dossier)
         with pytest.raises(DossierError, match="motif"):
             outcomes.dismiss(s, dossier, ACTOR, "  ")
         assert outcomes.withdrawal(s, dossier) == outcomes.Withdrawal(emails=1, letters=1, printed=0)
         outcomes.dismiss(s, dossier, ACTOR, "Message publicitaire")
-    view = _tracking(runtime, "MED-2026-00001")
+    view = _tracking(runtime, token)
     assert view.status_label == "Classée sans suite"
     assert "Motif : Message publicitaire." in view.explanation and "15 jours" not in view.next_step
     with runtime.sessions() as s:
@@ -253,12 +252,12 @@ def test_a_merged_request_names_its_dossier_and_carries_its_first_contact(runtim
     contact = utc(2026, 11, 3, 10, 0)
     with runtime.sessions.begin() as s:
         existing, _ = add_request(s, "MED-2026-00001")
-        new, _ = add_request(s, "MED-2026-00002", text="Je relance pour ma carte.")
+        new, token = add_request(s, "MED-2026-00002", text="Je relance pour ma carte.")
         new.first_contact_at = contact
         _pending_sends(s, new)
         outcomes.merge(s, new, existing, ACTOR)
         assert existing.first_contact_at == contact
-    view = _tracking(runtime, "MED-2026-00002")
+    view = _tracking(runtime, token)
     assert view.status_label == "Rattachée au dossier MED-2026-00001"
     assert "Demande reçue" not in view.status_label
 
@@ -267,7 +266,7 @@ def test_annuler_puts_the_request_back_as_it_was_but_only_for_a_few_minutes(runt
     at = utc(2026, 11, 3, 10, 0)
     with runtime.sessions.begin() as s:
         existing, _ = add_request(s, "MED-2026-00001")
-        new, _ = add_request(s, "MED-2026-00002", text="Je relance pour ma carte.")
+        new, token = add_request(s, "MED-2026-00002", text="Je relance pour ma carte.")
         _pending_sends(s, new)
         outcomes.merge(s, new, existing, ACTOR, now=at)
         outcomes.undo(s, new, ACTOR, minutes=10, now=at + timedelta(minutes=9))
@@ -279,6 +278,6 @@ def test_annuler_puts_the_request_back_as_it_was_but_only_for_a_few_minutes(runt
         outcomes.dismiss(s, new, ACTOR, "Doublon", now=at)
         with pytest.raises(DossierError, match="10 minutes"):
             outcomes.undo(s, new, ACTOR, minutes=10, now=at + timedelta(minutes=11))
-    view = _tracking(runtime, "MED-2026-00002")
+    view = _tracking(runtime, token)
     assert view.status_label == "Classée sans suite"
     assert all("Rattachée" not in step.label for step in view.steps)
