@@ -368,10 +368,62 @@ class PrivacySettings(Section):
         "statistiques anonymes pour le rapport annuel",
         description="Finalité du traitement annoncée aux usagers.",
     )
-    retention: str = Field(
-        "5 ans après la clôture du dossier, puis archivage ou suppression",
-        description="Durée de conservation annoncée aux usagers.",
+
+
+class RetentionSettings(Section):
+    """How long personal data is kept; `mediature retention run` (and the worker, daily) enforces it."""
+
+    closed_dossier_years: int = Field(
+        5,
+        description="Un dossier clôturé est anonymisé ce nombre d'années après sa clôture : noms, coordonnées, "
+        "textes, pièces jointes, scans et données extraites sont effacés ; domaine, territoire, dates, canal, "
+        "issue et préconisations restent pour les statistiques. Cette durée est annoncée dans l'accusé de réception.",
+        gt=0,
     )
+    not_request_days: int = Field(
+        180,
+        description="Les messages qui ne sont pas des demandes et ne sont rattachés à aucun dossier (absences, "
+        "rebonds, listes, messages mis de côté écartés) sont supprimés ce nombre de jours après leur réception.",
+        gt=0,
+    )
+    quarantine_days: int = Field(
+        180,
+        description="Les éléments en quarantaine et les scans rejetés sont supprimés ce nombre de jours après "
+        "leur arrivée.",
+        gt=0,
+    )
+    outbox_days: int = Field(
+        90,
+        description="Les copies des messages envoyés (boîte d'envoi, fichiers .eml de <home>/outbox) et des "
+        "courriers imprimés sont supprimées ce nombre de jours après leur envoi ou leur export.",
+        gt=0,
+    )
+    log_days: int = Field(
+        180, description="Les fichiers de journal de <home>/logs sont supprimés ce nombre de jours après leur "
+        "dernière écriture.", gt=0,
+    )
+    audit_days: int = Field(
+        365,
+        description="Les entrées du journal d'audit (consultations et modifications) sont supprimées après ce "
+        "nombre de jours.",
+        gt=0,
+    )
+    web_session_days: int = Field(
+        7, description="Les sessions de l'espace médiation expirées sont supprimées après ce nombre de jours.", gt=0
+    )
+    notice_days: int = Field(
+        30,
+        description="Horizon de la liste des dossiers qui seront anonymisés prochainement (espace médiation, "
+        "`mediature retention list`), pour prolonger à temps ceux qui doivent l'être.",
+        gt=0,
+    )
+
+    def sentence(self) -> str:
+        """The retention sentence of the acknowledgement, from the durations above (French)."""
+        return (
+            f"{self.closed_dossier_years} ans après la clôture du dossier, puis anonymisation "
+            "(seules des données statistiques sans nom ni coordonnées sont gardées)"
+        )
 
 
 class ReportSettings(Section):
@@ -403,6 +455,7 @@ SECTIONS: dict[str, type[Section]] = {
     "correspondence": CorrespondenceSettings,
     "service": ServiceSettings,
     "privacy": PrivacySettings,
+    "retention": RetentionSettings,
     "report": ReportSettings,
 }
 
@@ -425,6 +478,7 @@ class Settings(BaseModel):
     correspondence: CorrespondenceSettings = Field(default_factory=CorrespondenceSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
 
     @property

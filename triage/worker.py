@@ -31,6 +31,7 @@ from triage.sources.maildir import MaildirSource
 from triage.store.mailbox_items import TOO_LARGE, ItemLocks, ItemResult
 
 OUTBOX_SECONDS = 15.0
+RETENTION_SECONDS = 24 * 3600.0  # the retention policy runs once a day (and when the worker starts)
 SLICE_SECONDS = 1.0
 BACKOFF_FIRST_SECONDS = 1.0
 OUTCOMES = ("dossiers_opened", "attached_to_existing", "flagged", "not_requests", "quarantined", "duplicates", TOO_LARGE)
@@ -82,6 +83,7 @@ class Worker:
         on_progress: Callable[[WorkerStatus], None] | None = None,
         scans: bool = True,
         outbox: bool = True,
+        retention: bool = True,
     ) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
@@ -98,6 +100,8 @@ class Worker:
         self._outbox_at = 0.0
         self._poll_drop_folder = _optional("triage.sources.scans", "poll_drop_folder") if scans else None
         self._deliver_due = _optional("triage.notify.sender", "deliver_due") if outbox else None
+        self._retention = _optional("triage.privacy.retention", "run") if retention else None
+        self._retention_at = 0.0
         self._locks = ItemLocks(runtime.engine)
 
     @property
@@ -144,6 +148,8 @@ class Worker:
                     self._scans_pass()
                 if self._deliver_due is not None and (once or now >= self._outbox_at) and not self.stopping:
                     self._outbox_pass()
+                if self._retention is not None and not once and now >= self._retention_at and not self.stopping:
+                    self._retention_pass()
                 if once or self.stopping:
                     break
                 self._wait()
@@ -280,6 +286,16 @@ class Worker:
         if sent or retried or failed:
             logs.event("outbox_pass", sent=sent, retried=retried, failed=failed)
             self.on_progress(self.status)
+
+    def _retention_pass(self) -> None:
+        """Apply the retention policy (daily; `mediature retention run` does the same on demand)."""
+        assert self._retention is not None
+        self._retention_at = time.monotonic() + RETENTION_SECONDS
+        try:
+            self._retention(self.runtime)
+        except Exception as err:  # noqa: BLE001  (a failing purge must not stop the mailbox: logged, retried tomorrow)
+            self.status.errors += 1
+            logs.event("retention_error", level=40, error=type(err).__name__)
 
     def _wait(self) -> None:
         """Wait until the next duty is due, at most one slice (in IDLE when possible)."""

@@ -269,6 +269,9 @@ def insert_dossier(
         "assignee_id": None,
         "unread": False,
         "reminder_on": None,
+        "anonymised_at": None,
+        "retention_extended_until": None,
+        "retention_reason": "",
         "created_at": stamp,
         "updated_at": stamp,
     }

@@ -64,6 +64,7 @@ class Notifier:
             "greeting": greeting(dossier.requester_civility),
             "service": self.settings.service,
             "privacy": self.settings.privacy,
+            "retention": self.settings.retention.sentence(),
         }
 
     def on_dossier_opened(self, session: Session, dossier: Dossier, token: str, source: Any) -> None:

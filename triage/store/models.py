@@ -128,6 +128,10 @@ class Dossier(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     unread: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)
     reminder_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # retention (triage.privacy.retention): anonymised dossiers keep only the report's columns
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    retention_extended_until: Mapped[date | None] = mapped_column(Date)
+    retention_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,101 @@
+"""`mediature retention run|list|extend` and `mediature privacy export|erase`: personal data over time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from triage.cli import ConfigOption, app, console, open_runtime
+from triage.store.audit import Actor
+
+retention_app = typer.Typer(help="Durées de conservation : anonymisation et purge.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Jour considéré (AAAA-MM-JJ ; défaut : aujourd'hui).")
+]
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise typer.BadParameter(f"date invalide (AAAA-MM-JJ attendu) : {text}") from err
+
+
+def _fr(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone().date()
+    return value.strftime("%d/%m/%Y")
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Affiche ce qui serait fait, sans rien changer.")] = False,
+    as_of: AsOfOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Applique les durées de conservation : anonymise les dossiers échus, supprime le reste échu."""
+    from triage.privacy.retention import LABELS, run
+
+    rt = open_runtime(config)
+    report = run(rt, as_of=_day(as_of), dry_run=dry_run, actor=Actor.terminal())
+    title = "Simulation (rien n'a été modifié)" if dry_run else "Conservation appliquée"
+    console.print(f"[bold]{title}[/] — au {_fr(report.as_of)}")
+    if not report.counts:
+        console.print("Rien n'est échu.")
+    for key, n in report.counts.items():
+        console.print(f"  {LABELS.get(key, key)} : {n}")
+    if report.references:
+        console.print("Dossiers : " + ", ".join(report.references))
+
+
+@retention_app.command("list")
+def retention_list(
+    days: Annotated[int | None, typer.Option("--days", help="Horizon en jours (défaut : retention.notice_days).")] = None,
+    as_of: AsOfOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Liste les dossiers qui seront anonymisés dans les prochains jours."""
+    from triage.privacy.retention import EXTENSION_REASONS, upcoming
+
+    rt = open_runtime(config)
+    today = _day(as_of) or datetime.now().date()
+    with rt.sessions() as session:
+        items = upcoming(session, rt.settings.retention, today, days)
+    horizon = days if days is not None else rt.settings.retention.notice_days
+    if not items:
+        console.print(f"Aucun dossier à anonymiser dans les {horizon} prochains jours.")
+        return
+    table = Table(title=f"Dossiers anonymisés d'ici {horizon} jours")
+    for column in ("dossier", "clôturé le", "anonymisé le", "prolongé jusqu'au"):
+        table.add_column(column)
+    for item in items:
+        extension = f"{_fr(item.extended_until)} ({EXTENSION_REASONS.get(item.reason, item.reason)})" \
+            if item.extended_until else "—"
+        table.add_row(item.reference, _fr(item.closed_at), _fr(item.term), extension)
+    console.print(table)
+
+
+@retention_app.command("extend")
+def retention_extend(
+    reference: Annotated[str, typer.Argument(help="Référence du dossier (MED-2026-00042).")],
+    until: Annotated[str, typer.Option("--until", help="Conserver jusqu'au (AAAA-MM-JJ).")],
+    reason: Annotated[str, typer.Option("--reason", help="Motif : contentieux, demande_en_cours, demande_usager, autre.")],
+    config: ConfigOption = None,
+) -> None:
+    """Prolonge la conservation d'un dossier (motif obligatoire, tracé dans le journal d'audit)."""
+    from triage.privacy.retention import extend_by_reference
+
+    rt = open_runtime(config)
+    day = _day(until)
+    assert day is not None
+    extend_by_reference(rt, reference, day, reason, Actor.terminal())
+    console.print(f"Dossier {reference} conservé jusqu'au {_fr(day)}.")

@@ -1,0 +1,1 @@
+"""Personal data from arrival to erasure: retention, erasure, right of access, backups."""
