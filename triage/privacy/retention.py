@@ -45,6 +45,7 @@ LABELS = {
     "scans": "originaux de scans supprimés",
     "labelled_examples": "exemples d'entraînement supprimés",
     "notes": "notes supprimées",
+    "drafts": "brouillons supprimés",
     "outbox": "copies de messages envoyés effacées",
     "print_jobs": "courriers imprimés effacés",
     "quarantine": "éléments de quarantaine supprimés",

@@ -4,7 +4,7 @@ Anonymising a dossier keeps exactly what the annual report reads (triage.report.
 channel, referrer, status, outcome, territory, direction, domain, sub-chapter, admissibility,
 reorientation) and the tracking token hash (the citizen's link still answers, without any content).
 Everything else that could name or describe a person goes: requester identity and contact details,
-subject, message texts and headers, raw bytes, attachments, scan originals, extracted data, notes,
+subject, message texts and headers, raw bytes, attachments, scan originals, extracted data, notes, drafts,
 labelled examples, outgoing copies and letters. Files on disk are returned to the caller, who deletes
 them once the transaction has committed.
 """
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from triage.store.models import (
     AddressStatus,
     Dossier,
+    Draft,
     Event,
     LabelledExample,
     MailboxItem,
@@ -161,6 +162,7 @@ def anonymise_dossiers(session: Session, dossier_ids: Sequence[int], now: dateti
     purge.add("labelled_examples", session.execute(
         delete(LabelledExample).where(LabelledExample.dossier_id.in_(ids))).rowcount or 0)
     purge.add("notes", session.execute(delete(Note).where(Note.dossier_id.in_(ids))).rowcount or 0)
+    purge.add("drafts", session.execute(delete(Draft).where(Draft.dossier_id.in_(ids))).rowcount or 0)
     # private events may quote what was said or typed; public ones are written for the tracking page
     session.execute(update(Event).where(Event.dossier_id.in_(ids), Event.public.is_(False)).values(summary=""))
     session.execute(update(Event).where(Event.dossier_id.in_(ids)).values(details={}))
