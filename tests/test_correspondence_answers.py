@@ -23,7 +23,7 @@ from triage.runtime import Runtime
 from triage.sources.imap import ImapSource
 from triage.sources.mailbox_url import parse_mailbox_url
 from triage.store.audit import Actor
-from triage.store.models import Dossier, Event, Message, OutboxItem
+from triage.store.models import Dossier, Event, Message, OutboxItem, User
 from triage.worker import Worker
 from triage.workspace import deadlines
 from triage.workspace.common import utcnow
@@ -70,6 +70,11 @@ def test_service_answer_to_a_transmission_lands_on_the_dossier_and_stops_the_clo
         try:
             with rt.sessions.begin() as session:
                 d, _ = add_request(session, REF)
+                claire = User(username="claire", display_name="Claire", email="claire@isere.example",
+                              role="mediateur", password_hash="-")
+                session.add(claire)
+                session.flush()
+                d.assignee_id = claire.id
                 send_letter(session, rt, d, LetterRequest(
                     kind="transmission", delivery="courriel", nonce="n1", recipient_email="routes@isere.example",
                     service="Direction des mobilités"), Actor(None, "claire"))
@@ -101,6 +106,9 @@ def test_service_answer_to_a_transmission_lands_on_the_dossier_and_stops_the_clo
                 public = session.scalars(select(Event).where(Event.dossier_id == d.id, Event.kind == "reponse_service",
                                                              Event.public.is_(True))).all()
                 assert [e.summary for e in public] == ["Réponse du service reçue"]
+                notices = session.scalars(select(OutboxItem).where(OutboxItem.kind == "team_notice")).all()
+                assert [(n.to_address, n.subject) for n in notices] == [
+                    ("claire@isere.example", f"Médiature : Réponse du service sollicité — dossier {REF}")]
         finally:
             rt.close()
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
-from triage.correspondence import answers
+from triage.correspondence import answers, team
 from triage.dossiers import registry as dossiers
 from triage.errors import DossierError, MediatureError, ParseError, StoreError
 from triage.logs import event as log_event
@@ -438,6 +438,7 @@ class Pipeline:
         if answers.record_answer(dossier, service_answer=thread.service_answer, received_at=received_at):
             dossiers.record_event(session, dossier.id, answers.EVENT_SERVICE_ANSWER, "Réponse du service reçue",
                                   public=True, details={"status": dossier.status}, at=received_at)
+        team.notify_assignee(session, self.settings, self.runtime.secret, dossier, summary, f"mail:{row_id}")
         return DossierOutcome(IngestOutcome.ATTACHED, row_id, dossier.id, dossier.reference)
 
     def _automatic(

@@ -202,19 +202,20 @@ def _preload(session: Session, ids: list[int]) -> tuple[dict[int, SuggestionRow]
     return suggestions, messages
 
 
-def pending_dossiers(session: Session, limit: int | None = None) -> list[Dossier]:
-    """Dossiers whose triage is not confirmed, oldest first."""
-    query = (select(Dossier).where(Dossier.triage_status == "pending", Dossier.merged_into_id.is_(None))
+def pending_dossiers(session: Session, limit: int | None = None, where: tuple[Any, ...] = ()) -> list[Dossier]:
+    """Dossiers whose triage is not confirmed, oldest first (`where`: extra conditions, e.g. the assignee)."""
+    query = (select(Dossier).where(Dossier.triage_status == "pending", Dossier.merged_into_id.is_(None), *where)
              .order_by(Dossier.received_at, Dossier.id))
     if limit:
         query = query.limit(limit)
     return list(session.scalars(query))
 
 
-def pending_queue(session: Session, settings: Settings, limit: int | None = 100) -> list[QueueItem]:
+def pending_queue(session: Session, settings: Settings, limit: int | None = 100,
+                  where: tuple[Any, ...] = ()) -> list[QueueItem]:
     """The review queue: uncertain suggestions first (they need reading), then the sure ones; oldest first in each."""
     choices = label_choices(settings)
-    dossiers = pending_dossiers(session, limit)
+    dossiers = pending_dossiers(session, limit, where)
     suggestions, messages = _preload(session, [d.id for d in dossiers])
     items = [queue_item(session, settings, d, choices, suggestion=suggestions.get(d.id), message=messages.get(d.id))
              for d in dossiers]

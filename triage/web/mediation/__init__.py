@@ -6,6 +6,7 @@
 - /mediation/mis-de-cote (spam, non-requests)      setaside_routes   (mediator)
 - /mediation/pieces-jointes/..., /courriers/...    file_routes       (mediator)
 - /mediation/dossiers/.../ecrire, /mediation/modeles, /mediation/annuaire   write_routes (mediator)
+- /mediation/dossiers/.../attribution, /rappel, /non-lu   team_routes (mediator)
 - /courrier/...                                    courrier_routes   (mail service)
 - /admin/...                                       admin_routes      (administrator)
 
@@ -27,11 +28,12 @@ def routes() -> list[Route]:
         file_routes,
         queue_routes,
         setaside_routes,
+        team_routes,
         write_routes,
     )
 
     return [
         *auth_routes.routes(), *queue_routes.routes(), *dossier_routes.routes(), *file_routes.routes(),
         *courrier_routes.routes(), *admin_routes.routes(), *setaside_routes.routes(),
-        *write_routes.routes(),
+        *write_routes.routes(), *team_routes.routes(),
     ]

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from triage.auth import ROLES, LoggedIn, csrf_ok, load_session
+from triage.correspondence.team import unread_count
 from triage.dossiers.statuses import STATUSES
 from triage.errors import MediatureError
 from triage.runtime import Runtime
@@ -113,8 +114,9 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 
 def page_context(ctx: Ctx, **values: Any) -> dict[str, Any]:
-    """What the workspace layout needs on every page."""
-    return {"user": ctx.user, "csrf": ctx.user.csrf_token, **values}
+    """What the workspace layout needs on every page (the unread count shown in the navigation)."""
+    unread = unread_count(ctx.session) if ctx.user.can("dossiers.read") else 0
+    return {"user": ctx.user, "csrf": ctx.user.csrf_token, "unread_total": unread, **values}
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from triage.correspondence.contacts import body_contact
+from triage.correspondence.team import OWNERSHIP, assignable, mark_read, ownership_filter
 from triage.dossiers.statuses import OUTCOMES, STATUSES
 from triage.dossiers.tracking import Contact
 from triage.errors import DossierError
@@ -21,7 +22,7 @@ from triage.store.models import Dossier
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.mediation.views import extracted_items, highlight, safe_email_html
 from triage.workspace import view
-from triage.workspace.common import PARIS, find_dossier, latest_suggestion
+from triage.workspace.common import PARIS, find_dossier, latest_suggestion, local_day
 from triage.workspace.intake import ManualRequest, open_manual
 from triage.workspace.labels import (
     CIVILITIES,
@@ -49,6 +50,9 @@ DONE = {
     "note": "Note ajoutée.",
     "coordonnees": "Coordonnées enregistrées.",
     "courrier": "Courrier préparé : il part par la boîte d'envoi ou la file d'impression.",
+    "attribution": "Attribution enregistrée.",
+    "rappel": "Date de rappel enregistrée.",
+    "non_lu": "Dossier marqué non lu.",
     "message": "Message préparé : il part par la boîte d'envoi ou la file d'impression.",
     "cree": "Dossier créé ; l'accusé de réception est en préparation.",
     "joint": "La demande a été jointe à ce dossier.",
@@ -86,7 +90,13 @@ def dossier_list(request: Request, ctx: Ctx) -> Response:
     """All dossiers, newest first, filtered by status or searched by reference, name or email."""
     status = request.query_params.get("statut", "")
     q = request.query_params.get("q", "").strip()[:100]
-    query = select(Dossier).where(Dossier.merged_into_id.is_(None)).order_by(Dossier.received_at.desc()).limit(300)
+    ownership = request.query_params.get("attribution", "tous")
+    query = select(Dossier).where(Dossier.merged_into_id.is_(None), *ownership_filter(ownership, ctx.user.user_id)) \
+        .order_by(Dossier.received_at.desc()).limit(300)
+    if request.query_params.get("lu") == "non":
+        query = query.where(Dossier.unread.is_(True))
+    if request.query_params.get("rappel") == "echu":
+        query = query.where(Dossier.reminder_on.is_not(None), Dossier.reminder_on <= local_day())
     if status in STATUSES:
         query = query.where(Dossier.status == status)
     if q:
@@ -96,7 +106,9 @@ def dossier_list(request: Request, ctx: Ctx) -> Response:
     rows = list(ctx.session.scalars(query))
     record(ctx.session, ctx.actor, "dossiers.list", details={"count": len(rows), "statut": status, "recherche": bool(q)})
     return render(request, "dossiers.html", page_context(
-        ctx, rows=rows, statuses=STATUSES, status=status, q=q, outcomes=OUTCOMES, active="dossiers"))
+        ctx, rows=rows, statuses=STATUSES, status=status, q=q, outcomes=OUTCOMES, active="dossiers",
+        ownership=ownership, ownerships=OWNERSHIP, assignees={u.id: u for u in assignable(ctx.session)},
+        unread_only=request.query_params.get("lu") == "non", due_only=request.query_params.get("rappel") == "echu"))
 
 
 @endpoint("dossiers.read")
@@ -105,6 +117,7 @@ def dossier_page(request: Request, ctx: Ctx) -> Response:
     dossier = find_dossier(ctx.session, request.path_params["reference"])
     settings = ctx.runtime.settings
     record(ctx.session, ctx.actor, "dossier.view", dossier_id=dossier.id)
+    mark_read(dossier)
     suggestion = latest_suggestion(ctx.session, dossier.id)
     labels = label_views(suggestion, label_choices(settings), settings.triage.confidence_threshold) \
         if suggestion is not None else ()
@@ -123,6 +136,7 @@ def dossier_page(request: Request, ctx: Ctx) -> Response:
         referrers=REFERRERS, merged_into=merged_into, done=DONE.get(request.query_params.get("fait", ""), ""),
         documents_days=settings.deadlines.documents_days, active="dossiers",
         extracted=extracted_items(suggestion.extracted if suggestion is not None else None),
+        assignees=assignable(ctx.session),
     ))
 
 

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from triage.correspondence.team import OWNERSHIP, ownership_filter
 from triage.dossiers.registry import references_in_text
 from triage.dossiers.statuses import STATUSES
 from triage.errors import DossierError, NotFoundError
@@ -57,7 +58,8 @@ _REFERENCE = re.compile(r"^[A-Z0-9-]{1,40}$")
 def queue_page(request: Request, ctx: Ctx) -> Response:
     """The queue, one line per request, uncertain first; the chosen request opened under its line."""
     settings = ctx.runtime.settings
-    items = pending_queue(ctx.session, settings)
+    ownership = request.query_params.get("attribution", "tous")
+    items = pending_queue(ctx.session, settings, where=ownership_filter(ownership, ctx.user.user_id))
     flagged = flagged_messages(ctx.session)
     record(ctx.session, ctx.actor, "queue.view", details={"dossiers": [i.dossier_id for i in items],
                                                           "messages": [m.id for m in flagged]})
@@ -79,6 +81,7 @@ def queue_page(request: Request, ctx: Ctx) -> Response:
         undoable=undoable if _REFERENCE.match(undoable) else "", undo_minutes=settings.web.undo_minutes,
         following={i.reference: _neighbour(items, n) for n, i in enumerate(items)},
         settings=settings, active="file", flagged=flagged, cited=cited, total=pending_count(ctx.session),
+        ownership=ownership if ownership in OWNERSHIP else "tous", ownerships=OWNERSHIP,
     ))
 
 

@@ -1,0 +1,64 @@
+"""The team's work on a dossier: assignment, reminder date, « marquer non lu »."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from triage.correspondence.team import assign, mark_read, set_reminder
+from triage.errors import DossierError
+from triage.store.models import Dossier
+from triage.web.mediation.common import Ctx, endpoint, redirect
+from triage.workspace.common import find_dossier
+
+
+def _dossier(request: Request, ctx: Ctx) -> Dossier:
+    dossier = find_dossier(ctx.session, request.path_params["reference"])
+    ctx.extra["back"] = f"/mediation/dossiers/{dossier.reference}"
+    return dossier
+
+
+@endpoint("dossiers.write")
+def assign_dossier(request: Request, ctx: Ctx) -> Response:
+    """Give the dossier to a mediator (« moi », a user id, or nobody)."""
+    dossier = _dossier(request, ctx)
+    value = ctx.field("attribue_a", limit=12)
+    user_id = ctx.user.user_id if value == "moi" else int(value) if value.isdigit() else None
+    if value and user_id is None:
+        raise DossierError("personne inconnue", key=dossier.reference)
+    assign(ctx.session, ctx.runtime.settings, ctx.runtime.secret, dossier, user_id, ctx.actor)
+    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=attribution")
+
+
+@endpoint("dossiers.write")
+def reminder(request: Request, ctx: Ctx) -> Response:
+    """Set (or clear) the reminder date."""
+    dossier = _dossier(request, ctx)
+    value = ctx.field("rappel", limit=10)
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError as err:
+        raise DossierError("date de rappel invalide", key=dossier.reference) from err
+    set_reminder(ctx.session, dossier, day, ctx.actor)
+    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=rappel")
+
+
+@endpoint("dossiers.write")
+def mark_unread(request: Request, ctx: Ctx) -> Response:
+    """Put the unread mark back (to come back to it later); back to the list."""
+    dossier = _dossier(request, ctx)
+    mark_read(dossier, unread=True)
+    return redirect("/mediation/dossiers?fait=non_lu")
+
+
+def routes() -> list[Route]:
+    """Team routes."""
+    base = "/mediation/dossiers/{reference}"
+    return [
+        Route(f"{base}/attribution", assign_dossier, methods=["POST"]),
+        Route(f"{base}/rappel", reminder, methods=["POST"]),
+        Route(f"{base}/non-lu", mark_unread, methods=["POST"]),
+    ]
