@@ -10,21 +10,14 @@ from starlette.routing import Route
 
 from triage.correspondence.team import assign, mark_read, set_reminder
 from triage.errors import DossierError
-from triage.store.models import Dossier
 from triage.web.mediation.common import Ctx, endpoint, redirect
-from triage.workspace.common import find_dossier
-
-
-def _dossier(request: Request, ctx: Ctx) -> Dossier:
-    dossier = find_dossier(ctx.session, request.path_params["reference"])
-    ctx.extra["back"] = f"/mediation/dossiers/{dossier.reference}"
-    return dossier
+from triage.web.mediation.write_routes import dossier_for
 
 
 @endpoint("dossiers.write")
 def assign_dossier(request: Request, ctx: Ctx) -> Response:
     """Give the dossier to a mediator (« moi », a user id, or nobody)."""
-    dossier = _dossier(request, ctx)
+    dossier = dossier_for(request, ctx, "")
     value = ctx.field("attribue_a", limit=12)
     user_id = ctx.user.user_id if value == "moi" else int(value) if value.isdigit() else None
     if value and user_id is None:
@@ -36,7 +29,7 @@ def assign_dossier(request: Request, ctx: Ctx) -> Response:
 @endpoint("dossiers.write")
 def reminder(request: Request, ctx: Ctx) -> Response:
     """Set (or clear) the reminder date."""
-    dossier = _dossier(request, ctx)
+    dossier = dossier_for(request, ctx, "")
     value = ctx.field("rappel", limit=10)
     try:
         day = date.fromisoformat(value) if value else None
@@ -49,7 +42,7 @@ def reminder(request: Request, ctx: Ctx) -> Response:
 @endpoint("dossiers.write")
 def mark_unread(request: Request, ctx: Ctx) -> Response:
     """Put the unread mark back (to come back to it later); back to the list."""
-    dossier = _dossier(request, ctx)
+    dossier = dossier_for(request, ctx, "")
     mark_read(dossier, unread=True)
     return redirect("/mediation/dossiers?fait=non_lu")
 

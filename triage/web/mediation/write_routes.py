@@ -35,9 +35,10 @@ DONE = {"brouillon": "Brouillon enregistré.", "modele": "Modèle enregistré.",
         "contact": "Fiche enregistrée."}
 
 
-def _dossier(request: Request, ctx: Ctx) -> Dossier:
+def dossier_for(request: Request, ctx: Ctx, page: str = "/ecrire") -> Dossier:
+    """The dossier of the path; an error leads back to its page (`page`: below the dossier's URL)."""
     dossier = find_dossier(ctx.session, request.path_params["reference"])
-    ctx.extra["back"] = f"/mediation/dossiers/{dossier.reference}/ecrire"
+    ctx.extra["back"] = f"/mediation/dossiers/{dossier.reference}{page}"
     return dossier
 
 
@@ -72,7 +73,7 @@ def _page(request: Request, ctx: Ctx, dossier: Dossier, values: DraftValues, *, 
 @endpoint("dossiers.read")
 def write_page(request: Request, ctx: Ctx) -> Response:
     """The form: a template (?modele=) fills subject and text; a draft (?brouillon=) is taken up again."""
-    dossier = _dossier(request, ctx)
+    dossier = dossier_for(request, ctx)
     values = DraftValues(delivery="courriel" if dossier.requester_email else "courrier")
     draft_id = None
     draft_param = request.query_params.get("brouillon", "")
@@ -90,7 +91,7 @@ def write_page(request: Request, ctx: Ctx) -> Response:
 @endpoint("dossiers.write")
 def write_submit(request: Request, ctx: Ctx) -> Response:
     """Send the message (once per form), or keep it as a draft."""
-    dossier = _dossier(request, ctx)
+    dossier = dossier_for(request, ctx)
     values = _form_values(ctx)
     draft_param = ctx.field("brouillon", limit=12)
     draft_id = int(draft_param) if draft_param.isdigit() else None
@@ -114,7 +115,7 @@ def write_submit(request: Request, ctx: Ctx) -> Response:
 @endpoint("dossiers.write")
 def draft_delete(request: Request, ctx: Ctx) -> Response:
     """Discard a draft."""
-    dossier = _dossier(request, ctx)
+    dossier = dossier_for(request, ctx)
     discard_draft(ctx.session, dossier, request.path_params["draft_id"])
     return redirect(f"/mediation/dossiers/{dossier.reference}/ecrire?fait=supprime")
 
