@@ -99,3 +99,35 @@ def retention_extend(
     assert day is not None
     extend_by_reference(rt, reference, day, reason, Actor.terminal())
     console.print(f"Dossier {reference} conservé jusqu'au {_fr(day)}.")
+
+
+privacy_app = typer.Typer(help="Droits des personnes : accès (export) et effacement.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    email: Annotated[str, typer.Option("--email", help="Adresse électronique de la personne.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirme l'effacement (irréversible).")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Efface tout ce qui concerne une personne : ses dossiers sont anonymisés, le reste supprimé (irréversible)."""
+    from triage.privacy.erasure import erase
+    from triage.privacy.retention import LABELS
+
+    if not yes:
+        console.print("Effacement irréversible : relancez avec --yes pour confirmer.")
+        raise typer.Exit(1)
+    rt = open_runtime(config)
+    report = erase(rt, email, Actor.terminal())
+    console.print(f"Effacement fait : {len(report.references)} dossier(s) anonymisé(s)"
+                  + (f" ({', '.join(report.references)})" if report.references else "") + ".")
+    for key, n in report.counts.items():
+        console.print(f"  {LABELS.get(key, key)} : {n}")
+    if not report.compacted:
+        console.print("[yellow]La base était occupée : relancez `mediature privacy erase` quand le worker est "
+                      "arrêté pour effacer aussi l'espace libre du fichier SQLite.[/]")
+    if report.mentioned_in:
+        console.print("[yellow]D'autres dossiers mentionnent encore cette personne (à vérifier à la main) : "
+                      + ", ".join(report.mentioned_in) + "[/]")
+    console.print("Journaux archivés (rotation) et sauvegardes : voir docs/donnees-personnelles.md.")
