@@ -102,7 +102,7 @@ def body_with_mention(body: str, mention: str) -> str:
     """The body followed by the legal mention (when one is chosen)."""
     if mention not in MENTIONS:
         raise DossierError(f"mention inconnue : {mention}")
-    text = body.strip()
+    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()  # browsers post CRLF
     if MENTIONS[mention][1]:
         text += "\n\n" + MENTIONS[mention][1]
     return text
