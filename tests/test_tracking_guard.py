@@ -3,12 +3,19 @@ bounded memory, X-Forwarded-For believed only from configured proxies, valid lin
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from tests.browser import free_port
 from triage.dossiers.tracking import KEY_ALPHABET, KEY_LENGTH, hash_token, new_check_key, new_token
 from triage.runtime import Runtime
 from triage.store.models import Dossier
@@ -140,3 +147,27 @@ def test_limiter_still_counts_per_address(hits: int, blocked: bool) -> None:
     for _ in range(hits):
         limiter.hit("192.0.2.1")
     assert limiter.blocked("192.0.2.1") is blocked and not limiter.blocked("192.0.2.2")
+
+
+def test_mediature_serve_does_not_believe_forwarded_for_from_localhost(tmp_path: Path) -> None:
+    """`mediature serve` as run in production: uvicorn's own proxy handling must not trust 127.0.0.1."""
+    port = free_port()
+    env = {**os.environ, "MEDIATURE_HOME": str(tmp_path / "home"), "MEDIATURE_CONFIG": "",
+           "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production"}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("mediature")), "serve", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "mediature serve did not start"
+                time.sleep(0.5)
+        statuses = [httpx.get(f"http://127.0.0.1:{port}/suivi/{new_token()}", timeout=10,
+                              headers={"x-forwarded-for": f"198.51.100.{n}"}).status_code for n in range(11)]
+        assert statuses == [404] * 10 + [429]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

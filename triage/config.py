@@ -57,9 +57,9 @@ class PathsSettings(Section):
 
     def sub(self, name: str) -> Path:
         """A sub-folder of the home, created on demand."""
-        path = self.home / name
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        from triage.files import private_dir
+
+        return private_dir(self.home / name)
 
 
 class DatabaseSettings(Section):
@@ -502,7 +502,9 @@ class Settings(BaseModel):
         if not key_file.exists():
             import secrets
 
-            self.paths.home.mkdir(parents=True, exist_ok=True)
+            from triage.files import private_dir
+
+            private_dir(self.paths.home)
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))

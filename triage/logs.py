@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from triage.files import private_file
+
 EVENTS = "mediature.events"
 MASK = "<masqué>"
 # short machine tokens only: no space, no '@', ASCII (French names and words carry accents or spaces)
@@ -103,8 +105,7 @@ def configure(*, file: Path | None = None, level: int = logging.INFO) -> logging
     """Send Médiature's log records as JSON lines to stderr (or to `file`); returns the handler."""
     handler: logging.Handler
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(file, encoding="utf-8")
+        handler = logging.FileHandler(private_file(file), encoding="utf-8")
     else:
         handler = _CurrentStderr()
     handler.setFormatter(JsonFormatter())

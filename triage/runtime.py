@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage.config import Settings, load_settings
+from triage.files import private_dir
 from triage.store.db import make_engine, migrate, session_factory
 
 log = logging.getLogger("mediature")
@@ -29,7 +30,7 @@ class Runtime:
     @classmethod
     def open(cls, settings: Settings, *, upgrade: bool = True) -> Runtime:
         """Connect to the configured database and bring its schema up to date."""
-        settings.paths.home.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.paths.home)
         engine = make_engine(settings.database_url, echo=settings.database.echo)
         if upgrade:
             migrate(engine)

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from triage.errors import ConfigError, MediatureError
+from triage.files import restrict_umask
 from triage.runtime import Runtime
 
 app = typer.Typer(
@@ -78,6 +79,7 @@ def _register() -> None:
 
 def main() -> None:
     """Entry point of the console script."""
+    restrict_umask()  # before anything is created: the database, logs, outbox and scans are private
     _register()
     try:
         code = app(standalone_mode=False)  # non-standalone click returns typer.Exit's code instead of exiting

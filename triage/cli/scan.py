@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from triage.files import private_dir
 from triage.cli import ConfigOption, app, console, err_console, open_runtime
 from triage.records import DossierOutcome, IngestOutcome, ScanDocument
 from triage.sources.scans import (
@@ -176,8 +177,7 @@ def scan_status(config: ConfigOption = None) -> None:
     """Montre le dossier de dépôt : fichiers en attente, en cours d'écriture, rejetés (avec la raison)."""
     rt = open_runtime(config)
     settings = rt.settings
-    folder = settings.scan_drop_folder
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(settings.scan_drop_folder)
     ready = set(SettleWatcher().ready(folder, settings.scans.settle_seconds))
     waiting = sorted(p for p in folder.iterdir() if p.is_file())
     table = Table(title=f"Dossier de dépôt : {folder} — {len(waiting)} fichier(s) en attente")

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 
 from triage.config import Settings
 from triage.errors import ConfigError, DeliveryError
+from triage.files import open_private, private_dir
 from triage.runtime import Runtime
 from triage.store.models import OutboxItem
 
@@ -101,12 +102,12 @@ class FolderTransport:
         return self.folder / f"{stamp}-{item.kind}-{item.id:06d}.eml"
 
     def send(self, item: OutboxItem) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder)
         final = self.path_for(item)
         if final.exists():  # already written by a run killed before it marked the row
             return
         tmp = final.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
+        with open_private(tmp) as fh:  # names and tracking links: 0600
             fh.write(item.raw)
             fh.flush()
             os.fsync(fh.fileno())

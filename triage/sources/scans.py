@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from triage import logs
 from triage.config import Settings
 from triage.errors import OcrError
+from triage.files import make_private, open_private, private_dir
 from triage.parse.charsets import printable_name
 from triage.records import DossierOutcome, IngestOutcome, ScanDocument
 from triage.runtime import Runtime
@@ -122,10 +123,11 @@ def file_time(path: Path) -> datetime:
 
 def _copy_atomically(source: Path, target: Path) -> None:
     # copy under a temporary name, then rename: a crash never leaves a half original in the store
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     shutil.copyfile(source, temp)
-    shutil.copystat(source, temp)  # keeps the scan date (modification time)
+    shutil.copystat(source, temp)  # keeps the scan date (modification time)...
+    make_private(temp)  # ...but not the scanner's permissions: a letter is for this account only
     with temp.open("rb") as fh:
         os.fsync(fh.fileno())
     os.replace(temp, target)
@@ -303,8 +305,7 @@ def ingest_scan_file(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> Sc
 
 def _reject(settings: Settings, result: ScanResult, sha256: str) -> Path:
     """Move a failed drop-folder file to the rejected folder, beside a .reason.txt saying why."""
-    folder = rejected_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(rejected_dir(settings))
     target = folder / f"{sha256[:_SHA_PREFIX]}-{safe_name(result.path.name)}"
     received = file_time(result.path)
     note = (
@@ -315,8 +316,10 @@ def _reject(settings: Settings, result: ScanResult, sha256: str) -> Path:
         f"Empreinte SHA-256 : {sha256}\n"
         "Le fichier est aussi conservé en quarantaine (mediature quarantine list / retry).\n"
     )
-    target.with_name(target.name + ".reason.txt").write_text(note, encoding="utf-8")
+    with open_private(target.with_name(target.name + ".reason.txt")) as fh:
+        fh.write(note.encode("utf-8"))
     shutil.move(result.path, target)
+    make_private(target)
     return target
 
 
@@ -352,8 +355,7 @@ def poll_drop_folder(runtime: Runtime, pipeline: ScanPipeline, *, limit: int = 2
     of letters to be read; the rest is taken at the next call.
     """
     settings = runtime.settings
-    folder = settings.scan_drop_folder
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(settings.scan_drop_folder)  # a folder shared on purpose keeps its mode
     watcher: SettleWatcher = runtime.extras.setdefault(_WATCHER, SettleWatcher())
     taken = 0
     for path in watcher.ready(folder, settings.scans.settle_seconds)[:limit]:

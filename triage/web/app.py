@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from triage import __version__
 from triage.dossiers.tracking import Contact
 from triage.errors import AuthError, MediatureError, NotFoundError
+from triage.files import restrict_umask
 from triage.notify.render import date_fr
 from triage.resources import PACKAGE_DIR, templates_dir
 from triage.runtime import Runtime
@@ -143,4 +144,5 @@ def default_reorientation_contact(runtime: Runtime) -> Callable[[str], Contact |
 
 def app_from_environment() -> Starlette:
     """App factory for uvicorn worker processes: settings from MEDIATURE_CONFIG and the environment."""
+    restrict_umask()  # a worker process may be started by uvicorn directly
     return create_app(Runtime.from_config(None))

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from triage.errors import DossierError, NotFoundError, OcrError
+from triage.files import open_private, private_dir
 from triage.store.audit import record
 from triage.store.models import Dossier, Message, OutboxItem, PrintJob, QuarantineItem, ScanFile
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
@@ -73,10 +74,10 @@ def _ingest_upload(ctx: Ctx, upload: UploadFile) -> UploadResult:
     settings = ctx.runtime.settings
     name = safe_name(upload.filename or "scan")
     folder = settings.paths.home / "scans" / "televersements" / secrets.token_hex(8)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     path = folder / name
     try:
-        with path.open("wb") as out:
+        with open_private(path) as out:
             shutil.copyfileobj(upload.file, out, 1 << 20)
         pipeline = get_pipeline(ctx.runtime)
         try:
