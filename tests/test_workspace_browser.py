@@ -136,7 +136,7 @@ def test_mediator_reviews_corrects_merges_closes_and_writes(page: Any, server: L
     page.get_by_label("Votre texte (paragraphes séparés par une ligne vide)").fill("Merci de votre confiance.")
     page.get_by_role("button", name="Préparer et envoyer le courrier").click()
     page.wait_for_url("**?fait=courrier#courriers")
-    assert page.get_by_role("cell", name="letter_fin_mediation").is_visible()
+    assert page.get_by_role("cell", name="Avis daté de fin de médiation").is_visible()
 
     with rt.sessions() as s:
         examples = {e.dossier_id: e for e in s.scalars(select(LabelledExample))}

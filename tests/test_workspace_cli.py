@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,22 @@ def test_digest_command_queues_the_daily_email_once(cli: CliRunner, home: Path) 
                 "claire@isere.example"]
     finally:
         rt.close()
+
+
+def test_terminal_at_80_columns_cuts_no_reference_or_date_and_shows_paris_time(
+        cli: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rt = rt_of(home)
+    with rt.sessions.begin() as s:
+        add_request(s, "MED-2026-00004", received_at=datetime(2026, 10, 5, 7, 14, tzinfo=UTC))
+        add_request(s, "MED-2026-00005", email="jean@example.org",
+                    suggestion=("insertion_rsa", 0.9, "recevable", 0.4, "none", 0.9))
+    rt.close()
+    from triage.cli import console
+
+    monkeypatch.setattr(console, "width", 80)  # the console read COLUMNS once, when it was created
+    for command in (("queue",), ("dossiers", "list")):
+        out = run(cli, *command)
+        assert max(len(line) for line in out.splitlines()) <= 80, out
+        assert "MED-2026-00004" in out and "MED-2026-00005" in out, out
+        assert "05/10/2026 à 9 h 14" in out, out  # 07:14 UTC is 9 h 14 in Paris
+    assert "Autonomie" in out or "autonomie_handicap" in out

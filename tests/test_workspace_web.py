@@ -27,6 +27,7 @@ from triage.store.models import (
     LabelledExample,
     OutboxItem,
     PrintJob,
+    SuggestionRow,
     WebSession,
 )
 from triage.web.app import create_app
@@ -294,3 +295,21 @@ def test_flagged_reply_is_attached_from_the_queue(app, rt: Runtime) -> None:  # 
                          data={"csrf": form_token(queue.text), "cible": "MED-2026-00001"})
     assert answer.status_code == 200 and "avis d&#39;imposition" in answer.text
     assert "Messages mis de côté" not in client.get("/mediation/").text
+
+
+def test_the_root_leads_each_person_to_their_page_and_citizens_to_tracking(app) -> None:  # type: ignore[no-untyped-def]
+    for role, home in ((None, "/suivi"), ("mediatrice", "/mediation/"), ("courrier", "/courrier/"),
+                       ("admin", "/admin/")):
+        answer = client_for(app, role).get("/", follow_redirects=False)
+        assert answer.status_code in (302, 303) and answer.headers["location"] == home, role
+
+
+def test_the_dossier_page_speaks_french_about_sends_and_extracted_facts(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    with rt.sessions.begin() as s:
+        row = s.scalar(select(SuggestionRow))
+        row.extracted = {"prior_recourse": {"found": True, "kinds": ["RAPO"], "sent_on": "2026-07-28",
+                                            "answered": False, "outcome": "sans réponse", "months_elapsed": 4.2}}
+    page = client_for(app, "mediatrice").get("/mediation/dossiers/MED-2026-00001").text
+    assert "Accusé de réception" in page and "acknowledgement" not in page
+    assert "Démarche préalable repérée (RAPO), faite le 28 juillet 2026 (il y a 4 mois), sans réponse." in page
+    assert "found :" not in page and "months_elapsed" not in page

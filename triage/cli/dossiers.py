@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,13 +24,22 @@ from triage.dossiers.tracking import initials
 from triage.errors import NotFoundError
 from triage.runtime import Runtime
 from triage.store.models import Dossier, Event, Message, SuggestionRow
+from triage.workspace.common import PARIS
 
 dossiers_app = typer.Typer(help="Dossiers de médiation.", no_args_is_help=True)
 app.add_typer(dossiers_app, name="dossiers")
 
 
-def _when(value: datetime | None) -> str:
-    return value.astimezone().strftime("%d/%m/%Y %H:%M") if value else ""
+# under this width a table would cut references and dates mid-token: one block per dossier instead
+WIDE_ENOUGH = 110
+
+
+def paris_time(value: datetime | None) -> str:
+    """'05/10/2026 à 9 h 14', Paris time (the web shows the same)."""
+    if not value:
+        return ""
+    local = value.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local.hour} h {local:%M}"
 
 
 def _labels(s: SuggestionRow | None, threshold: float) -> str:
@@ -74,21 +85,30 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
             session.scalar(select(func.count()).select_from(Message).where(Message.needs_review.is_(True)))
             or 0
         )
+    threshold = rt.settings.triage.confidence_threshold
+    if console.width < WIDE_ENOUGH:
+        console.print(f"[bold]Dossiers — {len(rows)} affiché(s) sur {total}[/]")
+        for d in rows:
+            console.print(Text.assemble((d.reference, "bold"), f"  reçue le {paris_time(d.received_at)}, {d.channel}"))
+            details = [_requester(d), d.requester_territory or "", f"statut : {status_label(d.status)}"]
+            console.print(Padding(Text(" · ".join(x for x in details if x)), (0, 0, 0, 2)))
+            console.print(Padding(Text(f"tri suggéré : {_labels(suggestions.get(d.id), threshold)}"), (0, 0, 0, 2)))
+        rows = []
     table = Table(title=f"Dossiers — {len(rows)} affiché(s) sur {total}")
     for col in ("référence", "reçue le", "canal", "demandeur", "territoire", "statut", "tri suggéré"):
-        table.add_column(col, overflow="fold")
-    threshold = rt.settings.triage.confidence_threshold
+        table.add_column(col, no_wrap=col in ("référence", "reçue le"))
     for d in rows:
         table.add_row(
             d.reference,
-            _when(d.received_at),
+            paris_time(d.received_at),
             d.channel,
             _requester(d),
             d.requester_territory or "",
             status_label(d.status),
             _labels(suggestions.get(d.id), threshold),
         )
-    console.print(table)
+    if rows:
+        console.print(table)
     if review:
         console.print(
             f"[yellow]{review} message(s) mis de côté pour vérification[/] (réponse venue d'une autre "
@@ -149,7 +169,7 @@ def dossiers_show(
     head.add_column("champ")
     head.add_column("valeur", overflow="fold")
     for label, value in (
-        ("reçue le", _when(d.received_at)),
+        ("reçue le", paris_time(d.received_at)),
         ("canal", d.channel),
         ("statut", status_label(d.status)),
         ("demandeur", _requester(d)),
@@ -166,11 +186,11 @@ def dossiers_show(
         for col in ("reçu le", "rôle", "type", "canal", "pièces jointes"):
             table.add_column(col)
         for m in messages:
-            table.add_row(_when(m.received_at), m.role, m.kind, m.channel, str(attachments.get(m.id, 0)))
+            table.add_row(paris_time(m.received_at), m.role, m.kind, m.channel, str(attachments.get(m.id, 0)))
         console.print(table)
     table = Table(title="Chronologie")
     for col in ("date", "événement", "visible par l'usager"):
         table.add_column(col, overflow="fold")
     for e in events:
-        table.add_row(_when(e.at), e.summary or e.kind, "oui" if e.public else "non")
+        table.add_row(paris_time(e.at), e.summary or e.kind, "oui" if e.public else "non")
     console.print(table)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from triage.cli import ConfigOption, app, console, open_runtime
-from triage.cli.dossiers import _when
+from triage.cli.dossiers import paris_time
 from triage.records import IngestOutcome
 from triage.store import quarantine
 
@@ -39,9 +39,9 @@ def quarantine_list(
             Path(i.source_key).name or i.source_key,
             f"{i.size} o",
             str(i.attempts),
-            _when(i.last_attempt_at),
+            paris_time(i.last_attempt_at),
             i.reason,
-            _when(i.resolved_at) or "",
+            paris_time(i.resolved_at) or "",
         )
     console.print(table)
 
@@ -68,9 +68,9 @@ def quarantine_show(
         ("raison", item.reason),
         ("type d'erreur", item.error_type),
         ("essais", str(item.attempts)),
-        ("mis en quarantaine le", _when(item.created_at)),
-        ("dernier essai", _when(item.last_attempt_at)),
-        ("résolu le", _when(item.resolved_at) or "non"),
+        ("mis en quarantaine le", paris_time(item.created_at)),
+        ("dernier essai", paris_time(item.last_attempt_at)),
+        ("résolu le", paris_time(item.resolved_at) or "non"),
         ("message créé", str(item.resolved_message_id or "—")),
     ):
         table.add_row(label, value)

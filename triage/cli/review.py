@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.cli.dossiers import WIDE_ENOUGH, paris_time
+from triage.workspace.labels import label_choices
 
 
 def _confidence(value: float, threshold: float) -> str:
     pct = f"{round(value * 100)} %"
-    return pct if value >= threshold else f"[bold red]{pct} à vérifier[/]"
+    return f"sûr à {pct}" if value >= threshold else f"[bold red]à vérifier, {pct}[/]"
 
 
 @app.command("queue")
@@ -31,6 +35,21 @@ def queue(
         items = pending_queue(session, rt.settings, limit=limit)
         record(session, Actor.terminal(), "queue.view", details={"dossiers": [i.dossier_id for i in items]})
         late = compute(session, rt.settings)
+    if console.width < WIDE_ENOUGH:  # one block per request: nothing cut mid-token at 80 columns
+        choices = label_choices(rt.settings)
+        console.print(f"[bold]Demandes à trier : {len(items)}[/]")
+        for item in items:
+            console.print(Text.assemble((item.reference, "bold"), f"  reçue le {paris_time(item.received_at)}, {item.channel}"))
+            for kind, name in (("domain", "domaine"), ("admissibility", "recevabilité"), ("reorientation", "réorientation")):
+                lab = item.label(kind)
+                choice_kind = "domains" if kind == "domain" else kind
+                text = (f"{choices.name(choice_kind, lab.code) or lab.code} [{lab.code}], "
+                        f"{_confidence(lab.confidence, threshold)}") if lab else "pas de suggestion"
+                console.print(Padding(Text.from_markup(f"{name} : {text}"), (0, 0, 0, 2)))
+            if item.candidates:
+                console.print(Padding(Text("même personne ? " + ", ".join(c.reference for c in item.candidates)),
+                                      (0, 0, 0, 2)))
+        items = []
     table = Table(title=f"Demandes à trier : {len(items)}", show_lines=False)
     table.add_column("référence", no_wrap=True)
     table.add_column("reçue le", no_wrap=True)
@@ -41,9 +60,10 @@ def queue(
         for kind in ("domain", "admissibility", "reorientation"):
             lab = item.label(kind)
             cells.append(f"{lab.code}\n{_confidence(lab.confidence, threshold)}" if lab else "—")
-        table.add_row(item.reference, item.received_at.strftime("%d/%m/%Y"), item.channel, *cells,
+        table.add_row(item.reference, paris_time(item.received_at).split(" à ")[0], item.channel, *cells,
                       ", ".join(c.reference for c in item.candidates) or "")
-    console.print(table)
+    if items:
+        console.print(table)
     console.print(f"Échéances : {len(late.service_overdue)} réponse(s) de service en retard, "
                   f"{len(late.no_first_contact)} demande(s) sans premier contact, "
                   f"{len(late.open_too_long)} dossier(s) ouverts depuis plus de "

@@ -243,11 +243,9 @@ class Suggester:
         )
 
     def _summary(self, label: str, s: LabelSuggestion) -> str:
-        flag = " — à vérifier" if s.to_check else ""
-        return (
-            f"{LABEL_NAMES[label]} : {self.taxonomy.name(label, s.code)} ({s.code}), "
-            f"confiance {s.confidence:.2f}{flag}"
-        )
+        share = f"{round(s.confidence * 100)} %"
+        certainty = f"à vérifier, {share}" if s.to_check else f"sûr à {share}"
+        return f"{LABEL_NAMES[label]} : {self.taxonomy.name(label, s.code)} ({certainty})"
 
     def _label_reasons(
         self, label: str, decision: Decision, extracted: dict[str, Any]

@@ -10,9 +10,25 @@ from sqlalchemy.orm import Session, selectinload
 
 from triage.store.models import Dossier, Event, Message, Note, OutboxItem, PrintJob, User
 
-OUTBOX_STATES = {"pending": "en attente d'envoi", "sent": "envoyé", "failed": "échec d'envoi",
-                 "suppressed": "non envoyé (protection)"}
-PRINT_STATES = {"pending": "à imprimer", "exported": "exporté", "printed": "imprimé"}
+OUTBOX_STATES = {"pending": "en attente d'envoi", "sending": "en cours d'envoi", "sent": "envoyé",
+                 "failed": "échec d'envoi", "suppressed": "non envoyé (protection)",
+                 "cancelled": "annulé (demande rattachée ou classée sans suite)"}
+PRINT_STATES = {"pending": "à imprimer", "exported": "exporté pour impression", "printed": "imprimé",
+                "cancelled": "retiré de la file d'impression"}
+# what the outbox and print queue call each thing they send, in French (letters: "letter_" + letter code)
+SENT_KINDS = {
+    "acknowledgement": "Accusé de réception", "digest": "Récapitulatif des échéances",
+    "letter_reorientation": "Lettre de réorientation",
+    "letter_reorientation_transmission": "Transmission de la demande à l'organisme compétent",
+    "letter_transmission": "Lettre de transmission au service", "letter_pieces": "Demande de pièces manquantes",
+    "letter_fin_mediation": "Avis daté de fin de médiation", "letter_conclusion": "Conclusion de la médiation",
+}
+ACTOR_NAMES = {"systeme": "Médiature (automatique)", "": "Médiature (automatique)"}
+
+
+def sent_kind(code: str) -> str:
+    """French name of an outbox or print-queue kind (a readable fallback for a new one)."""
+    return SENT_KINDS.get(code) or code.removeprefix("letter_").replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -51,7 +67,7 @@ def timeline(session: Session, dossier: Dossier) -> list[TimelineEntry]:
     """Events and notes, newest first."""
     names = {u.id: u.display_name or u.username for u in session.scalars(select(User))}
     entries = [
-        TimelineEntry(e.at, e.kind, e.summary, e.public, e.actor or "")
+        TimelineEntry(e.at, e.kind, e.summary, e.public, ACTOR_NAMES.get(e.actor or "", e.actor or ""))
         for e in session.scalars(select(Event).where(Event.dossier_id == dossier.id))
     ]
     entries += [
@@ -64,11 +80,11 @@ def timeline(session: Session, dossier: Dossier) -> list[TimelineEntry]:
 def letters(session: Session, dossier_id: int) -> list[LetterRow]:
     """Emails and printed letters of the dossier, newest first."""
     rows = [
-        LetterRow(o.created_at, o.kind, "courriel", OUTBOX_STATES.get(o.status, o.status), o.subject, None)
+        LetterRow(o.created_at, sent_kind(o.kind), "courriel", OUTBOX_STATES.get(o.status, o.status), o.subject, None)
         for o in session.scalars(select(OutboxItem).where(OutboxItem.dossier_id == dossier_id))
     ]
     rows += [
-        LetterRow(p.created_at, p.kind, "courrier", PRINT_STATES.get(p.status, p.status), "", p.id)
+        LetterRow(p.created_at, sent_kind(p.kind), "courrier", PRINT_STATES.get(p.status, p.status), "", p.id)
         for p in session.scalars(select(PrintJob).where(PrintJob.dossier_id == dossier_id))
     ]
     return sorted(rows, key=lambda r: r.at, reverse=True)

@@ -154,9 +154,23 @@ def logout(request: Request, ctx: Ctx) -> Response:
     return response
 
 
+def _home_of(runtime: Runtime, session_id: str | None) -> str:
+    with runtime.sessions.begin() as session:
+        user = load_session(session, runtime.settings, session_id)
+        return HOME_BY_ROLE.get(user.role, "/suivi") if user is not None else "/suivi"
+
+
+async def home(request: Request) -> Response:
+    """`/`: the logged-in person's own page; for everyone else, the citizen's tracking page."""
+    runtime: Runtime = request.app.state.runtime
+    target = await run_in_threadpool(_home_of, runtime, request.cookies.get(cookie_names(runtime)[0]))
+    return redirect(target)
+
+
 def routes() -> list[Route]:
-    """Login routes."""
+    """Login routes, and `/` leading to the right page."""
     return [
+        Route("/", home, methods=["GET"]),
         Route("/connexion", login_form, methods=["GET"]),
         Route("/connexion", login, methods=["POST"], max_body_size=PUBLIC_FORM_BYTES),
         Route("/deconnexion", logout, methods=["POST"]),

@@ -30,6 +30,7 @@ from triage.runtime import Runtime
 from triage.store.audit import Actor
 from triage.workspace.common import PARIS
 from triage.workspace.labels import REFERRERS
+from triage.workspace.view import sent_kind
 
 log = logging.getLogger("mediature.web")
 Handler = Callable[[Request, "Ctx"], Response]
@@ -106,7 +107,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     """Render a workspace template (under templates/web/mediation/)."""
     templates = request.app.state.templates
     if "when" not in templates.env.filters:
-        templates.env.filters.update(when=when, day=day, percent=percent)
+        templates.env.filters.update(when=when, day=day, percent=percent, sent_kind=sent_kind)
         templates.env.globals.update(role_names=ROLES, channel_names=CHANNEL_NAMES, referrer_names=REFERRERS,
                                      status_names={c: st.label for c, st in STATUSES.items()})
     response: Response = templates.TemplateResponse(request, f"mediation/{name}", context, status_code=status)
