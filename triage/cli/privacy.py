@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -131,3 +132,23 @@ def privacy_erase(
         console.print("[yellow]D'autres dossiers mentionnent encore cette personne (à vérifier à la main) : "
                       + ", ".join(report.mentioned_in) + "[/]")
     console.print("Journaux archivés (rotation) et sauvegardes : voir docs/donnees-personnelles.md.")
+
+
+@privacy_app.command("export")
+def privacy_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Fichier zip à écrire.")],
+    email: Annotated[str, typer.Option("--email", help="Adresse électronique de la personne.")] = "",
+    phone: Annotated[str, typer.Option("--phone", help="Numéro de téléphone.")] = "",
+    name: Annotated[str, typer.Option("--name", help="Nom et prénom (avec --postcode).")] = "",
+    postcode: Annotated[str, typer.Option("--postcode", help="Code postal (avec --name).")] = "",
+    config: ConfigOption = None,
+) -> None:
+    """Droit d'accès : écrit dans un zip tout ce que Médiature détient sur une personne (synthèse + originaux)."""
+    from triage.privacy.access import Who, export_person
+
+    rt = open_runtime(config)
+    export = export_person(rt, Who(email, phone, name, postcode), output, Actor.terminal())
+    console.print(f"Export écrit : [bold]{output}[/] — {len(export.dossiers)} dossier(s), "
+                  f"{len(export.loose)} courrier(s) hors dossier, {len(export.files)} fichier(s).")
+    console.print("Le fichier contient des données personnelles : remettez-le à la personne par un moyen sûr, "
+                  "puis supprimez-le.")
