@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from triage.files import private_dir
 from triage.cli import ConfigOption, app, console, err_console, open_runtime
+from triage.files import private_dir
 from triage.records import DossierOutcome, IngestOutcome, ScanDocument
 from triage.sources.scans import (
     Mark,
