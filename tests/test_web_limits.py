@@ -8,6 +8,7 @@ whole before a 413, and POST /suivi accepted 200 MB. Here the bodies are generat
 from __future__ import annotations
 
 import asyncio
+import re
 import select
 import socket
 import time
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from tests.browser import LiveServer
@@ -201,3 +203,22 @@ def test_real_server_stops_an_anonymous_200_mb_chunked_upload_early(rt: Runtime)
                                             form_stream(ATTACK_BYTES))
         assert answer.startswith(b"HTTP/1.1 413")
         assert sent < 32 * MB, sent
+
+
+def test_every_protected_post_route_refuses_anonymous_bodies_unread(rt: Runtime) -> None:
+    """Each POST route of the workspace, the mail service, the administration and the report (new ones
+    included without being listed) answers an anonymous chunked body without reading a byte of it."""
+    app = create_app(rt)
+    checked = 0
+    for route in app.routes:
+        if not isinstance(route, Route) or "POST" not in (route.methods or ()):
+            continue
+        if not route.path.startswith(("/mediation", "/courrier", "/admin", "/deconnexion")):
+            continue
+        path = re.sub(r"\{\w+:\w+\}", "1", route.path)
+        path = re.sub(r"\{\w+\}", "MED-2026-00001", path)
+        status, read = call_streaming(app, "POST", path, form_stream(ATTACK_BYTES),
+                                      "application/x-www-form-urlencoded")
+        assert (status, read) == (403, 0), route.path
+        checked += 1
+    assert checked >= 20
