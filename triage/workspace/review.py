@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from triage.config import Settings
 from triage.errors import DossierError
+from triage.privacy.pseudonymise import known_from, pseudonymise
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, LabelledExample, Message
 from triage.workspace.common import latest_suggestion, request_text, utcnow
@@ -57,7 +58,9 @@ def confirm(session: Session, settings: Settings, dossier: Dossier, labels: Labe
     if example is None:
         example = LabelledExample(dossier_id=dossier.id, text="", domain="", admissibility="", reorientation="")
         session.add(example)
-    example.text = request_text(session, dossier)
+    # stored without the people in it: names, addresses, emails, phones, dates of birth become placeholders
+    example.text = pseudonymise(request_text(session, dossier),
+                                known_from(dossier, suggestion.extracted if suggestion else None))
     example.domain, example.admissibility = labels.domain, labels.admissibility
     example.reorientation = labels.reorientation
     example.corrected = corrected
