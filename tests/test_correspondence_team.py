@@ -3,6 +3,8 @@ reminder dates, and the email to the person in charge."""
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
+
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -111,3 +113,46 @@ def test_reminder_date_lists_the_dossier_once_the_day_has_come(client: TestClien
     due = client.get("/mediation/dossiers?rappel=echu").text
     assert "MED-2026-00002" in due and "MED-2026-00001" not in due
     assert post(client, f"{page}/rappel", {"rappel": "pas une date"}, page) == 409
+
+
+def test_waiting_for_the_requester_pauses_the_deadlines_and_sets_a_reminder(rt: Runtime) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from triage.store.audit import Actor
+    from triage.workspace import deadlines
+    from triage.workspace.process import StatusChange, change_status
+
+    later = datetime.now(UTC) + timedelta(days=200)
+    with rt.sessions.begin() as s:
+        d = s.scalar(select(Dossier).where(Dossier.reference == "MED-2026-00001"))
+        assert d is not None
+        assert "MED-2026-00001" in [i.reference for i in deadlines.compute(s, rt.settings, later).open_too_long]
+        change_status(s, rt.settings, d, StatusChange("attente_usager"), Actor(None, "claire"))
+        assert d.reminder_on == local_day() + timedelta(days=rt.settings.deadlines.requester_wait_days)
+        late = deadlines.compute(s, rt.settings, later)
+        assert "MED-2026-00001" not in [i.reference for i in (*late.open_too_long, *late.no_first_contact)]
+        assert [i.reference for i in late.reminders_due] == ["MED-2026-00001"]  # the reminder comes instead
+
+
+def test_the_digest_lists_each_mediators_own_dossiers_first(rt: Runtime) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from triage.workspace import deadlines
+
+    with rt.sessions.begin() as s:
+        d = s.scalar(select(Dossier).where(Dossier.reference == "MED-2026-00002"))
+        assert d is not None
+        d.assignee_id = s.scalar(select(User.id).where(User.username == "delegue"))
+        items = deadlines.queue_digest(s, rt.settings, rt.secret, datetime.now(UTC) + timedelta(days=200))
+        texts = {i.to_address: message_from_bytes(i.raw, policy=policy.default).get_content() for i in items}
+    mine = texts["paul@isere.example"].split("Réponses des services")[0]
+    assert "Vos dossiers concernés : 1" in mine and "MED-2026-00002 —" in mine and "MED-2026-00001" not in mine
+    assert "Vos dossiers concernés : 0" in texts["claire@isere.example"]
+
+
+def test_triage_by_a_mediator_assigns_the_dossier_to_her(client: TestClient, rt: Runtime) -> None:
+    assert post(client, "/mediation/tri/MED-2026-00001/accepter", {}, "/mediation/") == 303
+    me = user_id(rt, "mediatrice")
+    with rt.sessions() as s:
+        d = s.scalar(select(Dossier).where(Dossier.reference == "MED-2026-00001"))
+        assert d is not None and d.triage_status == "reviewed" and d.assignee_id == me

@@ -297,6 +297,12 @@ class DeadlinesSettings(Section):
     documents_days: int = Field(
         30, description="Délai proposé par défaut dans les demandes de pièces manquantes.", gt=0
     )
+    requester_wait_days: int = Field(
+        30,
+        description="Dossier « en attente de la réponse de l'usager » : les échéances sont suspendues et un "
+        "rappel est fixé à ce nombre de jours.",
+        gt=0,
+    )
     digest_to: list[str] = Field(
         default_factory=list,
         description="Destinataires du récapitulatif quotidien des échéances. Vide : les comptes médiateur "
@@ -322,6 +328,11 @@ class CorrespondenceSettings(Section):
         10 * 1024 * 1024,
         description="Taille maximale totale des pièces jointes d'un message envoyé depuis un dossier.",
         gt=0,
+    )
+    assign_on_triage: bool = Field(
+        True,
+        description="Un dossier trié (suggestion acceptée ou corrigée) par une médiatrice lui est attribué "
+        "s'il ne l'était pas encore.",
     )
     notify_assignee: bool = Field(
         True,

@@ -57,6 +57,14 @@ STATUSES: dict[str, Status] = {
             "La médiatrice vous recontactera au fil des échanges.",
         ),
         Status(
+            "attente_usager",
+            "En attente de votre réponse",
+            "La médiatrice attend de votre part une réponse, des informations ou des documents pour "
+            "poursuivre l'examen de votre demande.",
+            "Répondez au message ou au courrier reçu en rappelant la référence du dossier. Sans réponse, "
+            "la médiatrice vous relancera.",
+        ),
+        Status(
             "cloturee",
             "Clôturée",
             "Le traitement de votre demande est terminé.",
@@ -95,11 +103,14 @@ OUTCOMES: dict[str, str] = {
 
 # Allowed transitions of the mediation process (art. 13-16 of the règlement).
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "recue": frozenset({"en_examen", "transmise_service", "reorientee", "mediation_en_cours", "cloturee"}),
-    "en_examen": frozenset({"transmise_service", "reorientee", "mediation_en_cours", "cloturee"}),
-    "transmise_service": frozenset({"en_examen", "mediation_en_cours", "reorientee", "cloturee"}),
+    "recue": frozenset({"en_examen", "transmise_service", "reorientee", "mediation_en_cours", "attente_usager",
+                        "cloturee"}),
+    "en_examen": frozenset({"transmise_service", "reorientee", "mediation_en_cours", "attente_usager", "cloturee"}),
+    "transmise_service": frozenset({"en_examen", "mediation_en_cours", "reorientee", "attente_usager", "cloturee"}),
     "reorientee": frozenset({"cloturee", "en_examen"}),
-    "mediation_en_cours": frozenset({"transmise_service", "cloturee"}),
+    "mediation_en_cours": frozenset({"transmise_service", "attente_usager", "cloturee"}),
+    # waiting for the requester pauses the deadlines; the mediator resumes when the answer has come
+    "attente_usager": frozenset({"en_examen", "transmise_service", "mediation_en_cours", "reorientee", "cloturee"}),
     "cloturee": frozenset({"en_examen"}),  # reopened
     "classee_sans_suite": frozenset(),  # undone only by « Annuler » (workspace.outcomes)
     "rattachee": frozenset(),

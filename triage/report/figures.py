@@ -24,7 +24,7 @@ from triage.report.queries import duration_histograms, requests_per_year, year_c
 from triage.report.tables import SMALL_CELL_THRESHOLD, Column, Row, Table, share
 from triage.report.territories import Territory
 
-IN_PROGRESS = {"recue", "en_examen", "transmise_service", "mediation_en_cours"}
+IN_PROGRESS = {"recue", "en_examen", "transmise_service", "mediation_en_cours", "attente_usager"}
 DONE = {"cloturee", "reorientee"}
 RESULT_OF_OUTCOME = {
     "resolution_complete": "complete",

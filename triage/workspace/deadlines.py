@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
@@ -15,7 +15,7 @@ from triage.dossiers.statuses import status_label
 from triage.store.models import Dossier, OutboxItem, User
 from triage.workspace.common import PARIS, local_day, utcnow
 
-ACTIVE = (Dossier.status != "cloturee", Dossier.merged_into_id.is_(None),
+ACTIVE = (Dossier.status.not_in(("cloturee", "attente_usager")), Dossier.merged_into_id.is_(None),
           Dossier.triage_status.not_in(("merged", "not_request")))
 
 
@@ -26,8 +26,9 @@ class Late:
     dossier_id: int
     reference: str
     status: str
-    since: date  # when the clock started (deadline day for service answers)
+    since: date  # when the clock started (deadline day for service answers; the reminder day)
     days: int  # days late (service answers) or days waiting
+    assignee_id: int | None = None  # who handles the dossier
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Deadlines:
     service_overdue: tuple[Late, ...]
     no_first_contact: tuple[Late, ...]
     open_too_long: tuple[Late, ...]
+    reminders_due: tuple[Late, ...] = ()  # reminder dates reached (not counted as late)
 
     @property
     def total(self) -> int:
@@ -65,7 +67,7 @@ def compute(session: Session, settings: Settings, now: datetime | None = None) -
     today = local_day(now)
     cfg = settings.deadlines
     overdue = [
-        Late(d.id, d.reference, d.status, d.service_deadline, (today - d.service_deadline).days)
+        Late(d.id, d.reference, d.status, d.service_deadline, (today - d.service_deadline).days, d.assignee_id)
         for d in session.scalars(select(Dossier).where(
             *ACTIVE, Dossier.status == "transmise_service", Dossier.service_deadline.is_not(None),
             Dossier.service_answered_at.is_(None), Dossier.service_deadline < today))
@@ -73,20 +75,27 @@ def compute(session: Session, settings: Settings, now: datetime | None = None) -
     ]
     contact_limit = today - timedelta(days=cfg.first_contact_days)
     waiting = [
-        Late(d.id, d.reference, d.status, _day(d.received_at), (today - _day(d.received_at)).days)
+        Late(d.id, d.reference, d.status, _day(d.received_at), (today - _day(d.received_at)).days, d.assignee_id)
         for d in session.scalars(select(Dossier).where(*ACTIVE, Dossier.first_contact_at.is_(None),
                                                        Dossier.status != "reorientee"))
         if _day(d.received_at) <= contact_limit
     ]
     open_limit = months_before(today, cfg.open_alert_months)
     old = [
-        Late(d.id, d.reference, d.status, _day(d.received_at), (today - _day(d.received_at)).days)
+        Late(d.id, d.reference, d.status, _day(d.received_at), (today - _day(d.received_at)).days, d.assignee_id)
         for d in session.scalars(select(Dossier).where(*ACTIVE))
         if _day(d.received_at) < open_limit
     ]
+    reminders = [
+        Late(d.id, d.reference, d.status, d.reminder_on, (today - d.reminder_on).days, d.assignee_id)
+        for d in session.scalars(select(Dossier).where(
+            Dossier.merged_into_id.is_(None), Dossier.status != "cloturee", Dossier.reminder_on.is_not(None),
+            Dossier.reminder_on <= today))
+        if d.reminder_on is not None
+    ]
     by_days = lambda item: (-item.days, item.reference)
     return Deadlines(tuple(sorted(overdue, key=by_days)), tuple(sorted(waiting, key=by_days)),
-                     tuple(sorted(old, key=by_days)))
+                     tuple(sorted(old, key=by_days)), tuple(sorted(reminders, key=by_days)))
 
 
 def digest_recipients(session: Session, settings: Settings) -> list[str]:
@@ -98,11 +107,20 @@ def digest_recipients(session: Session, settings: Settings) -> list[str]:
     return emails or [settings.service.email]
 
 
-def digest_text(settings: Settings, deadlines: Deadlines, pending: int, day: date) -> str:
-    """The digest's plain text: references and delays only (an email may be read anywhere)."""
+def digest_text(settings: Settings, deadlines: Deadlines, pending: int, day: date,
+                assignee_id: int | None = None) -> str:
+    """The digest's plain text: references and delays only (an email may be read anywhere); for a
+    mediator, her own dossiers first."""
     base = settings.web.public_url.rstrip("/")
     lines = [f"Médiature — échéances du {day.strftime('%d/%m/%Y')}", "",
              f"Demandes à trier : {pending}", ""]
+    if assignee_id is not None:
+        everything = (*deadlines.service_overdue, *deadlines.no_first_contact, *deadlines.open_too_long,
+                      *deadlines.reminders_due)
+        mine = sorted({item.reference for item in everything if item.assignee_id == assignee_id})
+        lines.append(f"Vos dossiers concernés : {len(mine)}")
+        lines += [f"  - {ref} — {base}/mediation/dossiers/{ref}" for ref in mine]
+        lines.append("")
     sections = (
         (f"Réponses des services en retard (délai de {settings.deadlines.service_answer_days} jours, art. 15)",
          deadlines.service_overdue, "jour(s) de retard"),
@@ -110,6 +128,8 @@ def digest_text(settings: Settings, deadlines: Deadlines, pending: int, day: dat
          deadlines.no_first_contact, "jour(s) d'attente"),
         (f"Dossiers ouverts depuis plus de {settings.deadlines.open_alert_months} mois",
          deadlines.open_too_long, "jour(s)"),
+        ("Rappels arrivés (dont les dossiers en attente de la réponse de l'usager)", deadlines.reminders_due,
+         "jour(s) depuis la date de rappel"),
     )
     for title, items, unit in sections:
         lines.append(f"{title} : {len(items)}")
@@ -131,10 +151,11 @@ def queue_digest(session: Session, settings: Settings, secret: bytes, now: datet
     day = local_day(now)
     deadlines = compute(session, settings, now)
     pending = pending_count(session)
-    text = digest_text(settings, deadlines, pending, day)
     domain = settings.smtp.from_address.rsplit("@", 1)[-1]
     items = []
     for address in digest_recipients(session, settings):
+        user = session.scalar(select(User).where(func.lower(User.email) == address, User.role == "mediateur"))
+        text = digest_text(settings, deadlines, pending, day, user.id if user is not None else None)
         out = Outgoing(
             to_address=address, to_name="", text=text, html=None,
             subject=f"Médiature : {deadlines.total} échéance(s), {pending} demande(s) à trier — "

@@ -101,6 +101,9 @@ def change_status(session: Session, settings: Settings, dossier: Dossier, change
         dossier.service_deadline = service_deadline(settings, now)
         dossier.service_answered_at = None  # the clock runs until the service answers
         details["service_deadline"] = dossier.service_deadline.isoformat()
+    elif target == "attente_usager":
+        dossier.reminder_on = local_day(now) + timedelta(days=settings.deadlines.requester_wait_days)
+        details["reminder_on"] = dossier.reminder_on.isoformat()
     elif target == "reorientee":
         code = change.reorientation or dossier.reorientation
         if not code or code == "none":

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
+from triage.correspondence.team import assign
 from triage.errors import DossierError
 from triage.privacy.pseudonymise import known_from, pseudonymise
 from triage.store.audit import Actor, record
@@ -76,6 +77,9 @@ def confirm(session: Session, settings: Settings, dossier: Dossier, labels: Labe
            details={"changed": changed}, now=now)
     if dossier.status == "recue":
         change_status(session, settings, dossier, StatusChange("en_examen"), actor, now=now)
+    if settings.correspondence.assign_on_triage and dossier.assignee_id is None and actor.user_id is not None \
+            and actor.role == "mediateur":
+        assign(session, settings, b"", dossier, actor.user_id, actor)  # to oneself: no email, no secret needed
     session.flush()
     return example
 
