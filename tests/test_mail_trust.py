@@ -208,3 +208,16 @@ def test_out_of_office_and_list_mail_stay_non_requests() -> None:
     for data in (ooo, listed):
         parsed = parse_message(data, SETTINGS)
         assert parsed.kind is not MessageKind.REQUEST and not parsed.set_aside
+
+
+def test_forged_form_citing_a_dossier_never_adds_text_to_it(sqlite_runtime: Runtime) -> None:
+    _, _, pipeline = _ingest(sqlite_runtime, _form())
+    with sqlite_runtime.sessions() as session:
+        reference = session.scalars(select(Dossier.reference)).one()
+    attack = _form(sender="Département <ne-pas-repondre@pirate.example>",
+                   subject=f"[Formulaire médiation] Re: {reference}", body="Message : je retire ma demande.")
+    result = pipeline.ingest_raw(RawMessage("eml", "forged-form", attack))
+    assert result.outcome is IngestOutcome.FLAGGED and result.reference == reference
+    with sqlite_runtime.sessions() as session:
+        row = session.scalars(select(Message).where(Message.source_key == "forged-form")).one()
+        assert row.dossier_id is None and "usurpation" in row.flag_reason

@@ -139,8 +139,8 @@ LABELS = {
     "messages": "éléments lus",
     "dossiers_opened": "dossiers ouverts",
     "attached_to_existing": "rattachés à un dossier existant",
-    "not_requests": "non-demandes (absences, non-distributions, listes, réponses mises de côté)",
-    "flagged": "  dont réponses mises de côté pour vérification",
+    "not_requests": "non-demandes (absences, non-distributions, listes, messages mis de côté)",
+    "flagged": "  dont mis de côté (à vérifier, courrier indésirable probable)",
     "quarantined": "mis en quarantaine",
     "duplicates": "doublons (déjà importés)",
 }
@@ -176,8 +176,8 @@ def print_report(report: IngestReport) -> None:
             )
         console.print(look)
         console.print(
-            "Quarantaine : [bold]mediature quarantine list[/] ; réponses mises de côté : "
-            "[bold]mediature dossiers list[/] puis le poste de la médiatrice."
+            "Quarantaine : [bold]mediature quarantine list[/] ; messages mis de côté : "
+            "page « Courrier mis de côté » du poste de la médiatrice (/mediation/mis-de-cote)."
         )
 
 
