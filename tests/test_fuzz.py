@@ -245,3 +245,22 @@ def test_scan_reader_returns_text_or_an_ocr_error(data: bytes) -> None:
         assert err.message
         return
     assert result.text.strip()
+
+
+# --------------------------------------------------------------------------- what fuzzing found
+
+REGRESSIONS = REPO / "tests" / "data" / "fuzz-regressions"
+
+
+@pytest.mark.parametrize("path", sorted(REGRESSIONS.glob("mail-*")), ids=lambda p: p.name)
+def test_mail_regression_cases_found_by_fuzzing(path: Path, fuzz_runtime: Runtime) -> None:
+    data = path.read_bytes()
+    _parses_or_refuses(data)
+    outcome = Pipeline(fuzz_runtime).ingest_raw(RawMessage("eml", path.name, data))
+    assert "inattendue" not in outcome.detail, outcome.detail
+
+
+@pytest.mark.parametrize("path", sorted(REGRESSIONS.glob("scan-*")), ids=lambda p: p.name)
+def test_scan_regression_cases_found_by_fuzzing(path: Path) -> None:
+    with pytest.raises(OcrError):
+        read_text(path.read_bytes(), max_bytes=5_000_000, engine=_ReadsAnything())

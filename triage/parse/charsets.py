@@ -64,9 +64,11 @@ def normalise_charset(name: str | None) -> str:
     name = _ALIASES.get(name, name)
     if not name:
         return ""
+    if not name.isprintable():  # « \x00iso-8859-1 » : not a charset name (codecs.lookup would raise)
+        return ""
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):
         return ""
 
 

@@ -331,7 +331,8 @@ def _from(parser: _Headers, msg: Message) -> tuple[str, str]:
         # undeclared 8-bit or malformed encoded-word display name: decode the raw header ourselves
         decoded = message_header(msg, "From")
         name = decoded.rsplit("<", 1)[0] if "<" in decoded else parseaddr(decoded)[0]
-    return clean_text(name).strip().strip('"').strip(), address.strip().strip("<>")
+    # an undeclared 8-bit byte in the address (kept by the parser as a surrogate) cannot be stored as is
+    return clean_text(name).strip().strip('"').strip(), clean_text(address).strip().strip("<>")
 
 
 def _date(parser: _Headers) -> datetime | None:
@@ -384,10 +385,10 @@ def _parse(raw: bytes, parsing: ParsingSettings) -> ParsedMessage:
         ]
     )
     from_name, from_address = _from(parser, msg)
-    reply_to = _first_address(parser.reply_to or [])[1] or None
-    to = tuple(a for _, a in (parser.to or []) if a)
+    reply_to = clean_text(_first_address(parser.reply_to or [])[1]) or None
+    to = tuple(clean_text(a) for _, a in (parser.to or []) if a)
     if not to:
-        to = tuple(a for _, a in getaddresses([str(v) for v in msg.get_all("To") or []]) if "@" in a)
+        to = tuple(clean_text(a) for _, a in getaddresses([str(v) for v in msg.get_all("To") or []]) if "@" in a)
     text = body.text
     form = None
     raw_form_id = msg.get("X-Form-Id")

@@ -24,6 +24,7 @@ a second pass.
 from __future__ import annotations
 
 import io
+import struct
 import tempfile
 import threading
 import warnings
@@ -282,6 +283,12 @@ def _strict_decoding() -> Iterator[None]:
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
+# what Pillow's decoders raise on damaged files besides OSError (found by tests/test_fuzz.py: a cut
+# TIFF directory gives KeyError or TypeError « Missing dimensions »)
+_DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, TypeError, KeyError, IndexError, struct.error,
+                   ZeroDivisionError)
+
+
 def _open_image(data: bytes, kind: str) -> Image.Image:
     try:
         with _strict_decoding():
@@ -289,7 +296,7 @@ def _open_image(data: bytes, kind: str) -> Image.Image:
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise OcrError("image trop grande (nombre de pixels excessif)") from err
-    except (OSError, ValueError, SyntaxError) as err:
+    except _DECODER_ERRORS as err:
         raise OcrError(f"fichier {kind.upper()} illisible ou endommagé") from err
     return image
 
@@ -305,7 +312,7 @@ def _image_pages(image: Image.Image, kind: str) -> Iterator[Image.Image]:
                 page.info["exif_turned"] = True
             page.info.setdefault("dpi", image.info.get("dpi"))
             yield page
-    except (OSError, ValueError, EOFError) as err:
+    except _DECODER_ERRORS as err:
         raise OcrError(f"fichier {kind.upper()} illisible ou endommagé (page suivante)") from err
 
 
@@ -336,7 +343,10 @@ def _pdf_pages(data: bytes, reader: _PageReader) -> list[PageText]:
         if len(pdf) == 0:
             raise OcrError("PDF sans aucune page")
         for index in range(len(pdf)):
-            page = pdf[index]
+            try:
+                page = pdf[index]
+            except pdfium.PdfiumError as err:  # a page object the PDF announces but cannot give
+                raise OcrError(f"page {index + 1} du PDF illisible") from err
             try:
                 textpage = page.get_textpage()
                 layer = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n").strip()
@@ -392,7 +402,11 @@ def read_text(
             pages = tuple(_pdf_pages(data, reader))
         else:
             image = _open_image(data, kind)
-            single = getattr(image, "n_frames", 1) == 1
+            try:
+                with _strict_decoding():  # counting a TIFF's frames reads every frame's directory
+                    single = getattr(image, "n_frames", 1) == 1
+            except _DECODER_ERRORS as err:
+                raise OcrError(f"fichier {kind.upper()} illisible ou endommagé") from err
             prepared: list[_Prepared] = []
             for number, page in enumerate(_image_pages(image, kind), start=1):
                 # Tesseract reads a single-page image file as it is, unless EXIF says to turn it first
