@@ -152,3 +152,58 @@ def privacy_export(
                   f"{len(export.loose)} courrier(s) hors dossier, {len(export.files)} fichier(s).")
     console.print("Le fichier contient des données personnelles : remettez-le à la personne par un moyen sûr, "
                   "puis supprimez-le.")
+
+
+PassphraseOption = Annotated[
+    Path | None,
+    typer.Option("--passphrase-file", help="Fichier contenant la phrase de passe du chiffrement "
+                 "(sinon la variable MEDIATURE_BACKUP_PASSPHRASE ; sans les deux : pas de chiffrement)."),
+]
+
+
+def _passphrase(path: Path | None) -> str | None:
+    import os
+
+    if path is not None:
+        return path.read_text(encoding="utf-8").strip() or None
+    return os.environ.get("MEDIATURE_BACKUP_PASSPHRASE") or None
+
+
+@app.command("backup")
+def backup_command(
+    output: Annotated[Path, typer.Argument(help="Fichier de sauvegarde à écrire.")],
+    passphrase_file: PassphraseOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Sauvegarde la base (copie cohérente, même pendant la relève) et les fichiers du dossier de données."""
+    from triage.privacy.backup import backup
+
+    rt = open_runtime(config)
+    secret = _passphrase(passphrase_file)
+    info = backup(rt, output, secret)
+    console.print(f"Sauvegarde écrite : [bold]{output}[/] — base {info.database} (révision {info.revision}), "
+                  f"{info.dossiers} dossier(s), {info.files} fichier(s){', chiffrée' if secret else ''}.")
+    if not secret:
+        console.print("[yellow]Sauvegarde non chiffrée : elle contient des données personnelles.[/]")
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="Fichier de sauvegarde.")],
+    force: Annotated[bool, typer.Option("--force", help="Remplace une base ou un dossier de données non vides.")] = False,
+    verify_only: Annotated[bool, typer.Option("--verify", help="Vérifie la sauvegarde sans rien restaurer.")] = False,
+    passphrase_file: PassphraseOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Restaure une sauvegarde dans une base et un dossier de données vides, après vérification des empreintes."""
+    from triage.cli import settings_only
+    from triage.privacy.backup import restore, verify
+
+    secret = _passphrase(passphrase_file)
+    if verify_only:
+        info = verify(source, secret)
+        console.print(f"Sauvegarde intègre : {info.files} fichier(s), {info.dossiers} dossier(s), du {info.created_at}.")
+        return
+    info = restore(settings_only(config), source, secret, force=force)
+    console.print(f"Restauration faite : {info.dossiers} dossier(s), {info.files} fichier(s) vérifiés "
+                  f"(sauvegarde du {info.created_at}).")
