@@ -281,3 +281,31 @@ def test_annuler_puts_the_request_back_as_it_was_but_only_for_a_few_minutes(runt
     view = _tracking(runtime, token)
     assert view.status_label == "Classée sans suite"
     assert all("Rattachée" not in step.label for step in view.steps)
+
+
+def test_transmission_needs_a_named_service_and_its_letter_keeps_the_tracking_code_from_the_service(
+        runtime: Runtime) -> None:
+    with runtime.sessions.begin() as s:
+        dossier, _ = add_request(s, "MED-2026-00001")
+        with pytest.raises(DossierError, match="service"):
+            change_status(s, runtime.settings, dossier, StatusChange("transmise_service"), ACTOR)
+        assert dossier.service_deadline is None
+        send_letter(s, runtime, dossier, LetterRequest(
+            "transmission", "courriel", "n1", recipient_email="mda@isere.example",
+            service="Maison départementale de l'autonomie"), ACTOR)
+        key = dossier.tracking_key
+    with runtime.sessions() as s:
+        item = s.scalar(select(OutboxItem).where(OutboxItem.kind == "letter_transmission"))
+    body = email.message_from_bytes(item.raw, policy=email.policy.default)
+    text = "\n".join(part.get_content() for part in body.walk() if part.get_content_type().startswith("text/"))
+    assert "concerne la Maison départementale de l'autonomie" in " ".join(text.split())
+    assert str(key) not in text and "Suivre votre dossier" not in text
+
+
+def test_window_address_never_repeats_the_postcode_and_town() -> None:
+    from triage.workspace.letters import window_address, with_article
+
+    assert window_address("12 rue des Alpes\n38100 GRENOBLE", "38100", "Grenoble")["recipient_city"] == ""
+    assert window_address("12 rue des Alpes", "38100", "Grenoble")["recipient_city"] == "38100 Grenoble"
+    assert with_article("Direction de l'insertion") == "la Direction de l'insertion"
+    assert with_article("Aide sociale à l'enfance") == "l'Aide sociale à l'enfance"

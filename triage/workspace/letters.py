@@ -23,7 +23,7 @@ from triage.errors import DossierError
 from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, LabelledExample
-from triage.workspace.common import latest_suggestion, local_day, request_message, request_text, utcnow
+from triage.workspace.common import fold, latest_suggestion, local_day, request_message, request_text, utcnow
 from triage.workspace.labels import reorientation_contact
 from triage.workspace.process import StatusChange, change_status, private_event, record_first_contact
 
@@ -100,6 +100,40 @@ def _msgid_kind(kind: str) -> str:
     return kind.replace("_", "-")[:24]
 
 
+# the gender of the first word of a service's name, for « qui concerne la Maison départementale… »
+_FEMININE = {"maison", "direction", "mission", "caisse", "agence", "cellule", "plateforme", "délégation",
+             "sous-direction", "préfecture", "mairie", "commune", "antenne", "permanence", "unité", "mdph"}
+_MASCULINE = {"service", "pôle", "centre", "département", "bureau", "conseil", "secrétariat", "territoire",
+              "guichet", "point", "ccas", "cias", "espace"}
+
+
+def with_article(name: str) -> str:
+    """'Maison départementale…' -> 'la Maison départementale…'; 'Aide sociale…' -> 'l'Aide sociale…'; a first
+    word of unknown gender -> 'le service « … »'."""
+    name = " ".join(name.split())
+    first = name.split(" ", 1)[0].lower() if name else ""
+    if not first or first in {"le", "la", "les", "un", "une", "votre"} or first.startswith(("l'", "l’")):
+        return name
+    if first[0] in "aeiouyéèêàâîôûh" and first not in {"hôtel"}:
+        return f"l'{name}"
+    if first in _FEMININE:
+        return f"la {name}"
+    if first in _MASCULINE:
+        return f"le {name}"
+    return f"le service « {name} »"
+
+
+def window_address(address: str, postcode: str, commune: str) -> dict[str, Any]:
+    """The address lines and the « code postal ville » line, without repeating the latter when a scanned
+    address already ends with it."""
+    lines = [" ".join(line.split()) for line in address.splitlines() if line.strip()]
+    city = " ".join(f"{postcode or ''} {commune or ''}".split())
+    folded_city = fold(city)
+    if city and any(folded_city in fold(line) or (postcode and line.startswith(postcode)) for line in lines):
+        city = ""
+    return {"recipient_lines": lines, "recipient_city": city}
+
+
 class LetterWriter:
     """Renders and queues letters for one runtime (settings, secret) and one contact directory."""
 
@@ -126,9 +160,9 @@ class LetterWriter:
             "documents": [d.strip(" -•\t") for d in req.documents.splitlines() if d.strip(" -•\t")],
             "request_text": request_text(session, dossier), "subject": dossier.subject,
             "algorithmic_mention": kind.decision and suggestion_contributed(session, dossier),
+            "service_with_article": with_article(req.service or dossier.service_concerned or ""),
             "recipient_name": dossier.requester_name,
-            "recipient_lines": [line for line in (dossier.requester_address or "").splitlines() if line.strip()],
-            "recipient_city": f"{dossier.requester_postcode} {dossier.requester_commune}".strip(),
+            **window_address(dossier.requester_address or "", dossier.requester_postcode, dossier.requester_commune),
         }
 
     def _validate(self, dossier: Dossier, kind: LetterKind, req: LetterRequest) -> None:

@@ -98,6 +98,9 @@ def change_status(session: Session, settings: Settings, dossier: Dossier, change
     if target == "transmise_service":
         if change.service.strip():
             dossier.service_concerned = change.service.strip()[:200]
+        if not (dossier.service_concerned or "").strip():  # the 15-day clock runs for a named service only
+            raise DossierError("indiquez le service du Département à qui la demande est transmise",
+                               key=dossier.reference)
         dossier.service_deadline = service_deadline(settings, now)
         dossier.service_answered_at = None  # the clock runs until the service answers
         details["service_deadline"] = dossier.service_deadline.isoformat()
