@@ -10,8 +10,9 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from tests.workspace_data import add_attachment, add_request, add_users, fast_argon2, form_token, login
+from triage.report.labels import direction_label
 from triage.runtime import Runtime
-from triage.store.models import Contact, Draft, Event, OutboxItem, PrintJob, ReplyTemplate
+from triage.store.models import Contact, Dossier, Draft, Event, OutboxItem, PrintJob, ReplyTemplate
 from triage.web.app import create_app
 
 __all__ = ["fast_argon2"]
@@ -62,14 +63,14 @@ def test_reply_template_with_placeholders_fills_the_message_for_the_dossier(clie
 def test_directory_entry_is_offered_as_a_recipient_and_the_message_leaves_once_with_both_attachments(
         client: TestClient, rt: Runtime) -> None:
     saved = post(client, "/mediation/annuaire", {
-        "type": "service", "direction": "Direction de l'insertion", "nom": "Service RSA", "courriel": "RSA@isere.example",
+        "type": "service", "direction": "Direction des solidarités", "nom": "Service RSA", "courriel": "RSA@isere.example",
         "adresse": "7 rue Fantin-Latour\n38000 Grenoble", "actif": "oui"})
     assert saved.status_code == 303  # type: ignore[attr-defined]
     with rt.sessions() as s:
         contact = s.scalar(select(Contact))
         assert contact is not None and contact.email == "rsa@isere.example"
     page = client.get(f"/mediation/dossiers/{REF}/ecrire").text
-    assert f'value="contact:{contact.id}"' in page and "Direction de l&#39;insertion — Service RSA" in page
+    assert f'value="contact:{contact.id}"' in page and "Direction des solidarités — Service RSA" in page
     form = {"destinataire": f"contact:{contact.id}", "envoi": "courriel", "objet": "Situation de Mme Martin",
             "message": "Madame, Monsieur,\n\nJe vous transmets la demande.", "mention": "transmission",
             "pieces": str(rt.extras["attachment_id"]), "action": "envoyer", "nonce": "form-1"}
@@ -90,6 +91,10 @@ def test_directory_entry_is_offered_as_a_recipient_and_the_message_leaves_once_w
         assert s.scalar(select(Event).where(Event.kind == "message_envoye")) is not None
     shown = client.get(f"/mediation/dossiers/{REF}").text
     assert "Transmise au service concerné" in shown
+    with rt.sessions() as s:  # filed under the directory's direction: the report counts it there
+        d = s.scalar(select(Dossier).where(Dossier.reference == REF))
+        assert d is not None and d.direction == "Direction des solidarités" and d.service_concerned == "Service RSA"
+        assert direction_label(d.direction, set()) == "Direction des solidarités"
 
 
 def test_draft_is_kept_then_sent_as_a_printed_letter_and_discarded(client: TestClient, rt: Runtime) -> None:

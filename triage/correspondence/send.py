@@ -62,6 +62,7 @@ class FreeMessage:
     mention: str = ""  # a key of MENTIONS
     key: str = ""  # idempotency key from the caller (a form nonce); else derived from the content
     to_requester: bool = False  # a printed letter to the requester (an email is recognised by its address)
+    direction: str = ""  # a directory service's direction: a transmission files the dossier under it
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ def send_message(session: Session, runtime: Runtime, dossier: Dossier, msg: Free
     to_requester = msg.to_requester or (
         bool(msg.to_address) and msg.to_address.strip().lower() == (dossier.requester_email or "").lower())
     transmission = is_transmission_recipient(dossier, msg)
+    if transmission and msg.direction.strip():
+        dossier.direction = msg.direction.strip()[:120]
     if transmission and dossier.status != "transmise_service":
         change_status(session, settings, dossier, StatusChange("transmise_service", service=msg.to_name), actor)
     elif transmission:

@@ -23,6 +23,7 @@ class Recipient:
     name: str
     lines: tuple[str, ...]
     to_requester: bool = False
+    direction: str = ""  # a service of the Département: its direction (the report counts transmissions by it)
 
 
 def requester(dossier: Dossier) -> Recipient:
@@ -52,7 +53,8 @@ def chosen(session: Session, dossier: Dossier, key: str, *, email: str = "", nam
         return requester(dossier)
     if key.startswith("contact:") and key[8:].isdigit():
         c = get_contact(session, int(key[8:]))
-        return Recipient(key, c.name, c.email, c.name, address_lines(c))
+        return Recipient(key, c.name, c.email, c.name, address_lines(c),
+                         direction=c.direction if c.kind == "service" else "")
     if key == "autre":
         lines = tuple(line.strip() for line in postal.splitlines() if line.strip())
         return Recipient("autre", name or email, email.strip(), name.strip(), lines)

@@ -25,6 +25,7 @@ from triage.correspondence.replies import (
 from triage.correspondence.send import DELIVERIES, MENTIONS, FreeMessage, send_message
 from triage.correspondence.writing import chosen, dossier_attachments, load_attachments, recipients
 from triage.notify.compose import OutgoingFile
+from triage.report.labels import CENTRAL_DIRECTIONS
 from triage.store.models import Dossier
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.security import BodyLimit
@@ -105,7 +106,7 @@ def write_submit(request: Request, ctx: Ctx) -> Response:
         to_address=to.email if values.delivery == "courriel" else "", to_name=to.name, subject=values.subject,
         body=values.body, delivery=values.delivery, recipient_lines=to.lines, attachments=files,
         mention=values.mention, key=ctx.field("nonce", limit=40) or secrets.token_urlsafe(12),
-        to_requester=to.to_requester)
+        to_requester=to.to_requester, direction=to.direction)
     send_message(ctx.session, ctx.runtime, dossier, message, ctx.actor)
     if draft_id is not None:
         discard_draft(ctx.session, dossier, draft_id)
@@ -163,6 +164,7 @@ def directory_page(request: Request, ctx: Ctx) -> Response:
     return render(request, "annuaire.html", page_context(
         ctx, contacts=directory(ctx.session, active_only=False), current=current, kinds=KINDS,
         bodies=[(c, n) for c, n in label_choices(ctx.runtime.settings).reorientation if c != "none"],
+        directions=sorted(CENTRAL_DIRECTIONS.values()),
         done=DONE.get(request.query_params.get("fait", ""), ""), active="annuaire"))
 
 
