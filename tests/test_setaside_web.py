@@ -87,3 +87,19 @@ def test_out_of_office_is_listed_as_a_non_request(rt: Runtime) -> None:
     page = _client(rt).get("/mediation/mis-de-cote")
     section = page.text.split('id="titre-non-demandes"', 1)[1]
     assert "agent@exemple.example" in section and "est une demande" in section
+
+
+def test_probable_spam_from_a_known_requester_can_be_attached_to_the_dossier(rt: Runtime) -> None:
+    pipeline = rt.extras["pipeline"]
+    opened = pipeline.ingest_raw(RawMessage("eml", "first", mail(sender="Lucie <lucie.r@exemple.example>")))
+    spam_id = _ingest(rt, mail("Voici le document demandé.", sender="Lucie <lucie.r@exemple.example>",
+                               headers={"X-Spam-Status": "Yes, score=6.1 required=5.0"}), "spam")
+    client = _client(rt)
+    page = client.get("/mediation/mis-de-cote")
+    assert f"/mediation/messages/{spam_id}/rattacher" in page.text
+    answer = client.post(f"/mediation/messages/{spam_id}/rattacher",
+                         data={"csrf": form_token(page.text), "cible": opened.reference}, follow_redirects=False)
+    assert answer.status_code == 303
+    with rt.sessions() as session:
+        row = session.get(Message, spam_id)
+        assert row is not None and row.dossier_id == opened.dossier_id and not row.needs_review
