@@ -34,6 +34,19 @@ class Example:
     source: str = ""
     meta: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def writer(self) -> str:
+        """The writer group: no writer may be both in training and in test.
+
+        ``writer_id`` when the file records one; otherwise the ``writer`` description (files with the same
+        description were written as the same persona), else the file itself.
+        """
+        if self.meta.get("writer_id"):
+            return "id:" + self.meta["writer_id"]
+        if self.meta.get("writer"):
+            return "writer:" + " ".join(self.meta["writer"].lower().split())
+        return "file:" + self.source
+
 
 def parse_example(raw: str, source: str = "") -> Example:
     """Split the front matter (``key: value`` lines between two ``---``) from the text."""
@@ -70,6 +83,20 @@ def load_corpus(directory: Path) -> list[Example]:
     for path in sorted(directory.rglob("*.txt")):
         examples.append(parse_example(path.read_text(encoding="utf-8"), str(path.relative_to(directory))))
     return examples
+
+
+def load_corpora(directories: Sequence[Path]) -> list[Example]:
+    """Every example of several folders, each source prefixed with its folder's name."""
+    examples = []
+    for directory in directories:
+        for e in load_corpus(directory):
+            examples.append(Example(e.text, e.labels, f"{directory.name}/{e.source}", e.meta))
+    return examples
+
+
+def writers(examples: Sequence[Example]) -> list[str]:
+    """The writer group of each example (see Example.writer)."""
+    return [e.writer for e in examples]
 
 
 def columns(examples: Sequence[Example]) -> tuple[list[str], dict[str, list[str]]]:

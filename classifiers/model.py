@@ -109,14 +109,23 @@ def build_pipeline(label: str, y: Sequence[str]) -> Pipeline:
 
 
 def build_baseline(label: str, y: Sequence[str]) -> Pipeline:
-    """Plain word TF-IDF + logistic regression: the reference to beat.
+    """Plain TF-IDF on words and on characters + logistic regression: the reference to beat.
 
     Balanced classes and C=10: with scikit-learn's defaults (C=1, no balancing) logistic regression
     answers « hors_champ » to almost everything on this corpus (domain macro-F1 0.30), a straw man.
+    No accent folding, no cues, no rules: what anybody would try first.
     """
     return Pipeline(
         [
-            ("tfidf", TfidfVectorizer()),
+            (
+                "tfidf",
+                FeatureUnion(
+                    [
+                        ("words", TfidfVectorizer(sublinear_tf=True)),
+                        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+                    ]
+                ),
+            ),
             (
                 "clf",
                 LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000, random_state=RANDOM_STATE),
@@ -142,6 +151,12 @@ class TriageModel:
 
     pipelines: dict[str, Pipeline]
     card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sure_thresholds(self) -> dict[str, float]:
+        """Per-label confidence a label must reach to be « sûr » (empty when training did not calibrate)."""
+        found = (self.card.get("sure") or {}).get("thresholds") or {}
+        return {label: float(found[label]) for label in LABELS if label in found}
 
     @property
     def version(self) -> str:
@@ -262,6 +277,7 @@ def train(
     *,
     metrics: dict[str, Any] | None = None,
     sources: dict[str, int] | None = None,
+    sure: dict[str, Any] | None = None,
 ) -> TriageModel:
     """Fit one production pipeline per label on all the data; the card records what it was trained on."""
     pipelines = {}
@@ -285,5 +301,7 @@ def train(
         "pipeline": "TextNormalizer -> [mots 1-2 TF-IDF | caractères 2-5 TF-IDF | indices de recevabilité] "
         "-> SVM linéaire calibré (température)",
         "cross_validated_metrics": metrics or {},
+        # per-label thresholds of « sûr », calibrated on writers held out by grouped cross-validation
+        "sure": sure or {},
     }
     return TriageModel(pipelines=pipelines, card=card)

@@ -10,7 +10,7 @@ import pytest
 
 from classifiers import LABELS
 from classifiers.corpus import CorpusError, columns, data_hash, load_corpus, parse_example
-from classifiers.evaluate import cross_validate
+from classifiers.evaluate import Decisions, cross_validate, grouped_folds
 from classifiers.model import TriageModel, build_pipeline, fit_quietly, train
 from classifiers.text import fold
 
@@ -169,9 +169,32 @@ def test_cross_validation_never_scores_a_text_it_trained_on() -> None:
 
     def combine(model, held_out):
         seen.extend(held_out)
-        return {label: [str(p) for p in model.pipelines[label].predict(list(held_out))] for label in LABELS}
+        codes = {label: [str(p) for p in model.pipelines[label].predict(list(held_out))] for label in LABELS}
+        return Decisions(codes, {label: [1.0] * len(held_out) for label in LABELS})
 
     report = cross_validate(texts, labels, n_splits=4, combine=combine)
     assert sorted(seen) == sorted(texts)  # every text held out exactly once
     assert report["systems"]["modele"]["domain"]["accuracy"] < 0.7
     assert set(report["systems"]) == {"modele", "reference", "systeme"}
+
+
+def test_grouped_folds_never_put_one_writer_on_both_sides() -> None:
+    writers = [f"w{i // 3}" for i in range(60)]  # twenty writers of three letters each
+    codes = ["a", "b", "c"] * 20
+    labels = {"domain": codes, "admissibility": codes, "reorientation": ["none"] * 60}
+    folds = grouped_folds(labels, writers, 5)
+    assert len(folds) == 5
+    tested = sorted(i for _, test in folds for i in test)
+    assert tested == list(range(60))
+    for train_idx, test_idx in folds:
+        assert not {writers[i] for i in train_idx} & {writers[i] for i in test_idx}
+
+
+def test_writer_group_comes_from_writer_id_else_description_else_file() -> None:
+    head = "---\ndomain: pmi\nadmissibility: recevable\nreorientation: none\n"
+    with_id = parse_example(head + "writer_id: mme-b\nwriter: dame âgée\n---\nTexte", "a.txt")
+    described = parse_example(head + "writer: Dame  âgée\n---\nTexte", "b.txt")
+    bare = parse_example(head + "---\nTexte", "c.txt")
+    assert with_id.writer == "id:mme-b"
+    assert described.writer == "writer:dame âgée"
+    assert bare.writer == "file:c.txt"

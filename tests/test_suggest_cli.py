@@ -178,10 +178,16 @@ def test_train_then_evaluate_on_a_small_corpus(tmp_path: Path, monkeypatch: pyte
     )
     assert trained.exit_code == 0, trained.output
     assert (out / "triage.skops").exists() and (out / "triage.card.json").exists()
-    evaluated = runner.invoke(app, ["evaluate", "--corpus", str(corpus), "--plis", "2", "--json"])
+    evaluated = runner.invoke(
+        app, ["evaluate", "--corpus", str(corpus), "--plis", "2", "--jeu-tenu-a-l-ecart", str(corpus), "--json"]
+    )
     assert evaluated.exit_code == 0, evaluated.output
-    report = json.loads(evaluated.output[evaluated.output.index("{") :])
+    both = json.loads(evaluated.output[evaluated.output.index("{") :])
+    report, held = both["cross_validation"], both["heldout_writers"]
     assert set(report["systems"]) == {"modele", "reference", "systeme", "regles"}
+    assert set(held["systems"]) == {"modele", "reference", "systeme", "regles"}
+    assert set(report["sure"]["thresholds"]) == {"domain", "admissibility", "reorientation"}
+    assert held["sure"]["thresholds"] == report["sure"]["thresholds"]  # chosen on the folds, applied as is
     entry = report["systems"]["systeme"]["domain"]
     assert {"precision", "recall", "f1", "support"} <= set(next(iter(entry["per_class"].values())))
     assert len(entry["confusion"]["matrix"]) == len(entry["confusion"]["labels"])

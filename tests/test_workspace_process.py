@@ -19,7 +19,7 @@ from triage.runtime import Runtime
 from triage.store.audit import Actor
 from triage.store.models import AuditEntry, Dossier, Event, LabelledExample, Message, OutboxItem, PrintJob
 from triage.workspace import deadlines, outcomes, review
-from triage.workspace.common import find_dossier
+from triage.workspace.common import find_dossier, latest_suggestion
 from triage.workspace.intake import ManualRequest, open_manual
 from triage.workspace.letters import LetterRequest, send_letter
 from triage.workspace.process import StatusChange, change_status
@@ -70,6 +70,21 @@ def test_bulk_accept_takes_only_suggestions_confident_on_all_three_labels(runtim
     assert accepted == ["MED-2026-00001"]
     with runtime.sessions() as s:
         assert [i.reference for i in pending_queue(s, runtime.settings)] == ["MED-2026-00002", "MED-2026-00003"]
+
+
+def test_bulk_accept_follows_the_suggesters_calibrated_doubt_over_the_global_threshold(runtime: Runtime) -> None:
+    with runtime.sessions.begin() as s:
+        doubtful, _ = add_request(s, "MED-2026-00001",
+                                  suggestion=("insertion_rsa", 0.95, "recevable", 0.95, "none", 0.95))
+        sure, _ = add_request(s, "MED-2026-00002", email="autre@example.org",
+                              suggestion=("insertion_rsa", 0.95, "recevable", 0.55, "none", 0.9))
+        s.flush()
+        for dossier, flags in ((doubtful, (False, True, False)), (sure, (False, False, False))):
+            row = latest_suggestion(s, dossier.id)
+            assert row is not None
+            row.to_check = dict(zip(("domain", "admissibility", "reorientation"), flags, strict=True))
+        accepted = review.bulk_accept(s, runtime.settings, ACTOR)
+    assert accepted == ["MED-2026-00002"]  # the global 0.6 would have taken 00001 and left 00002
 
 
 def test_queue_is_oldest_first_and_proposes_the_same_persons_dossiers(runtime: Runtime) -> None:

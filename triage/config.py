@@ -180,11 +180,28 @@ class TriageSettings(Section):
         description="Annuaire YAML des réorientations (nom, adresse, téléphone, site de chaque organisme). "
         "Vide : annuaire livré pour l'Isère, à vérifier localement.",
     )
+    bodies_file: Path | None = Field(
+        None,
+        description="Annuaire YAML des organismes (noms, sigles, mots de contexte) qui sert à savoir qui est en "
+        "cause dans une demande. Vide : annuaire livré (triage/defaults/organismes.yaml).",
+    )
     model_dir: Path = Field(Path("models"), description="Dossier des modèles entraînés.")
     confidence_threshold: float = Field(
-        0.6, description="En dessous de cette confiance, une étiquette est marquée « à vérifier ».", ge=0, le=1
+        0.6, description="En dessous de cette confiance, une étiquette est marquée « à vérifier » quand le modèle "
+        "n'apporte pas ses propres seuils calibrés (sans modèle, ou modèle entraîné sans validation croisée).",
+        ge=0,
+        le=1,
     )
     corpus_dir: Path = Field(Path("data/samples/corpus"), description="Corpus d'entraînement étiqueté.")
+    extra_corpus_dirs: list[Path] = Field(
+        [Path("data/samples/heldout")],
+        description="Autres dossiers de lettres étiquetées ajoutés à l'entraînement et à la validation croisée.",
+    )
+    heldout_dir: Path = Field(
+        Path("data/samples/heldout-writers"),
+        description="Lettres d'auteurs tenus à l'écart : jamais apprises, seulement évaluées par "
+        "« mediature evaluate » (ignoré si le dossier n'existe pas).",
+    )
 
 
 class SmtpSettings(Section):

@@ -631,4 +631,5 @@ def _suggestion_row(dossier_id: int, message_row_id: int, s: Suggestion) -> Sugg
         reasons={**{k: list(v.reasons) for k, v in labels.items()}, "general": list(s.reasons)},
         highlights={k: list(v.highlights) for k, v in labels.items()},
         extracted=_jsonable(s.extracted),
+        to_check={k: v.to_check for k, v in labels.items()},
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 class Channel(str, enum.Enum):
@@ -179,6 +179,46 @@ class LabelSuggestion:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One fact of the règlement (art. 11 and 12) found in a request, with the words that show it."""
+
+    code: str  # prior_step, prior_refused, prior_unanswered, delay_running, first_contact, court_pending, ...
+    sentence: str  # French, for the mediator
+    quote: str  # the evidence span as the person wrote it
+    when: date | None = None
+
+
+@dataclass(frozen=True)
+class AdmissibilityFacts:
+    """What decides admissibility under the règlement: prior step, court, kind of dispute, age."""
+
+    prior_step: bool  # a step with the service concerned was made (recourse, letters, calls)
+    prior_outcome: str  # "refus", "sans_reponse", "insatisfaisante" or "" (not said)
+    prior_date: date | None  # when the step was made, when the letter says it
+    months_elapsed: float | None  # since the step (or how long the silence lasts)
+    court: str  # "en_cours", "jugee", "envisagee" or ""
+    facts: tuple[Fact, ...] = ()
+
+    def codes(self) -> set[str]:
+        """The codes of the facts found."""
+        return {f.code for f in self.facts}
+
+    def sentences(self) -> list[str]:
+        """One French sentence per fact, with its quoted evidence."""
+        return [f"{f.sentence} : « {f.quote} »" if f.quote else f.sentence for f in self.facts]
+
+
+@dataclass(frozen=True)
+class Body:
+    """An organisation a request names or implies (gazetteer), with the words that show it."""
+
+    code: str  # a reorientation code of the taxonomy, or "departement"
+    name: str  # French name shown to the mediator
+    quote: str
+    responsible: bool  # the words say this body decided or is at fault (not merely mentioned)
+
+
+@dataclass(frozen=True)
 class Suggestion:
     """The three suggested labels for one request."""
 
@@ -188,6 +228,8 @@ class Suggestion:
     model_version: str  # "rules-only" when no usable model
     reasons: tuple[str, ...] = ()
     extracted: dict[str, object] = field(default_factory=dict)
+    facts: AdmissibilityFacts | None = None
+    bodies: tuple[Body, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -45,13 +45,12 @@ def paris_time(value: datetime | None) -> str:
 def _labels(s: SuggestionRow | None, threshold: float) -> str:
     if s is None:
         return "—"
-    parts = []
-    for code, conf in (
-        (s.domain, s.domain_confidence),
-        (s.admissibility, s.admissibility_confidence),
-        (s.reorientation, s.reorientation_confidence),
-    ):
-        parts.append(code + (" (?)" if conf < threshold else ""))
+    from triage.workspace.queue import label_to_check
+
+    parts = [
+        getattr(s, kind) + (" (?)" if label_to_check(s, kind, threshold) else "")
+        for kind in ("domain", "admissibility", "reorientation")
+    ]
     return " / ".join(parts)
 
 

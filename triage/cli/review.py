@@ -14,9 +14,9 @@ from triage.cli.dossiers import WIDE_ENOUGH, paris_time
 from triage.workspace.labels import label_choices
 
 
-def _confidence(value: float, threshold: float) -> str:
+def _confidence(value: float, to_check: bool) -> str:
     pct = f"{round(value * 100)} %"
-    return f"sûr à {pct}" if value >= threshold else f"[bold red]à vérifier, {pct}[/]"
+    return f"[bold red]à vérifier, {pct}[/]" if to_check else f"sûr à {pct}"
 
 
 @app.command("queue")
@@ -30,7 +30,6 @@ def queue(
     from triage.workspace.queue import pending_queue
 
     rt = open_runtime(config)
-    threshold = rt.settings.triage.confidence_threshold
     with rt.sessions.begin() as session:
         items = pending_queue(session, rt.settings, limit=limit)
         record(session, Actor.terminal(), "queue.view", details={"dossiers": [i.dossier_id for i in items]})
@@ -44,7 +43,7 @@ def queue(
                 lab = item.label(kind)
                 choice_kind = "domains" if kind == "domain" else kind
                 text = (f"{choices.name(choice_kind, lab.code) or lab.code} [{lab.code}], "
-                        f"{_confidence(lab.confidence, threshold)}") if lab else "pas de suggestion"
+                        f"{_confidence(lab.confidence, lab.to_check)}") if lab else "pas de suggestion"
                 console.print(Padding(Text.from_markup(f"{name} : {text}"), (0, 0, 0, 2)))
             if item.candidates:
                 console.print(Padding(Text("même personne ? " + ", ".join(c.reference for c in item.candidates)),
@@ -59,7 +58,7 @@ def queue(
         cells = []
         for kind in ("domain", "admissibility", "reorientation"):
             lab = item.label(kind)
-            cells.append(f"{lab.code}\n{_confidence(lab.confidence, threshold)}" if lab else "—")
+            cells.append(f"{lab.code}\n{_confidence(lab.confidence, lab.to_check)}" if lab else "—")
         table.add_row(item.reference, paris_time(item.received_at).split(" à ")[0], item.channel, *cells,
                       ", ".join(c.reference for c in item.candidates) or "")
     if items:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,7 +57,8 @@ def suggest(
     config: ConfigOption = None,
     threshold: Annotated[
         float | None,
-        typer.Option("--seuil", help="Seuil de confiance « à vérifier » (sinon la configuration)."),
+        typer.Option("--seuil", help="Seuil de confiance « à vérifier » imposé à toutes les étiquettes (sinon les seuils "
+            "calibrés du modèle)."),
     ] = None,
 ) -> None:
     """Suggère domaine, recevabilité et réorientation : une ligne JSON par fichier, sans base ni réseau."""
@@ -64,9 +66,7 @@ def suggest(
     from triage.suggest.suggester import Suggester
 
     settings = settings_only(config)
-    if threshold is not None:
-        settings.triage.confidence_threshold = threshold
-    suggester = Suggester.from_settings(settings)
+    suggester = Suggester.from_settings(settings, forced_threshold=threshold)
     if suggester.model is None:
         err_console.print(
             f"[yellow]Attention :[/] {suggester.model_problem} — suggestions fondées sur les seules règles."
@@ -85,20 +85,39 @@ def suggest(
         raise typer.Exit(1)
 
 
-def _training_data(
-    settings: Any, corpus: Path | None, with_database: bool, config: Path | None = None
-) -> tuple[list[str], dict[str, list[str]], dict[str, int]]:
-    from classifiers import LABELS
-    from classifiers.corpus import CorpusError, columns, load_corpus
+@dataclass(frozen=True)
+class TrainingData:
+    """Labelled texts, the writer of each (for grouped folds) and where they came from."""
+
+    texts: list[str]
+    labels: dict[str, list[str]]
+    writers: list[str]
+    sources: dict[str, int]
+
+
+def _corpus_dirs(settings: Any, corpus: list[Path] | None) -> list[Path]:
     from triage.suggest.suggester import resolve
 
-    directory = corpus or resolve(settings.triage.corpus_dir)
+    if corpus:
+        return list(corpus)
+    extra = [resolve(p) for p in settings.triage.extra_corpus_dirs]
+    return [resolve(settings.triage.corpus_dir)] + [p for p in extra if p.is_dir()]
+
+
+def _training_data(
+    settings: Any, corpus: list[Path] | None, with_database: bool, config: Path | None = None
+) -> TrainingData:
+    from classifiers import LABELS
+    from classifiers.corpus import CorpusError, columns, load_corpora, writers
+
+    directories = _corpus_dirs(settings, corpus)
     try:
-        examples = load_corpus(directory)
+        examples = load_corpora(directories)
     except CorpusError as err:
         raise MediatureError(str(err)) from err
     texts, labels = columns(examples)
-    sources = {"corpus": len(texts)}
+    groups = writers(examples)
+    sources = {d.name: sum(1 for e in examples if e.source.startswith(d.name + "/")) for d in directories}
     if with_database:
         from sqlalchemy import select
 
@@ -109,10 +128,11 @@ def _training_data(
             rows = session.scalars(select(LabelledExample).order_by(LabelledExample.id)).all()
             for row in rows:
                 texts.append(row.text)
+                groups.append(f"base:{row.id}")
                 for label in LABELS:
                     labels[label].append(getattr(row, label))
         sources["decisions_confirmees"] = len(rows)
-    return texts, labels, sources
+    return TrainingData(texts, labels, groups, sources)
 
 
 def _check_codes(labels: dict[str, list[str]], taxonomy: Any) -> None:
@@ -124,11 +144,34 @@ def _check_codes(labels: dict[str, list[str]], taxonomy: Any) -> None:
             )
 
 
+def _grouped_evaluation(settings: Any, data: TrainingData, folds: int) -> dict[str, Any]:
+    """Grouped cross-validation of the system and the baseline, with the « sûr » thresholds it calibrates."""
+    from classifiers.calibration import choose_thresholds
+    from classifiers.evaluate import cross_validate
+    from triage.suggest.evaluation import add_sure, system_combiner
+    from triage.suggest.rules import load_rules
+    from triage.suggest.suggester import resolve
+    from triage.suggest.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(
+        resolve(settings.triage.taxonomy_file) if settings.triage.taxonomy_file else None
+    )
+    rules = load_rules(resolve(settings.triage.rules_dir), taxonomy)
+    report = cross_validate(
+        data.texts, data.labels, data.writers, n_splits=folds, combine=system_combiner(taxonomy, rules),
+        progress=lambda k, n: err_console.print(f"  validation croisée groupée par auteur : pli {k}/{n}"),
+    )  # fmt: skip
+    oof = report["out_of_fold"]
+    add_sure(report, choose_thresholds(oof["truth"], oof["codes"], oof["confidence"]))
+    return report
+
+
 @app.command("train")
 def train(
     config: ConfigOption = None,
     corpus: Annotated[
-        Path | None, typer.Option("--corpus", help="Dossier du corpus (sinon la configuration).")
+        list[Path] | None,
+        typer.Option("--corpus", help="Dossier(s) du corpus (sinon la configuration)."),
     ] = None,
     database: Annotated[
         bool,
@@ -138,15 +181,16 @@ def train(
         Path | None, typer.Option("--sortie", help="Dossier du modèle (sinon triage.model_dir).")
     ] = None,
     folds: Annotated[
-        int, typer.Option("--plis", help="Plis de validation croisée pour la fiche (0 : aucun).")
+        int,
+        typer.Option(
+            "--plis", help="Plis de la validation croisée groupée qui fixe les seuils « sûr » (0 : aucun, tout à vérifier)."
+        ),
     ] = 5,
 ) -> None:
     """Entraîne le modèle sur le corpus et les décisions confirmées, puis l'enregistre (skops + fiche JSON)."""
-    from classifiers.evaluate import cross_validate, summary
+    from classifiers.evaluate import summary
     from classifiers.model import train as fit
     from classifiers.persistence import save
-    from triage.suggest.evaluation import system_combiner
-    from triage.suggest.rules import load_rules
     from triage.suggest.suggester import resolve
     from triage.suggest.taxonomy import load_taxonomy
 
@@ -154,19 +198,20 @@ def train(
     taxonomy = load_taxonomy(
         resolve(settings.triage.taxonomy_file) if settings.triage.taxonomy_file else None
     )
-    texts, labels, sources = _training_data(settings, corpus, database, config)
-    _check_codes(labels, taxonomy)
-    console.print(f"Données : {len(texts)} textes ({', '.join(f'{k} {v}' for k, v in sources.items())}).")
+    data = _training_data(settings, corpus, database, config)
+    _check_codes(data.labels, taxonomy)
+    console.print(
+        f"Données : {len(data.texts)} textes de {len(set(data.writers))} auteurs "
+        f"({', '.join(f'{k} {v}' for k, v in data.sources.items())})."
+    )
     metrics: dict[str, Any] = {}
+    sure: dict[str, Any] = {}
     started = time.monotonic()
     if folds >= 2:
-        rules = load_rules(resolve(settings.triage.rules_dir), taxonomy)
-        report = cross_validate(
-            texts, labels, n_splits=folds, combine=system_combiner(taxonomy, rules),
-            progress=lambda k, n: err_console.print(f"  validation croisée : pli {k}/{n}"),
-        )  # fmt: skip
+        report = _grouped_evaluation(settings, data, folds)
         metrics = summary(report)
-    model = fit(texts, labels, metrics=metrics, sources=sources)
+        sure = report["sure"]
+    model = fit(data.texts, data.labels, metrics=metrics, sources=data.sources, sure=sure)
     path = save(model, output or resolve(settings.triage.model_dir))
     console.print(
         f"Modèle [bold]{model.version}[/] enregistré : {path} ({path.stat().st_size / 1e6:.1f} Mo, "
@@ -176,23 +221,28 @@ def train(
         for label in ("domain", "admissibility", "reorientation"):
             m = metrics["systeme"][label]
             console.print(
-                f"  {label} : macro-F1 {m['macro_f1']:.3f}, exactitude {m['accuracy']:.3f} (validation croisée)"
+                f"  {label} : macro-F1 {m['macro_f1']:.3f}, exactitude {m['accuracy']:.3f} "
+                f"(validation croisée groupée), seuil « sûr » {sure['thresholds'][label]:.4f}"
             )
+        r = sure["requests"]
+        console.print(f"  « sûr » : {100 * r['share']:.1f} % des demandes, justes à {100 * r['precision']:.1f} %")
 
 
 @app.command("evaluate")
 def evaluate(
     config: ConfigOption = None,
     corpus: Annotated[
-        Path | None, typer.Option("--corpus", help="Dossier du corpus (sinon la configuration).")
+        list[Path] | None,
+        typer.Option("--corpus", help="Dossier(s) du corpus d'entraînement (sinon la configuration)."),
     ] = None,
     folds: Annotated[
-        int, typer.Option("--plis", help="Nombre de plis de la validation croisée stratifiée.")
+        int, typer.Option("--plis", help="Plis de la validation croisée groupée par auteur (0 : aucune).")
     ] = 5,
     heldout: Annotated[
         Path | None,
         typer.Option(
-            "--jeu-tenu-a-l-ecart", help="Entraîner sur le corpus et évaluer sur ce dossier (jamais appris)."
+            "--jeu-tenu-a-l-ecart",
+            help="Lettres d'auteurs jamais appris (sinon triage.heldout_dir, s'il existe).",
         ),
     ] = None,
     database: Annotated[
@@ -201,12 +251,12 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Rapport complet en JSON.")] = False,
     confusion: Annotated[
         bool, typer.Option("--matrices/--sans-matrices", help="Matrices de confusion.")
-    ] = True,
+    ] = False,
 ) -> None:
-    """Précision, rappel, F1 et matrices de confusion sur données tenues à l'écart, à côté d'une référence."""
+    """Validation croisée groupée par auteur et auteurs tenus à l'écart : Médiature face à la référence."""
     from classifiers.corpus import CorpusError, columns, load_corpus
-    from classifiers.evaluate import cross_validate, holdout, score
-    from triage.suggest.evaluation import format_report, rules_only, system_combiner
+    from classifiers.evaluate import holdout, score
+    from triage.suggest.evaluation import add_sure, format_report, rules_only, system_combiner
     from triage.suggest.rules import load_rules
     from triage.suggest.suggester import resolve
     from triage.suggest.taxonomy import load_taxonomy
@@ -216,28 +266,35 @@ def evaluate(
         resolve(settings.triage.taxonomy_file) if settings.triage.taxonomy_file else None
     )
     rules = load_rules(resolve(settings.triage.rules_dir), taxonomy)
-    texts, labels, _ = _training_data(settings, corpus, database, config)
-    _check_codes(labels, taxonomy)
-    combine = system_combiner(taxonomy, rules)
-    if heldout is not None:
+    data = _training_data(settings, corpus, database, config)
+    _check_codes(data.labels, taxonomy)
+    held_dir = heldout or resolve(settings.triage.heldout_dir)
+    cross = _grouped_evaluation(settings, data, folds) if folds >= 2 else None
+    if cross is not None:
+        ruled = rules_only(taxonomy, rules, data.texts)
+        cross["systems"]["regles"] = {label: score(data.labels[label], ruled[label]) for label in ruled}
+    held = None
+    if heldout is not None or held_dir.is_dir():
         try:
-            test_texts, test_labels = columns(load_corpus(heldout))
+            test_texts, test_labels = columns(load_corpus(held_dir))
         except CorpusError as err:
             raise MediatureError(str(err)) from err
-        report = holdout(texts, labels, test_texts, test_labels, combine=combine)
-        eval_texts, eval_labels = test_texts, test_labels
-    else:
-        report = cross_validate(
-            texts, labels, n_splits=folds, combine=combine,
-            progress=lambda k, n: err_console.print(f"  pli {k}/{n}"),
-        )  # fmt: skip
-        eval_texts, eval_labels = texts, labels
-    ruled = rules_only(taxonomy, rules, eval_texts)
-    report["systems"]["regles"] = {label: score(eval_labels[label], ruled[label]) for label in ruled}
+        _check_codes(test_labels, taxonomy)
+        err_console.print(f"  auteurs tenus à l'écart : entraînement sur {len(data.texts)} lettres")
+        held = holdout(data.texts, data.labels, test_texts, test_labels, combine=system_combiner(taxonomy, rules))
+        ruled = rules_only(taxonomy, rules, test_texts)
+        held["systems"]["regles"] = {label: score(test_labels[label], ruled[label]) for label in ruled}
+        if cross is not None:
+            add_sure(held, cross["sure"]["thresholds"])
+    if cross is None and held is None:
+        raise MediatureError("rien à évaluer : --plis 0 et aucun jeu d'auteurs tenus à l'écart")
     if as_json:
-        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        for part in (cross, held):
+            if part is not None:
+                part.pop("out_of_fold", None)
+        typer.echo(json.dumps({"cross_validation": cross, "heldout_writers": held}, ensure_ascii=False, indent=2))
     else:
-        typer.echo(format_report(report, confusion=confusion))
+        typer.echo(format_report(cross, held, confusion=confusion))
 
 
 @rules_app.command("check")

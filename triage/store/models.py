@@ -309,6 +309,8 @@ class SuggestionRow(Base):
     reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # per label: list of French strings
     highlights: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # per label: words to highlight
     extracted: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # per label: True when « à vérifier » under the thresholds of the model that suggested it (None: older rows)
+    to_check: Mapped[dict[str, bool] | None] = mapped_column(JSON, nullable=True)
 
 
 class LabelledExample(Base):

@@ -16,7 +16,11 @@ How the evidence is combined (one documented way, the same for every label):
    of unusual triples; forbidden triples (hors champ but recevable, hors champ without reorientation)
    are dropped. The triples' scores are renormalised (softmax) into a joint distribution.
 4. The suggestion is the best triple; each label's confidence is its marginal probability in that
-   distribution; below [triage] confidence_threshold the label is marked « à vérifier ».
+   distribution. A label is « sûr » (`to_check` false) when its confidence reaches the threshold stored
+   with the model: chosen by `mediature train` on a cross-validation grouped by writer so that requests
+   whose three labels are sure are entirely right at least 97 % of the time on writers the model never
+   read (classifiers.calibration). Without calibrated thresholds (rules only, or a forced --seuil),
+   [triage] confidence_threshold applies to every label.
 
 `Suggester.from_settings(settings)` loads the rules, the taxonomy, the model and the NER once;
 `suggest` is then read-only and safe to call from several threads.
@@ -38,9 +42,11 @@ from classifiers.persistence import ModelLoadError
 from classifiers.persistence import load as load_model
 from triage.config import Settings
 from triage.errors import ModelError
-from triage.records import LabelSuggestion, Suggestion, WebForm
+from triage.records import AdmissibilityFacts, Body, LabelSuggestion, Suggestion, WebForm
 from triage.resources import PROJECT_DIR
+from triage.suggest.bodies import Gazetteer, bodies_sentence, body_weights, load_gazetteer
 from triage.suggest.extract import Extractor
+from triage.suggest.facts import fact_weights, facts_json, find_facts
 from triage.suggest.rules import RuleHit, RuleSet, load_rules, weights
 from triage.suggest.taxonomy import Target, Taxonomy, load_targets, load_taxonomy
 
@@ -72,6 +78,18 @@ class Decision:
     hits: list[RuleHit]
     notes: list[str]
     analysis: Analysis | None
+    facts: AdmissibilityFacts | None = None
+    bodies: tuple[Body, ...] = ()
+
+
+def merged(*parts: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Sum of several {label: {code: weight}} tables."""
+    out: dict[str, dict[str, float]] = {}
+    for part in parts:
+        for label, codes in part.items():
+            for code, weight in codes.items():
+                out.setdefault(label, {})[code] = out.get(label, {}).get(code, 0.0) + weight
+    return out
 
 
 @dataclass(frozen=True)
@@ -137,21 +155,6 @@ def decode(taxonomy: Taxonomy, scores: Scores) -> tuple[dict[str, str], dict[str
     return chosen, confidence, notes
 
 
-def recourse_reason(prior: dict[str, Any]) -> str | None:
-    """The prior-recourse evidence as one French sentence, or None when there is none."""
-    if not prior.get("found") and prior.get("answered") is None:
-        return None
-    parts = [", ".join(prior.get("kinds") or []) or "démarche"]
-    if prior.get("sent_on"):
-        parts.append(f"envoyé(e) le {prior['sent_on']}")
-    if prior.get("outcome"):
-        parts.append(str(prior["outcome"]))
-    if prior.get("months_elapsed") is not None:
-        parts.append(f"{prior['months_elapsed']:g} mois écoulés")
-    evidence = ", ".join(f"« {e} »" for e in (prior.get("evidence") or [])[:3])
-    return "Démarche préalable : " + " ; ".join(parts) + (f" (mots : {evidence})" if evidence else "")
-
-
 class Suggester:
     """Rules + model (or rules only) + extraction; cheap to share, safe across threads."""
 
@@ -163,24 +166,34 @@ class Suggester:
         *,
         extractor: Extractor | None = None,
         threshold: float = 0.6,
+        thresholds: dict[str, float] | None = None,
         targets: dict[str, Target] | None = None,
         model_problem: str = "",
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.rules = rules
         self.model = model
         self.extractor = extractor or Extractor()
         self.threshold = threshold
+        self.thresholds = dict(thresholds) if thresholds is not None else (model.sure_thresholds if model else {})
         self.targets = targets or {}
         self.model_problem = model_problem
+        self.gazetteer = gazetteer if gazetteer is not None else load_gazetteer(None, taxonomy)
 
     @property
     def model_version(self) -> str:
         """The model's version, or « regles-seules »."""
         return self.model.version if self.model is not None else RULES_ONLY
 
+    def threshold_of(self, label: str) -> float:
+        """The confidence a label must reach to be « sûr »."""
+        return self.thresholds.get(label, self.threshold)
+
     @classmethod
-    def from_settings(cls, settings: Settings, *, use_ner: bool = True) -> Suggester:
+    def from_settings(
+        cls, settings: Settings, *, use_ner: bool = True, forced_threshold: float | None = None
+    ) -> Suggester:
         """Load taxonomy, rules and model once (a missing or unusable model means rules only, never a crash)."""
         t = settings.triage
         taxonomy = load_taxonomy(resolve(t.taxonomy_file) if t.taxonomy_file else None)
@@ -193,30 +206,45 @@ class Suggester:
             problem = err.message
             log.warning("triage model unusable, rules only", extra={"reason": problem})
         extractor = Extractor(use_ner=use_ner, reference_prefix=settings.service.reference_prefix)
-        return cls(taxonomy, rules, model, extractor=extractor, threshold=t.confidence_threshold,
-                   targets=targets, model_problem=problem)  # fmt: skip
+        gazetteer = load_gazetteer(resolve(t.bodies_file) if t.bodies_file else None, taxonomy)
+        return cls(taxonomy, rules, model, extractor=extractor,
+                   threshold=t.confidence_threshold if forced_threshold is None else forced_threshold,
+                   thresholds={} if forced_threshold is not None else None,
+                   targets=targets, model_problem=problem, gazetteer=gazetteer)  # fmt: skip
 
-    def decide(self, text: str, *, sender: str = "", form: WebForm | None = None) -> Decision:
-        """The three codes, their confidences, the rules that fired and the coherence notes (no extraction)."""
+    def decide(
+        self, text: str, *, sender: str = "", form: WebForm | None = None, today: date | None = None
+    ) -> Decision:
+        """The three codes, their confidences, the rules that fired, the règlement's facts and the
+        coherence notes (no extraction of names and places)."""
         hits = self.rules.match(text, sender=sender, form=form)
+        facts = find_facts(text, form=form, today=today)
+        bodies = self.gazetteer.find(text)
         analysis = self.model.analyse(text) if self.model is not None else None
-        scores = label_scores(self.taxonomy, analysis.probabilities if analysis else None, weights(hits))
+        extra = merged(weights(hits), fact_weights(facts), body_weights(bodies, self.taxonomy))
+        scores = label_scores(self.taxonomy, analysis.probabilities if analysis else None, extra)
         chosen, confidence, notes = decode(self.taxonomy, scores)
-        return Decision(chosen, confidence, hits, notes, analysis)
+        return Decision(chosen, confidence, hits, notes, analysis, facts, bodies)
 
     def suggest(
         self, text: str, *, sender: str = "", form: WebForm | None = None, today: date | None = None
     ) -> Suggestion:
         """The suggested domain, admissibility and reorientation of one request, with reasons in French."""
-        decision = self.decide(text, sender=sender, form=form)
+        today = today or date.today()
+        decision = self.decide(text, sender=sender, form=form, today=today)
         chosen, confidence = decision.chosen, decision.confidence
-        extracted = self.extractor.extract(text, form=form, today=today or date.today())
+        extracted = self.extractor.extract(text, form=form, today=today)
+        if decision.facts is not None:
+            extracted["admissibility_facts"] = facts_json(decision.facts)
+        extracted["bodies"] = [
+            {"code": b.code, "name": b.name, "quote": b.quote, "responsible": b.responsible} for b in decision.bodies
+        ]
         per_label = {label: self._label_reasons(label, decision, extracted) for label in LABELS}
         labels = {
             label: LabelSuggestion(
                 code=chosen[label],
                 confidence=confidence[label],
-                to_check=confidence[label] < self.threshold,
+                to_check=confidence[label] < self.threshold_of(label),
                 reasons=tuple(per_label[label][0]),
                 highlights=tuple(per_label[label][1]),
             )
@@ -240,6 +268,8 @@ class Suggester:
             model_version=self.model_version,
             reasons=tuple(reasons),
             extracted=extracted,
+            facts=decision.facts,
+            bodies=decision.bodies,
         )
 
     def _summary(self, label: str, s: LabelSuggestion) -> str:
@@ -258,10 +288,10 @@ class Suggester:
             if weight is not None and weight > 0:
                 reasons.append(hit.reason())
                 highlights += list(hit.matched)
-        if label == "admissibility":
-            sentence = recourse_reason(extracted.get("prior_recourse") or {})
-            if sentence:
-                reasons.append(sentence)
+        if label == "admissibility" and decision.facts is not None:
+            reasons += [f"Règlement : {sentence}" for sentence in decision.facts.sentences()]
+        if label == "reorientation":
+            reasons += bodies_sentence(decision.bodies)
         if self.model is not None and decision.analysis is not None:
             terms = self.model.top_terms(decision.analysis, label, code)
             if terms:

@@ -89,6 +89,7 @@ def store_suggestion(session: Session, dossier_id: int, message_id: int | None, 
         reasons={**{k: list(v.reasons) for k, v in labels.items()}, "general": list(suggestion.reasons)},
         highlights={k: list(v.highlights) for k, v in labels.items()},
         extracted=_jsonable(dict(suggestion.extracted)),
+        to_check={k: v.to_check for k, v in labels.items()},
     )
     session.add(row)
     return row

@@ -109,17 +109,26 @@ def label_views(row: SuggestionRow, choices: LabelChoices, threshold: float) -> 
         choice_kind = "domains" if kind == "domain" else kind
         views.append(LabelView(
             kind=kind, code=code, name=choices.name(choice_kind, code) or code, confidence=confidence,
-            to_check=confidence < threshold, reasons=_strings((row.reasons or {}).get(kind)),
+            to_check=label_to_check(row, kind, threshold), reasons=_strings((row.reasons or {}).get(kind)),
             highlights=_strings((row.highlights or {}).get(kind)),
         ))
     return tuple(views)
 
 
+def label_to_check(row: SuggestionRow, kind: str, threshold: float) -> bool:
+    """« À vérifier » as the suggester decided it with the model's calibrated thresholds; older rows
+    without that decision fall back to the configured threshold."""
+    stored = (row.to_check or {}).get(kind)
+    if isinstance(stored, bool):
+        return stored
+    return float(getattr(row, f"{kind}_confidence")) < threshold
+
+
 def is_confident(row: SuggestionRow | None, threshold: float) -> bool:
-    """Whether every label of a suggestion reaches the confidence threshold."""
+    """Whether every label of a suggestion is « sûr »: what the bulk button accepts."""
     if row is None:
         return False
-    return all(float(getattr(row, f"{kind}_confidence")) >= threshold for kind in LABEL_KINDS)
+    return not any(label_to_check(row, kind, threshold) for kind in LABEL_KINDS)
 
 
 def merge_candidates(session: Session, dossier: Dossier, limit: int = 5) -> tuple[Candidate, ...]:

@@ -1,0 +1,25 @@
+"""suggestions keep which labels are « à vérifier » (calibrated per-label thresholds of the model)
+
+Revision ID: 0002_suggestion_to_check
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002_suggestion_to_check"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("suggestions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("to_check", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("suggestions", schema=None) as batch_op:
+        batch_op.drop_column("to_check")
