@@ -1,7 +1,7 @@
 """suggestions keep which labels are « à vérifier » (calibrated per-label thresholds of the model)
 
-Revision ID: 0002_suggestion_to_check
-Revises: 0001
+Revision ID: 0003_suggestion_to_check
+Revises: 0002_correspondence
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_suggestion_to_check"
-down_revision = "0001"
+revision = "0003_suggestion_to_check"
+down_revision = "0002_correspondence"
 branch_labels = None
 depends_on = None
 
