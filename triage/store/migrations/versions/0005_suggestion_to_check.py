@@ -1,7 +1,7 @@
 """suggestions keep which labels are « à vérifier » (calibrated per-label thresholds of the model)
 
-Revision ID: 0003_suggestion_to_check
-Revises: 0002_correspondence
+Revision ID: 0005_suggestion_to_check
+Revises: 0004_retention
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_suggestion_to_check"
-down_revision = "0002_correspondence"
+revision = "0005_suggestion_to_check"
+down_revision = "0004_retention"
 branch_labels = None
 depends_on = None
 
