@@ -14,7 +14,7 @@ from tests.workspace_data import add_request, fast_argon2
 from triage.config import load_settings
 from triage.dossiers.msgid import reference_from_message_id
 from triage.runtime import Runtime
-from triage.store.models import AuditEntry, Event, OutboxItem
+from triage.store.models import AuditEntry, Dossier, Event, OutboxItem
 
 __all__ = ["cli", "fast_argon2"]
 SECRET = "test-secret"  # the cli fixture's MEDIATURE_SECRET_KEY
@@ -100,4 +100,33 @@ def test_dossiers_list_json_prints_one_object_per_dossier(cli: CliRunner, home: 
     assert sorted(r["reference"] for r in records) == ["MED-2026-00042", "MED-2026-00043"]
     assert all({"status", "assignee", "unread"} <= set(r) for r in records)
     assert run(cli, "dossiers", "list", "--json", "--status", "cloturee").strip() == ""
+    rt.close()
+
+
+def test_dossiers_pdf_has_the_timeline_and_the_messages_and_notes_only_when_asked(
+        cli: CliRunner, home: Path, tmp_path: Path) -> None:
+    from triage.parse.body import pdf_text_layer
+    from triage.store.models import Note
+
+    rt = seeded(home)
+    with rt.sessions.begin() as session:
+        d = session.scalar(select(Dossier).where(Dossier.reference == "MED-2026-00042"))
+        assert d is not None
+        session.add(Note(dossier_id=d.id, text="Appel de Mme Martin, très inquiète."))
+    body = tmp_path / "corps.txt"
+    body.write_text("Madame, Monsieur,\n\nMerci de réexaminer la demande de carte.", encoding="utf-8")
+    run(cli, "message", "send", "MED-2026-00042", "--to", "mdph@isere.example", "--subject", "Réexamen",
+        "--body-file", str(body))
+    plain, with_notes = tmp_path / "dossier.pdf", tmp_path / "dossier-notes.pdf"
+    run(cli, "dossiers", "pdf", "MED-2026-00042", "-o", str(plain))
+    run(cli, "dossiers", "pdf", "MED-2026-00042", "-o", str(with_notes), "--notes")
+    text = " ".join(pdf_text_layer(plain.read_bytes()).split())
+    assert plain.read_bytes().startswith(b"%PDF") and "Dossier MED-2026-00042" in text
+    assert "ma demande de carte mobilité inclusion a été refusée" in text.lower()  # the request received
+    assert "Merci de réexaminer la demande de carte" in text and "mdph@isere.example" in text  # the message sent
+    assert "Demande reçue" in text  # the timeline
+    assert "très inquiète" not in text
+    assert "très inquiète" in " ".join(pdf_text_layer(with_notes.read_bytes()).split())
+    with rt.sessions() as session:
+        assert session.scalar(select(AuditEntry).where(AuditEntry.action == "dossier.document")) is not None
     rt.close()

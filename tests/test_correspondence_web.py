@@ -148,3 +148,9 @@ def test_an_outside_body_edited_in_the_directory_receives_the_reorientation_and_
         assert forwarded is not None and forwarded.to_address == "mediation@caf38.example"
     tracking = TestClient(create_app(rt)).get(f"/suivi/{token}").text
     assert "pôle médiation" in tracking and "04 00 00 00 01" in tracking
+
+
+def test_the_dossier_pdf_is_a_forced_download(client: TestClient) -> None:
+    answer = client.get(f"/mediation/dossiers/{REF}/dossier.pdf")
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    assert answer.headers["content-disposition"].startswith('attachment; filename="dossier-MED-2026-00001.pdf"')

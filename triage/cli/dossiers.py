@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,11 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.correspondence.document import dossier_pdf
 from triage.correspondence.export import dossier_record, summary, usernames
 from triage.dossiers.statuses import status_label
 from triage.dossiers.tracking import initials
 from triage.errors import NotFoundError
 from triage.runtime import Runtime
+from triage.store.audit import Actor, record
 from triage.store.models import Dossier, Event, Message, SuggestionRow
 from triage.workspace.common import PARIS
 
@@ -193,3 +196,22 @@ def dossiers_show(
     for e in events:
         table.add_row(paris_time(e.at), e.summary or e.kind, "oui" if e.public else "non")
     console.print(table)
+
+
+@dossiers_app.command("pdf")
+def dossiers_pdf(
+    reference: Annotated[str, typer.Argument(help="Référence, ex. MED-2026-00042.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Fichier PDF à écrire.")],
+    notes: Annotated[bool, typer.Option("--notes", help="Ajoute les notes privées.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Écrit le dossier complet en PDF : historique, messages reçus et envoyés (transmission, archivage)."""
+    rt = open_runtime(config)
+    with rt.sessions.begin() as session:
+        d = session.scalar(select(Dossier).where(Dossier.reference == reference.strip().upper()))
+        if d is None:
+            raise NotFoundError(f"aucun dossier {reference}")
+        pdf = dossier_pdf(session, rt.settings, d, notes=notes)
+        record(session, Actor.terminal(), "dossier.document", dossier_id=d.id, details={"notes": notes})
+    output.write_bytes(pdf)
+    console.print(f"Dossier écrit dans [bold]{output}[/] ({len(pdf)} octets).")

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from triage.correspondence.contacts import KINDS, ContactValues, directory, get_contact, save_contact
+from triage.correspondence.document import dossier_pdf
 from triage.correspondence.drafts import DraftValues, discard_draft, drafts_of, get_draft, save_draft, values_of
 from triage.correspondence.replies import (
     PLACEHOLDERS,
@@ -26,8 +27,10 @@ from triage.correspondence.send import DELIVERIES, MENTIONS, FreeMessage, send_m
 from triage.correspondence.writing import chosen, dossier_attachments, load_attachments, recipients
 from triage.notify.compose import OutgoingFile
 from triage.report.labels import CENTRAL_DIRECTIONS
+from triage.store.audit import record
 from triage.store.models import Dossier
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
+from triage.web.mediation.file_routes import download
 from triage.web.security import BodyLimit
 from triage.workspace.common import find_dossier
 from triage.workspace.labels import label_choices
@@ -121,6 +124,16 @@ def draft_delete(request: Request, ctx: Ctx) -> Response:
     return redirect(f"/mediation/dossiers/{dossier.reference}/ecrire?fait=supprime")
 
 
+@endpoint("dossiers.read")
+def dossier_document(request: Request, ctx: Ctx) -> Response:
+    """The whole dossier as a PDF download (« ?notes=oui » adds the private notes); audited."""
+    dossier = dossier_for(request, ctx, "")
+    notes = request.query_params.get("notes") == "oui"
+    record(ctx.session, ctx.actor, "dossier.document", dossier_id=dossier.id, details={"notes": notes})
+    pdf = dossier_pdf(ctx.session, ctx.runtime.settings, dossier, notes=notes)
+    return download(pdf, f"dossier-{dossier.reference}.pdf", "dossier.pdf")
+
+
 # --------------------------------------------------------------------------- reply templates
 
 
@@ -189,6 +202,7 @@ def routes() -> list[Route]:
         Route(f"{base}/ecrire", write_page, methods=["GET"]),
         Route(f"{base}/ecrire", write_submit, methods=["POST"], middleware=[Middleware(BodyLimit, "max_upload_bytes")]),
         Route(f"{base}/brouillons/{{draft_id:id}}/supprimer", draft_delete, methods=["POST"]),
+        Route(f"{base}/dossier.pdf", dossier_document, methods=["GET"]),
         Route("/mediation/modeles", templates_page, methods=["GET"]),
         Route("/mediation/modeles", template_save, methods=["POST"]),
         Route("/mediation/modeles/{template_id:id}", templates_page, methods=["GET"]),
