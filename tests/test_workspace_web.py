@@ -313,3 +313,50 @@ def test_the_dossier_page_speaks_french_about_sends_and_extracted_facts(app, rt:
     assert "Accusé de réception" in page and "acknowledgement" not in page
     assert "Démarche préalable repérée (RAPO), faite le 28 juillet 2026 (il y a 4 mois), sans réponse." in page
     assert "found :" not in page and "months_elapsed" not in page
+
+
+def _pdf(pages: int) -> bytes:
+    import io
+
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        doc.new_page(595, 842)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_mail_service_prints_and_marks_the_listed_letters_at_once(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    import pypdfium2 as pdfium
+
+    with rt.sessions.begin() as s:
+        s.execute(PrintJob.__table__.delete())
+        dossier = s.scalar(select(Dossier))
+        for n, pages in ((1, 1), (2, 2)):
+            s.add(PrintJob(dossier_id=dossier.id, kind="acknowledgement", idempotency_key=f"lot-{n}", pdf=_pdf(pages)))
+    client = client_for(app, "courrier")
+    page = client.get("/courrier/").text
+    assert "Tout imprimer (2 courrier(s) en un PDF)" in page and "<td>S. M." in page and "Sylvie" not in page
+    ids = re.findall(r'name="n" value="(\d+)"', page)[:2]
+    token = form_token(page)
+    merged = client.post("/courrier/impressions/tout", data={"csrf": token, "n": ids})
+    assert merged.status_code == 200 and len(pdfium.PdfDocument(io.BytesIO(merged.content))) == 3
+    done = client.post("/courrier/impressions/tout/imprime", data={"csrf": token, "n": ids}, follow_redirects=True)
+    assert "2 courrier(s) marqué(s) comme imprimé(s)" in done.text and "Rien à imprimer" in done.text
+    with rt.sessions() as s:
+        assert set(s.scalars(select(PrintJob.status))) == {"exported"}
+
+
+def test_a_quarantined_upload_is_not_reported_green_and_says_why(app) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(app, "courrier")
+    token = form_token(client.get("/courrier/").text)
+    answer = client.post("/courrier/numerisations", data={"csrf": token},
+                         files={"fichiers": ("lettre.pdf", b"ceci n'est pas un PDF", "application/pdf")})
+    html = answer.text
+    assert "1 fichier(s) mis en quarantaine" in html
+    alert = html.split('class="alerte"', 1)[1].split("</div>", 1)[0]
+    assert "lettre.pdf : " in alert and "lettre.pdf : illisible" not in alert

@@ -3,12 +3,14 @@ permanence. Nothing here shows the content of a dossier: references, dates, coun
 
 from __future__ import annotations
 
+import io
 import secrets
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from sqlalchemy import func, select
 from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
@@ -16,13 +18,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from triage.dossiers.tracking import initials
 from triage.errors import DossierError, NotFoundError, OcrError
 from triage.files import open_private, private_dir
 from triage.store.audit import record
 from triage.store.models import Dossier, Message, OutboxItem, PrintJob, QuarantineItem, ScanFile
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.mediation.dossier_routes import new_form_page, new_form_submit
-from triage.web.mediation.file_routes import print_job_pdf
+from triage.web.mediation.file_routes import download, print_job_pdf
 from triage.web.security import BodyLimit
 
 OUTCOME_LABELS = {
@@ -38,6 +41,7 @@ class UploadResult:
     filename: str
     outcome: str
     reference: str
+    reason: str = ""  # why it went to quarantine, in French (what the mail service can act on)
 
 
 def home_page(request: Request, ctx: Ctx) -> Response:
@@ -51,7 +55,8 @@ def home_page(request: Request, ctx: Ctx) -> Response:
         .where(ScanFile.processed_at >= since).order_by(ScanFile.processed_at.desc()).limit(50)
     ).all()
     jobs = s.execute(
-        select(PrintJob.id, PrintJob.kind, PrintJob.status, PrintJob.created_at, Dossier.reference)
+        select(PrintJob.id, PrintJob.kind, PrintJob.status, PrintJob.created_at, Dossier.reference,
+               Dossier.requester_name, Dossier.requester_postcode, Dossier.requester_commune)
         .outerjoin(Dossier, Dossier.id == PrintJob.dossier_id)
         .where(PrintJob.status == "pending").order_by(PrintJob.created_at)
     ).all()
@@ -62,8 +67,12 @@ def home_page(request: Request, ctx: Ctx) -> Response:
                                .where(QuarantineItem.resolved_at.is_(None))),
         "scans_week": len(scans),
     }
+    # the addressee as initials and town: enough to match letter and envelope, no name on this page
+    addressees = {j.id: " — ".join(x for x in (initials(j.requester_name or ""),
+                                               f"{j.requester_postcode or ''} {j.requester_commune or ''}".strip()) if x)
+                  for j in jobs}
     return render(request, "courrier.html", page_context(
-        ctx, scans=scans, jobs=jobs, status=status, outcomes=OUTCOME_LABELS, active="courrier",
+        ctx, scans=scans, jobs=jobs, addressees=addressees, status=status, outcomes=OUTCOME_LABELS, active="courrier",
         results=ctx.extra.get("results", []), max_mb=ctx.runtime.settings.scans.max_file_bytes // (1024 * 1024)))
 
 
@@ -84,9 +93,10 @@ def _ingest_upload(ctx: Ctx, upload: UploadFile) -> UploadResult:
             doc = read_scan_file(path, settings)
         except OcrError as err:
             pipeline.quarantine_bytes("scan", f"televersement:{name}", path.read_bytes(), err.message, "OcrError")
-            return UploadResult(name, "quarantined", "")
+            return UploadResult(name, "quarantined", "", err.message)
         outcome = pipeline.ingest_scan(doc, Path(doc.path).read_bytes())
-        return UploadResult(name, outcome.outcome.value, outcome.reference or "")
+        reason = outcome.detail if outcome.outcome.value == "quarantined" else ""
+        return UploadResult(name, outcome.outcome.value, outcome.reference or "", reason)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -112,6 +122,40 @@ def print_download(request: Request, ctx: Ctx) -> Response:
     return print_job_pdf(ctx, request.path_params["job_id"], "print.download")
 
 
+def _listed_jobs(ctx: Ctx) -> list[PrintJob]:
+    """The pending print jobs the page listed (their ids were in the form: a letter that arrived since is
+    neither printed nor marked blindly)."""
+    ids = [int(v) for _, v in (ctx.form.multi_items() if ctx.form else []) if isinstance(v, str) and v.isdigit()]
+    if not ids:
+        raise DossierError("aucun courrier à imprimer")
+    return list(ctx.session.scalars(select(PrintJob).where(PrintJob.id.in_(ids[:500]), PrintJob.status == "pending")
+                                    .order_by(PrintJob.created_at, PrintJob.id)))
+
+
+@endpoint("print.view")
+def print_all(request: Request, ctx: Ctx) -> Response:
+    """« Tout imprimer »: the listed letters as one PDF, in the order of the list (audited)."""
+    jobs = _listed_jobs(ctx)
+    merged = pdfium.PdfDocument.new()
+    for job in jobs:
+        merged.import_pages(pdfium.PdfDocument(job.pdf))
+    out = io.BytesIO()
+    merged.save(out)
+    record(ctx.session, ctx.actor, "print.download_all", details={"print_job_ids": [j.id for j in jobs]})
+    return download(out.getvalue(), f"courriers-a-imprimer-{len(jobs)}.pdf", "courriers.pdf")
+
+
+@endpoint("print.view")
+def print_all_done(request: Request, ctx: Ctx) -> Response:
+    """« Tout marquer comme imprimé » for the listed letters."""
+    jobs = _listed_jobs(ctx)
+    now = datetime.now(UTC)
+    for job in jobs:
+        job.status, job.exported_at = "exported", now
+    record(ctx.session, ctx.actor, "print.done_all", details={"print_job_ids": [j.id for j in jobs]})
+    return redirect(f"/courrier/?fait=imprime&nombre={len(jobs)}")
+
+
 @endpoint("print.view")
 def print_done(request: Request, ctx: Ctx) -> Response:
     """Mark a letter as printed and posted."""
@@ -135,6 +179,8 @@ def routes() -> list[Route]:
         Route("/courrier/", home, methods=["GET"]),
         Route("/courrier/numerisations", upload, methods=["POST"],
               middleware=[Middleware(BodyLimit, "max_upload_bytes")]),
+        Route("/courrier/impressions/tout", print_all, methods=["POST"]),
+        Route("/courrier/impressions/tout/imprime", print_all_done, methods=["POST"]),
         Route("/courrier/impressions/{job_id:id}", print_download, methods=["GET"]),
         Route("/courrier/impressions/{job_id:id}/imprime", print_done, methods=["POST"]),
         Route("/courrier/demande", new_form, methods=["GET"]),
