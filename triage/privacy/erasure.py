@@ -6,6 +6,7 @@ truncation with secure_delete on; PostgreSQL VACUUM FULL of the tables touched).
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from triage.store.models import (
     QuarantineItem,
     RawBlob,
 )
-from triage.store.personal import Purge, anonymise_dossiers, delete_messages, delete_orphan_blobs
+from triage.store.personal import Purge, affected, anonymise_dossiers, delete_messages, delete_orphan_blobs
 
 # tables whose rows an erasure rewrites or deletes (PostgreSQL: VACUUM FULL rewrites their files)
 TOUCHED_TABLES = ("dossiers", "messages", "attachments", "raw_blobs", "events", "suggestions", "labelled_examples",
@@ -61,7 +62,7 @@ def person_dossier_ids(session: Session, email: str) -> list[int]:
     own = select(Dossier.id).where(func.lower(Dossier.requester_email) == email)
     written = select(Message.dossier_id).where(func.lower(Message.from_address) == email,
                                               Message.dossier_id.is_not(None))
-    ids = {int(i) for i in session.scalars(own)} | {int(i) for i in session.scalars(written)}
+    ids = {int(i) for i in session.scalars(own)} | {int(i) for i in session.scalars(written) if i is not None}
     if ids:
         ids |= {int(i) for i in session.scalars(select(Dossier.id).where(Dossier.merged_into_id.in_(ids)))}
     return sorted(ids)
@@ -113,8 +114,8 @@ def _erase_loose(session: Session, email: str, names: set[str], purge: Purge, re
         purge.add("outbox", len(outbox))
     session.execute(delete(AddressStatus).where(func.lower(AddressStatus.address) == email))
     for needle in texts:
-        purge.add("labelled_examples", session.execute(
-            delete(LabelledExample).where(func.lower(LabelledExample.text).contains(needle.lower()))).rowcount or 0)
+        purge.add("labelled_examples", affected(session,
+            delete(LabelledExample).where(func.lower(LabelledExample.text).contains(needle.lower()))))
         session.execute(update(AuditEntry).where(cast(AuditEntry.details, String).contains(needle))
                         .values(details={"efface": True}))
     return files
@@ -131,6 +132,8 @@ def compact(engine: Engine) -> bool:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("VACUUM")
             busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.OperationalError:
+            return False  # locked by a long writer: the erasure is committed, the free space wiped next time
         finally:
             raw.close()
         return not (busy and busy[0])

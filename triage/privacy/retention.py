@@ -24,7 +24,14 @@ from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.db import transaction
 from triage.store.models import AuditEntry, Dossier, Message, OutboxItem, PrintJob, QuarantineItem, WebSession
-from triage.store.personal import Purge, anonymise_dossiers, delete_messages, delete_orphan_blobs
+from triage.store.personal import (
+    Purge,
+    affected,
+    anonymise_dossiers,
+    delete_messages,
+    delete_orphan_blobs,
+    truncate_wal,
+)
 
 # why a dossier is kept past its term (codes in the audit log, French labels on screen)
 EXTENSION_REASONS = {
@@ -169,8 +176,8 @@ def _purge_expired(session: Session, policy: RetentionSettings, as_of: date, pur
         Message.received_at < day - timedelta(days=policy.not_request_days))
     delete_messages(session, [int(i) for i in session.scalars(old_mail)], purge)
     quarantine_cut = day - timedelta(days=policy.quarantine_days)
-    purge.add("quarantine", session.execute(
-        delete(QuarantineItem).where(QuarantineItem.created_at < quarantine_cut)).rowcount or 0)
+    purge.add("quarantine", affected(session,
+        delete(QuarantineItem).where(QuarantineItem.created_at < quarantine_cut)))
     outbox_cut = day - timedelta(days=policy.outbox_days)
     finished = select(OutboxItem.id, OutboxItem.created_at, OutboxItem.kind).where(
         OutboxItem.status.in_(FINISHED_OUTBOX), func.coalesce(OutboxItem.sent_at, OutboxItem.created_at) < outbox_cut,
@@ -181,13 +188,13 @@ def _purge_expired(session: Session, policy: RetentionSettings, as_of: date, pur
                         .values(to_address="", subject="", raw=b""))
     purge.outbox_ids += [(int(i), c, k) for i, c, k in rows]
     purge.add("outbox", len(rows))
-    purge.add("print_jobs", session.execute(
+    purge.add("print_jobs", affected(session,
         update(PrintJob).where(PrintJob.status == "exported", PrintJob.exported_at < outbox_cut,
-                               func.length(PrintJob.pdf) > 0).values(pdf=b"")).rowcount or 0)
-    purge.add("audit", session.execute(
-        delete(AuditEntry).where(AuditEntry.at < day - timedelta(days=policy.audit_days))).rowcount or 0)
-    purge.add("web_sessions", session.execute(
-        delete(WebSession).where(WebSession.expires_at < day - timedelta(days=policy.web_session_days))).rowcount or 0)
+                               func.length(PrintJob.pdf) > 0).values(pdf=b"")))
+    purge.add("audit", affected(session,
+        delete(AuditEntry).where(AuditEntry.at < day - timedelta(days=policy.audit_days))))
+    purge.add("web_sessions", affected(session,
+        delete(WebSession).where(WebSession.expires_at < day - timedelta(days=policy.web_session_days))))
 
 
 def _old_files(folder: Path, older_than: datetime) -> list[Path]:
@@ -252,6 +259,8 @@ def run(runtime: Runtime, *, as_of: date | None = None, dry_run: bool = False,
         else:
             session.commit()
             delete_files(files)
+            if purge.counts:
+                truncate_wal(runtime.engine)
     except BaseException:
         session.rollback()
         raise

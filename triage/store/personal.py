@@ -11,12 +11,15 @@ them once the transaction has committed.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import Delete, Engine, Update, delete, exists, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from triage.store.models import (
@@ -47,8 +50,9 @@ CLEARED_DOSSIER_VALUES = {
     "requester_postcode": "",
     "requester_commune": "",
     "subject": "",
+    "service_concerned": "",
 }
-CLEARED_MESSAGE_VALUES = {
+CLEARED_MESSAGE_VALUES: dict[str, Any] = {
     "subject": "",
     "from_name": "",
     "from_address": "",
@@ -91,6 +95,11 @@ class Purge:
         self.outbox_ids += other.outbox_ids
 
 
+def affected(session: Session, stmt: Update | Delete) -> int:
+    """Run an UPDATE or DELETE; how many rows it changed."""
+    return int(cast("CursorResult[Any]", session.execute(stmt)).rowcount or 0)
+
+
 def _ids(session: Session, stmt: object) -> list[int]:
     return [int(i) for i in session.scalars(stmt)]  # type: ignore[call-overload]
 
@@ -113,7 +122,7 @@ def _scan_files(session: Session, message_ids: Sequence[int], purge: Purge) -> N
 def _attachments(session: Session, message_ids: Sequence[int], purge: Purge) -> None:
     if not message_ids:
         return
-    n = session.execute(delete(StoredAttachment).where(StoredAttachment.message_id.in_(message_ids))).rowcount
+    n = affected(session, delete(StoredAttachment).where(StoredAttachment.message_id.in_(message_ids)))
     purge.add("attachments", n or 0)
 
 
@@ -159,10 +168,10 @@ def anonymise_dossiers(session: Session, dossier_ids: Sequence[int], now: dateti
     session.execute(
         update(SuggestionRow).where(SuggestionRow.dossier_id.in_(ids)).values(extracted={}, reasons={}, highlights={})
     )
-    purge.add("labelled_examples", session.execute(
-        delete(LabelledExample).where(LabelledExample.dossier_id.in_(ids))).rowcount or 0)
-    purge.add("notes", session.execute(delete(Note).where(Note.dossier_id.in_(ids))).rowcount or 0)
-    purge.add("drafts", session.execute(delete(Draft).where(Draft.dossier_id.in_(ids))).rowcount or 0)
+    purge.add("labelled_examples", affected(session,
+        delete(LabelledExample).where(LabelledExample.dossier_id.in_(ids))))
+    purge.add("notes", affected(session, delete(Note).where(Note.dossier_id.in_(ids))))
+    purge.add("drafts", affected(session, delete(Draft).where(Draft.dossier_id.in_(ids))))
     # private events may quote what was said or typed; public ones are written for the tracking page
     session.execute(update(Event).where(Event.dossier_id.in_(ids), Event.public.is_(False)).values(summary=""))
     session.execute(update(Event).where(Event.dossier_id.in_(ids)).values(details={}))
@@ -175,8 +184,8 @@ def anonymise_dossiers(session: Session, dossier_ids: Sequence[int], now: dateti
             update(OutboxItem).where(OutboxItem.dossier_id.in_(ids)).values(to_address="", subject="", raw=b"")
         )
     purge.add("outbox", len(outbox))
-    purge.add("print_jobs", session.execute(
-        update(PrintJob).where(PrintJob.dossier_id.in_(ids)).values(pdf=b"")).rowcount or 0)
+    purge.add("print_jobs", affected(session,
+        update(PrintJob).where(PrintJob.dossier_id.in_(ids)).values(pdf=b"")))
     session.execute(update(Dossier).where(Dossier.id.in_(ids)).values(anonymised_at=now, **CLEARED_DOSSIER_VALUES))
     forget_addresses(session, emails)
     purge.add("dossiers", len(ids))
@@ -199,4 +208,20 @@ def delete_orphan_blobs(session: Session) -> int:
         ~exists().where(StoredAttachment.blob_id == RawBlob.id),
         ~exists().where(QuarantineItem.raw_blob_id == RawBlob.id),
     )
-    return session.execute(stmt).rowcount or 0
+    return affected(session, stmt)
+
+
+def truncate_wal(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log into the file and empty it, so that old page images go too
+    (secure_delete already zeroes what is deleted in the file itself); nothing on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert conn is not None
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.OperationalError:
+        pass  # busy: the next run truncates it
+    finally:
+        raw.close()
