@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from tests.workspace_data import add_attachment, add_request, add_users, fast_argon2, form_token, login
 from triage.report.labels import direction_label
 from triage.runtime import Runtime
-from triage.store.models import Contact, Dossier, Draft, Event, OutboxItem, PrintJob, ReplyTemplate
+from triage.store.models import Contact, Dossier, Draft, Message, Event, OutboxItem, PrintJob, ReplyTemplate
 from triage.web.app import create_app
 
 __all__ = ["fast_argon2"]
@@ -154,3 +154,19 @@ def test_the_dossier_pdf_is_a_forced_download(client: TestClient) -> None:
     answer = client.get(f"/mediation/dossiers/{REF}/dossier.pdf")
     assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
     assert answer.headers["content-disposition"].startswith('attachment; filename="dossier-MED-2026-00001.pdf"')
+
+
+def test_a_document_brought_in_person_is_kept_on_the_dossier_once(client: TestClient, rt: Runtime) -> None:
+    page = f"/mediation/dossiers/{REF}"
+    files = [("document", ("avis-imposition.pdf", b"%PDF-1.4 avis d'imposition 2025", "application/pdf"))]
+    data = {"moyen": "permanence", "description": "Avis d'imposition apporté à la permanence de Voiron"}
+    added = post(client, f"{page}/documents", data, files=files, page=page)
+    assert added.status_code == 303  # type: ignore[attr-defined]
+    again = post(client, f"{page}/documents", data, files=files, page=page)
+    assert again.status_code == 409  # type: ignore[attr-defined]
+    with rt.sessions() as s:
+        [doc] = s.scalars(select(Message).where(Message.kind == "document")).all()
+        assert doc.channel == "permanence" and [a.filename for a in doc.attachments] == ["avis-imposition.pdf"]
+        assert doc.body_text.startswith("Avis d'imposition apporté")
+    shown = client.get(page).text
+    assert "avis-imposition.pdf" in shown and "Document ajouté" in shown

@@ -50,6 +50,7 @@ DONE = {
     "note": "Note ajoutée.",
     "coordonnees": "Coordonnées enregistrées.",
     "courrier": "Courrier préparé : il part par la boîte d'envoi ou la file d'impression.",
+    "document": "Document ajouté au dossier.",
     "attribution": "Attribution enregistrée.",
     "rappel": "Date de rappel enregistrée.",
     "non_lu": "Dossier marqué non lu.",

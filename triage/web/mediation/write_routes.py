@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from triage.correspondence.contacts import KINDS, ContactValues, directory, get_contact, save_contact
 from triage.correspondence.document import dossier_pdf
+from triage.correspondence.documents import add_document
 from triage.correspondence.drafts import DraftValues, discard_draft, drafts_of, get_draft, save_draft, values_of
 from triage.correspondence.replies import (
     PLACEHOLDERS,
@@ -25,6 +26,7 @@ from triage.correspondence.replies import (
 )
 from triage.correspondence.send import DELIVERIES, MENTIONS, FreeMessage, send_message
 from triage.correspondence.writing import chosen, dossier_attachments, load_attachments, recipients
+from triage.errors import DossierError
 from triage.notify.compose import OutgoingFile
 from triage.report.labels import CENTRAL_DIRECTIONS
 from triage.store.audit import record
@@ -55,9 +57,9 @@ def _form_values(ctx: Ctx) -> DraftValues:
         attachment_ids=tuple(ids))
 
 
-def _uploads(ctx: Ctx) -> tuple[OutgoingFile, ...]:
+def _uploads(ctx: Ctx, name: str = "fichiers") -> tuple[OutgoingFile, ...]:
     files = []
-    for value in ctx.form.getlist("fichiers") if ctx.form else []:
+    for value in ctx.form.getlist(name) if ctx.form else []:
         if isinstance(value, UploadFile) and value.filename:
             data = value.file.read()
             content_type = value.content_type or mimetypes.guess_type(value.filename)[0] or "application/octet-stream"
@@ -122,6 +124,20 @@ def draft_delete(request: Request, ctx: Ctx) -> Response:
     dossier = dossier_for(request, ctx)
     discard_draft(ctx.session, dossier, request.path_params["draft_id"])
     return redirect(f"/mediation/dossiers/{dossier.reference}/ecrire?fait=supprime")
+
+
+@endpoint("dossiers.write")
+def document_upload(request: Request, ctx: Ctx) -> Response:
+    """A document brought in person or received outside the mailbox, kept on the dossier."""
+    dossier = dossier_for(request, ctx, "")
+    files = _uploads(ctx, "document")
+    if not files:
+        raise DossierError("choisissez un fichier", key=dossier.reference)
+    for file in files:
+        add_document(ctx.session, dossier, file, ctx.actor, way=ctx.field("moyen", "permanence", 16),
+                     description=ctx.field("description", limit=2000),
+                     max_bytes=ctx.runtime.settings.scans.max_file_bytes)
+    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=document")
 
 
 @endpoint("dossiers.read")
@@ -203,6 +219,7 @@ def routes() -> list[Route]:
         Route(f"{base}/ecrire", write_submit, methods=["POST"], middleware=[Middleware(BodyLimit, "max_upload_bytes")]),
         Route(f"{base}/brouillons/{{draft_id:id}}/supprimer", draft_delete, methods=["POST"]),
         Route(f"{base}/dossier.pdf", dossier_document, methods=["GET"]),
+        Route(f"{base}/documents", document_upload, methods=["POST"], middleware=[Middleware(BodyLimit, "max_upload_bytes")]),
         Route("/mediation/modeles", templates_page, methods=["GET"]),
         Route("/mediation/modeles", template_save, methods=["POST"]),
         Route("/mediation/modeles/{template_id:id}", templates_page, methods=["GET"]),
