@@ -277,3 +277,15 @@ def test_classer_sans_suite_asks_first_can_be_undone_and_tells_the_sender(page: 
     assert "Classée sans suite" in body and "Motif : Message sans rapport avec la médiation." in body
     assert "sous 15 jours" not in body
     assert_accessible(page)
+
+
+def test_report_page_has_no_placeholder_for_readers_and_passes_axe(page: Any, server: LiveServer,
+                                                                    sqlite_runtime: Runtime) -> None:
+    from triage.report.render import build, render_html
+
+    log_in(page, server)
+    page.goto(server.url("/mediation/rapport"))
+    assert page.locator("main").count() == 1
+    assert_accessible(page)
+    published = render_html(build(sqlite_runtime, 2026))  # the HTML/PDF the report command writes
+    assert "à rédiger" not in published and "mediature report comment" not in published
