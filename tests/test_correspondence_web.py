@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from tests.workspace_data import add_attachment, add_request, add_users, fast_argon2, form_token, login
 from triage.report.labels import direction_label
 from triage.runtime import Runtime
-from triage.store.models import Contact, Dossier, Draft, Message, Event, OutboxItem, PrintJob, ReplyTemplate
+from triage.store.models import Contact, Dossier, Draft, Event, Message, OutboxItem, PrintJob, ReplyTemplate
 from triage.web.app import create_app
 
 __all__ = ["fast_argon2"]
@@ -106,7 +106,7 @@ def test_draft_is_kept_then_sent_as_a_printed_letter_and_discarded(client: TestC
         draft = s.scalar(select(Draft))
         assert draft is not None and draft.body == "Madame,\n\nVotre dossier avance."
     resumed = client.get(f"{page_url}?brouillon={draft.id}").text
-    assert "Votre dossier avance." in resumed and 'name="brouillon" value="%d"' % draft.id in resumed
+    assert "Votre dossier avance." in resumed and f'name="brouillon" value="{draft.id}"' in resumed
     sent = post(client, page_url, {"destinataire": "usager", "envoi": "courrier", "objet": "Point d'étape",
                                    "message": "Madame,\n\nVotre dossier avance.", "action": "envoyer",
                                    "brouillon": str(draft.id), "nonce": "form-2"}, page=f"{page_url}?brouillon={draft.id}")

@@ -32,18 +32,22 @@ MENTIONS: dict[str, tuple[str, str]] = {
     "": ("Aucune", ""),
     "transmission": (
         "Transmission à un service ou à l'autorité compétente (art. L114-2 CRPA)",
-        "Conformément à l'article L114-2 du code des relations entre le public et l'administration, la "
-        "demande est transmise à l'autorité compétente pour la traiter et la personne qui l'a formée en est "
-        "avisée. Les délais au terme desquels une décision implicite peut naître ne courent qu'à compter "
-        "de la réception de la demande par cette autorité.",
+        (
+            "Conformément à l'article L114-2 du code des relations entre le public et l'administration, la "
+            "demande est transmise à l'autorité compétente pour la traiter et la personne qui l'a formée en est "
+            "avisée. Les délais au terme desquels une décision implicite peut naître ne courent qu'à compter "
+            "de la réception de la demande par cette autorité."
+        ),
     ),
     "fin_mediation": (
         "Avis de fin de médiation (reprise des délais de recours)",
-        "La médiation a pris fin à la date du présent message. Pour les questions qui relevaient de la "
-        "médiation, les délais de recours contentieux recommencent à courir à compter de cette date et les "
-        "délais de prescription repartent pour une durée qui ne peut être inférieure à six mois (articles "
-        "L1112-24 du code général des collectivités territoriales et L213-6 du code de justice "
-        "administrative). Conservez ce message : il fait foi de cette date.",
+        (
+            "La médiation a pris fin à la date du présent message. Pour les questions qui relevaient de la "
+            "médiation, les délais de recours contentieux recommencent à courir à compter de cette date et les "
+            "délais de prescription repartent pour une durée qui ne peut être inférieure à six mois (articles "
+            "L1112-24 du code général des collectivités territoriales et L213-6 du code de justice "
+            "administrative). Conservez ce message : il fait foi de cette date."
+        ),
     ),
 }
 

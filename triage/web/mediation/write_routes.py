@@ -15,7 +15,14 @@ from starlette.routing import Route
 from triage.correspondence.contacts import KINDS, ContactValues, directory, get_contact, save_contact
 from triage.correspondence.document import dossier_pdf
 from triage.correspondence.documents import add_document
-from triage.correspondence.drafts import DraftValues, discard_draft, drafts_of, get_draft, save_draft, values_of
+from triage.correspondence.drafts import (
+    DraftValues,
+    discard_draft,
+    drafts_of,
+    get_draft,
+    save_draft,
+    values_of,
+)
 from triage.correspondence.replies import (
     PLACEHOLDERS,
     all_templates,
