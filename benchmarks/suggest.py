@@ -78,7 +78,7 @@ def run_one(config: str, n: int) -> dict[str, object]:
             suggester.suggest(texts[i])
     elif config == "courriel":
         from triage.parse.message import parse_message
-        from triage.pipeline import suggestion_text
+        from triage.suggest.text import suggestion_text
         from triage.suggest.suggester import Suggester
 
         suggester = Suggester.from_settings(settings, use_ner=True)

@@ -10,6 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from triage.dossiers import registry as dossiers
+from triage.dossiers.opening import OpeningRequest, open_dossier
+from triage.dossiers.statuses import StatusChange, change_status
+from triage.dossiers.timeline import EVENT_RECEIVED
 from triage.dossiers.tracking import find_by_code, find_by_token
 from triage.errors import DossierError
 from triage.records import Channel, Requester
@@ -21,17 +24,15 @@ from triage.suggest.communes import default_communes, normalise_name
 WHEN = datetime(2026, 10, 5, 9, 0, tzinfo=timezone.utc)
 
 
+def _request(when: datetime = WHEN, **requester: str) -> OpeningRequest:
+    return OpeningRequest(channel=Channel.EMAIL, received_at=when, requester=Requester(**requester), arrival=None,
+                          opened_at=when, subject="Demande")
+
+
 def _open(rt: Runtime, when: datetime = WHEN, **requester: str) -> tuple[str, str]:
     with transaction(rt.sessions) as session:
-        opened = dossiers.open_dossier(
-            session,
-            prefix=rt.settings.service.reference_prefix,
-            channel=Channel.EMAIL,
-            received_at=when,
-            requester=Requester(**requester),
-            subject="Demande",
-        )
-        return opened.dossier.reference, opened.token
+        opened = open_dossier(session, _request(when, **requester), prefix=rt.settings.service.reference_prefix)
+        return opened.reference, opened.token
 
 
 def test_references_are_sequential_per_year_with_the_configured_prefix(runtime: Runtime) -> None:
@@ -44,9 +45,7 @@ def test_references_are_sequential_per_year_with_the_configured_prefix(runtime: 
 
 def test_a_rolled_back_opening_gives_its_number_back(runtime: Runtime) -> None:
     with pytest.raises(RuntimeError), transaction(runtime.sessions) as session:
-        dossiers.open_dossier(
-            session, prefix="MED", channel=Channel.EMAIL, received_at=WHEN, requester=Requester()
-        )
+        open_dossier(session, _request(), prefix="MED")
         raise RuntimeError("boom")
     assert _open(runtime)[0] == "MED-2026-00001"
 
@@ -97,7 +96,7 @@ def test_opening_records_status_public_event_and_tracking(runtime: Runtime) -> N
         assert find_by_token(session, token) is dossier
         assert find_by_code(session, reference, dossier.tracking_key) is dossier
         (event,) = session.scalars(select(Event).where(Event.dossier_id == dossier.id)).all()
-        assert (event.public, event.summary, event.kind) == (True, "Demande reçue", dossiers.EVENT_RECEIVED)
+        assert (event.public, event.summary, event.kind) == (True, "Demande reçue", EVENT_RECEIVED)
 
 
 def test_references_are_found_in_subjects_and_letters() -> None:
@@ -107,8 +106,8 @@ def test_references_are_found_in_subjects_and_letters() -> None:
 
 def test_permanent_bounce_stops_the_address_and_counts(runtime: Runtime) -> None:
     with transaction(runtime.sessions) as session:
-        dossiers.record_bounce(session, "Jean@Exemple.example", permanent=False)
-        dossiers.record_bounce(session, "jean@exemple.example", permanent=True)
+        dossiers.record_bounce(session, "Jean@Exemple.example", permanent=False, at=WHEN)
+        dossiers.record_bounce(session, "jean@exemple.example", permanent=True, at=WHEN)
     with runtime.sessions() as session:
         status = session.get(AddressStatus, "jean@exemple.example")
         assert status is not None and status.bounce_count == 2 and status.hard_bounced_at is not None
@@ -119,13 +118,17 @@ def test_status_changes_follow_the_process(runtime: Runtime) -> None:
     with transaction(runtime.sessions) as session:
         dossier = session.scalar(select(Dossier).where(Dossier.reference == reference))
         assert dossier is not None
-        dossiers.change_status(session, dossier, "en_examen", actor="mediatrice")
-        dossiers.change_status(session, dossier, "cloturee", outcome="resolution_complete")
-        assert dossier.closed_at is not None
-        with pytest.raises(DossierError, match="impossible"):
-            dossiers.change_status(session, dossier, "mediation_en_cours")
+        def change(target: str, outcome: str | None = None) -> None:
+            change_status(session, dossier, StatusChange(target, outcome), actor="mediatrice", now=WHEN,
+                          service_answer_days=15, requester_wait_days=30)
+
+        change("en_examen")
+        change("cloturee", "resolution_complete")
+        assert dossier.closed_at == WHEN and dossier.outcome == "resolution_complete"
+        with pytest.raises(DossierError, match="non prévu par la procédure"):
+            change("mediation_en_cours")
         with pytest.raises(DossierError, match="inconnu"):
-            dossiers.change_status(session, dossier, "perdue")
+            change("perdue")
     with runtime.sessions() as session:
         public = session.scalar(select(func.count()).select_from(Event).where(Event.public.is_(True)))
         assert public == 3

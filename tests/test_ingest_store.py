@@ -9,7 +9,7 @@ from typing import Any, Self
 from sqlalchemy import event, func, select, update
 
 from tests.mailfactory import mail, raw
-from triage.dossiers import registry as dossiers
+from triage.dossiers.opening import OpeningRequest, open_dossier
 from triage.parse.message import parse_message
 from triage.pipeline import Pipeline
 from triage.records import Channel, IngestOutcome, RawMessage, Requester
@@ -20,16 +20,19 @@ from triage.store.models import Dossier, Event, Message, RawBlob, ReferenceCount
 WHEN = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 
 
+def _request(channel: Channel, requester: Requester) -> OpeningRequest:
+    return OpeningRequest(channel=channel, received_at=WHEN, requester=requester, arrival=None, opened_at=WHEN,
+                          subject="Demande")
+
+
 def _raw(data: bytes, key: str = "test") -> RawMessage:
     return RawMessage(source="eml", source_key=key, data=data)
 
 
 def _open(rt: Runtime) -> str:
     with transaction(rt.sessions) as session:
-        opened = dossiers.open_dossier(
-            session, prefix="MED", channel=Channel.EMAIL, received_at=WHEN, requester=Requester()
-        )
-        return opened.dossier.reference
+        opened = open_dossier(session, _request(Channel.EMAIL, Requester()), prefix="MED")
+        return opened.reference
 
 
 class StatementCounter:
@@ -61,15 +64,10 @@ def test_references_past_99999_keep_counting_with_more_digits(runtime: Runtime) 
 
 def test_opened_dossier_is_readable_without_a_query_and_its_changes_are_saved(runtime: Runtime) -> None:
     with transaction(runtime.sessions) as session:
-        opened = dossiers.open_dossier(
-            session,
-            prefix="MED",
-            channel=Channel.LETTER,
-            received_at=WHEN,
-            requester=Requester(name="Jeanne Martin", email="Jeanne@Exemple.example", postcode="38000"),
-            subject="Demande",
-        )
-        dossier = opened.dossier
+        opened = open_dossier(session, _request(Channel.LETTER, Requester(
+            name="Jeanne Martin", email="Jeanne@Exemple.example", postcode="38000")),
+            prefix="MED")
+        dossier = opened.attach(session)
         with StatementCounter(runtime) as counter:
             seen = {c.key: getattr(dossier, c.key) for c in Dossier.__table__.columns}
         assert counter.statements == []  # every column was set: nothing left to load

@@ -11,7 +11,6 @@ records (mailbox, UIDVALIDITY, UID) there), and also for duplicates, quarantined
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -23,12 +22,28 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from triage.clock import Clock, system_clock
 from triage.config import Settings
 from triage.correspondence import answers, team
 from triage.dossiers import registry as dossiers
+from triage.dossiers.opening import (
+    Arrival,
+    KeptArrival,
+    MailArrival,
+    NotifierProtocol,
+    OpeningRequest,
+    ScanArrival,
+    open_dossier,
+)
+from triage.dossiers.timeline import (
+    EVENT_AUTO_REPLY,
+    EVENT_BOUNCE,
+    EVENT_FLAGGED,
+    EVENT_MESSAGE,
+    write_event,
+)
 from triage.errors import DossierError, MediatureError, ParseError, StoreError
 from triage.logs import event as log_event
-from triage.parse.body import pdf_text_layer
 from triage.parse.charsets import printable_name
 from triage.parse.message import parse_message
 from triage.parse.verdict import signature_failure
@@ -49,7 +64,8 @@ from triage.runtime import Runtime
 from triage.store import messages as archive
 from triage.store import quarantine
 from triage.store.db import transaction
-from triage.store.models import Dossier, Message, ScanFile, SuggestionRow
+from triage.store.models import Dossier, Message, ScanFile
+from triage.suggest.text import suggestion_text
 
 log = logging.getLogger("mediature.pipeline")
 _MESSAGES: Table = Message.__table__  # type: ignore[assignment]
@@ -64,7 +80,6 @@ _FIND_CONFLICT = select(_MESSAGES.c.id, _MESSAGES.c.dossier_id).where(
     _MESSAGES.c.dedupe_key == bindparam("key")
 )
 Mark = Callable[[Session, DossierOutcome], None]
-_FORWARD_PREFIXES = ("tr:", "fw:", "fwd:", "wg:", "transfert", "[fwd")
 ROLE_SPAM = "spam"  # a message's role: probable spam, listed apart for the mediator (never answered)
 
 
@@ -72,26 +87,6 @@ class SuggesterProtocol(Protocol):
     """What the pipeline needs of triage.suggest.suggester.Suggester."""
 
     def suggest(self, text: str, *, sender: str = "", form: WebForm | None = None) -> Suggestion: ...
-
-
-class NotifierProtocol(Protocol):
-    """What the pipeline needs of triage.notify.acknowledge.Notifier."""
-
-    def on_dossier_opened(self, session: Session, dossier: Dossier, token: str, source: Any) -> None: ...
-
-
-def suggestion_text(parsed: ParsedMessage) -> str:
-    """What the suggester reads: subject and new text, plus the quoted part of a forward or a short
-    note, plus the text layer of attached PDFs when the message itself says little (« voir PJ »)."""
-    parts = [parsed.subject, parsed.text]
-    forward = parsed.subject.strip().lower().startswith(_FORWARD_PREFIXES)
-    if parsed.quoted and (forward or len(parsed.text) < 400):
-        parts.append(parsed.quoted)
-    if len(parsed.text) < 400:
-        for att in parsed.attachments:
-            if att.content_type == "application/pdf" and att.data is not None:
-                parts.append(pdf_text_layer(att.data))
-    return "\n\n".join(p for p in parts if p.strip())
 
 
 class Pipeline:
@@ -102,8 +97,10 @@ class Pipeline:
         runtime: Runtime,
         suggester: SuggesterProtocol | None = None,
         notifier: NotifierProtocol | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.runtime = runtime
+        self.clock = clock
         self.settings: Settings = runtime.settings
         self.suggester = suggester
         self.notifier = notifier
@@ -250,17 +247,9 @@ class Pipeline:
             form = parse_fields(parsed.text, subject=parsed.subject)
         # the mediator read it: a request now (an X-Loop still stops the automatic acknowledgement)
         parsed = replace(parsed, form=form, kind=MessageKind.REQUEST, set_aside="", probable_spam=False)
-
-        def store_row(dossier_id: int) -> int:
-            row.dossier_id, row.role, row.needs_review = dossier_id, "request", False
-            row.channel = parsed.channel.value
-            session.flush()
-            return row.id
-
         return self._open(
             session,
-            store_row,
-            parsed,
+            KeptArrival(parsed, row.id),
             dossiers.requester_from_message(parsed),
             channel=parsed.channel,
             received_at=row.received_at,
@@ -316,7 +305,7 @@ class Pipeline:
     # ------------------------------------------------------------------ mail
 
     def _received_at(self, raw: RawMessage, parsed: ParsedMessage | None) -> datetime:
-        now = datetime.now(timezone.utc)
+        now = self.clock()
         for value in (raw.received_at, parsed.date if parsed else None):
             if value is not None:
                 value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
@@ -372,12 +361,13 @@ class Pipeline:
         if thread.dossier is not None:
             reason = dossiers.flag_reason(thread, parsed.requester_address)
             row_id = store("flagged", flag_reason=reason)
-            dossiers.record_event(
+            write_event(
                 session,
                 thread.dossier.id,
-                dossiers.EVENT_FLAGGED,
+                EVENT_FLAGGED,
                 "Message citant ce dossier mis de côté (expéditeur différent) : à vérifier",
                 details={"message_row_id": row_id, "via": thread.via},
+                at=self.clock(),
             )
             return DossierOutcome(
                 IngestOutcome.FLAGGED, row_id, None, thread.dossier.reference, detail=reason
@@ -390,8 +380,7 @@ class Pipeline:
             opened_details["cited_reference"] = thread.reference
         return self._open(
             session,
-            lambda dossier_id: store("request", dossier_id),
-            parsed,
+            MailArrival(parsed, raw.data, raw.source, raw.source_key),
             requester,
             channel=parsed.channel,
             received_at=received_at,
@@ -411,13 +400,14 @@ class Pipeline:
         role = ROLE_SPAM if parsed.probable_spam and thread.dossier is None else "flagged"
         row_id = store(role, flag_reason=parsed.set_aside)
         if thread.dossier is not None:
-            dossiers.record_event(
+            write_event(
                 session,
                 thread.dossier.id,
-                dossiers.EVENT_FLAGGED,
+                EVENT_FLAGGED,
                 "Message citant ce dossier mis de côté (expéditeur non vérifié ou courrier indésirable "
                 "probable) : à vérifier",
                 details={"message_row_id": row_id, "via": thread.via},
+                at=self.clock(),
             )
         return DossierOutcome(
             IngestOutcome.FLAGGED,
@@ -433,11 +423,11 @@ class Pipeline:
         row_id = store("service_answer" if thread.service_answer else "reply", dossier.id)
         summary = ("Réponse du service sollicité" if thread.service_answer
                    else "Nouveau message de l'usager" if thread.from_requester else "Nouveau message d'un correspondant")
-        dossiers.record_event(session, dossier.id, dossiers.EVENT_MESSAGE, summary,
-                              details={"message_row_id": row_id, "via": thread.via}, at=received_at)
+        write_event(session, dossier.id, EVENT_MESSAGE, summary,
+                    details={"message_row_id": row_id, "via": thread.via}, at=received_at)
         if answers.record_answer(dossier, service_answer=thread.service_answer, received_at=received_at):
-            dossiers.record_event(session, dossier.id, answers.EVENT_SERVICE_ANSWER, "Réponse du service reçue",
-                                  public=True, details={"status": dossier.status}, at=received_at)
+            write_event(session, dossier.id, answers.EVENT_SERVICE_ANSWER, "Réponse du service reçue",
+                        public=True, details={"status": dossier.status}, at=received_at)
         team.notify_assignee(session, self.settings, self.runtime.secret, dossier, summary, f"mail:{row_id}")
         return DossierOutcome(IngestOutcome.ATTACHED, row_id, dossier.id, dossier.reference)
 
@@ -449,12 +439,13 @@ class Pipeline:
             thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
             if thread.dossier is not None and thread.safe:
                 row_id = store(parsed.kind.value, thread.dossier.id)
-                dossiers.record_event(
+                write_event(
                     session,
                     thread.dossier.id,
-                    dossiers.EVENT_AUTO_REPLY,
+                    EVENT_AUTO_REPLY,
                     "Réponse automatique reçue (absence…)",
                     details={"message_row_id": row_id},
+                    at=self.clock(),
                 )
                 return DossierOutcome(
                     IngestOutcome.NOT_REQUEST,
@@ -478,15 +469,16 @@ class Pipeline:
         summary = "Message de la médiation non distribué" + (
             " (adresse invalide)" if bounce.permanent else " (retardé)"
         )
-        dossiers.record_event(
+        write_event(
             session,
             dossier.id,
-            dossiers.EVENT_BOUNCE,
+            EVENT_BOUNCE,
             summary,
             details={"message_row_id": row_id, "permanent": bounce.permanent, "via": how},
+            at=self.clock(),
         )
         dossiers.record_bounce(
-            session, address, bounce.permanent, note=f"non-distribution ({dossier.reference})"
+            session, address, bounce.permanent, note=f"non-distribution ({dossier.reference})", at=self.clock()
         )
         return DossierOutcome(
             IngestOutcome.NOT_REQUEST, row_id, dossier.id, dossier.reference, parsed.kind_reason
@@ -498,7 +490,7 @@ class Pipeline:
         duplicate = self._duplicate(session, doc.sha256)
         if duplicate is not None:
             return duplicate
-        received_at = doc.scanned_at or datetime.now(timezone.utc)
+        received_at = doc.scanned_at or self.clock()
         if received_at.tzinfo is None:
             received_at = received_at.replace(tzinfo=timezone.utc)
         refs = dossiers.references_in_text(doc.text, self.prefix)
@@ -513,22 +505,20 @@ class Pipeline:
             row_id = archive.store_scan(
                 session, doc, original, received_at=received_at, role="flagged", flag_reason=reason
             )
-            dossiers.record_event(
+            write_event(
                 session,
                 dossier.id,
-                dossiers.EVENT_FLAGGED,
+                EVENT_FLAGGED,
                 "Courrier citant ce dossier mis de côté : à vérifier",
                 details={"message_row_id": row_id},
+                at=self.clock(),
             )
             outcome = DossierOutcome(IngestOutcome.FLAGGED, row_id, None, dossier.reference, detail=reason)
             message_row_id: int | None = row_id
         else:
             outcome = self._open(
                 session,
-                lambda dossier_id: archive.store_scan(
-                    session, doc, original, received_at=received_at, role="request", dossier_id=dossier_id
-                ),
-                doc,
+                ScanArrival(doc, original),
                 Requester(),
                 channel=Channel.LETTER,
                 received_at=received_at,
@@ -556,7 +546,8 @@ class Pipeline:
 
     # ------------------------------------------------------------------ opening
 
-    def _suggest(self, text: Callable[[], str], sender: str, form: WebForm | None) -> Suggestion | None:
+    def suggest(self, text: Callable[[], str], sender: str, form: WebForm | None = None) -> Suggestion | None:
+        """The suggester's triage of `text`, or None (no suggester, or it failed: never lose a request)."""
         if self.suggester is None:
             return None  # nothing reads the text: do not build it (PDF text layers are slow)
         try:
@@ -568,8 +559,7 @@ class Pipeline:
     def _open(
         self,
         session: Session,
-        store_row: Callable[[int], int],
-        source: ParsedMessage | ScanDocument,
+        arrival: Arrival,
         requester: Requester,
         *,
         channel: Channel,
@@ -581,55 +571,18 @@ class Pipeline:
         form: WebForm | None,
         details: dict[str, Any],
     ) -> DossierOutcome:
-        """Suggest, open the dossier, then store the message row already pointing at it (one INSERT,
-        no UPDATE). The caller has checked for duplicates; a concurrent one fails the message INSERT and
-        rolls the whole transaction back, reference number included."""
-        suggestion = self._suggest(text, sender, form)
-        if suggestion is not None:
-            completed = dossiers.complete_requester(requester, suggestion.extracted)
-            # a message's acknowledgement goes to its headers' address (or the form's), never to an
-            # address read in its text: that one may be anyone's (issue 12, finding 5)
-            email = requester.email if isinstance(source, ParsedMessage) else completed.email
-            requester = replace(completed, email=email)
-        elif not requester.territory and (requester.postcode or requester.commune):
-            requester = dossiers.complete_requester(requester, {})
-        opened = dossiers.insert_dossier(
-            session,
-            prefix=self.prefix,
+        """Suggest, then open the dossier (triage.dossiers.opening) with its first message. The caller
+        has checked for duplicates."""
+        request = OpeningRequest(
             channel=channel,
             received_at=received_at,
             requester=requester,
+            arrival=arrival,
+            opened_at=self.clock(),
             subject=subject,
             service=service,
+            suggestion=self.suggest(text, sender, form),
             details=details,
         )
-        row_id = store_row(opened.id)
-        if suggestion is not None:
-            session.add(_suggestion_row(opened.id, row_id, suggestion))
-        if self.notifier is not None:
-            # the ORM object only for the notifier: attached without a SELECT
-            self.notifier.on_dossier_opened(session, opened.attach(session), opened.token, source)
-        return DossierOutcome(IngestOutcome.OPENED, row_id, opened.id, opened.reference)
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
-
-
-def _suggestion_row(dossier_id: int, message_row_id: int, s: Suggestion) -> SuggestionRow:
-    labels = {"domain": s.domain, "admissibility": s.admissibility, "reorientation": s.reorientation}
-    return SuggestionRow(
-        dossier_id=dossier_id,
-        message_id=message_row_id,
-        model_version=s.model_version[:120],
-        domain=s.domain.code,
-        domain_confidence=float(s.domain.confidence),
-        admissibility=s.admissibility.code,
-        admissibility_confidence=float(s.admissibility.confidence),
-        reorientation=s.reorientation.code,
-        reorientation_confidence=float(s.reorientation.confidence),
-        reasons={**{k: list(v.reasons) for k, v in labels.items()}, "general": list(s.reasons)},
-        highlights={k: list(v.highlights) for k, v in labels.items()},
-        extracted=_jsonable(s.extracted),
-        to_check={k: v.to_check for k, v in labels.items()},
-    )
+        opened = open_dossier(session, request, prefix=self.prefix, notifier=self.notifier)
+        return DossierOutcome(IngestOutcome.OPENED, opened.message_row_id, opened.id, opened.reference)

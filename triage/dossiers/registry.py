@@ -1,47 +1,27 @@
-"""Dossiers: open one (reference, tracking token, requester), find the dossier a message belongs to,
-flag what cannot be attached safely, record bounces, change status, write the timeline.
+"""Which dossier a message belongs to: references in texts, threads through our Message-IDs and signed
+reply addresses, the requester read from a message, what cannot be attached safely (flagged), and bounces.
 
-References are ``PREFIX-YYYY-NNNNN``, sequential per year and gapless among committed dossiers: the
-counter row of the year is created if missing (INSERT ... ON CONFLICT DO NOTHING) then incremented
-with UPDATE ... RETURNING, which takes the row lock on PostgreSQL (concurrent openers queue behind
-it until commit) and runs under SQLite's BEGIN IMMEDIATE write lock. A rolled-back transaction
-gives its number back.
-
-Opening a dossier and writing its timeline use prepared Core statements on the session's connection
-(the ingestion hot path); the Dossier returned is attached to the session as if just loaded, so callers
-can read and change it like any other.
+Opening a dossier is triage.dossiers.opening; its status machine triage.dossiers.statuses; its
+timeline triage.dossiers.timeline.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, case, cast, func, insert, select, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from triage.correspondence.answers import reply_address_references, written_to
 from triage.dossiers.msgid import looks_like_ours, reference_from_message_id
-from triage.dossiers.statuses import STATUSES, can_transition, status_label
-from triage.dossiers.tracking import hash_token, new_check_key, new_token
-from triage.errors import DossierError
 from triage.parse.webform import full_name
-from triage.records import Bounce, Channel, ParsedMessage, Requester
-from triage.store.messages import connection, dialect_insert, insert_ignore
-from triage.store.models import AddressStatus, Dossier, Event, ReferenceCounter
+from triage.records import Bounce, ParsedMessage, Requester
+from triage.store.messages import insert_ignore
+from triage.store.models import AddressStatus, Dossier
 from triage.suggest.communes import Communes, default_communes
-
-EVENT_RECEIVED = "demande_recue"
-EVENT_MESSAGE = "message_recu"
-EVENT_AUTO_REPLY = "reponse_automatique"
-EVENT_BOUNCE = "non_distribue"
-EVENT_FLAGGED = "message_signale"
-EVENT_STATUS = "statut"
-
 
 _PLAIN_ADDRESS = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$"
@@ -52,11 +32,6 @@ def usable_address(address: str) -> str:
     """The address lower-cased if it is a plain one we can write to, else "" (kept on the message only)."""
     address = (address or "").strip().lower()
     return address if _PLAIN_ADDRESS.match(address) and ".." not in address else ""
-
-
-def now() -> datetime:
-    """Now in UTC."""
-    return datetime.now(UTC)
 
 
 def reference_pattern(prefix: str) -> re.Pattern[str]:
@@ -72,252 +47,6 @@ def references_in_text(text: str, prefix: str) -> list[str]:
         if ref not in found:
             found.append(ref)
     return found
-
-
-_COUNTERS: Table = ReferenceCounter.__table__  # type: ignore[assignment]
-_DOSSIERS: Table = Dossier.__table__  # type: ignore[assignment]
-_EVENTS: Table = Event.__table__  # type: ignore[assignment]
-_INSERT_DOSSIER = insert(_DOSSIERS).returning(_DOSSIERS.c.id)
-_INSERT_EVENT = insert(_EVENTS)
-
-
-@cache
-def _next_value_statement(dialect: str) -> Any:
-    # one statement: create the year's row at 1, or add 1 under the row lock, and read the value
-    return (
-        dialect_insert(dialect)(_COUNTERS)
-        .on_conflict_do_update(index_elements=["year"], set_={"last_value": _COUNTERS.c.last_value + 1})
-        .returning(_COUNTERS.c.last_value)
-    )
-
-
-@cache
-def _open_statement_postgresql() -> Any:
-    """PostgreSQL: take the year's number, insert the dossier and its first event in one statement
-    (data-modifying CTEs: one round trip instead of three; same row lock on the counter). Parameters:
-    every dossier column but id and reference, `head` (« MED-2026- »), and the event's columns
-    prefixed with « event_ »."""
-    counter = (
-        postgresql.insert(_COUNTERS)
-        .values(year=bindparam("year"), last_value=1)
-        .on_conflict_do_update(index_elements=["year"], set_={"last_value": _COUNTERS.c.last_value + 1})
-        .returning(_COUNTERS.c.last_value)
-        .cte("counter")
-    )
-    number = cast(counter.c.last_value, String)
-    # the same text as Python's f"{value:05d}" for a positive number
-    reference = bindparam("head", type_=String) + case(
-        (counter.c.last_value < 100000, func.lpad(number, 5, "0")), else_=number
-    )
-    columns = [c for c in _DOSSIERS.columns if c.key not in ("id", "reference")]
-    dossier = (
-        insert(_DOSSIERS)
-        .from_select(
-            ["reference", *(c.key for c in columns)],
-            select(reference, *(bindparam(c.key, type_=c.type) for c in columns)).select_from(counter),
-        )
-        .returning(_DOSSIERS.c.id, _DOSSIERS.c.reference)
-        .cte("dossier")
-    )
-    event_columns = [c for c in _EVENTS.columns if c.key not in ("id", "dossier_id")]
-    event = (
-        insert(_EVENTS)
-        .from_select(
-            ["dossier_id", *(c.key for c in event_columns)],
-            select(dossier.c.id, *(bindparam(f"event_{c.key}", type_=c.type) for c in event_columns)),
-        )
-        .cte("event")
-    )
-    return select(dossier.c.id, dossier.c.reference).add_cte(event)
-
-
-def next_reference(session: Session, year: int, prefix: str) -> str:
-    """Take the next number of `year` (inside the caller's transaction) and format the reference."""
-    conn = connection(session)
-    value = conn.execute(
-        _next_value_statement(conn.dialect.name), {"year": year, "last_value": 1}
-    ).scalar_one()
-    return f"{prefix}-{year:04d}-{value:05d}"
-
-
-def add_event(
-    session: Session,
-    dossier: Dossier,
-    kind: str,
-    summary: str,
-    *,
-    public: bool = False,
-    details: dict[str, Any] | None = None,
-    actor: str = "systeme",
-    at: datetime | None = None,
-) -> Event:
-    """Append an event to a dossier's timeline (public ones are shown to the citizen)."""
-    event = Event(
-        dossier_id=dossier.id,
-        at=at or now(),
-        kind=kind,
-        public=public,
-        summary=summary,
-        details=details or {},
-        actor=actor,
-    )
-    session.add(event)
-    return event
-
-
-def record_event(
-    session: Session,
-    dossier_id: int,
-    kind: str,
-    summary: str,
-    *,
-    public: bool = False,
-    details: dict[str, Any] | None = None,
-    actor: str = "systeme",
-    at: datetime | None = None,
-) -> None:
-    """Append an event to a dossier's timeline at once (one INSERT, no ORM object): ingestion uses it."""
-    connection(session).execute(
-        _INSERT_EVENT,
-        {
-            "dossier_id": dossier_id,
-            "at": at or now(),
-            "kind": kind,
-            "public": public,
-            "summary": summary,
-            "details": details or {},
-            "actor": actor,
-        },
-    )
-
-
-@dataclass(frozen=True)
-class NewDossier:
-    """A dossier just inserted: its id and reference, the plaintext tracking token (only its hash is
-    stored) and every column value written (to build the ORM object only when someone needs it)."""
-
-    id: int
-    reference: str
-    token: str
-    values: dict[str, Any]
-
-    def attach(self, session: Session) -> Dossier:
-        """The Dossier object of this row, in `session` as if just loaded (no SELECT, no INSERT)."""
-        dossier = Dossier(id=self.id, **self.values)
-        make_transient_to_detached(dossier)
-        session.add(dossier)
-        return dossier
-
-
-@dataclass(frozen=True)
-class Opened:
-    """A new dossier and the plaintext tracking token (only its hash is stored)."""
-
-    dossier: Dossier
-    token: str
-
-
-def insert_dossier(
-    session: Session,
-    *,
-    prefix: str,
-    channel: Channel,
-    received_at: datetime,
-    requester: Requester,
-    subject: str = "",
-    service: str = "",
-    details: dict[str, Any] | None = None,
-) -> NewDossier:
-    """Insert a dossier with status « recue » and its public « Demande reçue » event (Core only)."""
-    year = received_at.year
-    token = new_token()
-    stamp = now()
-    # every column is given, so that NewDossier.attach builds a complete object without a SELECT
-    values: dict[str, Any] = {
-        "year": year,
-        "tracking_token_hash": hash_token(token),
-        "tracking_key": new_check_key(),
-        "tracking_failures": 0,
-        "tracking_locked_until": None,
-        "channel": channel.value,
-        "referred_by": "usager",
-        "status": "recue",
-        "outcome": None,
-        "triage_status": "pending",
-        "received_at": received_at,
-        "opened_at": stamp,
-        "first_contact_at": None,
-        "closed_at": None,
-        "requester_civility": requester.civility[:32],
-        "requester_name": requester.name[:200],
-        "requester_email": requester.email.lower()[:320],
-        "requester_phone": requester.phone[:64],
-        "requester_address": requester.address,
-        "requester_postcode": requester.postcode[:10],
-        "requester_commune": requester.commune[:120],
-        "requester_territory": requester.territory[:120],
-        "subject": subject,
-        "service_concerned": service[:200],
-        "direction": "",
-        "domain": None,
-        "sub_chapter": None,
-        "admissibility": None,
-        "reorientation": None,
-        "merged_into_id": None,
-        "service_deadline": None,
-        "service_answered_at": None,
-        "assignee_id": None,
-        "unread": False,
-        "reminder_on": None,
-        "anonymised_at": None,
-        "retention_extended_until": None,
-        "retention_reason": "",
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
-    event = {
-        "at": received_at,
-        "kind": EVENT_RECEIVED,
-        "public": True,
-        "summary": STATUSES["recue"].label,
-        "details": {"status": "recue", "channel": channel.value, **(details or {})},
-        "actor": "systeme",
-    }
-    conn = connection(session)
-    if conn.dialect.name == "postgresql":
-        params = {**values, "head": f"{prefix}-{year:04d}-", **{f"event_{k}": v for k, v in event.items()}}
-        dossier_id, reference = conn.execute(_open_statement_postgresql(), params).one()
-        values["reference"] = reference
-    else:
-        values["reference"] = reference = next_reference(session, year, prefix)
-        dossier_id = conn.execute(_INSERT_DOSSIER, values).scalar_one()
-        conn.execute(_INSERT_EVENT, {"dossier_id": dossier_id, **event})
-    return NewDossier(int(dossier_id), reference, token, values)
-
-
-def open_dossier(
-    session: Session,
-    *,
-    prefix: str,
-    channel: Channel,
-    received_at: datetime,
-    requester: Requester,
-    subject: str = "",
-    service: str = "",
-    details: dict[str, Any] | None = None,
-) -> Opened:
-    """Create a dossier with status « recue » and its public « Demande reçue » event."""
-    new = insert_dossier(
-        session,
-        prefix=prefix,
-        channel=channel,
-        received_at=received_at,
-        requester=requester,
-        subject=subject,
-        service=service,
-        details=details,
-    )
-    return Opened(new.attach(session), new.token)
 
 
 def requester_from_message(parsed: ParsedMessage, communes: Communes | None = None) -> Requester:
@@ -478,7 +207,7 @@ def bounce_dossier(
     return None, ""
 
 
-def record_bounce(session: Session, address: str, permanent: bool, note: str = "") -> None:
+def record_bounce(session: Session, address: str, permanent: bool, note: str = "", *, at: datetime) -> None:
     """Count a bounce for an address; a permanent failure stops automatic mail to it."""
     address = address.strip().lower()[:320]
     if not address:
@@ -486,38 +215,7 @@ def record_bounce(session: Session, address: str, permanent: bool, note: str = "
     insert_ignore(session, AddressStatus, {"address": address, "bounce_count": 0, "note": ""}, ["address"])
     values: dict[str, Any] = {"bounce_count": AddressStatus.bounce_count + 1}
     if permanent:
-        values["hard_bounced_at"] = now()
+        values["hard_bounced_at"] = at
     if note:
         values["note"] = note[:500]
     session.execute(update(AddressStatus).where(AddressStatus.address == address).values(**values))
-
-
-def change_status(
-    session: Session,
-    dossier: Dossier,
-    status: str,
-    *,
-    actor: str = "systeme",
-    note: str = "",
-    outcome: str | None = None,
-) -> Event:
-    """Move a dossier along the process (public event); refuses transitions the process does not allow."""
-    if status not in STATUSES:
-        raise DossierError(f"statut inconnu : {status}", key=dossier.reference)
-    if not can_transition(dossier.status, status):
-        raise DossierError(
-            f"passage de « {status_label(dossier.status)} » à « {status_label(status)} » impossible",
-            key=dossier.reference,
-        )
-    dossier.status = status
-    if status == "cloturee":
-        dossier.closed_at = now()
-        dossier.outcome = outcome or dossier.outcome
-    elif dossier.closed_at is not None:
-        dossier.closed_at = None  # reopened
-    details: dict[str, Any] = {"status": status}
-    if note:
-        details["note"] = note
-    return add_event(
-        session, dossier, EVENT_STATUS, status_label(status), public=True, details=details, actor=actor
-    )

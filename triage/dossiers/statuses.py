@@ -1,4 +1,5 @@
-"""The states of a dossier along the mediation process, their outcomes and what citizens are told.
+"""The states of a dossier along the mediation process, their outcomes, what citizens are told, and
+the one status machine (`change_status`) that moves a dossier from one state to the next.
 
 The codes are stored in `dossiers.status` / `dossiers.outcome`; the French texts are what the
 citizen's tracking page and the mediator's workspace show.
@@ -7,6 +8,17 @@ citizen's tracking page and the mediator's workspace show.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from triage.dossiers.timeline import EVENT_STATUS, write_event
+from triage.errors import DossierError
+from triage.store.models import Dossier
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 @dataclass(frozen=True)
@@ -126,3 +138,84 @@ def status_label(code: str) -> str:
 def can_transition(current: str, target: str) -> bool:
     """Whether the process allows going from `current` to `target`."""
     return target in TRANSITIONS.get(current, frozenset())
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What is asked for: the target status and what it needs."""
+
+    target: str
+    outcome: str | None = None  # required to close
+    service: str = ""  # the Département service the request is sent to (transmise_service)
+    reorientation: str | None = None  # target organisation code (reorientee)
+    reorientation_name: str = ""  # its name, for the citizen's tracking page
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    """What a change did: the previous and new status (for the audit log)."""
+
+    previous: str
+    target: str
+    outcome: str | None
+
+
+def change_status(
+    session: Session,
+    dossier: Dossier,
+    change: StatusChange,
+    *,
+    actor: str,
+    now: datetime,
+    service_answer_days: int,
+    requester_wait_days: int,
+) -> StatusChanged:
+    """Move a dossier along the process and write the public event the citizen's page shows; refuse
+    (DossierError) what the process does not allow."""
+    target = change.target
+    if target not in STATUSES:
+        raise DossierError(f"statut inconnu : {target}", key=dossier.reference)
+    if not can_transition(dossier.status, target):
+        raise DossierError(
+            f"passage de « {status_label(dossier.status)} » à « {status_label(target)} » non prévu par la procédure",
+            key=dossier.reference,
+        )
+    previous = dossier.status
+    details: dict[str, Any] = {"previous": previous}
+    summary = STATUSES[target].label
+    if target == "transmise_service":
+        if change.service.strip():
+            dossier.service_concerned = change.service.strip()[:200]
+        if not (dossier.service_concerned or "").strip():  # the 15-day clock runs for a named service only
+            raise DossierError("indiquez le service du Département à qui la demande est transmise",
+                               key=dossier.reference)
+        # art. 15: the service answers within N days, counted in French calendar days
+        dossier.service_deadline = now.astimezone(PARIS).date() + timedelta(days=service_answer_days)
+        dossier.service_answered_at = None  # the clock runs until the service answers
+        details["service_deadline"] = dossier.service_deadline.isoformat()
+    elif target == "attente_usager":
+        dossier.reminder_on = now.astimezone(PARIS).date() + timedelta(days=requester_wait_days)
+        details["reminder_on"] = dossier.reminder_on.isoformat()
+    elif target == "reorientee":
+        code = change.reorientation or dossier.reorientation
+        if not code or code == "none":
+            raise DossierError("indiquez vers quel organisme la demande est réorientée", key=dossier.reference)
+        dossier.reorientation = code
+        details["reorientation"] = code
+        if change.reorientation_name:
+            summary = f"Réorientée vers {change.reorientation_name}"
+    elif target == "cloturee":
+        if change.outcome not in OUTCOMES:
+            raise DossierError("choisissez l'issue du dossier pour le clôturer", key=dossier.reference)
+        dossier.outcome = change.outcome
+        dossier.closed_at = now
+        details["outcome"] = change.outcome
+        summary = f"Clôturée : {OUTCOMES[change.outcome].lower()}"
+    if previous == "cloturee":
+        dossier.outcome = None
+        dossier.closed_at = None
+        summary = "Dossier rouvert — en cours d'examen"
+    dossier.status = target
+    write_event(session, dossier.id, EVENT_STATUS, summary, at=now, public=True, actor=actor,
+                details={"status": target, **details})
+    return StatusChanged(previous, target, change.outcome)

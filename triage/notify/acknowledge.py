@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from triage.clock import Clock, system_clock
 from triage.config import Settings
 from triage.correspondence.answers import reply_to_for
 from triage.dossiers.msgid import make_message_id
+from triage.dossiers.timeline import EVENT_ACKNOWLEDGEMENT, write_event
 from triage.dossiers.tracking import short_code
 from triage.notify import guard
 from triage.notify.compose import Outgoing, safe_address
@@ -21,7 +22,7 @@ from triage.notify.outbox import enqueue
 from triage.notify.render import render
 from triage.records import Channel, ParsedMessage
 from triage.runtime import Runtime
-from triage.store.models import Dossier, Event
+from triage.store.models import Dossier
 
 log = logging.getLogger("mediature.notify")
 # A paper letter is answered on paper (and by email too when it gives an address); a request made
@@ -45,6 +46,7 @@ class Notifier:
 
     settings: Settings
     secret: bytes
+    clock: Clock = system_clock
 
     @classmethod
     def from_runtime(cls, runtime: Runtime) -> Notifier:
@@ -81,9 +83,9 @@ class Notifier:
         try:
             safe_address(dossier.requester_name, dossier.requester_email)
         except ValueError:
-            session.add(Event(dossier_id=dossier.id, kind="acknowledgement", public=False,
-                              summary="Accusé de réception par courriel impossible : adresse invalide — à vérifier",
-                              details={"channel": "email", "refused": "adresse invalide"}))
+            write_event(session, dossier.id, EVENT_ACKNOWLEDGEMENT,
+                        "Accusé de réception par courriel impossible : adresse invalide — à vérifier",
+                        at=self.clock(), details={"channel": "email", "refused": "adresse invalide"})
             return False
         refusal = guard.refusal(session, self.settings, dossier.requester_email, parsed)
         domain = self.settings.smtp.from_address.rsplit("@", 1)[-1]
@@ -111,16 +113,16 @@ class Notifier:
             if refusal is None
             else f"Accusé de réception par courriel non envoyé : {refusal}"
         )
-        session.add(Event(dossier_id=dossier.id, kind="acknowledgement", public=False, summary=summary,
-                          details={"outbox_id": item.id, "channel": "email", "refused": refusal}))
+        write_event(session, dossier.id, EVENT_ACKNOWLEDGEMENT, summary, at=self.clock(),
+                    details={"outbox_id": item.id, "channel": "email", "refused": refusal})
         return refusal is None
 
     def _letter(self, session: Session, dossier: Dossier, ctx: dict[str, Any], emailed: bool) -> None:
         if not (dossier.requester_address and (dossier.requester_postcode or dossier.requester_commune)):
             if not emailed:
-                session.add(Event(dossier_id=dossier.id, kind="acknowledgement", public=False,
-                                  summary="Accusé de réception impossible : ni courriel ni adresse postale "
-                                  "exploitable — à compléter", details={"channel": "none"}))
+                write_event(session, dossier.id, EVENT_ACKNOWLEDGEMENT,
+                            "Accusé de réception impossible : ni courriel ni adresse postale exploitable — à compléter",
+                            at=self.clock(), details={"channel": "none"})
             return
         letter_ctx = {
             **ctx,
@@ -129,11 +131,11 @@ class Notifier:
             "recipient_lines": [line for line in dossier.requester_address.splitlines() if line.strip()],
             "recipient_city": f"{dossier.requester_postcode} {dossier.requester_commune}".strip(),
             "emailed": emailed,
-            "today": datetime.now(timezone.utc),
+            "today": self.clock(),
         }
         pdf = render_pdf("letters/accuse_reception.html.j2", letter_ctx)
         job = queue_print(session, dossier_id=dossier.id, kind="acknowledgement",
                           idempotency_key=f"ack-letter:{dossier.reference}", pdf=pdf)
-        session.add(Event(dossier_id=dossier.id, kind="acknowledgement", public=False,
-                          summary="Accusé de réception à imprimer et à poster (file d'impression)",
-                          details={"print_job_id": job.id, "channel": "courrier"}))
+        write_event(session, dossier.id, EVENT_ACKNOWLEDGEMENT,
+                    "Accusé de réception à imprimer et à poster (file d'impression)", at=self.clock(),
+                    details={"print_job_id": job.id, "channel": "courrier"})

@@ -10,7 +10,10 @@ from pathlib import Path
 
 from triage.config import Settings
 from triage.errors import MediatureError, OcrError, ParseError
+from triage.parse.message import parse_message
 from triage.records import WebForm
+from triage.sources.ocr import read_text
+from triage.suggest.text import suggestion_text
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 MAIL_SUFFIXES = {".eml", ".msg", ".box"}
@@ -53,33 +56,19 @@ def strip_front_matter(text: str) -> str:
 
 def _mail(path: Path, data: bytes, settings: Settings) -> Request:
     try:
-        from triage.parse.message import parse_message
-    except ImportError:  # parse.py is optional for this command: the standard library reads the text
-        parse_message = None  # type: ignore[assignment]
-    if parse_message is not None:
-        try:
-            parsed = parse_message(data, settings)
-        except ParseError:
-            pass
-        else:
-            try:
-                from triage.pipeline import suggestion_text
-
-                text = suggestion_text(parsed)
-            except ImportError:
-                text = "\n\n".join(p for p in (parsed.subject, parsed.text) if p)
-            sender = parsed.requester_address or parsed.from_address
-            return Request(str(path), text, sender=sender, form=parsed.form, method="courriel")
-    msg = email.message_from_bytes(data, policy=email.policy.default)
-    body = msg.get_body(preferencelist=("plain", "html"))
-    text = body.get_content() if body is not None else ""
-    sender = email.utils.parseaddr(str(msg.get("From", "")))[1]
-    return Request(str(path), f"{msg.get('Subject', '')}\n\n{text}", sender=sender, method="courriel")
+        parsed = parse_message(data, settings)
+    except ParseError:
+        # unreadable for the full parser: the standard library still gets at the text
+        msg = email.message_from_bytes(data, policy=email.policy.default)
+        body = msg.get_body(preferencelist=("plain", "html"))
+        text = body.get_content() if body is not None else ""
+        sender = email.utils.parseaddr(str(msg.get("From", "")))[1]
+        return Request(str(path), f"{msg.get('Subject', '')}\n\n{text}", sender=sender, method="courriel")
+    sender = parsed.requester_address or parsed.from_address
+    return Request(str(path), suggestion_text(parsed), sender=sender, form=parsed.form, method="courriel")
 
 
 def _scan(path: Path, data: bytes, settings: Settings) -> Request:
-    from triage.sources.ocr import read_text
-
     result = read_text(data, language=settings.scans.ocr_language, max_bytes=settings.scans.max_file_bytes, source=path)
     return Request(str(path), result.text, method=result.method)
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -305,6 +305,43 @@ def store_scan(
     return int(row_id)
 
 
+def store_typed(
+    session: Session,
+    *,
+    dossier_id: int,
+    channel: str,
+    text: str,
+    subject: str,
+    from_name: str,
+    from_address: str,
+    source_key: str,
+    received_at: datetime,
+    dedupe_key: str,
+    content_hash: str,
+) -> int:
+    """Insert the message row of a request typed in by the mediator or the mail service; return its id."""
+    row_id = connection(session).execute(
+        _insert_returning_id(_MESSAGES),
+        {
+            "dossier_id": dossier_id,
+            "direction": "in",
+            "channel": channel,
+            "kind": "request",
+            "role": "request",
+            "source": "manual",
+            "source_key": source_key,
+            "dedupe_key": dedupe_key,
+            "content_hash": content_hash,
+            "subject": subject,
+            "from_name": from_name[:320],
+            "from_address": from_address[:320],
+            "received_at": received_at,
+            "body_text": text,
+        },
+    ).scalar_one()
+    return int(row_id)
+
+
 def _form_fields(parsed: ParsedMessage) -> dict[str, Any] | None:
     return None if parsed.form is None else asdict(parsed.form)
 
@@ -318,3 +355,13 @@ def raw_bytes(session: Session, message_row_id: int) -> tuple[Message, bytes]:
     if blob is None:
         raise LookupError(message_row_id)
     return message, bytes(blob.data)
+
+
+def join_dossier(session: Session, message_row_id: int, dossier_id: int, *, channel: str) -> None:
+    """A message kept aside becomes the request of a dossier (the mediator's decision)."""
+    session.execute(
+        update(Message)
+        .where(Message.id == message_row_id)
+        .values(dossier_id=dossier_id, role="request", needs_review=False, channel=channel)
+        .execution_options(synchronize_session="fetch")
+    )

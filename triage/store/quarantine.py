@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from triage.dossiers.registry import now
+from triage.clock import system_clock
 from triage.errors import NotFoundError, StoreError
 from triage.parse.charsets import printable_name
 from triage.records import DossierOutcome, IngestOutcome, RawMessage
@@ -78,8 +78,8 @@ def put(
                     "reason": reason,
                     "error_type": error_type[:64],
                     "attempts": 0,
-                    "created_at": now(),
-                    "last_attempt_at": now(),
+                    "created_at": system_clock(),
+                    "last_attempt_at": system_clock(),
                 },
                 ["sha256"],
             )
@@ -90,7 +90,7 @@ def put(
                     attempts=QuarantineItem.attempts + 1,
                     reason=reason,
                     error_type=error_type[:64],
-                    last_attempt_at=now(),
+                    last_attempt_at=system_clock(),
                     resolved_at=None,
                 )
             )
@@ -148,7 +148,7 @@ def _resolver(item_id: int) -> Mark:
         session.execute(
             update(QuarantineItem)
             .where(QuarantineItem.id == item_id)
-            .values(resolved_at=now(), resolved_message_id=outcome.message_row_id, last_attempt_at=now())
+            .values(resolved_at=system_clock(), resolved_message_id=outcome.message_row_id, last_attempt_at=system_clock())
         )
 
     return mark

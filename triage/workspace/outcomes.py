@@ -84,7 +84,7 @@ def dismiss(session: Session, dossier: Dossier, actor: Actor, reason: str, now: 
     session.flush()
     private_event(session, dossier, UNDO_KIND, f"Classée sans suite : {reason}", actor, now=now, details={
         "action": "dismiss", "previous_status": previous, "outbox": outbox, "prints": prints,
-        "messages": messages, "public_event": shown.id})
+        "messages": messages, "public_event": shown})
     record(session, actor, "triage.not_request", dossier_id=dossier.id,
            details={"cancelled_emails": len(outbox), "cancelled_letters": len(prints)}, now=now)
 
@@ -118,7 +118,7 @@ def merge(session: Session, source: Dossier, target: Dossier, actor: Actor, now:
     session.flush()
     private_event(session, source, UNDO_KIND, f"Rattachée au dossier {target.reference}", actor, now=now, details={
         "action": "merge", "previous_status": previous, "outbox": outbox, "prints": prints, "messages": ids,
-        "public_event": shown.id, "target_id": target.id,
+        "public_event": shown, "target_id": target.id,
         "target_first_contact": target_contact.isoformat() if target_contact else None})
     record(session, actor, "triage.merge", dossier_id=source.id,
            details={"into": target.reference, "messages": len(ids), "cancelled_emails": len(outbox),

@@ -4,17 +4,20 @@ the citizen's tracking page follows, and an audit entry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from triage.config import Settings
-from triage.dossiers.statuses import OUTCOMES, STATUSES, can_transition, status_label
+from triage.dossiers import statuses
+from triage.dossiers.statuses import STATUSES, StatusChange, StatusChanged, can_transition
+from triage.dossiers.timeline import EVENT_STATUS, write_event
 from triage.errors import DossierError
 from triage.store.audit import Actor, record
-from triage.store.models import Dossier, Event, Note
-from triage.workspace.common import local_day, utcnow
+from triage.store.models import Dossier, Note
+from triage.workspace.common import utcnow
+
+__all__ = ["StatusChange", "allowed_targets", "change_status", "private_event", "public_event"]
 
 # What the mediator may edit in the requester's details: attribute -> French label.
 EDITABLE_FIELDS: dict[str, str] = {
@@ -41,38 +44,17 @@ CONTACT_WAYS = {
 }
 
 
-@dataclass(frozen=True)
-class StatusChange:
-    """What the mediator asks for: the target status and what it needs."""
-
-    target: str
-    outcome: str | None = None  # required to close
-    service: str = ""  # the Département service the request is sent to (transmise_service)
-    reorientation: str | None = None  # target organisation code (reorientee)
-    reorientation_name: str = ""  # its name, for the citizen's tracking page
-
-
-def public_event(session: Session, dossier: Dossier, summary: str, actor: Actor, *, kind: str = "statut",
-                 details: dict[str, object] | None = None, now: datetime | None = None) -> Event:
-    """A timeline event the citizen sees (no personal data in `summary`)."""
-    event = Event(dossier_id=dossier.id, at=now or utcnow(), kind=kind, public=True, summary=summary,
-                  details={"status": dossier.status, **(details or {})}, actor=actor.name[:64])
-    session.add(event)
-    return event
+def public_event(session: Session, dossier: Dossier, summary: str, actor: Actor, *, kind: str = EVENT_STATUS,
+                 details: dict[str, object] | None = None, now: datetime | None = None) -> int:
+    """A timeline event the citizen sees (no personal data in `summary`); its id."""
+    return write_event(session, dossier.id, kind, summary, at=now or utcnow(), public=True, actor=actor.name,
+                details={"status": dossier.status, **(details or {})})
 
 
 def private_event(session: Session, dossier: Dossier, kind: str, summary: str, actor: Actor, *,
-                  details: dict[str, object] | None = None, now: datetime | None = None) -> Event:
-    """A timeline event only the mediator sees."""
-    event = Event(dossier_id=dossier.id, at=now or utcnow(), kind=kind, public=False, summary=summary,
-                  details=details or {}, actor=actor.name[:64])
-    session.add(event)
-    return event
-
-
-def service_deadline(settings: Settings, now: datetime | None = None) -> date:
-    """The day the service's answer is due (art. 15: 15 days)."""
-    return local_day(now) + timedelta(days=settings.deadlines.service_answer_days)
+                  details: dict[str, object] | None = None, now: datetime | None = None) -> int:
+    """A timeline event only the mediator sees; its id."""
+    return write_event(session, dossier.id, kind, summary, at=now or utcnow(), actor=actor.name, details=details)
 
 
 def allowed_targets(dossier: Dossier) -> list[str]:
@@ -81,57 +63,16 @@ def allowed_targets(dossier: Dossier) -> list[str]:
 
 
 def change_status(session: Session, settings: Settings, dossier: Dossier, change: StatusChange, actor: Actor,
-                  now: datetime | None = None) -> Event:
-    """Move a dossier along the process; refuse what the process does not allow."""
+                  now: datetime | None = None) -> StatusChanged:
+    """Move a dossier along the process (triage.dossiers.statuses) and audit who did it."""
     now = now or utcnow()
-    target = change.target
-    if target not in STATUSES:
-        raise DossierError(f"statut inconnu : {target}", key=dossier.reference)
-    if not can_transition(dossier.status, target):
-        raise DossierError(
-            f"passage de « {status_label(dossier.status)} » à « {status_label(target)} » non prévu par la procédure",
-            key=dossier.reference,
-        )
-    previous = dossier.status
-    details: dict[str, object] = {"previous": previous}
-    summary = STATUSES[target].label
-    if target == "transmise_service":
-        if change.service.strip():
-            dossier.service_concerned = change.service.strip()[:200]
-        if not (dossier.service_concerned or "").strip():  # the 15-day clock runs for a named service only
-            raise DossierError("indiquez le service du Département à qui la demande est transmise",
-                               key=dossier.reference)
-        dossier.service_deadline = service_deadline(settings, now)
-        dossier.service_answered_at = None  # the clock runs until the service answers
-        details["service_deadline"] = dossier.service_deadline.isoformat()
-    elif target == "attente_usager":
-        dossier.reminder_on = local_day(now) + timedelta(days=settings.deadlines.requester_wait_days)
-        details["reminder_on"] = dossier.reminder_on.isoformat()
-    elif target == "reorientee":
-        code = change.reorientation or dossier.reorientation
-        if not code or code == "none":
-            raise DossierError("indiquez vers quel organisme la demande est réorientée", key=dossier.reference)
-        dossier.reorientation = code
-        details["reorientation"] = code
-        if change.reorientation_name:
-            summary = f"Réorientée vers {change.reorientation_name}"
-    elif target == "cloturee":
-        if change.outcome not in OUTCOMES:
-            raise DossierError("choisissez l'issue du dossier pour le clôturer", key=dossier.reference)
-        dossier.outcome = change.outcome
-        dossier.closed_at = now
-        details["outcome"] = change.outcome
-        summary = f"Clôturée : {OUTCOMES[change.outcome].lower()}"
-    if previous == "cloturee":
-        dossier.outcome = None
-        dossier.closed_at = None
-        summary = "Dossier rouvert — en cours d'examen"
-    dossier.status = target
-    event = public_event(session, dossier, summary, actor, details=details, now=now)
+    done = statuses.change_status(session, dossier, change, actor=actor.name, now=now,
+                                  service_answer_days=settings.deadlines.service_answer_days,
+                                  requester_wait_days=settings.deadlines.requester_wait_days)
     record(session, actor, "dossier.status", dossier_id=dossier.id,
-           details={"from": previous, "to": target, **({"outcome": change.outcome} if change.outcome else {})},
+           details={"from": done.previous, "to": done.target, **({"outcome": done.outcome} if done.outcome else {})},
            now=now)
-    return event
+    return done
 
 
 def record_first_contact(session: Session, dossier: Dossier, actor: Actor, way: str = "telephone",
