@@ -341,13 +341,13 @@ def test_failure_while_storing_is_quarantined_and_retry_resolves_it(runtime: Run
     with runtime.sessions() as s:
         assert _count(s, Dossier) == 0  # rolled back with the failure
         (item,) = quarantine.list_items(s)
-    retried = quarantine.retry(pipeline, item.id)
+    retried = pipeline.retry_quarantined(item.id)
     assert retried.outcome is IngestOutcome.OPENED and len(notifier.calls) == 1
     with runtime.sessions() as s:
         assert quarantine.list_items(s) == []
         (resolved,) = quarantine.list_items(s, include_resolved=True)
         assert resolved.resolved_message_id == retried.message_row_id
-    assert quarantine.retry(pipeline, item.id).outcome is IngestOutcome.DUPLICATE
+    assert pipeline.retry_quarantined(item.id).outcome is IngestOutcome.DUPLICATE
 
 
 def test_oversized_message_is_quarantined_unread_with_its_bytes(home: Path, db_url: str) -> None:

@@ -12,10 +12,12 @@ records (mailbox, UIDVALIDITY, UID) there), and also for duplicates, quarantined
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.parser import BytesHeaderParser
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Table, bindparam, select
@@ -61,6 +63,7 @@ from triage.records import (
     WebForm,
 )
 from triage.runtime import Runtime
+from triage.sources.scans import read_scan_file
 from triage.store import messages as archive
 from triage.store import quarantine
 from triage.store.db import transaction
@@ -260,6 +263,33 @@ class Pipeline:
             form=form,
             details={"note": "ouvert par la médiatrice depuis le courrier mis de côté"},
         )
+
+    def retry_quarantined(self, item_id: int) -> DossierOutcome:
+        """Run the stages again on a quarantined item's bytes; the item is resolved when it goes through."""
+        with transaction(self.runtime.sessions) as session:
+            summary, data = quarantine.get_item(session, item_id)
+        if summary.resolved_at is not None:
+            return DossierOutcome(
+                IngestOutcome.DUPLICATE, message_row_id=summary.resolved_message_id, detail="déjà résolu"
+            )
+
+        def resolve(session: Session, outcome: DossierOutcome) -> None:
+            quarantine.resolve(session, item_id, outcome, at=self.clock())
+
+        if summary.source != "scan":
+            raw = RawMessage(source=summary.source, source_key=summary.source_key, data=data)
+            return self.ingest_raw(raw, mark=resolve)
+        suffix = Path(summary.source_key).suffix or ".bin"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"quarantaine-{summary.id}{suffix}"
+            path.write_bytes(data)
+            try:
+                doc = read_scan_file(path, self.settings)
+            except Exception as err:  # OCR still failing: count the attempt, keep the item
+                return self.quarantine_bytes(
+                    "scan", summary.source_key, data, f"lecture du courrier impossible : {err}", type(err).__name__
+                )
+        return self.ingest_scan(doc, data, mark=resolve)
 
     # ------------------------------------------------------------------ failures
 

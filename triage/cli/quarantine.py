@@ -103,7 +103,7 @@ def quarantine_retry(
         table.add_column(col, overflow="fold")
     still = 0
     for i in ids:
-        outcome = quarantine.retry(pipeline, i)
+        outcome = pipeline.retry_quarantined(i)
         still += outcome.outcome is IngestOutcome.QUARANTINED
         table.add_row(str(i), outcome.outcome.value, outcome.reference or "", outcome.detail)
     console.print(table)

@@ -108,3 +108,13 @@ def check_schema(engine: Engine) -> None:
         raise StoreError(f"base de données inaccessible : {err.orig}") from err
     if "dossiers" not in tables:
         raise StoreError("la base n'est pas initialisée : lancez `mediature db upgrade`")
+
+
+def answers(engine: Engine) -> bool:
+    """Whether the database answers a trivial query now (for the health endpoint)."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception:  # health must answer whatever the database does
+        return False
+    return True

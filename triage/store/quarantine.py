@@ -8,12 +8,9 @@ it became.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,13 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from triage.clock import system_clock
 from triage.errors import NotFoundError, StoreError
 from triage.parse.charsets import printable_name
-from triage.records import DossierOutcome, IngestOutcome, RawMessage
+from triage.records import DossierOutcome, IngestOutcome
 from triage.store.db import transaction
 from triage.store.messages import insert_ignore, store_blob
 from triage.store.models import QuarantineItem, RawBlob
-
-if TYPE_CHECKING:
-    from triage.pipeline import Pipeline
 
 Mark = Callable[[Session, DossierOutcome], None]
 
@@ -141,52 +135,12 @@ def get_item(session: Session, item_id: int) -> tuple[QuarantineSummary, bytes]:
     return _summary(item, blob.size), bytes(blob.data)
 
 
-def _resolver(item_id: int) -> Mark:
-    def mark(session: Session, outcome: DossierOutcome) -> None:
-        if outcome.outcome is IngestOutcome.QUARANTINED:
-            return
-        session.execute(
-            update(QuarantineItem)
-            .where(QuarantineItem.id == item_id)
-            .values(resolved_at=system_clock(), resolved_message_id=outcome.message_row_id, last_attempt_at=system_clock())
-        )
-
-    return mark
-
-
-def retry(pipeline: Pipeline, item_id: int) -> DossierOutcome:
-    """Run the pipeline again on a quarantined item's bytes; resolved when it now goes through."""
-    with transaction(pipeline.runtime.sessions) as session:
-        summary, data = get_item(session, item_id)
-    if summary.resolved_at is not None:
-        return DossierOutcome(
-            IngestOutcome.DUPLICATE, message_row_id=summary.resolved_message_id, detail="déjà résolu"
-        )
-    if summary.source == "scan":
-        return _retry_scan(pipeline, summary, data)
-    raw = RawMessage(source=summary.source, source_key=summary.source_key, data=data)
-    return pipeline.ingest_raw(raw, mark=_resolver(item_id))
-
-
-def _retry_scan(pipeline: Pipeline, summary: QuarantineSummary, data: bytes) -> DossierOutcome:
-    try:
-        from triage.sources.scans import read_scan_file
-    except ImportError:
-        return DossierOutcome(
-            IngestOutcome.QUARANTINED, detail="lecture des courriers numérisés indisponible"
-        )
-    suffix = Path(summary.source_key).suffix or ".bin"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"quarantaine-{summary.id}{suffix}"
-        path.write_bytes(data)
-        try:
-            doc = read_scan_file(path, pipeline.settings)
-        except Exception as err:  # OCR still failing: count the attempt, keep the item
-            return pipeline.quarantine_bytes(
-                "scan",
-                summary.source_key,
-                data,
-                f"lecture du courrier impossible : {err}",
-                type(err).__name__,
-            )
-    return pipeline.ingest_scan(doc, data, mark=_resolver(summary.id))
+def resolve(session: Session, item_id: int, outcome: DossierOutcome, *, at: datetime) -> None:
+    """Mark an item resolved by the outcome of a new attempt (nothing when it is quarantined again)."""
+    if outcome.outcome is IngestOutcome.QUARANTINED:
+        return
+    session.execute(
+        update(QuarantineItem)
+        .where(QuarantineItem.id == item_id)
+        .values(resolved_at=at, resolved_message_id=outcome.message_row_id, last_attempt_at=at)
+    )

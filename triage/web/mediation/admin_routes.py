@@ -99,12 +99,11 @@ def quarantine_page(request: Request, ctx: Ctx) -> Response:
 @endpoint("quarantine.view", transactional=False)
 def quarantine_retry(request: Request, ctx: Ctx) -> Response:
     """Run the pipeline again on one item (after a fix or a rules change)."""
-    from triage.store.quarantine import retry
     from triage.workspace.intake import get_pipeline
 
     ctx.extra["back"] = "/admin/quarantaine"
     item_id = request.path_params["item_id"]
-    outcome = retry(get_pipeline(ctx.runtime), item_id)
+    outcome = get_pipeline(ctx.runtime).retry_quarantined(item_id)
     with ctx.runtime.sessions.begin() as session:
         record(session, ctx.actor, "quarantine.retry", details={"item_id": item_id, "outcome": outcome.outcome.value})
     return redirect("/admin/quarantaine?fait=reessai")
