@@ -360,3 +360,15 @@ def test_a_quarantined_upload_is_not_reported_green_and_says_why(app) -> None:  
     assert "1 fichier(s) mis en quarantaine" in html
     alert = html.split('class="alerte"', 1)[1].split("</div>", 1)[0]
     assert "lettre.pdf : " in alert and "lettre.pdf : illisible" not in alert
+
+
+def test_a_refused_merge_is_explained_in_its_form_with_what_was_typed(app) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(app, "mediatrice")
+    token = form_token(client.get("/mediation/").text)
+    answer = client.post("/mediation/tri/MED-2026-00001/joindre", data={"csrf": token, "cible": "med-2026-09999"})
+    assert answer.status_code == 422
+    form = answer.text.split('<details id="joindre" open>', 1)[1].split("</details>", 1)[0]
+    assert 'role="alert"' in form and "introuvable" in form and 'value="MED-2026-09999"' in form
+    assert "Action impossible" not in answer.text
+    empty = client.post("/mediation/tri/MED-2026-00001/ecarter", data={"csrf": token, "motif": " "})
+    assert empty.status_code == 422 and "indiquez le motif que lira l&#39;expéditeur" in empty.text

@@ -11,7 +11,7 @@ from starlette.routing import Route
 from triage.correspondence.team import OWNERSHIP, ownership_filter
 from triage.dossiers.registry import references_in_text
 from triage.dossiers.statuses import STATUSES
-from triage.errors import DossierError, NotFoundError
+from triage.errors import DossierError, MediatureError, NotFoundError
 from triage.store.audit import record
 from triage.store.models import Dossier, Message
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
@@ -57,6 +57,13 @@ _REFERENCE = re.compile(r"^[A-Z0-9-]{1,40}$")
 @endpoint("dossiers.read")
 def queue_page(request: Request, ctx: Ctx) -> Response:
     """The queue, one line per request, uncertain first; the chosen request opened under its line."""
+    return _queue(request, ctx)
+
+
+def _queue(request: Request, ctx: Ctx, wanted: str = "", error: tuple[str, str] = ("", ""),
+           typed: dict[str, str] | None = None) -> Response:
+    """The queue page; after a refused action, `error` = (form, French message) is shown in that form of the
+    opened request `wanted`, with what was `typed` kept."""
     settings = ctx.runtime.settings
     ownership = request.query_params.get("attribution", "tous")
     items = pending_queue(ctx.session, settings, where=ownership_filter(ownership, ctx.user.user_id))
@@ -66,7 +73,7 @@ def queue_page(request: Request, ctx: Ctx) -> Response:
     prefix = settings.service.reference_prefix
     cited = {m.id: (references_in_text(f"{m.flag_reason} {m.subject} {m.body_text}", prefix) or [""])[0]
              for m in flagged}
-    wanted = request.query_params.get("demande", "").strip().upper()
+    wanted = wanted or request.query_params.get("demande", "").strip().upper()
     index = next((n for n, i in enumerate(items) if i.reference == wanted), 0)
     selected = items[index] if items else None
     text = highlight(selected.text, {lab.kind: lab.highlights for lab in selected.labels}) if selected else ""
@@ -82,7 +89,8 @@ def queue_page(request: Request, ctx: Ctx) -> Response:
         following={i.reference: _neighbour(items, n) for n, i in enumerate(items)},
         settings=settings, active="file", flagged=flagged, cited=cited, total=pending_count(ctx.session),
         ownership=ownership if ownership in OWNERSHIP else "tous", ownerships=OWNERSHIP,
-    ))
+        error_form=error[0], error=error[1], typed=typed or {},
+    ), status=422 if error[1] else 200)
 
 
 def _neighbour(items: list[QueueItem], index: int) -> str:
@@ -162,9 +170,16 @@ def merge_one(request: Request, ctx: Ctx) -> Response:
     dossier = find_dossier(ctx.session, request.path_params["reference"])
     ctx.extra["back"] = _back(request, ctx)
     target_ref = ctx.field("cible", limit=40).strip().upper()
-    if not target_ref:
-        raise DossierError("indiquez la référence du dossier existant", key=dossier.reference)
-    target = find_dossier(ctx.session, target_ref)
+    try:
+        if not target_ref:
+            raise DossierError("indiquez la référence du dossier existant", key=dossier.reference)
+        target = find_dossier(ctx.session, target_ref)
+        if target.id == dossier.id:
+            raise DossierError("une demande ne peut pas être jointe à elle-même", key=dossier.reference)
+    except MediatureError as err:
+        if _back(request, ctx) != "/mediation/":
+            raise
+        return _queue(request, ctx, dossier.reference, ("joindre", err.message), {"cible": target_ref})
     if ctx.field("confirme") != "1":
         return _confirmation(request, ctx, dossier, "joindre", target=target)
     merge(ctx.session, dossier, target, ctx.actor)
@@ -180,7 +195,7 @@ def set_aside(request: Request, ctx: Ctx) -> Response:
     ctx.extra["back"] = _back(request, ctx)
     reason = ctx.field("motif", limit=200).strip()
     if not reason:
-        raise DossierError("indiquez le motif que lira l'expéditeur", key=dossier.reference)
+        return _queue(request, ctx, dossier.reference, ("ecarter", "indiquez le motif que lira l'expéditeur"))
     if ctx.field("confirme") != "1":
         return _confirmation(request, ctx, dossier, "ecarter", reason=reason)
     dismiss(ctx.session, dossier, ctx.actor, reason)
