@@ -61,8 +61,8 @@ def settings_only(config: Path | None = None):  # type: ignore[no-untyped-def]
 
 # Sub-command modules register themselves on `app` when imported. Each lives in its own file.
 _MODULES = [
-    "base", "ingest", "demo", "dossiers", "quarantine", "worker", "scan", "triage", "notify", "web", "users",
-    "review", "report", "message", "privacy",
+    "base", "ingest", "demo", "dossiers", "search", "quarantine", "worker", "scan", "triage", "notify", "web",
+    "users", "review", "report", "message", "privacy",
 ]
 
 

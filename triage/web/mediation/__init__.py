@@ -7,6 +7,7 @@
 - /mediation/pieces-jointes/..., /courriers/...    file_routes       (mediator)
 - /mediation/dossiers/.../ecrire, /mediation/modeles, /mediation/annuaire   write_routes (mediator)
 - /mediation/dossiers/.../attribution, /rappel, /non-lu   team_routes (mediator)
+- /mediation/recherche                             search_routes     (mediator: full-text search)
 - /mediation/donnees-personnelles                  privacy_routes    (mediator: retention, access, erasure)
 - /courrier/...                                    courrier_routes   (mail service)
 - /admin/...                                       admin_routes      (administrator)
@@ -29,6 +30,7 @@ def routes() -> list[Route]:
         file_routes,
         privacy_routes,
         queue_routes,
+        search_routes,
         setaside_routes,
         team_routes,
         write_routes,
@@ -37,5 +39,5 @@ def routes() -> list[Route]:
     return [
         *auth_routes.routes(), *queue_routes.routes(), *dossier_routes.routes(), *file_routes.routes(),
         *courrier_routes.routes(), *admin_routes.routes(), *setaside_routes.routes(),
-        *write_routes.routes(), *team_routes.routes(), *privacy_routes.routes(),
+        *write_routes.routes(), *team_routes.routes(), *privacy_routes.routes(), *search_routes.routes(),
     ]
