@@ -1,6 +1,6 @@
 """Full-text search over dossiers, their messages and the OCR text of scanned letters (« Rechercher »).
 
-SQLite (embedded default): the FTS5 table `search_index` kept in step by triggers (migration 0005_search),
+SQLite (embedded default): the FTS5 table `search_index` kept in step by triggers (migration 0006_search),
 tokenizer unicode61 with diacritics removed. PostgreSQL: GIN indexes over to_tsvector('mediature_french', …),
 the 'french' configuration with accents removed before its stemmer. On both, each word is matched as a
 prefix (« logement » finds « logements », « handicape » finds « handicapée ») and joined words (a
@@ -37,7 +37,7 @@ MAX_QUERY = 200
 PARIS = ZoneInfo("Europe/Paris")
 # highlight markers put around matched words by snippet() / ts_headline(), split out in Python
 START, STOP = "\x02", "\x03"
-# the expressions of the GIN indexes of migration 0005_search (PostgreSQL uses the index only if identical)
+# the expressions of the GIN indexes of migration 0006_search (PostgreSQL uses the index only if identical)
 PG_CONFIG = "'mediature_french'::regconfig"
 PG_DOSSIER_TEXT = ("dossiers.reference || ' ' || coalesce(dossiers.requester_name, '') || ' ' || "
                    "coalesce(dossiers.subject, '')")

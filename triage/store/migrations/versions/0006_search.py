@@ -8,15 +8,15 @@ expressions on the same columns (triage.store.search writes its queries with the
 `mediature_french` is the 'french' configuration with accents removed before stemming (extension
 unaccent, trusted: the database owner may create it).
 
-Revision ID: 0005_search
-Revises: 0004_retention
+Revision ID: 0006_search
+Revises: 0005_suggestion_to_check
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0005_search"
-down_revision = "0004_retention"
+revision = "0006_search"
+down_revision = "0005_suggestion_to_check"
 branch_labels = None
 depends_on = None
 
