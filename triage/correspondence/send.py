@@ -164,7 +164,7 @@ def send_message(session: Session, runtime: Runtime, dossier: Dossier, msg: Free
     if transmission and msg.direction.strip():
         dossier.direction = msg.direction.strip()[:120]
     if transmission and dossier.status != "transmise_service":
-        change_status(session, settings, dossier, StatusChange("transmise_service", service=msg.to_name), actor)
+        change_status(session, settings, dossier, StatusChange("transmise_service", service=msg.to_name or msg.to_address), actor)
     elif transmission:
         dossier.service_answered_at = None  # a new transmission restarts the clock's wait for an answer
     kind = "message_transmission" if transmission else "message"
