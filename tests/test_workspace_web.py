@@ -372,3 +372,12 @@ def test_a_refused_merge_is_explained_in_its_form_with_what_was_typed(app) -> No
     assert "Action impossible" not in answer.text
     empty = client.post("/mediation/tri/MED-2026-00001/ecarter", data={"csrf": token, "motif": " "})
     assert empty.status_code == 422 and "indiquez le motif que lira l&#39;expéditeur" in empty.text
+
+
+def test_triage_stays_in_the_chosen_ownership_filter(app) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(app, "mediatrice")
+    page = client.get("/mediation/?attribution=aucun").text
+    assert '<input type="hidden" name="attribution" value="aucun">' in page
+    answer = client.post("/mediation/tri/MED-2026-00001/accepter", follow_redirects=False,
+                         data={"csrf": form_token(page), "attribution": "aucun", "suivante": ""})
+    assert answer.headers["location"] == "/mediation/?fait=accepte&attribution=aucun"

@@ -89,6 +89,7 @@ def _queue(request: Request, ctx: Ctx, wanted: str = "", error: tuple[str, str] 
         following={i.reference: _neighbour(items, n) for n, i in enumerate(items)},
         settings=settings, active="file", flagged=flagged, cited=cited, total=pending_count(ctx.session),
         ownership=ownership if ownership in OWNERSHIP else "tous", ownerships=OWNERSHIP,
+        keep=f"&attribution={ownership}" if ownership in OWNERSHIP and ownership != "tous" else "",
         error_form=error[0], error=error[1], typed=typed or {},
     ), status=422 if error[1] else 200)
 
@@ -112,6 +113,9 @@ def _next_in_queue(ctx: Ctx, code: str, query: str = "") -> str:
     """Where to go after a triage action taken in the queue: the next request, opened; its "Accepter" button
     has the focus (autofocus, which also scrolls to it: no fragment, a fragment would cancel autofocus)."""
     following = ctx.field("suivante", limit=40).strip().upper()
+    ownership = ctx.field("attribution", limit=20)
+    if ownership in OWNERSHIP and ownership != "tous":  # stay in « mes dossiers » / « non attribués »
+        query += f"&attribution={ownership}"
     if following and _REFERENCE.match(following):
         return f"/mediation/?demande={following}&fait={code}{query}"
     return f"/mediation/?fait={code}{query}"
