@@ -14,7 +14,7 @@ from tests.workspace_data import add_request, fast_argon2
 from triage.config import load_settings
 from triage.dossiers.msgid import reference_from_message_id
 from triage.runtime import Runtime
-from triage.store.models import AuditEntry, Dossier, Event, OutboxItem
+from triage.store.models import AuditEntry, Dossier, Event, OutboxItem, User
 
 __all__ = ["cli", "fast_argon2"]
 SECRET = "test-secret"  # the cli fixture's MEDIATURE_SECRET_KEY
@@ -100,6 +100,19 @@ def test_dossiers_list_json_prints_one_object_per_dossier(cli: CliRunner, home: 
     assert sorted(r["reference"] for r in records) == ["MED-2026-00042", "MED-2026-00043"]
     assert all({"status", "assignee", "unread"} <= set(r) for r in records)
     assert run(cli, "dossiers", "list", "--json", "--status", "cloturee").strip() == ""
+    with rt.sessions.begin() as session:
+        user = User(username="claire", role="mediateur", password_hash="-")
+        session.add(user)
+        session.flush()
+        d = session.scalar(select(Dossier).where(Dossier.reference == "MED-2026-00043"))
+        assert d is not None
+        d.assignee_id, d.unread = user.id, True
+    mine = [json.loads(line) for line in run(cli, "dossiers", "list", "--json", "--assignee", "claire").splitlines()]
+    assert [(r["reference"], r["assignee"], r["unread"]) for r in mine] == [("MED-2026-00043", "claire", True)]
+    nobody = [json.loads(line)["reference"] for line in run(cli, "dossiers", "list", "--json", "--assignee", "-").splitlines()]
+    assert nobody == ["MED-2026-00042"]
+    assert [json.loads(line)["reference"] for line in run(cli, "dossiers", "list", "--json", "--unread").splitlines()] \
+        == ["MED-2026-00043"]
     rt.close()
 
 

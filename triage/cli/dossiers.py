@@ -26,7 +26,7 @@ from triage.dossiers.tracking import initials
 from triage.errors import NotFoundError
 from triage.runtime import Runtime
 from triage.store.audit import Actor, record
-from triage.store.models import Dossier, Event, Message, SuggestionRow
+from triage.store.models import Dossier, Event, Message, SuggestionRow, User
 from triage.workspace.common import PARIS
 
 dossiers_app = typer.Typer(help="Dossiers de médiation.", no_args_is_help=True)
@@ -123,21 +123,31 @@ def dossiers_list(
     status: Annotated[str | None, typer.Option("--status", help="Seulement ce statut (ex. recue).")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Nombre maximal de lignes.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Un objet JSON par dossier et par ligne (scripts).")] = False,
+    assignee: Annotated[str | None, typer.Option(
+        "--assignee", help="Avec --json : seulement les dossiers de cet identifiant (« - » : non attribués).")] = None,
+    unread: Annotated[bool, typer.Option("--unread", help="Avec --json : seulement les dossiers non lus.")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Liste les dossiers, les plus récents d'abord."""
     if as_json:
-        print_json_lines(open_runtime(config), status=status, limit=limit)
+        print_json_lines(open_runtime(config), status=status, limit=limit, assignee=assignee, unread=unread)
         return
     print_dossiers(open_runtime(config), status=status, limit=limit)
 
 
-def print_json_lines(rt: Runtime, *, status: str | None, limit: int) -> None:
+def print_json_lines(rt: Runtime, *, status: str | None, limit: int, assignee: str | None = None,
+                     unread: bool = False) -> None:
     """One JSON object per dossier on each line, most recent first."""
     with rt.sessions() as session:
         stmt = select(Dossier).where(Dossier.merged_into_id.is_(None))
         if status:
             stmt = stmt.where(Dossier.status == status)
+        if assignee == "-":
+            stmt = stmt.where(Dossier.assignee_id.is_(None))
+        elif assignee:
+            stmt = stmt.where(Dossier.assignee_id.in_(select(User.id).where(User.username == assignee)))
+        if unread:
+            stmt = stmt.where(Dossier.unread.is_(True))
         rows = session.scalars(stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)).all()
         names = usernames(session, {d.assignee_id for d in rows if d.assignee_id})
         for d in rows:
