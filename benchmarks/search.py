@@ -49,7 +49,7 @@ QUERIES: list[tuple[str, str, dict[str, Any]]] = [
     ("nom du demandeur", "Benali", {}),
     ("deux mots, accents omis", "handicape transport", {}),
     ("mot + filtre statut", "logement", {"status": "mediation_en_cours"}),
-    ("référence", "MED-2025-01234", {}),
+    ("référence", "MED-2022-01234", {}),
 ]
 
 

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     func,
     literal,
     literal_column,
@@ -122,9 +121,15 @@ def search_dossiers(session: Session, query: str, filters: SearchFilters | None 
         match = _fts5_query(query)
         if not match:
             return SearchPage(query, page, page_size, 0)
-        found: Any = (select(literal_column("dossier_id").label("dossier_id"))
-                      .select_from(text("search_index"))
-                      .where(text("search_index MATCH :match"))).params(match=match)
+        # rowids only (2·id for a dossier, 2·id + 1 for a message): reading a column of each of thousands
+        # of matching rows would cost more than the match itself
+        found: Any = union(
+            select(literal_column("rowid / 2").label("dossier_id")).select_from(text("search_index"))
+            .where(text("search_index MATCH :match AND rowid % 2 = 0")),
+            select(Message.dossier_id.label("dossier_id")).where(Message.id.in_(
+                select(literal_column("(rowid - 1) / 2")).select_from(text("search_index"))
+                .where(text("search_index MATCH :match AND rowid % 2 = 1")))),
+        ).params(match=match)
     else:
         tsquery = _pg_tsquery(query)
         if tsquery is None:
@@ -135,17 +140,24 @@ def search_dossiers(session: Session, query: str, filters: SearchFilters | None 
             .where(literal_column(PG_MESSAGE_DOCUMENT).op("@@")(tsquery)),
         )
     ids = found.subquery("found")
-    conditions = _conditions(filters)
-    base: Select[Any] = (select(Dossier.id).where(Dossier.id.in_(select(ids.c.dossier_id)),
-                                                   Dossier.merged_into_id.is_(None), *conditions))
-    total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    rows = session.execute(
-        select(Dossier, User.display_name, User.username)
-        .outerjoin(User, User.id == Dossier.assignee_id)
-        .where(Dossier.id.in_(base.order_by(None)))
+    where = (Dossier.id.in_(select(ids.c.dossier_id)), Dossier.merged_into_id.is_(None), *_conditions(filters))
+    # ids first (sorting thousands of whole rows costs more than the match), the count riding along with
+    # the page (one evaluation of the match instead of two); then the page's rows
+    page_ids = session.execute(
+        select(Dossier.id, func.count().over().label("total")).where(*where)
         .order_by(Dossier.received_at.desc(), Dossier.id.desc())
         .limit(page_size).offset((page - 1) * page_size)
     ).all()
+    if page_ids:
+        total = int(page_ids[0].total)
+    else:  # past the last page
+        total = int(session.scalar(select(func.count()).select_from(Dossier).where(*where)) or 0)
+    rows = session.execute(
+        select(Dossier, User.display_name, User.username)
+        .outerjoin(User, User.id == Dossier.assignee_id)
+        .where(Dossier.id.in_([row.id for row in page_ids]))
+        .order_by(Dossier.received_at.desc(), Dossier.id.desc())
+    ).all() if page_ids else []
     snippets = _snippets(session, dialect, query, [row[0].id for row in rows])
     hits = tuple(
         SearchHit(dossier_id=d.id, reference=d.reference, status=d.status, channel=d.channel, domain=d.domain,
@@ -221,13 +233,20 @@ def _snippets(session: Session, dialect: str, query: str, dossier_ids: list[int]
         return {}
     found: dict[int, list[Snippet]] = {}
     if dialect == "sqlite":
-        rows = session.execute(text(
+        # the rows of these dossiers and of their messages, by rowid (no scan of every matching row)
+        message_ids = session.scalars(select(Message.id).where(Message.dossier_id.in_(dossier_ids))).all()
+        rowids = [2 * i for i in dossier_ids] + [2 * i + 1 for i in message_ids]
+        statement = text(
             "SELECT s.dossier_id, s.kind, m.scan_pages, m.direction, "
-            f"snippet(search_index, -1, '{START}', '{STOP}', '…', 16) "
+            f"snippet(search_index, -1, '{START}', '{STOP}', '…', 16), s.rowid "
             "FROM search_index AS s LEFT JOIN messages AS m ON s.kind = 'message' AND m.id = (s.rowid - 1) / 2 "
-            "WHERE search_index MATCH :match AND s.dossier_id IN (SELECT value FROM json_each(:ids)) "
-            "ORDER BY s.rowid"
-        ), {"match": _fts5_query(query), "ids": "[" + ",".join(str(i) for i in dossier_ids) + "]"}).all()
+            "WHERE search_index MATCH :match AND s.rowid BETWEEN :low AND :high ORDER BY s.rowid")
+        match, wanted = _fts5_query(query), set(rowids)
+        # FTS5 seeks a rowid range, whereas a list of rowids makes it walk every matching row: one range
+        # per run of neighbouring rowids (a page's dossiers and messages are mostly recent, so close)
+        rows = [row[:5] for low, high in _runs(sorted(rowids))
+                for row in session.execute(statement, {"match": match, "low": low, "high": high}).all()
+                if row.rowid in wanted]
     else:
         tsquery = _pg_tsquery(query)
         config, options = literal_column(PG_CONFIG), literal(PG_HEADLINE)
@@ -245,6 +264,17 @@ def _snippets(session: Session, dialect: str, query: str, dossier_ids: list[int]
         if len(snippets) < 3:
             snippets.append(Snippet(_source(kind, scan_pages, direction), _parts(excerpt or "")))
     return found
+
+
+def _runs(values: list[int], gap: int = 400) -> list[tuple[int, int]]:
+    """Sorted integers grouped into (first, last) runs whose neighbours are at most `gap` apart."""
+    runs: list[tuple[int, int]] = []
+    for value in values:
+        if runs and value - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs
 
 
 def _source(kind: str, scan_pages: int | None, direction: str | None) -> str:
