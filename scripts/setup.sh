@@ -20,6 +20,10 @@ missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# pg_dump / pg_restore / psql for `mediature backup` and `restore` on PostgreSQL: any installed version
+# (postgresql-client-NN) will do; the metapackage is installed only when none is
+command -v pg_dump >/dev/null && command -v pg_restore >/dev/null && command -v psql >/dev/null \
+  || missing+=(postgresql-client)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "Paquets Debian manquants : ${missing[*]} (relancez en root ou installez-les)" >&2

@@ -15,6 +15,7 @@
     ├── NotFoundError          no such dossier, message, attachment, letter or quarantined item
     ├── DeliveryError          an outgoing message could not be delivered (retried)
     ├── ReportError            a report, recommendation or export request is invalid
+    ├── BackupError            a backup cannot be written, or an archive cannot be trusted or restored
     └── AuthError              web login or permission refused
 
 The CLI (triage.cli) and the web app (triage.web.app: `error_status`) are the only places that turn
@@ -94,3 +95,7 @@ class ReportError(MediatureError):
 
 class AuthError(MediatureError):
     """Login or permission refused."""
+
+
+class BackupError(MediatureError):
+    """A backup cannot be written, or an archive is corrupt, undecipherable or cannot be restored."""

@@ -62,7 +62,7 @@ def settings_only(config: Path | None = None):  # type: ignore[no-untyped-def]
 # Sub-command modules register themselves on `app` when imported. Each lives in its own file.
 _MODULES = [
     "base", "ingest", "demo", "dossiers", "search", "quarantine", "worker", "scan", "triage", "notify", "web",
-    "users", "review", "report", "message", "privacy",
+    "users", "review", "report", "message", "privacy", "backup",
 ]
 
 
