@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,9 +50,9 @@ def require_postgres() -> None:
         pytest.skip("PostgreSQL unreachable")
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """URL of a fresh, empty PostgreSQL database (dropped after the test)."""
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """URL of a fresh, empty PostgreSQL database, dropped on exit."""
     require_postgres()
     name = f"mediature_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -67,6 +68,13 @@ def pg_url() -> Iterator[str]:
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """URL of a fresh, empty PostgreSQL database (dropped after the test)."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 def make_settings(home: Path, database_url: str = "", **sections: dict[str, object]) -> Settings:
