@@ -48,6 +48,11 @@ TEXT_SCAN = SAMPLES / "scans" / "scan-07-avocat-oblige-alimentaire-texte.pdf"
 TOKEN_RE = re.compile(r"/suivi/([A-Za-z0-9_-]{20,128})")
 
 
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`mediature ARGS` as an administrator runs it, in its own process."""
+    return subprocess.run([MEDIATURE, *args], env=env, capture_output=True, text=True, check=False)
+
+
 def settings_for(home: Path, url: str = "") -> Settings:
     """Test settings whose secret key lives in <home>/secret.key, as in a default installation."""
     settings = make_settings(home, url)
@@ -324,13 +329,13 @@ def test_non_empty_target_is_refused_without_force_then_replaced_with_it(
     env["MEDIATURE_HOME"] = str(home)
     if not db_url.startswith("sqlite"):
         env["MEDIATURE_DATABASE_URL"] = db_url
-    refused = subprocess.run([MEDIATURE, "restore", str(archive)], env=env, capture_output=True, text=True)
+    refused = run_cli(env, "restore", str(archive))
     assert refused.returncode == 1
     assert "restauration refusée" in refused.stderr and "--force" in refused.stderr
     rt = Runtime.open(settings, upgrade=False)
     assert set(dossier_rows(rt)) == {"MED-2026-00001", "MED-2026-00002"}
     rt.close()
-    forced = subprocess.run([MEDIATURE, "restore", str(archive), "--force"], env=env, capture_output=True, text=True)
+    forced = run_cli(env, "restore", str(archive), "--force")
     assert forced.returncode == 0, forced.stderr
     assert "restaurée" in forced.stdout
     rt = Runtime.open(settings, upgrade=False)
@@ -346,15 +351,13 @@ def test_cli_backup_reads_the_passphrase_from_the_environment_and_verifies(home:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATURE_")}
     env.update({"MEDIATURE_HOME": str(home), "MEDIATURE_BACKUP_PASSPHRASE": "une phrase de passe assez longue"})
     archive = tmp_path / "nuit.chiffree"
-    made = subprocess.run([MEDIATURE, "backup", str(archive)], env=env, capture_output=True, text=True)
+    made = run_cli(env, "backup", str(archive))
     assert made.returncode == 0, made.stderr
     assert "chiffrée" in made.stdout and stat.S_IMODE(archive.stat().st_mode) == 0o600
-    checked = subprocess.run([MEDIATURE, "restore", str(archive), "--verify-only"], env=env, capture_output=True,
-                             text=True)
+    checked = run_cli(env, "restore", str(archive), "--verify-only")
     assert checked.returncode == 0 and "Sauvegarde intacte" in checked.stdout
     passfile = tmp_path / "phrase"
     passfile.write_text("une autre phrase\n")
     env.pop("MEDIATURE_BACKUP_PASSPHRASE")
-    wrong = subprocess.run([MEDIATURE, "restore", str(archive), "--verify-only", "--passphrase-file", str(passfile)],
-                           env=env, capture_output=True, text=True)
+    wrong = run_cli(env, "restore", str(archive), "--verify-only", "--passphrase-file", str(passfile))
     assert wrong.returncode == 1 and "phrase de passe incorrecte" in wrong.stderr
