@@ -143,6 +143,9 @@ def test_backup_and_restore_bring_back_dossiers_files_links_and_secret(
         assert (count(rt, Message), count(rt, RawBlob)) == (expected_messages, expected_blobs)
         assert home_digest(target.paths.home) == {k: v for k, v in expected_files.items()}
         assert not (target.paths.home / "logs").exists()  # journals are not state
+        for _name, path in home_files(target.paths.home):  # secret key and personal data: private
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         assert rt.secret == secret
         with rt.sessions() as s:
             stored = s.scalars(select(ScanFile.stored_path)).all()
@@ -253,7 +256,8 @@ def _small_instance(home: Path, url: str = "") -> Settings:
 def _untouched(settings: Settings) -> bool:
     engine = make_engine(settings.database_url)
     try:
-        return not snapshot.table_names(engine) and not list(home_files(settings.paths.home))
+        base = {settings.paths.home / f"mediature.sqlite3{suffix}" for suffix in ("", "-wal", "-shm")}
+        return not snapshot.table_names(engine) and not list(home_files(settings.paths.home, base))
     finally:
         engine.dispose()
 
@@ -279,7 +283,7 @@ def test_damaged_archive_is_refused_and_nothing_is_restored(home: Path, tmp_path
                 content = b"0" * len(content)
             out.addfile(member, io.BytesIO(content))
     target = settings_for(tmp_path / "cible")
-    damaged = "endommagée|incomplète"  # gzip's CRC, or tar stopping at a garbled header before the checksums
+    damaged = "endommagée|incomplète|altérée"  # gzip, tar stopping at a garbled header, or the checksums
     for bad, words in ((flipped, damaged), (truncated, damaged), (forged, "somme de contrôle")):
         with pytest.raises(BackupError, match=words) as err:
             restore_into(target, bad)

@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol
 
 from triage.errors import BackupError
+from triage.files import FILE_MODE, private_dir
 
 FORMAT = "mediature-sauvegarde"
 VERSION = 1
@@ -145,7 +146,7 @@ class ArchiveWriter:
 
     def _info(self, name: str, size: int, mtime: float) -> tarfile.TarInfo:
         info = tarfile.TarInfo(name)
-        info.size, info.mtime, info.mode = size, int(mtime), 0o600
+        info.size, info.mtime, info.mode = size, int(mtime), FILE_MODE
         return info
 
     def add_file(self, name: str, path: Path) -> FileEntry:
@@ -219,9 +220,9 @@ def unpack_and_verify(archive: Path, root: Path) -> VerifiedBackup:
                     sums_raw = stream.read(1 << 24)
                     continue
                 target = root / member.name
-                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                private_dir(target.parent)
                 h, size = hashlib.sha256(), 0
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
                 with os.fdopen(fd, "wb") as out:
                     while block := stream.read(CHUNK):
                         h.update(block)

@@ -21,13 +21,14 @@ import json
 import os
 import struct
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from triage.errors import BackupError
+from triage.files import open_private
 
 MAGIC = b"MEDIATURE-ENC-1\n"
 TAG_BYTES = 16
@@ -50,7 +51,7 @@ def is_encrypted(path: Path) -> bool:
 class EncryptingWriter:
     """A write-only file object: what is written is encrypted into `out`; close() appends the tag."""
 
-    def __init__(self, out: BinaryIO, passphrase: str) -> None:
+    def __init__(self, out: IO[bytes], passphrase: str) -> None:
         if not passphrase:
             raise BackupError("phrase de passe vide : chiffrement impossible")
         salt, nonce = os.urandom(16), os.urandom(12)
@@ -111,8 +112,7 @@ def decrypt_file(source: Path, destination: Path, passphrase: str | None) -> Non
         fh.seek(len(MAGIC) + 4 + header_len)
         decryptor = Cipher(algorithms.AES(key), modes.GCM(nonce, tag)).decryptor()
         decryptor.authenticate_additional_data(MAGIC + header_bytes)
-        fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
+        with open_private(destination) as out:
             left = body_end - fh.tell()
             while left > 0:
                 block = fh.read(min(CHUNK, left))

@@ -36,6 +36,7 @@ from triage.backup.archive import (
 from triage.backup.crypto import EncryptingWriter, decrypt_file, is_encrypted
 from triage.config import Settings
 from triage.errors import BackupError
+from triage.files import make_private, open_private, private_dir
 from triage.store import snapshot
 from triage.store.db import alembic_config, check_schema, migrate
 
@@ -109,8 +110,7 @@ def create_backup(settings: Settings, engine: Engine, destination: Path, passphr
         created_at = now().astimezone(UTC).isoformat(timespec="seconds")
         db_copy = staging / "base"
         snapshot.dump(engine, db_copy)  # first: every file the copy refers to exists already
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
+        with open_private(partial) as out:
             sink = EncryptingWriter(out, passphrase) if passphrase else out
             writer = ArchiveWriter(sink)
             database = writer.add_file(DATABASE_MEMBERS[kind], db_copy)
@@ -126,7 +126,7 @@ def create_backup(settings: Settings, engine: Engine, destination: Path, passphr
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, destination)
-        os.chmod(destination, 0o600)
+        make_private(destination)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -203,7 +203,7 @@ def restore_backup(settings: Settings, engine: Engine, archive: Path, passphrase
     if reasons and not force:
         raise BackupError("restauration refusée : " + " ; ".join(reasons)
                           + ". Restaurez dans une installation vide, ou ajoutez --force pour tout remplacer.")
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)
     staging = Path(tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}restauration-", dir=home.parent))
     try:
         verified = open_backup(archive, passphrase, staging)
@@ -218,9 +218,9 @@ def restore_backup(settings: Settings, engine: Engine, archive: Path, passphrase
         members = list(verified.home_members())
         for relative, staged in members:
             target = home / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)
             os.replace(staged, target)
-            os.chmod(target, 0o600)
+            make_private(target)
         relocated = snapshot.relocate_scan_paths(engine, manifest.home, home)
         migrate(engine)
         check_schema(engine)

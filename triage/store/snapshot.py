@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from triage.errors import BackupError, StoreError
+from triage.files import make_private, private_dir, private_file
 from triage.store.models import ScanFile
 
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -66,13 +67,6 @@ def table_names(engine: Engine) -> list[str]:
         raise StoreError(f"base de données inaccessible : {err.orig}") from err
 
 
-def _private_file(path: Path) -> None:
-    """Create an empty file only its owner can read (backups hold personal data and the secret key)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-
-
 def _pg_tool(tool: str) -> str:
     found = shutil.which(tool)
     if not found:
@@ -98,8 +92,8 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
 
 
 def dump(engine: Engine, destination: Path) -> None:
-    """Write a consistent copy of the database to destination (created 0600)."""
-    _private_file(destination)
+    """Write a consistent copy of the database to destination (created 0600: it holds personal data)."""
+    private_file(destination)
     if kind(engine) == "sqlite":
         path = sqlite_path(engine)
         if path is None or not path.exists():
@@ -138,21 +132,21 @@ def restore(engine: Engine, dump_file: Path, work_dir: Path) -> None:
         if not ok or ok[0] != "ok":
             raise BackupError("la copie de la base SQLite est endommagée (PRAGMA integrity_check)")
         engine.dispose()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         staged = path.with_name(path.name + ".restauration")
         shutil.copyfile(dump_file, staged)
-        os.chmod(staged, 0o600)
+        make_private(staged)
         for suffix in SQLITE_SIDE_FILES:  # a stale WAL beside the new file would be replayed into it
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.replace(staged, path)
         return
     url, env = _pg_target(engine)
     script = work_dir / "restauration.sql"
-    _private_file(script)
+    private_file(script)
     _run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}", str(dump_file)], env,
          "pg_restore")
     drops = work_dir / "vidage.sql"
-    _private_file(drops)
+    private_file(drops)
     preparer = engine.dialect.identifier_preparer
     drops.write_text("".join(f"DROP TABLE IF EXISTS {preparer.quote(t)} CASCADE;\n" for t in table_names(engine)))
     engine.dispose()
