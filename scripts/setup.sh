@@ -13,7 +13,6 @@ DEBIAN_PACKAGES=(
   libmagic1                           # attachment type sniffing (python-magic)
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core   # WeasyPrint PDF rendering
   chromium chromium-driver            # headless browser for web tests
-  postgresql-client                   # pg_dump / pg_restore for `mediature backup` and `restore`
 )
 
 missing=()

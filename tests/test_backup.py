@@ -157,6 +157,11 @@ def test_backup_and_restore_bring_back_dossiers_files_links_and_secret(
             assert page.status_code == 200 and reference in page.text
             # a citizen's reply to the acknowledgement still finds its dossier: the secret came back
             assert reference_from_message_id(rt.secret, message_id) == reference
+        # the restored instance goes on: new mail opens the next dossier, not one already used
+        outcome = Pipeline(rt, suggester=None).ingest_raw(RawMessage("eml", "apres", mail(
+            "Bonjour,\nma demande d'aide sociale est bloquée.\n", sender="Nouvel Usager <nouvel@exemple.example>")))
+        assert outcome.reference and outcome.reference not in expected_dossiers
+        assert len(dossier_rows(rt)) == len(expected_dossiers) + 1
     finally:
         rt.close()
 
@@ -358,10 +363,10 @@ def test_cli_backup_reads_the_passphrase_from_the_environment_and_verifies(home:
     made = run_cli(env, "backup", str(archive))
     assert made.returncode == 0, made.stderr
     assert "chiffrée" in made.stdout and stat.S_IMODE(archive.stat().st_mode) == 0o600
-    checked = run_cli(env, "restore", str(archive), "--verify-only")
+    checked = run_cli(env, "restore", str(archive), "--verify")
     assert checked.returncode == 0 and "Sauvegarde intacte" in checked.stdout
     passfile = tmp_path / "phrase"
     passfile.write_text("une autre phrase\n")
     env.pop("MEDIATURE_BACKUP_PASSPHRASE")
-    wrong = run_cli(env, "restore", str(archive), "--verify-only", "--passphrase-file", str(passfile))
+    wrong = run_cli(env, "restore", str(archive), "--verify", "--passphrase-file", str(passfile))
     assert wrong.returncode == 1 and "phrase de passe incorrecte" in wrong.stderr

@@ -39,8 +39,13 @@ def backup(
     console.print(
         f"Sauvegarde écrite : [bold]{summary.path}[/] — base {summary.database_kind} "
         f"(schéma {summary.schema_revision or 'vide'}), {summary.files} fichier(s), "
-        f"{summary.total_bytes / 1_048_576:.1f} Mio, {'chiffrée' if summary.encrypted else '[yellow]non chiffrée[/]'}."
+        f"{summary.total_bytes / 1_048_576:.1f} Mio, {'chiffrée' if summary.encrypted else 'non chiffrée'}."
     )
+    if rt.settings.security.secret_key.get_secret_value():
+        console.print("[yellow]La clé secrète vient de la configuration (MEDIATURE_SECRET_KEY) : elle n'est pas dans "
+                      "la sauvegarde ; gardez-la en lieu sûr avec la phrase de passe.[/]")
+    if not summary.encrypted:
+        console.print("[yellow]Sauvegarde non chiffrée : elle contient des données personnelles et la clé secrète.[/]")
 
 
 @app.command("restore")
@@ -49,7 +54,7 @@ def restore(
     passphrase_file: PassphraseOption = None,
     force: Annotated[bool, typer.Option("--force", help="Remplace une base et un dossier de données non vides "
                                         "(leur contenu actuel est perdu).")] = False,
-    verify_only: Annotated[bool, typer.Option("--verify-only", help="Vérifie la sauvegarde (déchiffrement, sommes "
+    verify_only: Annotated[bool, typer.Option("--verify", help="Vérifie la sauvegarde (déchiffrement, sommes "
                                               "de contrôle, manifeste) sans rien restaurer.")] = False,
     config: ConfigOption = None,
 ) -> None:
