@@ -24,7 +24,7 @@ SQLALCHEMY_ALLOWED = frozenset({
     "triage/dossiers/statuses.py", "triage/dossiers/timeline.py", "triage/dossiers/tracking.py",
     "triage/notify/acknowledge.py", "triage/notify/guard.py", "triage/notify/letters.py",
     "triage/notify/outbox.py", "triage/notify/sender.py", "triage/pipeline.py", "triage/privacy/access.py",
-    "triage/privacy/backup.py", "triage/privacy/erasure.py", "triage/privacy/retention.py",
+    "triage/privacy/erasure.py", "triage/privacy/retention.py",
     "triage/report/export.py", "triage/report/figures.py", "triage/report/queries.py",
     "triage/report/recommendations.py", "triage/runtime.py", "triage/sources/imap.py",
     "triage/sources/maildir.py", "triage/sources/scans.py", "triage/web/mediation/admin_routes.py",

@@ -72,11 +72,11 @@ def target(tmp_path: Path, db_url: str) -> Iterator[Settings]:
 
 
 def restore_into(settings: Settings, archive: Path, passphrase: str | None = None, *, force: bool = False) -> None:
-    engine = make_engine(settings.database_url)
+    rt = Runtime.open(settings, upgrade=False)
     try:
-        restore_backup(settings, engine, archive, passphrase, force=force)
+        restore_backup(rt, archive, passphrase, force=force)
     finally:
-        engine.dispose()
+        rt.close()
 
 
 def dossier_rows(rt: Runtime) -> dict[str, tuple[str, str, str]]:
@@ -125,7 +125,7 @@ def test_backup_and_restore_bring_back_dossiers_files_links_and_secret(
         (home / "logs").mkdir(exist_ok=True)
         (home / "logs" / "worker.log").write_text("journal\n")
         archive = tmp_path / "sauvegarde.tar.gz"
-        summary = create_backup(src.settings, src.engine, archive)
+        summary = create_backup(src, archive)
         assert stat.S_IMODE(archive.stat().st_mode) == 0o600
         assert summary.database_kind == snapshot.kind(src.engine) and not summary.encrypted
         expected_dossiers, expected_files = dossier_rows(src), home_digest(home)
@@ -202,7 +202,7 @@ def test_backup_taken_while_the_worker_ingests_restores_the_dossiers_and_links_o
         while count(src, Dossier) < 3:
             assert worker.poll() is None and time.monotonic() < deadline, "the worker did not start ingesting"
             time.sleep(0.05)
-        create_backup(src.settings, src.engine, archive)
+        create_backup(src, archive)
         assert _pending(box) > 0, "the worker had finished before the backup: nothing was tested"
         while _pending(box) and time.monotonic() < deadline + 240:
             assert worker.poll() is None
@@ -271,7 +271,7 @@ def test_damaged_archive_is_refused_and_nothing_is_restored(home: Path, tmp_path
     settings = _small_instance(home)
     rt = Runtime.open(settings, upgrade=False)
     archive = tmp_path / "b.tar.gz"
-    create_backup(settings, rt.engine, archive)
+    create_backup(rt, archive)
     rt.close()
     data = bytearray(archive.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -302,7 +302,7 @@ def test_wrong_passphrase_and_altered_ciphertext_are_refused(home: Path, tmp_pat
     settings = _small_instance(home)
     rt = Runtime.open(settings, upgrade=False)
     archive = tmp_path / "b.chiffree"
-    summary = create_backup(settings, rt.engine, archive, "cheval agrafe pile correcte")
+    summary = create_backup(rt, archive, "cheval agrafe pile correcte")
     rt.close()
     assert summary.encrypted and stat.S_IMODE(archive.stat().st_mode) == 0o600
     raw = archive.read_bytes()
@@ -329,7 +329,7 @@ def test_non_empty_target_is_refused_without_force_then_replaced_with_it(
     settings = _small_instance(home, "" if db_url.startswith("sqlite") else db_url)
     rt = Runtime.open(settings, upgrade=False)
     archive = tmp_path / "b.tar.gz"
-    create_backup(settings, rt.engine, archive)
+    create_backup(rt, archive)
     with rt.sessions.begin() as s:  # life goes on after the backup
         make_dossier(s, "MED-2026-00002")
     (home / "outbox" / "plus-tard.eml").write_bytes(b"Subject: plus tard\r\n\r\n")

@@ -21,8 +21,6 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from triage.backup.archive import (
     DATABASE_MEMBERS,
     HOME_PREFIX,
@@ -34,9 +32,9 @@ from triage.backup.archive import (
     unpack_and_verify,
 )
 from triage.backup.crypto import EncryptingWriter, decrypt_file, is_encrypted
-from triage.config import Settings
 from triage.errors import BackupError
 from triage.files import make_private, open_private, private_dir
+from triage.runtime import Runtime
 from triage.store import snapshot
 from triage.store.db import alembic_config, check_schema, migrate
 
@@ -88,21 +86,22 @@ def _mediature_version() -> str:
         return "inconnue"
 
 
-def _database_files(engine: Engine) -> set[Path]:
-    path = snapshot.sqlite_path(engine)
+def _database_files(runtime: Runtime) -> set[Path]:
+    path = snapshot.sqlite_path(runtime.engine)
     if path is None:
         return set()
     return {Path(f"{path}{suffix}") for suffix in ("", *snapshot.SQLITE_SIDE_FILES)}
 
 
-def create_backup(settings: Settings, engine: Engine, destination: Path, passphrase: str | None = None,
+def create_backup(runtime: Runtime, destination: Path, passphrase: str | None = None,
                   now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> BackupSummary:
     """Write one backup file (0600): database copy, home files, manifest, checksums; encrypted if asked."""
+    engine = runtime.engine
     destination = destination.resolve()
     if not destination.parent.is_dir():
         raise BackupError(f"dossier de destination introuvable : {destination.parent}")
     kind = snapshot.kind(engine)
-    home = settings.paths.home.resolve()
+    home = runtime.settings.paths.home.resolve()
     partial = destination.with_name(f"{PRIVATE_PREFIX}{destination.name}.partiel")
     staging = Path(tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}sauvegarde-", dir=destination.parent))
     try:
@@ -114,7 +113,7 @@ def create_backup(settings: Settings, engine: Engine, destination: Path, passphr
             sink = EncryptingWriter(out, passphrase) if passphrase else out
             writer = ArchiveWriter(sink)
             database = writer.add_file(DATABASE_MEMBERS[kind], db_copy)
-            skip = _database_files(engine) | {destination, partial}
+            skip = _database_files(runtime) | {destination, partial}
             files = [entry for name, path in home_files(home, skip)
                      if (entry := writer.add_live_file(HOME_PREFIX + name, path)) is not None]
             manifest = Manifest(version=1, mediature_version=_mediature_version(), created_at=created_at,
@@ -136,26 +135,27 @@ def create_backup(settings: Settings, engine: Engine, destination: Path, passphr
                          bool(passphrase))
 
 
-def _occupied(settings: Settings, engine: Engine, archive: Path) -> list[str]:
+def _occupied(runtime: Runtime, archive: Path) -> list[str]:
     """Why the target instance is not empty (an empty list when it is)."""
     reasons = []
-    tables = snapshot.table_names(engine)
+    settings = runtime.settings
+    tables = snapshot.table_names(runtime.engine)
     if tables:
         reasons.append(f"la base contient déjà {len(tables)} table(s)")
-    skip = _database_files(engine) | {archive.resolve()}
+    skip = _database_files(runtime) | {archive.resolve()}
     files = [name for name, _ in home_files(settings.paths.home, skip)]
     if files:
         reasons.append(f"le dossier de données {settings.paths.home} contient déjà {len(files)} fichier(s)")
     return reasons
 
 
-def _known_revision(engine: Engine, revision: str | None) -> None:
+def _known_revision(runtime: Runtime, revision: str | None) -> None:
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
     if revision is None:
         return
-    scripts = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
+    scripts = ScriptDirectory.from_config(alembic_config(runtime.engine.url.render_as_string(hide_password=False)))
     try:
         known = scripts.get_revision(revision)
     except CommandError:
@@ -193,13 +193,15 @@ def _clear_home(home: Path, keep: set[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
-def restore_backup(settings: Settings, engine: Engine, archive: Path, passphrase: str | None, *,
+def restore_backup(runtime: Runtime, archive: Path, passphrase: str | None, *,
                    force: bool = False) -> RestoreSummary:
-    """Restore archive into the configured database and home; refuse a non-empty target unless forced."""
+    """Restore archive into the runtime's database and home (opened without migrating); refuse a non-empty
+    target unless forced."""
     archive = archive.resolve()
-    home = settings.paths.home.resolve()
+    engine = runtime.engine
+    home = runtime.settings.paths.home.resolve()
     kind = snapshot.kind(engine)
-    reasons = _occupied(settings, engine, archive)
+    reasons = _occupied(runtime, archive)
     if reasons and not force:
         raise BackupError("restauration refusée : " + " ; ".join(reasons)
                           + ". Restaurez dans une installation vide, ou ajoutez --force pour tout remplacer.")
@@ -211,10 +213,10 @@ def restore_backup(settings: Settings, engine: Engine, archive: Path, passphrase
         if manifest.database_kind != kind:
             raise BackupError(f"cette sauvegarde contient une base {manifest.database_kind} ; la configuration "
                               f"désigne une base {kind} : restaurez-la dans une base du même type")
-        _known_revision(engine, manifest.schema_revision)
+        _known_revision(runtime, manifest.schema_revision)
         snapshot.restore(engine, verified.database_file, staging)
         if force:
-            _clear_home(home, _database_files(engine) | {archive})
+            _clear_home(home, _database_files(runtime) | {archive})
         members = list(verified.home_members())
         for relative, staged in members:
             target = home / relative

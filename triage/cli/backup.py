@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from triage.cli import ConfigOption, app, console, open_runtime, settings_only
+from triage.cli import ConfigOption, app, console, open_runtime
 from triage.notify.render import PARIS, date_fr
 
 PassphraseOption = Annotated[
@@ -35,7 +35,7 @@ def backup(
 
     passphrase = read_passphrase(passphrase_file)
     rt = open_runtime(config, upgrade=False)
-    summary = create_backup(rt.settings, rt.engine, file, passphrase)
+    summary = create_backup(rt, file, passphrase)
     console.print(
         f"Sauvegarde écrite : [bold]{summary.path}[/] — base {summary.database_kind} "
         f"(schéma {summary.schema_revision or 'vide'}), {summary.files} fichier(s), "
@@ -61,7 +61,6 @@ def restore(
     """Restaure une sauvegarde dans une base et un dossier de données vides, après en avoir vérifié chaque somme de
     contrôle, puis met le schéma à jour."""
     from triage.backup.operations import read_passphrase, restore_backup, verify_backup
-    from triage.store.db import make_engine
 
     passphrase = read_passphrase(passphrase_file)
     if verify_only:
@@ -69,14 +68,10 @@ def restore(
         console.print(f"Sauvegarde intacte : faite le {_when(manifest.created_at)}, base {manifest.database_kind} "
                       f"(schéma {manifest.schema_revision}), {len(manifest.files)} fichier(s).")
         return
-    settings = settings_only(config)
-    engine = make_engine(settings.database_url)
-    try:
-        summary = restore_backup(settings, engine, file, passphrase, force=force)
-    finally:
-        engine.dispose()
+    rt = open_runtime(config, upgrade=False)  # the schema is brought up to date after the restore
+    summary = restore_backup(rt, file, passphrase, force=force)
     console.print(
         f"Sauvegarde du {_when(summary.created_at)} restaurée : base {summary.database_kind} "
         f"(schéma {summary.schema_revision} → {summary.schema_after}), {summary.files} fichier(s) dans "
-        f"{settings.paths.home}."
+        f"{rt.settings.paths.home}."
     )
