@@ -4,7 +4,8 @@
   the worker and the web app keep writing (WAL): the copy is the state of one moment.
 - PostgreSQL: ``pg_dump --format=custom`` (one snapshot transaction). Restoring turns the dump into
   SQL with ``pg_restore --file`` and plays it with ``psql --single-transaction``, after dropping the
-  target's tables in the same transaction: the target ends up either fully restored or untouched.
+  target's schema (when replacing one) in the same transaction: the target ends up either fully
+  restored or untouched.
 
 The password of a PostgreSQL URL goes to the tools through the PGPASSWORD environment variable,
 never on their command line (visible to every user in ``ps``).
@@ -147,8 +148,11 @@ def restore(engine: Engine, dump_file: Path, work_dir: Path) -> None:
          "pg_restore")
     drops = work_dir / "vidage.sql"
     private_file(drops)
-    preparer = engine.dialect.identifier_preparer
-    drops.write_text("".join(f"DROP TABLE IF EXISTS {preparer.quote(t)} CASCADE;\n" for t in table_names(engine)))
+    if table_names(engine):  # replacing (--force): the schema goes with its tables, search configuration,
+        # triggers and functions, in the same transaction as the restore that recreates them
+        with engine.connect() as conn:
+            schema = engine.dialect.identifier_preparer.quote(str(conn.scalar(text("SELECT current_schema()"))))
+        drops.write_text(f"DROP SCHEMA IF EXISTS {schema} CASCADE;\nCREATE SCHEMA {schema};\n")
     engine.dispose()
     _run([_pg_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
           f"--file={drops}", f"--file={script}", f"--dbname={url}"], env, "la restauration PostgreSQL (psql)")
