@@ -219,13 +219,17 @@ def bench_parse(raws: list[bytes], repeats: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def _nothing() -> None:
+    pass
+
+
 def bench_store(raws: list[bytes], repeats: int, database: str) -> tuple[float, float, dict[str, int]] | None:
     walls: list[float] = []
     cpus: list[float] = []
     outcomes: Any = {}
     for _ in range(repeats):
         home = Path(tempfile.mkdtemp(prefix="mediature-bench-"))
-        cleanup: Callable[[], None] = lambda: None
+        cleanup: Callable[[], None] = _nothing
         url = ""
         if database == "postgresql":
             created = pg_database()

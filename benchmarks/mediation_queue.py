@@ -17,6 +17,7 @@ Every figure comes from real key presses and clicks in Chromium on a real server
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -125,10 +126,8 @@ def measure(browser: Any, base: str, requests: int, mode: str) -> dict[str, Any]
             sizes: dict[str, int] = {}
 
             def on_response(resp: Any) -> None:
-                try:
+                with contextlib.suppress(Exception):  # redirects have no body
                     sizes[resp.url] = len(resp.body())
-                except Exception:  # noqa: BLE001  (redirects have no body)
-                    pass
 
             page.on("response", on_response)
             page.goto(base + "/mediation/")

@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from triage.sources.ocr import RENDER_DPI, read_text, sniff
+from triage.sources.ocr import RENDER_DPI, read_text, sniff  # noqa: E402  (after the sys.path line: run as a script)
 
 SAMPLES = REPO / "data" / "samples" / "scans"
 SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}

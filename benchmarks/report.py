@@ -21,14 +21,14 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-UNTIL = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+UNTIL = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TARGET_SECONDS = 10.0
 
 

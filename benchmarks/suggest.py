@@ -78,8 +78,8 @@ def run_one(config: str, n: int) -> dict[str, object]:
             suggester.suggest(texts[i])
     elif config == "courriel":
         from triage.parse.message import parse_message
-        from triage.suggest.text import suggestion_text
         from triage.suggest.suggester import Suggester
+        from triage.suggest.text import suggestion_text
 
         suggester = Suggester.from_settings(settings, use_ner=True)
         raws = [_eml(t, i) for i, t in enumerate(texts)]

@@ -18,10 +18,15 @@ import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
+
+import pytest
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
@@ -320,10 +325,8 @@ def _alive(pid: int) -> bool:
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _quote(folder: str) -> str:
@@ -332,12 +335,6 @@ def _quote(folder: str) -> str:
 
 # --------------------------------------------------------------------------- pytest fixtures
 # Import them in a test module (`from tests.dovecot import dovecot, imap_folder`) to use them.
-
-import tempfile
-import uuid
-from collections.abc import Iterator
-
-import pytest
 
 
 def _traversable_tmp() -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ def make_dossier(
 ) -> tuple[Dossier, str]:
     """A dossier with a public 'Demande reçue' event; returns it and its plaintext tracking token."""
     token = new_token()
-    received = received_at or datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+    received = received_at or datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
     dossier = Dossier(
         reference=reference, year=received.year, tracking_token_hash=hash_token(token), tracking_key=new_check_key(),
         channel=channel, status=status, received_at=received, requester_name=name, requester_civility=civility,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -30,7 +30,7 @@ def mail(
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(date or datetime(2026, 10, 5, 9, 30, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(date or datetime(2026, 10, 5, 9, 30, tzinfo=UTC))
     msg["Message-ID"] = message_id or make_msgid(idstring=f"t{next(_counter)}", domain="exemple.example")
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to

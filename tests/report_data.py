@@ -8,7 +8,7 @@ that none of them leaves the database.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from triage.store.models import Dossier
 
 def at(y: int, m: int, d: int, h: int = 10) -> datetime:
     """A UTC moment."""
-    return datetime(y, m, d, h, 0, tzinfo=timezone.utc)
+    return datetime(y, m, d, h, 0, tzinfo=UTC)
 
 
 # reference, year, kind-defining fields, dates...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -66,11 +66,10 @@ def test_acknowledgement_is_written_in_the_dossier_transaction_with_all_mentions
 
 
 def test_rollback_of_the_dossier_leaves_no_acknowledgement(sqlite_runtime: Runtime) -> None:
-    with pytest.raises(RuntimeError):
-        with sqlite_runtime.sessions.begin() as s:
-            dossier, token = make_dossier(s, "MED-2026-00002")
-            Notifier.from_runtime(sqlite_runtime).on_dossier_opened(s, dossier, token, None)
-            raise RuntimeError("worker dies before commit")
+    with pytest.raises(RuntimeError), sqlite_runtime.sessions.begin() as s:
+        dossier, token = make_dossier(s, "MED-2026-00002")
+        Notifier.from_runtime(sqlite_runtime).on_dossier_opened(s, dossier, token, None)
+        raise RuntimeError("worker dies before commit")
     with sqlite_runtime.sessions() as s:
         assert s.scalar(select(func.count(OutboxItem.id))) == 0
 
@@ -115,7 +114,7 @@ def test_ordinary_people_named_like_robots_still_get_mail(sqlite_runtime: Runtim
 
 def test_hard_bounced_address_gets_no_automatic_mail(sqlite_runtime: Runtime) -> None:
     with sqlite_runtime.sessions.begin() as s:
-        s.add(AddressStatus(address="gone@example.org", hard_bounced_at=datetime.now(timezone.utc) - timedelta(days=2),
+        s.add(AddressStatus(address="gone@example.org", hard_bounced_at=datetime.now(UTC) - timedelta(days=2),
                             bounce_count=1))
     with sqlite_runtime.sessions() as s:
         assert "rejet" in (guard.refusal(s, sqlite_runtime.settings, "gone@example.org", None) or "")
@@ -169,10 +168,10 @@ def test_smtp_down_then_up_delivers_exactly_once(sqlite_runtime: Runtime) -> Non
         failed = deliver_due(sqlite_runtime)
         with sqlite_runtime.sessions() as s:
             item = s.scalars(select(OutboxItem)).one()
-        assert failed.retried == 1 and item.status == "pending" and item.next_attempt_at > datetime.now(timezone.utc)
+        assert failed.retried == 1 and item.status == "pending" and item.next_attempt_at > datetime.now(UTC)
         assert deliver_due(sqlite_runtime).sent == 0  # backing off
         server.inbox.refuse = False
-        later = datetime.now(timezone.utc) + timedelta(hours=1)
+        later = datetime.now(UTC) + timedelta(hours=1)
         assert deliver_due(sqlite_runtime, now=later).sent == 1
         assert deliver_due(sqlite_runtime, now=later + timedelta(hours=1)).sent == 0
     assert len(server.inbox.messages) == 1
@@ -182,7 +181,7 @@ def test_unreachable_smtp_gives_up_after_the_configured_attempts(sqlite_runtime:
     _open_with_ack(sqlite_runtime, "MED-2026-00022")
     sqlite_runtime.settings.smtp.url = "smtp://127.0.0.1:9"  # nothing listens on the discard port
     sqlite_runtime.settings.smtp.max_attempts = 3
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for n in range(3):
         deliver_due(sqlite_runtime, now=now + timedelta(days=n + 1))
     with sqlite_runtime.sessions() as s:

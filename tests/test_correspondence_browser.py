@@ -18,7 +18,7 @@ from triage.store.models import OutboxItem, ReplyTemplate
 from triage.web.app import create_app
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "fast_argon2", "page"]
+__all__ = ["fast_argon2"]  # a fixture imported for pytest (browser and page come from conftest)
 REF = "MED-2026-00001"
 
 

@@ -4,7 +4,7 @@ territory."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ from triage.store.db import transaction
 from triage.store.models import AddressStatus, Dossier, Event
 from triage.suggest.communes import default_communes, normalise_name
 
-WHEN = datetime(2026, 10, 5, 9, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 
 
 def _request(when: datetime = WHEN, **requester: str) -> OpeningRequest:
@@ -38,7 +38,7 @@ def _open(rt: Runtime, when: datetime = WHEN, **requester: str) -> tuple[str, st
 def test_references_are_sequential_per_year_with_the_configured_prefix(runtime: Runtime) -> None:
     assert _open(runtime)[0] == "MED-2026-00001"
     assert _open(runtime)[0] == "MED-2026-00002"
-    assert _open(runtime, datetime(2027, 1, 2, tzinfo=timezone.utc))[0] == "MED-2027-00001"
+    assert _open(runtime, datetime(2027, 1, 2, tzinfo=UTC))[0] == "MED-2027-00001"
     runtime.settings.service.reference_prefix = "MEDIA"
     assert _open(runtime)[0] == "MEDIA-2026-00003"
 

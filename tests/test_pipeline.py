@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -430,7 +430,7 @@ def _scan(text: str, sha: str = "a" * 64) -> ScanDocument:
         text=text,
         method="ocr",
         mean_confidence=88.0,
-        scanned_at=datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc),
+        scanned_at=datetime(2026, 11, 2, 8, 0, tzinfo=UTC),
     )
 
 
@@ -454,7 +454,7 @@ def test_scanned_letter_opens_a_courrier_dossier_once(runtime: Runtime) -> None:
             and dossier.channel == "courrier"
             and dossier.requester_name == "Gisèle Arnaud"
         )
-        assert dossier.received_at == datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+        assert dossier.received_at == datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
         message = s.get(Message, outcome.message_row_id)
         assert message is not None and (message.scan_pages, message.scan_method) == (2, "ocr")
         (att,) = s.scalars(select(StoredAttachment)).all()

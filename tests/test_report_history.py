@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from triage.report.recommendations import list_recommendations
 from triage.runtime import Runtime
 from triage.store.models import Dossier, ReportComment
 
-UNTIL = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+UNTIL = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def test_history_follows_the_proportions_of_the_isere_report() -> None:
@@ -28,7 +28,7 @@ def test_history_follows_the_proportions_of_the_isere_report() -> None:
     channels = Counter(r["channel"] for r in rows)
     assert [c for c, _ in channels.most_common(2)] == ["formulaire", "telephone"]
     assert all(
-        r["received_at"] >= datetime(2024, 9, 1, tzinfo=timezone.utc)
+        r["received_at"] >= datetime(2024, 9, 1, tzinfo=UTC)
         for r in rows
         if r["channel"] == "permanence"
     )

@@ -109,7 +109,7 @@ def test_published_csv_masks_small_cells_and_holds_no_identifier(sqlite_runtime:
 
 def _assert_no_identifier(text: str) -> None:
     lowered = text.lower()
-    for civility, name, email, phone, address in data.PEOPLE:
+    for _civility, name, email, phone, address in data.PEOPLE:
         for value in (name, email, phone, address, *name.split(), phone.replace(" ", "")):
             if len(value) > 3:
                 assert value.lower() not in lowered, value
@@ -127,7 +127,7 @@ def test_pseudonymised_export_has_no_identifier_of_the_dataset(runtime: Runtime)
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0] == COLUMNS
     assert len(rows) == 1 + len(data.DOSSIERS)  # the merged duplicate is left out
-    by_pseudonym = {r[0]: dict(zip(COLUMNS, r)) for r in rows[1:]}
+    by_pseudonym = {r[0]: dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]}
     first = by_pseudonym[pseudonym(runtime.secret, ids["MED-2025-00001"])]
     assert first["mois_reception"] == "2025-01" and first["duree_traitement_jours"] == "20"
     assert first["type"] == "mediation" and first["territoire"] == "Agglomération grenobloise"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html import unescape
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from triage.report.recommendations import (
 from triage.report.render import CHAPTERS, build, render_html, render_pdf
 from triage.runtime import Runtime
 
-UNTIL = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+UNTIL = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def _text(html: str) -> str:

@@ -118,7 +118,7 @@ def test_forwarded_for_is_ignored_unless_the_peer_is_a_configured_proxy(sqlite_r
     sqlite_runtime.settings.web.trusted_proxies = ["127.0.0.1"]
     proxied = create_app(sqlite_runtime)
     front = _from(proxied, "127.0.0.1")
-    for n in range(10):
+    for _ in range(10):
         front.get("/suivi/" + new_token(), headers={"x-forwarded-for": "198.51.100.7"})
     assert front.get("/suivi/" + new_token(), headers={"x-forwarded-for": "198.51.100.7"}).status_code == 429
     # behind the trusted proxy, another citizen is another address

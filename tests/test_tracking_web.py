@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from starlette.testclient import TestClient
@@ -15,7 +15,7 @@ from triage.web.app import create_app
 
 def _dossier(rt: Runtime, reference: str, name: str = "Sylvie Martin", status: str = "recue") -> tuple[str, str]:
     token, key = new_token(), new_check_key()
-    received = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
+    received = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
     with rt.sessions.begin() as s:
         d = Dossier(reference=reference, year=2026, tracking_token_hash=hash_token(token), tracking_key=key,
                     channel="email", status=status, received_at=received, requester_name=name,

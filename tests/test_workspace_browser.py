@@ -19,7 +19,7 @@ from triage.store.models import Dossier, LabelledExample, OutboxItem
 from triage.web.app import create_app
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser", "fast_argon2", "page"]
+__all__ = ["fast_argon2"]  # a fixture imported for pytest (browser and page come from conftest)
 
 HOSTILE_HTML = """<html><head><meta http-equiv="refresh" content="0;url=https://evil.example/">
 <style>body{background:url(https://evil.example/track.png)}</style></head><body>

@@ -15,7 +15,7 @@ import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any, Protocol
@@ -338,7 +338,7 @@ class Pipeline:
         now = self.clock()
         for value in (raw.received_at, parsed.date if parsed else None):
             if value is not None:
-                value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+                value = value if value.tzinfo else value.replace(tzinfo=UTC)
                 if value <= now + timedelta(days=1):
                     return value
         return now
@@ -522,7 +522,7 @@ class Pipeline:
             return duplicate
         received_at = doc.scanned_at or self.clock()
         if received_at.tzinfo is None:
-            received_at = received_at.replace(tzinfo=timezone.utc)
+            received_at = received_at.replace(tzinfo=UTC)
         refs = dossiers.references_in_text(doc.text, self.prefix)
         cited = [d for d in (dossiers.resolve(session, r) for r in refs) if d is not None]
         if cited:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from triage.config import Settings, load_settings
 from triage.errors import ConfigError, MediatureError
 from triage.files import restrict_umask
 from triage.runtime import Runtime
@@ -24,7 +25,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 ConfigOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--config", "-c", help="Fichier de configuration TOML (sinon MEDIATURE_CONFIG)."),
 ]
 
@@ -52,10 +53,8 @@ def open_runtime(config: Path | None = None, *, upgrade: bool = True) -> Runtime
     return STATE.runtime
 
 
-def settings_only(config: Path | None = None):  # type: ignore[no-untyped-def]
+def settings_only(config: Path | None = None) -> Settings:
     """Settings without touching the database (for commands that need none)."""
-    from triage.config import load_settings
-
     return load_settings(config or STATE.config)
 
 

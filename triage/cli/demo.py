@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,7 +71,7 @@ def demo(
 
 def _demo_report(rt: Runtime) -> None:
     """Add the fictitious 2022-now history once, then write this year's report as HTML and PDF."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import func, select
 
@@ -83,7 +84,7 @@ def _demo_report(rt: Runtime) -> None:
     if not has_history:
         per_year = generate_history(rt, force=True)
         console.print(f"Historique fictif pour le rapport : {sum(per_year.values())} dossiers (2022 à aujourd'hui).")
-    year = datetime.now(timezone.utc).year
+    year = datetime.now(UTC).year
     built = build(rt, year)
     for fmt in ("html", "pdf"):
         path = rt.settings.paths.home / f"rapport-{year}.{fmt}"

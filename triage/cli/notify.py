@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -96,6 +96,6 @@ def print_export(
             path = output / f"{job.id:06d}-{ref or 'sans-dossier'}-{job.kind}.pdf"
             path.write_bytes(job.pdf)
             job.status = "exported"
-            job.exported_at = datetime.now(timezone.utc)
+            job.exported_at = datetime.now(UTC)
             count += 1
     console.print(f"{count} courrier(s) écrit(s) dans [bold]{output}[/]")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -11,8 +11,8 @@ from triage.cli import STATE, ConfigOption, app, console, open_runtime
 
 @app.command("serve")
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Adresse d'écoute (défaut : web.host).")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port d'écoute (défaut : web.port).")] = None,
+    host: Annotated[str | None, typer.Option(help="Adresse d'écoute (défaut : web.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port d'écoute (défaut : web.port).")] = None,
     workers: Annotated[int, typer.Option(help="Nombre de processus (1 : le plus simple).", min=1)] = 1,
     config: ConfigOption = None,
 ) -> None:

@@ -20,7 +20,7 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select
@@ -33,7 +33,7 @@ from triage.runtime import Runtime
 from triage.store.models import Dossier, Recommendation, RecommendationProgress, ReportComment
 
 DEMO_PREFIX = "DEMO-"
-START = datetime(2022, 2, 1, tzinfo=timezone.utc)  # the Isère mediator took office in February 2022
+START = datetime(2022, 2, 1, tzinfo=UTC)  # the Isère mediator took office in February 2022
 
 
 @dataclass(frozen=True)
@@ -204,12 +204,12 @@ class _Places:
 
 
 def _received(rng: random.Random, year: int, start: datetime, until: datetime) -> datetime:
-    lo = max(start, datetime(year, 1, 1, tzinfo=timezone.utc))
-    hi = min(until, datetime(year + 1, 1, 1, tzinfo=timezone.utc))
+    lo = max(start, datetime(year, 1, 1, tzinfo=UTC))
+    hi = min(until, datetime(year + 1, 1, 1, tzinfo=UTC))
     while True:
         month = rng.choices(range(1, 13), weights=MONTH_WEIGHTS)[0]
         day = rng.randint(1, 28)
-        moment = datetime(year, month, day, rng.randint(7, 20), rng.randint(0, 59), tzinfo=timezone.utc)
+        moment = datetime(year, month, day, rng.randint(7, 20), rng.randint(0, 59), tzinfo=UTC)
         if lo <= moment < hi:
             return moment
 
@@ -218,7 +218,7 @@ CHANNELS_BEFORE_SESSIONS = {k: v for k, v in CHANNELS.items() if k != "permanenc
     "formulaire": CHANNELS["formulaire"] + CHANNELS["permanence"]
 }
 CHANNELS_WITH_SESSIONS = CHANNELS | {"formulaire": 0.50, "permanence": 0.09}
-SESSIONS_START = datetime(2024, 9, 1, tzinfo=timezone.utc)  # permanences in the territories
+SESSIONS_START = datetime(2024, 9, 1, tzinfo=UTC)  # permanences in the territories
 
 
 def _channel(rng: random.Random, when: datetime) -> str:
@@ -245,8 +245,8 @@ def demo_rows(
     )
     for year in range(first_year, until.year + 1):
         plan = plan_for(year)
-        active_from = max(start, datetime(year, 1, 1, tzinfo=timezone.utc))
-        year_end = datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+        active_from = max(start, datetime(year, 1, 1, tzinfo=UTC))
+        year_end = datetime(year + 1, 1, 1, tzinfo=UTC)
         if until <= active_from:
             continue
         # the plan counts a whole active year; the current year gets its share up to `until`
@@ -394,7 +394,7 @@ def generate_history(
             "la base contient de vrais dossiers : l'historique de démonstration les mélangerait "
             "aux statistiques (utilisez une base vide, ou --force en connaissance de cause)"
         )
-    until = until or datetime.now(timezone.utc)
+    until = until or datetime.now(UTC)
     purge_history(runtime)
     per_year = insert_rows(runtime, demo_rows(first_year, until, scale=scale, seed=seed))
     if with_texts:

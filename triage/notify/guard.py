@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ def refusal(
     session: Session, settings: Settings, address: str, source: ParsedMessage | None, *, now: datetime | None = None
 ) -> str | None:
     """The French reason why no automatic message may go to `address` now, or None when it may."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     address = (address or "").strip().lower()
     if not address or "@" not in address:
         return "pas d'adresse électronique"
@@ -38,9 +38,9 @@ def refusal(
     if address in own:
         return "adresse de la médiation elle-même"
     status = session.get(AddressStatus, address)
-    if status is not None and status.hard_bounced_at is not None:
-        if now - status.hard_bounced_at < timedelta(days=settings.smtp.hard_bounce_days):
-            return "adresse en échec définitif récent (rejet)"
+    recent = timedelta(days=settings.smtp.hard_bounce_days)
+    if status is not None and status.hard_bounced_at is not None and now - status.hard_bounced_at < recent:
+        return "adresse en échec définitif récent (rejet)"
     since = now - timedelta(days=1)
     sent_today = session.scalar(
         select(func.count(OutboxItem.id)).where(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -29,7 +29,7 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     from weasyprint import HTML
 
     html = render(template_name, **context)
-    return HTML(string=html, base_url=str(templates_dir() / "letters")).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, base_url=str(templates_dir() / "letters")).write_pdf()
 
 
 def queue_print(session: Session, *, dossier_id: int | None, kind: str, idempotency_key: str, pdf: bytes) -> PrintJob:
@@ -38,7 +38,7 @@ def queue_print(session: Session, *, dossier_id: int | None, kind: str, idempote
     if existing is not None:
         return existing
     job = PrintJob(dossier_id=dossier_id, kind=kind, idempotency_key=idempotency_key, pdf=pdf,
-                   status="pending", created_at=datetime.now(timezone.utc))
+                   status="pending", created_at=datetime.now(UTC))
     session.add(job)
     session.flush()
     return job

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +31,7 @@ def enqueue(
     existing = session.scalar(select(OutboxItem).where(OutboxItem.idempotency_key == idempotency_key))
     if existing is not None:
         return existing
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     item = OutboxItem(
         dossier_id=dossier_id,
         kind=kind,

@@ -14,7 +14,7 @@ import random
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -159,7 +159,7 @@ def deliver_due(
     """Send what is due (everything pending with force=True); one claim, send and record per item."""
     settings = runtime.settings
     transport = transport or transport_from_settings(settings)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     report = DeliveryReport()
     with runtime.sessions() as session:
         query = select(OutboxItem.id).where(OutboxItem.status.in_(("pending", "sending")))
@@ -181,13 +181,13 @@ def deliver_due(
                     report.failed += 1
                 else:
                     item.status = "pending"
-                    item.next_attempt_at = datetime.now(timezone.utc) + backoff(settings, item.attempts)
+                    item.next_attempt_at = datetime.now(UTC) + backoff(settings, item.attempts)
                     report.retried += 1
                 log.warning("outbox.retry", extra={"outbox_id": item.id, "attempts": item.attempts,
                                                    "status": item.status})
             else:
                 item.status = "sent"
-                item.sent_at = datetime.now(timezone.utc)
+                item.sent_at = datetime.now(UTC)
                 item.last_error = ""
                 report.sent += 1
                 log.info("outbox.sent", extra={"outbox_id": item.id, "kind": item.kind})

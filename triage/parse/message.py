@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 from typing import Any
@@ -339,7 +339,7 @@ def _date(parser: _Headers) -> datetime | None:
     value = parser.date
     if not isinstance(value, datetime):
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _ids(value: object) -> list[str]:

@@ -98,7 +98,7 @@ def hbar(table: Shown, threshold: int = SMALL_CELL_THRESHOLD) -> str:
         ys = list(range(len(bars)))[::-1]
         counts = table.kinds[col] == "count"
         top = max([b[1] or 0 for b in bars] + ([threshold] if counts else [1e-9]))
-        for y, (label, value, text, colour) in zip(ys, bars):
+        for y, (_label, value, text, colour) in zip(ys, bars, strict=True):
             if value is None and text.startswith("<") and counts:  # small count: at most the threshold
                 ax.barh(y, threshold, color="white", edgecolor=GREY, hatch="////", linewidth=0.6)
                 ax.text(threshold + top * 0.02, y, text, va="center", fontsize=7, color=INK)
@@ -135,10 +135,10 @@ def stacked(table: Shown, threshold: int = SMALL_CELL_THRESHOLD) -> str:
             values = [r.cells[col].value for r in table.rows]
             drawn = [
                 threshold if v is None and r.cells[col].masked else (v or 0)
-                for v, r in zip(values, table.rows)
+                for v, r in zip(values, table.rows, strict=True)
             ]
-            hatch = ["////" if v is None and r.cells[col].masked else "" for v, r in zip(values, table.rows)]
-            for x, d, b, h in zip(xs, drawn, bottoms, hatch):
+            hatch = ["////" if v is None and r.cells[col].masked else "" for v, r in zip(values, table.rows, strict=True)]
+            for x, d, b, h in zip(xs, drawn, bottoms, hatch, strict=False):
                 ax.bar(
                     x,
                     d,
@@ -149,9 +149,9 @@ def stacked(table: Shown, threshold: int = SMALL_CELL_THRESHOLD) -> str:
                     linewidth=0.6,
                     width=0.62,
                 )
-            bottoms = [b + d for b, d in zip(bottoms, drawn)]
+            bottoms = [b + d for b, d in zip(bottoms, drawn, strict=False)]
         total_col = len(table.headers) - 1
-        for x, b, r in zip(xs, bottoms, table.rows):
+        for x, b, r in zip(xs, bottoms, table.rows, strict=False):
             ax.text(
                 x, b + max(bottoms + [1]) * 0.02, r.cells[total_col].text, ha="center", fontsize=7, color=INK
             )

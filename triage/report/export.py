@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import io
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -145,7 +145,7 @@ def rows(runtime: Runtime) -> Iterator[list[str]]:
 
 def _aware(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -153,7 +153,7 @@ def write_csv(runtime: Runtime, out: TextIO) -> int:
     """Write the export to an open text stream; returns the number of dossiers."""
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     n = -1
-    for n, line in enumerate(rows(runtime)):
+    for n, line in enumerate(rows(runtime)):  # noqa: B007  (n counts the lines after the loop)
         writer.writerow(line)
     return max(n, 0)
 

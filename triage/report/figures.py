@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -481,4 +481,4 @@ def compute(
         territorial=sum(territorial.values()),
         central=sum(central.values()),
     )
-    return Figures(year, datetime.now(timezone.utc), headline, tables)
+    return Figures(year, datetime.now(UTC), headline, tables)

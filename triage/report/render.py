@@ -240,7 +240,7 @@ def render_csv(report: Report) -> str:
     for key, table in report.shown.items():
         rows = list(table.rows) + ([table.total] if table.total else [])
         for row in rows:
-            for header, cell in zip(table.headers, row.cells):
+            for header, cell in zip(table.headers, row.cells, strict=False):
                 if row.heading and not cell.text:
                     continue
                 writer.writerow([report.year, key, table.title, row.label, header, _csv_value(cell.text)])

@@ -148,7 +148,7 @@ def _count_masks(table: Table, threshold: int) -> tuple[set[tuple[int, int]], se
     if table.total is not None:  # each column sums to a shown total
         tops = headed if headed else members
         lines += [[(r, c) for r in tops] for c in counts]
-    for head, group in zip(headed, groups):
+    for head, group in zip(headed, groups, strict=False):
         lines += [[(r, c) for r in group] for c in counts if rows[head].values[c] is not None]
     if table.row_total is not None:  # each row sums to its total column
         parts = [c for c in counts if table.columns[c].summed and c != table.row_total]

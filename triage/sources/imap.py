@@ -20,6 +20,7 @@ missing folder MailboxFolderError.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import re
 import socket
@@ -437,7 +438,5 @@ def _parse_date(value: str) -> datetime | None:
 
 
 def _quietly(call: Callable[[], Any]) -> None:
-    try:
+    with contextlib.suppress(Exception):  # closing a connection that may already be broken: nothing to report
         call()
-    except Exception:  # noqa: BLE001, S110  (closing a connection that may already be broken: nothing to report)
-        pass

@@ -13,7 +13,7 @@ import mailbox
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -71,7 +71,7 @@ def _maildir_messages(path: Path) -> Iterator[RawMessage]:
                 source="maildir",
                 source_key=f"{path.resolve()}/{sub}/{unique}",
                 data=entry.read_bytes(),
-                received_at=datetime.fromtimestamp(entry.stat().st_mtime, tz=timezone.utc),
+                received_at=datetime.fromtimestamp(entry.stat().st_mtime, tz=UTC),
             )
 
 
@@ -88,7 +88,7 @@ def _envelope_date(from_line: str | None) -> datetime | None:
             return parsedate_to_datetime(parts[1])
         except (TypeError, ValueError):
             return None
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 def _mbox_messages(path: Path) -> Iterator[RawMessage]:

@@ -9,6 +9,7 @@ raced on the same item fail its transaction instead of storing the message twice
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -205,10 +206,8 @@ class ItemLocks:
         """Release every lock by closing the connection."""
         conn, self._conn = self._conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(SQLAlchemyError):
                 conn.close()
-            except SQLAlchemyError:
-                pass
 
 
 class NoLocks(ItemLocks):

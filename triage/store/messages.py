@@ -169,13 +169,13 @@ def _store_blob(conn: Connection, data: bytes, sha256: str | None) -> int:
 def _insert_attachments(conn: Connection, rows: list[dict[str, Any]], blobs: list[bytes | None]) -> None:
     """Insert attachment rows in order, each with its bytes stored once as a blob (None: too large)."""
     if conn.dialect.name == "postgresql":
-        for row, data in zip(rows, blobs):  # one round trip each
+        for row, data in zip(rows, blobs, strict=True):  # one round trip each
             if data is None:
                 conn.execute(_INSERT_ATTACHMENT, row)
             else:
                 _insert_citing(conn, _ATTACHMENTS, "blob_id", row, data, row["sha256"])
         return
-    for row, data in zip(rows, blobs):
+    for row, data in zip(rows, blobs, strict=True):
         row["blob_id"] = _store_blob(conn, data, row["sha256"]) if data is not None else None
     if rows:
         conn.execute(_INSERT_ATTACHMENT, rows)  # one executemany for all attachments of a message

@@ -11,6 +11,7 @@ highlighted snippets (as text parts, never HTML: the page escapes them).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -211,7 +212,7 @@ def _pg_tsquery(query: str) -> Any:
     """The user's words as a tsquery built by PostgreSQL itself from bound values: each lone word a prefix
     (to_tsquery of the bare word, letters and digits only, with :*), joined words a phrase
     (phraseto_tsquery parses them as the document was); all must be present. None when no word."""
-    config = literal_column(PG_CONFIG)
+    config: Any = literal_column(PG_CONFIG)
     parts: list[Any] = []
     for chunk in query.split():
         words = _WORD.findall(chunk)
@@ -244,12 +245,13 @@ def _snippets(session: Session, dialect: str, query: str, dossier_ids: list[int]
         match, wanted = _fts5_query(query), set(rowids)
         # FTS5 seeks a rowid range, whereas a list of rowids makes it walk every matching row: one range
         # per run of neighbouring rowids (a page's dossiers and messages are mostly recent, so close)
-        rows = [row[:5] for low, high in _runs(sorted(rowids))
+        rows: Sequence[Any] = [row[:5] for low, high in _runs(sorted(rowids))
                 for row in session.execute(statement, {"match": match, "low": low, "high": high}).all()
                 if row.rowid in wanted]
     else:
         tsquery = _pg_tsquery(query)
-        config, options = literal_column(PG_CONFIG), literal(PG_HEADLINE)
+        config: Any = literal_column(PG_CONFIG)
+        options = literal(PG_HEADLINE)
         rows = session.execute(union_all(
             select(Dossier.id, literal("dossier"), null(), null(),
                    func.ts_headline(config, literal_column(PG_DOSSIER_TEXT), tsquery, options))

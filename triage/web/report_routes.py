@@ -8,7 +8,7 @@ until published: it is never served to anonymous visitors.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -104,7 +104,7 @@ def _field(form: FormData | None, name: str, limit: int = 20000) -> str:
 
 def _year(value: str | None) -> int:
     try:
-        year = int(value) if value else datetime.now(timezone.utc).year
+        year = int(value) if value else datetime.now(UTC).year
     except ValueError as err:
         raise ReportError("année invalide") from err
     if not 2000 <= year <= 2100:
@@ -115,7 +115,7 @@ def _year(value: str | None) -> int:
 def _years(runtime: Runtime, year: int) -> list[int]:
     with runtime.sessions() as session:
         years = set(session.scalars(select(Dossier.year).distinct()))
-    return sorted(years | {year, datetime.now(timezone.utc).year})
+    return sorted(years | {year, datetime.now(UTC).year})
 
 
 @guarded(READ)

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.templating import Jinja2Templates
 
 from triage.correspondence.contacts import body_contact
 from triage.dossiers.tracking import CodeAnswer, CodePolicy, Contact, load_view, load_view_by_code
@@ -37,8 +38,8 @@ def _client(request: Request) -> str:
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, context, status_code=status)  # type: ignore[no-any-return]
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status)
 
 
 def _show(request: Request, view: Any) -> Response:

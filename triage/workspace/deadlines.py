@@ -93,7 +93,9 @@ def compute(session: Session, settings: Settings, now: datetime | None = None) -
             Dossier.reminder_on <= today))
         if d.reminder_on is not None
     ]
-    by_days = lambda item: (-item.days, item.reference)
+    def by_days(item: Late) -> tuple[int, str]:
+        return (-item.days, item.reference)
+
     return Deadlines(tuple(sorted(overdue, key=by_days)), tuple(sorted(waiting, key=by_days)),
                      tuple(sorted(old, key=by_days)), tuple(sorted(reminders, key=by_days)))
 

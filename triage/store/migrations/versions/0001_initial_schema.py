@@ -6,10 +6,10 @@ Create Date: 2026-11-23 18:26:05.736603
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import triage.store.models
+from alembic import op
 
+import triage.store.models
 
 revision = '0001'
 down_revision = None
