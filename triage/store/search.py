@@ -1,6 +1,6 @@
 """Full-text search over dossiers, their messages and the OCR text of scanned letters (« Rechercher »).
 
-SQLite (embedded default): the FTS5 table `search_index` kept in step by triggers (migration 0006_search),
+SQLite (embedded default): the FTS5 table `search_index` kept in step by triggers (migrations 0006_search and 0007_search_rowids),
 tokenizer unicode61 with diacritics removed. PostgreSQL: GIN indexes over to_tsvector('mediature_french', …),
 the 'french' configuration with accents removed before its stemmer. On both, each word is matched as a
 prefix (« logement » finds « logements », « handicape » finds « handicapée ») and joined words (a
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from triage.store.models import Dossier, Message, User
 
 PAGE_SIZE = 20
+ROWID_SHIFT = 2**32  # SQLite search_index rowids: dossier id × 2³² (+ message id), migration 0007
 MAX_QUERY = 200
 PARIS = ZoneInfo("Europe/Paris")
 # highlight markers put around matched words by snippet() / ts_headline(), split out in Python
@@ -122,15 +123,11 @@ def search_dossiers(session: Session, query: str, filters: SearchFilters | None 
         match = _fts5_query(query)
         if not match:
             return SearchPage(query, page, page_size, 0)
-        # rowids only (2·id for a dossier, 2·id + 1 for a message): reading a column of each of thousands
-        # of matching rows would cost more than the match itself
-        found: Any = union(
-            select(literal_column("rowid / 2").label("dossier_id")).select_from(text("search_index"))
-            .where(text("search_index MATCH :match AND rowid % 2 = 0")),
-            select(Message.dossier_id.label("dossier_id")).where(Message.id.in_(
-                select(literal_column("(rowid - 1) / 2")).select_from(text("search_index"))
-                .where(text("search_index MATCH :match AND rowid % 2 = 1")))),
-        ).params(match=match)
+        # rowids only (dossier id × 2³² [+ message id]): reading a column of each of thousands of
+        # matching rows would cost more than the match itself
+        found: Any = (select(literal_column(f"rowid / {ROWID_SHIFT}").label("dossier_id"))
+                      .select_from(text("search_index"))
+                      .where(text(f"search_index MATCH :match AND rowid >= {ROWID_SHIFT}"))).params(match=match)
     else:
         tsquery = _pg_tsquery(query)
         if tsquery is None:
@@ -234,20 +231,16 @@ def _snippets(session: Session, dialect: str, query: str, dossier_ids: list[int]
         return {}
     found: dict[int, list[Snippet]] = {}
     if dialect == "sqlite":
-        # the rows of these dossiers and of their messages, by rowid (no scan of every matching row)
-        message_ids = session.scalars(select(Message.id).where(Message.dossier_id.in_(dossier_ids))).all()
-        rowids = [2 * i for i in dossier_ids] + [2 * i + 1 for i in message_ids]
         statement = text(
             "SELECT s.dossier_id, s.kind, m.scan_pages, m.direction, "
-            f"snippet(search_index, -1, '{START}', '{STOP}', '…', 16), s.rowid "
-            "FROM search_index AS s LEFT JOIN messages AS m ON s.kind = 'message' AND m.id = (s.rowid - 1) / 2 "
+            f"snippet(search_index, -1, '{START}', '{STOP}', '…', 16) "
+            f"FROM search_index AS s LEFT JOIN messages AS m ON s.kind = 'message' AND m.id = s.rowid % {ROWID_SHIFT} "
             "WHERE search_index MATCH :match AND s.rowid BETWEEN :low AND :high ORDER BY s.rowid")
-        match, wanted = _fts5_query(query), set(rowids)
-        # FTS5 seeks a rowid range, whereas a list of rowids makes it walk every matching row: one range
-        # per run of neighbouring rowids (a page's dossiers and messages are mostly recent, so close)
-        rows: Sequence[Any] = [row[:5] for low, high in _runs(sorted(rowids))
-                for row in session.execute(statement, {"match": match, "low": low, "high": high}).all()
-                if row.rowid in wanted]
+        match = _fts5_query(query)
+        # one rowid range per dossier: its own row and its messages' (FTS5 seeks a range)
+        rows: Sequence[Any] = [row for dossier_id in dossier_ids
+                for row in session.execute(statement, {"match": match, "low": dossier_id * ROWID_SHIFT,
+                                                       "high": (dossier_id + 1) * ROWID_SHIFT - 1}).all()]
     else:
         tsquery = _pg_tsquery(query)
         config: Any = literal_column(PG_CONFIG)
@@ -266,17 +259,6 @@ def _snippets(session: Session, dialect: str, query: str, dossier_ids: list[int]
         if len(snippets) < 3:
             snippets.append(Snippet(_source(kind, scan_pages, direction), _parts(excerpt or "")))
     return found
-
-
-def _runs(values: list[int], gap: int = 400) -> list[tuple[int, int]]:
-    """Sorted integers grouped into (first, last) runs whose neighbours are at most `gap` apart."""
-    runs: list[tuple[int, int]] = []
-    for value in values:
-        if runs and value - runs[-1][1] <= gap:
-            runs[-1] = (runs[-1][0], value)
-        else:
-            runs.append((value, value))
-    return runs
 
 
 def _source(kind: str, scan_pages: int | None, direction: str | None) -> str:
