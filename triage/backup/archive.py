@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
 
 from triage.errors import BackupError
 from triage.files import FILE_MODE, private_dir
@@ -259,9 +259,3 @@ def unpack_and_verify(archive: Path, root: Path) -> VerifiedBackup:
         raise BackupError("manifeste de sauvegarde incohérent (fichier hors du dossier de données)")
     return VerifiedBackup(manifest, root)
 
-
-def describe(manifest: Manifest) -> dict[str, Any]:
-    """A short summary of a manifest for display."""
-    return {"created_at": manifest.created_at, "database_kind": manifest.database_kind,
-            "schema_revision": manifest.schema_revision, "files": len(manifest.files),
-            "bytes": manifest.database.size + sum(f.size for f in manifest.files)}
