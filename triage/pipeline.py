@@ -112,23 +112,17 @@ class Pipeline:
     @classmethod
     def from_runtime(cls, runtime: Runtime) -> Pipeline:
         """The pipeline with the shipped suggester and the acknowledgement notifier, when installed."""
-        suggester: Any = None
-        notifier: Any = None
-        try:
-            from triage.suggest.suggester import Suggester
+        # imported here, not at the top: scikit-learn, spaCy's tables and WeasyPrint load only when a
+        # pipeline is built, not for every command that imports this module
+        from triage.notify.acknowledge import Notifier
+        from triage.suggest.suggester import Suggester
 
+        suggester: Any = None
+        try:
             suggester = Suggester.from_settings(runtime.settings)
-        except ImportError:
-            suggester = None
         except MediatureError as err:  # no usable rules or model: dossiers still open, unsuggested
             log_event("suggester_unavailable", level=logging.WARNING, error=type(err).__name__)
-        try:
-            from triage.notify.acknowledge import Notifier
-
-            notifier = Notifier.from_runtime(runtime)
-        except ImportError:
-            notifier = None
-        return cls(runtime, suggester=suggester, notifier=notifier)
+        return cls(runtime, suggester=suggester, notifier=Notifier.from_runtime(runtime))
 
     # ------------------------------------------------------------------ entry points
 
@@ -215,12 +209,6 @@ class Pipeline:
             message_row_id=outcome.message_row_id,
         )
         return outcome
-
-    def known_item(self, dedupe_key: str) -> DossierOutcome | None:
-        """The DUPLICATE outcome of an item already stored (a scan's SHA-256, say), so that a source can
-        skip expensive work (OCR) on something seen before; None when it is new."""
-        with transaction(self.runtime.sessions) as session:
-            return self._duplicate(session, dedupe_key)
 
     def quarantine_bytes(
         self,

@@ -12,6 +12,7 @@ from triage.cli import ConfigOption, app, console, err_console, open_runtime
 from triage.cli.dossiers import print_dossiers
 from triage.cli.ingest import events_to_file, print_report, with_progress
 from triage.errors import SourceError
+from triage.notify.sender import deliver_due
 from triage.pipeline import Pipeline
 from triage.resources import PROJECT_DIR
 from triage.runtime import Runtime
@@ -19,10 +20,6 @@ from triage.runtime import Runtime
 
 def _deliver_local(rt: Runtime) -> str:
     """Deliver the acknowledgements just queued (local .eml folder in the embedded default)."""
-    try:
-        from triage.notify.sender import deliver_due
-    except ImportError:
-        return ""
     result: Any = deliver_due(rt, force=True, limit=10_000)
     target = "SMTP" if rt.settings.smtp.url else str(rt.settings.paths.home / "outbox")
     return f"Accusés de réception envoyés : {result.sent} (vers {target})"

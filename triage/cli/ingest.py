@@ -29,6 +29,7 @@ from triage.pipeline import Pipeline
 from triage.records import DossierOutcome, IngestOutcome, RawMessage
 from triage.runtime import Runtime
 from triage.sources.local import ScanFileRef, read_paths
+from triage.sources.scans import ingest_scan_file
 
 COUNT_KEYS = (
     "messages",
@@ -87,16 +88,6 @@ def _ingest_scan(pipeline: Pipeline, ref: ScanFileRef) -> DossierOutcome:
             detail=f"fichier numérisé trop volumineux ({size} octets, "
             f"limite {settings.scans.max_file_bytes}) : "
             "laissé à sa place",
-        )
-    try:
-        from triage.sources.scans import ingest_scan_file
-    except ImportError:
-        return pipeline.quarantine_bytes(
-            "scan",
-            str(ref.path),
-            ref.path.read_bytes(),
-            "lecture des courriers numérisés indisponible",
-            "ImportError",
         )
     return ingest_scan_file(pipeline.runtime, pipeline, ref.path).outcome
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from triage.errors import MediatureError
 from triage.records import Channel
+from triage.suggest.taxonomy import cached_taxonomy
 
 CHANNELS: dict[str, str] = {
     Channel.FORM.value: "Formulaire en ligne",
@@ -129,10 +130,6 @@ OTHERS = "Autres"
 
 def _taxonomy_name(label: str, code: str, taxonomy_file: Path | None) -> str | None:
     """The configured taxonomy's French name of a code, None when it has none (or cannot be read)."""
-    try:
-        from triage.suggest.taxonomy import cached_taxonomy
-    except ImportError:
-        return None
     try:
         name = cached_taxonomy(taxonomy_file).name(label, code)
     except MediatureError:  # a broken taxonomy file must not stop the report: codes stay readable
