@@ -26,7 +26,9 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real-world
 def main() -> None:
     """Ingest the corpus with the shipped pipeline and print the counts as one JSON object."""
     with tempfile.TemporaryDirectory(prefix="mediature-backscatter-") as home:
-        settings = load_settings(None, environ={"MEDIATURE_HOME": home, "MEDIATURE_SECRET_KEY": "benchmark-only"})
+        settings = load_settings(
+            None, environ={"MEDIATURE_HOME": home, "MEDIATURE_SECRET_KEY": "benchmark-only"}
+        )
         runtime = Runtime.open(settings)
         try:
             pipeline = Pipeline.from_runtime(runtime)
@@ -36,15 +38,34 @@ def main() -> None:
             )
             with runtime.sessions() as session:
                 dossiers = session.scalar(select(func.count(Dossier.id)))
-                acknowledged = session.scalar(select(func.count(OutboxItem.id)).where(
-                    OutboxItem.kind == "acknowledgement", OutboxItem.status.in_(("pending", "sending", "sent"))))
-                roles = Counter(dict(session.execute(
-                    select(Message.role, func.count(Message.id)).group_by(Message.role)).all()))
+                acknowledged = session.scalar(
+                    select(func.count(OutboxItem.id)).where(
+                        OutboxItem.kind == "acknowledgement",
+                        OutboxItem.status.in_(("pending", "sending", "sent")),
+                    )
+                )
+                roles = Counter(
+                    dict(
+                        session.execute(
+                            select(Message.role, func.count(Message.id)).group_by(Message.role)
+                        ).all()
+                    )
+                )
         finally:
             runtime.close()
-    print(json.dumps({"messages": sum(outcomes.values()), "outcomes": dict(outcomes), "dossiers_opened": dossiers,
-                      "acknowledgements": acknowledged, "probable_spam": roles.get("spam", 0),
-                      "roles": dict(roles)}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "messages": sum(outcomes.values()),
+                "outcomes": dict(outcomes),
+                "dossiers_opened": dossiers,
+                "acknowledgements": acknowledged,
+                "probable_spam": roles.get("spam", 0),
+                "roles": dict(roles),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,21 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 TARGET_PER_CORE = 200.0
-PG_ADMIN_URL = os.environ.get("MEDIATURE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-FIRST = ["Jeanne", "Karim", "Sophie", "Mamadou", "Élodie", "Bernard", "Nathalie", "Yacine", "Chantal", "Thierry"]
+PG_ADMIN_URL = os.environ.get(
+    "MEDIATURE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+FIRST = [
+    "Jeanne",
+    "Karim",
+    "Sophie",
+    "Mamadou",
+    "Élodie",
+    "Bernard",
+    "Nathalie",
+    "Yacine",
+    "Chantal",
+    "Thierry",
+]
 LAST = ["Martin", "Benali", "Rousset", "Diallo", "Garnier", "Faure", "Chabert", "Meunier", "Roux", "Girard"]
 COMMUNES = ["Grenoble", "Vienne", "Voiron", "Bourgoin-Jallieu", "Échirolles", "La Mure", "Crémieu", "Vif"]
 
@@ -57,13 +70,17 @@ def corpus_texts() -> list[str]:
             body = body.split("---", 2)[-1]
         texts.append(body.strip())
     if not texts:
-        texts = ["Bonjour,\n\nMa demande d'aide sociale a été refusée sans explication. Pouvez-vous m'aider ?\n\nMerci."]
+        texts = [
+            "Bonjour,\n\nMa demande d'aide sociale a été refusée sans explication. Pouvez-vous m'aider ?\n\nMerci."
+        ]
     return texts
 
 
 def tiny_pdf(text: str) -> bytes:
     """A one-page PDF with a real text layer (hand-written objects, valid xref)."""
-    safe = text.encode("latin-1", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    safe = (
+        text.encode("latin-1", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+    )
     stream = b"BT /F1 11 Tf 50 780 Td (" + safe[:90] + b") Tj ET"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -93,10 +110,19 @@ def tiny_png(rng: random.Random) -> bytes:
     raw = b"".join(b"\x00" + bytes([rng.randint(100, 200)]) * w for _ in range(h))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) + chunk(
-        b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def generate(n: int, seed: int = 42) -> list[bytes]:
@@ -117,23 +143,36 @@ def generate(n: int, seed: int = 42) -> list[bytes]:
             msg["From"] = "Département de l'Isère <ne-pas-repondre@isere.example>"
             msg["Reply-To"] = f"{first.lower()}.{last.lower()}{i}@exemple.example"
             msg["Subject"] = f"[Formulaire médiation] Demande n° {100000 + i}"
-            body = (f"Civilité : Madame\nNom : {last}\nPrénom : {first}\nAdresse : 3 place Verdun\nCode postal : 38000\n"
-                    f"Commune : Grenoble\nTéléphone : 06 12 34 56 {i % 100:02d}\nCourriel : {msg['Reply-To']}\n"
-                    f"Service concerné : RSA\nDémarches déjà effectuées : recours gracieux\nObjet : {body[:60]}\n"
-                    f"Message : {body}")
+            body = (
+                f"Civilité : Madame\nNom : {last}\nPrénom : {first}\nAdresse : 3 place Verdun\nCode postal : 38000\n"
+                f"Commune : Grenoble\nTéléphone : 06 12 34 56 {i % 100:02d}\nCourriel : {msg['Reply-To']}\n"
+                f"Service concerné : RSA\nDémarches déjà effectuées : recours gracieux\nObjet : {body[:60]}\n"
+                f"Message : {body}"
+            )
         else:
             msg["From"] = f"{first} {last} <{first.lower()}.{last.lower()}{i}@exemple.example>"
-            msg["Subject"] = rng.choice(["Demande de médiation", "Réclamation", "Recours", "Aide SVP", "Dossier bloqué"]) + f" ({i})"
+            msg["Subject"] = (
+                rng.choice(["Demande de médiation", "Réclamation", "Recours", "Aide SVP", "Dossier bloqué"])
+                + f" ({i})"
+            )
         msg["To"] = "mediation@isere.example"
         msg["Date"] = format_datetime(start + timedelta(minutes=17 * i))
         msg["Message-ID"] = make_msgid(idstring=f"bench{i}", domain="exemple.example")
         if rng.random() < 0.1:  # a reply quoting an earlier message
-            body += "\n\nLe 3 mars 2026 à 10:12, Médiation départementale <mediation@isere.example> a écrit :\n" + \
-                "\n".join("> " + line for line in rng.choice(texts).splitlines()[:12])
+            body += (
+                "\n\nLe 3 mars 2026 à 10:12, Médiation départementale <mediation@isere.example> a écrit :\n"
+                + "\n".join("> " + line for line in rng.choice(texts).splitlines()[:12])
+            )
         kind = rng.random()
         charset = "iso-8859-1" if rng.random() < 0.1 else "utf-8"
         if charset != "utf-8":
-            body = body.replace("€", "euros").replace("œ", "oe").replace("’", "'").encode("latin-1", "replace").decode("latin-1")
+            body = (
+                body.replace("€", "euros")
+                .replace("œ", "oe")
+                .replace("’", "'")
+                .encode("latin-1", "replace")
+                .decode("latin-1")
+            )
         html = "<html><body>" + "".join(f"<p>{p}</p>" for p in body.split("\n\n")) + "</body></html>"
         if kind < 0.60 or webform:
             msg.set_content(body, charset=charset, cte="quoted-printable" if charset != "utf-8" else None)
@@ -146,13 +185,18 @@ def generate(n: int, seed: int = 42) -> list[bytes]:
             for _ in range(rng.randint(1, 2)):
                 choice = rng.random()
                 if choice < 0.5:
-                    msg.add_attachment(tiny_pdf(body[:200]), maintype="application", subtype="pdf", filename="courrier.pdf")
+                    msg.add_attachment(
+                        tiny_pdf(body[:200]), maintype="application", subtype="pdf", filename="courrier.pdf"
+                    )
                 elif choice < 0.8:
                     msg.add_attachment(tiny_png(rng), maintype="image", subtype="png", filename="photo.png")
                 else:
-                    msg.add_attachment(os.urandom(rng.randint(5_000, 60_000)), maintype="application",
-                                       subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
-                                       filename="attestation.docx")
+                    msg.add_attachment(
+                        os.urandom(rng.randint(5_000, 60_000)),
+                        maintype="application",
+                        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        filename="attestation.docx",
+                    )
         messages.append(msg.as_bytes())
     return messages
 
@@ -173,7 +217,9 @@ def pg_database() -> tuple[str, Callable[[], None]] | None:
 
     def drop() -> None:
         with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -196,7 +242,9 @@ def ingest_all(rt: Runtime, raws: list[bytes]) -> dict[str, int]:
     pipeline = Pipeline(rt)  # no suggester, no notifier
     outcomes: Counter[str] = Counter()
     for i, raw in enumerate(raws):
-        outcomes[pipeline.ingest_raw(RawMessage(source="eml", source_key=f"bench/{i}", data=raw)).outcome.value] += 1
+        outcomes[
+            pipeline.ingest_raw(RawMessage(source="eml", source_key=f"bench/{i}", data=raw)).outcome.value
+        ] += 1
     return dict(outcomes)
 
 
@@ -256,7 +304,11 @@ def backend_cpu(rt: Runtime) -> float:
     from sqlalchemy import text
 
     with rt.engine.connect() as conn:
-        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars().all()
+        pids = (
+            conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+            .scalars()
+            .all()
+        )
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in pids:
@@ -285,15 +337,19 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=2000, help="number of generated messages")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--profile", type=Path, help="write a pyinstrument HTML profile of one SQLite ingestion")
+    parser.add_argument(
+        "--profile", type=Path, help="write a pyinstrument HTML profile of one SQLite ingestion"
+    )
     args = parser.parse_args()
 
     t0 = time.perf_counter()
     raws = generate(args.n)
     size = sum(map(len, raws))
-    print(f"{args.n} messages generated in {time.perf_counter() - t0:.1f} s "
-          f"({size / args.n / 1024:.1f} KiB on average, {size / 1_048_576:.1f} MiB in all); "
-          f"{args.repeats} repeats, medians; {os.cpu_count()} cores on this machine, the pipeline uses one")
+    print(
+        f"{args.n} messages generated in {time.perf_counter() - t0:.1f} s "
+        f"({size / args.n / 1024:.1f} KiB on average, {size / 1_048_576:.1f} MiB in all); "
+        f"{args.repeats} repeats, medians; {os.cpu_count()} cores on this machine, the pipeline uses one"
+    )
     # warm-up: imports, compiled regexes, libmagic database
     bench_parse(raws[:50], 1)
     parse_wall, parse_cpu = bench_parse(raws, args.repeats)
@@ -309,20 +365,28 @@ def main() -> None:
     print()
     print(f"{'':28} {'msg/s (wall)':>13} {'msg/CPU-s':>10} {'ms/msg':>8}   outcomes")
     for name, wall, cpu, outcomes in rows:
-        print(f"{name:28} {args.n / wall:13.0f} {args.n / cpu:10.0f} {1000 * wall / args.n:8.2f}   "
-              + ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items())))
+        print(
+            f"{name:28} {args.n / wall:13.0f} {args.n / cpu:10.0f} {1000 * wall / args.n:8.2f}   "
+            + ", ".join(f"{k}={v}" for k, v in sorted(outcomes.items()))
+        )
     peak = peak_python_memory(raws[: min(args.n, 1000)])
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"\npeak memory: {maxrss_kib / 1024:.0f} MiB resident (whole run), "
-          f"{peak / 1_048_576:.1f} MiB peak Python allocations while ingesting {min(args.n, 1000)} messages")
-    print("msg/CPU-s: messages per CPU-second of this process, plus the PostgreSQL backend's CPU for the\n"
-          "PostgreSQL row: the per-core figure, independent of what else runs on the machine. msg/s (wall):\n"
-          "one process, one thread, on this machine as loaded now "
-          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores).")
+    print(
+        f"\npeak memory: {maxrss_kib / 1024:.0f} MiB resident (whole run), "
+        f"{peak / 1_048_576:.1f} MiB peak Python allocations while ingesting {min(args.n, 1000)} messages"
+    )
+    print(
+        "msg/CPU-s: messages per CPU-second of this process, plus the PostgreSQL backend's CPU for the\n"
+        "PostgreSQL row: the per-core figure, independent of what else runs on the machine. msg/s (wall):\n"
+        "one process, one thread, on this machine as loaded now "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)."
+    )
     for name, wall, cpu, _o in rows[1:]:
         per_core = args.n / cpu
         verdict = "met" if per_core >= TARGET_PER_CORE else "NOT met"
-        print(f"target {TARGET_PER_CORE:.0f} emails/s/core, {name}: {verdict} ({per_core:.0f}/CPU-s, {args.n / wall:.0f}/s wall)")
+        print(
+            f"target {TARGET_PER_CORE:.0f} emails/s/core, {name}: {verdict} ({per_core:.0f}/CPU-s, {args.n / wall:.0f}/s wall)"
+        )
     if args.profile:
         from pyinstrument import Profiler
 

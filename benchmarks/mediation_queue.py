@@ -74,7 +74,9 @@ def log_in(page: Any, base: str) -> None:
 
 
 def overflow(page: Any) -> int:
-    return int(page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+    return int(
+        page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
 
 
 def tabs_until(page: Any, limit: int = 2000) -> int:
@@ -194,7 +196,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--screenshots", type=Path, help="also save the queue and a dossier page as PNG here")
-    parser.add_argument("--seeded", type=Path, help="reuse (or create) this seeded home instead of a fresh one")
+    parser.add_argument(
+        "--seeded", type=Path, help="reuse (or create) this seeded home instead of a fresh one"
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -244,9 +248,13 @@ def main() -> None:
     print(f"  Tab to 1st Accepter {p['tabs_to_first_accept']:>7}")
     print(f"triage {args.requests} requests (accept each suggestion)")
     print(f"  keyboard, Tab+Enter   {results['tab']['keystrokes']} keystrokes")
-    print(f"  keyboard, shortcuts   {results['shortcut'].get('keystrokes')} keystrokes"
-          f"{' (' + results['shortcut']['note'] + ')' if 'note' in results['shortcut'] else ''}")
-    print(f"  mouse                 {results['mouse']['clicks']} clicks, {results['mouse']['scrolled_px']:,} px scrolled")
+    print(
+        f"  keyboard, shortcuts   {results['shortcut'].get('keystrokes')} keystrokes"
+        f"{' (' + results['shortcut']['note'] + ')' if 'note' in results['shortcut'] else ''}"
+    )
+    print(
+        f"  mouse                 {results['mouse']['clicks']} clicks, {results['mouse']['scrolled_px']:,} px scrolled"
+    )
 
 
 if __name__ == "__main__":

@@ -80,8 +80,10 @@ def run(url: str, home: Path, dossiers: int, year: int) -> dict[str, float]:
     )
     total = results["report (figures + charts + PDF)"]
     verdict = "OK" if total < TARGET_SECONDS else "AU-DESSUS DE LA CIBLE"
-    print(f"  => rapport complet {total:.2f} s, dont {cpu:.2f} s de calcul dans ce processus "
-          f"(cible < {TARGET_SECONDS:.0f} s) : {verdict}")
+    print(
+        f"  => rapport complet {total:.2f} s, dont {cpu:.2f} s de calcul dans ce processus "
+        f"(cible < {TARGET_SECONDS:.0f} s) : {verdict}"
+    )
     with open("/proc/loadavg") as fh:
         load = fh.read().split()[0]
     print(f"  charge de la machine pendant la mesure : {load} (sur {os.cpu_count()} cœurs)")

@@ -31,17 +31,120 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 TARGET_MS = 200.0
-FIRST_NAMES = ["Sylvie", "Jean", "Aïcha", "Karim", "Élodie", "Marc", "Nathalie", "Hélène", "Louis", "Inès",
-               "François", "Chantal", "Mehdi", "Zoé", "Gérard", "Céline", "Yannick", "Fatima", "Noël", "Agnès"]
-LAST_NAMES = ["Martin", "Dupont", "Benali", "Garnier", "Lefèvre", "Roux", "Fontaine", "Chevalier", "Morel",
-              "Girard", "Bonnet", "Mercier", "Blanc", "Guérin", "Muller", "Faure", "André", "Rousseau",
-              "Perrin", "Brun"] + [f"Nom{n}" for n in range(2000)]
-SUBJECTS = ["Prestation de compensation du handicap refusée", "Revenu de solidarité active : indu",
-            "Aide sociale à l'hébergement", "Allocation personnalisée d'autonomie", "Transport scolaire",
-            "Carte mobilité inclusion", "Aide au logement", "Fonds de solidarité logement",
-            "Protection de l'enfance : placement", "Routes départementales : travaux", "Collège : restauration",
-            "Assistante familiale : agrément"]
-WORDS = ["demande", "dossier", "madame", "monsieur", "médiateur", "service", "réponse", "courrier", "département", "aide", "situation", "mois", "depuis", "attente", "décision", "recours", "paiement", "versement", "retard", "famille", "enfant", "handicapé", "logement", "loyer", "caisse", "allocation", "prestation", "conseil", "départemental", "rendez-vous", "téléphone", "justificatif", "pièce", "refus", "notification", "délai", "urgence", "difficulté", "travailleur", "social", "maison", "solidarité", "transport", "collège", "bus", "facture", "créance", "remboursement", "plan", "aide", "humaine", "établissement", "foyer", "accueil"]
+FIRST_NAMES = [
+    "Sylvie",
+    "Jean",
+    "Aïcha",
+    "Karim",
+    "Élodie",
+    "Marc",
+    "Nathalie",
+    "Hélène",
+    "Louis",
+    "Inès",
+    "François",
+    "Chantal",
+    "Mehdi",
+    "Zoé",
+    "Gérard",
+    "Céline",
+    "Yannick",
+    "Fatima",
+    "Noël",
+    "Agnès",
+]
+LAST_NAMES = [
+    "Martin",
+    "Dupont",
+    "Benali",
+    "Garnier",
+    "Lefèvre",
+    "Roux",
+    "Fontaine",
+    "Chevalier",
+    "Morel",
+    "Girard",
+    "Bonnet",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Muller",
+    "Faure",
+    "André",
+    "Rousseau",
+    "Perrin",
+    "Brun",
+] + [f"Nom{n}" for n in range(2000)]
+SUBJECTS = [
+    "Prestation de compensation du handicap refusée",
+    "Revenu de solidarité active : indu",
+    "Aide sociale à l'hébergement",
+    "Allocation personnalisée d'autonomie",
+    "Transport scolaire",
+    "Carte mobilité inclusion",
+    "Aide au logement",
+    "Fonds de solidarité logement",
+    "Protection de l'enfance : placement",
+    "Routes départementales : travaux",
+    "Collège : restauration",
+    "Assistante familiale : agrément",
+]
+WORDS = [
+    "demande",
+    "dossier",
+    "madame",
+    "monsieur",
+    "médiateur",
+    "service",
+    "réponse",
+    "courrier",
+    "département",
+    "aide",
+    "situation",
+    "mois",
+    "depuis",
+    "attente",
+    "décision",
+    "recours",
+    "paiement",
+    "versement",
+    "retard",
+    "famille",
+    "enfant",
+    "handicapé",
+    "logement",
+    "loyer",
+    "caisse",
+    "allocation",
+    "prestation",
+    "conseil",
+    "départemental",
+    "rendez-vous",
+    "téléphone",
+    "justificatif",
+    "pièce",
+    "refus",
+    "notification",
+    "délai",
+    "urgence",
+    "difficulté",
+    "travailleur",
+    "social",
+    "maison",
+    "solidarité",
+    "transport",
+    "collège",
+    "bus",
+    "facture",
+    "créance",
+    "remboursement",
+    "plan",
+    "aide",
+    "humaine",
+    "établissement",
+    "foyer",
+    "accueil",
+]
 RARE = ["arriéré", "surendettement", "hippothérapie", "ergothérapeute", "déménagement"]
 QUERIES: list[tuple[str, str, dict[str, Any]]] = [
     ("mot rare (corps de message)", "surendettement", {}),
@@ -68,18 +171,38 @@ def rows(count: int, seed: int = 11) -> Iterator[tuple[dict[str, Any], dict[str,
         body = " ".join(words).capitalize() + "."
         digest = hashlib.sha256(f"search-bench:{n}".encode()).hexdigest()
         dossier = {
-            "id": n, "reference": f"MED-{year}-{n:05d}", "year": year, "tracking_token_hash": digest,
-            "tracking_key": "ABCD", "channel": "courrier" if scan else rng.choice(["email", "formulaire"]),
-            "referred_by": "usager", "status": rng.choice(statuses), "triage_status": "reviewed",
-            "received_at": received, "opened_at": received, "created_at": received, "updated_at": received,
+            "id": n,
+            "reference": f"MED-{year}-{n:05d}",
+            "year": year,
+            "tracking_token_hash": digest,
+            "tracking_key": "ABCD",
+            "channel": "courrier" if scan else rng.choice(["email", "formulaire"]),
+            "referred_by": "usager",
+            "status": rng.choice(statuses),
+            "triage_status": "reviewed",
+            "received_at": received,
+            "opened_at": received,
+            "created_at": received,
+            "updated_at": received,
             "requester_name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-            "subject": rng.choice(SUBJECTS), "requester_territory": rng.choice(["Vercors", "Oisans", "Voironnais"]),
+            "subject": rng.choice(SUBJECTS),
+            "requester_territory": rng.choice(["Vercors", "Oisans", "Voironnais"]),
         }
         message = {
-            "id": n, "dossier_id": n, "direction": "in", "channel": dossier["channel"], "kind": "human",
-            "role": "request", "source": "scan" if scan else "imap", "dedupe_key": digest, "content_hash": digest,
-            "subject": "" if scan else "Ma demande", "body_text": body, "received_at": received,
-            "created_at": received, "scan_pages": 1 if scan else None,
+            "id": n,
+            "dossier_id": n,
+            "direction": "in",
+            "channel": dossier["channel"],
+            "kind": "human",
+            "role": "request",
+            "source": "scan" if scan else "imap",
+            "dedupe_key": digest,
+            "content_hash": digest,
+            "subject": "" if scan else "Ma demande",
+            "body_text": body,
+            "received_at": received,
+            "created_at": received,
+            "scan_pages": 1 if scan else None,
         }
         yield dossier, message
 
@@ -114,12 +237,17 @@ def like_baseline(session: Any, query: str, filters: Any) -> int:
     clauses = []
     for word in query.lower().split():
         like = f"%{word}%"
-        clauses.append(or_(
-            func.lower(Dossier.reference).like(like), func.lower(Dossier.requester_name).like(like),
-            func.lower(Dossier.subject).like(like),
-            exists().where(Message.dossier_id == Dossier.id,
-                           or_(func.lower(Message.subject).like(like), func.lower(Message.body_text).like(like))),
-        ))
+        clauses.append(
+            or_(
+                func.lower(Dossier.reference).like(like),
+                func.lower(Dossier.requester_name).like(like),
+                func.lower(Dossier.subject).like(like),
+                exists().where(
+                    Message.dossier_id == Dossier.id,
+                    or_(func.lower(Message.subject).like(like), func.lower(Message.body_text).like(like)),
+                ),
+            )
+        )
     where = and_(*clauses, Dossier.merged_into_id.is_(None))
     if filters.status:
         where = and_(where, Dossier.status == filters.status)
@@ -149,24 +277,37 @@ def run(url: str, home: Path, count: int, repeats: int) -> None:
     load(rt.engine, count)
     with rt.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
-    print(f"  chargement de {count} dossiers + {count} messages (index compris) : "
-          f"{time.perf_counter() - started:.1f} s", flush=True)
-    print(f"  {'requête':<32} {'trouvés':>8} {'FTS médiane':>12} {'FTS p95':>9} {'LIKE médiane':>13} {'LIKE p95':>9}")
+    print(
+        f"  chargement de {count} dossiers + {count} messages (index compris) : "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    print(
+        f"  {'requête':<32} {'trouvés':>8} {'FTS médiane':>12} {'FTS p95':>9} {'LIKE médiane':>13} {'LIKE p95':>9}"
+    )
     worst = 0.0
     for label, query, extra in QUERIES:
         filters = SearchFilters(**extra)
         with rt.sessions() as session:
-            fts_median, fts_p95, page = measure(lambda q=query, f=filters: search_dossiers(session, q, f), repeats)
-            like_median, like_p95, _ = measure(lambda q=query, f=filters: like_baseline(session, q, f),
-                                             max(3, repeats // 4))
+            fts_median, fts_p95, page = measure(
+                lambda q=query, f=filters: search_dossiers(session, q, f), repeats
+            )
+            like_median, like_p95, _ = measure(
+                lambda q=query, f=filters: like_baseline(session, q, f), max(3, repeats // 4)
+            )
         worst = max(worst, fts_p95)
-        print(f"  {label:<32} {page.total:>8} {fts_median:>9.1f} ms {fts_p95:>6.1f} ms "
-              f"{like_median:>10.1f} ms {like_p95:>6.1f} ms", flush=True)
+        print(
+            f"  {label:<32} {page.total:>8} {fts_median:>9.1f} ms {fts_p95:>6.1f} ms "
+            f"{like_median:>10.1f} ms {like_p95:>6.1f} ms",
+            flush=True,
+        )
     verdict = "OK" if worst < TARGET_MS else "AU-DESSUS DE LA CIBLE"
     with open("/proc/loadavg") as fh:
         load_avg = fh.read().split()[0]
-    print(f"  => pire p95 plein texte {worst:.1f} ms (cible < {TARGET_MS:.0f} ms) : {verdict}; "
-          f"charge de la machine {load_avg} (sur {os.cpu_count()} cœurs)")
+    print(
+        f"  => pire p95 plein texte {worst:.1f} ms (cible < {TARGET_MS:.0f} ms) : {verdict}; "
+        f"charge de la machine {load_avg} (sur {os.cpu_count()} cœurs)"
+    )
     rt.close()
 
 
@@ -198,8 +339,9 @@ def main() -> None:
             run(url, Path(tmp), args.dossiers, args.repeats)
     finally:
         with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                         {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 

@@ -86,14 +86,19 @@ end
 """
 
 
-def run_wrk(base: str, paths: list[str], clients: int, seconds: int) -> tuple[int, float, float, float, float]:
+def run_wrk(
+    base: str, paths: list[str], clients: int, seconds: int
+) -> tuple[int, float, float, float, float]:
     """(requests, seconds, p50 ms, p95 ms, p99 ms) measured by wrk."""
     tmp = Path(tempfile.mkdtemp())
     (tmp / "paths.txt").write_text("\n".join(paths) + "\n")
     (tmp / "script.lua").write_text(WRK_SCRIPT)
     out = subprocess.run(
         ["wrk", "-t", "1", "-c", str(clients), "-d", f"{seconds}s", "-s", str(tmp / "script.lua"), base],
-        env={**os.environ, "PATHS_FILE": str(tmp / "paths.txt")}, capture_output=True, text=True, check=True,
+        env={**os.environ, "PATHS_FILE": str(tmp / "paths.txt")},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     result = next(line for line in out.splitlines() if line.startswith("RESULT")).split()
     errors = int(next(line for line in out.splitlines() if line.startswith("ERRORS")).split()[1])
@@ -105,14 +110,18 @@ def run_wrk(base: str, paths: list[str], clients: int, seconds: int) -> tuple[in
 
 def describe_wrk(name: str, r: tuple[int, float, float, float, float]) -> str:
     n, dur, p50, p95, p99 = r
-    return (f"{name:<22} {n / dur:8.0f} req/s   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   p99 {p99:6.1f} ms   "
-            f"({n} requests)")
+    return (
+        f"{name:<22} {n / dur:8.0f} req/s   p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   p99 {p99:6.1f} ms   "
+        f"({n} requests)"
+    )
 
 
 def describe(name: str, elapsed: float, lat: list[float]) -> str:
     q = statistics.quantiles(lat, n=100)
-    return (f"{name:<22} {len(lat) / elapsed:8.0f} req/s   p50 {q[49] * 1000:6.1f} ms   "
-            f"p95 {q[94] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms   ({len(lat)} requests)")
+    return (
+        f"{name:<22} {len(lat) / elapsed:8.0f} req/s   p50 {q[49] * 1000:6.1f} ms   "
+        f"p95 {q[94] * 1000:6.1f} ms   p99 {q[98] * 1000:6.1f} ms   ({len(lat)} requests)"
+    )
 
 
 def main() -> None:
@@ -130,9 +139,12 @@ def main() -> None:
     env = {**os.environ, "MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": "bench"}
     if args.database_url:
         env["MEDIATURE_DATABASE_URL"] = args.database_url
-    server = subprocess.Popen([str(REPO / ".venv/bin/mediature"), "serve", "--port", str(port),
-                               "--workers", str(args.workers)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(REPO / ".venv/bin/mediature"), "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -144,9 +156,11 @@ def main() -> None:
         random.seed(1)
         pages = [f"/suivi/{t}" for t in random.sample(tokens, min(500, len(tokens)))]
         asyncio.run(run_clients(base, pages, args.clients, 200))  # warm-up
-        print(f"Médiature tracking benchmark — {args.clients} concurrent clients, {args.dossiers} dossiers, "
-              f"{'PostgreSQL' if args.database_url else 'SQLite'}, {args.workers} uvicorn worker(s), "
-              f"load from {'wrk' if shutil.which('wrk') else 'httpx'}")
+        print(
+            f"Médiature tracking benchmark — {args.clients} concurrent clients, {args.dossiers} dossiers, "
+            f"{'PostgreSQL' if args.database_url else 'SQLite'}, {args.workers} uvicorn worker(s), "
+            f"load from {'wrk' if shutil.which('wrk') else 'httpx'}"
+        )
         if shutil.which("wrk"):
             print(describe_wrk("baseline /health", run_wrk(base, ["/health"], args.clients, args.seconds)))
             r = run_wrk(base, pages, args.clients, args.seconds)

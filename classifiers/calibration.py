@@ -115,7 +115,11 @@ def choose_thresholds(
             good = (sure & all_right[None, :]).sum(axis=1)
             ok = good >= target * (counts + 1)
             for j in np.flatnonzero(ok):
-                candidate = (int(counts[j]), float(good[j] / counts[j]) if counts[j] else 1.0, -(ti + grids[1][j] + tk))
+                candidate = (
+                    int(counts[j]),
+                    float(good[j] / counts[j]) if counts[j] else 1.0,
+                    -(ti + grids[1][j] + tk),
+                )
                 if candidate > best:
                     best = candidate
                     chosen = {LABELS[0]: float(ti), LABELS[1]: float(grids[1][j]), LABELS[2]: float(tk)}

@@ -117,7 +117,9 @@ def cross_validate(
     labels = {k: list(v) for k, v in labels.items()}
     groups = list(groups) if groups is not None else [str(i) for i in range(len(texts))]
     systems = ["modele", "reference"] + (["systeme"] if combine else [])
-    pooled: dict[str, dict[str, list[str]]] = {s: {label: [""] * len(texts) for label in LABELS} for s in systems}
+    pooled: dict[str, dict[str, list[str]]] = {
+        s: {label: [""] * len(texts) for label in LABELS} for s in systems
+    }
     confidence = {label: [0.0] * len(texts) for label in LABELS}
     fold_macro: dict[str, dict[str, list[float]]] = {s: {label: [] for label in LABELS} for s in systems}
     folds = grouped_folds(labels, groups, n_splits)
@@ -140,7 +142,11 @@ def cross_validate(
             for label in LABELS:
                 truth = [labels[label][i] for i in test_idx]
                 fold_macro[system][label].append(
-                    float(f1_score(truth, preds[label], labels=sorted(set(truth)), average="macro", zero_division=0))
+                    float(
+                        f1_score(
+                            truth, preds[label], labels=sorted(set(truth)), average="macro", zero_division=0
+                        )
+                    )
                 )
                 for j, i in enumerate(test_idx):
                     pooled[system][label][i] = preds[label][j]

@@ -122,7 +122,12 @@ def build_baseline(label: str, y: Sequence[str]) -> Pipeline:
                 FeatureUnion(
                     [
                         ("words", TfidfVectorizer(sublinear_tf=True)),
-                        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+                        (
+                            "chars",
+                            TfidfVectorizer(
+                                analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True
+                            ),
+                        ),
                     ]
                 ),
             ),

@@ -29,8 +29,15 @@ from typing import Any, Self
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -48,8 +55,9 @@ class LiveServer:
 
         self.host = host
         self.port = port or free_port()
-        config = uvicorn.Config(app, host=host, port=self.port, log_level="warning", access_log=False,
-                                lifespan="off")
+        config = uvicorn.Config(
+            app, host=host, port=self.port, log_level="warning", access_log=False, lifespan="off"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}", daemon=True)
 
@@ -136,7 +144,9 @@ def assert_accessible(page: Any, options: dict[str, Any] | None = None) -> None:
     """Fail with a readable list when axe-core reports any violation."""
     violations = axe_violations(page, options)
     if violations:
-        lines = [f"{v['id']} ({v.get('impact')}): {v['help']} — "
-                 + "; ".join(n["target"][0] if n.get("target") else "?" for n in v["nodes"][:5])
-                 for v in violations]
+        lines = [
+            f"{v['id']} ({v.get('impact')}): {v['help']} — "
+            + "; ".join(n["target"][0] if n.get("target") else "?" for n in v["nodes"][:5])
+            for v in violations
+        ]
         pytest.fail(f"axe-core: {len(violations)} violation(s) on {page.url}\n" + "\n".join(lines))

@@ -28,13 +28,31 @@ def make_dossier(
     token = new_token()
     received = received_at or datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
     dossier = Dossier(
-        reference=reference, year=received.year, tracking_token_hash=hash_token(token), tracking_key=new_check_key(),
-        channel=channel, status=status, received_at=received, requester_name=name, requester_civility=civility,
-        requester_email=email, requester_address=address, requester_postcode=postcode, requester_commune=commune,
+        reference=reference,
+        year=received.year,
+        tracking_token_hash=hash_token(token),
+        tracking_key=new_check_key(),
+        channel=channel,
+        status=status,
+        received_at=received,
+        requester_name=name,
+        requester_civility=civility,
+        requester_email=email,
+        requester_address=address,
+        requester_postcode=postcode,
+        requester_commune=commune,
         subject="Refus de carte mobilité inclusion",
     )
     session.add(dossier)
     session.flush()
-    session.add(Event(dossier_id=dossier.id, at=received, kind="status", public=True, summary="Demande reçue",
-                      details={"status": "recue"}))
+    session.add(
+        Event(
+            dossier_id=dossier.id,
+            at=received,
+            kind="status",
+            public=True,
+            summary="Demande reçue",
+            details={"status": "recue"},
+        )
+    )
     return dossier, token

@@ -44,10 +44,22 @@ class Person:
         )
 
 
-JEANNE = Person("Jeanne Dupraz-Vernet", "jeanne.dupraz-vernet@exemple.example", "06 12 34 56 78",
-                "14 chemin des Tilleuls", "38500", "Voiron")
-PAUL = Person("Paul Girardon-Blanc", "paul.girardon-blanc@exemple.example", "07 98 76 54 32",
-              "3 place Victor Hugo", "38000", "Grenoble")
+JEANNE = Person(
+    "Jeanne Dupraz-Vernet",
+    "jeanne.dupraz-vernet@exemple.example",
+    "06 12 34 56 78",
+    "14 chemin des Tilleuls",
+    "38500",
+    "Voiron",
+)
+PAUL = Person(
+    "Paul Girardon-Blanc",
+    "paul.girardon-blanc@exemple.example",
+    "07 98 76 54 32",
+    "3 place Victor Hugo",
+    "38000",
+    "Grenoble",
+)
 
 
 @dataclass
@@ -80,30 +92,74 @@ def build(rt: Runtime, *, closed_at: datetime | None = None) -> World:
     """Two requests of Jeanne (one closed at `closed_at`), one of Paul, plus set-aside and quarantined mail."""
     pipeline = Pipeline(rt, suggester=suggester(rt), notifier=Notifier.from_runtime(rt))
     attachment = f"Attestation de refus APA pour {JEANNE.name}, {JEANNE.street}".encode()
-    first = ingest(rt, pipeline, mail(
-        JEANNE.letter("Le Département a refusé mon allocation personnalisée d'autonomie et je conteste ce refus."),
-        sender=JEANNE.sender(), subject=f"Refus APA — {JEANNE.name}",
-        attachments=[("refus-apa.pdf", "application/pdf", b"%PDF-1.4\n" + attachment)]), "j1")
-    second = ingest(rt, pipeline, mail(
-        JEANNE.letter("Ma demande de carte mobilité inclusion attend depuis huit mois."),
-        sender=JEANNE.sender(), subject="Carte mobilité inclusion"), "j2")
-    paul = ingest(rt, pipeline, mail(
-        PAUL.letter("Mon dossier RSA est suspendu sans explication depuis trois mois."),
-        sender=PAUL.sender(), subject="Suspension RSA"), "p1")
+    first = ingest(
+        rt,
+        pipeline,
+        mail(
+            JEANNE.letter(
+                "Le Département a refusé mon allocation personnalisée d'autonomie et je conteste ce refus."
+            ),
+            sender=JEANNE.sender(),
+            subject=f"Refus APA — {JEANNE.name}",
+            attachments=[("refus-apa.pdf", "application/pdf", b"%PDF-1.4\n" + attachment)],
+        ),
+        "j1",
+    )
+    second = ingest(
+        rt,
+        pipeline,
+        mail(
+            JEANNE.letter("Ma demande de carte mobilité inclusion attend depuis huit mois."),
+            sender=JEANNE.sender(),
+            subject="Carte mobilité inclusion",
+        ),
+        "j2",
+    )
+    paul = ingest(
+        rt,
+        pipeline,
+        mail(
+            PAUL.letter("Mon dossier RSA est suspendu sans explication depuis trois mois."),
+            sender=PAUL.sender(),
+            subject="Suspension RSA",
+        ),
+        "p1",
+    )
     # an automatic reply from a neighbour's address: kept as a non-request, attached to nothing
-    ingest(rt, pipeline, mail(f"Je suis absente. Message concernant {JEANNE.name}.",
-                              sender="Voisine <voisine@exemple.example>", subject="Absence",
-                              headers={"Auto-Submitted": "auto-replied"}), "v1")
+    ingest(
+        rt,
+        pipeline,
+        mail(
+            f"Je suis absente. Message concernant {JEANNE.name}.",
+            sender="Voisine <voisine@exemple.example>",
+            subject="Absence",
+            headers={"Auto-Submitted": "auto-replied"},
+        ),
+        "v1",
+    )
     # bytes that could not be read, carrying Jeanne's address: quarantined with its raw bytes
-    pipeline.quarantine_bytes("eml", "broken-1", b"From: " + JEANNE.sender().encode() + b"\r\n\r\n\xff",
-                              "message illisible", "ParseError")
+    pipeline.quarantine_bytes(
+        "eml",
+        "broken-1",
+        b"From: " + JEANNE.sender().encode() + b"\r\n\r\n\xff",
+        "message illisible",
+        "ParseError",
+    )
     deliver_due(rt, force=True)
     refs = [r for r in (first, second, paul) if r]
     assert len(refs) == 3
     with rt.sessions.begin() as session:
-        session.execute(update(Dossier).where(Dossier.reference == first).values(
-            status="cloturee", outcome="resolution_complete", domain="autonomie_personnes_agees",
-            requester_territory="Voironnais-Chartreuse", closed_at=closed_at or datetime.now(UTC)))
+        session.execute(
+            update(Dossier)
+            .where(Dossier.reference == first)
+            .values(
+                status="cloturee",
+                outcome="resolution_complete",
+                domain="autonomie_personnes_agees",
+                requester_territory="Voironnais-Chartreuse",
+                closed_at=closed_at or datetime.now(UTC),
+            )
+        )
     return World([first, second], [paul], {})  # type: ignore[list-item]
 
 

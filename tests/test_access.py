@@ -29,12 +29,17 @@ def _correct_contact_details(rt: Runtime, reference: str, phone: str = JEANNE.ph
     with rt.sessions.begin() as s:
         dossier = s.scalar(select(Dossier).where(Dossier.reference == reference))
         assert dossier is not None
-        update_details(s, dossier, Actor(None, "mediatrice"), {
-            "requester_phone": phone, "requester_postcode": JEANNE.postcode, "requester_name": JEANNE.name})
+        update_details(
+            s,
+            dossier,
+            Actor(None, "mediatrice"),
+            {"requester_phone": phone, "requester_postcode": JEANNE.postcode, "requester_name": JEANNE.name},
+        )
 
 
 def test_export_by_email_holds_every_dossier_message_file_and_reader_and_nothing_of_others(
-        sqlite_runtime: Runtime, tmp_path: Path) -> None:
+    sqlite_runtime: Runtime, tmp_path: Path
+) -> None:
     rt = sqlite_runtime
     world = build(rt)
     out = tmp_path / "acces.zip"
@@ -59,14 +64,17 @@ def test_export_by_email_holds_every_dossier_message_file_and_reader_and_nothing
         assert JEANNE.email not in str(entry.details)
 
 
-def test_export_finds_the_person_by_phone_or_by_name_with_postcode(sqlite_runtime: Runtime, tmp_path: Path) -> None:
+def test_export_finds_the_person_by_phone_or_by_name_with_postcode(
+    sqlite_runtime: Runtime, tmp_path: Path
+) -> None:
     rt = sqlite_runtime
     world = build(rt)
     _correct_contact_details(rt, world.jeanne_refs[1])
     by_phone = export_person(rt, Who(phone="+33 6 12 34 56 78"), tmp_path / "t.zip", Actor.terminal())
     assert [e["dossier"].reference for e in by_phone.dossiers] == world.jeanne_refs  # the letters give it too
-    by_name = export_person(rt, Who(name=JEANNE.name.upper(), postcode=JEANNE.postcode), tmp_path / "n.zip",
-                            Actor.terminal())
+    by_name = export_person(
+        rt, Who(name=JEANNE.name.upper(), postcode=JEANNE.postcode), tmp_path / "n.zip", Actor.terminal()
+    )
     refs = [e["dossier"].reference for e in by_name.dossiers]
     assert world.jeanne_refs[1] in refs and world.paul_refs[0] not in refs
     with pytest.raises(DossierError):

@@ -53,8 +53,16 @@ def test_admin_cannot_create_a_mediator_account_and_read_the_dossiers(rt: Runtim
     app = create_app(rt)
     admin = _client(app, "admin")
     token = form_token(admin.get("/admin/").text)
-    answer = admin.post("/admin/utilisateurs", data={"csrf": token, "identifiant": "intrus", "role": "mediateur",
-                                                      "mot_de_passe": PASSWORD, "confirmation": PASSWORD})
+    answer = admin.post(
+        "/admin/utilisateurs",
+        data={
+            "csrf": token,
+            "identifiant": "intrus",
+            "role": "mediateur",
+            "mot_de_passe": PASSWORD,
+            "confirmation": PASSWORD,
+        },
+    )
     assert answer.status_code == 403 and "mediature users" in answer.text
     assert login(_client(app), "intrus").status_code == 401
     with rt.sessions() as s:
@@ -67,12 +75,22 @@ def test_admin_cannot_reset_a_mediator_password(rt: Runtime) -> None:
     page = admin.get("/admin/").text
     assert "mediature users passwd mediatrice" in page and '<option value="mediateur">' not in page
     target = _user_id(rt, "mediatrice")
-    answer = admin.post(f"/admin/utilisateurs/{target}/mot-de-passe",
-                        data={"csrf": form_token(page), "mot_de_passe": "une toute autre phrase secrète",
-                              "confirmation": "une toute autre phrase secrète"})
+    answer = admin.post(
+        f"/admin/utilisateurs/{target}/mot-de-passe",
+        data={
+            "csrf": form_token(page),
+            "mot_de_passe": "une toute autre phrase secrète",
+            "confirmation": "une toute autre phrase secrète",
+        },
+    )
     assert answer.status_code == 403
-    assert login(_client(app, address="192.0.2.11"), "mediatrice").status_code == 303  # old password still works
-    assert login(_client(app, address="192.0.2.12"), "mediatrice", "une toute autre phrase secrète").status_code == 401
+    assert (
+        login(_client(app, address="192.0.2.11"), "mediatrice").status_code == 303
+    )  # old password still works
+    assert (
+        login(_client(app, address="192.0.2.12"), "mediatrice", "une toute autre phrase secrète").status_code
+        == 401
+    )
 
 
 def test_admin_still_manages_mail_service_and_admin_accounts_with_an_audit_entry(rt: Runtime) -> None:
@@ -81,15 +99,28 @@ def test_admin_still_manages_mail_service_and_admin_accounts_with_an_audit_entry
     token = form_token(admin.get("/admin/").text)
     new_password = "lampe verte sur le quai"
     for username, role in (("agent2", "courrier"), ("admin2", "admin")):
-        created = admin.post("/admin/utilisateurs", data={"csrf": token, "identifiant": username, "role": role,
-                                                           "mot_de_passe": PASSWORD, "confirmation": PASSWORD})
+        created = admin.post(
+            "/admin/utilisateurs",
+            data={
+                "csrf": token,
+                "identifiant": username,
+                "role": role,
+                "mot_de_passe": PASSWORD,
+                "confirmation": PASSWORD,
+            },
+        )
         assert created.status_code == 200 and "Compte créé" in created.text
-    reset = admin.post(f"/admin/utilisateurs/{_user_id(rt, 'courrier')}/mot-de-passe",
-                       data={"csrf": token, "mot_de_passe": new_password, "confirmation": new_password})
+    reset = admin.post(
+        f"/admin/utilisateurs/{_user_id(rt, 'courrier')}/mot-de-passe",
+        data={"csrf": token, "mot_de_passe": new_password, "confirmation": new_password},
+    )
     assert reset.status_code == 200
     assert login(_client(app, address="192.0.2.20"), "courrier", new_password).status_code == 303
     with rt.sessions() as s:
-        actions = [(e.action, e.details) for e in s.scalars(select(AuditEntry).where(AuditEntry.action.like("users.%")))]
+        actions = [
+            (e.action, e.details)
+            for e in s.scalars(select(AuditEntry).where(AuditEntry.action.like("users.%")))
+        ]
     assert ("users.password", {"user_id": _user_id(rt, "courrier"), "role": "courrier"}) in actions
     assert sum(1 for action, _ in actions if action == "users.create") == 2
 
@@ -98,12 +129,25 @@ def test_mediator_creates_a_mediator_and_resets_a_mediator_password(rt: Runtime)
     app = create_app(rt)
     mediator = _client(app, "mediatrice")
     token = form_token(mediator.get("/admin/").text)
-    created = mediator.post("/admin/utilisateurs", data={"csrf": token, "identifiant": "adjointe", "role": "mediateur",
-                                                          "mot_de_passe": PASSWORD, "confirmation": PASSWORD})
+    created = mediator.post(
+        "/admin/utilisateurs",
+        data={
+            "csrf": token,
+            "identifiant": "adjointe",
+            "role": "mediateur",
+            "mot_de_passe": PASSWORD,
+            "confirmation": PASSWORD,
+        },
+    )
     assert created.status_code == 200
-    reset = mediator.post(f"/admin/utilisateurs/{_user_id(rt, 'adjointe')}/mot-de-passe",
-                          data={"csrf": token, "mot_de_passe": "lampe verte sur le quai",
-                                "confirmation": "lampe verte sur le quai"})
+    reset = mediator.post(
+        f"/admin/utilisateurs/{_user_id(rt, 'adjointe')}/mot-de-passe",
+        data={
+            "csrf": token,
+            "mot_de_passe": "lampe verte sur le quai",
+            "confirmation": "lampe verte sur le quai",
+        },
+    )
     assert reset.status_code == 200
     with rt.sessions() as s:
         entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "users.create"))
@@ -112,13 +156,18 @@ def test_mediator_creates_a_mediator_and_resets_a_mediator_password(rt: Runtime)
 
 def test_terminal_promotes_an_account_to_mediator_and_it_is_audited(home: Path, rt: Runtime) -> None:
     _register()
-    result = CliRunner().invoke(app, ["users", "role", "admin", "mediateur"], env={
-        "MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production"})
+    result = CliRunner().invoke(
+        app,
+        ["users", "role", "admin", "mediateur"],
+        env={"MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production"},
+    )
     assert result.exit_code == 0, result.output
     with rt.sessions() as s:
         assert s.scalar(select(User.role).where(User.username == "admin")) == "mediateur"
         entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "users.role"))
-        assert entry is not None and entry.details["to"] == "mediateur" and entry.actor.startswith("terminal:")
+        assert (
+            entry is not None and entry.details["to"] == "mediateur" and entry.actor.startswith("terminal:")
+        )
 
 
 def test_only_roles_that_read_dossiers_may_grant_them() -> None:
@@ -134,8 +183,10 @@ def test_only_roles_that_read_dossiers_may_grant_them() -> None:
 # --------------------------------------------------------------------------- issue 12 #10
 
 
-@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", "motdepasse123", "azertyuiop123", "P@ssw0rd12345",
-                                      "123456789012", "mediature2026"])
+@pytest.mark.parametrize(
+    "password",
+    ["aaaaaaaaaaaa", "motdepasse123", "azertyuiop123", "P@ssw0rd12345", "123456789012", "mediature2026"],
+)
 def test_common_or_patterned_passwords_are_refused_with_a_french_reason(password: str) -> None:
     with pytest.raises(AuthError) as refused:
         auth.check_password_policy(password)
@@ -161,8 +212,16 @@ def test_long_unusual_passphrases_are_accepted(password: str) -> None:
 def test_weak_password_is_refused_in_the_admin_form(rt: Runtime) -> None:
     mediator = _client(create_app(rt), "mediatrice")
     token = form_token(mediator.get("/admin/").text)
-    answer = mediator.post("/admin/utilisateurs", data={"csrf": token, "identifiant": "faible", "role": "courrier",
-                                                         "mot_de_passe": "aaaaaaaaaaaa", "confirmation": "aaaaaaaaaaaa"})
+    answer = mediator.post(
+        "/admin/utilisateurs",
+        data={
+            "csrf": token,
+            "identifiant": "faible",
+            "role": "courrier",
+            "mot_de_passe": "aaaaaaaaaaaa",
+            "confirmation": "aaaaaaaaaaaa",
+        },
+    )
     assert answer.status_code == 403 and "trop facile à deviner" in answer.text
 
 
@@ -185,6 +244,7 @@ def test_unknown_and_known_accounts_get_the_same_refusal(rt: Runtime) -> None:
     known = login(_client(app, address="198.51.100.1"), "mediatrice", WRONG)
     unknown = login(_client(app, address="198.51.100.2"), "personne", WRONG)
     assert known.status_code == unknown.status_code == 401
+
     def page(text: str, name: str) -> str:
         return re.sub(r'value="[0-9a-f]{64}"', "", text.replace(name, "X"))  # the login form's own token
 

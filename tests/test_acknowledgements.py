@@ -29,10 +29,26 @@ def _parsed(**overrides: object):  # type: ignore[no-untyped-def]
     from triage.records import ParsedMessage
 
     base: dict[str, object] = dict(
-        message_id="<citizen-1@example.org>", subject="Demande", from_name="Sylvie Martin",
-        from_address="sylvie.martin@example.org", reply_to=None, to=("mediation@isere.example",), date=None,
-        in_reply_to=None, references=(), kind=MessageKind.REQUEST, kind_reason="", text="Bonjour", quoted="",
-        signature="", html="", attachments=(), form=None, bounce=None, has_x_loop=False, content_hash="0" * 64,
+        message_id="<citizen-1@example.org>",
+        subject="Demande",
+        from_name="Sylvie Martin",
+        from_address="sylvie.martin@example.org",
+        reply_to=None,
+        to=("mediation@isere.example",),
+        date=None,
+        in_reply_to=None,
+        references=(),
+        kind=MessageKind.REQUEST,
+        kind_reason="",
+        text="Bonjour",
+        quoted="",
+        signature="",
+        html="",
+        attachments=(),
+        form=None,
+        bounce=None,
+        has_x_loop=False,
+        content_hash="0" * 64,
         dedupe_key="1" * 64,
     )
     base.update(overrides)
@@ -42,7 +58,9 @@ def _parsed(**overrides: object):  # type: ignore[no-untyped-def]
 def _open_with_ack(rt: Runtime, reference: str, **kw: object) -> str:
     with rt.sessions.begin() as s:
         dossier, token = make_dossier(s, reference, **kw)  # type: ignore[arg-type]
-        Notifier.from_runtime(rt).on_dossier_opened(s, dossier, token, _parsed(from_address=dossier.requester_email))
+        Notifier.from_runtime(rt).on_dossier_opened(
+            s, dossier, token, _parsed(from_address=dossier.requester_email)
+        )
     return token
 
 
@@ -54,10 +72,24 @@ def test_acknowledgement_is_written_in_the_dossier_transaction_with_all_mentions
     msg = message_from_bytes(items[0].raw, policy=policy.default)
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert f"{runtime.settings.web.public_url}/suivi/{token}" in text
-    for mention in ("MED-2026-00001", "2 novembre 2026", "04 76 00 38 38", "7, rue Fantin Latour",
-                    "mediation@isere.example", "ni acceptation ni refus", "L1112-24", "L213-6", "L213-2",
-                    "gratuite et confidentielle", "Délégué à la protection des données", "CNIL",
-                    "opposer", "Durée de conservation", "Base légale", "15 jours"):
+    for mention in (
+        "MED-2026-00001",
+        "2 novembre 2026",
+        "04 76 00 38 38",
+        "7, rue Fantin Latour",
+        "mediation@isere.example",
+        "ni acceptation ni refus",
+        "L1112-24",
+        "L213-6",
+        "L213-2",
+        "gratuite et confidentielle",
+        "Délégué à la protection des données",
+        "CNIL",
+        "opposer",
+        "Durée de conservation",
+        "Base légale",
+        "15 jours",
+    ):
         assert mention in text, mention
     assert msg["Auto-Submitted"] == "auto-replied" and msg["Precedence"] == "bulk"
     assert msg["X-Auto-Response-Suppress"] == "All" and msg["X-Loop"]
@@ -114,8 +146,13 @@ def test_ordinary_people_named_like_robots_still_get_mail(sqlite_runtime: Runtim
 
 def test_hard_bounced_address_gets_no_automatic_mail(sqlite_runtime: Runtime) -> None:
     with sqlite_runtime.sessions.begin() as s:
-        s.add(AddressStatus(address="gone@example.org", hard_bounced_at=datetime.now(UTC) - timedelta(days=2),
-                            bounce_count=1))
+        s.add(
+            AddressStatus(
+                address="gone@example.org",
+                hard_bounced_at=datetime.now(UTC) - timedelta(days=2),
+                bounce_count=1,
+            )
+        )
     with sqlite_runtime.sessions() as s:
         assert "rejet" in (guard.refusal(s, sqlite_runtime.settings, "gone@example.org", None) or "")
 
@@ -131,8 +168,14 @@ def test_daily_limit_per_address(sqlite_runtime: Runtime) -> None:
 
 
 def test_header_injection_through_a_name_is_impossible(sqlite_runtime: Runtime) -> None:
-    out = Outgoing(to_address="victim@example.org", to_name="Eve\r\nBcc: everyone@example.org", subject="x\r\nBcc: y@z",
-                   text="t", html=None, message_id="<m@isere.example>")
+    out = Outgoing(
+        to_address="victim@example.org",
+        to_name="Eve\r\nBcc: everyone@example.org",
+        subject="x\r\nBcc: y@z",
+        text="t",
+        html=None,
+        message_id="<m@isere.example>",
+    )
     raw = compose(sqlite_runtime.settings, out)
     msg = message_from_bytes(raw, policy=policy.default)
     assert msg["Bcc"] is None and b"\r\nBcc:" not in raw
@@ -142,7 +185,13 @@ def test_header_injection_through_a_name_is_impossible(sqlite_runtime: Runtime) 
 
 def test_smtp_url_forms() -> None:
     t = parse_smtp_url("smtp+starttls://m%40isere.example:p%3Ass@mail.example:587")
-    assert (t.mode, t.host, t.port, t.username, t.password) == ("starttls", "mail.example", 587, "m@isere.example", "p:ss")
+    assert (t.mode, t.host, t.port, t.username, t.password) == (
+        "starttls",
+        "mail.example",
+        587,
+        "m@isere.example",
+        "p:ss",
+    )
     assert parse_smtp_url("smtp+ssl://u:p@h").port == 465
 
 
@@ -227,7 +276,9 @@ def test_local_outbox_folder_gets_one_eml_per_message(sqlite_runtime: Runtime, h
 
 
 @pytest.mark.slow
-def test_letter_without_email_goes_to_the_print_queue_with_the_tracking_code(sqlite_runtime: Runtime, tmp_path: Path) -> None:
+def test_letter_without_email_goes_to_the_print_queue_with_the_tracking_code(
+    sqlite_runtime: Runtime, tmp_path: Path
+) -> None:
     with sqlite_runtime.sessions.begin() as s:
         dossier, token = make_dossier(s, "MED-2026-00050", channel="courrier", email="")
         Notifier.from_runtime(sqlite_runtime).on_dossier_opened(s, dossier, token, None)
@@ -238,7 +289,9 @@ def test_letter_without_email_goes_to_the_print_queue_with_the_tracking_code(sql
     assert len(jobs) == 1 and jobs[0].pdf.startswith(b"%PDF")
     pdf = tmp_path / "ar.pdf"
     pdf.write_bytes(jobs[0].pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "MED-2026-00050" in text and key in text and "12 rue des Alpes" in text and "L1112-24" in text
 
 
@@ -254,7 +307,9 @@ def test_letter_giving_an_email_gets_both_letter_and_email(sqlite_runtime: Runti
 
 
 @pytest.mark.slow
-def test_phone_request_with_email_gets_an_email_only_and_without_email_a_letter(sqlite_runtime: Runtime) -> None:
+def test_phone_request_with_email_gets_an_email_only_and_without_email_a_letter(
+    sqlite_runtime: Runtime,
+) -> None:
     with sqlite_runtime.sessions.begin() as s:
         with_mail, t1 = make_dossier(s, "MED-2026-00052", channel="telephone")
         without, t2 = make_dossier(s, "MED-2026-00053", channel="permanence", email="")

@@ -13,29 +13,68 @@ CODE = re.compile(r"`([^`\s]+)`")
 
 # Modules outside triage/store/ that still import SQLAlchemy. This list only shrinks: new code asks the
 # store (triage/store/, or triage/dossiers/ for dossiers) through functions with typed records.
-SQLALCHEMY_ALLOWED = frozenset({
-    "triage/auth.py", "triage/cli/demo.py", "triage/cli/dossiers.py", "triage/cli/notify.py",
-    "triage/cli/triage.py", "triage/cli/users.py", "triage/cli/worker.py",
-    "triage/correspondence/answers.py", "triage/correspondence/contacts.py",
-    "triage/correspondence/document.py", "triage/correspondence/documents.py",
-    "triage/correspondence/drafts.py", "triage/correspondence/export.py", "triage/correspondence/replies.py",
-    "triage/correspondence/send.py", "triage/correspondence/team.py", "triage/correspondence/writing.py",
-    "triage/demo/history.py", "triage/dossiers/opening.py", "triage/dossiers/registry.py",
-    "triage/dossiers/statuses.py", "triage/dossiers/timeline.py", "triage/dossiers/tracking.py",
-    "triage/notify/acknowledge.py", "triage/notify/guard.py", "triage/notify/letters.py",
-    "triage/notify/outbox.py", "triage/notify/sender.py", "triage/pipeline.py", "triage/privacy/access.py",
-    "triage/privacy/erasure.py", "triage/privacy/retention.py",
-    "triage/report/export.py", "triage/report/figures.py", "triage/report/queries.py",
-    "triage/report/recommendations.py", "triage/runtime.py", "triage/sources/imap.py",
-    "triage/sources/maildir.py", "triage/sources/scans.py", "triage/web/mediation/admin_routes.py",
-    "triage/web/mediation/common.py", "triage/web/mediation/courrier_routes.py",
-    "triage/web/mediation/dossier_routes.py", "triage/web/mediation/privacy_routes.py",
-    "triage/web/report_routes.py", "triage/web/tracking_routes.py", "triage/worker.py",
-    "triage/workspace/common.py", "triage/workspace/deadlines.py", "triage/workspace/intake.py",
-    "triage/workspace/letters.py", "triage/workspace/outcomes.py", "triage/workspace/process.py",
-    "triage/workspace/queue.py", "triage/workspace/review.py", "triage/workspace/setaside.py",
-    "triage/workspace/view.py",
-})
+SQLALCHEMY_ALLOWED = frozenset(
+    {
+        "triage/auth.py",
+        "triage/cli/demo.py",
+        "triage/cli/dossiers.py",
+        "triage/cli/notify.py",
+        "triage/cli/triage.py",
+        "triage/cli/users.py",
+        "triage/cli/worker.py",
+        "triage/correspondence/answers.py",
+        "triage/correspondence/contacts.py",
+        "triage/correspondence/document.py",
+        "triage/correspondence/documents.py",
+        "triage/correspondence/drafts.py",
+        "triage/correspondence/export.py",
+        "triage/correspondence/replies.py",
+        "triage/correspondence/send.py",
+        "triage/correspondence/team.py",
+        "triage/correspondence/writing.py",
+        "triage/demo/history.py",
+        "triage/dossiers/opening.py",
+        "triage/dossiers/registry.py",
+        "triage/dossiers/statuses.py",
+        "triage/dossiers/timeline.py",
+        "triage/dossiers/tracking.py",
+        "triage/notify/acknowledge.py",
+        "triage/notify/guard.py",
+        "triage/notify/letters.py",
+        "triage/notify/outbox.py",
+        "triage/notify/sender.py",
+        "triage/pipeline.py",
+        "triage/privacy/access.py",
+        "triage/privacy/erasure.py",
+        "triage/privacy/retention.py",
+        "triage/report/export.py",
+        "triage/report/figures.py",
+        "triage/report/queries.py",
+        "triage/report/recommendations.py",
+        "triage/runtime.py",
+        "triage/sources/imap.py",
+        "triage/sources/maildir.py",
+        "triage/sources/scans.py",
+        "triage/web/mediation/admin_routes.py",
+        "triage/web/mediation/common.py",
+        "triage/web/mediation/courrier_routes.py",
+        "triage/web/mediation/dossier_routes.py",
+        "triage/web/mediation/privacy_routes.py",
+        "triage/web/report_routes.py",
+        "triage/web/tracking_routes.py",
+        "triage/worker.py",
+        "triage/workspace/common.py",
+        "triage/workspace/deadlines.py",
+        "triage/workspace/intake.py",
+        "triage/workspace/letters.py",
+        "triage/workspace/outcomes.py",
+        "triage/workspace/process.py",
+        "triage/workspace/queue.py",
+        "triage/workspace/review.py",
+        "triage/workspace/setaside.py",
+        "triage/workspace/view.py",
+    }
+)
 
 
 def module_table() -> list[tuple[str, str]]:
@@ -94,13 +133,17 @@ def test_every_module_the_architecture_names_exists() -> None:
 
 def test_every_package_of_triage_is_in_the_module_table() -> None:
     named = set(named_paths())
-    packages = sorted(f"triage/{p.name}/" for p in (ROOT / "triage").iterdir() if (p / "__init__.py").exists())
+    packages = sorted(
+        f"triage/{p.name}/" for p in (ROOT / "triage").iterdir() if (p / "__init__.py").exists()
+    )
     assert [p for p in packages if p not in named] == []
 
 
 def test_classifiers_never_import_the_application() -> None:
-    offenders = {str(p.relative_to(ROOT)): sorted(n for n in imports_of(p) if n.split(".")[0] == "triage")
-                 for p in python_files("classifiers")}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(n for n in imports_of(p) if n.split(".")[0] == "triage")
+        for p in python_files("classifiers")
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
 
 

@@ -71,7 +71,9 @@ def target(tmp_path: Path, db_url: str) -> Iterator[Settings]:
             yield settings_for(home, url)
 
 
-def restore_into(settings: Settings, archive: Path, passphrase: str | None = None, *, force: bool = False) -> None:
+def restore_into(
+    settings: Settings, archive: Path, passphrase: str | None = None, *, force: bool = False
+) -> None:
     rt = Runtime.open(settings, upgrade=False)
     try:
         restore_backup(rt, archive, passphrase, force=force)
@@ -81,7 +83,9 @@ def restore_into(settings: Settings, archive: Path, passphrase: str | None = Non
 
 def dossier_rows(rt: Runtime) -> dict[str, tuple[str, str, str]]:
     with rt.sessions() as s:
-        rows = s.execute(select(Dossier.reference, Dossier.status, Dossier.requester_email, Dossier.tracking_token_hash))
+        rows = s.execute(
+            select(Dossier.reference, Dossier.status, Dossier.requester_email, Dossier.tracking_token_hash)
+        )
         return {ref: (status, mail_, token_hash) for ref, status, mail_, token_hash in rows}
 
 
@@ -94,9 +98,11 @@ def acknowledgements(rt: Runtime) -> list[tuple[str, str, str]]:
     """(reference, tracking token, Message-ID) of every acknowledgement in the outbox, read as the citizen reads it."""
     found = []
     with rt.sessions() as s:
-        rows = s.execute(select(Dossier.reference, OutboxItem.raw, OutboxItem.message_id)
-                         .join(Dossier, Dossier.id == OutboxItem.dossier_id)
-                         .where(OutboxItem.kind == "acknowledgement"))
+        rows = s.execute(
+            select(Dossier.reference, OutboxItem.raw, OutboxItem.message_id)
+            .join(Dossier, Dossier.id == OutboxItem.dossier_id)
+            .where(OutboxItem.kind == "acknowledgement")
+        )
         for reference, raw, message_id in rows:
             msg = email.message_from_bytes(raw, policy=email.policy.default)
             text = "".join(p.get_content() for p in msg.walk() if p.get_content_type() == "text/plain")
@@ -107,8 +113,12 @@ def acknowledgements(rt: Runtime) -> list[tuple[str, str, str]]:
 
 
 def home_digest(home: Path) -> dict[str, str]:
-    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in home_files(home, {
-        home / "mediature.sqlite3", home / "mediature.sqlite3-wal", home / "mediature.sqlite3-shm"})}
+    return {
+        name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for name, path in home_files(
+            home, {home / "mediature.sqlite3", home / "mediature.sqlite3-wal", home / "mediature.sqlite3-shm"}
+        )
+    }
 
 
 def test_backup_and_restore_bring_back_dossiers_files_links_and_secret(
@@ -158,8 +168,16 @@ def test_backup_and_restore_bring_back_dossiers_files_links_and_secret(
             # a citizen's reply to the acknowledgement still finds its dossier: the secret came back
             assert reference_from_message_id(rt.secret, message_id) == reference
         # the restored instance goes on: new mail opens the next dossier, not one already used
-        outcome = Pipeline(rt, suggester=None).ingest_raw(RawMessage("eml", "apres", mail(
-            "Bonjour,\nma demande d'aide sociale est bloquée.\n", sender="Nouvel Usager <nouvel@exemple.example>")))
+        outcome = Pipeline(rt, suggester=None).ingest_raw(
+            RawMessage(
+                "eml",
+                "apres",
+                mail(
+                    "Bonjour,\nma demande d'aide sociale est bloquée.\n",
+                    sender="Nouvel Usager <nouvel@exemple.example>",
+                ),
+            )
+        )
         assert outcome.reference and outcome.reference not in expected_dossiers
         assert len(dossier_rows(rt)) == len(expected_dossiers) + 1
     finally:
@@ -183,19 +201,35 @@ def test_backup_taken_while_the_worker_ingests_restores_the_dossiers_and_links_o
     home: Path, db_url: str, target: Settings, tmp_path: Path
 ) -> None:
     raws = [p.read_bytes() for p in sorted((SAMPLES / "mailbox").glob("*.eml"))]
-    raws += [mail(f"Bonjour,\n\nma demande n° {i} concernant l'aide sociale attend une réponse.\n",
-                  sender=f"Usager {i} <usager{i}@exemple.example>", subject=f"Demande {i}") for i in range(30)]
+    raws += [
+        mail(
+            f"Bonjour,\n\nma demande n° {i} concernant l'aide sociale attend une réponse.\n",
+            sender=f"Usager {i} <usager{i}@exemple.example>",
+            subject=f"Demande {i}",
+        )
+        for i in range(30)
+    ]
     box = _maildir(tmp_path / "Maildir", raws)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATURE_")}
-    env.update({"MEDIATURE_HOME": str(home), "MEDIATURE_MAILBOX_URL": f"maildir://{box}",
-                "MEDIATURE_MAILBOX__POLL_SECONDS": "0.2", "MEDIATURE_MAILBOX__BATCH_SIZE": "5"})
+    env.update(
+        {
+            "MEDIATURE_HOME": str(home),
+            "MEDIATURE_MAILBOX_URL": f"maildir://{box}",
+            "MEDIATURE_MAILBOX__POLL_SECONDS": "0.2",
+            "MEDIATURE_MAILBOX__BATCH_SIZE": "5",
+        }
+    )
     if not db_url.startswith("sqlite"):
         env["MEDIATURE_DATABASE_URL"] = db_url
     log_file = tmp_path / "worker.log"
     src = Runtime.open(settings_for(home, "" if db_url.startswith("sqlite") else db_url))
-    worker = subprocess.Popen([sys.executable, "-m", "tests.worker_child", str(log_file),
-                               "--pause-after-commit", "0.1"], env=env, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tests.worker_child", str(log_file), "--pause-after-commit", "0.1"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     archive = tmp_path / "pendant.tar.gz"
     try:
         deadline = time.monotonic() + 120
@@ -355,10 +389,14 @@ def test_non_empty_target_is_refused_without_force_then_replaced_with_it(
     assert not (home / "outbox" / "plus-tard.eml").exists() and (home / "outbox" / "accuse.eml").exists()
 
 
-def test_cli_backup_reads_the_passphrase_from_the_environment_and_verifies(home: Path, tmp_path: Path) -> None:
+def test_cli_backup_reads_the_passphrase_from_the_environment_and_verifies(
+    home: Path, tmp_path: Path
+) -> None:
     _small_instance(home)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATURE_")}
-    env.update({"MEDIATURE_HOME": str(home), "MEDIATURE_BACKUP_PASSPHRASE": "une phrase de passe assez longue"})
+    env.update(
+        {"MEDIATURE_HOME": str(home), "MEDIATURE_BACKUP_PASSPHRASE": "une phrase de passe assez longue"}
+    )
     archive = tmp_path / "nuit.chiffree"
     made = run_cli(env, "backup", str(archive))
     assert made.returncode == 0, made.stderr

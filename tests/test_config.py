@@ -59,16 +59,27 @@ def test_generated_secret_is_private_and_stable(tmp_path: Path) -> None:
 
 def test_every_setting_is_documented() -> None:
     doc = (REPO / "docs" / "CONFIGURATION.md").read_text(encoding="utf-8")
-    assert doc.strip() == settings_documentation().strip(), "run: mediature config doc > docs/CONFIGURATION.md"
+    assert doc.strip() == settings_documentation().strip(), (
+        "run: mediature config doc > docs/CONFIGURATION.md"
+    )
 
 
 def test_config_show_never_prints_passwords(tmp_path: Path) -> None:
     import os
     import subprocess
 
-    env = {**os.environ, "MEDIATURE_HOME": str(tmp_path), "MEDIATURE_MAILBOX_URL": "imap+ssl://m:S3cretPw@h:993/INBOX",
-           "MEDIATURE_SMTP_URL": "smtp+starttls://m:S3cretSmtp@h:587",
-           "MEDIATURE_DATABASE_URL": "postgresql+psycopg://u:S3cretDb@h/db"}
-    out = subprocess.run([str(REPO / ".venv/bin/mediature"), "config", "show"], env=env, capture_output=True,
-                         text=True, check=True).stdout
+    env = {
+        **os.environ,
+        "MEDIATURE_HOME": str(tmp_path),
+        "MEDIATURE_MAILBOX_URL": "imap+ssl://m:S3cretPw@h:993/INBOX",
+        "MEDIATURE_SMTP_URL": "smtp+starttls://m:S3cretSmtp@h:587",
+        "MEDIATURE_DATABASE_URL": "postgresql+psycopg://u:S3cretDb@h/db",
+    }
+    out = subprocess.run(
+        [str(REPO / ".venv/bin/mediature"), "config", "show"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "S3cret" not in out and "imap+ssl://m:***@h:993/INBOX" in out

@@ -34,8 +34,11 @@ REF = "MED-2026-00042"
 
 def one_pass(rt: Runtime, server: Dovecot) -> None:
     """One worker pass on the real Dovecot: fetch and file the mail, then deliver the outbox."""
-    source = ImapSource(parse_mailbox_url(rt.settings.mailbox.url), rt.settings.mailbox,
-                        ssl_context=server.ssl_context() if server.tls else None)
+    source = ImapSource(
+        parse_mailbox_url(rt.settings.mailbox.url),
+        rt.settings.mailbox,
+        ssl_context=server.ssl_context() if server.tls else None,
+    )
     Worker(rt, pipeline=Pipeline(rt), source=source, scans=False).run(once=True)
 
 
@@ -55,60 +58,104 @@ def overdue_later(rt: Runtime) -> list[str]:
 def answer(sent: EmailMessage, sender: str, text: str) -> bytes:
     """A reply as a mail client writes it: to our Reply-To, citing our Message-ID."""
     mid = str(sent["Message-ID"])
-    return mail(text, sender=sender, to=str(sent["Reply-To"]), subject="RE: " + str(sent["Subject"]),
-                in_reply_to=mid, references=mid)
+    return mail(
+        text,
+        sender=sender,
+        to=str(sent["Reply-To"]),
+        subject="RE: " + str(sent["Subject"]),
+        in_reply_to=mid,
+        references=mid,
+    )
 
 
 @pytest.mark.dovecot
 def test_service_answer_to_a_transmission_lands_on_the_dossier_and_stops_the_clock_another_sender_is_set_aside(
-        home: Path, db_url: str, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+    home: Path, db_url: str, dovecot: Dovecot, imap_folder: str
+) -> None:
     with SmtpServer() as smtp:
-        settings = make_settings(home, db_url, smtp={"url": smtp.url},
-                                 mailbox={"url": dovecot.url(imap_folder), "processed_folder": f"{imap_folder}.Traites"},
-                                 correspondence={"reply_plus_address": True})
+        settings = make_settings(
+            home,
+            db_url,
+            smtp={"url": smtp.url},
+            mailbox={"url": dovecot.url(imap_folder), "processed_folder": f"{imap_folder}.Traites"},
+            correspondence={"reply_plus_address": True},
+        )
         rt = Runtime.open(settings)
         try:
             with rt.sessions.begin() as session:
                 d, _ = add_request(session, REF)
-                claire = User(username="claire", display_name="Claire", email="claire@isere.example",
-                              role="mediateur", password_hash="-")
+                claire = User(
+                    username="claire",
+                    display_name="Claire",
+                    email="claire@isere.example",
+                    role="mediateur",
+                    password_hash="-",
+                )
                 session.add(claire)
                 session.flush()
                 d.assignee_id = claire.id
-                send_letter(session, rt, d, LetterRequest(
-                    kind="transmission", delivery="courriel", nonce="n1", recipient_email="routes@isere.example",
-                    service="Direction des mobilités"), Actor(None, "claire"))
+                send_letter(
+                    session,
+                    rt,
+                    d,
+                    LetterRequest(
+                        kind="transmission",
+                        delivery="courriel",
+                        nonce="n1",
+                        recipient_email="routes@isere.example",
+                        service="Direction des mobilités",
+                    ),
+                    Actor(None, "claire"),
+                )
             one_pass(rt, dovecot)  # delivers the transmission over SMTP
             [sent] = smtp.inbox.parsed()
             assert smtp.inbox.recipients == [["routes@isere.example"]]
             assert reference_from_reply_address(rt.secret, str(sent["Reply-To"])) == REF
             assert overdue_later(rt) == [REF]  # the 15-day clock runs
 
-            dovecot.append([
-                answer(sent, "Direction des mobilités <routes@isere.example>", "Bonjour,\n\nLe service a réexaminé "
-                       "la demande : le transport sera assuré à la rentrée.\n"),
-                answer(sent, "Un inconnu <autre@exemple.example>", "Bonjour,\n\nJe réponds à la place du service.\n"),
-            ], imap_folder)
+            dovecot.append(
+                [
+                    answer(
+                        sent,
+                        "Direction des mobilités <routes@isere.example>",
+                        "Bonjour,\n\nLe service a réexaminé "
+                        "la demande : le transport sera assuré à la rentrée.\n",
+                    ),
+                    answer(
+                        sent,
+                        "Un inconnu <autre@exemple.example>",
+                        "Bonjour,\n\nJe réponds à la place du service.\n",
+                    ),
+                ],
+                imap_folder,
+            )
             one_pass(rt, dovecot)
 
             d = dossier(rt)
             assert d.unread and d.service_answered_at is not None
             assert overdue_later(rt) == []  # the answer stopped the clock
             with rt.sessions() as session:
-                rows = session.scalars(select(Message).where(Message.from_address.in_(
-                    ("routes@isere.example", "autre@exemple.example")))).all()
+                rows = session.scalars(
+                    select(Message).where(
+                        Message.from_address.in_(("routes@isere.example", "autre@exemple.example"))
+                    )
+                ).all()
                 by_sender = {m.from_address: m for m in rows}
                 assert by_sender["routes@isere.example"].dossier_id == d.id
                 assert by_sender["routes@isere.example"].role == "service_answer"
                 aside = by_sender["autre@exemple.example"]
                 assert aside.dossier_id is None and aside.needs_review and aside.role == "flagged"
                 assert "auxquelles la médiation a écrit" in aside.flag_reason
-                public = session.scalars(select(Event).where(Event.dossier_id == d.id, Event.kind == "reponse_service",
-                                                             Event.public.is_(True))).all()
+                public = session.scalars(
+                    select(Event).where(
+                        Event.dossier_id == d.id, Event.kind == "reponse_service", Event.public.is_(True)
+                    )
+                ).all()
                 assert [e.summary for e in public] == ["Réponse du service reçue"]
                 notices = session.scalars(select(OutboxItem).where(OutboxItem.kind == "team_notice")).all()
                 assert [(n.to_address, n.subject) for n in notices] == [
-                    ("claire@isere.example", f"Médiature : Réponse du service sollicité — dossier {REF}")]
+                    ("claire@isere.example", f"Médiature : Réponse du service sollicité — dossier {REF}")
+                ]
         finally:
             rt.close()
 
@@ -121,33 +168,65 @@ def test_answer_to_the_signed_reply_address_alone_joins_from_the_address_written
     runtime.settings.correspondence.reply_plus_address = True
     with runtime.sessions.begin() as session:
         d, _ = add_request(session, REF)
-        send_message(session, runtime, d, FreeMessage(to_address="accueil@caf38.example", to_name="CAF de l'Isère",
-                                                      body="Pouvez-vous nous indiquer l'état du dossier ?"),
-                     Actor(None, "claire"))
+        send_message(
+            session,
+            runtime,
+            d,
+            FreeMessage(
+                to_address="accueil@caf38.example",
+                to_name="CAF de l'Isère",
+                body="Pouvez-vous nous indiquer l'état du dossier ?",
+            ),
+            Actor(None, "claire"),
+        )
     plus = make_reply_address(runtime.secret, runtime.settings.service.email, REF)
     # no In-Reply-To, no reference in the subject: only the signed reply address ties it to the dossier
-    assert ingest(runtime, mail("Le dossier est complet.", sender="accueil@caf38.example", to=plus,
-                                subject="Votre question")) is IngestOutcome.ATTACHED
-    assert ingest(runtime, mail("Moi aussi.", sender="voisin@exemple.example", to=plus,
-                                subject="Votre question")) is IngestOutcome.FLAGGED
+    assert (
+        ingest(
+            runtime,
+            mail(
+                "Le dossier est complet.", sender="accueil@caf38.example", to=plus, subject="Votre question"
+            ),
+        )
+        is IngestOutcome.ATTACHED
+    )
+    assert (
+        ingest(
+            runtime, mail("Moi aussi.", sender="voisin@exemple.example", to=plus, subject="Votre question")
+        )
+        is IngestOutcome.FLAGGED
+    )
     tampered = plus.replace(plus.split(".")[-3][-2:], "zz")  # wrong MAC: not ours
     assert reference_from_reply_address(runtime.secret, tampered) is None
-    assert ingest(runtime, mail("Le dossier ?", sender="accueil@caf38.example", to=tampered,
-                                subject="Autre chose")) is IngestOutcome.OPENED
+    assert (
+        ingest(
+            runtime, mail("Le dossier ?", sender="accueil@caf38.example", to=tampered, subject="Autre chose")
+        )
+        is IngestOutcome.OPENED
+    )
     with runtime.sessions() as session:
         d = session.scalar(select(Dossier).where(Dossier.reference == REF))
         assert d is not None and d.unread and d.service_answered_at is None  # a partner, not a transmission
-        joined = session.scalars(select(Message).where(Message.dossier_id == d.id, Message.role == "reply")).all()
+        joined = session.scalars(
+            select(Message).where(Message.dossier_id == d.id, Message.role == "reply")
+        ).all()
         assert [m.from_address for m in joined] == ["accueil@caf38.example"]
 
 
 def test_subject_reference_alone_does_not_let_a_service_join(runtime: Runtime) -> None:
     with runtime.sessions.begin() as session:
         d, _ = add_request(session, REF)
-        send_message(session, runtime, d, FreeMessage(to_address="rsa@isere.example", body="Transmission.",
-                                                      mention="transmission"), Actor(None, "claire"))
-    assert ingest(runtime, mail("Réponse.", sender="rsa@isere.example", subject=f"Dossier {REF}")) \
+        send_message(
+            session,
+            runtime,
+            d,
+            FreeMessage(to_address="rsa@isere.example", body="Transmission.", mention="transmission"),
+            Actor(None, "claire"),
+        )
+    assert (
+        ingest(runtime, mail("Réponse.", sender="rsa@isere.example", subject=f"Dossier {REF}"))
         is IngestOutcome.FLAGGED
+    )
 
 
 def test_reply_address_needs_a_plain_base_and_reference() -> None:
@@ -161,25 +240,53 @@ def test_reply_address_needs_a_plain_base_and_reference() -> None:
 
 
 def test_a_failed_spf_or_dkim_for_the_senders_domain_sets_the_answer_aside_when_our_server_says_so(
-        runtime: Runtime) -> None:
+    runtime: Runtime,
+) -> None:
     runtime.settings.parsing.trusted_authserv_ids = ["mx.isere.example"]
     with runtime.sessions.begin() as session:
         d, _ = add_request(session, REF)
-        send_message(session, runtime, d, FreeMessage(to_address="rsa@isere.example", body="Transmission.",
-                                                      mention="transmission"), Actor(None, "claire"))
+        send_message(
+            session,
+            runtime,
+            d,
+            FreeMessage(to_address="rsa@isere.example", body="Transmission.", mention="transmission"),
+            Actor(None, "claire"),
+        )
         [mid] = session.scalars(select(OutboxItem.message_id).where(OutboxItem.dossier_id == d.id)).all()
 
     def reply(results: str, text: str) -> IngestOutcome:
-        return ingest(runtime, mail(text, sender="rsa@isere.example", in_reply_to=mid, references=mid,
-                                    headers={"Authentication-Results": results}))
+        return ingest(
+            runtime,
+            mail(
+                text,
+                sender="rsa@isere.example",
+                in_reply_to=mid,
+                references=mid,
+                headers={"Authentication-Results": results},
+            ),
+        )
 
-    assert reply("mx.isere.example; dkim=fail header.d=isere.example; spf=pass smtp.mailfrom=isere.example",
-                 "Signature cassée.") is IngestOutcome.FLAGGED
-    assert reply("mx.isere.example; spf=fail smtp.mailfrom=isere.example", "SPF en échec.") is IngestOutcome.FLAGGED
+    assert (
+        reply(
+            "mx.isere.example; dkim=fail header.d=isere.example; spf=pass smtp.mailfrom=isere.example",
+            "Signature cassée.",
+        )
+        is IngestOutcome.FLAGGED
+    )
+    assert (
+        reply("mx.isere.example; spf=fail smtp.mailfrom=isere.example", "SPF en échec.")
+        is IngestOutcome.FLAGGED
+    )
     # a header from a server we do not trust proves nothing either way; a third party's signature failing neither
-    assert reply("relais.example; dkim=fail header.d=isere.example", "Relais inconnu.") is IngestOutcome.ATTACHED
-    assert reply("mx.isere.example; dkim=fail header.d=liste.example; dkim=pass header.d=isere.example",
-                 "Signé.") is IngestOutcome.ATTACHED
+    assert (
+        reply("relais.example; dkim=fail header.d=isere.example", "Relais inconnu.") is IngestOutcome.ATTACHED
+    )
+    assert (
+        reply(
+            "mx.isere.example; dkim=fail header.d=liste.example; dkim=pass header.d=isere.example", "Signé."
+        )
+        is IngestOutcome.ATTACHED
+    )
     with runtime.sessions() as session:
         aside = session.scalars(select(Message).where(Message.needs_review.is_(True))).all()
         assert sorted(m.body_text.strip() for m in aside) == ["SPF en échec.", "Signature cassée."]

@@ -43,8 +43,9 @@ def log_in(page: Any, server: LiveServer) -> None:
     page.wait_for_url(server.url("/mediation/dossiers"))
 
 
-def test_free_message_with_an_attachment_from_a_reply_template(page: Any, server: LiveServer,
-                                                               sqlite_runtime: Runtime, tmp_path: Path) -> None:
+def test_free_message_with_an_attachment_from_a_reply_template(
+    page: Any, server: LiveServer, sqlite_runtime: Runtime, tmp_path: Path
+) -> None:
     log_in(page, server)
     page.get_by_role("link", name="Modèles de réponse").click()
     page.get_by_label("Nom du modèle").fill("Accusé de lecture")
@@ -60,7 +61,10 @@ def test_free_message_with_an_attachment_from_a_reply_template(page: Any, server
     page.get_by_role("link", name="Écrire un message").click()
     page.get_by_label("Partir d'un modèle de réponse").select_option(label="Accusé de lecture")
     page.get_by_role("button", name="Utiliser ce modèle").click()
-    assert "J'ai bien lu votre dossier MED-2026-00001 du 2 novembre 2026." in page.get_by_label("Message", exact=True).input_value()
+    assert (
+        "J'ai bien lu votre dossier MED-2026-00001 du 2 novembre 2026."
+        in page.get_by_label("Message", exact=True).input_value()
+    )
     assert_accessible(page)
     page.get_by_label("notification-refus.pdf").check()
     upload = tmp_path / "courrier-scanne.txt"
@@ -73,8 +77,13 @@ def test_free_message_with_an_attachment_from_a_reply_template(page: Any, server
     sent = message_from_bytes(item.raw, policy=policy.default)
     assert item.to_address == "sylvie.martin@example.org"
     assert sent["Subject"] == "Votre dossier MED-2026-00001"
-    assert sorted(p.get_filename() for p in sent.iter_attachments()) == ["courrier-scanne.txt", "notification-refus.pdf"]
-    assert "Madame,\n\nJ'ai bien lu votre dossier" in sent.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert sorted(p.get_filename() for p in sent.iter_attachments()) == [
+        "courrier-scanne.txt",
+        "notification-refus.pdf",
+    ]
+    assert "Madame,\n\nJ'ai bien lu votre dossier" in sent.get_body(("plain",)).get_content().replace(
+        "\r\n", "\n"
+    )
 
 
 def test_assigned_dossier_is_found_in_my_dossiers(page: Any, server: LiveServer) -> None:

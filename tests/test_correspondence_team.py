@@ -28,7 +28,9 @@ def rt(sqlite_runtime: Runtime, fast_argon2: None) -> Runtime:
     sqlite_runtime.settings.web.secure_cookies = False
     add_users(sqlite_runtime)
     with sqlite_runtime.sessions.begin() as s:
-        auth.create_user(s, "delegue", PASSWORD, "mediateur", display_name="Paul Délégué", email="paul@isere.example")
+        auth.create_user(
+            s, "delegue", PASSWORD, "mediateur", display_name="Paul Délégué", email="paul@isere.example"
+        )
         add_request(s, "MED-2026-00001")
         add_request(s, "MED-2026-00002", email="autre@example.org", name="Jean Autre")
     return sqlite_runtime
@@ -53,7 +55,9 @@ def user_id(rt: Runtime, username: str) -> int:
         return user.id
 
 
-def test_assigned_dossier_shows_in_my_dossiers_and_my_queue_not_in_unassigned(client: TestClient, rt: Runtime) -> None:
+def test_assigned_dossier_shows_in_my_dossiers_and_my_queue_not_in_unassigned(
+    client: TestClient, rt: Runtime
+) -> None:
     page = "/mediation/dossiers/MED-2026-00001"
     assert post(client, f"{page}/attribution", {"attribue_a": str(user_id(rt, "mediatrice"))}, page) == 303
     mine = client.get("/mediation/dossiers?attribution=moi").text
@@ -66,10 +70,14 @@ def test_assigned_dossier_shows_in_my_dossiers_and_my_queue_not_in_unassigned(cl
         assert not s.scalars(select(OutboxItem).where(OutboxItem.kind == "team_notice")).all()
 
 
-def test_assigning_to_a_colleague_emails_them_a_link_without_personal_data(client: TestClient, rt: Runtime) -> None:
+def test_assigning_to_a_colleague_emails_them_a_link_without_personal_data(
+    client: TestClient, rt: Runtime
+) -> None:
     page = "/mediation/dossiers/MED-2026-00001"
     assert post(client, f"{page}/attribution", {"attribue_a": str(user_id(rt, "delegue"))}, page) == 303
-    assert post(client, f"{page}/attribution", {"attribue_a": str(user_id(rt, "delegue"))}, page) == 303  # again
+    assert (
+        post(client, f"{page}/attribution", {"attribue_a": str(user_id(rt, "delegue"))}, page) == 303
+    )  # again
     with rt.sessions() as s:
         [notice] = s.scalars(select(OutboxItem).where(OutboxItem.kind == "team_notice")).all()
         assert notice.to_address == "paul@isere.example" and notice.dossier_id is None
@@ -79,7 +87,8 @@ def test_assigning_to_a_colleague_emails_them_a_link_without_personal_data(clien
 
 
 def test_a_reply_marks_the_dossier_unread_counts_it_in_the_navigation_and_tells_the_assignee(
-        client: TestClient, rt: Runtime) -> None:
+    client: TestClient, rt: Runtime
+) -> None:
     page = "/mediation/dossiers/MED-2026-00001"
     assert post(client, f"{page}/attribution", {"attribue_a": str(user_id(rt, "delegue"))}, page) == 303
     ours = make_message_id(rt.secret, "MED-2026-00001", "isere.example", "ack")
@@ -90,7 +99,9 @@ def test_a_reply_marks_the_dossier_unread_counts_it_in_the_navigation_and_tells_
     assert "1 non lu" in listing and "MED-2026-00001" in listing and "MED-2026-00002" not in listing
     with rt.sessions() as s:
         notices = s.scalars(select(OutboxItem).where(OutboxItem.kind == "team_notice")).all()
-        assert [n.subject for n in notices][-1] == "Médiature : Nouveau message de l'usager — dossier MED-2026-00001"
+        assert [n.subject for n in notices][
+            -1
+        ] == "Médiature : Nouveau message de l'usager — dossier MED-2026-00001"
     client.get(page)  # reading the dossier clears the mark
     assert "non lu" not in client.get("/mediation/dossiers?lu=non").text
     assert post(client, f"{page}/non-lu", {}, page) == 303
@@ -126,7 +137,9 @@ def test_waiting_for_the_requester_pauses_the_deadlines_and_sets_a_reminder(rt: 
     with rt.sessions.begin() as s:
         d = s.scalar(select(Dossier).where(Dossier.reference == "MED-2026-00001"))
         assert d is not None
-        assert "MED-2026-00001" in [i.reference for i in deadlines.compute(s, rt.settings, later).open_too_long]
+        assert "MED-2026-00001" in [
+            i.reference for i in deadlines.compute(s, rt.settings, later).open_too_long
+        ]
         change_status(s, rt.settings, d, StatusChange("attente_usager"), Actor(None, "claire"))
         assert d.reminder_on == local_day() + timedelta(days=rt.settings.deadlines.requester_wait_days)
         late = deadlines.compute(s, rt.settings, later)
@@ -146,7 +159,9 @@ def test_the_digest_lists_each_mediators_own_dossiers_first(rt: Runtime) -> None
         items = deadlines.queue_digest(s, rt.settings, rt.secret, datetime.now(UTC) + timedelta(days=200))
         texts = {i.to_address: message_from_bytes(i.raw, policy=policy.default).get_content() for i in items}
     mine = texts["paul@isere.example"].split("Réponses des services")[0]
-    assert "Vos dossiers concernés : 1" in mine and "MED-2026-00002 —" in mine and "MED-2026-00001" not in mine
+    assert (
+        "Vos dossiers concernés : 1" in mine and "MED-2026-00002 —" in mine and "MED-2026-00001" not in mine
+    )
     assert "Vos dossiers concernés : 0" in texts["claire@isere.example"]
 
 

@@ -25,13 +25,21 @@ WHEN = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 
 
 def _request(when: datetime = WHEN, **requester: str) -> OpeningRequest:
-    return OpeningRequest(channel=Channel.EMAIL, received_at=when, requester=Requester(**requester), arrival=None,
-                          opened_at=when, subject="Demande")
+    return OpeningRequest(
+        channel=Channel.EMAIL,
+        received_at=when,
+        requester=Requester(**requester),
+        arrival=None,
+        opened_at=when,
+        subject="Demande",
+    )
 
 
 def _open(rt: Runtime, when: datetime = WHEN, **requester: str) -> tuple[str, str]:
     with transaction(rt.sessions) as session:
-        opened = open_dossier(session, _request(when, **requester), prefix=rt.settings.service.reference_prefix)
+        opened = open_dossier(
+            session, _request(when, **requester), prefix=rt.settings.service.reference_prefix
+        )
         return opened.reference, opened.token
 
 
@@ -118,9 +126,17 @@ def test_status_changes_follow_the_process(runtime: Runtime) -> None:
     with transaction(runtime.sessions) as session:
         dossier = session.scalar(select(Dossier).where(Dossier.reference == reference))
         assert dossier is not None
+
         def change(target: str, outcome: str | None = None) -> None:
-            change_status(session, dossier, StatusChange(target, outcome), actor="mediatrice", now=WHEN,
-                          service_answer_days=15, requester_wait_days=30)
+            change_status(
+                session,
+                dossier,
+                StatusChange(target, outcome),
+                actor="mediatrice",
+                now=WHEN,
+                service_answer_days=15,
+                requester_wait_days=30,
+            )
 
         change("en_examen")
         change("cloturee", "resolution_complete")

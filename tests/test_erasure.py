@@ -36,10 +36,24 @@ def _world_with_examples(rt: Runtime) -> None:
     with rt.sessions.begin() as s:
         first = s.scalar(select(Dossier).where(Dossier.requester_email == JEANNE.email))
         assert first is not None
-        s.add(LabelledExample(dossier_id=first.id, text=f"Je suis {JEANNE.name}, {JEANNE.street}",
-                              domain="autonomie_personnes_agees", admissibility="recevable", reorientation="none"))
-        s.add(LabelledExample(dossier_id=None, text=f"Courrier de {JEANNE.name} recopié",
-                              domain="autonomie_personnes_agees", admissibility="recevable", reorientation="none"))
+        s.add(
+            LabelledExample(
+                dossier_id=first.id,
+                text=f"Je suis {JEANNE.name}, {JEANNE.street}",
+                domain="autonomie_personnes_agees",
+                admissibility="recevable",
+                reorientation="none",
+            )
+        )
+        s.add(
+            LabelledExample(
+                dossier_id=None,
+                text=f"Courrier de {JEANNE.name} recopié",
+                domain="autonomie_personnes_agees",
+                admissibility="recevable",
+                reorientation="none",
+            )
+        )
 
 
 def test_erasure_leaves_no_byte_of_the_person_in_the_sqlite_file_or_the_home(home: Path) -> None:
@@ -51,10 +65,17 @@ def test_erasure_leaves_no_byte_of_the_person_in_the_sqlite_file_or_the_home(hom
         report = erase(rt, JEANNE.email.upper(), Actor.terminal())
         assert len(report.references) == 2 and report.compacted
         with rt.sessions() as s:
-            assert s.scalar(select(func.count()).select_from(Dossier).where(Dossier.anonymised_at.is_not(None))) == 2
+            assert (
+                s.scalar(select(func.count()).select_from(Dossier).where(Dossier.anonymised_at.is_not(None)))
+                == 2
+            )
             assert s.scalar(select(func.count()).select_from(LabelledExample)) == 0
-            assert s.scalar(select(func.count()).select_from(AuditEntry)
-                            .where(AuditEntry.action == "privacy.erase")) == 1
+            assert (
+                s.scalar(
+                    select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "privacy.erase")
+                )
+                == 1
+            )
     finally:
         handler.close()
         rt.close()
@@ -75,9 +96,13 @@ def test_erasure_leaves_no_row_of_the_person_in_postgresql(home: Path, pg_url: s
             found = {}
             with rt.engine.connect() as conn:
                 for table in inspect(rt.engine).get_table_names():
-                    n = conn.execute(text(f'SELECT count(*) FROM "{table}" t WHERE t::text ILIKE :plain '
-                                          f"OR t::text ILIKE :hexed"),
-                                     {"plain": f"%{value}%", "hexed": f"%{hexed}%"}).scalar_one()
+                    n = conn.execute(
+                        text(
+                            f'SELECT count(*) FROM "{table}" t WHERE t::text ILIKE :plain '
+                            f"OR t::text ILIKE :hexed"
+                        ),
+                        {"plain": f"%{value}%", "hexed": f"%{hexed}%"},
+                    ).scalar_one()
                     if n:
                         found[table] = n
             return found

@@ -45,8 +45,11 @@ def modes(home: Path) -> dict[str, int]:
 
 
 def assert_private(home: Path) -> None:
-    wrong = {name: oct(mode) for name, mode in modes(home).items()
-             if mode != (DIR_MODE if (home / name).is_dir() else FILE_MODE)}
+    wrong = {
+        name: oct(mode)
+        for name, mode in modes(home).items()
+        if mode != (DIR_MODE if (home / name).is_dir() else FILE_MODE)
+    }
     assert not wrong, wrong
 
 
@@ -59,8 +62,12 @@ def test_explicit_modes_hold_whatever_the_umask(tmp_path: Path, permissive_umask
             conn.execute(text("insert into essai values (1)"))
         assert (home / "mediature.sqlite3-wal").exists()
         rt.settings.secret()
-        item = OutboxItem(id=7, kind="acknowledgement", created_at=datetime(2026, 11, 2, tzinfo=UTC),
-                          raw=b"To: sylvie.martin@example.org\r\n\r\nhttps://suivi.example/suivi/jeton\r\n")
+        item = OutboxItem(
+            id=7,
+            kind="acknowledgement",
+            created_at=datetime(2026, 11, 2, tzinfo=UTC),
+            raw=b"To: sylvie.martin@example.org\r\n\r\nhttps://suivi.example/suivi/jeton\r\n",
+        )
         FolderTransport(rt.settings.paths.sub("outbox")).send(item)
         handler = logs.configure(file=home / "logs" / "worker.log")
         logs.event("essai")
@@ -74,8 +81,12 @@ def _text_pdf(path: Path) -> None:
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=12)
-    pdf.multi_cell(0, 8, "Madame la Mediatrice, ma demande de carte mobilite inclusion a ete refusee. "
-                         "Sylvie Martin, 12 rue des Alpes, 38100 Grenoble")
+    pdf.multi_cell(
+        0,
+        8,
+        "Madame la Mediatrice, ma demande de carte mobilite inclusion a ete refusee. "
+        "Sylvie Martin, 12 rue des Alpes, 38100 Grenoble",
+    )
     pdf.output(str(path))
 
 
@@ -88,11 +99,22 @@ def test_a_fresh_instance_started_with_umask_022_writes_only_private_files(tmp_p
     scan = drop / "lettre.pdf"
     _text_pdf(scan)
     os.chmod(scan, 0o644)  # as a scanner would leave it
-    env = {**os.environ, "MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production",
-           "MEDIATURE_CONFIG": ""}
+    env = {
+        **os.environ,
+        "MEDIATURE_HOME": str(home),
+        "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production",
+        "MEDIATURE_CONFIG": "",
+    }
     for command in (["ingest", str(mail), str(scan)], ["outbox", "flush"]):
-        done = subprocess.run([str(MEDIATURE), *command], env=env, capture_output=True, text=True, timeout=300, check=False,
-                              preexec_fn=lambda: os.umask(0o022))
+        done = subprocess.run(
+            [str(MEDIATURE), *command],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            preexec_fn=lambda: os.umask(0o022),
+        )
         assert done.returncode == 0, (command, done.stdout, done.stderr)
     assert list((home / "outbox").glob("*.eml")) and list((home / "logs").glob("*.log"))
     assert list((home / "scans").rglob("*lettre.pdf"))  # the original kept in the store

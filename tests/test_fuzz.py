@@ -39,8 +39,9 @@ pytestmark = pytest.mark.fuzz
 # a longer hunt on demand: MEDIATURE_FUZZ_SCALE=20 multiplies every budget (CI runs the default)
 SCALE = max(1, int(os.environ.get("MEDIATURE_FUZZ_SCALE", "1")))
 SETTINGS = Settings()
-FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-                print_blob=True)
+FUZZ = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], print_blob=True
+)
 CORPUS = REPO / "tests" / "data" / "real-world-mail"
 # small seeds keep each mutation cheap: the 25 smallest real-world messages and the sample mailbox
 SEEDS = sorted((p.read_bytes() for p in CORPUS.glob("*.box")), key=len)[:25] + [
@@ -71,9 +72,28 @@ def mutated(draw: st.DrawFn, seeds: Sequence[bytes]) -> bytes:
         elif action == "cut":
             del data[at : at + draw(st.integers(1, 64))]
         elif action == "insert":
-            data[at:at] = draw(st.sampled_from((b"\r\n", b"\n\n", b"--", b"=?", b"?=", b"\x00", b"\xff\xfe",
-                                                b"Content-Type: multipart/mixed; boundary=x\r\n", b"--x\r\n",
-                                                b"=\r\n", b"<", b">", b"@", b";", b"\"", b"\\")))
+            data[at:at] = draw(
+                st.sampled_from(
+                    (
+                        b"\r\n",
+                        b"\n\n",
+                        b"--",
+                        b"=?",
+                        b"?=",
+                        b"\x00",
+                        b"\xff\xfe",
+                        b"Content-Type: multipart/mixed; boundary=x\r\n",
+                        b"--x\r\n",
+                        b"=\r\n",
+                        b"<",
+                        b">",
+                        b"@",
+                        b";",
+                        b'"',
+                        b"\\",
+                    )
+                )
+            )
         elif action == "repeat":
             chunk = bytes(data[at : at + draw(st.integers(1, 200))])
             data[at:at] = chunk * draw(st.integers(1, 20))
@@ -82,16 +102,38 @@ def mutated(draw: st.DrawFn, seeds: Sequence[bytes]) -> bytes:
     return bytes(data)
 
 
-_HEADER_VALUES = st.sampled_from((
-    "=?utf-8?q?Jean_<x>?= <jean@exemple.example>", "=?iso-8859-1?b?6eko?=", "=?unknown?q?x?=", "<>", "",
-    "\"a@b\" <c@d.example>", "x" * 300, "=?utf-8?b?" + "A" * 50 + "?=", "a@b, c@d; e", "(commentaire) a@b.example",
-))
-_CTYPES = st.sampled_from((
-    "text/plain", "text/plain; charset=utf-7", "text/plain; charset=x-inconnu", "text/html", "application/pdf",
-    "image/png", "message/rfc822", "message/delivery-status", "application/ms-tnef", "text/rfc822-headers",
-    "application/octet-stream; name*=utf-8''facture%E2%80%AEfdp.exe",
-))
-_ENCODINGS = st.sampled_from(("7bit", "8bit", "base64", "quoted-printable", "x-uuencode", "binary", "bizarre"))
+_HEADER_VALUES = st.sampled_from(
+    (
+        "=?utf-8?q?Jean_<x>?= <jean@exemple.example>",
+        "=?iso-8859-1?b?6eko?=",
+        "=?unknown?q?x?=",
+        "<>",
+        "",
+        '"a@b" <c@d.example>',
+        "x" * 300,
+        "=?utf-8?b?" + "A" * 50 + "?=",
+        "a@b, c@d; e",
+        "(commentaire) a@b.example",
+    )
+)
+_CTYPES = st.sampled_from(
+    (
+        "text/plain",
+        "text/plain; charset=utf-7",
+        "text/plain; charset=x-inconnu",
+        "text/html",
+        "application/pdf",
+        "image/png",
+        "message/rfc822",
+        "message/delivery-status",
+        "application/ms-tnef",
+        "text/rfc822-headers",
+        "application/octet-stream; name*=utf-8''facture%E2%80%AEfdp.exe",
+    )
+)
+_ENCODINGS = st.sampled_from(
+    ("7bit", "8bit", "base64", "quoted-printable", "x-uuencode", "binary", "bizarre")
+)
 
 
 @st.composite
@@ -99,28 +141,52 @@ def mime_tree(draw: st.DrawFn, depth: int = 0) -> bytes:
     """A MIME entity with odd but plausible headers, nesting a few levels."""
     if depth < 3 and draw(st.booleans()):
         boundary = draw(st.sampled_from(("b1", "b2", "=_x", "a" * 70, "")))
-        kind = draw(st.sampled_from(("mixed", "alternative", "related", "report; report-type=delivery-status")))
+        kind = draw(
+            st.sampled_from(("mixed", "alternative", "related", "report; report-type=delivery-status"))
+        )
         children = draw(st.lists(mime_tree(depth + 1), min_size=0, max_size=4))
         body = b"".join(b"--" + boundary.encode() + b"\r\n" + c + b"\r\n" for c in children)
         if draw(st.booleans()):
             body += b"--" + boundary.encode() + b"--\r\n"
-        return f"Content-Type: multipart/{kind}; boundary=\"{boundary}\"\r\n\r\n".encode() + body
+        return f'Content-Type: multipart/{kind}; boundary="{boundary}"\r\n\r\n'.encode() + body
     ctype = draw(_CTYPES)
     headers = f"Content-Type: {ctype}\r\nContent-Transfer-Encoding: {draw(_ENCODINGS)}\r\n"
     if draw(st.booleans()):
-        headers += f"Content-Disposition: attachment; filename=\"{draw(_HEADER_VALUES)}\"\r\n"
-    payload = draw(st.binary(max_size=300) | st.text(max_size=300).map(lambda t: t.encode("utf-8", "replace")))
+        headers += f'Content-Disposition: attachment; filename="{draw(_HEADER_VALUES)}"\r\n'
+    payload = draw(
+        st.binary(max_size=300) | st.text(max_size=300).map(lambda t: t.encode("utf-8", "replace"))
+    )
     return headers.encode("utf-8", "replace") + b"\r\n" + payload
 
 
 @st.composite
 def whole_message(draw: st.DrawFn) -> bytes:
     """Top-level headers (some hostile) over a generated MIME tree."""
-    headers = "".join(f"{name}: {draw(_HEADER_VALUES)}\r\n" for name in
-                      draw(st.lists(st.sampled_from(("From", "To", "Reply-To", "Subject", "Message-ID",
-                                                     "In-Reply-To", "References", "Date", "Auto-Submitted",
-                                                     "X-Spam-Flag", "Authentication-Results", "X-Form-Id")),
-                                    min_size=1, max_size=8)))
+    headers = "".join(
+        f"{name}: {draw(_HEADER_VALUES)}\r\n"
+        for name in draw(
+            st.lists(
+                st.sampled_from(
+                    (
+                        "From",
+                        "To",
+                        "Reply-To",
+                        "Subject",
+                        "Message-ID",
+                        "In-Reply-To",
+                        "References",
+                        "Date",
+                        "Auto-Submitted",
+                        "X-Spam-Flag",
+                        "Authentication-Results",
+                        "X-Form-Id",
+                    )
+                ),
+                min_size=1,
+                max_size=8,
+            )
+        )
+    )
     return headers.encode("utf-8", "replace") + b"MIME-Version: 1.0\r\n" + draw(mime_tree())
 
 
@@ -172,10 +238,25 @@ def test_pipeline_keeps_the_raw_bytes_of_anything_it_is_given(fuzz_runtime: Runt
 
 # --------------------------------------------------------------------------- the web-form parser
 
-_LABELS = ("Civilité", "Nom", "Prénom", "Adresse", "Code postal", "Commune", "Téléphone", "Courriel",
-           "Service concerné", "Démarches déjà effectuées", "Objet de la demande", "Message")
-_VALUE = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=60).map(
-    str.strip).filter(lambda v: v and ":" not in v)
+_LABELS = (
+    "Civilité",
+    "Nom",
+    "Prénom",
+    "Adresse",
+    "Code postal",
+    "Commune",
+    "Téléphone",
+    "Courriel",
+    "Service concerné",
+    "Démarches déjà effectuées",
+    "Objet de la demande",
+    "Message",
+)
+_VALUE = (
+    st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=60)
+    .map(str.strip)
+    .filter(lambda v: v and ":" not in v)
+)
 
 
 @settings(FUZZ, max_examples=400 * SCALE)
@@ -187,18 +268,35 @@ def test_form_reader_never_raises_on_any_text(text: str) -> None:
 
 
 @settings(FUZZ, max_examples=200 * SCALE)
-@given(st.lists(st.tuples(st.sampled_from(_LABELS[:11]), _VALUE, st.booleans()), min_size=1, max_size=8,
-                unique_by=lambda t: t[0]))
-def test_form_reader_reads_back_every_value_on_its_line_or_below_it(fields: list[tuple[str, str, bool]]) -> None:
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_LABELS[:11]), _VALUE, st.booleans()),
+        min_size=1,
+        max_size=8,
+        unique_by=lambda t: t[0],
+    )
+)
+def test_form_reader_reads_back_every_value_on_its_line_or_below_it(
+    fields: list[tuple[str, str, bool]],
+) -> None:
     lines = []
     for label, value, below in fields:
         lines += [f"{label} :", f"  {value}", ""] if below else [f"{label} : {value}"]
     form = parse_fields("\n".join(lines))
     assert form is not None
-    names = {"Civilité": "civility", "Nom": "last_name", "Prénom": "first_name", "Adresse": "address",
-             "Code postal": "postcode", "Commune": "commune", "Téléphone": "phone", "Courriel": "email",
-             "Service concerné": "service", "Démarches déjà effectuées": "prior_steps",
-             "Objet de la demande": "subject"}
+    names = {
+        "Civilité": "civility",
+        "Nom": "last_name",
+        "Prénom": "first_name",
+        "Adresse": "address",
+        "Code postal": "postcode",
+        "Commune": "commune",
+        "Téléphone": "phone",
+        "Courriel": "email",
+        "Service concerné": "service",
+        "Démarches déjà effectuées": "prior_steps",
+        "Objet de la demande": "subject",
+    }
     for label, value, _ in fields:
         got = getattr(form, names[label])
         if label == "Courriel":
@@ -232,8 +330,12 @@ def _image(fmt: str) -> bytes:
     return out.getvalue()
 
 
-SCAN_SEEDS = [_image("PNG"), _image("JPEG"), _image("TIFF"),
-              (SAMPLES / "scans" / "scan-07-avocat-oblige-alimentaire-texte.pdf").read_bytes()]
+SCAN_SEEDS = [
+    _image("PNG"),
+    _image("JPEG"),
+    _image("TIFF"),
+    (SAMPLES / "scans" / "scan-07-avocat-oblige-alimentaire-texte.pdf").read_bytes(),
+]
 
 
 @settings(FUZZ, max_examples=150 * SCALE)

@@ -28,8 +28,11 @@ pytestmark = pytest.mark.dovecot
 def requests(n: int, tag: str = "") -> list[bytes]:
     """n distinct requests from different (fictitious) people."""
     return [
-        mail(f"Bonjour,\n\nMa demande d'aide numéro {i} {tag} est restée sans réponse depuis trois mois.\n\nMerci.",
-             sender=f"Usager {i} <usager{i}.{tag or 'x'}@exemple.example>", subject=f"Demande {i} {tag}")
+        mail(
+            f"Bonjour,\n\nMa demande d'aide numéro {i} {tag} est restée sans réponse depuis trois mois.\n\nMerci.",
+            sender=f"Usager {i} <usager{i}.{tag or 'x'}@exemple.example>",
+            subject=f"Demande {i} {tag}",
+        )
         for i in range(n)
     ]
 
@@ -47,7 +50,7 @@ class CountingPipeline:
 
 
 @pytest.fixture
-def make_source(home: Path, dovecot: Dovecot, imap_folder: str) -> Iterator:  # noqa: F811
+def make_source(home: Path, dovecot: Dovecot, imap_folder: str) -> Iterator:
     """Build (runtime, source) for the test's folder with mailbox settings overrides."""
     opened: list[tuple[Runtime, ImapSource]] = []
 
@@ -55,7 +58,9 @@ def make_source(home: Path, dovecot: Dovecot, imap_folder: str) -> Iterator:  # 
         values = {"url": dovecot.url(imap_folder), "processed_folder": f"{imap_folder}.Traites", **mailbox}
         settings = make_settings(home, db_url, mailbox=values)
         rt = Runtime.open(settings)
-        source = ImapSource(parse_mailbox_url(settings.mailbox.url), settings.mailbox, ssl_context=dovecot.ssl_context())
+        source = ImapSource(
+            parse_mailbox_url(settings.mailbox.url), settings.mailbox, ssl_context=dovecot.ssl_context()
+        )
         opened.append((rt, source))
         return rt, source
 
@@ -70,7 +75,9 @@ def count(rt: Runtime, model: type) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_messages_are_stored_then_moved_to_the_processed_folder(make_source, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_messages_are_stored_then_moved_to_the_processed_folder(
+    make_source, dovecot: Dovecot, imap_folder: str
+) -> None:
     rt, source = make_source()
     dovecot.append(requests(5), imap_folder)
     items: list[ItemResult] = []
@@ -89,7 +96,7 @@ def test_messages_are_stored_then_moved_to_the_processed_folder(make_source, dov
     assert source.run_pass(Pipeline(rt), rt.sessions) == 0
 
 
-def test_processed_folder_is_created_when_missing(make_source, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_processed_folder_is_created_when_missing(make_source, dovecot: Dovecot, imap_folder: str) -> None:
     rt, source = make_source(processed_folder=f"{imap_folder}.Nouveau.Traites")
     dovecot.append(requests(1), imap_folder)
     source.connect()
@@ -97,7 +104,9 @@ def test_processed_folder_is_created_when_missing(make_source, dovecot: Dovecot,
     assert dovecot.count(f"{imap_folder}.Nouveau.Traites") == 1
 
 
-def test_flag_mode_sets_the_keyword_leaves_the_message_and_skips_it_next_time(make_source, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_flag_mode_sets_the_keyword_leaves_the_message_and_skips_it_next_time(
+    make_source, dovecot: Dovecot, imap_folder: str
+) -> None:
     rt, source = make_source(processed_action="flag")
     dovecot.append(requests(3), imap_folder)
     pipeline = CountingPipeline(rt)
@@ -111,7 +120,7 @@ def test_flag_mode_sets_the_keyword_leaves_the_message_and_skips_it_next_time(ma
     assert count(rt, Message) == 4
 
 
-def test_seen_flag_is_never_set_and_never_required(make_source, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_seen_flag_is_never_set_and_never_required(make_source, dovecot: Dovecot, imap_folder: str) -> None:
     rt, source = make_source()
     dovecot.append(requests(2, "lu"), imap_folder, flags="\\Seen")  # already read by a colleague
     dovecot.append(requests(2, "nonlu"), imap_folder)
@@ -122,10 +131,15 @@ def test_seen_flag_is_never_set_and_never_required(make_source, dovecot: Dovecot
     assert sorted("\\Seen" in f for f in moved.values()) == [False, False, True, True]
 
 
-def test_oversized_message_stays_on_the_server_and_is_reported(make_source, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_oversized_message_stays_on_the_server_and_is_reported(
+    make_source, dovecot: Dovecot, imap_folder: str
+) -> None:
     rt, source = make_source(max_message_bytes=20_000)
-    big = mail("Voir la pièce jointe.", subject="Gros envoi",
-               attachments=[("scan.pdf", "application/pdf", b"%PDF-1.4\n" + b"0" * 40_000)])
+    big = mail(
+        "Voir la pièce jointe.",
+        subject="Gros envoi",
+        attachments=[("scan.pdf", "application/pdf", b"%PDF-1.4\n" + b"0" * 40_000)],
+    )
     dovecot.append([big] + requests(1), imap_folder)
     items: list[ItemResult] = []
     pipeline = CountingPipeline(rt)
@@ -142,14 +156,14 @@ def test_oversized_message_stays_on_the_server_and_is_reported(make_source, dove
     assert items == []  # reported once, not at every pass
 
 
-def test_wrong_password_gives_mailbox_auth_error(make_source, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_wrong_password_gives_mailbox_auth_error(make_source, dovecot: Dovecot, imap_folder: str) -> None:
     _rt, source = make_source(url=dovecot.url(imap_folder, password="mauvais"))
     with pytest.raises(MailboxAuthError, match="refusé l'identifiant") as err:
         source.connect()
     assert "mauvais" not in str(err.value)
 
 
-def test_missing_folder_gives_mailbox_folder_error_listing_the_folders(make_source, dovecot: Dovecot) -> None:  # noqa: F811
+def test_missing_folder_gives_mailbox_folder_error_listing_the_folders(make_source, dovecot: Dovecot) -> None:
     _rt, source = make_source(url=dovecot.url("Inexistant"))
     with pytest.raises(MailboxFolderError, match="« Inexistant » n'existe pas.*INBOX"):
         source.connect()
@@ -164,21 +178,25 @@ def test_unreachable_server_gives_mailbox_connection_error(make_source) -> None:
 
 
 @pytest.mark.parametrize("scheme", ["imap+ssl", "imap+starttls"])
-def test_tls_and_starttls_connections(make_source, dovecot: Dovecot, imap_folder: str, scheme: str) -> None:  # noqa: F811
+def test_tls_and_starttls_connections(make_source, dovecot: Dovecot, imap_folder: str, scheme: str) -> None:
     rt, source = make_source(url=dovecot.url(imap_folder, scheme=scheme).replace("127.0.0.1", "localhost"))
     dovecot.append(requests(1, scheme), imap_folder)
     source.connect()
     assert source.run_pass(Pipeline(rt), rt.sessions) == 1
 
 
-def test_untrusted_certificate_is_refused_with_a_clear_error(make_source, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_untrusted_certificate_is_refused_with_a_clear_error(
+    make_source, dovecot: Dovecot, imap_folder: str
+) -> None:
     _rt, source = make_source(url=dovecot.url(imap_folder, scheme="imap+ssl"))
     source.ssl_context = ssl.create_default_context()  # the system's authorities only
     with pytest.raises(MailboxConnectionError, match="certificat TLS du serveur refusé"):
         source.connect()
 
 
-def test_committed_but_unmoved_messages_are_moved_without_reprocessing(make_source, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_committed_but_unmoved_messages_are_moved_without_reprocessing(
+    make_source, dovecot: Dovecot, imap_folder: str
+) -> None:
     # processed_action = none leaves exactly the state of a worker killed between commit and move
     rt, source = make_source(processed_action="none")
     dovecot.append(requests(3), imap_folder)
@@ -195,7 +213,9 @@ def test_committed_but_unmoved_messages_are_moved_without_reprocessing(make_sour
     assert count(rt2, Message) == 3
 
 
-def test_uidvalidity_change_refetches_everything_and_stores_nothing_twice(make_source, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_uidvalidity_change_refetches_everything_and_stores_nothing_twice(
+    make_source, dovecot: Dovecot, imap_folder: str
+) -> None:
     rt, source = make_source(processed_action="none")
     dovecot.append(requests(3), imap_folder)
     source.connect()
@@ -212,7 +232,9 @@ def test_uidvalidity_change_refetches_everything_and_stores_nothing_twice(make_s
     assert dovecot.count(imap_folder) == 0 and dovecot.count(f"{imap_folder}.Traites") == 4
 
 
-def test_server_without_move_falls_back_to_copy_and_expunges_only_its_own(make_source, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_server_without_move_falls_back_to_copy_and_expunges_only_its_own(
+    make_source, dovecot: Dovecot, imap_folder: str
+) -> None:
     rt, source = make_source()
     dovecot.append(requests(2), imap_folder)
     source.connect()

@@ -21,8 +21,14 @@ WHEN = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 
 
 def _request(channel: Channel, requester: Requester) -> OpeningRequest:
-    return OpeningRequest(channel=channel, received_at=WHEN, requester=requester, arrival=None, opened_at=WHEN,
-                          subject="Demande")
+    return OpeningRequest(
+        channel=channel,
+        received_at=WHEN,
+        requester=requester,
+        arrival=None,
+        opened_at=WHEN,
+        subject="Demande",
+    )
 
 
 def _raw(data: bytes, key: str = "test") -> RawMessage:
@@ -64,9 +70,14 @@ def test_references_past_99999_keep_counting_with_more_digits(runtime: Runtime) 
 
 def test_opened_dossier_is_readable_without_a_query_and_its_changes_are_saved(runtime: Runtime) -> None:
     with transaction(runtime.sessions) as session:
-        opened = open_dossier(session, _request(Channel.LETTER, Requester(
-            name="Jeanne Martin", email="Jeanne@Exemple.example", postcode="38000")),
-            prefix="MED")
+        opened = open_dossier(
+            session,
+            _request(
+                Channel.LETTER,
+                Requester(name="Jeanne Martin", email="Jeanne@Exemple.example", postcode="38000"),
+            ),
+            prefix="MED",
+        )
         dossier = opened.attach(session)
         with StatementCounter(runtime) as counter:
             seen = {c.key: getattr(dossier, c.key) for c in Dossier.__table__.columns}

@@ -29,16 +29,28 @@ SETTINGS = Settings()
 # --------------------------------------------------------------------------- finding 7: URLs in HTML
 
 
-@pytest.mark.parametrize("url", ["/\\evil.example/x.png", "//evil.example/x.png", " /\\evil.example/x.png",
-                                 "\\\\evil.example\\x.png", "https://evil.example/x.png", "/x.png",
-                                 "http:\\\\evil.example/x.png", "/\t/evil.example/x.png"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/\\evil.example/x.png",
+        "//evil.example/x.png",
+        " /\\evil.example/x.png",
+        "\\\\evil.example\\x.png",
+        "https://evil.example/x.png",
+        "/x.png",
+        "http:\\\\evil.example/x.png",
+        "/\t/evil.example/x.png",
+    ],
+)
 def test_images_pointing_anywhere_outside_the_message_are_removed(url: str) -> None:
     for tag in (f'<img src="{url}">', f'<img srcset="{url} 2x">', f'<table background="{url}"><tr><td>x'):
         clean = sanitise_html(tag)
         assert "evil" not in clean and "x.png" not in clean, (tag, clean)
 
 
-@pytest.mark.parametrize("url", ["/\\evil.example/", "//evil.example/", "java\tscript:alert(1)", "https:\\\\evil.example"])
+@pytest.mark.parametrize(
+    "url", ["/\\evil.example/", "//evil.example/", "java\tscript:alert(1)", "https:\\\\evil.example"]
+)
 def test_links_that_would_resolve_to_another_site_are_removed(url: str) -> None:
     clean = sanitise_html(f'<a href="{url}">lien</a>')
     assert "href" not in clean and "lien" in clean
@@ -58,8 +70,25 @@ def test_html_message_with_a_backslashed_image_is_stored_without_it() -> None:
 # --------------------------------------------------------------------------- finding 9: bidi controls
 
 
-@pytest.mark.parametrize("control", ["\u202e", "\u202d", "\u202a", "\u202b", "\u202c", "\u2066", "\u2067",
-                                     "\u2068", "\u2069", "\u200e", "\u200f", "\u061c", "\u200b", "\ufeff"])
+@pytest.mark.parametrize(
+    "control",
+    [
+        "\u202e",
+        "\u202d",
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u2066",
+        "\u2067",
+        "\u2068",
+        "\u2069",
+        "\u200e",
+        "\u200f",
+        "\u061c",
+        "\u200b",
+        "\ufeff",
+    ],
+)
 def test_bidi_and_invisible_controls_are_removed_from_attachment_names(control: str) -> None:
     name = f"facture{control}fdp.exe"
     parsed = parse_message(mail(attachments=[(name, "application/octet-stream", b"MZ\x90\x00")]), SETTINGS)
@@ -73,13 +102,19 @@ def test_bidi_and_invisible_controls_are_removed_from_attachment_names(control: 
 
 def _many_parts(count: int) -> bytes:
     parts = b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(count))
-    return (b"From: a@exemple.example\r\nSubject: parties\r\nMIME-Version: 1.0\r\n"
-            b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + parts + b"--b--\r\n")
+    return (
+        b"From: a@exemple.example\r\nSubject: parties\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + parts + b"--b--\r\n"
+    )
 
 
 def _nested(depth: int) -> bytes:
-    body = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth))
-    body += b"Content-Type: text/plain\r\n\r\nx\r\n" + b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
+    body = b"".join(
+        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth)
+    )
+    body += b"Content-Type: text/plain\r\n\r\nx\r\n" + b"".join(
+        b"--b%d--\r\n" % i for i in reversed(range(depth))
+    )
     return b"From: a@exemple.example\r\nSubject: profond\r\nMIME-Version: 1.0\r\n" + body
 
 
@@ -97,7 +132,9 @@ def test_nesting_beyond_the_limit_is_refused_with_a_reason() -> None:
     parse_message(_nested(5), SETTINGS)
 
 
-def test_capped_and_oversized_messages_are_all_in_the_quarantine_list_with_their_bytes(tmp_path: Path) -> None:
+def test_capped_and_oversized_messages_are_all_in_the_quarantine_list_with_their_bytes(
+    tmp_path: Path,
+) -> None:
     settings = make_settings(tmp_path, mailbox={"max_message_bytes": 300_000}, parsing={"max_mime_parts": 50})
     rt = Runtime.open(settings)
     try:

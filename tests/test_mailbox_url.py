@@ -25,8 +25,11 @@ def test_default_ports_and_folder() -> None:
 
 @pytest.mark.parametrize(
     ("path", "folder"),
-    [("/INBOX/Mediation", "INBOX/Mediation"), ("/INBOX.Mediation.2026", "INBOX.Mediation.2026"),
-     ("/M%C3%A9diation%20d%C3%A9partementale", "Médiation départementale")],
+    [
+        ("/INBOX/Mediation", "INBOX/Mediation"),
+        ("/INBOX.Mediation.2026", "INBOX.Mediation.2026"),
+        ("/M%C3%A9diation%20d%C3%A9partementale", "Médiation départementale"),
+    ],
 )
 def test_folder_keeps_slashes_dots_and_decodes_percent(path: str, folder: str) -> None:
     assert parse_mailbox_url(f"imap+starttls://u:p@h.example:143{path}").folder == folder

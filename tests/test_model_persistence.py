@@ -23,7 +23,7 @@ class Intruder:
 
 
 @pytest.fixture
-def saved(tmp_path: Path, small_model: TriageModel) -> Path:  # noqa: F811
+def saved(tmp_path: Path, small_model: TriageModel) -> Path:
     directory = tmp_path / "models"
     save(small_model, directory)
     return directory
@@ -40,7 +40,7 @@ def rehash(directory: Path) -> None:
     edit_card(directory, lambda c: c["file"].__setitem__("sha256", _sha256(directory / MODEL_FILE)))
 
 
-def test_saved_model_round_trips_with_its_card(saved: Path, small_model: TriageModel) -> None:  # noqa: F811
+def test_saved_model_round_trips_with_its_card(saved: Path, small_model: TriageModel) -> None:
     loaded = load(saved)
     letter = "Mon agrément d'assistante maternelle a été retiré par la PMI."
     assert loaded.predict_proba(letter) == small_model.predict_proba(letter)

@@ -21,4 +21,6 @@ def test_every_retention_duration_in_the_dpo_page_matches_the_default() -> None:
 def test_the_acknowledgement_sentence_and_the_page_give_the_same_term() -> None:
     years = RetentionSettings().closed_dossier_years
     assert f"{years} ans après la clôture" in RetentionSettings().sentence()
-    assert f"| `retention.closed_dossier_years` | {years} ans après la clôture |" in DOC.read_text(encoding="utf-8")
+    assert f"| `retention.closed_dossier_years` | {years} ans après la clôture |" in DOC.read_text(
+        encoding="utf-8"
+    )

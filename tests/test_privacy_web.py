@@ -29,12 +29,19 @@ def test_mediator_extends_exports_and_erases_from_the_web(sqlite_runtime: Runtim
     client = TestClient(create_app(rt))
     assert login(client, "mediatrice").status_code == 303
     page = client.get(PAGE)
-    assert page.status_code == 200 and world.jeanne_refs[0] in page.text and world.jeanne_refs[1] not in page.text
+    assert (
+        page.status_code == 200
+        and world.jeanne_refs[0] in page.text
+        and world.jeanne_refs[1] not in page.text
+    )
     token = form_token(page.text)
 
     until = (datetime.now(UTC) + timedelta(days=400)).date().isoformat()
-    done = client.post(f"{PAGE}/prolonger", data={"csrf": token, "reference": world.jeanne_refs[0], "until": until,
-                                                  "reason": "contentieux"}, follow_redirects=False)
+    done = client.post(
+        f"{PAGE}/prolonger",
+        data={"csrf": token, "reference": world.jeanne_refs[0], "until": until, "reason": "contentieux"},
+        follow_redirects=False,
+    )
     assert done.status_code == 303
     assert world.jeanne_refs[0] not in client.get(PAGE).text
 
@@ -45,14 +52,21 @@ def test_mediator_extends_exports_and_erases_from_the_web(sqlite_runtime: Runtim
 
     ask = client.post(f"{PAGE}/effacer", data={"csrf": token, "email": JEANNE.email})
     assert ask.status_code == 200 and "retapez" in ask.text and world.jeanne_refs[1] in ask.text
-    wrong = client.post(f"{PAGE}/effacer", data={"csrf": token, "email": JEANNE.email, "confirmation": "x@y.example"})
+    wrong = client.post(
+        f"{PAGE}/effacer", data={"csrf": token, "email": JEANNE.email, "confirmation": "x@y.example"}
+    )
     assert "ne correspond pas" in wrong.text
     with rt.sessions() as s:
-        assert s.scalar(select(Dossier.anonymised_at).where(Dossier.reference == world.jeanne_refs[1])) is None
-    erased = client.post(f"{PAGE}/effacer", data={"csrf": token, "email": JEANNE.email,
-                                                   "confirmation": JEANNE.email.upper()})
+        assert (
+            s.scalar(select(Dossier.anonymised_at).where(Dossier.reference == world.jeanne_refs[1])) is None
+        )
+    erased = client.post(
+        f"{PAGE}/effacer", data={"csrf": token, "email": JEANNE.email, "confirmation": JEANNE.email.upper()}
+    )
     assert "Effacement fait : 2 dossier(s)" in erased.text
     with rt.sessions() as s:
-        assert s.scalar(select(Dossier.requester_email).where(Dossier.reference == world.jeanne_refs[1])) == ""
+        assert (
+            s.scalar(select(Dossier.requester_email).where(Dossier.reference == world.jeanne_refs[1])) == ""
+        )
         actions = set(s.scalars(select(AuditEntry.action)))
     assert {"retention.extend", "privacy.export", "privacy.erase"} <= actions

@@ -28,9 +28,7 @@ def test_history_follows_the_proportions_of_the_isere_report() -> None:
     channels = Counter(r["channel"] for r in rows)
     assert [c for c, _ in channels.most_common(2)] == ["formulaire", "telephone"]
     assert all(
-        r["received_at"] >= datetime(2024, 9, 1, tzinfo=UTC)
-        for r in rows
-        if r["channel"] == "permanence"
+        r["received_at"] >= datetime(2024, 9, 1, tzinfo=UTC) for r in rows if r["channel"] == "permanence"
     )
     territories = Counter(r["requester_territory"] for r in rows)
     assert territories.most_common(1)[0][0] == "Agglomération grenobloise"

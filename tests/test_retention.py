@@ -60,21 +60,47 @@ def test_closed_dossier_past_its_term_loses_names_texts_bytes_and_files(runtime:
     assert report.references == [old] and report.counts["dossiers"] == 1
     d = _dossier(runtime, old)
     assert d.anonymised_at is not None
-    assert (d.requester_name, d.requester_email, d.requester_phone, d.requester_address, d.requester_postcode,
-            d.subject) == ("", "", "", "", "", "")
+    assert (
+        d.requester_name,
+        d.requester_email,
+        d.requester_phone,
+        d.requester_address,
+        d.requester_postcode,
+        d.subject,
+    ) == ("", "", "", "", "", "")
     # what the report reads stays
     assert (d.status, d.outcome, d.domain, d.requester_territory, d.channel, d.year) == (
-        "cloturee", "resolution_complete", "autonomie_personnes_agees", "Voironnais-Chartreuse", "email", 2026)
+        "cloturee",
+        "resolution_complete",
+        "autonomie_personnes_agees",
+        "Voironnais-Chartreuse",
+        "email",
+        2026,
+    )
     with runtime.sessions() as s:
         msgs = s.scalars(select(Message).where(Message.dossier_id == d.id)).all()
-        assert msgs and all(m.body_text == "" and m.from_address == "" and m.raw_blob_id is None for m in msgs)
-        assert not s.scalar(select(func.count()).select_from(StoredAttachment)
-                            .where(StoredAttachment.message_id.in_([m.id for m in msgs])))
-        assert all(r.extracted == {} for r in s.scalars(select(SuggestionRow).where(SuggestionRow.dossier_id == d.id)))
+        assert msgs and all(
+            m.body_text == "" and m.from_address == "" and m.raw_blob_id is None for m in msgs
+        )
+        assert not s.scalar(
+            select(func.count())
+            .select_from(StoredAttachment)
+            .where(StoredAttachment.message_id.in_([m.id for m in msgs]))
+        )
+        assert all(
+            r.extracted == {}
+            for r in s.scalars(select(SuggestionRow).where(SuggestionRow.dossier_id == d.id))
+        )
         ack = s.scalar(select(OutboxItem).where(OutboxItem.dossier_id == d.id))
         assert ack is not None and ack.raw == b"" and ack.to_address == ""
-        assert s.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "retention.anonymised", AuditEntry.dossier_id == d.id)) == 1
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "retention.anonymised", AuditEntry.dossier_id == d.id)
+            )
+            == 1
+        )
     assert not _blob_contains(runtime, b"Attestation de refus APA")
     assert len(list(outbox.glob("*.eml"))) == 2
     # the other dossiers are untouched
@@ -123,7 +149,9 @@ def test_upcoming_lists_what_is_due_within_the_notice_period(sqlite_runtime: Run
 
 def test_every_past_report_computes_the_same_figures_after_anonymisation(sqlite_runtime: Runtime) -> None:
     rt = sqlite_runtime
-    generate_history(rt, first_year=2022, until=datetime(2026, 11, 30, tzinfo=UTC), scale=0.5, with_texts=False)
+    generate_history(
+        rt, first_year=2022, until=datetime(2026, 11, 30, tzinfo=UTC), scale=0.5, with_texts=False
+    )
     territories = read_territories(None)
 
     def figures() -> dict[int, object]:
@@ -135,12 +163,16 @@ def test_every_past_report_computes_the_same_figures_after_anonymisation(sqlite_
     report = run(rt, as_of=date(2029, 6, 1))  # dossiers closed before June 2024 are past their term
     assert report.counts["dossiers"] > 50
     with rt.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(Dossier).where(Dossier.anonymised_at.is_not(None))) \
+        assert (
+            s.scalar(select(func.count()).select_from(Dossier).where(Dossier.anonymised_at.is_not(None)))
             == report.counts["dossiers"]
+        )
     assert figures() == before
 
 
-def test_mail_that_is_not_a_request_quarantine_copies_logs_audit_and_sessions_expire(sqlite_runtime: Runtime) -> None:
+def test_mail_that_is_not_a_request_quarantine_copies_logs_audit_and_sessions_expire(
+    sqlite_runtime: Runtime,
+) -> None:
     rt = sqlite_runtime
     build(rt)
     home = rt.settings.paths.home
@@ -170,7 +202,9 @@ def test_mail_that_is_not_a_request_quarantine_copies_logs_audit_and_sessions_ex
         assert s.scalar(select(func.count()).select_from(QuarantineItem)) == 0
         assert s.scalar(select(func.count()).select_from(Message).where(Message.dossier_id.is_(None))) == 0
         # open dossiers keep everything
-        assert s.scalar(select(func.count()).select_from(Dossier).where(Dossier.anonymised_at.is_not(None))) == 0
+        assert (
+            s.scalar(select(func.count()).select_from(Dossier).where(Dossier.anonymised_at.is_not(None))) == 0
+        )
     assert not _blob_contains(rt, b"voisine@exemple.example")
     assert _blob_contains(rt, JEANNE.email.encode())
 

@@ -16,13 +16,28 @@ from triage.store.models import Dossier, Message
 from triage.store.search import SearchFilters, search_dossiers
 
 
-def _message(session: Session, dossier: Dossier | None, subject: str, body: str, *, scan: bool = False,
-             direction: str = "in") -> Message:
+def _message(
+    session: Session,
+    dossier: Dossier | None,
+    subject: str,
+    body: str,
+    *,
+    scan: bool = False,
+    direction: str = "in",
+) -> Message:
     key = hashlib.sha256(f"{subject}{body}{dossier.id if dossier else ''}".encode()).hexdigest()
-    message = Message(dossier_id=dossier.id if dossier else None, direction=direction,
-                      channel="courrier" if scan else "email", kind="human", source="scan" if scan else "imap",
-                      dedupe_key=key, content_hash=key, subject=subject, body_text=body,
-                      scan_pages=1 if scan else None)
+    message = Message(
+        dossier_id=dossier.id if dossier else None,
+        direction=direction,
+        channel="courrier" if scan else "email",
+        kind="human",
+        source="scan" if scan else "imap",
+        dedupe_key=key,
+        content_hash=key,
+        subject=subject,
+        body_text=body,
+        scan_pages=1 if scan else None,
+    )
     session.add(message)
     session.flush()
     return message
@@ -30,16 +45,25 @@ def _message(session: Session, dossier: Dossier | None, subject: str, body: str,
 
 def _seed(rt: Runtime) -> None:
     with transaction(rt.sessions) as s:
-        a, _ = make_dossier(s, "MED-2026-00001", name="Sylvie Martin", received_at=datetime(2026, 3, 2, 9, tzinfo=UTC))
+        a, _ = make_dossier(
+            s, "MED-2026-00001", name="Sylvie Martin", received_at=datetime(2026, 3, 2, 9, tzinfo=UTC)
+        )
         a.subject = "Prestation de compensation du handicap refusée"
         a.requester_territory = "Grésivaudan"
         _message(s, a, "Ma demande", "Ma fille handicapée attend sa prestation depuis six mois.")
-        b, _ = make_dossier(s, "MED-2026-00002", name="Jean Dupont", channel="courrier",
-                            received_at=datetime(2026, 5, 10, 9, tzinfo=UTC))
+        b, _ = make_dossier(
+            s,
+            "MED-2026-00002",
+            name="Jean Dupont",
+            channel="courrier",
+            received_at=datetime(2026, 5, 10, 9, tzinfo=UTC),
+        )
         b.subject = "Aide sociale à l'hébergement"
         b.requester_territory = "Vercors"
         _message(s, b, "", "Monsieur le médiateur, le foyer réclame un arriéré de loyer impayé.", scan=True)
-        c, _ = make_dossier(s, "MED-2026-00003", name="Aïcha Benali", received_at=datetime(2026, 6, 1, 9, tzinfo=UTC))
+        c, _ = make_dossier(
+            s, "MED-2026-00003", name="Aïcha Benali", received_at=datetime(2026, 6, 1, 9, tzinfo=UTC)
+        )
         c.subject = "Revenu de solidarité active : indu"
         _message(s, c, "Réponse du service", "Le service confirme le trop-perçu.", direction="out")
 
@@ -103,8 +127,9 @@ def test_search_filters_and_pages(runtime: Runtime) -> None:
     _seed(runtime)
     with transaction(runtime.sessions) as s:
         for n in range(4, 30):
-            extra, _ = make_dossier(s, f"MED-2026-{n:05d}", name=f"Usager {n}",
-                                    received_at=datetime(2026, 7, 1, 9, n, tzinfo=UTC))
+            extra, _ = make_dossier(
+                s, f"MED-2026-{n:05d}", name=f"Usager {n}", received_at=datetime(2026, 7, 1, 9, n, tzinfo=UTC)
+            )
             extra.subject = "Demande de prestation"
     with transaction(runtime.sessions) as s:
         first = search_dossiers(s, "prestation", page_size=10)
@@ -112,8 +137,9 @@ def test_search_filters_and_pages(runtime: Runtime) -> None:
         assert (first.total, first.pages, len(first.hits), len(second.hits)) == (27, 3, 10, 7)
         assert first.hits[0].reference == "MED-2026-00029"  # most recent first
         assert second.hits[-1].reference == "MED-2026-00001"
-        assert [h.reference for h in search_dossiers(
-            s, "prestation", SearchFilters(territory="Grésivaudan")).hits] == ["MED-2026-00001"]
+        assert [
+            h.reference for h in search_dossiers(s, "prestation", SearchFilters(territory="Grésivaudan")).hits
+        ] == ["MED-2026-00001"]
         assert search_dossiers(s, "prestation", SearchFilters(received_to=date(2026, 6, 30))).total == 1
         assert search_dossiers(s, "prestation", SearchFilters(received_from=date(2026, 7, 1))).total == 26
         assert search_dossiers(s, "médiateur", SearchFilters(channel="email")).total == 0

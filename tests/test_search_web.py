@@ -27,11 +27,22 @@ __all__ = ["cli", "fast_argon2"]
 
 def _seed(session: Any) -> None:
     add_request(session, "MED-2026-00001", text="Ma fille handicapée attend la prestation depuis six mois.")
-    add_request(session, "MED-2026-00002", name="Jean Dupont", email="jean@example.org", channel="courrier",
-                text="Le foyer réclame un arriéré de loyer <script>alert(1)</script>.")
+    add_request(
+        session,
+        "MED-2026-00002",
+        name="Jean Dupont",
+        email="jean@example.org",
+        channel="courrier",
+        text="Le foyer réclame un arriéré de loyer <script>alert(1)</script>.",
+    )
     for n in range(3, 26):
-        add_request(session, f"MED-2026-{n:05d}", name=f"Usager {n}", email=f"u{n}@example.org",
-                    text="Une demande de prestation parmi d'autres.")
+        add_request(
+            session,
+            f"MED-2026-{n:05d}",
+            name=f"Usager {n}",
+            email=f"u{n}@example.org",
+            text="Une demande de prestation parmi d'autres.",
+        )
 
 
 @pytest.fixture
@@ -43,7 +54,9 @@ def rt(sqlite_runtime: Runtime, fast_argon2: None) -> Runtime:
     return sqlite_runtime
 
 
-def test_search_page_highlights_escapes_filters_pages_and_keeps_the_words_out_of_the_journal(rt: Runtime) -> None:
+def test_search_page_highlights_escapes_filters_pages_and_keeps_the_words_out_of_the_journal(
+    rt: Runtime,
+) -> None:
     client = TestClient(create_app(rt))
     assert login(client, "mediatrice").status_code == 303
     empty = client.get("/mediation/recherche")
@@ -52,20 +65,27 @@ def test_search_page_highlights_escapes_filters_pages_and_keeps_the_words_out_of
     assert "1 dossier trouvé" in page.text and "MED-2026-00002" in page.text
     assert "<mark>arriéré</mark>" in page.text
     assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
-    assert "Aucun dossier trouvé" in client.get("/mediation/recherche",
-                                                params={"q": "arriere", "canal": "email"}).text
+    assert (
+        "Aucun dossier trouvé"
+        in client.get("/mediation/recherche", params={"q": "arriere", "canal": "email"}).text
+    )
     first = client.get("/mediation/recherche", params={"q": "prestation", "canal": "email"})
     assert "24 dossiers trouvés — page 1 sur 2" in first.text
     assert 'href="/mediation/recherche?q=prestation&amp;canal=email&amp;page=2"' in first.text
     second = client.get("/mediation/recherche", params={"q": "prestation", "canal": "email", "page": "2"})
     assert second.text.count("<li>\n      <h3>") == 4 and "MED-2026-00001" in second.text
     with rt.sessions() as session:
-        details = [e.details for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "dossiers.search"))]
+        details = [
+            e.details
+            for e in session.scalars(select(AuditEntry).where(AuditEntry.action == "dossiers.search"))
+        ]
     assert details and all("prestation" not in json.dumps(d) and "arri" not in json.dumps(d) for d in details)
 
 
 def test_cli_search_prints_initials_in_the_table_and_excerpts_in_json(cli: CliRunner, home: Path) -> None:
-    rt = Runtime.open(load_settings(None, environ={"MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": SECRET}))
+    rt = Runtime.open(
+        load_settings(None, environ={"MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": SECRET})
+    )
     with rt.sessions.begin() as session:
         _seed(session)
     rt.close()

@@ -16,9 +16,11 @@ from triage.runtime import Runtime
 from triage.store.models import AuditEntry, Dossier, Message, OutboxItem
 from triage.web.app import create_app
 
-FORM = ("Civilité : Monsieur\nNom : DURAND\nPrénom : Paul\nCommune : Voiron\n"
-        "Démarches déjà effectuées :\n  courrier au service RSA en juin, sans réponse\n"
-        "Message : Mon RSA est suspendu depuis trois mois.\n")
+FORM = (
+    "Civilité : Monsieur\nNom : DURAND\nPrénom : Paul\nCommune : Voiron\n"
+    "Démarches déjà effectuées :\n  courrier au service RSA en juin, sans réponse\n"
+    "Message : Mon RSA est suspendu depuis trois mois.\n"
+)
 
 
 @pytest.fixture
@@ -26,7 +28,9 @@ def rt(sqlite_runtime: Runtime, fast_argon2: None) -> Runtime:  # noqa: F811 - t
     sqlite_runtime.settings.web.secure_cookies = False
     add_users(sqlite_runtime)
     # the shipped pipeline without the suggester (not what is tested here), with the real notifier
-    sqlite_runtime.extras["pipeline"] = Pipeline(sqlite_runtime, notifier=Notifier.from_runtime(sqlite_runtime))
+    sqlite_runtime.extras["pipeline"] = Pipeline(
+        sqlite_runtime, notifier=Notifier.from_runtime(sqlite_runtime)
+    )
     return sqlite_runtime
 
 
@@ -43,8 +47,15 @@ def _client(rt: Runtime) -> TestClient:
 
 
 def test_probable_spam_is_listed_and_rescued_with_an_acknowledgement(rt: Runtime) -> None:
-    spam_id = _ingest(rt, mail("Bonjour, mon APA a été refusée.", sender="Lucie <lucie.r@exemple.example>",
-                               headers={"X-Spam-Flag": "YES"}), "spam")
+    spam_id = _ingest(
+        rt,
+        mail(
+            "Bonjour, mon APA a été refusée.",
+            sender="Lucie <lucie.r@exemple.example>",
+            headers={"X-Spam-Flag": "YES"},
+        ),
+        "spam",
+    )
     client = _client(rt)
     page = client.get("/mediation/mis-de-cote")
     assert page.status_code == 200 and "Courrier indésirable probable" in page.text
@@ -52,8 +63,11 @@ def test_probable_spam_is_listed_and_rescued_with_an_acknowledgement(rt: Runtime
     assert "lucie.r@exemple.example" not in client.get("/mediation/").text  # not flooding the queue
     with rt.sessions() as session:
         assert session.scalar(select(OutboxItem.id)) is None
-    answer = client.post(f"/mediation/mis-de-cote/{spam_id}/demande", data={"csrf": form_token(page.text)},
-                         follow_redirects=False)
+    answer = client.post(
+        f"/mediation/mis-de-cote/{spam_id}/demande",
+        data={"csrf": form_token(page.text)},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303 and answer.headers["location"].startswith("/mediation/dossiers/")
     with rt.sessions() as session:
         dossier = session.scalars(select(Dossier)).one()
@@ -61,15 +75,26 @@ def test_probable_spam_is_listed_and_rescued_with_an_acknowledgement(rt: Runtime
         assert row is not None and (row.dossier_id, row.role) == (dossier.id, "request")
         assert dossier.requester_email == "lucie.r@exemple.example"
         out = session.scalars(select(OutboxItem)).one()
-        assert (out.kind, out.to_address, out.status) == ("acknowledgement", "lucie.r@exemple.example", "pending")
+        assert (out.kind, out.to_address, out.status) == (
+            "acknowledgement",
+            "lucie.r@exemple.example",
+            "pending",
+        )
         assert session.scalar(select(AuditEntry.id).where(AuditEntry.action == "message.rescue"))
     assert "lucie.r@exemple.example" not in client.get("/mediation/mis-de-cote").text
 
 
 def test_automatic_form_of_an_unknown_robot_is_rescued_as_a_form_for_its_reply_to(rt: Runtime) -> None:
-    row_id = _ingest(rt, mail(FORM, sender="robot@formulaires.exemple.example", subject="Nouvelle soumission",
-                              headers={"Auto-Submitted": "auto-generated", "Reply-To": "paul.durand@exemple.example"}),
-                     "form")
+    row_id = _ingest(
+        rt,
+        mail(
+            FORM,
+            sender="robot@formulaires.exemple.example",
+            subject="Nouvelle soumission",
+            headers={"Auto-Submitted": "auto-generated", "Reply-To": "paul.durand@exemple.example"},
+        ),
+        "form",
+    )
     client = _client(rt)
     page = client.get("/mediation/mis-de-cote")
     assert "À vérifier" in page.text and "robot@formulaires.exemple.example" in page.text
@@ -82,8 +107,16 @@ def test_automatic_form_of_an_unknown_robot_is_rescued_as_a_form_for_its_reply_t
 
 
 def test_out_of_office_is_listed_as_a_non_request(rt: Runtime) -> None:
-    _ingest(rt, mail("Je suis absente jusqu'au 12.", subject="Réponse automatique : absente",
-                     sender="agent@exemple.example", headers={"Auto-Submitted": "auto-replied"}), "ooo")
+    _ingest(
+        rt,
+        mail(
+            "Je suis absente jusqu'au 12.",
+            subject="Réponse automatique : absente",
+            sender="agent@exemple.example",
+            headers={"Auto-Submitted": "auto-replied"},
+        ),
+        "ooo",
+    )
     page = _client(rt).get("/mediation/mis-de-cote")
     section = page.text.split('id="titre-non-demandes"', 1)[1]
     assert "agent@exemple.example" in section and "est une demande" in section
@@ -92,13 +125,23 @@ def test_out_of_office_is_listed_as_a_non_request(rt: Runtime) -> None:
 def test_probable_spam_from_a_known_requester_can_be_attached_to_the_dossier(rt: Runtime) -> None:
     pipeline = rt.extras["pipeline"]
     opened = pipeline.ingest_raw(RawMessage("eml", "first", mail(sender="Lucie <lucie.r@exemple.example>")))
-    spam_id = _ingest(rt, mail("Voici le document demandé.", sender="Lucie <lucie.r@exemple.example>",
-                               headers={"X-Spam-Status": "Yes, score=6.1 required=5.0"}), "spam")
+    spam_id = _ingest(
+        rt,
+        mail(
+            "Voici le document demandé.",
+            sender="Lucie <lucie.r@exemple.example>",
+            headers={"X-Spam-Status": "Yes, score=6.1 required=5.0"},
+        ),
+        "spam",
+    )
     client = _client(rt)
     page = client.get("/mediation/mis-de-cote")
     assert f"/mediation/messages/{spam_id}/rattacher" in page.text
-    answer = client.post(f"/mediation/messages/{spam_id}/rattacher",
-                         data={"csrf": form_token(page.text), "cible": opened.reference}, follow_redirects=False)
+    answer = client.post(
+        f"/mediation/messages/{spam_id}/rattacher",
+        data={"csrf": form_token(page.text), "cible": opened.reference},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303
     with rt.sessions() as session:
         row = session.get(Message, spam_id)

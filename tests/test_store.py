@@ -19,7 +19,9 @@ def test_migrations_create_every_table_of_the_models(runtime: Runtime) -> None:
 def test_models_and_migrations_do_not_drift(runtime: Runtime) -> None:
     with runtime.engine.connect() as conn:
         # the search index (FTS5 table, GIN expression indexes) is created by its migration, not the models
-        context = MigrationContext.configure(conn, opts={"include_name": lambda name, *_: not is_search_object(name)})
+        context = MigrationContext.configure(
+            conn, opts={"include_name": lambda name, *_: not is_search_object(name)}
+        )
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], "regenerate: python scripts/regen_initial_migration.py"
 

@@ -111,8 +111,14 @@ def test_sample_letter_is_explained_in_french(suggester: Suggester) -> None:
     assert "Domaine : Autonomie – personnes âgées" in text
     assert "Règle agees-apa" in text and "« apa »" in text
     assert "Règle recours-sans-reponse" in text
-    assert "Règlement : Démarche préalable auprès du service (recours gracieux, RAPO ou réclamation écrite) le 3 février 2025" in text
-    assert "Règlement : Démarche restée sans réponse" in text and "« Il est resté sans réponse malgré deux relances »" in text
+    assert (
+        "Règlement : Démarche préalable auprès du service (recours gracieux, RAPO ou réclamation écrite) le 3 février 2025"
+        in text
+    )
+    assert (
+        "Règlement : Démarche restée sans réponse" in text
+        and "« Il est resté sans réponse malgré deux relances »" in text
+    )
     assert s.facts is not None and s.facts.prior_outcome == "sans_reponse"
     assert s.extracted["admissibility_facts"]["prior_date"] == "2025-02-03"
     assert s.extracted["communes"] == ["Voiron"]
@@ -123,11 +129,19 @@ def test_highlights_and_to_check_flags(suggester: Suggester) -> None:
     s = suggester.suggest(SAMPLE)
     assert "apa" in s.domain.highlights
     sure = Suggester(
-        suggester.taxonomy, suggester.rules, suggester.model, extractor=suggester.extractor, threshold=0.0,
+        suggester.taxonomy,
+        suggester.rules,
+        suggester.model,
+        extractor=suggester.extractor,
+        threshold=0.0,
         thresholds={},
     )
     doubtful = Suggester(
-        suggester.taxonomy, suggester.rules, suggester.model, extractor=suggester.extractor, threshold=1.0,
+        suggester.taxonomy,
+        suggester.rules,
+        suggester.model,
+        extractor=suggester.extractor,
+        threshold=1.0,
         thresholds={},
     )
     assert not sure.suggest("bonjour").domain.to_check
@@ -139,9 +153,15 @@ def test_each_label_is_sure_against_its_own_calibrated_threshold(suggester: Sugg
     base = suggester.suggest(SAMPLE)
     confidence = {label: getattr(base, label).confidence for label in LABELS}
     # the domain's threshold just above its confidence, the others just below theirs
-    thresholds = {label: c - 0.01 for label, c in confidence.items()} | {"domain": confidence["domain"] + 0.01}
+    thresholds = {label: c - 0.01 for label, c in confidence.items()} | {
+        "domain": confidence["domain"] + 0.01
+    }
     per_label = Suggester(
-        suggester.taxonomy, suggester.rules, suggester.model, extractor=suggester.extractor, threshold=0.0,
+        suggester.taxonomy,
+        suggester.rules,
+        suggester.model,
+        extractor=suggester.extractor,
+        threshold=0.0,
         thresholds=thresholds,
     ).suggest(SAMPLE)
     assert per_label.domain.to_check

@@ -179,7 +179,8 @@ def test_train_then_evaluate_on_a_small_corpus(tmp_path: Path, monkeypatch: pyte
     assert trained.exit_code == 0, trained.output
     assert (out / "triage.skops").exists() and (out / "triage.card.json").exists()
     evaluated = runner.invoke(
-        app, ["evaluate", "--corpus", str(corpus), "--plis", "2", "--jeu-tenu-a-l-ecart", str(corpus), "--json"]
+        app,
+        ["evaluate", "--corpus", str(corpus), "--plis", "2", "--jeu-tenu-a-l-ecart", str(corpus), "--json"],
     )
     assert evaluated.exit_code == 0, evaluated.output
     both = json.loads(evaluated.output[evaluated.output.index("{") :])

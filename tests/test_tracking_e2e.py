@@ -66,7 +66,9 @@ def test_tracking_form_and_error_pages_are_accessible_and_work_without_javascrip
     assert _ingest(rt, "001-cmi-refus-thunderbird.eml") == IngestOutcome.OPENED
     with rt.sessions() as s:
         ref, key = s.execute(select(Dossier.reference, Dossier.tracking_key)).one()
-    context = browser.new_context(java_script_enabled=False, locale="fr-FR", viewport={"width": 390, "height": 844})
+    context = browser.new_context(
+        java_script_enabled=False, locale="fr-FR", viewport={"width": 390, "height": 844}
+    )
     pg = context.new_page()
     try:
         with LiveServer(create_app(rt)) as web:
@@ -98,9 +100,14 @@ def test_tracking_form_and_error_pages_are_accessible_and_work_without_javascrip
 
 @pytest.mark.parametrize(
     "name",
-    ["013-absence-auto-submitted-re-MED-2026-00010.eml", "018-reponse-automatique-outlook.eml",
-     "029-absent-du-bureau-x-autoreply.eml", "003-bounce-dsn-accuse-MED-2026-00002.eml",
-     "034-bounce-non-dsn-boite-pleine.eml", "024-lettre-amct-liste-diffusion.eml"],
+    [
+        "013-absence-auto-submitted-re-MED-2026-00010.eml",
+        "018-reponse-automatique-outlook.eml",
+        "029-absent-du-bureau-x-autoreply.eml",
+        "003-bounce-dsn-accuse-MED-2026-00002.eml",
+        "034-bounce-non-dsn-boite-pleine.eml",
+        "024-lettre-amct-liste-diffusion.eml",
+    ],
 )
 def test_automatic_mail_bounces_and_lists_trigger_no_message(sqlite_runtime: Runtime, name: str) -> None:
     outcome = _ingest(sqlite_runtime, name)

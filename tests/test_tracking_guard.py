@@ -26,9 +26,18 @@ from triage.web.security import RateLimiter
 def _dossier(rt: Runtime, reference: str, key: str | None = None) -> tuple[str, str]:
     token, key = new_token(), key or new_check_key()
     with rt.sessions.begin() as s:
-        s.add(Dossier(reference=reference, year=2026, tracking_token_hash=hash_token(token), tracking_key=key,
-                      channel="email", status="recue", received_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
-                      requester_name="Sylvie Martin"))
+        s.add(
+            Dossier(
+                reference=reference,
+                year=2026,
+                tracking_token_hash=hash_token(token),
+                tracking_key=key,
+                channel="email",
+                status="recue",
+                received_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
+                requester_name="Sylvie Martin",
+            )
+        )
     return token, key
 
 
@@ -51,9 +60,11 @@ def test_eight_character_code_is_found_however_it_is_typed(sqlite_runtime: Runti
     _, key = _dossier(sqlite_runtime, "MED-2026-00021")
     client = TestClient(create_app(sqlite_runtime))
     grouped = f"{key[:4]}-{key[4:]}".lower()
-    for data in ({"reference": "MED-2026-00021", "code": grouped},
-                 {"reference": f"MED-2026-00021-{grouped}", "code": ""},
-                 {"reference": f"med 2026 00021 {key[:4]} {key[4:]}", "code": ""}):
+    for data in (
+        {"reference": "MED-2026-00021", "code": grouped},
+        {"reference": f"MED-2026-00021-{grouped}", "code": ""},
+        {"reference": f"med 2026 00021 {key[:4]} {key[4:]}", "code": ""},
+    ):
         page = client.post("/suivi", data=data)
         assert page.status_code == 200 and "MED-2026-00021" in page.text, data
 
@@ -65,27 +76,45 @@ def test_dossiers_with_a_four_character_code_keep_working(sqlite_runtime: Runtim
     assert client.post("/suivi", data={"reference": "MED-2025-00412", "code": "K7PZ"}).status_code == 404
 
 
-def test_wrong_codes_from_many_addresses_suspend_code_lookups_of_that_dossier_only(sqlite_runtime: Runtime) -> None:
+def test_wrong_codes_from_many_addresses_suspend_code_lookups_of_that_dossier_only(
+    sqlite_runtime: Runtime,
+) -> None:
     token, key = _dossier(sqlite_runtime, "MED-2026-00031")
     _, other_key = _dossier(sqlite_runtime, "MED-2026-00032")
     app = create_app(sqlite_runtime)
     limit = sqlite_runtime.settings.web.tracking_code_max_failures
     for n in range(limit - 1):  # one guess per address: the per-address limiter never sees a pattern
-        assert _from(app, f"203.0.113.{n}").post(
-            "/suivi", data={"reference": "MED-2026-00031", "code": _wrong(key)}).status_code == 404
-    suspended = _from(app, "203.0.113.200").post("/suivi", data={"reference": "MED-2026-00031", "code": _wrong(key)})
+        assert (
+            _from(app, f"203.0.113.{n}")
+            .post("/suivi", data={"reference": "MED-2026-00031", "code": _wrong(key)})
+            .status_code
+            == 404
+        )
+    suspended = _from(app, "203.0.113.200").post(
+        "/suivi", data={"reference": "MED-2026-00031", "code": _wrong(key)}
+    )
     assert suspended.status_code == 429 and "lien reçu" in suspended.text
     # even the right code now waits (no oracle), from anywhere
-    assert _from(app, "192.0.2.7").post("/suivi", data={"reference": "MED-2026-00031", "code": key}).status_code == 429
+    assert (
+        _from(app, "192.0.2.7").post("/suivi", data={"reference": "MED-2026-00031", "code": key}).status_code
+        == 429
+    )
     # the link keeps working, and other dossiers are untouched
     assert _from(app, "192.0.2.7").get(f"/suivi/{token}").status_code == 200
-    assert _from(app, "192.0.2.7").post(
-        "/suivi", data={"reference": "MED-2026-00032", "code": other_key}).status_code == 200
+    assert (
+        _from(app, "192.0.2.7")
+        .post("/suivi", data={"reference": "MED-2026-00032", "code": other_key})
+        .status_code
+        == 200
+    )
     with sqlite_runtime.sessions.begin() as s:  # the suspension ends
         dossier = s.scalar(select(Dossier).where(Dossier.reference == "MED-2026-00031"))
         assert dossier is not None and dossier.tracking_locked_until is not None
         dossier.tracking_locked_until = datetime(2020, 1, 1, tzinfo=UTC)
-    assert _from(app, "192.0.2.8").post("/suivi", data={"reference": "MED-2026-00031", "code": key}).status_code == 200
+    assert (
+        _from(app, "192.0.2.8").post("/suivi", data={"reference": "MED-2026-00031", "code": key}).status_code
+        == 200
+    )
 
 
 def test_a_right_code_clears_the_dossier_failure_count(sqlite_runtime: Runtime) -> None:
@@ -127,7 +156,10 @@ def test_forwarded_for_is_ignored_unless_the_peer_is_a_configured_proxy(sqlite_r
     stranger = _from(proxied, "192.0.2.50")
     for n in range(10):
         stranger.get("/suivi/" + new_token(), headers={"x-forwarded-for": f"198.51.100.{100 + n}"})
-    assert stranger.get("/suivi/" + new_token(), headers={"x-forwarded-for": "198.51.100.200"}).status_code == 429
+    assert (
+        stranger.get("/suivi/" + new_token(), headers={"x-forwarded-for": "198.51.100.200"}).status_code
+        == 429
+    )
 
 
 def test_limiter_memory_stays_bounded_under_a_spray_of_addresses() -> None:
@@ -152,10 +184,18 @@ def test_limiter_still_counts_per_address(hits: int, blocked: bool) -> None:
 def test_mediature_serve_does_not_believe_forwarded_for_from_localhost(tmp_path: Path) -> None:
     """`mediature serve` as run in production: uvicorn's own proxy handling must not trust 127.0.0.1."""
     port = free_port()
-    env = {**os.environ, "MEDIATURE_HOME": str(tmp_path / "home"), "MEDIATURE_CONFIG": "",
-           "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production"}
-    server = subprocess.Popen([str(Path(sys.executable).with_name("mediature")), "serve", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "MEDIATURE_HOME": str(tmp_path / "home"),
+        "MEDIATURE_CONFIG": "",
+        "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production",
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("mediature")), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -165,8 +205,14 @@ def test_mediature_serve_does_not_believe_forwarded_for_from_localhost(tmp_path:
             except httpx.TransportError:
                 assert server.poll() is None and time.monotonic() < deadline, "mediature serve did not start"
                 time.sleep(0.5)
-        statuses = [httpx.get(f"http://127.0.0.1:{port}/suivi/{new_token()}", timeout=10,
-                              headers={"x-forwarded-for": f"198.51.100.{n}"}).status_code for n in range(11)]
+        statuses = [
+            httpx.get(
+                f"http://127.0.0.1:{port}/suivi/{new_token()}",
+                timeout=10,
+                headers={"x-forwarded-for": f"198.51.100.{n}"},
+            ).status_code
+            for n in range(11)
+        ]
         assert statuses == [404] * 10 + [429]
     finally:
         server.terminate()

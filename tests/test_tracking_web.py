@@ -13,19 +13,46 @@ from triage.store.models import Dossier, Event
 from triage.web.app import create_app
 
 
-def _dossier(rt: Runtime, reference: str, name: str = "Sylvie Martin", status: str = "recue") -> tuple[str, str]:
+def _dossier(
+    rt: Runtime, reference: str, name: str = "Sylvie Martin", status: str = "recue"
+) -> tuple[str, str]:
     token, key = new_token(), new_check_key()
     received = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
     with rt.sessions.begin() as s:
-        d = Dossier(reference=reference, year=2026, tracking_token_hash=hash_token(token), tracking_key=key,
-                    channel="email", status=status, received_at=received, requester_name=name,
-                    requester_email="sylvie.martin@example.org", subject="Refus de carte mobilité inclusion",
-                    requester_address="12 rue des Alpes")
+        d = Dossier(
+            reference=reference,
+            year=2026,
+            tracking_token_hash=hash_token(token),
+            tracking_key=key,
+            channel="email",
+            status=status,
+            received_at=received,
+            requester_name=name,
+            requester_email="sylvie.martin@example.org",
+            subject="Refus de carte mobilité inclusion",
+            requester_address="12 rue des Alpes",
+        )
         s.add(d)
         s.flush()
-        s.add(Event(dossier_id=d.id, at=received, kind="status", public=True, summary="Demande reçue",
-                    details={"status": "recue"}))
-        s.add(Event(dossier_id=d.id, at=received, kind="note", public=False, summary="Appel de la fille de l'usagère"))
+        s.add(
+            Event(
+                dossier_id=d.id,
+                at=received,
+                kind="status",
+                public=True,
+                summary="Demande reçue",
+                details={"status": "recue"},
+            )
+        )
+        s.add(
+            Event(
+                dossier_id=d.id,
+                at=received,
+                kind="note",
+                public=False,
+                summary="Appel de la fille de l'usagère",
+            )
+        )
     return token, key
 
 
@@ -52,7 +79,9 @@ def test_reference_and_code_find_the_same_dossier(client: TestClient, sqlite_run
     assert combined.status_code == 200 and "MED-2026-00008" in combined.text
 
 
-def test_wrong_token_and_wrong_code_get_the_same_neutral_answer(client: TestClient, sqlite_runtime: Runtime) -> None:
+def test_wrong_token_and_wrong_code_get_the_same_neutral_answer(
+    client: TestClient, sqlite_runtime: Runtime
+) -> None:
     _, key = _dossier(sqlite_runtime, "MED-2026-00009")
     wrong_key = "ZZZZ" if key != "ZZZZ" else "YYYY"
     by_code = client.post("/suivi", data={"reference": "MED-2026-00009", "code": wrong_key})
@@ -91,7 +120,9 @@ def test_code_normalisation_accepts_what_people_type() -> None:
     assert normalise_code("DROP TABLE", "x") is None
 
 
-def test_reoriented_dossier_shows_the_organisation_to_contact(client: TestClient, sqlite_runtime: Runtime) -> None:
+def test_reoriented_dossier_shows_the_organisation_to_contact(
+    client: TestClient, sqlite_runtime: Runtime
+) -> None:
     token, _ = _dossier(sqlite_runtime, "MED-2026-00011", status="reorientee")
     with sqlite_runtime.sessions.begin() as s:
         from sqlalchemy import select

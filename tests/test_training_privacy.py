@@ -24,17 +24,23 @@ PEOPLE = [
     ("Yannick Lhermitte", "5 allée des Charmilles", "38400", "Saint-Martin-d'Hères", "06 55 44 33 22"),
 ]
 TOPICS = [
-    (Labels("autonomie_personnes_agees", "recevable", "none"),
-     "Le Département a refusé mon allocation personnalisée d'autonomie et le service ne répond pas."),
-    (Labels("insertion_rsa", "prematuree", "caf"),
-     "Mon RSA est suspendu depuis trois mois, je n'ai pas encore écrit au service insertion."),
+    (
+        Labels("autonomie_personnes_agees", "recevable", "none"),
+        "Le Département a refusé mon allocation personnalisée d'autonomie et le service ne répond pas.",
+    ),
+    (
+        Labels("insertion_rsa", "prematuree", "caf"),
+        "Mon RSA est suspendu depuis trois mois, je n'ai pas encore écrit au service insertion.",
+    ),
 ]
 
 
 def _letter(person: tuple[str, ...], topic: str) -> str:
     name, street, postcode, commune, phone = person
-    return (f"Bonjour,\nJe suis {name}, née le 3 mars 1951, domiciliée {street}, {postcode} {commune}. {topic}\n"
-            f"Mon téléphone : {phone}.\nCordialement,\n{name}")
+    return (
+        f"Bonjour,\nJe suis {name}, née le 3 mars 1951, domiciliée {street}, {postcode} {commune}. {topic}\n"
+        f"Mon téléphone : {phone}.\nCordialement,\n{name}"
+    )
 
 
 def _decide_all(rt: Runtime) -> list[str]:
@@ -46,14 +52,31 @@ def _decide_all(rt: Runtime) -> list[str]:
                 for labels, topic in TOPICS:
                     n += 1
                     name, street, postcode, commune, phone = person
-                    dossier, _ = make_dossier(s, f"MED-2026-{n:05d}", name=name, address=street, postcode=postcode,
-                                              commune=commune, email=f"p{n}@exemple.example")
+                    dossier, _ = make_dossier(
+                        s,
+                        f"MED-2026-{n:05d}",
+                        name=name,
+                        address=street,
+                        postcode=postcode,
+                        commune=commune,
+                        email=f"p{n}@exemple.example",
+                    )
                     dossier.requester_phone = phone
                     text = _letter(person, topic) + f"\n(courrier {repeat})"
                     raw.append(text)
                     digest = hashlib.sha256(text.encode()).hexdigest()
-                    s.add(Message(dossier_id=dossier.id, channel="email", kind="request", role="request",
-                                  source="eml", dedupe_key=digest, content_hash=digest, body_text=text))
+                    s.add(
+                        Message(
+                            dossier_id=dossier.id,
+                            channel="email",
+                            kind="request",
+                            role="request",
+                            source="eml",
+                            dedupe_key=digest,
+                            content_hash=digest,
+                            body_text=text,
+                        )
+                    )
                     s.flush()
                     confirm(s, rt.settings, dossier, labels, Actor(None, "mediatrice"))
     return raw
@@ -95,7 +118,8 @@ def test_examples_are_stored_without_names_addresses_phones_or_birth_dates(sqlit
 
 
 def test_a_model_trained_on_the_decisions_has_no_requester_name_or_street_among_its_features(
-        sqlite_runtime: Runtime) -> None:
+    sqlite_runtime: Runtime,
+) -> None:
     raw = _decide_all(sqlite_runtime)
     texts, labels = _labels_of(sqlite_runtime)
     identifying = _identifying_words()

@@ -15,8 +15,13 @@ from triage.web.app import create_app
 __all__ = ["fast_argon2"]
 
 HUGE = "9" * 30
-HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options",
-           "permissions-policy")
+HEADERS = (
+    "content-security-policy",
+    "x-content-type-options",
+    "referrer-policy",
+    "x-frame-options",
+    "permissions-policy",
+)
 
 
 @pytest.fixture
@@ -68,8 +73,9 @@ def test_error_answers_carry_the_security_headers(sqlite_runtime: Runtime, fast_
     assert not_found.status_code == 404 and not_found.text == "Page introuvable."
     wrong_method = client.delete("/suivi")
     assert wrong_method.status_code == 405
-    too_large = client.post("/suivi", content=b"x" * 100_000,
-                            headers={"content-type": "application/x-www-form-urlencoded"})
+    too_large = client.post(
+        "/suivi", content=b"x" * 100_000, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert too_large.status_code == 413
     crash = client.get("/panne")
     assert crash.status_code == 500 and "panne" not in crash.text and "Erreur interne" in crash.text

@@ -43,8 +43,10 @@ def rt(sqlite_runtime: Runtime, fast_argon2: None) -> Runtime:
 
 def multipart_stream(total: int) -> Iterator[bytes]:
     """A multipart body announcing one scan, then `total` bytes of it, lazily."""
-    yield (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"fichiers\"; filename=\"scan.pdf\"\r\n"
-           "Content-Type: application/pdf\r\n\r\n").encode()
+    yield (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="fichiers"; filename="scan.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
     filler = b"%" * CHUNK
     for _ in range(total // CHUNK):
         yield filler
@@ -58,18 +60,38 @@ def form_stream(total: int) -> Iterator[bytes]:
         yield filler
 
 
-def call_streaming(app: Any, method: str, path: str, body: Iterator[bytes], content_type: str,
-                   cookies: dict[str, str] | None = None) -> tuple[int, int]:
+def call_streaming(
+    app: Any,
+    method: str,
+    path: str,
+    body: Iterator[bytes],
+    content_type: str,
+    cookies: dict[str, str] | None = None,
+) -> tuple[int, int]:
     """Run one request through the ASGI app with a chunked body; (status, body bytes the app read)."""
     read = 0
     status = 0
-    headers = [(b"host", b"testserver"), (b"content-type", content_type.encode()),
-               (b"transfer-encoding", b"chunked")]
+    headers = [
+        (b"host", b"testserver"),
+        (b"content-type", content_type.encode()),
+        (b"transfer-encoding", b"chunked"),
+    ]
     if cookies:
         headers.append((b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()))
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": headers, "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
     chunks = iter(body)
 
     async def receive() -> dict[str, Any]:
@@ -91,8 +113,13 @@ def call_streaming(app: Any, method: str, path: str, body: Iterator[bytes], cont
 
 def test_anonymous_chunked_upload_is_refused_without_reading_the_body(rt: Runtime) -> None:
     app = create_app(rt)
-    status, read = call_streaming(app, "POST", "/courrier/numerisations", multipart_stream(ATTACK_BYTES),
-                                  f"multipart/form-data; boundary={BOUNDARY}")
+    status, read = call_streaming(
+        app,
+        "POST",
+        "/courrier/numerisations",
+        multipart_stream(ATTACK_BYTES),
+        f"multipart/form-data; boundary={BOUNDARY}",
+    )
     assert status == 403
     assert read == 0
 
@@ -102,9 +129,14 @@ def test_a_role_without_upload_right_is_refused_before_its_body_is_read(rt: Runt
     admin = TestClient(app)
     assert login(admin, "admin").status_code == 303
     cookie = admin.cookies.get(cookie_names(rt)[0])
-    status, read = call_streaming(app, "POST", "/courrier/numerisations", multipart_stream(ATTACK_BYTES),
-                                  f"multipart/form-data; boundary={BOUNDARY}",
-                                  cookies={cookie_names(rt)[0]: cookie})
+    status, read = call_streaming(
+        app,
+        "POST",
+        "/courrier/numerisations",
+        multipart_stream(ATTACK_BYTES),
+        f"multipart/form-data; boundary={BOUNDARY}",
+        cookies={cookie_names(rt)[0]: cookie},
+    )
     assert status == 403 and read == 0
 
 
@@ -114,16 +146,22 @@ def test_mail_service_upload_over_the_limit_stops_at_the_limit(rt: Runtime) -> N
     agent = TestClient(app)
     assert login(agent, "courrier").status_code == 303
     cookie = agent.cookies.get(cookie_names(rt)[0])
-    status, read = call_streaming(app, "POST", "/courrier/numerisations", multipart_stream(ATTACK_BYTES),
-                                  f"multipart/form-data; boundary={BOUNDARY}",
-                                  cookies={cookie_names(rt)[0]: cookie})
+    status, read = call_streaming(
+        app,
+        "POST",
+        "/courrier/numerisations",
+        multipart_stream(ATTACK_BYTES),
+        f"multipart/form-data; boundary={BOUNDARY}",
+        cookies={cookie_names(rt)[0]: cookie},
+    )
     assert status == 413
     assert read <= 2 * MB + CHUNK + 1024
 
 
 def test_tracking_form_reads_at_most_sixteen_kilobytes(rt: Runtime) -> None:
-    status, read = call_streaming(create_app(rt), "POST", "/suivi", form_stream(ATTACK_BYTES),
-                                  "application/x-www-form-urlencoded")
+    status, read = call_streaming(
+        create_app(rt), "POST", "/suivi", form_stream(ATTACK_BYTES), "application/x-www-form-urlencoded"
+    )
     assert status == 413
     assert read <= PUBLIC_FORM_BYTES + CHUNK + 64
 
@@ -134,16 +172,25 @@ def test_workspace_forms_read_at_most_the_form_limit(rt: Runtime) -> None:
     mediator = TestClient(app)
     assert login(mediator, "mediatrice").status_code == 303
     cookie = mediator.cookies.get(cookie_names(rt)[0])
-    status, read = call_streaming(app, "POST", "/mediation/dossiers/MED-2026-00001/note", form_stream(ATTACK_BYTES),
-                                  "application/x-www-form-urlencoded", cookies={cookie_names(rt)[0]: cookie})
+    status, read = call_streaming(
+        app,
+        "POST",
+        "/mediation/dossiers/MED-2026-00001/note",
+        form_stream(ATTACK_BYTES),
+        "application/x-www-form-urlencoded",
+        cookies={cookie_names(rt)[0]: cookie},
+    )
     assert status == 413
     assert read <= 256 * 1024 + CHUNK + 64
 
 
 def test_declared_oversized_body_is_refused_unread(rt: Runtime) -> None:
     client = TestClient(create_app(rt))
-    answer = client.post("/suivi", content=b"reference=" + b"A" * (PUBLIC_FORM_BYTES + 10),
-                         headers={"content-type": "application/x-www-form-urlencoded"})
+    answer = client.post(
+        "/suivi",
+        content=b"reference=" + b"A" * (PUBLIC_FORM_BYTES + 10),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert answer.status_code == 413
     assert answer.headers["x-content-type-options"] == "nosniff"
 
@@ -153,8 +200,11 @@ def test_legitimate_upload_within_the_limits_still_works(rt: Runtime) -> None:
     agent = TestClient(app)
     assert login(agent, "courrier").status_code == 303
     token = form_token(agent.get("/courrier/").text)
-    answer = agent.post("/courrier/numerisations", data={"csrf": token},
-                        files={"fichiers": ("vide.txt", b"pas un scan", "text/plain")})
+    answer = agent.post(
+        "/courrier/numerisations",
+        data={"csrf": token},
+        files={"fichiers": ("vide.txt", b"pas un scan", "text/plain")},
+    )
     assert answer.status_code == 200
 
 
@@ -163,7 +213,11 @@ def _stream_until_answer(port: int, path: str, head: bytes, body: Iterator[bytes
     sent = 0
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setblocking(False)
-    request = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n").encode() + head + b"\r\n"
+    request = (
+        (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n").encode()
+        + head
+        + b"\r\n"
+    )
     pending = request
     answer = b""
     deadline = time.monotonic() + 60
@@ -193,14 +247,20 @@ def _stream_until_answer(port: int, path: str, head: bytes, body: Iterator[bytes
 def test_real_server_stops_an_anonymous_200_mb_chunked_upload_early(rt: Runtime) -> None:
     with LiveServer(create_app(rt)) as server:
         answer, sent = _stream_until_answer(
-            server.port, "/courrier/numerisations",
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n".encode(), multipart_stream(ATTACK_BYTES))
+            server.port,
+            "/courrier/numerisations",
+            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n".encode(),
+            multipart_stream(ATTACK_BYTES),
+        )
         assert answer.startswith(b"HTTP/1.1 403")
         # what went out is only what the kernel's socket buffers took before the answer came back
         assert sent < 32 * MB, sent
-        answer, sent = _stream_until_answer(server.port, "/suivi",
-                                            b"Content-Type: application/x-www-form-urlencoded\r\n",
-                                            form_stream(ATTACK_BYTES))
+        answer, sent = _stream_until_answer(
+            server.port,
+            "/suivi",
+            b"Content-Type: application/x-www-form-urlencoded\r\n",
+            form_stream(ATTACK_BYTES),
+        )
         assert answer.startswith(b"HTTP/1.1 413")
         assert sent < 32 * MB, sent
 
@@ -217,8 +277,9 @@ def test_every_protected_post_route_refuses_anonymous_bodies_unread(rt: Runtime)
             continue
         path = re.sub(r"\{\w+:\w+\}", "1", route.path)
         path = re.sub(r"\{\w+\}", "MED-2026-00001", path)
-        status, read = call_streaming(app, "POST", path, form_stream(ATTACK_BYTES),
-                                      "application/x-www-form-urlencoded")
+        status, read = call_streaming(
+            app, "POST", path, form_stream(ATTACK_BYTES), "application/x-www-form-urlencoded"
+        )
         assert (status, read) == (403, 0), route.path
         checked += 1
     assert checked >= 20

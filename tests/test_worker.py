@@ -35,8 +35,14 @@ MEDIATURE = str(Path(sys.executable).with_name("mediature"))
 
 def requests(n: int, tag: str) -> list[bytes]:
     """n distinct requests."""
-    return [mail(f"Bonjour,\n\nma demande {i} ({tag}) attend une réponse.\n", subject=f"Demande {i} {tag}",
-                 sender=f"Usager {i} <u{i}.{tag}@exemple.example>") for i in range(n)]
+    return [
+        mail(
+            f"Bonjour,\n\nma demande {i} ({tag}) attend une réponse.\n",
+            subject=f"Demande {i} {tag}",
+            sender=f"Usager {i} <u{i}.{tag}@exemple.example>",
+        )
+        for i in range(n)
+    ]
 
 
 def count(rt: Runtime, model: type) -> int:
@@ -84,8 +90,11 @@ class ThreadedWorker:
     """A Worker running in a thread, on a real Dovecot and a real database."""
 
     def __init__(self, rt: Runtime, server: Dovecot, folder: str) -> None:
-        source = ImapSource(parse_mailbox_url(rt.settings.mailbox.url), rt.settings.mailbox,
-                              ssl_context=server.ssl_context() if server.tls else None)
+        source = ImapSource(
+            parse_mailbox_url(rt.settings.mailbox.url),
+            rt.settings.mailbox,
+            ssl_context=server.ssl_context() if server.tls else None,
+        )
         self.worker = Worker(rt, pipeline=Pipeline(rt), source=source, scans=False, outbox=False)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -109,9 +118,17 @@ class ThreadedWorker:
 
 
 @pytest.mark.dovecot
-def test_idle_wakes_the_worker_as_soon_as_a_message_arrives(home: Path, dovecot: Dovecot, imap_folder: str, event_log: EventLog) -> None:  # noqa: F811
-    settings = make_settings(home, mailbox={"url": dovecot.url(imap_folder), "processed_folder": f"{imap_folder}.Traites",
-                                            "poll_seconds": 300.0})
+def test_idle_wakes_the_worker_as_soon_as_a_message_arrives(
+    home: Path, dovecot: Dovecot, imap_folder: str, event_log: EventLog
+) -> None:
+    settings = make_settings(
+        home,
+        mailbox={
+            "url": dovecot.url(imap_folder),
+            "processed_folder": f"{imap_folder}.Traites",
+            "poll_seconds": 300.0,
+        },
+    )
     rt = Runtime.open(settings)
     try:
         with ThreadedWorker(rt, dovecot, imap_folder):
@@ -131,8 +148,16 @@ def test_idle_wakes_the_worker_as_soon_as_a_message_arrives(home: Path, dovecot:
 @pytest.mark.slow
 def test_worker_reconnects_after_the_server_restarts(home: Path, event_log: EventLog) -> None:
     with running_dovecot() as server:
-        settings = make_settings(home, mailbox={"url": server.url("INBOX"), "processed_folder": "Traites",
-                                                "poll_seconds": 1.0, "backoff_max_seconds": 1.0, "timeout_seconds": 5.0})
+        settings = make_settings(
+            home,
+            mailbox={
+                "url": server.url("INBOX"),
+                "processed_folder": "Traites",
+                "poll_seconds": 1.0,
+                "backoff_max_seconds": 1.0,
+                "timeout_seconds": 5.0,
+            },
+        )
         rt = Runtime.open(settings)
         try:
             with ThreadedWorker(rt, server, "INBOX"):
@@ -156,7 +181,9 @@ def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
         nominal = min(60.0, 2 ** (n - 1))
         assert nominal / 2 <= delay <= nominal
     assert max(delays) <= 60.0
-    assert len({round(backoff_delay(5, 60.0, rng), 6) for _ in range(20)}) > 1  # jitter: workers do not stampede
+    assert (
+        len({round(backoff_delay(5, 60.0, rng), 6) for _ in range(20)}) > 1
+    )  # jitter: workers do not stampede
 
 
 def _maildir(root: Path) -> Path:
@@ -185,7 +212,9 @@ def test_maildir_worker_takes_new_and_cur_and_moves_them_after_commit(home: Path
         rt.close()
 
 
-def test_maildir_items_committed_but_not_moved_are_moved_without_reprocessing(home: Path, tmp_path: Path) -> None:
+def test_maildir_items_committed_but_not_moved_are_moved_without_reprocessing(
+    home: Path, tmp_path: Path
+) -> None:
     box = _maildir(tmp_path / "Maildir")
     for i, raw in enumerate(requests(2, "reprise")):
         (box / "new" / f"17000000{i}.M{i}P1.hote").write_bytes(raw)
@@ -202,7 +231,9 @@ def test_maildir_items_committed_but_not_moved_are_moved_without_reprocessing(ho
         rt.close()
 
 
-def test_mailbox_commands_check_the_box_and_list_oversized_messages_left_in_place(home: Path, tmp_path: Path) -> None:
+def test_mailbox_commands_check_the_box_and_list_oversized_messages_left_in_place(
+    home: Path, tmp_path: Path
+) -> None:
     box = _maildir(tmp_path / "Maildir")
     (box / "new" / "1700000000.M1P1.hote").write_bytes(mail("x" * 50_000, subject="Très gros"))
     (box / "new" / "1700000001.M2P1.hote").write_bytes(requests(1, "petit")[0])
@@ -216,20 +247,43 @@ def test_mailbox_commands_check_the_box_and_list_oversized_messages_left_in_plac
     env = _env(home, f"maildir://{box}")
     env["MEDIATURE_MAILBOX__MAX_MESSAGE_BYTES"] = "20000"
     env["COLUMNS"] = "200"  # rich would wrap the table titles at 80 columns
-    shown = subprocess.run([MEDIATURE, "mailbox", "status"], env=env, capture_output=True, text=True, timeout=120,
-                           cwd=REPO, check=False)
+    shown = subprocess.run(
+        [MEDIATURE, "mailbox", "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        check=False,
+    )
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert "trop volumineux" in shown.stdout and "à traiter à la main" in shown.stdout
-    checked = subprocess.run([MEDIATURE, "mailbox", "check"], env=env, capture_output=True, text=True, timeout=120,
-                             cwd=REPO, check=False)
+    checked = subprocess.run(
+        [MEDIATURE, "mailbox", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        check=False,
+    )
     assert checked.returncode == 0 and "Boîte joignable" in checked.stdout
 
 
 @pytest.mark.dovecot
-def test_mailbox_check_reports_a_wrong_password_in_french_without_the_password(home: Path, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_mailbox_check_reports_a_wrong_password_in_french_without_the_password(
+    home: Path, dovecot: Dovecot, imap_folder: str
+) -> None:
     env = _env(home, dovecot.url(imap_folder, password="Faux-Secret-42"))
-    checked = subprocess.run([MEDIATURE, "mailbox", "check"], env=env, capture_output=True, text=True, timeout=120,
-                             cwd=REPO, check=False)
+    checked = subprocess.run(
+        [MEDIATURE, "mailbox", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        check=False,
+    )
     assert checked.returncode == 1
     assert "a refusé l'identifiant" in checked.stderr
     assert "Faux-Secret-42" not in checked.stderr + checked.stdout
@@ -237,9 +291,15 @@ def test_mailbox_check_reports_a_wrong_password_in_french_without_the_password(h
 
 def _env(home: Path, mailbox_url: str, database_url: str = "") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATURE_")}
-    env.update({"MEDIATURE_HOME": str(home), "MEDIATURE_MAILBOX_URL": mailbox_url,
-                "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production",
-                "MEDIATURE_MAILBOX__PROCESSED_FOLDER": "Traites", "MEDIATURE_SCANS__SETTLE_SECONDS": "0.2"})
+    env.update(
+        {
+            "MEDIATURE_HOME": str(home),
+            "MEDIATURE_MAILBOX_URL": mailbox_url,
+            "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production",
+            "MEDIATURE_MAILBOX__PROCESSED_FOLDER": "Traites",
+            "MEDIATURE_SCANS__SETTLE_SECONDS": "0.2",
+        }
+    )
     if database_url:
         env["MEDIATURE_DATABASE_URL"] = database_url
     return env
@@ -265,14 +325,24 @@ def _personal_strings(paths: list[Path]) -> set[str]:
 
 
 @pytest.mark.dovecot
-def test_worker_once_ingests_the_sample_mailbox_and_logs_no_personal_data(home: Path, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_worker_once_ingests_the_sample_mailbox_and_logs_no_personal_data(
+    home: Path, dovecot: Dovecot, imap_folder: str
+) -> None:
     samples = sorted((SAMPLES / "mailbox").glob("*.eml"))
     if len(samples) < 40:
         pytest.fail("the sample mailbox data/samples/mailbox is missing")
     dovecot.append([p.read_bytes() for p in samples], imap_folder)
     env = _env(home, dovecot.url(imap_folder))
     env["MEDIATURE_MAILBOX__PROCESSED_FOLDER"] = f"{imap_folder}.Traites"
-    done = subprocess.run([MEDIATURE, "worker", "--once"], env=env, capture_output=True, text=True, timeout=240, cwd=REPO, check=False)
+    done = subprocess.run(
+        [MEDIATURE, "worker", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=REPO,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Relève terminée" in done.stdout
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
@@ -288,15 +358,25 @@ def test_worker_once_ingests_the_sample_mailbox_and_logs_no_personal_data(home: 
 
 
 @pytest.mark.dovecot
-def test_sigterm_finishes_the_current_item_and_exits_cleanly(home: Path, dovecot: Dovecot, imap_folder: str) -> None:  # noqa: F811
+def test_sigterm_finishes_the_current_item_and_exits_cleanly(
+    home: Path, dovecot: Dovecot, imap_folder: str
+) -> None:
     dovecot.append(requests(30, "sigterm"), imap_folder)
     env = _env(home, dovecot.url(imap_folder))
     env["MEDIATURE_MAILBOX__PROCESSED_FOLDER"] = f"{imap_folder}.Traites"
     log_file = home / "worker.log"
-    proc = subprocess.Popen([MEDIATURE, "worker", "--log-file", str(log_file)], env=env, cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [MEDIATURE, "worker", "--log-file", str(log_file)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        wait_for(lambda: log_file.exists() and '"mailbox_item"' in log_file.read_text(), 180, "the first item")
+        wait_for(
+            lambda: log_file.exists() and '"mailbox_item"' in log_file.read_text(), 180, "the first item"
+        )
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=30)
     finally:

@@ -41,8 +41,11 @@ def corpus() -> list[bytes]:
     raws = [p.read_bytes() for p in sorted((SAMPLES / "mailbox").glob("*.eml"))]
     extra = TOTAL - len(raws)
     raws += [
-        mail(f"Bonjour,\n\nje relance ma demande n° {i} restée sans suite.\n\nCordialement.",
-             sender=f"Usager {i} <relance{i}@exemple.example>", subject=f"Relance {i}")
+        mail(
+            f"Bonjour,\n\nje relance ma demande n° {i} restée sans suite.\n\nCordialement.",
+            sender=f"Usager {i} <relance{i}@exemple.example>",
+            subject=f"Relance {i}",
+        )
         for i in range(max(extra, 0))
     ]
     return raws[:TOTAL]
@@ -51,6 +54,7 @@ def corpus() -> list[bytes]:
 def counts(rt: Runtime) -> dict[str, int]:
     """What ended up in the database."""
     with rt.sessions() as s:
+
         def n(q: Any) -> int:
             return int(s.scalar(q) or 0)
 
@@ -77,13 +81,16 @@ def reference_counts(home: Path, raws: list[bytes]) -> dict[str, int]:
 
 def worker_env(home: Path, url: str, folder: str, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDIATURE_")}
-    env.update({
-        "MEDIATURE_HOME": str(home), "MEDIATURE_MAILBOX_URL": url,
-        "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production",
-        "MEDIATURE_MAILBOX__PROCESSED_FOLDER": f"{folder}.Traites",
-        "MEDIATURE_MAILBOX__BATCH_SIZE": "7",  # several batches per run: kills land between them too
-        "MEDIATURE_MAILBOX__POLL_SECONDS": "0.5",
-    })
+    env.update(
+        {
+            "MEDIATURE_HOME": str(home),
+            "MEDIATURE_MAILBOX_URL": url,
+            "MEDIATURE_SECRET_KEY": "test-secret-key-not-for-production",
+            "MEDIATURE_MAILBOX__PROCESSED_FOLDER": f"{folder}.Traites",
+            "MEDIATURE_MAILBOX__BATCH_SIZE": "7",  # several batches per run: kills land between them too
+            "MEDIATURE_MAILBOX__POLL_SECONDS": "0.5",
+        }
+    )
     if database_url:
         env["MEDIATURE_DATABASE_URL"] = database_url
     return env
@@ -105,12 +112,14 @@ def events(log_file: Path, name: str) -> list[dict]:
 
 def start_worker(env: dict[str, str], log_file: Path, *extra: str) -> subprocess.Popen[bytes]:
     with open(log_file.with_suffix(".stderr"), "ab") as err:  # the child keeps its own descriptor
-        return subprocess.Popen([*CHILD, str(log_file), *extra], env=env, cwd=REPO,
-                                stdout=subprocess.DEVNULL, stderr=err)
+        return subprocess.Popen(
+            [*CHILD, str(log_file), *extra], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err
+        )
 
 
-def kill_at_random_moments(env: dict[str, str], log_file: Path, server: Dovecot, folder: str, kills: int,
-                           rng: random.Random) -> int:
+def kill_at_random_moments(
+    env: dict[str, str], log_file: Path, server: Dovecot, folder: str, kills: int, rng: random.Random
+) -> int:
     """Start the worker and SIGKILL it mid-batch, again and again; returns how many kills happened."""
     done = 0
     while done < kills and server.count(folder):
@@ -165,8 +174,15 @@ def run_kill_test(tmp_path: Path, server: Dovecot, folder: str, database_url: st
     log_file.parent.mkdir(parents=True)
     rng = random.Random(seed)
     kills = kill_at_random_moments(env, log_file, server, folder, kills=16, rng=rng)
-    final = subprocess.run([*CHILD, str(log_file), "--once"], env=env, cwd=REPO,
-                           capture_output=True, text=True, timeout=180, check=False)
+    final = subprocess.run(
+        [*CHILD, str(log_file), "--once"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert final.returncode == 0, final.stderr[-3000:]
     assert kills >= 12, f"only {kills} kills: the worker finished too fast for the test to mean anything"
     rt = Runtime.open(make_settings(home, database_url))
@@ -179,21 +195,29 @@ def run_kill_test(tmp_path: Path, server: Dovecot, folder: str, database_url: st
 
 
 def test_killing_the_worker_at_random_loses_nothing_and_duplicates_nothing_on_sqlite(
-    tmp_path: Path, dovecot: Dovecot, imap_folder: str  # noqa: F811
+    tmp_path: Path,
+    dovecot: Dovecot,
+    imap_folder: str,
 ) -> None:
     run_kill_test(tmp_path, dovecot, imap_folder, "", seed=20260)
 
 
 @pytest.mark.postgres
 def test_killing_the_worker_at_random_loses_nothing_and_duplicates_nothing_on_postgresql(
-    tmp_path: Path, dovecot: Dovecot, imap_folder: str, pg_url: str  # noqa: F811
+    tmp_path: Path,
+    dovecot: Dovecot,
+    imap_folder: str,
+    pg_url: str,
 ) -> None:
     run_kill_test(tmp_path, dovecot, imap_folder, pg_url, seed=20261)
 
 
 @pytest.mark.postgres
 def test_two_workers_on_one_mailbox_and_one_postgresql_never_take_the_same_message(
-    tmp_path: Path, dovecot: Dovecot, imap_folder: str, pg_url: str  # noqa: F811
+    tmp_path: Path,
+    dovecot: Dovecot,
+    imap_folder: str,
+    pg_url: str,
 ) -> None:
     raws = corpus()
     reference = reference_counts(tmp_path / "reference", raws)
@@ -222,10 +246,14 @@ def test_two_workers_on_one_mailbox_and_one_postgresql_never_take_the_same_messa
     taken = per_worker[0] + per_worker[1]
     assert sorted(taken) == sorted(set(taken)), "a message was taken by both workers"
     assert len(taken) == TOTAL
-    concurrent = [e for log_file in logs for e in events(log_file, "mail_ingested") if e.get("outcome") == "duplicates"]
+    concurrent = [
+        e for log_file in logs for e in events(log_file, "mail_ingested") if e.get("outcome") == "duplicates"
+    ]
     rt = Runtime.open(make_settings(tmp_path / "check", pg_url))
     try:
         check_end_state(rt, dovecot, imap_folder, reference)
     finally:
         rt.close()
-    print(f"split between the workers: {len(per_worker[0])} + {len(per_worker[1])}; duplicates seen: {len(concurrent)}")
+    print(
+        f"split between the workers: {len(per_worker[0])} + {len(per_worker[1])}; duplicates seen: {len(concurrent)}"
+    )

@@ -52,15 +52,26 @@ def server(sqlite_runtime: Runtime, fast_argon2: None) -> Iterator[LiveServer]:
     add_users(rt)
     with rt.sessions.begin() as s:
         add_request(s, "MED-2026-00001", html="<p>Bonjour, voici ma <b>demande</b>.</p>")
-        add_request(s, "MED-2026-00002", email="jean.dupont@example.org", name="Jean Dupont",
-                    text="Mon RSA a été suspendu, je viens de recevoir la décision.",
-                    suggestion=("insertion_rsa", 0.55, "recevable", 0.5, "none", 0.9))
+        add_request(
+            s,
+            "MED-2026-00002",
+            email="jean.dupont@example.org",
+            name="Jean Dupont",
+            text="Mon RSA a été suspendu, je viens de recevoir la décision.",
+            suggestion=("insertion_rsa", 0.55, "recevable", 0.5, "none", 0.9),
+        )
         add_request(s, "MED-2026-00003", text="Je relance : toujours rien pour ma carte mobilité inclusion.")
     from triage.pipeline import Pipeline
 
     # received in 2025 so that its reference (from the counter) does not collide with the seeded 2026 ones
-    outcome = Pipeline(rt).ingest_raw(RawMessage(source="eml", source_key="hostile.eml", data=hostile_email(),
-                                                 received_at=datetime(2025, 12, 1, 9, 0, tzinfo=UTC)))
+    outcome = Pipeline(rt).ingest_raw(
+        RawMessage(
+            source="eml",
+            source_key="hostile.eml",
+            data=hostile_email(),
+            received_at=datetime(2025, 12, 1, 9, 0, tzinfo=UTC),
+        )
+    )
     assert outcome.reference, outcome
     rt.extras["hostile"] = outcome.reference
     with LiveServer(create_app(rt)) as live:
@@ -76,8 +87,9 @@ def log_in(page: Any, server: LiveServer) -> None:
     page.wait_for_url(server.url("/mediation/"))
 
 
-def test_mediator_reviews_corrects_merges_closes_and_writes(page: Any, server: LiveServer,
-                                                            sqlite_runtime: Runtime) -> None:
+def test_mediator_reviews_corrects_merges_closes_and_writes(
+    page: Any, server: LiveServer, sqlite_runtime: Runtime
+) -> None:
     rt = sqlite_runtime
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -113,7 +125,9 @@ def test_mediator_reviews_corrects_merges_closes_and_writes(page: Any, server: L
     # merge: the third request is the same person's, proposed by the queue
     page.get_by_role("link", name="MED-2026-00003").click()
     page.get_by_role("button", name="Joindre MED-2026-00003 à MED-2026-00001").click()
-    assert page.get_by_role("heading", name="Rattacher la demande MED-2026-00003 au dossier MED-2026-00001 ?").is_visible()
+    assert page.get_by_role(
+        "heading", name="Rattacher la demande MED-2026-00003 au dossier MED-2026-00001 ?"
+    ).is_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Confirmer le rattachement").click()
     page.wait_for_url("**fait=joint**")
@@ -133,7 +147,9 @@ def test_mediator_reviews_corrects_merges_closes_and_writes(page: Any, server: L
     # an end-of-mediation letter by email
     page.get_by_label("Modèle").select_option("fin_mediation")
     page.get_by_label("Par courriel (boîte d'envoi)").check()
-    page.get_by_label("Votre texte (paragraphes séparés par une ligne vide)").fill("Merci de votre confiance.")
+    page.get_by_label("Votre texte (paragraphes séparés par une ligne vide)").fill(
+        "Merci de votre confiance."
+    )
     page.get_by_role("button", name="Préparer et envoyer le courrier").click()
     page.wait_for_url("**?fait=courrier#courriers")
     assert page.get_by_role("cell", name="Avis daté de fin de médiation").is_visible()
@@ -142,8 +158,10 @@ def test_mediator_reviews_corrects_merges_closes_and_writes(page: Any, server: L
         examples = {e.dossier_id: e for e in s.scalars(select(LabelledExample))}
         refs = {ref: did for ref, did in s.execute(select(Dossier.reference, Dossier.id))}
         assert not examples[refs["MED-2026-00001"]].corrected and examples[refs["MED-2026-00002"]].corrected
-        assert s.scalar(select(Dossier.merged_into_id).where(Dossier.id == refs["MED-2026-00003"])) == refs[
-            "MED-2026-00001"]
+        assert (
+            s.scalar(select(Dossier.merged_into_id).where(Dossier.id == refs["MED-2026-00003"]))
+            == refs["MED-2026-00001"]
+        )
         assert s.scalar(select(OutboxItem.kind).where(OutboxItem.kind == "letter_fin_mediation")) is not None
 
     # the citizen's tracking page followed every step
@@ -158,8 +176,9 @@ def test_mediator_reviews_corrects_merges_closes_and_writes(page: Any, server: L
     assert dialogs == []
 
 
-def test_hostile_email_html_cannot_run_script_in_the_workspace(page: Any, server: LiveServer,
-                                                               sqlite_runtime: Runtime) -> None:
+def test_hostile_email_html_cannot_run_script_in_the_workspace(
+    page: Any, server: LiveServer, sqlite_runtime: Runtime
+) -> None:
     dialogs: list[str] = []
     requests: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -187,7 +206,10 @@ def test_other_workspace_pages_pass_axe(page: Any, server: LiveServer) -> None:
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url("**/connexion")
     assert_accessible(page)
-    for username, paths in (("courrier", ("/courrier/", "/courrier/demande")), ("admin", ("/admin/", "/admin/journal"))):
+    for username, paths in (
+        ("courrier", ("/courrier/", "/courrier/demande")),
+        ("admin", ("/admin/", "/admin/journal")),
+    ):
         page.get_by_label("Identifiant").fill(username)
         page.get_by_label("Mot de passe").fill(PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
@@ -202,8 +224,14 @@ def test_other_workspace_pages_pass_axe(page: Any, server: LiveServer) -> None:
 def test_queue_is_worked_from_the_keyboard_and_fits_a_phone(page: Any, server: LiveServer) -> None:
     log_in(page, server)
     shortcuts = page.locator("#raccourcis").inner_text()
-    assert "a accepter" in shortcuts and "j demande suivante" in shortcuts and "e ce n'est pas une demande" in shortcuts
-    page.goto(server.url("/mediation/?demande=MED-2026-00002"))  # a request with a suggestion: focus on "Accepter"
+    assert (
+        "a accepter" in shortcuts
+        and "j demande suivante" in shortcuts
+        and "e ce n'est pas une demande" in shortcuts
+    )
+    page.goto(
+        server.url("/mediation/?demande=MED-2026-00002")
+    )  # a request with a suggestion: focus on "Accepter"
     first = page.locator("li.ouverte a.ref").inner_text()
     page.keyboard.press("j")  # next request, opened
     page.wait_for_url("**demande=*")
@@ -222,7 +250,10 @@ def test_queue_is_worked_from_the_keyboard_and_fits_a_phone(page: Any, server: L
     assert page.locator(f"#d-{second}").count() == 0
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(server.url("/mediation/"))
-    assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
+    assert (
+        page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        == 0
+    )
     assert_accessible(page)
     page.goto(server.url("/mediation/echeances"))
     assert_accessible(page)
@@ -231,10 +262,13 @@ def test_queue_is_worked_from_the_keyboard_and_fits_a_phone(page: Any, server: L
 def test_trigger_words_are_not_highlighted_in_form_labels() -> None:
     from triage.web.mediation.views import highlight
 
-    html = str(highlight("Courriel : jean@example.org\nMon courriel est resté sans réponse.",
-                         {"domain": ["courriel"]}))
+    html = str(
+        highlight(
+            "Courriel : jean@example.org\nMon courriel est resté sans réponse.", {"domain": ["courriel"]}
+        )
+    )
     assert html.startswith("Courriel : jean")
-    assert "Mon <mark class=\"m-domain\">courriel</mark>" in html
+    assert 'Mon <mark class="m-domain">courriel</mark>' in html
 
 
 def _tracking_text(page: Any, server: LiveServer, rt: Runtime, reference: str) -> str:
@@ -247,8 +281,9 @@ def _tracking_text(page: Any, server: LiveServer, rt: Runtime, reference: str) -
     return str(page.locator("main").inner_text())
 
 
-def test_classer_sans_suite_asks_first_can_be_undone_and_tells_the_sender(page: Any, server: LiveServer,
-                                                                          sqlite_runtime: Runtime) -> None:
+def test_classer_sans_suite_asks_first_can_be_undone_and_tells_the_sender(
+    page: Any, server: LiveServer, sqlite_runtime: Runtime
+) -> None:
     rt = sqlite_runtime
     log_in(page, server)
     page.goto(server.url("/mediation/?demande=MED-2026-00002"))
@@ -269,7 +304,9 @@ def test_classer_sans_suite_asks_first_can_be_undone_and_tells_the_sender(page: 
 
     page.goto(server.url("/mediation/?demande=MED-2026-00002"))
     page.locator("summary", has_text="classer sans suite").click()
-    page.get_by_label("Motif, lu par l'expéditeur sur sa page de suivi").fill("Message sans rapport avec la médiation")
+    page.get_by_label("Motif, lu par l'expéditeur sur sa page de suivi").fill(
+        "Message sans rapport avec la médiation"
+    )
     page.get_by_role("button", name="Classer sans suite… (MED-2026-00002)").click()
     page.get_by_role("button", name="Confirmer le classement sans suite").click()
     page.wait_for_url("**fait=ecarte**")
@@ -279,8 +316,9 @@ def test_classer_sans_suite_asks_first_can_be_undone_and_tells_the_sender(page: 
     assert_accessible(page)
 
 
-def test_report_page_has_no_placeholder_for_readers_and_passes_axe(page: Any, server: LiveServer,
-                                                                    sqlite_runtime: Runtime) -> None:
+def test_report_page_has_no_placeholder_for_readers_and_passes_axe(
+    page: Any, server: LiveServer, sqlite_runtime: Runtime
+) -> None:
     from triage.report.render import build, render_html
 
     log_in(page, server)

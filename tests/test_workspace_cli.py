@@ -55,17 +55,50 @@ def run(cli: CliRunner, *args: str, input: str | None = None, ok: bool = True) -
 
 
 def rt_of(home: Path) -> Runtime:
-    return Runtime.open(load_settings(None, environ={"MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": "x"}))
+    return Runtime.open(
+        load_settings(None, environ={"MEDIATURE_HOME": str(home), "MEDIATURE_SECRET_KEY": "x"})
+    )
 
 
-def test_first_account_is_created_from_the_terminal_then_changed_and_disabled(cli: CliRunner, home: Path) -> None:
-    out = run(cli, "users", "add", "claire", "--role", "mediateur", "--name", "Claire", "--password-stdin",
-              input="un mot de passe long\n")
+def test_first_account_is_created_from_the_terminal_then_changed_and_disabled(
+    cli: CliRunner, home: Path
+) -> None:
+    out = run(
+        cli,
+        "users",
+        "add",
+        "claire",
+        "--role",
+        "mediateur",
+        "--name",
+        "Claire",
+        "--password-stdin",
+        input="un mot de passe long\n",
+    )
     assert "claire" in out
-    run(cli, "users", "add", "claire", "--role", "mediateur", "--password-stdin", input="un mot de passe long\n",
-        ok=False)
+    run(
+        cli,
+        "users",
+        "add",
+        "claire",
+        "--role",
+        "mediateur",
+        "--password-stdin",
+        input="un mot de passe long\n",
+        ok=False,
+    )
     run(cli, "users", "add", "bob", "--role", "courrier", "--password-stdin", input="court\n", ok=False)
-    run(cli, "users", "add", "eve", "--role", "chef", "--password-stdin", input="un mot de passe long\n", ok=False)
+    run(
+        cli,
+        "users",
+        "add",
+        "eve",
+        "--role",
+        "chef",
+        "--password-stdin",
+        input="un mot de passe long\n",
+        ok=False,
+    )
     run(cli, "users", "passwd", "claire", "--password-stdin", input="un autre mot de passe\n")
     run(cli, "users", "disable", "claire")
     listing = run(cli, "users", "list")
@@ -74,8 +107,11 @@ def test_first_account_is_created_from_the_terminal_then_changed_and_disabled(cl
     try:
         with rt.sessions() as s:
             user = s.scalar(select(User).where(User.username == "claire"))
-            assert user is not None and user.disabled and auth.verify_password(user.password_hash,
-                                                                                "un autre mot de passe")
+            assert (
+                user is not None
+                and user.disabled
+                and auth.verify_password(user.password_hash, "un autre mot de passe")
+            )
             assert user.password_hash.startswith("$argon2id$")
             actions = s.scalars(select(AuditEntry.action)).all()
         assert {"users.create", "users.password", "users.disable"} <= set(actions)
@@ -87,8 +123,12 @@ def test_queue_table_and_review_from_the_terminal(cli: CliRunner, home: Path) ->
     rt = rt_of(home)
     with rt.sessions.begin() as s:
         add_request(s, "MED-2026-00001")
-        add_request(s, "MED-2026-00002", email="jean@example.org",
-                    suggestion=("insertion_rsa", 0.9, "recevable", 0.4, "none", 0.9))
+        add_request(
+            s,
+            "MED-2026-00002",
+            email="jean@example.org",
+            suggestion=("insertion_rsa", 0.9, "recevable", 0.4, "none", 0.9),
+        )
     rt.close()
     table = run(cli, "queue")
     assert "MED-2026-00001" in table and "autonomie_handicap" in table and "à vérifier" in table
@@ -108,26 +148,42 @@ def test_queue_table_and_review_from_the_terminal(cli: CliRunner, home: Path) ->
 
 
 def test_digest_command_queues_the_daily_email_once(cli: CliRunner, home: Path) -> None:
-    run(cli, "users", "add", "claire", "--role", "mediateur", "--email", "claire@isere.example", "--password-stdin",
-        input="un mot de passe long\n")
+    run(
+        cli,
+        "users",
+        "add",
+        "claire",
+        "--role",
+        "mediateur",
+        "--email",
+        "claire@isere.example",
+        "--password-stdin",
+        input="un mot de passe long\n",
+    )
     run(cli, "digest")
     run(cli, "digest")
     rt = rt_of(home)
     try:
         with rt.sessions() as s:
             assert s.scalars(select(OutboxItem.to_address).where(OutboxItem.kind == "digest")).all() == [
-                "claire@isere.example"]
+                "claire@isere.example"
+            ]
     finally:
         rt.close()
 
 
 def test_terminal_at_80_columns_cuts_no_reference_or_date_and_shows_paris_time(
-        cli: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rt = rt_of(home)
     with rt.sessions.begin() as s:
         add_request(s, "MED-2026-00004", received_at=datetime(2026, 10, 5, 7, 14, tzinfo=UTC))
-        add_request(s, "MED-2026-00005", email="jean@example.org",
-                    suggestion=("insertion_rsa", 0.9, "recevable", 0.4, "none", 0.9))
+        add_request(
+            s,
+            "MED-2026-00005",
+            email="jean@example.org",
+            suggestion=("insertion_rsa", 0.9, "recevable", 0.4, "none", 0.9),
+        )
     rt.close()
     from triage.cli import console
 

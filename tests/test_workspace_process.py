@@ -39,15 +39,23 @@ def pdf_text(data: bytes) -> str:
 def test_correction_becomes_a_corrected_labelled_example_and_starts_the_examination(runtime: Runtime) -> None:
     with runtime.sessions.begin() as s:
         dossier, _ = add_request(s, "MED-2026-00001")
-        review.confirm(s, runtime.settings, dossier, review.Labels("autonomie_handicap", "prematuree", "none"), ACTOR)
+        review.confirm(
+            s, runtime.settings, dossier, review.Labels("autonomie_handicap", "prematuree", "none"), ACTOR
+        )
     with runtime.sessions.begin() as s:
         example = s.scalar(select(LabelledExample))
         assert example is not None and example.corrected and example.admissibility == "prematuree"
         assert "carte mobilité inclusion" in example.text
         dossier = find_dossier(s, "MED-2026-00001")
-        assert (dossier.status, dossier.triage_status, dossier.admissibility) == ("en_examen", "reviewed", "prematuree")
+        assert (dossier.status, dossier.triage_status, dossier.admissibility) == (
+            "en_examen",
+            "reviewed",
+            "prematuree",
+        )
         # confirming again replaces the example instead of adding a second one
-        review.confirm(s, runtime.settings, dossier, review.Labels("autonomie_handicap", "recevable", "none"), ACTOR)
+        review.confirm(
+            s, runtime.settings, dossier, review.Labels("autonomie_handicap", "recevable", "none"), ACTOR
+        )
     with runtime.sessions() as s:
         examples = s.scalars(select(LabelledExample)).all()
         assert len(examples) == 1 and not examples[0].corrected
@@ -57,27 +65,43 @@ def test_unknown_label_codes_are_refused(runtime: Runtime) -> None:
     with runtime.sessions.begin() as s:
         dossier, _ = add_request(s, "MED-2026-00001")
         with pytest.raises(DossierError):
-            review.confirm(s, runtime.settings, dossier, review.Labels("astrologie", "recevable", "none"), ACTOR)
+            review.confirm(
+                s, runtime.settings, dossier, review.Labels("astrologie", "recevable", "none"), ACTOR
+            )
 
 
 def test_bulk_accept_takes_only_suggestions_confident_on_all_three_labels(runtime: Runtime) -> None:
     with runtime.sessions.begin() as s:
         add_request(s, "MED-2026-00001")
-        add_request(s, "MED-2026-00002", email="autre@example.org",
-                    suggestion=("insertion_rsa", 0.95, "recevable", 0.41, "none", 0.9))
+        add_request(
+            s,
+            "MED-2026-00002",
+            email="autre@example.org",
+            suggestion=("insertion_rsa", 0.95, "recevable", 0.41, "none", 0.9),
+        )
         add_request(s, "MED-2026-00003", email="trois@example.org", suggestion=None)
         accepted = review.bulk_accept(s, runtime.settings, ACTOR)
     assert accepted == ["MED-2026-00001"]
     with runtime.sessions() as s:
-        assert [i.reference for i in pending_queue(s, runtime.settings)] == ["MED-2026-00002", "MED-2026-00003"]
+        assert [i.reference for i in pending_queue(s, runtime.settings)] == [
+            "MED-2026-00002",
+            "MED-2026-00003",
+        ]
 
 
-def test_bulk_accept_follows_the_suggesters_calibrated_doubt_over_the_global_threshold(runtime: Runtime) -> None:
+def test_bulk_accept_follows_the_suggesters_calibrated_doubt_over_the_global_threshold(
+    runtime: Runtime,
+) -> None:
     with runtime.sessions.begin() as s:
-        doubtful, _ = add_request(s, "MED-2026-00001",
-                                  suggestion=("insertion_rsa", 0.95, "recevable", 0.95, "none", 0.95))
-        sure, _ = add_request(s, "MED-2026-00002", email="autre@example.org",
-                              suggestion=("insertion_rsa", 0.95, "recevable", 0.55, "none", 0.9))
+        doubtful, _ = add_request(
+            s, "MED-2026-00001", suggestion=("insertion_rsa", 0.95, "recevable", 0.95, "none", 0.95)
+        )
+        sure, _ = add_request(
+            s,
+            "MED-2026-00002",
+            email="autre@example.org",
+            suggestion=("insertion_rsa", 0.95, "recevable", 0.55, "none", 0.9),
+        )
         s.flush()
         for dossier, flags in ((doubtful, (False, True, False)), (sure, (False, False, False))):
             row = latest_suggestion(s, dossier.id)
@@ -92,19 +116,30 @@ def test_queue_is_oldest_first_and_proposes_the_same_persons_dossiers(runtime: R
         old, _ = add_request(s, "MED-2026-00001", received_at=utc(2026, 3, 1, 9, 0))
         old.requester_phone = "04 76 12 34 56"
         review.accept(s, runtime.settings, old, ACTOR)
-        add_request(s, "MED-2026-00003", received_at=utc(2026, 11, 3, 9, 0), email="",
-                    name="MARTIN Sylvie", postcode="38100")
-        newer, _ = add_request(s, "MED-2026-00002", received_at=utc(2026, 11, 2, 9, 0), email="x@example.org",
-                               name="Jean Dupont")
+        add_request(
+            s,
+            "MED-2026-00003",
+            received_at=utc(2026, 11, 3, 9, 0),
+            email="",
+            name="MARTIN Sylvie",
+            postcode="38100",
+        )
+        newer, _ = add_request(
+            s, "MED-2026-00002", received_at=utc(2026, 11, 2, 9, 0), email="x@example.org", name="Jean Dupont"
+        )
         newer.requester_phone = "+33 4 76 12 34 56"
     with runtime.sessions() as s:
         items = pending_queue(s, runtime.settings)
     assert [i.reference for i in items] == ["MED-2026-00002", "MED-2026-00003"]
     assert [(c.reference, c.why) for c in items[0].candidates] == [("MED-2026-00001", "même téléphone")]
-    assert ("MED-2026-00001", "même nom et code postal") in [(c.reference, c.why) for c in items[1].candidates]
+    assert ("MED-2026-00001", "même nom et code postal") in [
+        (c.reference, c.why) for c in items[1].candidates
+    ]
 
 
-def test_merge_moves_the_messages_and_the_old_tracking_link_says_where_the_request_went(runtime: Runtime) -> None:
+def test_merge_moves_the_messages_and_the_old_tracking_link_says_where_the_request_went(
+    runtime: Runtime,
+) -> None:
     with runtime.sessions.begin() as s:
         existing, _ = add_request(s, "MED-2026-00001")
         new, _ = add_request(s, "MED-2026-00002", text="Je relance pour ma carte, toujours rien.")
@@ -114,7 +149,9 @@ def test_merge_moves_the_messages_and_the_old_tracking_link_says_where_the_reque
         assert new.triage_status == "merged" and new.merged_into_id is not None
         texts = s.scalars(select(Message.body_text).where(Message.dossier_id == new.merged_into_id)).all()
         assert any("relance" in t for t in texts)
-        summaries = s.scalars(select(Event.summary).where(Event.dossier_id == new.id, Event.public.is_(True))).all()
+        summaries = s.scalars(
+            select(Event.summary).where(Event.dossier_id == new.id, Event.public.is_(True))
+        ).all()
         assert "Rattachée au dossier MED-2026-00001" in summaries
         with pytest.raises(DossierError):
             outcomes.merge(s, new, existing, ACTOR)
@@ -130,15 +167,26 @@ def test_the_process_refuses_transitions_it_does_not_allow(runtime: Runtime) -> 
             change_status(s, runtime.settings, dossier, StatusChange("mediation_en_cours"), ACTOR)
         change_status(s, runtime.settings, dossier, StatusChange("en_examen"), ACTOR)  # reopened
         assert dossier.outcome is None and dossier.closed_at is None
-        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "dossier.status")) == 2
+        assert (
+            s.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "dossier.status")
+            )
+            == 2
+        )
 
 
 def test_transmission_sets_the_fifteen_day_deadline_and_late_answers_show(runtime: Runtime) -> None:
     start = datetime(2026, 10, 1, 10, 0, tzinfo=UTC)
     with runtime.sessions.begin() as s:
         dossier, _ = add_request(s, "MED-2026-00001", received_at=start)
-        change_status(s, runtime.settings, dossier, StatusChange("transmise_service", service="Direction de l'autonomie"),
-                      ACTOR, now=start)
+        change_status(
+            s,
+            runtime.settings,
+            dossier,
+            StatusChange("transmise_service", service="Direction de l'autonomie"),
+            ACTOR,
+            now=start,
+        )
         assert str(dossier.service_deadline) == "2026-10-16"
         add_request(s, "MED-2026-00002", email="b@example.org", received_at=start - timedelta(days=130))
     with runtime.sessions() as s:
@@ -160,17 +208,29 @@ def test_daily_digest_is_queued_once_per_day_with_references_only(runtime: Runti
     assert b"MED-2026-00001" in items[0].raw and b"Sylvie" not in items[0].raw
 
 
-def test_reorientation_letter_forwards_the_request_and_carries_the_algorithmic_mention(runtime: Runtime) -> None:
+def test_reorientation_letter_forwards_the_request_and_carries_the_algorithmic_mention(
+    runtime: Runtime,
+) -> None:
     from triage.dossiers.tracking import Contact
 
-    prefecture = Contact(name="Préfecture de l'Isère", address_lines=("12 place de Verdun", "38000 Grenoble"),
-                         phone="04 76 60 34 00")
+    prefecture = Contact(
+        name="Préfecture de l'Isère",
+        address_lines=("12 place de Verdun", "38000 Grenoble"),
+        phone="04 76 60 34 00",
+    )
     with runtime.sessions.begin() as s:
-        dossier, _token = add_request(s, "MED-2026-00001", suggestion=("hors_champ", 0.9, "irrecevable", 0.9,
-                                                                      "prefecture", 0.85))
+        dossier, _token = add_request(
+            s, "MED-2026-00001", suggestion=("hors_champ", 0.9, "irrecevable", 0.9, "prefecture", 0.85)
+        )
         review.accept(s, runtime.settings, dossier, ACTOR)
-        sent = send_letter(s, runtime, dossier, LetterRequest("reorientation", "courrier", "n1", forward=True),
-                           ACTOR, contact_for=lambda code: prefecture if code == "prefecture" else None)
+        sent = send_letter(
+            s,
+            runtime,
+            dossier,
+            LetterRequest("reorientation", "courrier", "n1", forward=True),
+            ACTOR,
+            contact_for=lambda code: prefecture if code == "prefecture" else None,
+        )
         assert dossier.status == "reorientee" and dossier.first_contact_at is not None
     assert [x.recipient for x in sent] == ["l'usager", "l'organisme compétent"]
     assert sent[0].algorithmic_mention and not sent[1].algorithmic_mention
@@ -188,9 +248,16 @@ def test_end_of_mediation_notice_needs_a_closed_dossier_and_gives_the_date(runti
         dossier, _ = add_request(s, "MED-2026-00001")
         with pytest.raises(DossierError, match="clôturez"):
             send_letter(s, runtime, dossier, LetterRequest("fin_mediation", "courriel", "n1"), ACTOR)
-        change_status(s, runtime.settings, dossier, StatusChange("cloturee", outcome="resolution_complete"), ACTOR)
-        send_letter(s, runtime, dossier, LetterRequest("fin_mediation", "courriel", "n2", message="Bonne continuation."),
-                    ACTOR)
+        change_status(
+            s, runtime.settings, dossier, StatusChange("cloturee", outcome="resolution_complete"), ACTOR
+        )
+        send_letter(
+            s,
+            runtime,
+            dossier,
+            LetterRequest("fin_mediation", "courriel", "n2", message="Bonne continuation."),
+            ACTOR,
+        )
     with runtime.sessions() as s:
         item = s.scalar(select(OutboxItem).where(OutboxItem.kind == "letter_fin_mediation"))
     assert item is not None and not item.automatic
@@ -199,9 +266,15 @@ def test_end_of_mediation_notice_needs_a_closed_dossier_and_gives_the_date(runti
 
 def test_request_by_phone_is_opened_suggested_and_acknowledged_on_paper(runtime: Runtime) -> None:
     request = ManualRequest(
-        channel="telephone", referred_by="elu", referrer_name="M. le conseiller départemental",
+        channel="telephone",
+        referred_by="elu",
+        referrer_name="M. le conseiller départemental",
         summary="Madame Durand appelle : son RSA est suspendu depuis deux mois, recours gracieux sans réponse.",
-        civility="Madame", name="Josiane Durand", address="3 chemin des Vignes", postcode="38500", commune="Voiron",
+        civility="Madame",
+        name="Josiane Durand",
+        address="3 chemin des Vignes",
+        postcode="38500",
+        commune="Voiron",
     )
     with runtime.sessions.begin() as s:
         outcome = open_manual(s, runtime, request, ACTOR)
@@ -211,19 +284,26 @@ def test_request_by_phone_is_opened_suggested_and_acknowledged_on_paper(runtime:
         dossier = s.scalar(select(Dossier).where(Dossier.reference == outcome.reference))
         assert dossier is not None and dossier.channel == "telephone" and dossier.referred_by == "elu"
         assert dossier.first_contact_at is not None  # the mediator took the call
-        assert s.scalar(select(func.count()).select_from(PrintJob).where(PrintJob.dossier_id == dossier.id)) == 1
-        assert s.scalar(select(Message.body_text).where(Message.dossier_id == dossier.id)).startswith("Madame Durand")
+        assert (
+            s.scalar(select(func.count()).select_from(PrintJob).where(PrintJob.dossier_id == dossier.id)) == 1
+        )
+        assert s.scalar(select(Message.body_text).where(Message.dossier_id == dossier.id)).startswith(
+            "Madame Durand"
+        )
 
 
 def test_manual_request_needs_a_summary(runtime: Runtime) -> None:
     with runtime.sessions.begin() as s, pytest.raises(DossierError):
-        open_manual(s, runtime, ManualRequest(channel="permanence", referred_by="usager", summary="rsa"), ACTOR)
+        open_manual(
+            s, runtime, ManualRequest(channel="permanence", referred_by="usager", summary="rsa"), ACTOR
+        )
 
 
 def test_reorientation_letter_takes_the_contact_from_the_configured_directory(runtime: Runtime) -> None:
     with runtime.sessions.begin() as s:
-        dossier, _ = add_request(s, "MED-2026-00001", suggestion=("hors_champ", 0.9, "irrecevable", 0.9,
-                                                                  "caf", 0.85))
+        dossier, _ = add_request(
+            s, "MED-2026-00001", suggestion=("hors_champ", 0.9, "irrecevable", 0.9, "caf", 0.85)
+        )
         review.accept(s, runtime.settings, dossier, ACTOR)
         send_letter(s, runtime, dossier, LetterRequest("reorientation", "courriel", "n1"), ACTOR)
     with runtime.sessions() as s:
@@ -236,9 +316,21 @@ def test_reorientation_letter_takes_the_contact_from_the_configured_directory(ru
 
 
 def _pending_sends(s: Any, dossier: Dossier) -> None:
-    s.add(OutboxItem(dossier_id=dossier.id, kind="acknowledgement", idempotency_key=f"ack-{dossier.id}",
-                     to_address="usager@example.org", message_id=f"<ack-{dossier.id}@example.org>", raw=b"x"))
-    s.add(PrintJob(dossier_id=dossier.id, kind="acknowledgement", idempotency_key=f"print-{dossier.id}", pdf=b"%PDF"))
+    s.add(
+        OutboxItem(
+            dossier_id=dossier.id,
+            kind="acknowledgement",
+            idempotency_key=f"ack-{dossier.id}",
+            to_address="usager@example.org",
+            message_id=f"<ack-{dossier.id}@example.org>",
+            raw=b"x",
+        )
+    )
+    s.add(
+        PrintJob(
+            dossier_id=dossier.id, kind="acknowledgement", idempotency_key=f"print-{dossier.id}", pdf=b"%PDF"
+        )
+    )
     s.flush()
 
 
@@ -299,20 +391,33 @@ def test_annuler_puts_the_request_back_as_it_was_but_only_for_a_few_minutes(runt
 
 
 def test_transmission_needs_a_named_service_and_its_letter_keeps_the_tracking_code_from_the_service(
-        runtime: Runtime) -> None:
+    runtime: Runtime,
+) -> None:
     with runtime.sessions.begin() as s:
         dossier, _ = add_request(s, "MED-2026-00001")
         with pytest.raises(DossierError, match="service"):
             change_status(s, runtime.settings, dossier, StatusChange("transmise_service"), ACTOR)
         assert dossier.service_deadline is None
-        send_letter(s, runtime, dossier, LetterRequest(
-            "transmission", "courriel", "n1", recipient_email="mda@isere.example",
-            service="Maison départementale de l'autonomie"), ACTOR)
+        send_letter(
+            s,
+            runtime,
+            dossier,
+            LetterRequest(
+                "transmission",
+                "courriel",
+                "n1",
+                recipient_email="mda@isere.example",
+                service="Maison départementale de l'autonomie",
+            ),
+            ACTOR,
+        )
         key = dossier.tracking_key
     with runtime.sessions() as s:
         item = s.scalar(select(OutboxItem).where(OutboxItem.kind == "letter_transmission"))
     body = email.message_from_bytes(item.raw, policy=email.policy.default)
-    text = "\n".join(part.get_content() for part in body.walk() if part.get_content_type().startswith("text/"))
+    text = "\n".join(
+        part.get_content() for part in body.walk() if part.get_content_type().startswith("text/")
+    )
     assert "concerne la Maison départementale de l'autonomie" in " ".join(text.split())
     assert str(key) not in text and "Suivre votre dossier" not in text
 

@@ -60,9 +60,20 @@ def client_for(app, role: str | None) -> TestClient:  # type: ignore[no-untyped-
 
 
 def _concrete(path: str, rt: Runtime) -> str:
-    values = {"reference": "MED-2026-00001", "attachment_id": str(rt.extras["attachment_id"]), "job_id": "1",
-              "message_id": "1", "user_id": "1", "item_id": "1", "year": "2026",
-              "recommendation_id": "1", "rec_id": "1", "draft_id": "1", "template_id": "1", "contact_id": "1"}
+    values = {
+        "reference": "MED-2026-00001",
+        "attachment_id": str(rt.extras["attachment_id"]),
+        "job_id": "1",
+        "message_id": "1",
+        "user_id": "1",
+        "item_id": "1",
+        "year": "2026",
+        "recommendation_id": "1",
+        "rec_id": "1",
+        "draft_id": "1",
+        "template_id": "1",
+        "contact_id": "1",
+    }
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
 
 
@@ -120,17 +131,25 @@ def test_post_without_or_with_a_wrong_csrf_token_changes_nothing(app, rt: Runtim
     for data in ({}, {"csrf": "forged-token"}):
         answer = client.post("/mediation/tri/MED-2026-00001/accepter", data=data, follow_redirects=False)
         assert answer.status_code == 403 and "Jeton de sécurité" in answer.text
-    login_page = TestClient(app).post("/connexion", data={"identifiant": "mediatrice", "mot_de_passe": PASSWORD})
+    login_page = TestClient(app).post(
+        "/connexion", data={"identifiant": "mediatrice", "mot_de_passe": PASSWORD}
+    )
     assert login_page.status_code == 403  # the login form has its own token too
     with rt.sessions() as s:
-        assert s.scalar(select(Dossier.triage_status).where(Dossier.reference == "MED-2026-00001")) == "pending"
+        assert (
+            s.scalar(select(Dossier.triage_status).where(Dossier.reference == "MED-2026-00001")) == "pending"
+        )
         assert s.scalar(select(func.count()).select_from(LabelledExample)) == 0
 
 
 def test_session_cookie_is_httponly_samesite_strict_and_secure_when_configured(rt: Runtime) -> None:
     answer = login(TestClient(create_app(rt)), "mediatrice")
     cookie = answer.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie.split("mediature_login")[0]
+    assert (
+        "httponly" in cookie
+        and "samesite=strict" in cookie
+        and "secure" not in cookie.split("mediature_login")[0]
+    )
     rt.settings.web.secure_cookies = True
     secure = TestClient(create_app(rt), base_url="https://testserver")
     answer = login(secure, "mediatrice")
@@ -156,7 +175,10 @@ def test_reading_a_dossier_and_downloading_a_file_are_audited(app, rt: Runtime) 
     assert download.headers["content-type"] == "application/octet-stream"
     assert download.headers["content-disposition"].startswith('attachment; filename="avis.pdf"')
     with rt.sessions() as s:
-        actions = [(e.action, e.actor) for e in s.scalars(select(AuditEntry).where(AuditEntry.dossier_id.is_not(None)))]
+        actions = [
+            (e.action, e.actor)
+            for e in s.scalars(select(AuditEntry).where(AuditEntry.dossier_id.is_not(None)))
+        ]
     assert ("dossier.view", "mediatrice") in actions and ("dossier.attachment", "mediatrice") in actions
 
 
@@ -165,22 +187,32 @@ def test_accept_then_close_updates_the_tracking_page_and_stores_a_labelled_examp
     queue = client.get("/mediation/")
     assert '<mark class="m-domain">carte mobilité inclusion</mark>' in queue.text
     token = form_token(queue.text)
-    assert client.post("/mediation/tri/MED-2026-00001/accepter", data={"csrf": token},
-                       follow_redirects=False).status_code == 303
-    answer = client.post("/mediation/dossiers/MED-2026-00001/statut",
-                         data={"csrf": token, "statut": "cloturee", "issue": "resolution_partielle"})
+    assert (
+        client.post(
+            "/mediation/tri/MED-2026-00001/accepter", data={"csrf": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    answer = client.post(
+        "/mediation/dossiers/MED-2026-00001/statut",
+        data={"csrf": token, "statut": "cloturee", "issue": "resolution_partielle"},
+    )
     assert answer.status_code == 200 and "Statut mis à jour" in answer.text
     with rt.sessions() as s:
         example = s.scalar(select(LabelledExample))
         assert example is not None and not example.corrected and example.domain == "autonomie_handicap"
-        public = [e.summary for e in s.scalars(select(Event).where(Event.public.is_(True)).order_by(Event.id))]
+        public = [
+            e.summary for e in s.scalars(select(Event).where(Event.public.is_(True)).order_by(Event.id))
+        ]
     assert public[-2:] == ["En cours d'examen", "Clôturée : résolution partielle"]
 
 
 def test_an_action_the_process_refuses_shows_why_and_changes_nothing(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     client = client_for(app, "mediatrice")
     token = form_token(client.get("/mediation/").text)
-    answer = client.post("/mediation/dossiers/MED-2026-00001/statut", data={"csrf": token, "statut": "cloturee"})
+    answer = client.post(
+        "/mediation/dossiers/MED-2026-00001/statut", data={"csrf": token, "statut": "cloturee"}
+    )
     assert answer.status_code == 409 and "issue" in answer.text
     with rt.sessions() as s:
         assert s.scalar(select(Dossier.status)) == "recue"
@@ -188,32 +220,51 @@ def test_an_action_the_process_refuses_shows_why_and_changes_nothing(app, rt: Ru
 
 def test_unknown_dossier_attachment_or_letter_is_404_with_the_french_error_page(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     client = client_for(app, "mediatrice")
-    for path, said in (("/mediation/dossiers/MED-2099-99999", "Dossier introuvable"),
-                       ("/mediation/pieces-jointes/999999", "Pièce jointe introuvable"),
-                       ("/mediation/courriers/999999", "Courrier introuvable")):
+    for path, said in (
+        ("/mediation/dossiers/MED-2099-99999", "Dossier introuvable"),
+        ("/mediation/pieces-jointes/999999", "Pièce jointe introuvable"),
+        ("/mediation/courriers/999999", "Courrier introuvable"),
+    ):
         answer = client.get(path)
         assert answer.status_code == 404, (path, answer.status_code)
         assert "<h1>Introuvable</h1>" in answer.text and said in answer.text, path
         assert 'lang="fr"' in answer.text and "Rien n'a été modifié" in answer.text
     token = form_token(client.get("/mediation/").text)
-    post = client.post("/mediation/dossiers/MED-2099-99999/statut", data={"csrf": token, "statut": "cloturee"})
+    post = client.post(
+        "/mediation/dossiers/MED-2099-99999/statut", data={"csrf": token, "statut": "cloturee"}
+    )
     assert post.status_code == 404 and "Dossier introuvable" in post.text
-    refused = client.post("/mediation/dossiers/MED-2026-00001/statut", data={"csrf": token, "statut": "cloturee"})
+    refused = client.post(
+        "/mediation/dossiers/MED-2026-00001/statut", data={"csrf": token, "statut": "cloturee"}
+    )
     assert refused.status_code == 409 and "<h1>Action impossible</h1>" in refused.text  # conflicts stay 409
 
 
 def test_letter_by_email_goes_to_the_outbox(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     client = client_for(app, "mediatrice")
     token = form_token(client.get("/mediation/").text)
-    data = {"csrf": token, "modele": "pieces", "envoi": "courriel", "nonce": "n1",
-            "pieces": "Notification de refus\nAvis d'imposition"}
-    assert client.post("/mediation/dossiers/MED-2026-00001/courrier", data=data,
-                       follow_redirects=False).status_code == 303
+    data = {
+        "csrf": token,
+        "modele": "pieces",
+        "envoi": "courriel",
+        "nonce": "n1",
+        "pieces": "Notification de refus\nAvis d'imposition",
+    }
+    assert (
+        client.post(
+            "/mediation/dossiers/MED-2026-00001/courrier", data=data, follow_redirects=False
+        ).status_code
+        == 303
+    )
     client.post("/mediation/dossiers/MED-2026-00001/courrier", data=data)  # double click: same nonce
     with rt.sessions() as s:
         items = s.scalars(select(OutboxItem).where(OutboxItem.kind == "letter_pieces")).all()
     assert len(items) == 1 and items[0].to_address == "sylvie.martin@example.org"
-    assert b"Avis d'imposition" in items[0].raw or b"Avis d=E2=80=99imposition" in items[0].raw or b"Avis d" in items[0].raw
+    assert (
+        b"Avis d'imposition" in items[0].raw
+        or b"Avis d=E2=80=99imposition" in items[0].raw
+        or b"Avis d" in items[0].raw
+    )
 
 
 def _pdf_letter(text: str) -> bytes:
@@ -229,11 +280,18 @@ def _pdf_letter(text: str) -> bytes:
 def test_mail_service_uploads_a_scan_and_sees_only_its_reference(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     courrier = client_for(app, "courrier")
     token = form_token(courrier.get("/courrier/").text)
-    letter = _pdf_letter("Madame la mediatrice, ma prestation de compensation du handicap a ete refusee. "
-                         "Recours gracieux sans reponse depuis trois mois. Lucienne Fabre, 5 rue du Lac, 38000 Grenoble")
-    answer = courrier.post("/courrier/numerisations", data={"csrf": token},
-                           files=[("fichiers", ("courrier-fabre.pdf", letter, "application/pdf"))])
-    assert answer.status_code == 200 and "dossier ouvert" in answer.text, re.sub(r"\s+", " ", answer.text)[-2500:]
+    letter = _pdf_letter(
+        "Madame la mediatrice, ma prestation de compensation du handicap a ete refusee. "
+        "Recours gracieux sans reponse depuis trois mois. Lucienne Fabre, 5 rue du Lac, 38000 Grenoble"
+    )
+    answer = courrier.post(
+        "/courrier/numerisations",
+        data={"csrf": token},
+        files=[("fichiers", ("courrier-fabre.pdf", letter, "application/pdf"))],
+    )
+    assert answer.status_code == 200 and "dossier ouvert" in answer.text, re.sub(r"\s+", " ", answer.text)[
+        -2500:
+    ]
     assert "Lucienne" not in answer.text and "compensation" not in answer.text
     with rt.sessions() as s:
         dossier = s.scalar(select(Dossier).where(Dossier.channel == "courrier"))
@@ -252,26 +310,52 @@ def test_mail_service_uploads_a_scan_and_sees_only_its_reference(app, rt: Runtim
 def test_mail_service_opens_a_request_at_a_permanence_and_gets_the_tracking_code(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     courrier = client_for(app, "courrier")
     token = form_token(courrier.get("/courrier/demande").text)
-    answer = courrier.post("/courrier/demande", data={
-        "csrf": token, "canal": "permanence", "origine": "agent", "nom_origine": "Accueil MDD Voironnais",
-        "nom": "Paul Girard", "courriel": "paul.girard@example.org",
-        "resume": "Monsieur Girard conteste le montant de son APA, recours sans réponse depuis 3 mois."})
+    answer = courrier.post(
+        "/courrier/demande",
+        data={
+            "csrf": token,
+            "canal": "permanence",
+            "origine": "agent",
+            "nom_origine": "Accueil MDD Voironnais",
+            "nom": "Paul Girard",
+            "courriel": "paul.girard@example.org",
+            "resume": "Monsieur Girard conteste le montant de son APA, recours sans réponse depuis 3 mois.",
+        },
+    )
     assert answer.status_code == 200 and "Code de suivi" in answer.text and "par courriel" in answer.text
     assert "APA" not in answer.text  # the mail service does not read the request back
     with rt.sessions() as s:
         dossier = s.scalar(select(Dossier).where(Dossier.channel == "permanence"))
         assert dossier is not None and dossier.referred_by == "agent" and dossier.first_contact_at is None
-        assert s.scalar(select(OutboxItem.kind).where(OutboxItem.dossier_id == dossier.id)) == "acknowledgement"
+        assert (
+            s.scalar(select(OutboxItem.kind).where(OutboxItem.dossier_id == dossier.id)) == "acknowledgement"
+        )
 
 
 def test_admin_creates_an_account_and_cannot_read_dossiers(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     admin = client_for(app, "admin")
     token = form_token(admin.get("/admin/").text)
-    created = admin.post("/admin/utilisateurs", data={"csrf": token, "identifiant": "nouvelle", "role": "courrier",
-                                                       "mot_de_passe": PASSWORD, "confirmation": PASSWORD})
+    created = admin.post(
+        "/admin/utilisateurs",
+        data={
+            "csrf": token,
+            "identifiant": "nouvelle",
+            "role": "courrier",
+            "mot_de_passe": PASSWORD,
+            "confirmation": PASSWORD,
+        },
+    )
     assert created.status_code == 200 and "Compte créé" in created.text
-    mismatch = admin.post("/admin/utilisateurs", data={"csrf": token, "identifiant": "autre", "role": "courrier",
-                                                        "mot_de_passe": PASSWORD, "confirmation": "different"})
+    mismatch = admin.post(
+        "/admin/utilisateurs",
+        data={
+            "csrf": token,
+            "identifiant": "autre",
+            "role": "courrier",
+            "mot_de_passe": PASSWORD,
+            "confirmation": "different",
+        },
+    )
     assert mismatch.status_code == 403 and "identiques" in mismatch.text
     assert login(TestClient(app), "nouvelle").status_code == 303
     journal = admin.get("/admin/journal")
@@ -283,23 +367,39 @@ def test_flagged_reply_is_attached_from_the_queue(app, rt: Runtime) -> None:  # 
     from triage.store.models import Message
 
     with rt.sessions.begin() as s:
-        s.add(Message(channel="email", kind="request", role="flagged", source="eml", dedupe_key="f" * 64,
-                      content_hash="f" * 64, body_text="Suite à votre message, voici mon avis d'imposition.",
-                      from_address="fille.martin@example.org", needs_review=True,
-                      flag_reason="Message qui se rattache au dossier MED-2026-00001 (la référence dans l'objet)"))
+        s.add(
+            Message(
+                channel="email",
+                kind="request",
+                role="flagged",
+                source="eml",
+                dedupe_key="f" * 64,
+                content_hash="f" * 64,
+                body_text="Suite à votre message, voici mon avis d'imposition.",
+                from_address="fille.martin@example.org",
+                needs_review=True,
+                flag_reason="Message qui se rattache au dossier MED-2026-00001 (la référence dans l'objet)",
+            )
+        )
     client = client_for(app, "mediatrice")
     queue = client.get("/mediation/")
     assert "Messages mis de côté" in queue.text and 'value="MED-2026-00001"' in queue.text
     message_id = re.search(r"/mediation/messages/(\d+)/rattacher", queue.text).group(1)  # type: ignore[union-attr]
-    answer = client.post(f"/mediation/messages/{message_id}/rattacher",
-                         data={"csrf": form_token(queue.text), "cible": "MED-2026-00001"})
+    answer = client.post(
+        f"/mediation/messages/{message_id}/rattacher",
+        data={"csrf": form_token(queue.text), "cible": "MED-2026-00001"},
+    )
     assert answer.status_code == 200 and "avis d&#39;imposition" in answer.text
     assert "Messages mis de côté" not in client.get("/mediation/").text
 
 
 def test_the_root_leads_each_person_to_their_page_and_citizens_to_tracking(app) -> None:  # type: ignore[no-untyped-def]
-    for role, home in ((None, "/suivi"), ("mediatrice", "/mediation/"), ("courrier", "/courrier/"),
-                       ("admin", "/admin/")):
+    for role, home in (
+        (None, "/suivi"),
+        ("mediatrice", "/mediation/"),
+        ("courrier", "/courrier/"),
+        ("admin", "/admin/"),
+    ):
         answer = client_for(app, role).get("/", follow_redirects=False)
         assert answer.status_code in (302, 303) and answer.headers["location"] == home, role
 
@@ -307,11 +407,21 @@ def test_the_root_leads_each_person_to_their_page_and_citizens_to_tracking(app) 
 def test_the_dossier_page_speaks_french_about_sends_and_extracted_facts(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     with rt.sessions.begin() as s:
         row = s.scalar(select(SuggestionRow))
-        row.extracted = {"prior_recourse": {"found": True, "kinds": ["RAPO"], "sent_on": "2026-07-28",
-                                            "answered": False, "outcome": "sans réponse", "months_elapsed": 4.2}}
+        row.extracted = {
+            "prior_recourse": {
+                "found": True,
+                "kinds": ["RAPO"],
+                "sent_on": "2026-07-28",
+                "answered": False,
+                "outcome": "sans réponse",
+                "months_elapsed": 4.2,
+            }
+        }
     page = client_for(app, "mediatrice").get("/mediation/dossiers/MED-2026-00001").text
     assert "Accusé de réception" in page and "acknowledgement" not in page
-    assert "Démarche préalable repérée (RAPO), faite le 28 juillet 2026 (il y a 4 mois), sans réponse." in page
+    assert (
+        "Démarche préalable repérée (RAPO), faite le 28 juillet 2026 (il y a 4 mois), sans réponse." in page
+    )
     assert "found :" not in page and "months_elapsed" not in page
 
 
@@ -337,7 +447,11 @@ def test_mail_service_prints_and_marks_the_listed_letters_at_once(app, rt: Runti
         s.execute(PrintJob.__table__.delete())
         dossier = s.scalar(select(Dossier))
         for n, pages in ((1, 1), (2, 2)):
-            s.add(PrintJob(dossier_id=dossier.id, kind="acknowledgement", idempotency_key=f"lot-{n}", pdf=_pdf(pages)))
+            s.add(
+                PrintJob(
+                    dossier_id=dossier.id, kind="acknowledgement", idempotency_key=f"lot-{n}", pdf=_pdf(pages)
+                )
+            )
     client = client_for(app, "courrier")
     page = client.get("/courrier/").text
     assert "Tout imprimer (2 courrier(s) en un PDF)" in page and "<td>S. M." in page and "Sylvie" not in page
@@ -345,7 +459,9 @@ def test_mail_service_prints_and_marks_the_listed_letters_at_once(app, rt: Runti
     token = form_token(page)
     merged = client.post("/courrier/impressions/tout", data={"csrf": token, "n": ids})
     assert merged.status_code == 200 and len(pdfium.PdfDocument(io.BytesIO(merged.content))) == 3
-    done = client.post("/courrier/impressions/tout/imprime", data={"csrf": token, "n": ids}, follow_redirects=True)
+    done = client.post(
+        "/courrier/impressions/tout/imprime", data={"csrf": token, "n": ids}, follow_redirects=True
+    )
     assert "2 courrier(s) marqué(s) comme imprimé(s)" in done.text and "Rien à imprimer" in done.text
     with rt.sessions() as s:
         assert set(s.scalars(select(PrintJob.status))) == {"exported"}
@@ -354,8 +470,11 @@ def test_mail_service_prints_and_marks_the_listed_letters_at_once(app, rt: Runti
 def test_a_quarantined_upload_is_not_reported_green_and_says_why(app) -> None:  # type: ignore[no-untyped-def]
     client = client_for(app, "courrier")
     token = form_token(client.get("/courrier/").text)
-    answer = client.post("/courrier/numerisations", data={"csrf": token},
-                         files={"fichiers": ("lettre.pdf", b"ceci n'est pas un PDF", "application/pdf")})
+    answer = client.post(
+        "/courrier/numerisations",
+        data={"csrf": token},
+        files={"fichiers": ("lettre.pdf", b"ceci n'est pas un PDF", "application/pdf")},
+    )
     html = answer.text
     assert "1 fichier(s) mis en quarantaine" in html
     alert = html.split('class="alerte"', 1)[1].split("</div>", 1)[0]
@@ -365,7 +484,9 @@ def test_a_quarantined_upload_is_not_reported_green_and_says_why(app) -> None:  
 def test_a_refused_merge_is_explained_in_its_form_with_what_was_typed(app) -> None:  # type: ignore[no-untyped-def]
     client = client_for(app, "mediatrice")
     token = form_token(client.get("/mediation/").text)
-    answer = client.post("/mediation/tri/MED-2026-00001/joindre", data={"csrf": token, "cible": "med-2026-09999"})
+    answer = client.post(
+        "/mediation/tri/MED-2026-00001/joindre", data={"csrf": token, "cible": "med-2026-09999"}
+    )
     assert answer.status_code == 422
     form = answer.text.split('<details id="joindre" open>', 1)[1].split("</details>", 1)[0]
     assert 'role="alert"' in form and "introuvable" in form and 'value="MED-2026-09999"' in form
@@ -378,6 +499,9 @@ def test_triage_stays_in_the_chosen_ownership_filter(app) -> None:  # type: igno
     client = client_for(app, "mediatrice")
     page = client.get("/mediation/?attribution=aucun").text
     assert '<input type="hidden" name="attribution" value="aucun">' in page
-    answer = client.post("/mediation/tri/MED-2026-00001/accepter", follow_redirects=False,
-                         data={"csrf": form_token(page), "attribution": "aucun", "suivante": ""})
+    answer = client.post(
+        "/mediation/tri/MED-2026-00001/accepter",
+        follow_redirects=False,
+        data={"csrf": form_token(page), "attribution": "aucun", "suivante": ""},
+    )
     assert answer.headers["location"] == "/mediation/?fait=accepte&attribution=aucun"

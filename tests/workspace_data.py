@@ -27,7 +27,13 @@ def add_request(
     *,
     text: str = CMI_TEXT,
     suggestion: tuple[str, float, str, float, str, float] | None = (
-        "autonomie_handicap", 0.91, "recevable", 0.82, "none", 0.95),
+        "autonomie_handicap",
+        0.91,
+        "recevable",
+        0.82,
+        "none",
+        0.95,
+    ),
     html: str = "",
     received_at: datetime | None = None,
     **dossier_fields: object,
@@ -42,21 +48,49 @@ def add_request(
     elif counter.last_value < number:
         counter.last_value = number
     digest = hashlib.sha256(f"{reference}{text}".encode()).hexdigest()
-    message = Message(dossier_id=dossier.id, channel=dossier.channel, kind="request", role="request", source="eml",
-                      dedupe_key=digest, content_hash=digest, subject=dossier.subject, body_text=text,
-                      html_sanitised=html, from_address=dossier.requester_email, received_at=dossier.received_at,
-                      message_id=f"<{reference.lower()}@example.org>")
+    message = Message(
+        dossier_id=dossier.id,
+        channel=dossier.channel,
+        kind="request",
+        role="request",
+        source="eml",
+        dedupe_key=digest,
+        content_hash=digest,
+        subject=dossier.subject,
+        body_text=text,
+        html_sanitised=html,
+        from_address=dossier.requester_email,
+        received_at=dossier.received_at,
+        message_id=f"<{reference.lower()}@example.org>",
+    )
     session.add(message)
     session.flush()
     if suggestion is not None:
         domain, dc, adm, ac, reo, rc = suggestion
-        session.add(SuggestionRow(
-            dossier_id=dossier.id, message_id=message.id, model_version="test-1", domain=domain, domain_confidence=dc,
-            admissibility=adm, admissibility_confidence=ac, reorientation=reo, reorientation_confidence=rc,
-            reasons={"domain": ["Règle « cmi » : carte mobilité inclusion"], "admissibility": ["RAPO sans réponse"],
-                     "reorientation": [], "general": []},
-            highlights={"domain": ["carte mobilité inclusion", "MDPH"], "admissibility": ["RAPO"], "reorientation": []},
-        ))
+        session.add(
+            SuggestionRow(
+                dossier_id=dossier.id,
+                message_id=message.id,
+                model_version="test-1",
+                domain=domain,
+                domain_confidence=dc,
+                admissibility=adm,
+                admissibility_confidence=ac,
+                reorientation=reo,
+                reorientation_confidence=rc,
+                reasons={
+                    "domain": ["Règle « cmi » : carte mobilité inclusion"],
+                    "admissibility": ["RAPO sans réponse"],
+                    "reorientation": [],
+                    "general": [],
+                },
+                highlights={
+                    "domain": ["carte mobilité inclusion", "MDPH"],
+                    "admissibility": ["RAPO"],
+                    "reorientation": [],
+                },
+            )
+        )
     session.flush()
     return dossier, token
 
@@ -68,8 +102,14 @@ def add_attachment(session: Session, dossier: Dossier, filename: str, data: byte
     blob = RawBlob(sha256=digest, size=len(data), data=data)
     session.add(blob)
     session.flush()
-    att = StoredAttachment(message_id=message.id, filename=filename, content_type=content_type, size=len(data),
-                           sha256=digest, blob_id=blob.id)
+    att = StoredAttachment(
+        message_id=message.id,
+        filename=filename,
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        blob_id=blob.id,
+    )
     session.add(att)
     session.flush()
     return att.id
@@ -78,8 +118,14 @@ def add_attachment(session: Session, dossier: Dossier, filename: str, data: byte
 def add_users(rt: Runtime) -> None:
     """One account per role: mediatrice, courrier, admin."""
     with rt.sessions.begin() as session:
-        auth.create_user(session, "mediatrice", PASSWORD, "mediateur", display_name="Claire Médiatrice",
-                         email="claire@isere.example")
+        auth.create_user(
+            session,
+            "mediatrice",
+            PASSWORD,
+            "mediateur",
+            display_name="Claire Médiatrice",
+            email="claire@isere.example",
+        )
         auth.create_user(session, "courrier", PASSWORD, "courrier", display_name="Service courrier")
         auth.create_user(session, "admin", PASSWORD, "admin", display_name="Administration")
 
@@ -94,8 +140,11 @@ def form_token(html: str) -> str:
 def login(client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
     """Log a TestClient in through the login form; returns the response of the POST."""
     page = client.get("/connexion")
-    return client.post("/connexion", data={"identifiant": username, "mot_de_passe": password,
-                                           "csrf": form_token(page.text)}, follow_redirects=False)
+    return client.post(
+        "/connexion",
+        data={"identifiant": username, "mot_de_passe": password, "csrf": form_token(page.text)},
+        follow_redirects=False,
+    )
 
 
 def utc(*args: int) -> datetime:

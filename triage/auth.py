@@ -43,10 +43,20 @@ ROLES: dict[str, str] = {
 
 # What each role may do. Pages and actions ask for one capability, never for a role.
 CAPABILITIES: dict[str, frozenset[str]] = {
-    "mediateur": frozenset({
-        "dossiers.read", "dossiers.write", "dossiers.create", "scans.upload", "ingestion.view",
-        "print.view", "users.manage", "rules.reload", "quarantine.view", "audit.view",
-    }),
+    "mediateur": frozenset(
+        {
+            "dossiers.read",
+            "dossiers.write",
+            "dossiers.create",
+            "scans.upload",
+            "ingestion.view",
+            "print.view",
+            "users.manage",
+            "rules.reload",
+            "quarantine.view",
+            "audit.view",
+        }
+    ),
     "courrier": frozenset({"scans.upload", "ingestion.view", "print.view", "dossiers.create"}),
     "admin": frozenset({"users.manage", "rules.reload", "quarantine.view", "audit.view", "ingestion.view"}),
 }
@@ -57,15 +67,26 @@ _HASHER = PasswordHasher()  # argon2id with the library's current recommended pa
 # verified against when the username is unknown, so both cases take the same time
 _DUMMY_HASH = _HASHER.hash("mediature-dummy-password")
 # words an attacker would try first here, on top of zxcvbn's own lists of common passwords and words
-_LOCAL_WORDS = ("mediature", "mediation", "mediatrice", "mediateur", "departement", "isere", "grenoble",
-                "courrier", "admin", "administration", "motdepasse", "azerty")
+_LOCAL_WORDS = (
+    "mediature",
+    "mediation",
+    "mediatrice",
+    "mediateur",
+    "departement",
+    "isere",
+    "grenoble",
+    "courrier",
+    "admin",
+    "administration",
+    "motdepasse",
+    "azerty",
+)
 # zxcvbn's warnings, in French (anything else gets the general advice)
 _WARNINGS_FR = {
     "Straight rows of keys are easy to guess.": "une rangée de touches du clavier se devine facilement",
     "Short keyboard patterns are easy to guess.": "un motif de clavier se devine facilement",
     'Repeats like "aaa" are easy to guess.': "une répétition comme « aaa » se devine facilement",
-    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".':
-        "une répétition comme « abcabcabc » ne vaut guère mieux que « abc »",
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': "une répétition comme « abcabcabc » ne vaut guère mieux que « abc »",
     "Sequences like abc or 6543 are easy to guess.": "une suite comme « abc » ou « 6543 » se devine facilement",
     "Recent years are easy to guess.": "une année récente se devine facilement",
     "Dates are often easy to guess.": "une date se devine souvent facilement",
@@ -95,8 +116,10 @@ def check_grant(actor_role: str | None, role: str) -> None:
     the actor cannot read them itself. None is the terminal on the server, which may do anything."""
     if actor_role is None or not reads_dossiers(role) or reads_dossiers(actor_role):
         return
-    raise AuthError("seule une médiatrice ou un médiateur, ou la commande « mediature users » sur le serveur, "
-                    "peut créer un compte qui lit les dossiers, lui donner ce rôle ou changer son mot de passe")
+    raise AuthError(
+        "seule une médiatrice ou un médiateur, ou la commande « mediature users » sur le serveur, "
+        "peut créer un compte qui lit les dossiers, lui donner ce rôle ou changer son mot de passe"
+    )
 
 
 def grantable_roles(actor_role: str | None) -> dict[str, str]:
@@ -169,8 +192,13 @@ def create_user(
         raise AuthError("identifiant invalide (sans espace, 120 caractères au plus)")
     if session.scalar(select(User).where(User.username == name)) is not None:
         raise AuthError(f"l'identifiant {name} existe déjà")
-    user = User(username=name, role=role, password_hash=hash_password(password, (name, display_name)),
-                display_name=display_name.strip(), email=email.strip().lower())
+    user = User(
+        username=name,
+        role=role,
+        password_hash=hash_password(password, (name, display_name)),
+        display_name=display_name.strip(),
+        email=email.strip().lower(),
+    )
     session.add(user)
     session.flush()
     return user
@@ -266,17 +294,23 @@ def start_session(session: Session, settings: Settings, user: User, now: datetim
     """Create a session for `user`; return the cookie value (only its hash is stored)."""
     now = _now(now)
     session_id = secrets.token_urlsafe(32)
-    session.add(WebSession(
-        id_hash=_hash_id(session_id), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-        created_at=now, expires_at=now + timedelta(minutes=settings.web.session_idle_minutes),
-    ))
+    session.add(
+        WebSession(
+            id_hash=_hash_id(session_id),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + timedelta(minutes=settings.web.session_idle_minutes),
+        )
+    )
     # old expired sessions go away whenever someone logs in
     session.execute(delete(WebSession).where(WebSession.expires_at < now))
     return session_id
 
 
-def load_session(session: Session, settings: Settings, session_id: str | None,
-                 now: datetime | None = None) -> LoggedIn | None:
+def load_session(
+    session: Session, settings: Settings, session_id: str | None, now: datetime | None = None
+) -> LoggedIn | None:
     """The session behind a cookie value, extended by the idle timeout; None when invalid or expired."""
     if not session_id or len(session_id) > 128:
         return None
@@ -290,8 +324,14 @@ def load_session(session: Session, settings: Settings, session_id: str | None,
         session.delete(row)
         return None
     row.expires_at = min(hard_limit, now + timedelta(minutes=settings.web.session_idle_minutes))
-    return LoggedIn(user_id=user.id, username=user.username, display_name=user.display_name or user.username,
-                    role=user.role, csrf_token=row.csrf_token, id_hash=row.id_hash)
+    return LoggedIn(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name or user.username,
+        role=user.role,
+        csrf_token=row.csrf_token,
+        id_hash=row.id_hash,
+    )
 
 
 def end_session(session: Session, session_id: str | None) -> None:

@@ -91,9 +91,15 @@ class MailboxSettings(Section):
         description="Après validation de la transaction d'un message : le déplacer (move) vers "
         "processed_folder, lui poser le drapeau processed_flag (flag), ou ne rien faire (none).",
     )
-    processed_folder: str = Field("INBOX.Traites", description="Dossier IMAP de destination des messages traités.")
-    processed_flag: str = Field("$MediatureProcessed", description="Mot-clé IMAP posé quand processed_action = flag.")
-    poll_seconds: float = Field(60.0, description="Intervalle de relève quand le serveur n'offre pas IDLE.", gt=0)
+    processed_folder: str = Field(
+        "INBOX.Traites", description="Dossier IMAP de destination des messages traités."
+    )
+    processed_flag: str = Field(
+        "$MediatureProcessed", description="Mot-clé IMAP posé quand processed_action = flag."
+    )
+    poll_seconds: float = Field(
+        60.0, description="Intervalle de relève quand le serveur n'offre pas IDLE.", gt=0
+    )
     idle_seconds: float = Field(
         300.0, description="Durée maximale d'une attente IDLE avant de la renouveler.", gt=0
     )
@@ -173,7 +179,8 @@ class ScansSettings(Section):
 class TriageSettings(Section):
     rules_dir: Path = Field(Path("rules"), description="Dossier des règles YAML de tri.")
     taxonomy_file: Path | None = Field(
-        None, description="Fichier YAML de taxonomie (domaines, recevabilité, réorientations). Vide : défaut livré."
+        None,
+        description="Fichier YAML de taxonomie (domaines, recevabilité, réorientations). Vide : défaut livré.",
     )
     reorientation_file: Path | None = Field(
         None,
@@ -187,7 +194,8 @@ class TriageSettings(Section):
     )
     model_dir: Path = Field(Path("models"), description="Dossier des modèles entraînés.")
     confidence_threshold: float = Field(
-        0.6, description="En dessous de cette confiance, une étiquette est marquée « à vérifier » quand le modèle "
+        0.6,
+        description="En dessous de cette confiance, une étiquette est marquée « à vérifier » quand le modèle "
         "n'apporte pas ses propres seuils calibrés (sans modèle, ou modèle entraîné sans validation croisée).",
         ge=0,
         le=1,
@@ -214,7 +222,9 @@ class SmtpSettings(Section):
     from_address: str = Field("mediation@isere.example", description="Adresse d'expédition des messages.")
     from_name: str = Field("Médiation départementale de l'Isère", description="Nom d'expéditeur affiché.")
     max_attempts: int = Field(12, description="Nombre maximal de tentatives d'envoi d'un message.", gt=0)
-    backoff_base_seconds: float = Field(30.0, description="Premier délai avant nouvelle tentative (doublé ensuite).", gt=0)
+    backoff_base_seconds: float = Field(
+        30.0, description="Premier délai avant nouvelle tentative (doublé ensuite).", gt=0
+    )
     backoff_max_seconds: float = Field(3600.0, description="Délai maximal entre deux tentatives.", gt=0)
     max_auto_per_address_per_day: int = Field(
         3, description="Nombre maximal de messages automatiques par adresse et par jour.", ge=0
@@ -226,7 +236,9 @@ class SmtpSettings(Section):
         "porte ne reçoit jamais de réponse automatique.",
     )
     hard_bounce_days: int = Field(
-        90, description="Pendant ce nombre de jours après un rejet définitif, plus de message automatique.", ge=0
+        90,
+        description="Pendant ce nombre de jours après un rejet définitif, plus de message automatique.",
+        ge=0,
     )
 
 
@@ -259,7 +271,9 @@ class WebSettings(Section):
         gt=0,
     )
     login_lockout_minutes: int = Field(
-        15, description="Durée de l'attente d'un couple (compte, adresse) après trop d'échecs de connexion.", gt=0
+        15,
+        description="Durée de l'attente d'un couple (compte, adresse) après trop d'échecs de connexion.",
+        gt=0,
     )
     login_max_delay_seconds: float = Field(
         8.0,
@@ -285,7 +299,7 @@ class WebSettings(Section):
         default_factory=list,
         description="Adresses (ou réseaux, ex. 10.0.0.0/24) des serveurs frontaux HTTPS dont on croit les en-têtes "
         "X-Forwarded-For et X-Forwarded-Proto. Vide : ces en-têtes sont ignorés et l'adresse du client est celle "
-        "de la connexion. Mettre l'adresse du serveur frontal (ex. [\"127.0.0.1\"]) quand il y en a un.",
+        'de la connexion. Mettre l\'adresse du serveur frontal (ex. ["127.0.0.1"]) quand il y en a un.',
     )
     tracking_code_max_failures: int = Field(
         10,
@@ -294,7 +308,9 @@ class WebSettings(Section):
         gt=0,
     )
     tracking_code_lockout_minutes: int = Field(
-        60, description="Durée de la suspension de la recherche par code d'un dossier après trop d'échecs.", gt=0
+        60,
+        description="Durée de la suspension de la recherche par code d'un dossier après trop d'échecs.",
+        gt=0,
     )
 
 
@@ -302,7 +318,9 @@ class DeadlinesSettings(Section):
     """Deadlines of the mediation process shown on the queue page and in the daily digest."""
 
     service_answer_days: int = Field(
-        15, description="Délai de réponse des services départementaux sollicités (art. 15 du règlement).", gt=0
+        15,
+        description="Délai de réponse des services départementaux sollicités (art. 15 du règlement).",
+        gt=0,
     )
     first_contact_days: int = Field(
         10,
@@ -310,7 +328,9 @@ class DeadlinesSettings(Section):
         "(art. 7 : accusé de réception suivi d'un contact).",
         gt=0,
     )
-    open_alert_months: int = Field(4, description="Un dossier ouvert depuis plus de ce nombre de mois est signalé.", gt=0)
+    open_alert_months: int = Field(
+        4, description="Un dossier ouvert depuis plus de ce nombre de mois est signalé.", gt=0
+    )
     documents_days: int = Field(
         30, description="Délai proposé par défaut dans les demandes de pièces manquantes.", gt=0
     )
@@ -363,7 +383,9 @@ class ServiceSettings(Section):
 
     organisation: str = Field("Département de l'Isère", description="Collectivité.")
     name: str = Field("Mission de médiation départementale", description="Désignation du service.")
-    mediator_title: str = Field("La Médiatrice départementale", description="Titre du médiateur, pour les signatures.")
+    mediator_title: str = Field(
+        "La Médiatrice départementale", description="Titre du médiateur, pour les signatures."
+    )
     address_lines: list[str] = Field(
         default_factory=lambda: ["7, rue Fantin Latour", "CS 41096", "38022 Grenoble Cedex 1"],
         description="Adresse postale du service, une ligne par élément.",
@@ -371,7 +393,8 @@ class ServiceSettings(Section):
     email: str = Field("mediation@isere.example", description="Courriel du service.")
     phone: str = Field("04 76 00 38 38", description="Téléphone du service.")
     hours: str = Field(
-        "du lundi au vendredi, de 9 h à 12 h et de 14 h à 17 h", description="Horaires d'accueil téléphonique."
+        "du lundi au vendredi, de 9 h à 12 h et de 14 h à 17 h",
+        description="Horaires d'accueil téléphonique.",
     )
     website: str = Field("https://www.isere.fr/mission-mediation", description="Page web de la médiation.")
     reference_prefix: str = Field("MED", description="Préfixe des références de dossier (MED-2026-00042).")
@@ -427,8 +450,10 @@ class RetentionSettings(Section):
         gt=0,
     )
     log_days: int = Field(
-        180, description="Les fichiers de journal de <home>/logs sont supprimés ce nombre de jours après leur "
-        "dernière écriture.", gt=0,
+        180,
+        description="Les fichiers de journal de <home>/logs sont supprimés ce nombre de jours après leur "
+        "dernière écriture.",
+        gt=0,
     )
     audit_days: int = Field(
         365,
@@ -437,7 +462,9 @@ class RetentionSettings(Section):
         gt=0,
     )
     web_session_days: int = Field(
-        7, description="Les sessions de l'espace médiation expirées sont supprimées après ce nombre de jours.", gt=0
+        7,
+        description="Les sessions de l'espace médiation expirées sont supprimées après ce nombre de jours.",
+        gt=0,
     )
     notice_days: int = Field(
         30,
@@ -543,7 +570,9 @@ def _set_path(data: dict[str, Any], section: str, field: str, value: Any) -> Non
     data.setdefault(section, {})[field] = value
 
 
-def load_settings(config_file: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    config_file: Path | str | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
     """Read the TOML file (if any), apply environment overrides, validate; raise ConfigError with the cause."""
     env = os.environ if environ is None else environ
     data: dict[str, Any] = {}
@@ -559,7 +588,7 @@ def load_settings(config_file: Path | str | None = None, environ: Mapping[str, s
     for key, value in env.items():
         if not key.startswith(ENV_PREFIX) or "__" not in key:
             continue
-        section, _, field = key[len(ENV_PREFIX):].lower().partition("__")
+        section, _, field = key[len(ENV_PREFIX) :].lower().partition("__")
         if section in SECTIONS:
             _set_path(data, section, field, value)
     for name, (section, field) in NAMED_ENV.items():
@@ -568,9 +597,7 @@ def load_settings(config_file: Path | str | None = None, environ: Mapping[str, s
     try:
         return Settings.model_validate(data)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])} : {e['msg']}" for e in err.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])} : {e['msg']}" for e in err.errors())
         raise ConfigError(f"configuration invalide{f' ({path})' if path else ''} : {problems}") from err
 
 

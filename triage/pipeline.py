@@ -275,7 +275,11 @@ class Pipeline:
                 doc = read_scan_file(path, self.settings)
             except Exception as err:  # OCR still failing: count the attempt, keep the item
                 return self.quarantine_bytes(
-                    "scan", summary.source_key, data, f"lecture du courrier impossible : {err}", type(err).__name__
+                    "scan",
+                    summary.source_key,
+                    data,
+                    f"lecture du courrier impossible : {err}",
+                    type(err).__name__,
                 )
         return self.ingest_scan(doc, data, mark=resolve)
 
@@ -368,12 +372,24 @@ class Pipeline:
                 IngestOutcome.FLAGGED, store("flagged", flag_reason=suspicion), detail=suspicion
             )
         thread = dossiers.find_thread(session, self.runtime.secret, self.prefix, parsed)
-        unsigned = signature_failure(BytesHeaderParser().parsebytes(raw.data), parsed.from_address,
-                                     self.settings.parsing) if thread.dossier is not None and thread.safe else ""
+        unsigned = (
+            signature_failure(
+                BytesHeaderParser().parsebytes(raw.data), parsed.from_address, self.settings.parsing
+            )
+            if thread.dossier is not None and thread.safe
+            else ""
+        )
         if unsigned:
-            return self._set_aside(session, replace(parsed, set_aside=(
-                f"Réponse au dossier {thread.reference} mise de côté : {unsigned} (expéditeur non vérifié)."
-            )), store)
+            return self._set_aside(
+                session,
+                replace(
+                    parsed,
+                    set_aside=(
+                        f"Réponse au dossier {thread.reference} mise de côté : {unsigned} (expéditeur non vérifié)."
+                    ),
+                ),
+                store,
+            )
         if thread.dossier is not None and thread.safe:
             return self._join(session, thread, thread.dossier, store, received_at)
         if thread.dossier is not None:
@@ -410,7 +426,9 @@ class Pipeline:
             details=opened_details,
         )
 
-    def _set_aside(self, session: Session, parsed: ParsedMessage, store: Callable[..., int]) -> DossierOutcome:
+    def _set_aside(
+        self, session: Session, parsed: ParsedMessage, store: Callable[..., int]
+    ) -> DossierOutcome:
         """Probable spam, a failed sender authentication, an untrusted form, an automatic message that
         reads like a request: kept for the mediator, nothing opened, nothing sent. When it cites a
         dossier, that dossier's history says so (it never joins it on its own)."""
@@ -435,17 +453,41 @@ class Pipeline:
             detail=parsed.set_aside,
         )
 
-    def _join(self, session: Session, thread: dossiers.Thread, dossier: Dossier, store: Callable[..., int],
-              received_at: datetime) -> DossierOutcome:
+    def _join(
+        self,
+        session: Session,
+        thread: dossiers.Thread,
+        dossier: Dossier,
+        store: Callable[..., int],
+        received_at: datetime,
+    ) -> DossierOutcome:
         """A reply joins its dossier: marked unread; a service's answer to a transmission stops the clock."""
         row_id = store("service_answer" if thread.service_answer else "reply", dossier.id)
-        summary = ("Réponse du service sollicité" if thread.service_answer
-                   else "Nouveau message de l'usager" if thread.from_requester else "Nouveau message d'un correspondant")
-        write_event(session, dossier.id, EVENT_MESSAGE, summary,
-                    details={"message_row_id": row_id, "via": thread.via}, at=received_at)
+        summary = (
+            "Réponse du service sollicité"
+            if thread.service_answer
+            else "Nouveau message de l'usager"
+            if thread.from_requester
+            else "Nouveau message d'un correspondant"
+        )
+        write_event(
+            session,
+            dossier.id,
+            EVENT_MESSAGE,
+            summary,
+            details={"message_row_id": row_id, "via": thread.via},
+            at=received_at,
+        )
         if answers.record_answer(dossier, service_answer=thread.service_answer, received_at=received_at):
-            write_event(session, dossier.id, answers.EVENT_SERVICE_ANSWER, "Réponse du service reçue",
-                        public=True, details={"status": dossier.status}, at=received_at)
+            write_event(
+                session,
+                dossier.id,
+                answers.EVENT_SERVICE_ANSWER,
+                "Réponse du service reçue",
+                public=True,
+                details={"status": dossier.status},
+                at=received_at,
+            )
         team.notify_assignee(session, self.settings, self.runtime.secret, dossier, summary, f"mail:{row_id}")
         return DossierOutcome(IngestOutcome.ATTACHED, row_id, dossier.id, dossier.reference)
 
@@ -496,7 +538,11 @@ class Pipeline:
             at=self.clock(),
         )
         dossiers.record_bounce(
-            session, address, bounce.permanent, note=f"non-distribution ({dossier.reference})", at=self.clock()
+            session,
+            address,
+            bounce.permanent,
+            note=f"non-distribution ({dossier.reference})",
+            at=self.clock(),
         )
         return DossierOutcome(
             IngestOutcome.NOT_REQUEST, row_id, dossier.id, dossier.reference, parsed.kind_reason

@@ -34,7 +34,15 @@ OUTBOX_SECONDS = 15.0
 RETENTION_SECONDS = 24 * 3600.0  # the retention policy runs once a day (and when the worker starts)
 SLICE_SECONDS = 1.0
 BACKOFF_FIRST_SECONDS = 1.0
-OUTCOMES = ("dossiers_opened", "attached_to_existing", "flagged", "not_requests", "quarantined", "duplicates", TOO_LARGE)
+OUTCOMES = (
+    "dossiers_opened",
+    "attached_to_existing",
+    "flagged",
+    "not_requests",
+    "quarantined",
+    "duplicates",
+    TOO_LARGE,
+)
 
 MailSource = ImapSource | MaildirSource
 
@@ -133,22 +141,40 @@ class Worker:
         """
         restore = self._install_signals()
         started = time.monotonic()
-        logs.event("worker_started", mailbox=self.status.mailbox or None, scans=self._poll_drop_folder is not None,
-                   outbox=self._deliver_due is not None, once=once)
+        logs.event(
+            "worker_started",
+            mailbox=self.status.mailbox or None,
+            scans=self._poll_drop_folder is not None,
+            outbox=self._deliver_due is not None,
+            once=once,
+        )
         first_error: MediatureError | None = None
         try:
             first_error = self._connect(once=once)
             while True:
                 now = time.monotonic()
-                if self.source is not None and first_error is None and (self._mailbox_woken or now >= self._mailbox_at):
+                if (
+                    self.source is not None
+                    and first_error is None
+                    and (self._mailbox_woken or now >= self._mailbox_at)
+                ):
                     error = self._mailbox_pass()
                     if once:
                         first_error = error
-                if self._poll_drop_folder is not None and (once or now >= self._scans_at) and not self.stopping:
+                if (
+                    self._poll_drop_folder is not None
+                    and (once or now >= self._scans_at)
+                    and not self.stopping
+                ):
                     self._scans_pass()
                 if self._deliver_due is not None and (once or now >= self._outbox_at) and not self.stopping:
                     self._outbox_pass()
-                if self._retention is not None and not once and now >= self._retention_at and not self.stopping:
+                if (
+                    self._retention is not None
+                    and not once
+                    and now >= self._retention_at
+                    and not self.stopping
+                ):
                     self._retention_pass()
                 if once or self.stopping:
                     break
@@ -162,8 +188,15 @@ class Worker:
             restore()
             self.status.state = "arrêté"
             self.on_progress(self.status)
-            logs.event("worker_stopped", messages=self.status.messages, scans=self.status.scans, sent=self.status.sent,
-                       errors=self.status.errors, duration_s=round(time.monotonic() - started, 1), **self.status.counts)
+            logs.event(
+                "worker_stopped",
+                messages=self.status.messages,
+                scans=self.status.scans,
+                sent=self.status.sent,
+                errors=self.status.errors,
+                duration_s=round(time.monotonic() - started, 1),
+                **self.status.counts,
+            )
         if first_error is not None:
             raise first_error
         return self.status
@@ -211,18 +244,33 @@ class Worker:
         self.on_progress(self.status)
         started = time.perf_counter()
         try:
-            handled = self.source.run_pass(self.pipeline, self.runtime.sessions, should_stop=lambda: self.stopping,
-                                           on_item=self._on_item, locks=self._locks)
+            handled = self.source.run_pass(
+                self.pipeline,
+                self.runtime.sessions,
+                should_stop=lambda: self.stopping,
+                on_item=self._on_item,
+                locks=self._locks,
+            )
         except (SourceError, StoreError, SQLAlchemyError) as err:
-            wrapped = err if isinstance(err, MediatureError) else StoreError(f"base de données indisponible : {type(err).__name__}")
+            wrapped = (
+                err
+                if isinstance(err, MediatureError)
+                else StoreError(f"base de données indisponible : {type(err).__name__}")
+            )
             self._locks.close()
             self._mailbox_failed(wrapped)
             return wrapped
         self._failures = 0
         self._mailbox_at = time.monotonic() + self.settings.mailbox.poll_seconds
-        logs.event("mailbox_pass", mailbox=self.status.mailbox, handled=handled,
-                   duration_ms=round((time.perf_counter() - started) * 1000, 1))
-        self.status.state = "en attente (IDLE)" if getattr(self.source, "supports_idle", False) else "en attente"
+        logs.event(
+            "mailbox_pass",
+            mailbox=self.status.mailbox,
+            handled=handled,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        self.status.state = (
+            "en attente (IDLE)" if getattr(self.source, "supports_idle", False) else "en attente"
+        )
         self.on_progress(self.status)
         return None
 
@@ -233,8 +281,14 @@ class Worker:
         delay = backoff_delay(self._failures, self.settings.mailbox.backoff_max_seconds, self._rng)
         self._mailbox_at = time.monotonic() + delay
         self.source.close()
-        logs.event("mailbox_error", level=40, mailbox=self.status.mailbox, error=type(err).__name__,
-                   failures=self._failures, retry_in_s=round(delay, 1))
+        logs.event(
+            "mailbox_error",
+            level=40,
+            mailbox=self.status.mailbox,
+            error=type(err).__name__,
+            failures=self._failures,
+            retry_in_s=round(delay, 1),
+        )
         self.status.state = f"boîte injoignable ({err.message}) — nouvel essai dans {delay:.0f} s"
         self.on_progress(self.status)
 
@@ -242,15 +296,28 @@ class Worker:
         if item.outcome in self.status.counts:
             self.status.counts[item.outcome] += 1
         if item.outcome == TOO_LARGE:
-            logs.event("mail_too_large", level=30, mailbox=self.status.mailbox, uid=item.uid, size=item.size,
-                       limit=self.settings.mailbox.max_message_bytes)
+            logs.event(
+                "mail_too_large",
+                level=30,
+                mailbox=self.status.mailbox,
+                uid=item.uid,
+                size=item.size,
+                limit=self.settings.mailbox.max_message_bytes,
+            )
         elif item.outcome in ("vanished", "already_recorded"):
             logs.event("mail_skipped", mailbox=self.status.mailbox, uid=item.uid, reason=item.outcome)
         else:
             self.status.messages += 1
-            logs.event("mailbox_item", mailbox=self.status.mailbox, uid=item.uid, outcome=item.outcome,
-                       message_row_id=item.message_row_id, reference=item.reference, moved=item.done,
-                       duration_ms=item.duration_ms)
+            logs.event(
+                "mailbox_item",
+                mailbox=self.status.mailbox,
+                uid=item.uid,
+                outcome=item.outcome,
+                message_row_id=item.message_row_id,
+                reference=item.reference,
+                moved=item.done,
+                duration_ms=item.duration_ms,
+            )
         if item.reference:
             self.status.last_reference = item.reference
         self.on_progress(self.status)
@@ -267,7 +334,9 @@ class Worker:
             return
         self.status.scans += count
         if count:
-            logs.event("scans_pass", count=count, duration_ms=round((time.perf_counter() - started) * 1000, 1))
+            logs.event(
+                "scans_pass", count=count, duration_ms=round((time.perf_counter() - started) * 1000, 1)
+            )
             self.on_progress(self.status)
 
     def _outbox_pass(self) -> None:
@@ -300,8 +369,11 @@ class Worker:
     def _wait(self) -> None:
         """Wait until the next duty is due, at most one slice (in IDLE when possible)."""
         now = time.monotonic()
-        due = [self._scans_at if self._poll_drop_folder else None, self._outbox_at if self._deliver_due else None,
-               self._mailbox_at if self.source is not None else None]
+        due = [
+            self._scans_at if self._poll_drop_folder else None,
+            self._outbox_at if self._deliver_due else None,
+            self._mailbox_at if self.source is not None else None,
+        ]
         nearest = min((d for d in due if d is not None), default=now + SLICE_SECONDS)
         timeout = max(0.05, min(SLICE_SECONDS, nearest - now))
         source = self.source

@@ -69,10 +69,15 @@ class Manifest:
 
     def to_json(self) -> bytes:
         data = {
-            "format": FORMAT, "version": self.version, "mediature_version": self.mediature_version,
-            "created_at": self.created_at, "database_kind": self.database_kind,
-            "schema_revision": self.schema_revision, "home": self.home,
-            "database": self.database.__dict__, "files": [f.__dict__ for f in self.files],
+            "format": FORMAT,
+            "version": self.version,
+            "mediature_version": self.mediature_version,
+            "created_at": self.created_at,
+            "database_kind": self.database_kind,
+            "schema_revision": self.schema_revision,
+            "home": self.home,
+            "database": self.database.__dict__,
+            "files": [f.__dict__ for f in self.files],
         }
         return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
@@ -85,10 +90,14 @@ class Manifest:
             if data.get("version") != VERSION:
                 raise BackupError(f"format de sauvegarde {data.get('version')} inconnu de cette version")
             return cls(
-                version=data["version"], mediature_version=str(data["mediature_version"]),
-                created_at=str(data["created_at"]), database_kind=str(data["database_kind"]),
-                schema_revision=data["schema_revision"], home=str(data["home"]),
-                database=FileEntry(**data["database"]), files=tuple(FileEntry(**f) for f in data["files"]),
+                version=data["version"],
+                mediature_version=str(data["mediature_version"]),
+                created_at=str(data["created_at"]),
+                database_kind=str(data["database_kind"]),
+                schema_revision=data["schema_revision"],
+                home=str(data["home"]),
+                database=FileEntry(**data["database"]),
+                files=tuple(FileEntry(**f) for f in data["files"]),
             )
         except (ValueError, KeyError, TypeError) as err:
             raise BackupError("manifeste de sauvegarde illisible") from err
@@ -232,10 +241,13 @@ def unpack_and_verify(archive: Path, root: Path) -> VerifiedBackup:
     except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
         if isinstance(err, FileNotFoundError) and not archive.exists():
             raise BackupError(f"sauvegarde introuvable : {archive}") from err
-        raise BackupError(f"sauvegarde illisible, tronquée ou endommagée ({type(err).__name__}) : "
-                          "rien n'a été restauré") from err
+        raise BackupError(
+            f"sauvegarde illisible, tronquée ou endommagée ({type(err).__name__}) : rien n'a été restauré"
+        ) from err
     if sums_raw is None or MANIFEST not in found:
-        raise BackupError("sauvegarde incomplète : manifeste ou sommes de contrôle absents, rien n'a été restauré")
+        raise BackupError(
+            "sauvegarde incomplète : manifeste ou sommes de contrôle absents, rien n'a été restauré"
+        )
     expected: dict[str, str] = {}
     for line in sums_raw.decode("utf-8", "replace").splitlines():
         sha, _, name = line.partition("  ")
@@ -244,18 +256,23 @@ def unpack_and_verify(archive: Path, root: Path) -> VerifiedBackup:
         if name not in found:
             raise BackupError(f"sauvegarde incomplète : « {name} » manque, rien n'a été restauré")
         if expected.get(name) != found[name][1]:
-            raise BackupError(f"sauvegarde altérée : la somme de contrôle de « {name} » ne correspond pas, "
-                              "rien n'a été restauré")
+            raise BackupError(
+                f"sauvegarde altérée : la somme de contrôle de « {name} » ne correspond pas, "
+                "rien n'a été restauré"
+            )
     manifest = Manifest.from_json((root / MANIFEST).read_bytes())
     listed = {e.path: e for e in (manifest.database, *manifest.files)}
     if set(listed) | {MANIFEST} != set(found):
-        raise BackupError("sauvegarde altérée : les fichiers ne correspondent pas au manifeste, rien n'a été restauré")
+        raise BackupError(
+            "sauvegarde altérée : les fichiers ne correspondent pas au manifeste, rien n'a été restauré"
+        )
     for name, entry in listed.items():
         if (entry.size, entry.sha256) != found[name]:
-            raise BackupError(f"sauvegarde altérée : « {name} » ne correspond pas au manifeste, rien n'a été restauré")
+            raise BackupError(
+                f"sauvegarde altérée : « {name} » ne correspond pas au manifeste, rien n'a été restauré"
+            )
     if DATABASE_MEMBERS.get(manifest.database_kind) != manifest.database.path:
         raise BackupError("manifeste de sauvegarde incohérent (type de base)")
     if any(not e.path.startswith(HOME_PREFIX) for e in manifest.files):
         raise BackupError("manifeste de sauvegarde incohérent (fichier hors du dossier de données)")
     return VerifiedBackup(manifest, root)
-

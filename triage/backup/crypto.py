@@ -56,10 +56,19 @@ class EncryptingWriter:
             raise BackupError("phrase de passe vide : chiffrement impossible")
         salt, nonce = os.urandom(16), os.urandom(12)
         key, check = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-        header = json.dumps({
-            "cipher": "AES-256-GCM", "kdf": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
-            "salt": base64.b64encode(salt).decode(), "nonce": base64.b64encode(nonce).decode(), "check": check,
-        }, sort_keys=True).encode()
+        header = json.dumps(
+            {
+                "cipher": "AES-256-GCM",
+                "kdf": "scrypt",
+                "n": SCRYPT_N,
+                "r": SCRYPT_R,
+                "p": SCRYPT_P,
+                "salt": base64.b64encode(salt).decode(),
+                "nonce": base64.b64encode(nonce).decode(),
+                "check": check,
+            },
+            sort_keys=True,
+        ).encode()
         self._out = out
         self._encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
         self._encryptor.authenticate_additional_data(MAGIC + header)
@@ -83,8 +92,10 @@ class EncryptingWriter:
 def decrypt_file(source: Path, destination: Path, passphrase: str | None) -> None:
     """Decrypt an encrypted backup into destination (created 0600); BackupError in French on any doubt."""
     if not passphrase:
-        raise BackupError("cette sauvegarde est chiffrée : donnez sa phrase de passe (--passphrase-file ou "
-                          "MEDIATURE_BACKUP_PASSPHRASE)")
+        raise BackupError(
+            "cette sauvegarde est chiffrée : donnez sa phrase de passe (--passphrase-file ou "
+            "MEDIATURE_BACKUP_PASSPHRASE)"
+        )
     size = source.stat().st_size
     with open(source, "rb") as fh:
         fh.seek(len(MAGIC))
@@ -123,5 +134,7 @@ def decrypt_file(source: Path, destination: Path, passphrase: str | None) -> Non
             try:
                 out.write(decryptor.finalize())
             except InvalidTag as err:
-                raise BackupError("sauvegarde chiffrée altérée ou tronquée : le contrôle d'intégrité a échoué, "
-                                  "rien n'a été restauré") from err
+                raise BackupError(
+                    "sauvegarde chiffrée altérée ou tronquée : le contrôle d'intégrité a échoué, "
+                    "rien n'a été restauré"
+                ) from err

@@ -93,8 +93,12 @@ def _database_files(runtime: Runtime) -> set[Path]:
     return {Path(f"{path}{suffix}") for suffix in ("", *snapshot.SQLITE_SIDE_FILES)}
 
 
-def create_backup(runtime: Runtime, destination: Path, passphrase: str | None = None,
-                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> BackupSummary:
+def create_backup(
+    runtime: Runtime,
+    destination: Path,
+    passphrase: str | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> BackupSummary:
     """Write one backup file (0600): database copy, home files, manifest, checksums; encrypted if asked."""
     engine = runtime.engine
     destination = destination.resolve()
@@ -114,11 +118,21 @@ def create_backup(runtime: Runtime, destination: Path, passphrase: str | None = 
             writer = ArchiveWriter(sink)
             database = writer.add_file(DATABASE_MEMBERS[kind], db_copy)
             skip = _database_files(runtime) | {destination, partial}
-            files = [entry for name, path in home_files(home, skip)
-                     if (entry := writer.add_live_file(HOME_PREFIX + name, path)) is not None]
-            manifest = Manifest(version=1, mediature_version=_mediature_version(), created_at=created_at,
-                                database_kind=kind, schema_revision=revision, home=str(home),
-                                database=database, files=tuple(files))
+            files = [
+                entry
+                for name, path in home_files(home, skip)
+                if (entry := writer.add_live_file(HOME_PREFIX + name, path)) is not None
+            ]
+            manifest = Manifest(
+                version=1,
+                mediature_version=_mediature_version(),
+                created_at=created_at,
+                database_kind=kind,
+                schema_revision=revision,
+                home=str(home),
+                database=database,
+                files=tuple(files),
+            )
             writer.finish(manifest)
             if isinstance(sink, EncryptingWriter):
                 sink.close()
@@ -131,8 +145,9 @@ def create_backup(runtime: Runtime, destination: Path, passphrase: str | None = 
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return BackupSummary(destination, kind, revision, len(files), database.size + sum(f.size for f in files),
-                         bool(passphrase))
+    return BackupSummary(
+        destination, kind, revision, len(files), database.size + sum(f.size for f in files), bool(passphrase)
+    )
 
 
 def _occupied(runtime: Runtime, archive: Path) -> list[str]:
@@ -155,14 +170,18 @@ def _known_revision(runtime: Runtime, revision: str | None) -> None:
 
     if revision is None:
         return
-    scripts = ScriptDirectory.from_config(alembic_config(runtime.engine.url.render_as_string(hide_password=False)))
+    scripts = ScriptDirectory.from_config(
+        alembic_config(runtime.engine.url.render_as_string(hide_password=False))
+    )
     try:
         known = scripts.get_revision(revision)
     except CommandError:
         known = None
     if known is None:
-        raise BackupError(f"cette sauvegarde vient d'une version plus récente de Médiature (schéma {revision}, "
-                          "inconnu ici) : mettez Médiature à jour avant de restaurer")
+        raise BackupError(
+            f"cette sauvegarde vient d'une version plus récente de Médiature (schéma {revision}, "
+            "inconnu ici) : mettez Médiature à jour avant de restaurer"
+        )
 
 
 def open_backup(archive: Path, passphrase: str | None, staging: Path) -> VerifiedBackup:
@@ -193,8 +212,9 @@ def _clear_home(home: Path, keep: set[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
-def restore_backup(runtime: Runtime, archive: Path, passphrase: str | None, *,
-                   force: bool = False) -> RestoreSummary:
+def restore_backup(
+    runtime: Runtime, archive: Path, passphrase: str | None, *, force: bool = False
+) -> RestoreSummary:
     """Restore archive into the runtime's database and home (opened without migrating); refuse a non-empty
     target unless forced."""
     archive = archive.resolve()
@@ -203,16 +223,21 @@ def restore_backup(runtime: Runtime, archive: Path, passphrase: str | None, *,
     kind = snapshot.kind(engine)
     reasons = _occupied(runtime, archive)
     if reasons and not force:
-        raise BackupError("restauration refusée : " + " ; ".join(reasons)
-                          + ". Restaurez dans une installation vide, ou ajoutez --force pour tout remplacer.")
+        raise BackupError(
+            "restauration refusée : "
+            + " ; ".join(reasons)
+            + ". Restaurez dans une installation vide, ou ajoutez --force pour tout remplacer."
+        )
     private_dir(home)
     staging = Path(tempfile.mkdtemp(prefix=f"{PRIVATE_PREFIX}restauration-", dir=home.parent))
     try:
         verified = open_backup(archive, passphrase, staging)
         manifest = verified.manifest
         if manifest.database_kind != kind:
-            raise BackupError(f"cette sauvegarde contient une base {manifest.database_kind} ; la configuration "
-                              f"désigne une base {kind} : restaurez-la dans une base du même type")
+            raise BackupError(
+                f"cette sauvegarde contient une base {manifest.database_kind} ; la configuration "
+                f"désigne une base {kind} : restaurez-la dans une base du même type"
+            )
         _known_revision(runtime, manifest.schema_revision)
         snapshot.restore(engine, verified.database_file, staging)
         if force:

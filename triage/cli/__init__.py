@@ -60,8 +60,23 @@ def settings_only(config: Path | None = None) -> Settings:
 
 # Sub-command modules register themselves on `app` when imported. Each lives in its own file.
 _MODULES = [
-    "base", "ingest", "demo", "dossiers", "search", "quarantine", "worker", "scan", "triage", "notify", "web",
-    "users", "review", "report", "message", "privacy", "backup",
+    "base",
+    "ingest",
+    "demo",
+    "dossiers",
+    "search",
+    "quarantine",
+    "worker",
+    "scan",
+    "triage",
+    "notify",
+    "web",
+    "users",
+    "review",
+    "report",
+    "message",
+    "privacy",
+    "backup",
 ]
 
 

@@ -13,8 +13,11 @@ from triage.notify.render import PARIS, date_fr
 
 PassphraseOption = Annotated[
     Path | None,
-    typer.Option("--passphrase-file", help="Fichier dont la première ligne est la phrase de passe de chiffrement "
-                 "(sinon la variable MEDIATURE_BACKUP_PASSPHRASE ; jamais sur la ligne de commande)."),
+    typer.Option(
+        "--passphrase-file",
+        help="Fichier dont la première ligne est la phrase de passe de chiffrement "
+        "(sinon la variable MEDIATURE_BACKUP_PASSPHRASE ; jamais sur la ligne de commande).",
+    ),
 ]
 
 
@@ -42,20 +45,34 @@ def backup(
         f"{summary.total_bytes / 1_048_576:.1f} Mio, {'chiffrée' if summary.encrypted else 'non chiffrée'}."
     )
     if rt.settings.security.secret_key.get_secret_value():
-        console.print("[yellow]La clé secrète vient de la configuration (MEDIATURE_SECRET_KEY) : elle n'est pas dans "
-                      "la sauvegarde ; gardez-la en lieu sûr avec la phrase de passe.[/]")
+        console.print(
+            "[yellow]La clé secrète vient de la configuration (MEDIATURE_SECRET_KEY) : elle n'est pas dans "
+            "la sauvegarde ; gardez-la en lieu sûr avec la phrase de passe.[/]"
+        )
     if not summary.encrypted:
-        console.print("[yellow]Sauvegarde non chiffrée : elle contient des données personnelles et la clé secrète.[/]")
+        console.print(
+            "[yellow]Sauvegarde non chiffrée : elle contient des données personnelles et la clé secrète.[/]"
+        )
 
 
 @app.command("restore")
 def restore(
     file: Annotated[Path, typer.Argument(help="Fichier de sauvegarde à restaurer.")],
     passphrase_file: PassphraseOption = None,
-    force: Annotated[bool, typer.Option("--force", help="Remplace une base et un dossier de données non vides "
-                                        "(leur contenu actuel est perdu).")] = False,
-    verify_only: Annotated[bool, typer.Option("--verify", help="Vérifie la sauvegarde (déchiffrement, sommes "
-                                              "de contrôle, manifeste) sans rien restaurer.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Remplace une base et un dossier de données non vides (leur contenu actuel est perdu).",
+        ),
+    ] = False,
+    verify_only: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Vérifie la sauvegarde (déchiffrement, sommes de contrôle, manifeste) sans rien restaurer.",
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Restaure une sauvegarde dans une base et un dossier de données vides, après en avoir vérifié chaque somme de
@@ -65,8 +82,10 @@ def restore(
     passphrase = read_passphrase(passphrase_file)
     if verify_only:
         manifest = verify_backup(file, passphrase)
-        console.print(f"Sauvegarde intacte : faite le {_when(manifest.created_at)}, base {manifest.database_kind} "
-                      f"(schéma {manifest.schema_revision}), {len(manifest.files)} fichier(s).")
+        console.print(
+            f"Sauvegarde intacte : faite le {_when(manifest.created_at)}, base {manifest.database_kind} "
+            f"(schéma {manifest.schema_revision}), {len(manifest.files)} fichier(s)."
+        )
         return
     rt = open_runtime(config, upgrade=False)  # the schema is brought up to date after the restore
     summary = restore_backup(rt, file, passphrase, force=force)

@@ -33,7 +33,9 @@ def demo(
     limit: Annotated[int, typer.Option("--limit", help="Nombre de dossiers affichés.")] = 100,
     with_report: Annotated[
         bool,
-        typer.Option("--report/--no-report", help="Ajoute l'historique fictif 2022-aujourd'hui et écrit le rapport."),
+        typer.Option(
+            "--report/--no-report", help="Ajoute l'historique fictif 2022-aujourd'hui et écrit le rapport."
+        ),
     ] = True,
     config: ConfigOption = None,
 ) -> None:
@@ -80,7 +82,9 @@ def _demo_report(rt: Runtime) -> None:
         has_history = session.scalar(select(func.count(Dossier.id)).where(Dossier.reference.like("DEMO-%")))
     if not has_history:
         per_year = generate_history(rt, force=True)
-        console.print(f"Historique fictif pour le rapport : {sum(per_year.values())} dossiers (2022 à aujourd'hui).")
+        console.print(
+            f"Historique fictif pour le rapport : {sum(per_year.values())} dossiers (2022 à aujourd'hui)."
+        )
     year = datetime.now(UTC).year
     built = build(rt, year)
     for fmt in ("html", "pdf"):

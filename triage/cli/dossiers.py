@@ -91,10 +91,14 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
     if console.width < WIDE_ENOUGH:
         console.print(f"[bold]Dossiers — {len(rows)} affiché(s) sur {total}[/]")
         for d in rows:
-            console.print(Text.assemble((d.reference, "bold"), f"  reçue le {paris_time(d.received_at)}, {d.channel}"))
+            console.print(
+                Text.assemble((d.reference, "bold"), f"  reçue le {paris_time(d.received_at)}, {d.channel}")
+            )
             details = [_requester(d), d.requester_territory or "", f"statut : {status_label(d.status)}"]
             console.print(Padding(Text(" · ".join(x for x in details if x)), (0, 0, 0, 2)))
-            console.print(Padding(Text(f"tri suggéré : {_labels(suggestions.get(d.id), threshold)}"), (0, 0, 0, 2)))
+            console.print(
+                Padding(Text(f"tri suggéré : {_labels(suggestions.get(d.id), threshold)}"), (0, 0, 0, 2))
+            )
         rows = []
     table = Table(title=f"Dossiers — {len(rows)} affiché(s) sur {total}")
     for col in ("référence", "reçue le", "canal", "demandeur", "territoire", "statut", "tri suggéré"):
@@ -122,10 +126,19 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
 def dossiers_list(
     status: Annotated[str | None, typer.Option("--status", help="Seulement ce statut (ex. recue).")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Nombre maximal de lignes.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Un objet JSON par dossier et par ligne (scripts).")] = False,
-    assignee: Annotated[str | None, typer.Option(
-        "--assignee", help="Avec --json : seulement les dossiers de cet identifiant (« - » : non attribués).")] = None,
-    unread: Annotated[bool, typer.Option("--unread", help="Avec --json : seulement les dossiers non lus.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Un objet JSON par dossier et par ligne (scripts).")
+    ] = False,
+    assignee: Annotated[
+        str | None,
+        typer.Option(
+            "--assignee",
+            help="Avec --json : seulement les dossiers de cet identifiant (« - » : non attribués).",
+        ),
+    ] = None,
+    unread: Annotated[
+        bool, typer.Option("--unread", help="Avec --json : seulement les dossiers non lus.")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Liste les dossiers, les plus récents d'abord."""
@@ -135,8 +148,9 @@ def dossiers_list(
     print_dossiers(open_runtime(config), status=status, limit=limit)
 
 
-def print_json_lines(rt: Runtime, *, status: str | None, limit: int, assignee: str | None = None,
-                     unread: bool = False) -> None:
+def print_json_lines(
+    rt: Runtime, *, status: str | None, limit: int, assignee: str | None = None, unread: bool = False
+) -> None:
     """One JSON object per dossier on each line, most recent first."""
     with rt.sessions() as session:
         stmt = select(Dossier).where(Dossier.merged_into_id.is_(None))
@@ -148,7 +162,9 @@ def print_json_lines(rt: Runtime, *, status: str | None, limit: int, assignee: s
             stmt = stmt.where(Dossier.assignee_id.in_(select(User.id).where(User.username == assignee)))
         if unread:
             stmt = stmt.where(Dossier.unread.is_(True))
-        rows = session.scalars(stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)).all()
+        rows = session.scalars(
+            stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)
+        ).all()
         names = usernames(session, {d.assignee_id for d in rows if d.assignee_id})
         for d in rows:
             typer.echo(json.dumps(summary(d, names.get(d.assignee_id or 0)), ensure_ascii=False))
@@ -157,7 +173,9 @@ def print_json_lines(rt: Runtime, *, status: str | None, limit: int, assignee: s
 @dossiers_app.command("show")
 def dossiers_show(
     reference: Annotated[str, typer.Argument(help="Référence, ex. MED-2026-00042.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Un objet JSON avec les messages (scripts).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Un objet JSON avec les messages (scripts).")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Affiche un dossier : demandeur (initiales), statut, tri suggéré, messages et chronologie."""

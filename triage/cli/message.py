@@ -32,12 +32,23 @@ def read_attachment(path: Path) -> OutgoingFile:
 def message_send(
     reference: Annotated[str, typer.Argument(help="Référence du dossier, ex. MED-2026-00042.")],
     to: Annotated[str, typer.Option("--to", help="Adresse de courriel du destinataire.")],
-    body_file: Annotated[Path, typer.Option("--body-file", help="Fichier texte du message (UTF-8) ; « - » : entrée standard.")],
-    subject: Annotated[str, typer.Option("--subject", help="Objet (la référence du dossier y est ajoutée).")] = "",
+    body_file: Annotated[
+        Path, typer.Option("--body-file", help="Fichier texte du message (UTF-8) ; « - » : entrée standard.")
+    ],
+    subject: Annotated[
+        str, typer.Option("--subject", help="Objet (la référence du dossier y est ajoutée).")
+    ] = "",
     attach: Annotated[list[Path] | None, typer.Option("--attach", help="Pièce jointe (répétable).")] = None,
     name: Annotated[str, typer.Option("--name", help="Nom du destinataire.")] = "",
-    mention: Annotated[str, typer.Option("--mention", help="Mention légale : transmission (L114-2 CRPA) ou fin_mediation.")] = "",
-    key: Annotated[str, typer.Option("--key", help="Clé d'unicité : la même clé n'envoie jamais deux fois (par défaut : le contenu).")] = "",
+    mention: Annotated[
+        str, typer.Option("--mention", help="Mention légale : transmission (L114-2 CRPA) ou fin_mediation.")
+    ] = "",
+    key: Annotated[
+        str,
+        typer.Option(
+            "--key", help="Clé d'unicité : la même clé n'envoie jamais deux fois (par défaut : le contenu)."
+        ),
+    ] = "",
     config: ConfigOption = None,
 ) -> None:
     """Met un message libre en envoi sur un dossier (boîte d'envoi) et affiche son Message-ID."""
@@ -50,9 +61,18 @@ def message_send(
         dossier = resolve(session, reference.strip().upper())
         if dossier is None:
             raise NotFoundError(f"aucun dossier {reference}")
-        msg = FreeMessage(to_address=to, to_name=name, subject=subject, body=body, attachments=files,
-                          mention=mention, key=key)
+        msg = FreeMessage(
+            to_address=to,
+            to_name=name,
+            subject=subject,
+            body=body,
+            attachments=files,
+            mention=mention,
+            key=key,
+        )
         sent = send_message(session, rt, dossier, msg, Actor.terminal())
     if not sent.created:
-        err_console.print("Ce message était déjà dans la boîte d'envoi : il n'est pas envoyé une seconde fois.")
+        err_console.print(
+            "Ce message était déjà dans la boîte d'envoi : il n'est pas envoyé une seconde fois."
+        )
     typer.echo(sent.message_id)

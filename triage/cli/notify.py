@@ -13,7 +13,9 @@ from sqlalchemy import select
 from triage.cli import ConfigOption, app, console, open_runtime
 from triage.store.models import Dossier, OutboxItem, PrintJob
 
-outbox_app = typer.Typer(help="Messages sortants (accusés de réception, courriers, synthèses).", no_args_is_help=True)
+outbox_app = typer.Typer(
+    help="Messages sortants (accusés de réception, courriers, synthèses).", no_args_is_help=True
+)
 print_app = typer.Typer(help="File d'impression des courriers papier.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(print_app, name="print-queue")
@@ -37,12 +39,29 @@ def outbox_list(
             q = q.where(OutboxItem.status != "sent")
         rows = s.execute(q.order_by(OutboxItem.id)).all()
     table = Table(title=f"Boîte d'envoi — {len(rows)} message(s)")
-    for col in ("n°", "dossier", "type", "destinataire", "état", "essais", "prochain essai / envoi", "raison"):
+    for col in (
+        "n°",
+        "dossier",
+        "type",
+        "destinataire",
+        "état",
+        "essais",
+        "prochain essai / envoi",
+        "raison",
+    ):
         table.add_column(col)
     for item, ref in rows:
         when = item.sent_at if item.status == "sent" else item.next_attempt_at
-        table.add_row(str(item.id), ref or "—", item.kind, _mask(item.to_address), item.status, str(item.attempts),
-                      when.astimezone().strftime("%d/%m/%Y %H:%M") if when else "", item.last_error[:60])
+        table.add_row(
+            str(item.id),
+            ref or "—",
+            item.kind,
+            _mask(item.to_address),
+            item.status,
+            str(item.attempts),
+            when.astimezone().strftime("%d/%m/%Y %H:%M") if when else "",
+            item.last_error[:60],
+        )
     console.print(table)
 
 
@@ -54,8 +73,10 @@ def outbox_flush(config: ConfigOption = None) -> None:
     rt = open_runtime(config)
     report = deliver_due(rt, force=True, limit=10_000)
     target = rt.settings.smtp.url and "SMTP" or str(rt.settings.paths.home / "outbox")
-    console.print(f"Envoyés : [bold]{report.sent}[/] — à réessayer : {report.retried} — en échec : {report.failed} "
-                  f"(vers {target})")
+    console.print(
+        f"Envoyés : [bold]{report.sent}[/] — à réessayer : {report.retried} — en échec : {report.failed} "
+        f"(vers {target})"
+    )
     if report.retried or report.failed:
         raise typer.Exit(1)
 
@@ -67,21 +88,31 @@ def print_list(config: ConfigOption = None) -> None:
     with rt.sessions() as s:
         rows = s.execute(
             select(PrintJob.id, PrintJob.kind, PrintJob.status, PrintJob.created_at, Dossier.reference)
-            .outerjoin(Dossier, Dossier.id == PrintJob.dossier_id).order_by(PrintJob.id)
+            .outerjoin(Dossier, Dossier.id == PrintJob.dossier_id)
+            .order_by(PrintJob.id)
         ).all()
     table = Table(title=f"File d'impression — {sum(1 for r in rows if r.status == 'pending')} à imprimer")
     for col in ("n°", "dossier", "type", "créé le", "état"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r.id), r.reference or "—", r.kind, r.created_at.astimezone().strftime("%d/%m/%Y %H:%M"),
-                      "à imprimer" if r.status == "pending" else "exporté")
+        table.add_row(
+            str(r.id),
+            r.reference or "—",
+            r.kind,
+            r.created_at.astimezone().strftime("%d/%m/%Y %H:%M"),
+            "à imprimer" if r.status == "pending" else "exporté",
+        )
     console.print(table)
 
 
 @print_app.command("export")
 def print_export(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Dossier où écrire les PDF.")] = Path("impression"),
-    again: Annotated[bool, typer.Option("--again", help="Réexporte aussi les courriers déjà exportés.")] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Dossier où écrire les PDF.")] = Path(
+        "impression"
+    ),
+    again: Annotated[
+        bool, typer.Option("--again", help="Réexporte aussi les courriers déjà exportés.")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Écrit les courriers à imprimer en PDF (un fichier par courrier) et les marque exportés."""

@@ -39,7 +39,9 @@ def _fr(value: date | datetime | None) -> str:
 
 @retention_app.command("run")
 def retention_run(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Affiche ce qui serait fait, sans rien changer.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Affiche ce qui serait fait, sans rien changer.")
+    ] = False,
     as_of: AsOfOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -60,7 +62,9 @@ def retention_run(
 
 @retention_app.command("list")
 def retention_list(
-    days: Annotated[int | None, typer.Option("--days", help="Horizon en jours (défaut : retention.notice_days).")] = None,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Horizon en jours (défaut : retention.notice_days).")
+    ] = None,
     as_of: AsOfOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -79,8 +83,11 @@ def retention_list(
     for column in ("dossier", "clôturé le", "anonymisé le", "prolongé jusqu'au"):
         table.add_column(column)
     for item in items:
-        extension = f"{_fr(item.extended_until)} ({EXTENSION_REASONS.get(item.reason, item.reason)})" \
-            if item.extended_until else "—"
+        extension = (
+            f"{_fr(item.extended_until)} ({EXTENSION_REASONS.get(item.reason, item.reason)})"
+            if item.extended_until
+            else "—"
+        )
         table.add_row(item.reference, _fr(item.closed_at), _fr(item.term), extension)
     console.print(table)
 
@@ -89,7 +96,9 @@ def retention_list(
 def retention_extend(
     reference: Annotated[str, typer.Argument(help="Référence du dossier (MED-2026-00042).")],
     until: Annotated[str, typer.Option("--until", help="Conserver jusqu'au (AAAA-MM-JJ).")],
-    reason: Annotated[str, typer.Option("--reason", help="Motif : contentieux, demande_en_cours, demande_usager, autre.")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Motif : contentieux, demande_en_cours, demande_usager, autre.")
+    ],
     config: ConfigOption = None,
 ) -> None:
     """Prolonge la conservation d'un dossier (motif obligatoire, tracé dans le journal d'audit)."""
@@ -121,16 +130,24 @@ def privacy_erase(
         raise typer.Exit(1)
     rt = open_runtime(config)
     report = erase(rt, email, Actor.terminal())
-    console.print(f"Effacement fait : {len(report.references)} dossier(s) anonymisé(s)"
-                  + (f" ({', '.join(report.references)})" if report.references else "") + ".")
+    console.print(
+        f"Effacement fait : {len(report.references)} dossier(s) anonymisé(s)"
+        + (f" ({', '.join(report.references)})" if report.references else "")
+        + "."
+    )
     for key, n in report.counts.items():
         console.print(f"  {LABELS.get(key, key)} : {n}")
     if not report.compacted:
-        console.print("[yellow]La base était occupée : relancez `mediature privacy erase` quand le worker est "
-                      "arrêté pour effacer aussi l'espace libre du fichier SQLite.[/]")
+        console.print(
+            "[yellow]La base était occupée : relancez `mediature privacy erase` quand le worker est "
+            "arrêté pour effacer aussi l'espace libre du fichier SQLite.[/]"
+        )
     if report.mentioned_in:
-        console.print("[yellow]D'autres dossiers mentionnent encore cette personne (à vérifier à la main) : "
-                      + ", ".join(report.mentioned_in) + "[/]")
+        console.print(
+            "[yellow]D'autres dossiers mentionnent encore cette personne (à vérifier à la main) : "
+            + ", ".join(report.mentioned_in)
+            + "[/]"
+        )
     console.print("Journaux archivés (rotation) et sauvegardes : voir docs/donnees-personnelles.md.")
 
 
@@ -148,8 +165,11 @@ def privacy_export(
 
     rt = open_runtime(config)
     export = export_person(rt, Who(email, phone, name, postcode), output, Actor.terminal())
-    console.print(f"Export écrit : [bold]{output}[/] — {len(export.dossiers)} dossier(s), "
-                  f"{len(export.loose)} courrier(s) hors dossier, {len(export.files)} fichier(s).")
-    console.print("Le fichier contient des données personnelles : remettez-le à la personne par un moyen sûr, "
-                  "puis supprimez-le.")
-
+    console.print(
+        f"Export écrit : [bold]{output}[/] — {len(export.dossiers)} dossier(s), "
+        f"{len(export.loose)} courrier(s) hors dossier, {len(export.files)} fichier(s)."
+    )
+    console.print(
+        "Le fichier contient des données personnelles : remettez-le à la personne par un moyen sûr, "
+        "puis supprimez-le."
+    )

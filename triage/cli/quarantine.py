@@ -19,7 +19,6 @@ quarantine_app = typer.Typer(
 app.add_typer(quarantine_app, name="quarantine")
 
 
-
 @quarantine_app.command("list")
 def quarantine_list(
     all_: Annotated[bool, typer.Option("--all", help="Aussi les éléments déjà résolus.")] = False,

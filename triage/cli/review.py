@@ -38,16 +38,34 @@ def queue(
         choices = label_choices(rt.settings)
         console.print(f"[bold]Demandes à trier : {len(items)}[/]")
         for item in items:
-            console.print(Text.assemble((item.reference, "bold"), f"  reçue le {paris_time(item.received_at)}, {item.channel}"))
-            for kind, name in (("domain", "domaine"), ("admissibility", "recevabilité"), ("reorientation", "réorientation")):
+            console.print(
+                Text.assemble(
+                    (item.reference, "bold"), f"  reçue le {paris_time(item.received_at)}, {item.channel}"
+                )
+            )
+            for kind, name in (
+                ("domain", "domaine"),
+                ("admissibility", "recevabilité"),
+                ("reorientation", "réorientation"),
+            ):
                 lab = item.label(kind)
                 choice_kind = "domains" if kind == "domain" else kind
-                text = (f"{choices.name(choice_kind, lab.code) or lab.code} [{lab.code}], "
-                        f"{_confidence(lab.confidence, lab.to_check)}") if lab else "pas de suggestion"
+                text = (
+                    (
+                        f"{choices.name(choice_kind, lab.code) or lab.code} [{lab.code}], "
+                        f"{_confidence(lab.confidence, lab.to_check)}"
+                    )
+                    if lab
+                    else "pas de suggestion"
+                )
                 console.print(Padding(Text.from_markup(f"{name} : {text}"), (0, 0, 0, 2)))
             if item.candidates:
-                console.print(Padding(Text("même personne ? " + ", ".join(c.reference for c in item.candidates)),
-                                      (0, 0, 0, 2)))
+                console.print(
+                    Padding(
+                        Text("même personne ? " + ", ".join(c.reference for c in item.candidates)),
+                        (0, 0, 0, 2),
+                    )
+                )
         items = []
     table = Table(title=f"Demandes à trier : {len(items)}", show_lines=False)
     table.add_column("référence", no_wrap=True)
@@ -59,16 +77,25 @@ def queue(
         for kind in ("domain", "admissibility", "reorientation"):
             lab = item.label(kind)
             cells.append(f"{lab.code}\n{_confidence(lab.confidence, lab.to_check)}" if lab else "—")
-        table.add_row(item.reference, paris_time(item.received_at).split(" à ")[0], item.channel, *cells,
-                      ", ".join(c.reference for c in item.candidates) or "")
+        table.add_row(
+            item.reference,
+            paris_time(item.received_at).split(" à ")[0],
+            item.channel,
+            *cells,
+            ", ".join(c.reference for c in item.candidates) or "",
+        )
     if items:
         console.print(table)
-    console.print(f"Échéances : {len(late.service_overdue)} réponse(s) de service en retard, "
-                  f"{len(late.no_first_contact)} demande(s) sans premier contact, "
-                  f"{len(late.open_too_long)} dossier(s) ouverts depuis plus de "
-                  f"{rt.settings.deadlines.open_alert_months} mois.")
-    console.print("Accepter : [bold]mediature review REF --accept[/] ; corriger : "
-                  "[bold]mediature review REF --domain … --admissibility … --reorientation …[/]")
+    console.print(
+        f"Échéances : {len(late.service_overdue)} réponse(s) de service en retard, "
+        f"{len(late.no_first_contact)} demande(s) sans premier contact, "
+        f"{len(late.open_too_long)} dossier(s) ouverts depuis plus de "
+        f"{rt.settings.deadlines.open_alert_months} mois."
+    )
+    console.print(
+        "Accepter : [bold]mediature review REF --accept[/] ; corriger : "
+        "[bold]mediature review REF --domain … --admissibility … --reorientation …[/]"
+    )
 
 
 @app.command("review")
@@ -77,7 +104,9 @@ def review(
     accept: Annotated[bool, typer.Option("--accept", help="Accepte la suggestion telle quelle.")] = False,
     domain: Annotated[str | None, typer.Option(help="Domaine retenu (code).")] = None,
     admissibility: Annotated[str | None, typer.Option(help="Recevabilité retenue (code).")] = None,
-    reorientation: Annotated[str | None, typer.Option(help="Réorientation retenue (code, none sinon).")] = None,
+    reorientation: Annotated[
+        str | None, typer.Option(help="Réorientation retenue (code, none sinon).")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Confirme (--accept) ou corrige le tri d'une demande ; l'exemple sert au prochain `mediature train`."""
@@ -106,12 +135,22 @@ def review(
                     raise DossierError(f"indiquez --{kind}", key=dossier.reference)
                 return str(value)
 
-            example = confirm(session, rt.settings, dossier, Labels(
-                pick(domain, "domain"), pick(admissibility, "admissibility"), pick(reorientation, "reorientation")),
-                actor)
+            example = confirm(
+                session,
+                rt.settings,
+                dossier,
+                Labels(
+                    pick(domain, "domain"),
+                    pick(admissibility, "admissibility"),
+                    pick(reorientation, "reorientation"),
+                ),
+                actor,
+            )
         verb = "corrigé" if example.corrected else "confirmé"
-        console.print(f"{dossier.reference} : tri {verb} — {example.domain} / {example.admissibility} / "
-                      f"{example.reorientation} (étape : {dossier.status}).")
+        console.print(
+            f"{dossier.reference} : tri {verb} — {example.domain} / {example.admissibility} / "
+            f"{example.reorientation} (étape : {dossier.status})."
+        )
 
 
 @app.command("digest")
@@ -123,5 +162,7 @@ def digest(config: ConfigOption = None) -> None:
     with rt.sessions.begin() as session:
         items = queue_digest(session, rt.settings, rt.secret)
         sent_to = len(items)
-    console.print(f"Récapitulatif du jour mis en envoi pour {sent_to} destinataire(s) "
-                  "(`mediature outbox flush` ou le worker l'envoient).")
+    console.print(
+        f"Récapitulatif du jour mis en envoi pour {sent_to} destinataire(s) "
+        "(`mediature outbox flush` ou le worker l'envoient)."
+    )

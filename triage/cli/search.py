@@ -22,11 +22,20 @@ from triage.store.search import SearchFilters, SearchHit, search_dossiers
 def hit_record(hit: SearchHit) -> dict[str, object]:
     """One dossier found, as JSON for scripts (excerpts with the found words between « [ » and « ] »)."""
     return {
-        "reference": hit.reference, "status": hit.status, "channel": hit.channel, "domain": hit.domain,
-        "territory": hit.territory, "assignee": hit.assignee or None, "received_at": hit.received_at.isoformat(),
-        "matches": [{"source": s.source,
-                     "excerpt": "".join(f"[{text}]" if matched else text for text, matched in s.parts)}
-                    for s in hit.snippets],
+        "reference": hit.reference,
+        "status": hit.status,
+        "channel": hit.channel,
+        "domain": hit.domain,
+        "territory": hit.territory,
+        "assignee": hit.assignee or None,
+        "received_at": hit.received_at.isoformat(),
+        "matches": [
+            {
+                "source": s.source,
+                "excerpt": "".join(f"[{text}]" if matched else text for text, matched in s.parts),
+            }
+            for s in hit.snippets
+        ],
     }
 
 
@@ -36,7 +45,9 @@ def dossiers_search(
     status: Annotated[str, typer.Option("--status", help="Seulement ce statut (ex. recue).")] = "",
     channel: Annotated[str, typer.Option("--channel", help="Seulement ce canal (email, courrier…).")] = "",
     page: Annotated[int, typer.Option("--page", min=1, help="Page de résultats (20 par page).")] = 1,
-    as_json: Annotated[bool, typer.Option("--json", help="Un objet JSON par dossier et par ligne (scripts).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Un objet JSON par dossier et par ligne (scripts).")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Cherche dans les dossiers, leurs messages et le texte reconnu des courriers numérisés."""
@@ -51,6 +62,11 @@ def dossiers_search(
     for column in ("référence", "reçue le", "statut", "demandeur", "trouvé dans"):
         table.add_column(column, overflow="fold")
     for hit in result.hits:
-        table.add_row(hit.reference, paris_time(hit.received_at), status_label(hit.status),
-                      initials(hit.requester_name) or "?", ", ".join(s.source for s in hit.snippets) or "—")
+        table.add_row(
+            hit.reference,
+            paris_time(hit.received_at),
+            status_label(hit.status),
+            initials(hit.requester_name) or "?",
+            ", ".join(s.source for s in hit.snippets) or "—",
+        )
     console.print(table)

@@ -57,8 +57,11 @@ def suggest(
     config: ConfigOption = None,
     threshold: Annotated[
         float | None,
-        typer.Option("--seuil", help="Seuil de confiance « à vérifier » imposé à toutes les étiquettes (sinon les seuils "
-            "calibrés du modèle)."),
+        typer.Option(
+            "--seuil",
+            help="Seuil de confiance « à vérifier » imposé à toutes les étiquettes (sinon les seuils "
+            "calibrés du modèle).",
+        ),
     ] = None,
 ) -> None:
     """Suggère domaine, recevabilité et réorientation : une ligne JSON par fichier, sans base ni réseau."""
@@ -183,7 +186,8 @@ def train(
     folds: Annotated[
         int,
         typer.Option(
-            "--plis", help="Plis de la validation croisée groupée qui fixe les seuils « sûr » (0 : aucun, tout à vérifier)."
+            "--plis",
+            help="Plis de la validation croisée groupée qui fixe les seuils « sûr » (0 : aucun, tout à vérifier).",
         ),
     ] = 5,
 ) -> None:
@@ -225,7 +229,9 @@ def train(
                 f"(validation croisée groupée), seuil « sûr » {sure['thresholds'][label]:.4f}"
             )
         r = sure["requests"]
-        console.print(f"  « sûr » : {100 * r['share']:.1f} % des demandes, justes à {100 * r['precision']:.1f} %")
+        console.print(
+            f"  « sûr » : {100 * r['share']:.1f} % des demandes, justes à {100 * r['precision']:.1f} %"
+        )
 
 
 @app.command("evaluate")
@@ -281,7 +287,9 @@ def evaluate(
             raise MediatureError(str(err)) from err
         _check_codes(test_labels, taxonomy)
         err_console.print(f"  auteurs tenus à l'écart : entraînement sur {len(data.texts)} lettres")
-        held = holdout(data.texts, data.labels, test_texts, test_labels, combine=system_combiner(taxonomy, rules))
+        held = holdout(
+            data.texts, data.labels, test_texts, test_labels, combine=system_combiner(taxonomy, rules)
+        )
         ruled = rules_only(taxonomy, rules, test_texts)
         held["systems"]["regles"] = {label: score(test_labels[label], ruled[label]) for label in ruled}
         if cross is not None:
@@ -292,7 +300,9 @@ def evaluate(
         for part in (cross, held):
             if part is not None:
                 part.pop("out_of_fold", None)
-        typer.echo(json.dumps({"cross_validation": cross, "heldout_writers": held}, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps({"cross_validation": cross, "heldout_writers": held}, ensure_ascii=False, indent=2)
+        )
     else:
         typer.echo(format_report(cross, held, confusion=confusion))
 

@@ -10,12 +10,18 @@ from rich.table import Table
 
 from triage.cli import ConfigOption, app, console, open_runtime
 
-users_app = typer.Typer(help="Comptes de l'espace de la médiation (médiatrice, courrier, administration).",
-                        no_args_is_help=True)
+users_app = typer.Typer(
+    help="Comptes de l'espace de la médiation (médiatrice, courrier, administration).", no_args_is_help=True
+)
 app.add_typer(users_app, name="users")
 
-PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Lit le mot de passe sur l'entrée standard "
-                                             "(première ligne), pour les scripts.")]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Lit le mot de passe sur l'entrée standard (première ligne), pour les scripts.",
+    ),
+]
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -72,21 +78,27 @@ def _set_disabled(username: str, disabled: bool, config: object) -> None:
     with rt.sessions.begin() as session:
         user = auth.get_user(session, username)
         auth.set_disabled(session, user, disabled)
-        record(session, Actor.terminal(), "users.disable" if disabled else "users.enable",
-               details={"user_id": user.id})
+        record(
+            session,
+            Actor.terminal(),
+            "users.disable" if disabled else "users.enable",
+            details={"user_id": user.id},
+        )
     console.print(f"Compte [bold]{user.username}[/] {'désactivé' if disabled else 'réactivé'}.")
 
 
 @users_app.command("disable")
-def users_disable(username: Annotated[str, typer.Argument(help="Identifiant du compte.")],
-                  config: ConfigOption = None) -> None:
+def users_disable(
+    username: Annotated[str, typer.Argument(help="Identifiant du compte.")], config: ConfigOption = None
+) -> None:
     """Désactive un compte (ses sessions sont fermées)."""
     _set_disabled(username, True, config)
 
 
 @users_app.command("enable")
-def users_enable(username: Annotated[str, typer.Argument(help="Identifiant du compte.")],
-                 config: ConfigOption = None) -> None:
+def users_enable(
+    username: Annotated[str, typer.Argument(help="Identifiant du compte.")], config: ConfigOption = None
+) -> None:
     """Réactive un compte désactivé."""
     _set_disabled(username, False, config)
 
@@ -106,8 +118,12 @@ def users_role(
         user = auth.get_user(session, username)
         before = user.role
         auth.set_role(session, user, role)
-        record(session, Actor.terminal(), "users.role", details={"user_id": user.id, "from": before, "to": role})
-    console.print(f"Compte [bold]{user.username}[/] : {auth.ROLES[before]} → {auth.ROLES[role]} (sessions fermées).")
+        record(
+            session, Actor.terminal(), "users.role", details={"user_id": user.id, "from": before, "to": role}
+        )
+    console.print(
+        f"Compte [bold]{user.username}[/] : {auth.ROLES[before]} → {auth.ROLES[role]} (sessions fermées)."
+    )
 
 
 @users_app.command("list")

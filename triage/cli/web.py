@@ -30,8 +30,16 @@ def serve(
 
         if config or STATE.config:
             os.environ["MEDIATURE_CONFIG"] = str(config or STATE.config)
-        uvicorn.run("triage.web.app:app_from_environment", factory=True, host=h, port=p, workers=workers,
-                    log_level="warning", access_log=False, proxy_headers=False)
+        uvicorn.run(
+            "triage.web.app:app_from_environment",
+            factory=True,
+            host=h,
+            port=p,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+        )
         return
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1; the app believes it only
     # from web.trusted_proxies (triage.web.app.MediatureApp)

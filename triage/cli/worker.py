@@ -39,7 +39,9 @@ class LiveDisplay:
         self.live.__enter__()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.live.__exit__(kind, err, tb)
 
     def update(self, status: WorkerStatus) -> None:
@@ -67,7 +69,9 @@ class LiveDisplay:
 def _size(size: int | None) -> str:
     if size is None:
         return "?"
-    return f"{size / 1_048_576:.1f} Mo".replace(".", ",") if size >= 1_048_576 else f"{max(1, size // 1024)} Ko"
+    return (
+        f"{size / 1_048_576:.1f} Mo".replace(".", ",") if size >= 1_048_576 else f"{max(1, size // 1024)} Ko"
+    )
 
 
 def _summary(status: WorkerStatus) -> str:
@@ -83,7 +87,9 @@ def _summary(status: WorkerStatus) -> str:
 @app.command("worker")
 def worker(
     config: ConfigOption = None,
-    once: Annotated[bool, typer.Option("--once", help="Une seule passe (boîte, scans, envoi) puis sortie : tests, cron.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Une seule passe (boîte, scans, envoi) puis sortie : tests, cron.")
+    ] = False,
     log_file: Annotated[
         Path | None, typer.Option("--log-file", help="Écrire le journal structuré (JSON) dans ce fichier.")
     ] = None,
@@ -111,8 +117,10 @@ def worker(
     with rt.sessions() as session:
         left = len(too_large_items(session))
     if left:
-        console.print(f"[yellow]{left} message(s) trop volumineux laissé(s) sur le serveur, à traiter à la main : "
-                      "`mediature mailbox status`.[/]")
+        console.print(
+            f"[yellow]{left} message(s) trop volumineux laissé(s) sur le serveur, à traiter à la main : "
+            "`mediature mailbox status`.[/]"
+        )
 
 
 @mailbox_app.command("check")
@@ -135,8 +143,11 @@ def mailbox_check(config: ConfigOption = None) -> None:
             console.print(f"Messages traités marqués du mot-clé {settings.mailbox.processed_flag}.")
         else:
             console.print("Messages traités laissés en place (processed_action = none).")
-        console.print("Attente : IDLE (notification immédiate)" if source.supports_idle
-                      else f"Attente : relève toutes les {settings.mailbox.poll_seconds:g} s (pas d'IDLE)")
+        console.print(
+            "Attente : IDLE (notification immédiate)"
+            if source.supports_idle
+            else f"Attente : relève toutes les {settings.mailbox.poll_seconds:g} s (pas d'IDLE)"
+        )
     finally:
         source.close()
 
@@ -164,14 +175,20 @@ def mailbox_status(config: ConfigOption = None) -> None:
     for column in ("boîte", "issue", "nombre", "déplacés ou marqués"):
         table.add_column(column)
     for mailbox, outcome, count, moved in rows:
-        table.add_row(mailbox, LABELS.get(outcome, outcome), str(count), "—" if outcome == "too_large" else str(moved))
+        table.add_row(
+            mailbox, LABELS.get(outcome, outcome), str(count), "—" if outcome == "too_large" else str(moved)
+        )
     console.print(table)
     if large:
         limit = rt.settings.mailbox.max_message_bytes
-        table = Table(title=f"Messages trop volumineux laissés sur le serveur (limite {limit / 1_048_576:.0f} Mo) : à traiter à la main")
+        table = Table(
+            title=f"Messages trop volumineux laissés sur le serveur (limite {limit / 1_048_576:.0f} Mo) : à traiter à la main"
+        )
         for column in ("boîte", "UID", "taille", "vu le"):
             table.add_column(column)
         for item in large:
             size = _size(item.size)
-            table.add_row(item.mailbox, str(item.uid), size, item.seen_at.astimezone().strftime("%d/%m/%Y %H:%M"))
+            table.add_row(
+                item.mailbox, str(item.uid), size, item.seen_at.astimezone().strftime("%d/%m/%Y %H:%M")
+            )
         console.print(table)

@@ -14,15 +14,20 @@ from triage.records import ParsedMessage
 from triage.store.models import Dossier, OutboxItem
 
 # Outbox kinds that hand a request to a service or body: an answer from their recipient is the service's answer.
-TRANSMISSION_KINDS = frozenset({"letter_transmission", "message_transmission", "letter_reorientation_transmission"})
+TRANSMISSION_KINDS = frozenset(
+    {"letter_transmission", "message_transmission", "letter_reorientation_transmission"}
+)
 EVENT_SERVICE_ANSWER = "reponse_service"
 
 
 def written_to(session: Session, dossier_id: int) -> dict[str, bool]:
     """Every address the mediation wrote to about this dossier -> whether it received a transmission."""
     found: dict[str, bool] = {}
-    rows = session.execute(select(OutboxItem.to_address, OutboxItem.kind).where(
-        OutboxItem.dossier_id == dossier_id, OutboxItem.status != "suppressed"))
+    rows = session.execute(
+        select(OutboxItem.to_address, OutboxItem.kind).where(
+            OutboxItem.dossier_id == dossier_id, OutboxItem.status != "suppressed"
+        )
+    )
     for address, kind in rows:
         address = (address or "").lower()
         found[address] = found.get(address, False) or kind in TRANSMISSION_KINDS

@@ -52,8 +52,9 @@ def get_contact(session: Session, contact_id: int) -> Contact:
     return found
 
 
-def save_contact(session: Session, settings: Settings, actor: Actor, values: ContactValues,
-                 contact_id: int | None = None) -> Contact:
+def save_contact(
+    session: Session, settings: Settings, actor: Actor, values: ContactValues, contact_id: int | None = None
+) -> Contact:
     """Create or update a directory entry (checked: kind, name, email shape, known reorientation code)."""
     if values.kind not in KINDS:
         raise DossierError("choisissez service du Département ou organisme extérieur")
@@ -61,7 +62,7 @@ def save_contact(session: Session, settings: Settings, actor: Actor, values: Con
     if not name:
         raise DossierError("donnez le nom du service ou de l'organisme")
     email = values.email.strip().lower()[:320]
-    if email and (email.count("@") != 1 or any(c.isspace() or c in "<>,;\"" for c in email)):
+    if email and (email.count("@") != 1 or any(c.isspace() or c in '<>,;"' for c in email)):
         raise DossierError("adresse de courriel invalide")
     code = values.code.strip()[:64] or None
     if values.kind == "externe" and code:
@@ -77,7 +78,9 @@ def save_contact(session: Session, settings: Settings, actor: Actor, values: Con
     contact.kind, contact.name, contact.code = values.kind, name, code
     contact.direction = " ".join(values.direction.split())[:200]
     contact.email, contact.phone = email, values.phone.strip()[:64]
-    contact.postal_address = "\n".join(line.strip() for line in values.postal_address.splitlines() if line.strip())
+    contact.postal_address = "\n".join(
+        line.strip() for line in values.postal_address.splitlines() if line.strip()
+    )
     contact.notes, contact.active = values.notes.strip()[:5000], values.active
     session.add(contact)
     session.flush()
@@ -90,20 +93,28 @@ def address_lines(contact: Contact) -> tuple[str, ...]:
     return tuple(line for line in (contact.postal_address or "").splitlines() if line.strip())
 
 
-def body_contact(db: Session | Connection, settings: Settings, code: str | None, *,
-                 fallback: bool = True) -> TrackingContact | None:
+def body_contact(
+    db: Session | Connection, settings: Settings, code: str | None, *, fallback: bool = True
+) -> TrackingContact | None:
     """The contact details of an outside body: its directory entry (completed by the configured directory),
     else, with `fallback`, the configured directory alone. `db` may be a session or a Core connection
     (the tracking pages read on their own connection)."""
     if not code or code == "none":
         return None
-    entry = db.execute(select(Contact.name, Contact.email, Contact.phone, Contact.postal_address, Contact.notes)
-                       .where(Contact.code == code, Contact.active.is_(True))).first()
+    entry = db.execute(
+        select(Contact.name, Contact.email, Contact.phone, Contact.postal_address, Contact.notes).where(
+            Contact.code == code, Contact.active.is_(True)
+        )
+    ).first()
     default = reorientation_contact(settings, code)
     if entry is None:
         return default if fallback else None
     lines = tuple(line for line in (entry.postal_address or "").splitlines() if line.strip())
     return TrackingContact(
-        name=entry.name, address_lines=lines or (default.address_lines if default else ()),
-        phone=entry.phone or (default.phone if default else ""), email=entry.email,
-        website=default.website if default else "", note=entry.notes or (default.note if default else ""))
+        name=entry.name,
+        address_lines=lines or (default.address_lines if default else ()),
+        phone=entry.phone or (default.phone if default else ""),
+        email=entry.email,
+        website=default.website if default else "",
+        note=entry.notes or (default.note if default else ""),
+    )

@@ -17,8 +17,15 @@ from triage.notify.letters import render_pdf
 from triage.store.models import Dossier, Event, Message, Note, OutboxItem, PrintJob
 from triage.workspace.common import utcnow
 
-ROLES = {"request": "Demande", "reply": "Réponse", "service_answer": "Réponse du service", "flagged": "Mis de côté",
-         "auto_reply": "Réponse automatique", "bounce": "Non distribué", "document": "Document"}
+ROLES = {
+    "request": "Demande",
+    "reply": "Réponse",
+    "service_answer": "Réponse du service",
+    "flagged": "Mis de côté",
+    "auto_reply": "Réponse automatique",
+    "bounce": "Non distribué",
+    "document": "Document",
+}
 
 
 @dataclass(frozen=True)
@@ -44,25 +51,54 @@ def _sent_text(raw: bytes) -> tuple[str, tuple[str, ...]]:
 def entries(session: Session, dossier: Dossier) -> list[Entry]:
     """Every message of the dossier, oldest first."""
     found = [
-        Entry(m.received_at, "Reçu", m.from_address or m.channel, m.subject or ROLES.get(m.role, m.role),
-              m.body_text, tuple(a.filename for a in m.attachments))
+        Entry(
+            m.received_at,
+            "Reçu",
+            m.from_address or m.channel,
+            m.subject or ROLES.get(m.role, m.role),
+            m.body_text,
+            tuple(a.filename for a in m.attachments),
+        )
         for m in session.scalars(select(Message).where(Message.dossier_id == dossier.id))
     ]
-    for o in session.scalars(select(OutboxItem).where(OutboxItem.dossier_id == dossier.id,
-                                                      OutboxItem.status != "suppressed")):
+    for o in session.scalars(
+        select(OutboxItem).where(OutboxItem.dossier_id == dossier.id, OutboxItem.status != "suppressed")
+    ):
         text, names = _sent_text(o.raw)
         found.append(Entry(o.created_at, "Envoyé", o.to_address, o.subject, text, names))
     for p in session.scalars(select(PrintJob).where(PrintJob.dossier_id == dossier.id)):
-        found.append(Entry(p.created_at, "Envoyé", "courrier imprimé", p.kind, "(courrier imprimé : voir la file d'impression)"))
+        found.append(
+            Entry(
+                p.created_at,
+                "Envoyé",
+                "courrier imprimé",
+                p.kind,
+                "(courrier imprimé : voir la file d'impression)",
+            )
+        )
     return sorted(found, key=lambda e: e.at)
 
 
 def dossier_pdf(session: Session, settings: Settings, dossier: Dossier, *, notes: bool = False) -> bytes:
     """The PDF of the whole dossier."""
-    events = list(session.scalars(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.at, Event.id)))
-    kept = list(session.scalars(select(Note).where(Note.dossier_id == dossier.id).order_by(Note.at))) if notes else []
-    return render_pdf("letters/dossier.html.j2", {
-        "d": dossier, "service": settings.service, "status": status_label(dossier.status),
-        "outcome": OUTCOMES.get(dossier.outcome or "", ""), "events": events, "entries": entries(session, dossier),
-        "notes": kept, "today": utcnow(),
-    })
+    events = list(
+        session.scalars(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.at, Event.id))
+    )
+    kept = (
+        list(session.scalars(select(Note).where(Note.dossier_id == dossier.id).order_by(Note.at)))
+        if notes
+        else []
+    )
+    return render_pdf(
+        "letters/dossier.html.j2",
+        {
+            "d": dossier,
+            "service": settings.service,
+            "status": status_label(dossier.status),
+            "outcome": OUTCOMES.get(dossier.outcome or "", ""),
+            "events": events,
+            "entries": entries(session, dossier),
+            "notes": kept,
+            "today": utcnow(),
+        },
+    )

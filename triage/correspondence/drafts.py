@@ -28,8 +28,13 @@ class DraftValues:
 
 def drafts_of(session: Session, dossier: Dossier) -> list[Draft]:
     """The dossier's drafts, latest first."""
-    return list(session.scalars(select(Draft).where(Draft.dossier_id == dossier.id)
-                                .order_by(Draft.updated_at.desc(), Draft.id.desc())))
+    return list(
+        session.scalars(
+            select(Draft)
+            .where(Draft.dossier_id == dossier.id)
+            .order_by(Draft.updated_at.desc(), Draft.id.desc())
+        )
+    )
 
 
 def get_draft(session: Session, dossier: Dossier, draft_id: int) -> Draft:
@@ -42,17 +47,32 @@ def get_draft(session: Session, dossier: Dossier, draft_id: int) -> Draft:
 
 def values_of(draft: Draft) -> DraftValues:
     """A stored draft as form values."""
-    recipient = f"contact:{draft.contact_id}" if draft.contact_id else (
-        "usager" if draft.to_name == "" and draft.to_address == "" else "autre")
-    return DraftValues(recipient=recipient, delivery=draft.delivery, to_address=draft.to_address,
-                       to_name=draft.to_name, subject=draft.subject, body=draft.body, mention=draft.mention,
-                       attachment_ids=tuple(draft.attachment_ids or ()))
+    recipient = (
+        f"contact:{draft.contact_id}"
+        if draft.contact_id
+        else ("usager" if draft.to_name == "" and draft.to_address == "" else "autre")
+    )
+    return DraftValues(
+        recipient=recipient,
+        delivery=draft.delivery,
+        to_address=draft.to_address,
+        to_name=draft.to_name,
+        subject=draft.subject,
+        body=draft.body,
+        mention=draft.mention,
+        attachment_ids=tuple(draft.attachment_ids or ()),
+    )
 
 
-def save_draft(session: Session, dossier: Dossier, actor: Actor, values: DraftValues,
-               draft_id: int | None = None) -> Draft:
+def save_draft(
+    session: Session, dossier: Dossier, actor: Actor, values: DraftValues, draft_id: int | None = None
+) -> Draft:
     """Create or update a draft."""
-    draft = get_draft(session, dossier, draft_id) if draft_id else Draft(dossier_id=dossier.id, user_id=actor.user_id)
+    draft = (
+        get_draft(session, dossier, draft_id)
+        if draft_id
+        else Draft(dossier_id=dossier.id, user_id=actor.user_id)
+    )
     contact_id = int(values.recipient.split(":", 1)[1]) if values.recipient.startswith("contact:") else None
     usager = values.recipient == "usager"
     draft.delivery = values.delivery[:16]

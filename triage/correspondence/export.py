@@ -48,22 +48,48 @@ def messages(session: Session, settings: Settings, dossier: Dossier) -> list[dic
     """Every message of a dossier, incoming and outgoing (emails and printed letters), oldest first."""
     rows: list[dict[str, Any]] = []
     for m in session.scalars(select(Message).where(Message.dossier_id == dossier.id)):
-        rows.append({
-            "direction": m.direction, "from": m.from_address, "to": list(m.to_addresses or []),
-            "subject": m.subject, "date": _iso(m.received_at), "channel": m.channel, "role": m.role,
-            "message_id": m.message_id, "attachments": [a.filename for a in m.attachments],
-        })
+        rows.append(
+            {
+                "direction": m.direction,
+                "from": m.from_address,
+                "to": list(m.to_addresses or []),
+                "subject": m.subject,
+                "date": _iso(m.received_at),
+                "channel": m.channel,
+                "role": m.role,
+                "message_id": m.message_id,
+                "attachments": [a.filename for a in m.attachments],
+            }
+        )
     for o in session.scalars(select(OutboxItem).where(OutboxItem.dossier_id == dossier.id)):
-        rows.append({
-            "direction": "out", "from": settings.smtp.from_address, "to": [o.to_address], "subject": o.subject,
-            "date": _iso(o.created_at), "channel": "email", "role": o.kind, "message_id": o.message_id,
-            "delivery_status": o.status, "sent_at": _iso(o.sent_at),
-        })
+        rows.append(
+            {
+                "direction": "out",
+                "from": settings.smtp.from_address,
+                "to": [o.to_address],
+                "subject": o.subject,
+                "date": _iso(o.created_at),
+                "channel": "email",
+                "role": o.kind,
+                "message_id": o.message_id,
+                "delivery_status": o.status,
+                "sent_at": _iso(o.sent_at),
+            }
+        )
     for p in session.scalars(select(PrintJob).where(PrintJob.dossier_id == dossier.id)):
-        rows.append({
-            "direction": "out", "from": settings.service.name, "to": [], "subject": "", "date": _iso(p.created_at),
-            "channel": "courrier", "role": p.kind, "message_id": None, "delivery_status": p.status,
-        })
+        rows.append(
+            {
+                "direction": "out",
+                "from": settings.service.name,
+                "to": [],
+                "subject": "",
+                "date": _iso(p.created_at),
+                "channel": "courrier",
+                "role": p.kind,
+                "message_id": None,
+                "delivery_status": p.status,
+            }
+        )
     rows.sort(key=lambda r: r["date"] or "")
     return rows
 

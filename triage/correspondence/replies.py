@@ -70,8 +70,9 @@ def get_template(session: Session, template_id: int) -> ReplyTemplate:
     return found
 
 
-def save_template(session: Session, actor: Actor, *, name: str, subject: str, body: str,
-                  template_id: int | None = None) -> ReplyTemplate:
+def save_template(
+    session: Session, actor: Actor, *, name: str, subject: str, body: str, template_id: int | None = None
+) -> ReplyTemplate:
     """Create or update a template (names are unique); refuses unknown placeholders."""
     name = " ".join((name or "").split())[:200]
     if not name or not (body or "").strip():

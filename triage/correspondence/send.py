@@ -125,7 +125,10 @@ def _existing(session: Session, key: str) -> SentMessage | None:
 
 def is_transmission_recipient(dossier: Dossier, msg: FreeMessage) -> bool:
     """A transmission mention on a message to anyone but the requester hands the request to that service."""
-    return msg.mention == "transmission" and msg.to_address.strip().lower() != (dossier.requester_email or "").lower()
+    return (
+        msg.mention == "transmission"
+        and msg.to_address.strip().lower() != (dossier.requester_email or "").lower()
+    )
 
 
 def validate(settings: Settings, dossier: Dossier, msg: FreeMessage) -> None:
@@ -143,14 +146,20 @@ def validate(settings: Settings, dossier: Dossier, msg: FreeMessage) -> None:
         except ValueError as err:
             raise DossierError("adresse de courriel du destinataire invalide", key=ref) from err
     elif not [line for line in msg.recipient_lines if line.strip()]:
-        raise DossierError("adresse postale du destinataire manquante : envoi par courrier impossible", key=ref)
+        raise DossierError(
+            "adresse postale du destinataire manquante : envoi par courrier impossible", key=ref
+        )
     if sum(len(f.data) for f in msg.attachments) > settings.correspondence.max_attachment_bytes:
         raise DossierError("pièces jointes trop volumineuses", key=ref)
     if msg.mention == "fin_mediation" and dossier.status != "cloturee":
-        raise DossierError("clôturez d'abord le dossier : l'avis de fin de médiation en donne la date", key=ref)
+        raise DossierError(
+            "clôturez d'abord le dossier : l'avis de fin de médiation en donne la date", key=ref
+        )
 
 
-def send_message(session: Session, runtime: Runtime, dossier: Dossier, msg: FreeMessage, actor: Actor) -> SentMessage:
+def send_message(
+    session: Session, runtime: Runtime, dossier: Dossier, msg: FreeMessage, actor: Actor
+) -> SentMessage:
     """Queue a free message on a dossier (once per key), write the timeline and the audit log."""
     settings = runtime.settings
     key = f"msg:{dossier.reference}:{msg.key or content_key(dossier.reference, msg)}"[:200]
@@ -159,12 +168,19 @@ def send_message(session: Session, runtime: Runtime, dossier: Dossier, msg: Free
         return already
     validate(settings, dossier, msg)
     to_requester = msg.to_requester or (
-        bool(msg.to_address) and msg.to_address.strip().lower() == (dossier.requester_email or "").lower())
+        bool(msg.to_address) and msg.to_address.strip().lower() == (dossier.requester_email or "").lower()
+    )
     transmission = is_transmission_recipient(dossier, msg)
     if transmission and msg.direction.strip():
         dossier.direction = msg.direction.strip()[:120]
     if transmission and dossier.status != "transmise_service":
-        change_status(session, settings, dossier, StatusChange("transmise_service", service=msg.to_name or msg.to_address), actor)
+        change_status(
+            session,
+            settings,
+            dossier,
+            StatusChange("transmise_service", service=msg.to_name or msg.to_address),
+            actor,
+        )
     elif transmission:
         dossier.service_answered_at = None  # a new transmission restarts the clock's wait for an answer
     kind = "message_transmission" if transmission else "message"
@@ -174,39 +190,76 @@ def send_message(session: Session, runtime: Runtime, dossier: Dossier, msg: Free
     if msg.delivery == "courriel":
         domain = settings.smtp.from_address.rsplit("@", 1)[-1]
         out = Outgoing(
-            to_address=msg.to_address, to_name=msg.to_name, subject=subject,
-            text=f"{text}\n\n-- \n{signature(settings)}\n", html=None,
+            to_address=msg.to_address,
+            to_name=msg.to_name,
+            subject=subject,
+            text=f"{text}\n\n-- \n{signature(settings)}\n",
+            html=None,
             message_id=make_message_id(runtime.secret, dossier.reference, domain, "msg"),
-            automatic=False, reply_to=reply_to_for(settings, runtime.secret, dossier.reference),
+            automatic=False,
+            reply_to=reply_to_for(settings, runtime.secret, dossier.reference),
             attachments=msg.attachments,
         )
         item = enqueue(session, settings, out, kind=kind, idempotency_key=key, dossier_id=dossier.id)
         sent = SentMessage(item.message_id, item.id, None, True)
         how = "mis en envoi par courriel"
     else:
-        pdf = render_pdf("letters/message_libre.html.j2", _letter_context(settings, dossier, msg, subject, text))
+        pdf = render_pdf(
+            "letters/message_libre.html.j2", _letter_context(settings, dossier, msg, subject, text)
+        )
         job = queue_print(session, dossier_id=dossier.id, kind=kind, idempotency_key=key, pdf=pdf)
         sent = SentMessage(None, None, job.id, True)
         how = "à imprimer et à poster (file d'impression)"
-    private_event(session, dossier, "message_envoye", f"Message « {subject} » pour {recipient} : {how}", actor,
-                  details={"outbox_id": sent.outbox_id, "print_job_id": sent.print_job_id, "kind": kind,
-                           "to": msg.to_address.strip().lower(), "mention": msg.mention,
-                           "attachments": [f.filename for f in msg.attachments]})
+    private_event(
+        session,
+        dossier,
+        "message_envoye",
+        f"Message « {subject} » pour {recipient} : {how}",
+        actor,
+        details={
+            "outbox_id": sent.outbox_id,
+            "print_job_id": sent.print_job_id,
+            "kind": kind,
+            "to": msg.to_address.strip().lower(),
+            "mention": msg.mention,
+            "attachments": [f.filename for f in msg.attachments],
+        },
+    )
     if to_requester:
         record_first_contact(session, dossier, actor, msg.delivery, automatic=True)
-    record(session, actor, "dossier.message", dossier_id=dossier.id,
-           details={"kind": kind, "delivery": msg.delivery, "outbox_id": sent.outbox_id,
-                    "print_job_id": sent.print_job_id, "attachments": len(msg.attachments)})
+    record(
+        session,
+        actor,
+        "dossier.message",
+        dossier_id=dossier.id,
+        details={
+            "kind": kind,
+            "delivery": msg.delivery,
+            "outbox_id": sent.outbox_id,
+            "print_job_id": sent.print_job_id,
+            "attachments": len(msg.attachments),
+        },
+    )
     return sent
 
 
-def _letter_context(settings: Settings, dossier: Dossier, msg: FreeMessage, subject: str, text: str) -> dict[str, Any]:
+def _letter_context(
+    settings: Settings, dossier: Dossier, msg: FreeMessage, subject: str, text: str
+) -> dict[str, Any]:
     lines = [line.strip() for line in msg.recipient_lines if line.strip()]
     return {
-        "layout": "letters/courrier_layout.html.j2", "kind": LetterKind("message", subject, True, False),
-        "reference": dossier.reference, "today": utcnow(), "place": place_of(settings.service),
-        "service": settings.service, "recipient_name": msg.to_name, "recipient_lines": lines,
-        "recipient_city": "", "subject": subject, "greeting": greeting(dossier.requester_civility),
+        "layout": "letters/courrier_layout.html.j2",
+        "kind": LetterKind("message", subject, True, False),
+        "reference": dossier.reference,
+        "today": utcnow(),
+        "place": place_of(settings.service),
+        "service": settings.service,
+        "recipient_name": msg.to_name,
+        "recipient_lines": lines,
+        "recipient_city": "",
+        "subject": subject,
+        "greeting": greeting(dossier.requester_civility),
         "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()],
-        "attachments": [f.filename for f in msg.attachments], "algorithmic_mention": False,
+        "attachments": [f.filename for f in msg.attachments],
+        "algorithmic_mention": False,
     }

@@ -34,20 +34,30 @@ def ownership_filter(choice: str, user_id: int | None) -> tuple[Any, ...]:
 
 def assignable(session: Session) -> list[User]:
     """Who can be given a dossier: active mediator accounts (mediators and delegates)."""
-    return list(session.scalars(select(User).where(User.role == "mediateur", User.disabled.is_(False))
-                                .order_by(User.display_name, User.username)))
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role == "mediateur", User.disabled.is_(False))
+            .order_by(User.display_name, User.username)
+        )
+    )
 
 
 def unread_count(session: Session, user_id: int | None = None) -> int:
     """Dossiers with new mail not yet read (only the user's own when given)."""
-    query = select(func.count()).select_from(Dossier).where(Dossier.unread.is_(True), Dossier.merged_into_id.is_(None))
+    query = (
+        select(func.count())
+        .select_from(Dossier)
+        .where(Dossier.unread.is_(True), Dossier.merged_into_id.is_(None))
+    )
     if user_id is not None:
         query = query.where(Dossier.assignee_id == user_id)
     return int(session.scalar(query) or 0)
 
 
-def notify_assignee(session: Session, settings: Settings, secret: bytes, dossier: Dossier, what: str,
-                    key: str) -> OutboxItem | None:
+def notify_assignee(
+    session: Session, settings: Settings, secret: bytes, dossier: Dossier, what: str, key: str
+) -> OutboxItem | None:
     """Email the person in charge of the dossier (when configured and they have an address), once per key."""
     if not settings.correspondence.notify_assignee or dossier.assignee_id is None:
         return None
@@ -57,17 +67,23 @@ def notify_assignee(session: Session, settings: Settings, secret: bytes, dossier
     base = settings.web.public_url.rstrip("/")
     domain = settings.smtp.from_address.rsplit("@", 1)[-1]
     out = Outgoing(
-        to_address=user.email, to_name=user.display_name, html=None, automatic=False,
+        to_address=user.email,
+        to_name=user.display_name,
+        html=None,
+        automatic=False,
         subject=f"Médiature : {what} — dossier {dossier.reference}",
         text=f"{what}.\n\nDossier {dossier.reference} : {base}/mediation/dossiers/{dossier.reference}\n",
         message_id=make_message_id(secret, dossier.reference, domain, "notice"),
     )
     # not tied to the dossier: the team's own mail is not correspondence (nor an address « written to »)
-    return enqueue(session, settings, out, kind="team_notice", idempotency_key=f"notice:{key}"[:200], dossier_id=None)
+    return enqueue(
+        session, settings, out, kind="team_notice", idempotency_key=f"notice:{key}"[:200], dossier_id=None
+    )
 
 
-def assign(session: Session, settings: Settings, secret: bytes, dossier: Dossier, user_id: int | None,
-           actor: Actor) -> None:
+def assign(
+    session: Session, settings: Settings, secret: bytes, dossier: Dossier, user_id: int | None, actor: Actor
+) -> None:
     """Give the dossier to a mediator (None: nobody); the new assignee is told by email (configurable)."""
     if user_id is not None:
         user = session.get(User, user_id)
@@ -79,19 +95,37 @@ def assign(session: Session, settings: Settings, secret: bytes, dossier: Dossier
     if dossier.assignee_id == user_id:
         return
     dossier.assignee_id = user_id
-    private_event(session, dossier, "attribution", f"Dossier attribué à {name}" if name else "Dossier non attribué",
-                  actor, details={"assignee_id": user_id})
+    private_event(
+        session,
+        dossier,
+        "attribution",
+        f"Dossier attribué à {name}" if name else "Dossier non attribué",
+        actor,
+        details={"assignee_id": user_id},
+    )
     record(session, actor, "dossier.assign", dossier_id=dossier.id, details={"assignee_id": user_id})
     if user_id is not None and user_id != actor.user_id:  # a double click stops above: same assignee
-        notify_assignee(session, settings, secret, dossier, f"Dossier attribué par {actor.name}",
-                        f"assign:{dossier.reference}:{user_id}:{secrets.token_hex(8)}")
+        notify_assignee(
+            session,
+            settings,
+            secret,
+            dossier,
+            f"Dossier attribué par {actor.name}",
+            f"assign:{dossier.reference}:{user_id}:{secrets.token_hex(8)}",
+        )
 
 
 def set_reminder(session: Session, dossier: Dossier, day: date | None, actor: Actor) -> None:
     """The day to look at the dossier again (None: no reminder)."""
     dossier.reminder_on = day
-    private_event(session, dossier, "rappel", f"Rappel le {day:%d/%m/%Y}" if day else "Rappel retiré", actor,
-                  details={"reminder_on": day.isoformat() if day else None})
+    private_event(
+        session,
+        dossier,
+        "rappel",
+        f"Rappel le {day:%d/%m/%Y}" if day else "Rappel retiré",
+        actor,
+        details={"reminder_on": day.isoformat() if day else None},
+    )
     record(session, actor, "dossier.reminder", dossier_id=dossier.id)
 
 

@@ -33,8 +33,14 @@ def requester(dossier: Dossier) -> Recipient:
     if lines and city:
         lines = (*lines, city)
     who = " ".join(p for p in (dossier.requester_civility, dossier.requester_name) if p).strip()
-    return Recipient("usager", f"L'usager — {dossier.requester_name or 'demandeur'}", dossier.requester_email or "",
-                     who, lines, True)
+    return Recipient(
+        "usager",
+        f"L'usager — {dossier.requester_name or 'demandeur'}",
+        dossier.requester_email or "",
+        who,
+        lines,
+        True,
+    )
 
 
 def recipients(session: Session, dossier: Dossier) -> list[Recipient]:
@@ -46,15 +52,22 @@ def recipients(session: Session, dossier: Dossier) -> list[Recipient]:
     return found
 
 
-def chosen(session: Session, dossier: Dossier, key: str, *, email: str = "", name: str = "",
-           postal: str = "") -> Recipient:
+def chosen(
+    session: Session, dossier: Dossier, key: str, *, email: str = "", name: str = "", postal: str = ""
+) -> Recipient:
     """The recipient picked in the form (« autre » : typed by hand)."""
     if key == "usager":
         return requester(dossier)
     if key.startswith("contact:") and key[8:].isdigit():
         c = get_contact(session, int(key[8:]))
-        return Recipient(key, c.name, c.email, c.name, address_lines(c),
-                         direction=c.direction if c.kind == "service" else "")
+        return Recipient(
+            key,
+            c.name,
+            c.email,
+            c.name,
+            address_lines(c),
+            direction=c.direction if c.kind == "service" else "",
+        )
     if key == "autre":
         lines = tuple(line.strip() for line in postal.splitlines() if line.strip())
         return Recipient("autre", name or email, email.strip(), name.strip(), lines)
@@ -63,11 +76,18 @@ def chosen(session: Session, dossier: Dossier, key: str, *, email: str = "", nam
 
 def dossier_attachments(session: Session, dossier: Dossier) -> list[StoredAttachment]:
     """The files of the dossier's messages that can be sent on (stored, not too large)."""
-    return list(session.scalars(
-        select(StoredAttachment).join(Message, StoredAttachment.message_id == Message.id)
-        .where(Message.dossier_id == dossier.id, StoredAttachment.blob_id.is_not(None),
-               StoredAttachment.too_large.is_(False))
-        .order_by(StoredAttachment.id)))
+    return list(
+        session.scalars(
+            select(StoredAttachment)
+            .join(Message, StoredAttachment.message_id == Message.id)
+            .where(
+                Message.dossier_id == dossier.id,
+                StoredAttachment.blob_id.is_not(None),
+                StoredAttachment.too_large.is_(False),
+            )
+            .order_by(StoredAttachment.id)
+        )
+    )
 
 
 def load_attachments(session: Session, dossier: Dossier, ids: list[int]) -> tuple[OutgoingFile, ...]:
@@ -80,5 +100,7 @@ def load_attachments(session: Session, dossier: Dossier, ids: list[int]) -> tupl
             raise DossierError("pièce jointe d'un autre dossier ou introuvable", key=dossier.reference)
         blob = session.get(RawBlob, attachment.blob_id)
         assert blob is not None
-        files.append(OutgoingFile(attachment.filename or "piece-jointe", attachment.content_type, bytes(blob.data)))
+        files.append(
+            OutgoingFile(attachment.filename or "piece-jointe", attachment.content_type, bytes(blob.data))
+        )
     return tuple(files)

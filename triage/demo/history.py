@@ -69,8 +69,13 @@ def plan_for(year: int) -> YearPlan:
 
 MONTH_WEIGHTS = [1.0, 1.0, 1.1, 1.0, 1.0, 1.0, 0.8, 0.5, 1.1, 1.2, 1.1, 0.9]
 CHANNELS = {"formulaire": 0.55, "telephone": 0.22, "email": 0.12, "courrier": 0.07, "permanence": 0.04}
-REFERRED_BY = {"usager": 0.88, "elu": 0.04, "agent": 0.04, "delegue_defenseur_droits": 0.03,
-               "tribunal_administratif": 0.01}
+REFERRED_BY = {
+    "usager": 0.88,
+    "elu": 0.04,
+    "agent": 0.04,
+    "delegue_defenseur_droits": 0.03,
+    "tribunal_administratif": 0.01,
+}
 TERRITORY_FACTOR = {
     "Agglomération grenobloise": 1.7,
     "Matheysine": 0.5,

@@ -241,38 +241,72 @@ def _insert(session: Session, prefix: str, request: OpeningRequest, requester: R
     conn = archive.connection(session)
     if conn.dialect.name == "postgresql":
         # the « Demande reçue » event goes in the same statement (one round trip)
-        event = {"at": received_at, "kind": EVENT_RECEIVED, "public": True, "summary": STATUSES["recue"].label,
-                 "details": event_details, "actor": SYSTEM}
+        event = {
+            "at": received_at,
+            "kind": EVENT_RECEIVED,
+            "public": True,
+            "summary": STATUSES["recue"].label,
+            "details": event_details,
+            "actor": SYSTEM,
+        }
         params = {**values, "head": f"{prefix}-{year:04d}-", **{f"event_{k}": v for k, v in event.items()}}
         dossier_id, reference = conn.execute(_open_statement_postgresql(), params).one()
         values["reference"] = reference
     else:
         values["reference"] = reference = next_reference(session, year, prefix)
         dossier_id = conn.execute(_INSERT_DOSSIER, values).scalar_one()
-        write_event(session, dossier_id, EVENT_RECEIVED, STATUSES["recue"].label, at=received_at, public=True,
-                    details=event_details)
+        write_event(
+            session,
+            dossier_id,
+            EVENT_RECEIVED,
+            STATUSES["recue"].label,
+            at=received_at,
+            public=True,
+            details=event_details,
+        )
     return OpenedDossier(int(dossier_id), reference, token, None, values)
 
 
-def _store_arrival(session: Session, request: OpeningRequest, dossier_id: int, requester: Requester) -> int | None:
+def _store_arrival(
+    session: Session, request: OpeningRequest, dossier_id: int, requester: Requester
+) -> int | None:
     """The first message's row, already pointing at the dossier (one INSERT, no UPDATE)."""
     arrival = request.arrival
     if isinstance(arrival, MailArrival):
-        return archive.store_mail(session, arrival.parsed, arrival.raw, source=arrival.source,
-                                  source_key=arrival.source_key, received_at=request.received_at,
-                                  role="request", dossier_id=dossier_id)
+        return archive.store_mail(
+            session,
+            arrival.parsed,
+            arrival.raw,
+            source=arrival.source,
+            source_key=arrival.source_key,
+            received_at=request.received_at,
+            role="request",
+            dossier_id=dossier_id,
+        )
     if isinstance(arrival, KeptArrival):
         archive.join_dossier(session, arrival.message_row_id, dossier_id, channel=request.channel.value)
         return arrival.message_row_id
     if isinstance(arrival, ScanArrival):
-        return archive.store_scan(session, arrival.doc, arrival.original, received_at=request.received_at,
-                                  role="request", dossier_id=dossier_id)
+        return archive.store_scan(
+            session,
+            arrival.doc,
+            arrival.original,
+            received_at=request.received_at,
+            role="request",
+            dossier_id=dossier_id,
+        )
     if isinstance(arrival, TypedArrival):
         body = arrival.text.encode("utf-8")
         return archive.store_typed(
-            session, dossier_id=dossier_id, channel=request.channel.value, text=arrival.text,
-            subject=request.subject, from_name=requester.name, from_address=requester.email,
-            source_key=f"saisie:{arrival.typed_by}"[:200], received_at=request.received_at,
+            session,
+            dossier_id=dossier_id,
+            channel=request.channel.value,
+            text=arrival.text,
+            subject=request.subject,
+            from_name=requester.name,
+            from_address=requester.email,
+            source_key=f"saisie:{arrival.typed_by}"[:200],
+            received_at=request.received_at,
             # a typed request is never a duplicate of another: a random key
             dedupe_key=hashlib.sha256(b"manual\n" + secrets.token_bytes(16)).hexdigest(),
             content_hash=hashlib.sha256(body).hexdigest(),
@@ -302,8 +336,11 @@ def open_dossier(
     if request.suggestion is not None:
         store_suggestion(session, opened.id, row_id, request.suggestion)
     if notifier is not None:
-        source = arrival.parsed if isinstance(arrival, (MailArrival, KeptArrival)) else (
-            arrival.doc if isinstance(arrival, ScanArrival) else None)
+        source = (
+            arrival.parsed
+            if isinstance(arrival, (MailArrival, KeptArrival))
+            else (arrival.doc if isinstance(arrival, ScanArrival) else None)
+        )
         # the ORM object only for the notifier: attached without a SELECT
         notifier.on_dossier_opened(session, opened.attach(session), opened.token, source)
     return opened
@@ -313,7 +350,9 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
-def store_suggestion(session: Session, dossier_id: int, message_id: int | None, s: Suggestion) -> SuggestionRow:
+def store_suggestion(
+    session: Session, dossier_id: int, message_id: int | None, s: Suggestion
+) -> SuggestionRow:
     """Keep a suggestion on a dossier with its reasons and the words that triggered each label."""
     labels = {"domain": s.domain, "admissibility": s.admissibility, "reorientation": s.reorientation}
     row = SuggestionRow(

@@ -141,9 +141,18 @@ def find_thread(session: Session, secret: bytes, prefix: str, parsed: ParsedMess
             continue
         known = (dossier.requester_email or "").lower()
         requester = bool(sender) and sender == known
-        correspondents = written_to(session, dossier.id) if sender and via != "objet" and not requester else {}
-        return Thread(dossier, via, requester or sender in correspondents, ref, forged, requester,
-                      correspondents.get(sender, False))
+        correspondents = (
+            written_to(session, dossier.id) if sender and via != "objet" and not requester else {}
+        )
+        return Thread(
+            dossier,
+            via,
+            requester or sender in correspondents,
+            ref,
+            forged,
+            requester,
+            correspondents.get(sender, False),
+        )
     return Thread(None, reference=candidates[0][0] if candidates else "", forged=forged)
 
 
@@ -175,7 +184,8 @@ def flag_reason(thread: Thread, sender: str) -> str:
     """Why a reply was kept aside instead of joining its dossier (French, for the mediator)."""
     assert thread.dossier is not None
     how = {"message-id": "un de nos messages", "adresse de réponse": "l'adresse de réponse du dossier"}.get(
-        thread.via, "la référence dans l'objet")
+        thread.via, "la référence dans l'objet"
+    )
     if not thread.dossier.requester_email:
         return (
             f"Message qui se rattache au dossier {thread.dossier.reference} ({how}), mais ce dossier n'a "

@@ -115,14 +115,21 @@ OUTCOMES: dict[str, str] = {
 
 # Allowed transitions of the mediation process (art. 13-16 of the règlement).
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "recue": frozenset({"en_examen", "transmise_service", "reorientee", "mediation_en_cours", "attente_usager",
-                        "cloturee"}),
-    "en_examen": frozenset({"transmise_service", "reorientee", "mediation_en_cours", "attente_usager", "cloturee"}),
-    "transmise_service": frozenset({"en_examen", "mediation_en_cours", "reorientee", "attente_usager", "cloturee"}),
+    "recue": frozenset(
+        {"en_examen", "transmise_service", "reorientee", "mediation_en_cours", "attente_usager", "cloturee"}
+    ),
+    "en_examen": frozenset(
+        {"transmise_service", "reorientee", "mediation_en_cours", "attente_usager", "cloturee"}
+    ),
+    "transmise_service": frozenset(
+        {"en_examen", "mediation_en_cours", "reorientee", "attente_usager", "cloturee"}
+    ),
     "reorientee": frozenset({"cloturee", "en_examen"}),
     "mediation_en_cours": frozenset({"transmise_service", "attente_usager", "cloturee"}),
     # waiting for the requester pauses the deadlines; the mediator resumes when the answer has come
-    "attente_usager": frozenset({"en_examen", "transmise_service", "mediation_en_cours", "reorientee", "cloturee"}),
+    "attente_usager": frozenset(
+        {"en_examen", "transmise_service", "mediation_en_cours", "reorientee", "cloturee"}
+    ),
     "cloturee": frozenset({"en_examen"}),  # reopened
     "classee_sans_suite": frozenset(),  # undone only by « Annuler » (workspace.outcomes)
     "rattachee": frozenset(),
@@ -187,8 +194,9 @@ def change_status(
         if change.service.strip():
             dossier.service_concerned = change.service.strip()[:200]
         if not (dossier.service_concerned or "").strip():  # the 15-day clock runs for a named service only
-            raise DossierError("indiquez le service du Département à qui la demande est transmise",
-                               key=dossier.reference)
+            raise DossierError(
+                "indiquez le service du Département à qui la demande est transmise", key=dossier.reference
+            )
         # art. 15: the service answers within N days, counted in French calendar days
         dossier.service_deadline = now.astimezone(PARIS).date() + timedelta(days=service_answer_days)
         dossier.service_answered_at = None  # the clock runs until the service answers
@@ -199,7 +207,9 @@ def change_status(
     elif target == "reorientee":
         code = change.reorientation or dossier.reorientation
         if not code or code == "none":
-            raise DossierError("indiquez vers quel organisme la demande est réorientée", key=dossier.reference)
+            raise DossierError(
+                "indiquez vers quel organisme la demande est réorientée", key=dossier.reference
+            )
         dossier.reorientation = code
         details["reorientation"] = code
         if change.reorientation_name:
@@ -216,6 +226,14 @@ def change_status(
         dossier.closed_at = None
         summary = "Dossier rouvert — en cours d'examen"
     dossier.status = target
-    write_event(session, dossier.id, EVENT_STATUS, summary, at=now, public=True, actor=actor,
-                details={"status": target, **details})
+    write_event(
+        session,
+        dossier.id,
+        EVENT_STATUS,
+        summary,
+        at=now,
+        public=True,
+        actor=actor,
+        details={"status": target, **details},
+    )
     return StatusChanged(previous, target, change.outcome)

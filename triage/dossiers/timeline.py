@@ -42,16 +42,20 @@ def write_event(
     actor: str = SYSTEM,
 ) -> int:
     """Append one event to a dossier's timeline, in the caller's transaction; return its id."""
-    event_id = connection(session).execute(
-        _INSERT_EVENT,
-        {
-            "dossier_id": dossier_id,
-            "at": at,
-            "kind": kind,
-            "public": public,
-            "summary": summary,
-            "details": dict(details or {}),
-            "actor": actor[:64],
-        },
-    ).scalar_one()
+    event_id = (
+        connection(session)
+        .execute(
+            _INSERT_EVENT,
+            {
+                "dossier_id": dossier_id,
+                "at": at,
+                "kind": kind,
+                "public": public,
+                "summary": summary,
+                "details": dict(details or {}),
+                "actor": actor[:64],
+            },
+        )
+        .scalar_one()
+    )
     return int(event_id)

@@ -24,7 +24,9 @@ from triage.store.models import Dossier, Event
 KEY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
 KEY_LENGTH = 8  # 32^8 = 2^40 keys; with the per-dossier failure limit, guessing one is out of reach
 LEGACY_KEY_LENGTH = 4  # dossiers opened before keys had 8 characters keep their 4-character key
-_REF_RE = re.compile(r"^\s*([A-Z]{2,10}-\d{4}-\d{3,6})(?:-?([A-Z0-9]{4}(?:-?[A-Z0-9]{4})?))?\s*$", re.IGNORECASE)
+_REF_RE = re.compile(
+    r"^\s*([A-Z]{2,10}-\d{4}-\d{3,6})(?:-?([A-Z0-9]{4}(?:-?[A-Z0-9]{4})?))?\s*$", re.IGNORECASE
+)
 
 
 def new_token() -> str:
@@ -135,8 +137,15 @@ def initials(name: str) -> str:
 
 
 _VIEW_COLUMNS = (
-    Dossier.id, Dossier.reference, Dossier.status, Dossier.outcome, Dossier.reorientation,
-    Dossier.received_at, Dossier.requester_name, Dossier.tracking_key, Dossier.tracking_locked_until,
+    Dossier.id,
+    Dossier.reference,
+    Dossier.status,
+    Dossier.outcome,
+    Dossier.reorientation,
+    Dossier.received_at,
+    Dossier.requester_name,
+    Dossier.tracking_key,
+    Dossier.tracking_locked_until,
 )
 # Built once: constructing statements costs more than running them on this hot path.
 _BY_TOKEN = select(*_VIEW_COLUMNS).where(Dossier.tracking_token_hash == bindparam("token_hash"))
@@ -182,8 +191,10 @@ class CodeAnswer:
 
 
 _COUNT_FAILURE = (
-    update(Dossier).where(Dossier.id == bindparam("dossier_id"))
-    .values(tracking_failures=Dossier.tracking_failures + 1).returning(Dossier.tracking_failures)
+    update(Dossier)
+    .where(Dossier.id == bindparam("dossier_id"))
+    .values(tracking_failures=Dossier.tracking_failures + 1)
+    .returning(Dossier.tracking_failures)
 )
 
 
@@ -210,13 +221,19 @@ def load_view_by_code(
     if row.tracking_locked_until is not None and row.tracking_locked_until > now:
         return CodeAnswer(None, suspended=True)
     if matches:
-        conn.execute(update(Dossier).where(Dossier.id == row.id, Dossier.tracking_failures != 0)
-                     .values(tracking_failures=0))
+        conn.execute(
+            update(Dossier)
+            .where(Dossier.id == row.id, Dossier.tracking_failures != 0)
+            .values(tracking_failures=0)
+        )
         return CodeAnswer(_view(conn, row, contact_for))
     failures = conn.execute(_COUNT_FAILURE, {"dossier_id": row.id}).scalar_one()
     if failures >= policy.max_failures:
-        conn.execute(update(Dossier).where(Dossier.id == row.id)
-                     .values(tracking_failures=0, tracking_locked_until=now + policy.lockout))
+        conn.execute(
+            update(Dossier)
+            .where(Dossier.id == row.id)
+            .values(tracking_failures=0, tracking_locked_until=now + policy.lockout)
+        )
         return CodeAnswer(None, suspended=True)
     return CodeAnswer(None)
 
@@ -237,7 +254,8 @@ def _last_detail(events: Any, key: str) -> str:
 def build_view(row: Any, events: Any, contact: Contact | None) -> TrackingView:
     """Assemble the view from a dossier row and its public events."""
     steps = [
-        Step(label=e.summary or status_label(str((e.details or {}).get("status", ""))), at=e.at) for e in events
+        Step(label=e.summary or status_label(str((e.details or {}).get("status", ""))), at=e.at)
+        for e in events
     ]
     if not steps:
         steps = [Step(label=STATUSES["recue"].label, at=row.received_at)]

@@ -79,13 +79,20 @@ class Notifier:
         if dossier.channel in PAPER_CHANNELS or not dossier.requester_email:
             self._letter(session, dossier, ctx, emailed)
 
-    def _email(self, session: Session, dossier: Dossier, ctx: dict[str, Any], parsed: ParsedMessage | None) -> bool:
+    def _email(
+        self, session: Session, dossier: Dossier, ctx: dict[str, Any], parsed: ParsedMessage | None
+    ) -> bool:
         try:
             safe_address(dossier.requester_name, dossier.requester_email)
         except ValueError:
-            write_event(session, dossier.id, EVENT_ACKNOWLEDGEMENT,
-                        "Accusé de réception par courriel impossible : adresse invalide — à vérifier",
-                        at=self.clock(), details={"channel": "email", "refused": "adresse invalide"})
+            write_event(
+                session,
+                dossier.id,
+                EVENT_ACKNOWLEDGEMENT,
+                "Accusé de réception par courriel impossible : adresse invalide — à vérifier",
+                at=self.clock(),
+                details={"channel": "email", "refused": "adresse invalide"},
+            )
             return False
         refusal = guard.refusal(session, self.settings, dossier.requester_email, parsed)
         domain = self.settings.smtp.from_address.rsplit("@", 1)[-1]
@@ -106,23 +113,41 @@ class Notifier:
             references=references,
             automatic=True,
         )
-        item = enqueue(session, self.settings, out, kind="acknowledgement",
-                       idempotency_key=f"ack:{dossier.reference}", dossier_id=dossier.id, refusal=refusal)
+        item = enqueue(
+            session,
+            self.settings,
+            out,
+            kind="acknowledgement",
+            idempotency_key=f"ack:{dossier.reference}",
+            dossier_id=dossier.id,
+            refusal=refusal,
+        )
         summary = (
             "Accusé de réception mis en envoi par courriel"
             if refusal is None
             else f"Accusé de réception par courriel non envoyé : {refusal}"
         )
-        write_event(session, dossier.id, EVENT_ACKNOWLEDGEMENT, summary, at=self.clock(),
-                    details={"outbox_id": item.id, "channel": "email", "refused": refusal})
+        write_event(
+            session,
+            dossier.id,
+            EVENT_ACKNOWLEDGEMENT,
+            summary,
+            at=self.clock(),
+            details={"outbox_id": item.id, "channel": "email", "refused": refusal},
+        )
         return refusal is None
 
     def _letter(self, session: Session, dossier: Dossier, ctx: dict[str, Any], emailed: bool) -> None:
         if not (dossier.requester_address and (dossier.requester_postcode or dossier.requester_commune)):
             if not emailed:
-                write_event(session, dossier.id, EVENT_ACKNOWLEDGEMENT,
-                            "Accusé de réception impossible : ni courriel ni adresse postale exploitable — à compléter",
-                            at=self.clock(), details={"channel": "none"})
+                write_event(
+                    session,
+                    dossier.id,
+                    EVENT_ACKNOWLEDGEMENT,
+                    "Accusé de réception impossible : ni courriel ni adresse postale exploitable — à compléter",
+                    at=self.clock(),
+                    details={"channel": "none"},
+                )
             return
         letter_ctx = {
             **ctx,
@@ -134,8 +159,18 @@ class Notifier:
             "today": self.clock(),
         }
         pdf = render_pdf("letters/accuse_reception.html.j2", letter_ctx)
-        job = queue_print(session, dossier_id=dossier.id, kind="acknowledgement",
-                          idempotency_key=f"ack-letter:{dossier.reference}", pdf=pdf)
-        write_event(session, dossier.id, EVENT_ACKNOWLEDGEMENT,
-                    "Accusé de réception à imprimer et à poster (file d'impression)", at=self.clock(),
-                    details={"print_job_id": job.id, "channel": "courrier"})
+        job = queue_print(
+            session,
+            dossier_id=dossier.id,
+            kind="acknowledgement",
+            idempotency_key=f"ack-letter:{dossier.reference}",
+            pdf=pdf,
+        )
+        write_event(
+            session,
+            dossier.id,
+            EVENT_ACKNOWLEDGEMENT,
+            "Accusé de réception à imprimer et à poster (file d'impression)",
+            at=self.clock(),
+            details={"print_job_id": job.id, "channel": "courrier"},
+        )

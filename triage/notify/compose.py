@@ -27,7 +27,7 @@ def clean_header_text(value: str) -> str:
 def safe_address(name: str, address: str) -> str:
     """A `Name <addr>` header value; refuses addresses that are not one plain mailbox."""
     address = (address or "").strip()
-    if _CONTROL.search(address) or address.count("@") != 1 or any(c in address for c in "<>,;\" "):
+    if _CONTROL.search(address) or address.count("@") != 1 or any(c in address for c in '<>,;" '):
         raise ValueError("adresse de destination invalide")
     local, domain = address.split("@")
     return str(Address(display_name=clean_header_text(name)[:120], username=local, domain=domain))
@@ -88,6 +88,10 @@ def compose(settings: Settings, out: Outgoing, *, now: datetime | None = None) -
         msg.add_alternative(out.html, subtype="html", charset="utf-8")
     for f in out.attachments:
         maintype, _, subtype = (f.content_type or "application/octet-stream").partition("/")
-        msg.add_attachment(f.data, maintype=maintype, subtype=subtype or "octet-stream",
-                           filename=clean_header_text(f.filename)[:200] or "piece-jointe")
+        msg.add_attachment(
+            f.data,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=clean_header_text(f.filename)[:200] or "piece-jointe",
+        )
     return msg.as_bytes()

@@ -14,7 +14,12 @@ from triage.store.models import AddressStatus, OutboxItem
 
 
 def refusal(
-    session: Session, settings: Settings, address: str, source: ParsedMessage | None, *, now: datetime | None = None
+    session: Session,
+    settings: Settings,
+    address: str,
+    source: ParsedMessage | None,
+    *,
+    now: datetime | None = None,
 ) -> str | None:
     """The French reason why no automatic message may go to `address` now, or None when it may."""
     now = now or datetime.now(UTC)
@@ -33,7 +38,8 @@ def refusal(
     if ROBOT_SENDER.search(address):
         return "adresse d'expéditeur automatique (no-reply, mailer-daemon, postmaster...)"
     own = {a.lower() for a in settings.parsing.own_addresses} | {
-        settings.smtp.from_address.lower(), settings.service.email.lower()
+        settings.smtp.from_address.lower(),
+        settings.service.email.lower(),
     }
     if address in own:
         return "adresse de la médiation elle-même"
@@ -51,5 +57,7 @@ def refusal(
         )
     )
     if (sent_today or 0) >= settings.smtp.max_auto_per_address_per_day:
-        return f"limite de {settings.smtp.max_auto_per_address_per_day} messages automatiques par jour atteinte"
+        return (
+            f"limite de {settings.smtp.max_auto_per_address_per_day} messages automatiques par jour atteinte"
+        )
     return None

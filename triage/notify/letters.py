@@ -32,13 +32,21 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     return HTML(string=html, base_url=str(templates_dir() / "letters")).write_pdf()
 
 
-def queue_print(session: Session, *, dossier_id: int | None, kind: str, idempotency_key: str, pdf: bytes) -> PrintJob:
+def queue_print(
+    session: Session, *, dossier_id: int | None, kind: str, idempotency_key: str, pdf: bytes
+) -> PrintJob:
     """Add a letter to the print queue (once per idempotency key), in the caller's transaction."""
     existing = session.scalar(select(PrintJob).where(PrintJob.idempotency_key == idempotency_key))
     if existing is not None:
         return existing
-    job = PrintJob(dossier_id=dossier_id, kind=kind, idempotency_key=idempotency_key, pdf=pdf,
-                   status="pending", created_at=datetime.now(UTC))
+    job = PrintJob(
+        dossier_id=dossier_id,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        pdf=pdf,
+        status="pending",
+        created_at=datetime.now(UTC),
+    )
     session.add(job)
     session.flush()
     return job

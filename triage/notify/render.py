@@ -12,8 +12,20 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from triage.resources import templates_dir
 
 PARIS = ZoneInfo("Europe/Paris")
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 def date_fr(value: date | datetime | None) -> str:

@@ -51,7 +51,12 @@ class SmtpTarget:
 def parse_smtp_url(url: str) -> SmtpTarget:
     """smtp+ssl://user:pw@host:465, smtp+starttls://user:pw@host:587, smtp://host:25 (percent-encoded)."""
     parts = urlsplit(url)
-    modes = {"smtp+ssl": ("ssl", 465), "smtps": ("ssl", 465), "smtp+starttls": ("starttls", 587), "smtp": ("plain", 25)}
+    modes = {
+        "smtp+ssl": ("ssl", 465),
+        "smtps": ("ssl", 465),
+        "smtp+starttls": ("starttls", 587),
+        "smtp": ("plain", 25),
+    }
     if parts.scheme not in modes or not parts.hostname:
         raise ConfigError("smtp.url doit être de la forme smtp+ssl://, smtp+starttls:// ou smtp://hote:port")
     mode, default_port = modes[parts.scheme]
@@ -117,7 +122,9 @@ class FolderTransport:
 def transport_from_settings(settings: Settings) -> Transport:
     """SMTP when smtp.url is set, else the local outbox folder under the home."""
     if settings.smtp.url:
-        return SmtpTransport(parse_smtp_url(settings.smtp.url), settings.smtp.from_address, settings.smtp.timeout_seconds)
+        return SmtpTransport(
+            parse_smtp_url(settings.smtp.url), settings.smtp.from_address, settings.smtp.timeout_seconds
+        )
     return FolderTransport(settings.paths.home / "outbox")
 
 
@@ -153,7 +160,11 @@ def _claim(runtime: Runtime, item_id: int, now: datetime, force: bool) -> bool:
 
 
 def deliver_due(
-    runtime: Runtime, transport: Transport | None = None, *, force: bool = False, limit: int = 200,
+    runtime: Runtime,
+    transport: Transport | None = None,
+    *,
+    force: bool = False,
+    limit: int = 200,
     now: datetime | None = None,
 ) -> DeliveryReport:
     """Send what is due (everything pending with force=True); one claim, send and record per item."""
@@ -183,8 +194,10 @@ def deliver_due(
                     item.status = "pending"
                     item.next_attempt_at = datetime.now(UTC) + backoff(settings, item.attempts)
                     report.retried += 1
-                log.warning("outbox.retry", extra={"outbox_id": item.id, "attempts": item.attempts,
-                                                   "status": item.status})
+                log.warning(
+                    "outbox.retry",
+                    extra={"outbox_id": item.id, "attempts": item.attempts, "status": item.status},
+                )
             else:
                 item.status = "sent"
                 item.sent_at = datetime.now(UTC)

@@ -116,7 +116,9 @@ def classify(msg: Message, *, body_text: str = "") -> Classification:
         return Classification(MessageKind.AUTO_REPLY, auto + " ; Return-Path vide")
     list_reason = _list_reason(msg)
     if auto is not None:
-        return Classification(MessageKind.AUTO_REPLY, auto, generated=list_reason is None and _generated(msg, subject))
+        return Classification(
+            MessageKind.AUTO_REPLY, auto, generated=list_reason is None and _generated(msg, subject)
+        )
     if list_reason is not None:
         return Classification(MessageKind.LIST, list_reason)
     return Classification(MessageKind.REQUEST)

@@ -63,8 +63,21 @@ def sniff(data: bytes) -> str:
             return "application/octet-stream"
 
 
-_URL_ATTRIBUTES = {"href", "src", "srcset", "background", "cite", "poster", "action", "formaction", "longdesc",
-                   "lowsrc", "dynsrc", "usemap", "xlink:href"}
+_URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "srcset",
+    "background",
+    "cite",
+    "poster",
+    "action",
+    "formaction",
+    "longdesc",
+    "lowsrc",
+    "dynsrc",
+    "usemap",
+    "xlink:href",
+}
 _INLINE_IMAGE = re.compile(r"^(?:cid:|data:image/(?:png|jpeg|gif|webp);)")
 _LINK = re.compile(r"^(?:https?:|mailto:|tel:|#)")
 

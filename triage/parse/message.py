@@ -388,7 +388,9 @@ def _parse(raw: bytes, parsing: ParsingSettings) -> ParsedMessage:
     reply_to = clean_text(_first_address(parser.reply_to or [])[1]) or None
     to = tuple(clean_text(a) for _, a in (parser.to or []) if a)
     if not to:
-        to = tuple(clean_text(a) for _, a in getaddresses([str(v) for v in msg.get_all("To") or []]) if "@" in a)
+        to = tuple(
+            clean_text(a) for _, a in getaddresses([str(v) for v in msg.get_all("To") or []]) if "@" in a
+        )
     text = body.text
     form = None
     raw_form_id = msg.get("X-Form-Id")
@@ -400,7 +402,9 @@ def _parse(raw: bytes, parsing: ParsingSettings) -> ParsedMessage:
     if form is None:
         classification = classify(msg, body_text=text)
         if not screening.set_aside and classification.kind is not MessageKind.BOUNCE:
-            automatic = screen_automatic(classification, parsing, sender=from_address, reply_to=reply_to, text=text)
+            automatic = screen_automatic(
+                classification, parsing, sender=from_address, reply_to=reply_to, text=text
+            )
             if automatic.form:  # the trusted form robot's message, whatever its subject says
                 form = parse_fields(text, subject=subject, form_id=form_id) or WebForm(message=text.strip())
             elif automatic.set_aside:

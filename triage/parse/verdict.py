@@ -44,7 +44,9 @@ def spam_verdict(msg: Message, settings: ParsingSettings) -> str:
             spam = (
                 (name == "X-Spam-Flag" and lowered.startswith("yes"))
                 or (name == "X-Spam-Status" and lowered.startswith("yes"))
-                or (name == "X-Rspamd-Action" and lowered in {a.lower() for a in settings.rspamd_spam_actions})
+                or (
+                    name == "X-Rspamd-Action" and lowered in {a.lower() for a in settings.rspamd_spam_actions}
+                )
                 or (name == "X-Spamd-Result" and bool(_SPAMD_TRUE.match(value)))
             )
             if spam:
@@ -121,7 +123,6 @@ def authentication_failure(auth: Authentication) -> str:
     return "l'authentification de l'expéditeur a échoué (" + ", ".join(m.upper() for m in auth.failed) + ")"
 
 
-
 @dataclass(frozen=True)
 class Screening:
     """Whether a message may be read as the form robot's, and why it must be set aside if it must."""
@@ -131,8 +132,9 @@ class Screening:
     probable_spam: bool = False
 
 
-def screen_form(msg: Message, settings: ParsingSettings, *, sender: str, subject: str, form_id: str | None,
-                text: str) -> Screening:
+def screen_form(
+    msg: Message, settings: ParsingSettings, *, sender: str, subject: str, form_id: str | None, text: str
+) -> Screening:
     """Before classification: spam verdicts, then whether a form-looking message may be trusted."""
     auth = authentication(msg, sender, settings)
     spam = spam_verdict(msg, settings) or authentication_failure(auth)
@@ -141,22 +143,29 @@ def screen_form(msg: Message, settings: ParsingSettings, *, sender: str, subject
     claimed = claims_form(settings, subject=subject, form_id=form_id)
     if not trusted_sender(settings, sender):
         if claimed:
-            return Screening(set_aside=(
-                f"Se présente comme le formulaire web mais vient de {sender or 'une adresse inconnue'}, qui "
-                "n'est pas une adresse du formulaire configurée : usurpation possible, rien n'a été ouvert "
-                "ni envoyé."))
+            return Screening(
+                set_aside=(
+                    f"Se présente comme le formulaire web mais vient de {sender or 'une adresse inconnue'}, qui "
+                    "n'est pas une adresse du formulaire configurée : usurpation possible, rien n'a été ouvert "
+                    "ni envoyé."
+                )
+            )
         return Screening()
     if not (claimed or looks_like_form(text)):
         return Screening()
     if auth.reported and not auth.passed:
-        return Screening(set_aside=(
-            "Formulaire web dont l'expéditeur n'est pas confirmé par le serveur de réception (ni SPF, ni "
-            "DKIM, ni DMARC réussi) : usurpation possible, rien n'a été ouvert ni envoyé."))
+        return Screening(
+            set_aside=(
+                "Formulaire web dont l'expéditeur n'est pas confirmé par le serveur de réception (ni SPF, ni "
+                "DKIM, ni DMARC réussi) : usurpation possible, rien n'a été ouvert ni envoyé."
+            )
+        )
     return Screening(form=True)
 
 
-def screen_automatic(classification: Classification, settings: ParsingSettings, *, sender: str,
-                     reply_to: str | None, text: str) -> Screening:
+def screen_automatic(
+    classification: Classification, settings: ParsingSettings, *, sender: str, reply_to: str | None, text: str
+) -> Screening:
     """After classification: a program's message that reads like a request is never silently dropped."""
     if not classification.generated:
         return Screening()
@@ -167,7 +176,14 @@ def screen_automatic(classification: Classification, settings: ParsingSettings, 
         return Screening()
     if trusted_sender(settings, sender):
         return Screening(form=True)
-    why = "un formulaire (plusieurs lignes « Libellé : valeur »)" if shaped else "une adresse de réponse personnelle"
-    return Screening(set_aside=(
-        f"Message automatique ({classification.reason}) qui porte {why} : c'est peut-être une demande "
-        "envoyée par un formulaire. À lire : « C'est une demande » ouvre le dossier et envoie l'accusé."))
+    why = (
+        "un formulaire (plusieurs lignes « Libellé : valeur »)"
+        if shaped
+        else "une adresse de réponse personnelle"
+    )
+    return Screening(
+        set_aside=(
+            f"Message automatique ({classification.reason}) qui porte {why} : c'est peut-être une demande "
+            "envoyée par un formulaire. À lire : « C'est une demande » ouvre le dossier et envoie l'accusé."
+        )
+    )

@@ -92,7 +92,9 @@ def looks_like_form(text: str) -> bool:
     return (generic >= 3 and known >= 2) or generic >= 5
 
 
-def is_webform(settings: ParsingSettings, *, sender: str, subject: str, form_id: str | None, text: str = "") -> bool:
+def is_webform(
+    settings: ParsingSettings, *, sender: str, subject: str, form_id: str | None, text: str = ""
+) -> bool:
     """True when the message comes from the Département's form robot (a trusted full address) and
     presents itself as a form, by its headers or by its structure."""
     if not trusted_sender(settings, sender):

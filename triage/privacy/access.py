@@ -83,10 +83,16 @@ def find_dossiers(session: Session, who: Who) -> list[Dossier]:
     conds: list[Any] = []
     if who.email:
         conds.append(func.lower(Dossier.requester_email) == who.email)
-        conds.append(Dossier.id.in_(select(Message.dossier_id).where(func.lower(Message.from_address) == who.email)))
+        conds.append(
+            Dossier.id.in_(select(Message.dossier_id).where(func.lower(Message.from_address) == who.email))
+        )
     if who.name:
-        conds.append(and_(func.lower(Dossier.requester_name) == who.name.lower(),
-                          Dossier.requester_postcode == who.postcode))
+        conds.append(
+            and_(
+                func.lower(Dossier.requester_name) == who.name.lower(),
+                Dossier.requester_postcode == who.postcode,
+            )
+        )
     found = list(session.scalars(select(Dossier).where(or_(*conds)))) if conds else []
     if who.phone:
         wanted = digits(who.phone)
@@ -126,9 +132,13 @@ def _blob(session: Session, blob_id: int | None) -> bytes:
 
 def _message(session: Session, m: Message, export: Export, folder: str) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "received_at": m.received_at, "direction": "reçu" if m.direction == "in" else "envoyé",
-        "channel": m.channel, "subject": m.subject, "from": f"{m.from_name} <{m.from_address}>".strip(" <>"),
-        "text": m.body_text, "files": [],
+        "received_at": m.received_at,
+        "direction": "reçu" if m.direction == "in" else "envoyé",
+        "channel": m.channel,
+        "subject": m.subject,
+        "from": f"{m.from_name} <{m.from_address}>".strip(" <>"),
+        "text": m.body_text,
+        "files": [],
     }
     raw = _blob(session, m.raw_blob_id)
     if raw:
@@ -151,24 +161,56 @@ def collect(session: Session, who: Who) -> Export:
     export = Export(who)
     for d in find_dossiers(session, who):
         folder = f"dossiers/{d.reference}"
-        entry: dict[str, Any] = {"dossier": d, "messages": [], "events": [], "notes": [], "sent": [], "audit": []}
-        for m in session.scalars(select(Message).where(Message.dossier_id == d.id).order_by(Message.received_at)):
+        entry: dict[str, Any] = {
+            "dossier": d,
+            "messages": [],
+            "events": [],
+            "notes": [],
+            "sent": [],
+            "audit": [],
+        }
+        for m in session.scalars(
+            select(Message).where(Message.dossier_id == d.id).order_by(Message.received_at)
+        ):
             entry["messages"].append(_message(session, m, export, folder))
-        entry["events"] = list(session.scalars(select(Event).where(Event.dossier_id == d.id).order_by(Event.at)))
+        entry["events"] = list(
+            session.scalars(select(Event).where(Event.dossier_id == d.id).order_by(Event.at))
+        )
         entry["notes"] = list(session.scalars(select(Note).where(Note.dossier_id == d.id).order_by(Note.at)))
-        for o in session.scalars(select(OutboxItem).where(OutboxItem.dossier_id == d.id).order_by(OutboxItem.id)):
+        for o in session.scalars(
+            select(OutboxItem).where(OutboxItem.dossier_id == d.id).order_by(OutboxItem.id)
+        ):
             files = [export.add_file(folder, f"envoi-{o.id}-{o.kind}.eml", bytes(o.raw))] if o.raw else []
-            entry["sent"].append({"at": o.sent_at or o.created_at, "kind": o.kind, "to": o.to_address,
-                                  "subject": o.subject, "status": o.status, "files": files})
+            entry["sent"].append(
+                {
+                    "at": o.sent_at or o.created_at,
+                    "kind": o.kind,
+                    "to": o.to_address,
+                    "subject": o.subject,
+                    "status": o.status,
+                    "files": files,
+                }
+            )
         for p in session.scalars(select(PrintJob).where(PrintJob.dossier_id == d.id).order_by(PrintJob.id)):
             files = [export.add_file(folder, f"courrier-{p.id}-{p.kind}.pdf", bytes(p.pdf))] if p.pdf else []
-            entry["sent"].append({"at": p.exported_at or p.created_at, "kind": p.kind, "to": "courrier postal",
-                                  "subject": "", "status": p.status, "files": files})
-        entry["audit"] = list(session.scalars(
-            select(AuditEntry).where(AuditEntry.dossier_id == d.id).order_by(AuditEntry.at)))
+            entry["sent"].append(
+                {
+                    "at": p.exported_at or p.created_at,
+                    "kind": p.kind,
+                    "to": "courrier postal",
+                    "subject": "",
+                    "status": p.status,
+                    "files": files,
+                }
+            )
+        entry["audit"] = list(
+            session.scalars(select(AuditEntry).where(AuditEntry.dossier_id == d.id).order_by(AuditEntry.at))
+        )
         export.dossiers.append(entry)
     if who.email:
-        loose = select(Message).where(Message.dossier_id.is_(None), func.lower(Message.from_address) == who.email)
+        loose = select(Message).where(
+            Message.dossier_id.is_(None), func.lower(Message.from_address) == who.email
+        )
         for m in session.scalars(loose.order_by(Message.received_at)):
             export.loose.append(_message(session, m, export, "courriers-hors-dossier"))
         needle = who.email.encode()
@@ -182,8 +224,15 @@ def collect(session: Session, who: Who) -> Export:
 
 def write_zip(export: Export, output: Path, settings: Any) -> None:
     """The zip: synthese.html plus the original files."""
-    html = render("privacy/export.html.j2", export=export, service=settings.service, privacy=settings.privacy,
-                  retention=settings.retention.sentence(), now=datetime.now(UTC), date_fr=date_fr)
+    html = render(
+        "privacy/export.html.j2",
+        export=export,
+        service=settings.service,
+        privacy=settings.privacy,
+        retention=settings.retention.sentence(),
+        now=datetime.now(UTC),
+        date_fr=date_fr,
+    )
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -197,7 +246,14 @@ def export_person(runtime: Runtime, who: Who, output: Path, actor: Actor) -> Exp
     """Find everything about `who`, write the zip to `output`, audit it (counts only, never the criteria)."""
     with runtime.sessions.begin() as session:
         export = collect(session, who)
-        record(session, actor, "privacy.export", details={
-            "dossiers": [e["dossier"].reference for e in export.dossiers], "files": len(export.files)})
+        record(
+            session,
+            actor,
+            "privacy.export",
+            details={
+                "dossiers": [e["dossier"].reference for e in export.dossiers],
+                "files": len(export.files),
+            },
+        )
     write_zip(export, output, runtime.settings)
     return export

@@ -33,8 +33,22 @@ from triage.store.models import (
 from triage.store.personal import Purge, affected, anonymise_dossiers, delete_messages, delete_orphan_blobs
 
 # tables whose rows an erasure rewrites or deletes (PostgreSQL: VACUUM FULL rewrites their files)
-TOUCHED_TABLES = ("dossiers", "messages", "attachments", "raw_blobs", "events", "suggestions", "labelled_examples",
-                  "outbox", "print_jobs", "quarantine", "address_status", "notes", "audit_log", "scan_files")
+TOUCHED_TABLES = (
+    "dossiers",
+    "messages",
+    "attachments",
+    "raw_blobs",
+    "events",
+    "suggestions",
+    "labelled_examples",
+    "outbox",
+    "print_jobs",
+    "quarantine",
+    "address_status",
+    "notes",
+    "audit_log",
+    "scan_files",
+)
 
 EPOCH = date(1970, 1, 1)  # "as of" for files_to_delete: only the files the purge released, nothing by age
 
@@ -60,8 +74,9 @@ def normalise_email(address: str) -> str:
 def person_dossier_ids(session: Session, email: str) -> list[int]:
     """Dossiers of the person writing from `email` (requester, or sender of one of their messages)."""
     own = select(Dossier.id).where(func.lower(Dossier.requester_email) == email)
-    written = select(Message.dossier_id).where(func.lower(Message.from_address) == email,
-                                              Message.dossier_id.is_not(None))
+    written = select(Message.dossier_id).where(
+        func.lower(Message.from_address) == email, Message.dossier_id.is_not(None)
+    )
     ids = {int(i) for i in session.scalars(own)} | {int(i) for i in session.scalars(written) if i is not None}
     if ids:
         ids |= {int(i) for i in session.scalars(select(Dossier.id).where(Dossier.merged_into_id.in_(ids)))}
@@ -88,8 +103,9 @@ def _erase_loose(session: Session, email: str, names: set[str], purge: Purge, re
     """Mail attached to no dossier, quarantined bytes, outgoing copies and examples naming the person."""
     needles = _needles(email, names)
     texts = [email, *names]
-    loose = select(Message.id, Message.raw_blob_id, Message.from_address, Message.from_name, Message.body_text) \
-        .where(Message.dossier_id.is_(None))
+    loose = select(
+        Message.id, Message.raw_blob_id, Message.from_address, Message.from_name, Message.body_text
+    ).where(Message.dossier_id.is_(None))
     doomed = []
     for mid, blob_id, address, name, body in session.execute(loose):
         raw = session.scalar(select(RawBlob.data).where(RawBlob.id == blob_id)) if blob_id else b""
@@ -98,26 +114,42 @@ def _erase_loose(session: Session, email: str, names: set[str], purge: Purge, re
             doomed.append(int(mid))
     delete_messages(session, doomed, purge)
     files: list[Path] = []
-    for qid, sha, blob_id in session.execute(select(QuarantineItem.id, QuarantineItem.sha256, QuarantineItem.raw_blob_id)):
+    for qid, sha, blob_id in session.execute(
+        select(QuarantineItem.id, QuarantineItem.sha256, QuarantineItem.raw_blob_id)
+    ):
         raw = session.scalar(select(RawBlob.data).where(RawBlob.id == blob_id)) or b""
         if _mentions(bytes(raw), needles):
             session.execute(delete(QuarantineItem).where(QuarantineItem.id == qid))
             purge.add("quarantine", 1)
             if rejected.is_dir():
                 files += [p for p in rejected.iterdir() if p.name.startswith(sha[:16] + "-")]
-    outbox = session.execute(select(OutboxItem.id, OutboxItem.created_at, OutboxItem.kind)
-                             .where(func.lower(OutboxItem.to_address) == email)).all()
+    outbox = session.execute(
+        select(OutboxItem.id, OutboxItem.created_at, OutboxItem.kind).where(
+            func.lower(OutboxItem.to_address) == email
+        )
+    ).all()
     if outbox:
-        session.execute(update(OutboxItem).where(OutboxItem.id.in_([r[0] for r in outbox]))
-                        .values(to_address="", subject="", raw=b""))
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_([r[0] for r in outbox]))
+            .values(to_address="", subject="", raw=b"")
+        )
         purge.outbox_ids += [(int(i), c, k) for i, c, k in outbox]
         purge.add("outbox", len(outbox))
     session.execute(delete(AddressStatus).where(func.lower(AddressStatus.address) == email))
     for needle in texts:
-        purge.add("labelled_examples", affected(session,
-            delete(LabelledExample).where(func.lower(LabelledExample.text).contains(needle.lower()))))
-        session.execute(update(AuditEntry).where(cast(AuditEntry.details, String).contains(needle))
-                        .values(details={"efface": True}))
+        purge.add(
+            "labelled_examples",
+            affected(
+                session,
+                delete(LabelledExample).where(func.lower(LabelledExample.text).contains(needle.lower())),
+            ),
+        )
+        session.execute(
+            update(AuditEntry)
+            .where(cast(AuditEntry.details, String).contains(needle))
+            .values(details={"efface": True})
+        )
     return files
 
 
@@ -179,5 +211,10 @@ def dossier_email(session: Session, dossier_id: int) -> str:
 def mentions_elsewhere(session: Session, email: str, names: set[str]) -> list[str]:
     """References of other people's dossiers whose messages still mention the person (to check by hand)."""
     conds = [Message.body_text.contains(t) for t in [email, *names]]
-    stmt = select(Dossier.reference).join(Message, Message.dossier_id == Dossier.id).where(or_(*conds)).distinct()
+    stmt = (
+        select(Dossier.reference)
+        .join(Message, Message.dossier_id == Dossier.id)
+        .where(or_(*conds))
+        .distinct()
+    )
     return sorted(session.scalars(stmt))

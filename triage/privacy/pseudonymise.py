@@ -26,10 +26,13 @@ _PHONE = re.compile(r"(?<!\d)(?:\+33\s?|0033\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)
 _STREET = re.compile(
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|chemin|place|allée|allee|impasse|route|"
     r"quai|cours|square|lotissement|résidence|residence|montée|montee|voie|passage|hameau|lieu-dit)\b"
-    r"[^\n,.;]{0,60}", re.IGNORECASE)
+    r"[^\n,.;]{0,60}",
+    re.IGNORECASE,
+)
 _BIRTH = re.compile(
     r"\b(?:n[ée]e?\s+le|date\s+de\s+naissance\s*:?)\s*\d{1,2}(?:er)?[\s/.-]+(?:\d{1,2}|[a-zéû]+)[\s/.-]+\d{2,4}",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _POSTCODE = re.compile(r"\b(?:0[1-9]|[1-8]\d|9[0-5])\d{3}(?=\s+[A-ZÉÈÀ])")  # a postcode before its commune
 _SHORT = 3  # name words shorter than this (de, le) are not replaced on their own
 
@@ -62,7 +65,9 @@ def known_from(dossier: object, extracted: dict[str, object] | None) -> Known:
         names=tuple(n for n in names if n.strip()),
         emails=tuple(e for e in [getattr(dossier, "requester_email", "") or "", *listed("emails")] if e),
         phones=tuple(p for p in [getattr(dossier, "requester_phone", "") or "", *listed("phones")] if p),
-        addresses=tuple(a for a in [getattr(dossier, "requester_address", "") or "", *listed("address")] if a),
+        addresses=tuple(
+            a for a in [getattr(dossier, "requester_address", "") or "", *listed("address")] if a
+        ),
         numbers=tuple(listed("references")),
     )
 

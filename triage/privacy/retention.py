@@ -99,15 +99,21 @@ def due_dossier_ids(session: Session, policy: RetentionSettings, as_of: date) ->
         not_extended,
         or_(
             Dossier.closed_at < closed_before,
-            and_(Dossier.closed_at.is_(None), Dossier.triage_status == "not_request",
-                 Dossier.received_at < received_before),
+            and_(
+                Dossier.closed_at.is_(None),
+                Dossier.triage_status == "not_request",
+                Dossier.received_at < received_before,
+            ),
         ),
     )
     ids = [int(i) for i in session.scalars(own)]
-    targets = ids + [int(i) for i in session.scalars(select(Dossier.id).where(Dossier.anonymised_at.is_not(None)))]
+    targets = ids + [
+        int(i) for i in session.scalars(select(Dossier.id).where(Dossier.anonymised_at.is_not(None)))
+    ]
     if targets:
         joined = select(Dossier.id).where(
-            Dossier.anonymised_at.is_(None), Dossier.merged_into_id.in_(targets), not_extended)
+            Dossier.anonymised_at.is_(None), Dossier.merged_into_id.in_(targets), not_extended
+        )
         ids += [int(i) for i in session.scalars(joined)]
     return ids
 
@@ -124,7 +130,9 @@ class Upcoming:
     reason: str
 
 
-def upcoming(session: Session, policy: RetentionSettings, as_of: date, days: int | None = None) -> list[Upcoming]:
+def upcoming(
+    session: Session, policy: RetentionSettings, as_of: date, days: int | None = None
+) -> list[Upcoming]:
     """Dossiers due within `days` (default: notice_days) of `as_of`, overdue ones first, by term."""
     horizon = as_of + timedelta(days=policy.notice_days if days is None else days)
     ids = due_dossier_ids(session, policy, horizon)
@@ -137,13 +145,17 @@ def upcoming(session: Session, policy: RetentionSettings, as_of: date, days: int
         term = term_of(d, policy)
         if term is None and d.merged_into_id is not None and d.merged_into_id in by_id:
             term = term_of(by_id[d.merged_into_id], policy)
-        out.append(Upcoming(d.reference, d.id, term or as_of, d.closed_at, d.retention_extended_until,
-                            d.retention_reason))
+        out.append(
+            Upcoming(
+                d.reference, d.id, term or as_of, d.closed_at, d.retention_extended_until, d.retention_reason
+            )
+        )
     return sorted(out, key=lambda u: (u.term, u.reference))
 
 
-def extend(session: Session, dossier: Dossier, until: date, reason: str, actor: Actor,
-           today: date | None = None) -> None:
+def extend(
+    session: Session, dossier: Dossier, until: date, reason: str, actor: Actor, today: date | None = None
+) -> None:
     """Keep `dossier` until `until` (a code of EXTENSION_REASONS is required); audited."""
     today = today or datetime.now(UTC).date()
     if reason not in EXTENSION_REASONS:
@@ -154,8 +166,13 @@ def extend(session: Session, dossier: Dossier, until: date, reason: str, actor: 
         raise DossierError("ce dossier est déjà anonymisé", key=dossier.reference)
     dossier.retention_extended_until = until
     dossier.retention_reason = reason
-    record(session, actor, "retention.extend", dossier_id=dossier.id,
-           details={"until": until.isoformat(), "reason": reason})
+    record(
+        session,
+        actor,
+        "retention.extend",
+        dossier_id=dossier.id,
+        details={"until": until.isoformat(), "reason": reason},
+    )
 
 
 @dataclass
@@ -172,29 +189,56 @@ def _purge_expired(session: Session, policy: RetentionSettings, as_of: date, pur
     """Everything but dossiers: non-requests, quarantine, outgoing copies, audit log, sessions."""
     day = _midnight(as_of + timedelta(days=1))
     old_mail = select(Message.id).where(
-        Message.dossier_id.is_(None), Message.role.in_(NOT_REQUEST_ROLES), Message.needs_review.is_(False),
-        Message.received_at < day - timedelta(days=policy.not_request_days))
+        Message.dossier_id.is_(None),
+        Message.role.in_(NOT_REQUEST_ROLES),
+        Message.needs_review.is_(False),
+        Message.received_at < day - timedelta(days=policy.not_request_days),
+    )
     delete_messages(session, [int(i) for i in session.scalars(old_mail)], purge)
     quarantine_cut = day - timedelta(days=policy.quarantine_days)
-    purge.add("quarantine", affected(session,
-        delete(QuarantineItem).where(QuarantineItem.created_at < quarantine_cut)))
+    purge.add(
+        "quarantine",
+        affected(session, delete(QuarantineItem).where(QuarantineItem.created_at < quarantine_cut)),
+    )
     outbox_cut = day - timedelta(days=policy.outbox_days)
     finished = select(OutboxItem.id, OutboxItem.created_at, OutboxItem.kind).where(
-        OutboxItem.status.in_(FINISHED_OUTBOX), func.coalesce(OutboxItem.sent_at, OutboxItem.created_at) < outbox_cut,
-        OutboxItem.to_address != "")
+        OutboxItem.status.in_(FINISHED_OUTBOX),
+        func.coalesce(OutboxItem.sent_at, OutboxItem.created_at) < outbox_cut,
+        OutboxItem.to_address != "",
+    )
     rows = session.execute(finished).all()
     if rows:
-        session.execute(update(OutboxItem).where(OutboxItem.id.in_([r[0] for r in rows]))
-                        .values(to_address="", subject="", raw=b""))
+        session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_([r[0] for r in rows]))
+            .values(to_address="", subject="", raw=b"")
+        )
     purge.outbox_ids += [(int(i), c, k) for i, c, k in rows]
     purge.add("outbox", len(rows))
-    purge.add("print_jobs", affected(session,
-        update(PrintJob).where(PrintJob.status == "exported", PrintJob.exported_at < outbox_cut,
-                               func.length(PrintJob.pdf) > 0).values(pdf=b"")))
-    purge.add("audit", affected(session,
-        delete(AuditEntry).where(AuditEntry.at < day - timedelta(days=policy.audit_days))))
-    purge.add("web_sessions", affected(session,
-        delete(WebSession).where(WebSession.expires_at < day - timedelta(days=policy.web_session_days))))
+    purge.add(
+        "print_jobs",
+        affected(
+            session,
+            update(PrintJob)
+            .where(
+                PrintJob.status == "exported",
+                PrintJob.exported_at < outbox_cut,
+                func.length(PrintJob.pdf) > 0,
+            )
+            .values(pdf=b""),
+        ),
+    )
+    purge.add(
+        "audit",
+        affected(session, delete(AuditEntry).where(AuditEntry.at < day - timedelta(days=policy.audit_days))),
+    )
+    purge.add(
+        "web_sessions",
+        affected(
+            session,
+            delete(WebSession).where(WebSession.expires_at < day - timedelta(days=policy.web_session_days)),
+        ),
+    )
 
 
 def _old_files(folder: Path, older_than: datetime) -> list[Path]:
@@ -231,8 +275,9 @@ def delete_files(paths: list[Path]) -> int:
     return removed
 
 
-def run(runtime: Runtime, *, as_of: date | None = None, dry_run: bool = False,
-        actor: Actor | None = None) -> RetentionReport:
+def run(
+    runtime: Runtime, *, as_of: date | None = None, dry_run: bool = False, actor: Actor | None = None
+) -> RetentionReport:
     """Apply the whole policy as of `as_of` (today, UTC, by default); a dry run changes nothing."""
     as_of = as_of or datetime.now(UTC).date()
     policy = runtime.settings.retention
@@ -246,14 +291,25 @@ def run(runtime: Runtime, *, as_of: date | None = None, dry_run: bool = False,
         now = datetime.now(UTC)
         purge.merge(anonymise_dossiers(session, ids, now))
         for dossier_id in ids:
-            record(session, actor, "retention.anonymised", dossier_id=dossier_id, now=now,
-                   details={"as_of": as_of.isoformat()})
+            record(
+                session,
+                actor,
+                "retention.anonymised",
+                dossier_id=dossier_id,
+                now=now,
+                details={"as_of": as_of.isoformat()},
+            )
         _purge_expired(session, policy, as_of, purge)
         purge.add("blobs", delete_orphan_blobs(session))
         files = files_to_delete(runtime.settings, policy, as_of, purge)
         purge.add("files", len(files))
-        record(session, actor, "retention.run", now=now,
-               details={"as_of": as_of.isoformat(), "dry_run": dry_run, **purge.counts})
+        record(
+            session,
+            actor,
+            "retention.run",
+            now=now,
+            details={"as_of": as_of.isoformat(), "dry_run": dry_run, **purge.counts},
+        )
         if dry_run:
             session.rollback()
         else:

@@ -137,7 +137,10 @@ def stacked(table: Shown, threshold: int = SMALL_CELL_THRESHOLD) -> str:
                 threshold if v is None and r.cells[col].masked else (v or 0)
                 for v, r in zip(values, table.rows, strict=True)
             ]
-            hatch = ["////" if v is None and r.cells[col].masked else "" for v, r in zip(values, table.rows, strict=True)]
+            hatch = [
+                "////" if v is None and r.cells[col].masked else ""
+                for v, r in zip(values, table.rows, strict=True)
+            ]
             for x, d, b, h in zip(xs, drawn, bottoms, hatch, strict=False):
                 ax.bar(
                     x,

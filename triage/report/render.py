@@ -113,8 +113,13 @@ def build(
     if territories is None:
         territories = read_territories(settings.territories_file)
     with runtime.sessions() as session:
-        figures = compute(session, year, territories, threshold=threshold,
-                          taxonomy_file=runtime.settings.triage.taxonomy_file)
+        figures = compute(
+            session,
+            year,
+            territories,
+            threshold=threshold,
+            taxonomy_file=runtime.settings.triage.taxonomy_file,
+        )
         comments = comments_for(session, year)
         new, followed = for_report(session, year)
     shown = {key: show(table, threshold) for key, table in figures.tables.items()}

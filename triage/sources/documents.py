@@ -69,7 +69,9 @@ def _mail(path: Path, data: bytes, settings: Settings) -> Request:
 
 
 def _scan(path: Path, data: bytes, settings: Settings) -> Request:
-    result = read_text(data, language=settings.scans.ocr_language, max_bytes=settings.scans.max_file_bytes, source=path)
+    result = read_text(
+        data, language=settings.scans.ocr_language, max_bytes=settings.scans.max_file_bytes, source=path
+    )
     return Request(str(path), result.text, method=result.method)
 
 

@@ -61,7 +61,9 @@ NETWORK_ERRORS = (OSError, EOFError, imaplib.IMAP4.abort)
 class Ingester(Protocol):
     """What the sources need from triage.pipeline.Pipeline."""
 
-    def ingest_raw(self, raw: RawMessage, mark: Callable[[Session, DossierOutcome], None] | None = None) -> DossierOutcome:
+    def ingest_raw(
+        self, raw: RawMessage, mark: Callable[[Session, DossierOutcome], None] | None = None
+    ) -> DossierOutcome:
         """Store one raw message in its own transaction (calling mark inside it)."""
         ...
 
@@ -83,7 +85,9 @@ class ImapSource:
 
     kind = "imap"
 
-    def __init__(self, url: MailboxURL, settings: MailboxSettings, *, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, url: MailboxURL, settings: MailboxSettings, *, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         if not url.is_imap:
             raise ValueError("ImapSource needs an imap URL")
         self.url = url
@@ -115,32 +119,56 @@ class ImapSource:
         box: Any
         try:
             if url.scheme == "imap+ssl":
-                box = MailBox(url.host, url.port, timeout=timeout, ssl_context=self.ssl_context or ssl.create_default_context())
+                box = MailBox(
+                    url.host,
+                    url.port,
+                    timeout=timeout,
+                    ssl_context=self.ssl_context or ssl.create_default_context(),
+                )
             elif url.scheme == "imap+starttls":
-                box = MailBoxStartTls(url.host, url.port, timeout=timeout, ssl_context=self.ssl_context or ssl.create_default_context())
+                box = MailBoxStartTls(
+                    url.host,
+                    url.port,
+                    timeout=timeout,
+                    ssl_context=self.ssl_context or ssl.create_default_context(),
+                )
             else:
                 box = MailBoxUnencrypted(url.host, url.port, timeout=timeout)
         except MailboxStarttlsError as err:
-            raise MailboxConnectionError(f"le serveur IMAP {where} refuse STARTTLS", key=url.log_label) from err
+            raise MailboxConnectionError(
+                f"le serveur IMAP {where} refuse STARTTLS", key=url.log_label
+            ) from err
         except (*NETWORK_ERRORS, imaplib.IMAP4.error) as err:
-            raise MailboxConnectionError(f"impossible de joindre le serveur IMAP {where} : {_reason(err)}", key=url.log_label) from err
+            raise MailboxConnectionError(
+                f"impossible de joindre le serveur IMAP {where} : {_reason(err)}", key=url.log_label
+            ) from err
         try:
             box.login(url.username, url.password, initial_folder=None)
         except MailboxLoginError as err:
             _quietly(box.logout)
             raise MailboxAuthError(
-                f"le serveur IMAP {where} a refusé l'identifiant « {url.username} » ou son mot de passe", key=url.log_label
+                f"le serveur IMAP {where} a refusé l'identifiant « {url.username} » ou son mot de passe",
+                key=url.log_label,
             ) from err
         except (*NETWORK_ERRORS, imaplib.IMAP4.error) as err:
-            raise MailboxConnectionError(f"connexion au serveur IMAP {where} perdue pendant l'authentification : {_reason(err)}", key=url.log_label) from err
+            raise MailboxConnectionError(
+                f"connexion au serveur IMAP {where} perdue pendant l'authentification : {_reason(err)}",
+                key=url.log_label,
+            ) from err
         self._box = box
         with self._guard("capability"):
             # imaplib keeps the pre-login capabilities; MOVE, UIDPLUS and IDLE are often announced only now
             typ, data = box.client.capability()
-            self._caps = frozenset(data[-1].decode().upper().split()) if typ == "OK" and data and data[-1] else frozenset()
+            self._caps = (
+                frozenset(data[-1].decode().upper().split())
+                if typ == "OK" and data and data[-1]
+                else frozenset()
+            )
             box.client.capabilities = tuple(self._caps)
             self._check_folders()
-        logs.event("mailbox_connected", mailbox=url.log_label, idle=self.supports_idle, move="MOVE" in self._caps)
+        logs.event(
+            "mailbox_connected", mailbox=url.log_label, idle=self.supports_idle, move="MOVE" in self._caps
+        )
 
     def _folder_exists(self, folder: str) -> bool:
         if folder.upper() == "INBOX":
@@ -162,7 +190,8 @@ class ImapSource:
             if target == folder:
                 self.close()
                 raise MailboxFolderError(
-                    f"le dossier des messages traités (« {target} ») ne peut pas être le dossier relevé", key=self.url.log_label
+                    f"le dossier des messages traités (« {target} ») ne peut pas être le dossier relevé",
+                    key=self.url.log_label,
                 )
             if not self._folder_exists(target):
                 self._box.folder.create(target)
@@ -190,10 +219,13 @@ class ImapSource:
                 _quietly(box.client.shutdown)
             self._idle_since = None
             raise MailboxConnectionError(
-                f"connexion au serveur IMAP {self.url.host} perdue ({what}) : {_reason(err)}", key=self.url.log_label
+                f"connexion au serveur IMAP {self.url.host} perdue ({what}) : {_reason(err)}",
+                key=self.url.log_label,
             ) from err
         except (imaplib.IMAP4.error, ImapToolsError) as err:
-            raise SourceError(f"le serveur IMAP {self.url.host} a refusé {what} : {err}", key=self.url.log_label) from err
+            raise SourceError(
+                f"le serveur IMAP {self.url.host} a refusé {what} : {err}", key=self.url.log_label
+            ) from err
 
     def _require(self) -> Any:
         if self._box is None:
@@ -282,7 +314,8 @@ class ImapSource:
         typ, data = client.select(encode_folder(self.url.folder))
         if typ != "OK":
             raise MailboxFolderError(
-                f"le dossier « {self.url.folder} » ne peut pas être ouvert sur {self.url.host} : {data!r}", key=self.url.log_label
+                f"le dossier « {self.url.folder} » ne peut pas être ouvert sur {self.url.host} : {data!r}",
+                key=self.url.log_label,
             )
         _typ, values = client.response("UIDVALIDITY")
         if values and values[-1]:
@@ -297,7 +330,13 @@ class ImapSource:
             seen = state.uidvalidities(session, self.key)
         if seen and uidvalidity not in seen:
             # the server renumbered the folder: every message is fetched again and deduplicated by content
-            logs.event("mailbox_uidvalidity_changed", level=30, mailbox=self.url.log_label, uidvalidity=uidvalidity, previous=max(seen))
+            logs.event(
+                "mailbox_uidvalidity_changed",
+                level=30,
+                mailbox=self.url.log_label,
+                uidvalidity=uidvalidity,
+                previous=max(seen),
+            )
         self._uidvalidity_seen = uidvalidity
 
     def _search(self) -> list[int]:
@@ -346,7 +385,9 @@ class ImapSource:
             return bytes(item[1]), received
         return None
 
-    def _one(self, pipeline: Ingester, sessions: sessionmaker[Session], uidvalidity: int, uid: int, size: int) -> ItemResult:
+    def _one(
+        self, pipeline: Ingester, sessions: sessionmaker[Session], uidvalidity: int, uid: int, size: int
+    ) -> ItemResult:
         started = time.perf_counter()
         if size > self.settings.max_message_bytes:
             fresh = state.record(sessions, self.key, uidvalidity, uid, state.TOO_LARGE, size=size)
@@ -356,7 +397,9 @@ class ImapSource:
         if fetched is None:
             return ItemResult(uid, "vanished")
         data, received = fetched
-        raw = RawMessage(source="imap", source_key=f"{self.key};{uidvalidity};{uid}", data=data, received_at=received)
+        raw = RawMessage(
+            source="imap", source_key=f"{self.key};{uidvalidity};{uid}", data=data, received_at=received
+        )
         mark = state.make_mark(self.key, uidvalidity, uid, size)
         try:
             outcome = pipeline.ingest_raw(raw, mark=mark)
@@ -368,7 +411,9 @@ class ImapSource:
             outcome = DossierOutcome(IngestOutcome.DUPLICATE, detail="concurrent")
         name = str(getattr(outcome.outcome, "value", outcome.outcome))
         # the pipeline may take a path that does not call mark (a duplicate found before any write)
-        state.record(sessions, self.key, uidvalidity, uid, name, size=size, message_row_id=outcome.message_row_id)
+        state.record(
+            sessions, self.key, uidvalidity, uid, name, size=size, message_row_id=outcome.message_row_id
+        )
         done = self._after_commit([uid])
         if done:
             state.set_done(sessions, self.key, uidvalidity, done)
@@ -382,10 +427,18 @@ class ImapSource:
             done=bool(done),
         )
 
-    def _finish_pending(self, sessions: sessionmaker[Session], uidvalidity: int, uids: list[int], known: dict[int, state.KnownItem]) -> int:
+    def _finish_pending(
+        self,
+        sessions: sessionmaker[Session],
+        uidvalidity: int,
+        uids: list[int],
+        known: dict[int, state.KnownItem],
+    ) -> int:
         if self.settings.processed_action == "none":
             return 0
-        pending = [u for u in uids if u in known and not known[u].moved and known[u].outcome != state.TOO_LARGE]
+        pending = [
+            u for u in uids if u in known and not known[u].moved and known[u].outcome != state.TOO_LARGE
+        ]
         if not pending:
             return 0
         done = self._after_commit(pending)
@@ -414,7 +467,9 @@ class ImapSource:
                 still_there = typ2 == "OK" and found and found[0] and found[0].split()
                 if still_there:
                     logs.event("mailbox_move_failed", level=30, mailbox=self.url.log_label, uids=uids)
-                    raise SourceError(f"déplacement refusé par le serveur IMAP : {data!r}", key=self.url.log_label)
+                    raise SourceError(
+                        f"déplacement refusé par le serveur IMAP : {data!r}", key=self.url.log_label
+                    )
         return uids
 
     def _copy_delete(self, uid_set: str) -> tuple[str, Any]:

@@ -93,7 +93,9 @@ def parse_mailbox_url(url: str) -> MailboxURL:
     scheme = scheme.lower()
     if not sep or scheme not in ("imap+ssl", "imap+starttls", "imap", "maildir"):
         hint = " (pour IMAP sur TLS, écrivez imap+ssl://)" if scheme in ("imaps", "imap+tls") else ""
-        raise ConfigError(f"schéma de boîte aux lettres non pris en charge « {scheme} »{hint} ; formes acceptées : {FORMS}")
+        raise ConfigError(
+            f"schéma de boîte aux lettres non pris en charge « {scheme} »{hint} ; formes acceptées : {FORMS}"
+        )
     if scheme == "maildir":
         return _parse_maildir(text)
     return _parse_imap(text, scheme)  # type: ignore[arg-type]
@@ -107,7 +109,9 @@ def _parse_maildir(text: str) -> MailboxURL:
             f"maildir:///var/mail/mediation), reçu l'hôte « {parts.netloc} »"
         )
     if parts.query or parts.fragment:
-        raise ConfigError("maildir : « ? » et « # » ne sont pas admis dans le chemin (encodez-les en pourcent)")
+        raise ConfigError(
+            "maildir : « ? » et « # » ne sont pas admis dans le chemin (encodez-les en pourcent)"
+        )
     path = unquote(parts.path)
     if not path.startswith("/"):
         raise ConfigError("maildir : le chemin doit être absolu (maildir:///chemin/vers/Maildir)")
@@ -127,13 +131,19 @@ def _parse_imap(text: str, scheme: Scheme) -> MailboxURL:
     if not host:
         raise ConfigError(f"adresse IMAP : hôte manquant ; formes acceptées : {FORMS}")
     if parts.username is None or parts.username == "":
-        raise ConfigError(f"adresse IMAP : identifiant manquant (imap+ssl://identifiant:motdepasse@{host}/INBOX)")
+        raise ConfigError(
+            f"adresse IMAP : identifiant manquant (imap+ssl://identifiant:motdepasse@{host}/INBOX)"
+        )
     if parts.password is None or parts.password == "":
-        raise ConfigError(f"adresse IMAP : mot de passe manquant pour l'identifiant sur {host} ; {ENCODING_HINT}")
+        raise ConfigError(
+            f"adresse IMAP : mot de passe manquant pour l'identifiant sur {host} ; {ENCODING_HINT}"
+        )
     if port is None:
         port = DEFAULT_PORTS[scheme]
     if scheme == "imap+starttls" and port == 993:
-        raise ConfigError("le port 993 est celui d'IMAP sur TLS : utilisez imap+ssl://… ou le port 143 avec STARTTLS")
+        raise ConfigError(
+            "le port 993 est celui d'IMAP sur TLS : utilisez imap+ssl://… ou le port 143 avec STARTTLS"
+        )
     if scheme == "imap" and not _is_loopback(host):
         raise ConfigError(
             f"imap:// (sans chiffrement) n'est accepté que sur la boucle locale ; pour {host}, utilisez "

@@ -69,7 +69,10 @@ class MaildirSource:
     def connect(self) -> None:
         """Check the Maildir exists; create the processed sub-maildir when moving."""
         if not (self.root / "cur").is_dir() or not (self.root / "new").is_dir():
-            raise MailboxFolderError(f"{self.root} n'est pas un Maildir (sous-dossiers cur/ et new/ attendus)", key=self.url.log_label)
+            raise MailboxFolderError(
+                f"{self.root} n'est pas un Maildir (sous-dossiers cur/ et new/ attendus)",
+                key=self.url.log_label,
+            )
         if self.settings.processed_action == "move":
             for sub in ("cur", "new", "tmp"):
                 (self.done_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -89,7 +92,9 @@ class MaildirSource:
         files: list[Path] = []
         for sub in ("new", "cur"):
             try:
-                files += [p for p in (self.root / sub).iterdir() if not p.name.startswith(".") and p.is_file()]
+                files += [
+                    p for p in (self.root / sub).iterdir() if not p.name.startswith(".") and p.is_file()
+                ]
             except FileNotFoundError:
                 continue
         return sorted(files, key=lambda p: p.name)
@@ -143,7 +148,12 @@ class MaildirSource:
         except FileNotFoundError:
             return ItemResult(uid, "vanished")  # a mail reader moved it from new/ to cur/: next pass
         received = datetime.fromtimestamp(stat.st_mtime, UTC)
-        raw = RawMessage(source="maildir", source_key=f"{self.key};{unique_name(path.name)}", data=data, received_at=received)
+        raw = RawMessage(
+            source="maildir",
+            source_key=f"{self.key};{unique_name(path.name)}",
+            data=data,
+            received_at=received,
+        )
         try:
             outcome = pipeline.ingest_raw(raw, mark=state.make_mark(self.key, UIDVALIDITY, uid, len(data)))
         except (IntegrityError, StoreError):
@@ -151,12 +161,21 @@ class MaildirSource:
                 raise
             outcome = DossierOutcome(IngestOutcome.DUPLICATE, detail="concurrent")
         name = str(getattr(outcome.outcome, "value", outcome.outcome))
-        state.record(sessions, self.key, UIDVALIDITY, uid, name, size=len(data), message_row_id=outcome.message_row_id)
+        state.record(
+            sessions, self.key, UIDVALIDITY, uid, name, size=len(data), message_row_id=outcome.message_row_id
+        )
         done = self._after_commit(path)
         if done:
             state.set_done(sessions, self.key, UIDVALIDITY, [uid])
-        return ItemResult(uid, name, outcome.message_row_id, outcome.reference, len(data),
-                          round((time.perf_counter() - started) * 1000, 1), done)
+        return ItemResult(
+            uid,
+            name,
+            outcome.message_row_id,
+            outcome.reference,
+            len(data),
+            round((time.perf_counter() - started) * 1000, 1),
+            done,
+        )
 
     def _after_commit(self, path: Path) -> bool:
         if self.settings.processed_action != "move":

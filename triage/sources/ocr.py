@@ -285,8 +285,17 @@ def _strict_decoding() -> Iterator[None]:
 
 # what Pillow's decoders raise on damaged files besides OSError (found by tests/test_fuzz.py: a cut
 # TIFF directory gives KeyError or TypeError « Missing dimensions »)
-_DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError, TypeError, KeyError, IndexError, struct.error,
-                   ZeroDivisionError)
+_DECODER_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    TypeError,
+    KeyError,
+    IndexError,
+    struct.error,
+    ZeroDivisionError,
+)
 
 
 def _open_image(data: bytes, kind: str) -> Image.Image:

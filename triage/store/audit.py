@@ -51,8 +51,12 @@ def record(
 ) -> AuditEntry:
     """Add one entry in the caller's transaction (so it commits or rolls back with the change)."""
     entry = AuditEntry(
-        at=now or datetime.now(UTC), user_id=actor.user_id, actor=actor.name[:120], action=action,
-        dossier_id=dossier_id, details=details or {},
+        at=now or datetime.now(UTC),
+        user_id=actor.user_id,
+        actor=actor.name[:120],
+        action=action,
+        dossier_id=dossier_id,
+        details=details or {},
     )
     session.add(entry)
     return entry

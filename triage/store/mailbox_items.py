@@ -57,7 +57,9 @@ def known_items(session: Session, mailbox: str, uidvalidity: int, min_uid: int =
             MailboxItem.mailbox == mailbox, MailboxItem.uidvalidity == uidvalidity, MailboxItem.uid >= min_uid
         )
     )
-    return {int(r.uid): KnownItem(int(r.uid), r.outcome, r.moved_at is not None, r.message_row_id) for r in rows}
+    return {
+        int(r.uid): KnownItem(int(r.uid), r.outcome, r.moved_at is not None, r.message_row_id) for r in rows
+    }
 
 
 def uidvalidities(session: Session, mailbox: str) -> set[int]:
@@ -66,7 +68,9 @@ def uidvalidities(session: Session, mailbox: str) -> set[int]:
     return {int(v) for v in rows.scalars()}
 
 
-def make_mark(mailbox: str, uidvalidity: int, uid: int, size: int | None) -> Callable[[Session, DossierOutcome], None]:
+def make_mark(
+    mailbox: str, uidvalidity: int, uid: int, size: int | None
+) -> Callable[[Session, DossierOutcome], None]:
     """The `mark` callback for Pipeline.ingest_raw: records the item in the message's own transaction."""
 
     def mark(session: Session, outcome: DossierOutcome) -> None:
@@ -149,11 +153,16 @@ def set_done(factory: sessionmaker[Session], mailbox: str, uidvalidity: int, uid
 def is_recorded(factory: sessionmaker[Session], mailbox: str, uidvalidity: int, uid: int) -> bool:
     """True when the item is in `mailbox_items` (processed by us or by another worker)."""
     with factory() as session:
-        return session.execute(
-            select(MailboxItem.id).where(
-                MailboxItem.mailbox == mailbox, MailboxItem.uidvalidity == uidvalidity, MailboxItem.uid == uid
-            )
-        ).first() is not None
+        return (
+            session.execute(
+                select(MailboxItem.id).where(
+                    MailboxItem.mailbox == mailbox,
+                    MailboxItem.uidvalidity == uidvalidity,
+                    MailboxItem.uid == uid,
+                )
+            ).first()
+            is not None
+        )
 
 
 class ItemLocks:
@@ -185,9 +194,11 @@ class ItemLocks:
         if not self.enabled:
             return True
         try:
-            return bool(self._connection().execute(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key(mailbox, uidvalidity, uid)}
-            ).scalar())
+            return bool(
+                self._connection()
+                .execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key(mailbox, uidvalidity, uid)})
+                .scalar()
+            )
         except SQLAlchemyError:
             self.close()
             raise
@@ -197,7 +208,9 @@ class ItemLocks:
         if not self.enabled or self._conn is None:
             return
         try:
-            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key(mailbox, uidvalidity, uid)})
+            self._conn.execute(
+                text("SELECT pg_advisory_unlock(:k)"), {"k": self._key(mailbox, uidvalidity, uid)}
+            )
         except SQLAlchemyError:
             self.close()  # the connection is gone, and its locks with it
             raise

@@ -320,25 +320,29 @@ def store_typed(
     content_hash: str,
 ) -> int:
     """Insert the message row of a request typed in by the mediator or the mail service; return its id."""
-    row_id = connection(session).execute(
-        _insert_returning_id(_MESSAGES),
-        {
-            "dossier_id": dossier_id,
-            "direction": "in",
-            "channel": channel,
-            "kind": "request",
-            "role": "request",
-            "source": "manual",
-            "source_key": source_key,
-            "dedupe_key": dedupe_key,
-            "content_hash": content_hash,
-            "subject": subject,
-            "from_name": from_name[:320],
-            "from_address": from_address[:320],
-            "received_at": received_at,
-            "body_text": text,
-        },
-    ).scalar_one()
+    row_id = (
+        connection(session)
+        .execute(
+            _insert_returning_id(_MESSAGES),
+            {
+                "dossier_id": dossier_id,
+                "direction": "in",
+                "channel": channel,
+                "kind": "request",
+                "role": "request",
+                "source": "manual",
+                "source_key": source_key,
+                "dedupe_key": dedupe_key,
+                "content_hash": content_hash,
+                "subject": subject,
+                "from_name": from_name[:320],
+                "from_address": from_address[:320],
+                "received_at": received_at,
+                "body_text": text,
+            },
+        )
+        .scalar_one()
+    )
     return int(row_id)
 
 

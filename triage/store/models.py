@@ -136,7 +136,9 @@ class Dossier(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     events: Mapped[list[Event]] = relationship(back_populates="dossier", order_by="Event.at")
-    messages: Mapped[list[Message]] = relationship(back_populates="dossier", foreign_keys="Message.dossier_id")
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="dossier", foreign_keys="Message.dossier_id"
+    )
 
 
 class Event(Base):
@@ -494,7 +496,9 @@ class RecommendationProgress(Base):
 
     __tablename__ = "recommendation_progress"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), nullable=False, index=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendations.id"), nullable=False, index=True
+    )
     on: Mapped[date] = mapped_column(Date, nullable=False)
     status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, nullable=False)

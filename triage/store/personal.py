@@ -80,7 +80,9 @@ class Purge:
 
     counts: dict[str, int] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
-    outbox_ids: list[tuple[int, datetime, str]] = field(default_factory=list)  # (id, created_at, kind) of .eml copies
+    outbox_ids: list[tuple[int, datetime, str]] = field(
+        default_factory=list
+    )  # (id, created_at, kind) of .eml copies
 
     def add(self, kind: str, n: int) -> None:
         """Count `n` more items of `kind`."""
@@ -142,7 +144,9 @@ def delete_messages(session: Session, message_ids: Sequence[int], purge: Purge) 
         return
     _attachments(session, message_ids, purge)
     _scan_files(session, message_ids, purge)
-    session.execute(update(ScanFile).where(ScanFile.message_row_id.in_(message_ids)).values(message_row_id=None))
+    session.execute(
+        update(ScanFile).where(ScanFile.message_row_id.in_(message_ids)).values(message_row_id=None)
+    )
     session.execute(
         update(MailboxItem).where(MailboxItem.message_row_id.in_(message_ids)).values(message_row_id=None)
     )
@@ -151,7 +155,9 @@ def delete_messages(session: Session, message_ids: Sequence[int], purge: Purge) 
         .where(QuarantineItem.resolved_message_id.in_(message_ids))
         .values(resolved_message_id=None)
     )
-    session.execute(update(SuggestionRow).where(SuggestionRow.message_id.in_(message_ids)).values(message_id=None))
+    session.execute(
+        update(SuggestionRow).where(SuggestionRow.message_id.in_(message_ids)).values(message_id=None)
+    )
     session.execute(delete(Message).where(Message.id.in_(message_ids)))
     purge.add("messages_deleted", len(message_ids))
 
@@ -166,14 +172,20 @@ def anonymise_dossiers(session: Session, dossier_ids: Sequence[int], now: dateti
     message_ids = _ids(session, select(Message.id).where(Message.dossier_id.in_(ids)))
     clear_messages(session, message_ids, purge)
     session.execute(
-        update(SuggestionRow).where(SuggestionRow.dossier_id.in_(ids)).values(extracted={}, reasons={}, highlights={})
+        update(SuggestionRow)
+        .where(SuggestionRow.dossier_id.in_(ids))
+        .values(extracted={}, reasons={}, highlights={})
     )
-    purge.add("labelled_examples", affected(session,
-        delete(LabelledExample).where(LabelledExample.dossier_id.in_(ids))))
+    purge.add(
+        "labelled_examples",
+        affected(session, delete(LabelledExample).where(LabelledExample.dossier_id.in_(ids))),
+    )
     purge.add("notes", affected(session, delete(Note).where(Note.dossier_id.in_(ids))))
     purge.add("drafts", affected(session, delete(Draft).where(Draft.dossier_id.in_(ids))))
     # private events may quote what was said or typed; public ones are written for the tracking page
-    session.execute(update(Event).where(Event.dossier_id.in_(ids), Event.public.is_(False)).values(summary=""))
+    session.execute(
+        update(Event).where(Event.dossier_id.in_(ids), Event.public.is_(False)).values(summary="")
+    )
     session.execute(update(Event).where(Event.dossier_id.in_(ids)).values(details={}))
     outbox = session.execute(
         select(OutboxItem.id, OutboxItem.created_at, OutboxItem.kind).where(OutboxItem.dossier_id.in_(ids))
@@ -181,12 +193,17 @@ def anonymise_dossiers(session: Session, dossier_ids: Sequence[int], now: dateti
     purge.outbox_ids += [(int(i), c, k) for i, c, k in outbox]
     if outbox:
         session.execute(
-            update(OutboxItem).where(OutboxItem.dossier_id.in_(ids)).values(to_address="", subject="", raw=b"")
+            update(OutboxItem)
+            .where(OutboxItem.dossier_id.in_(ids))
+            .values(to_address="", subject="", raw=b"")
         )
     purge.add("outbox", len(outbox))
-    purge.add("print_jobs", affected(session,
-        update(PrintJob).where(PrintJob.dossier_id.in_(ids)).values(pdf=b"")))
-    session.execute(update(Dossier).where(Dossier.id.in_(ids)).values(anonymised_at=now, **CLEARED_DOSSIER_VALUES))
+    purge.add(
+        "print_jobs", affected(session, update(PrintJob).where(PrintJob.dossier_id.in_(ids)).values(pdf=b""))
+    )
+    session.execute(
+        update(Dossier).where(Dossier.id.in_(ids)).values(anonymised_at=now, **CLEARED_DOSSIER_VALUES)
+    )
     forget_addresses(session, emails)
     purge.add("dossiers", len(ids))
     return purge
@@ -195,8 +212,14 @@ def anonymise_dossiers(session: Session, dossier_ids: Sequence[int], now: dateti
 def forget_addresses(session: Session, emails: Iterable[str]) -> None:
     """Drop the bounce record of addresses that no dossier or message uses any more."""
     for email in emails:
-        used = session.scalar(select(or_(exists().where(Dossier.requester_email == email),
-                                         exists().where(Message.from_address == email))))
+        used = session.scalar(
+            select(
+                or_(
+                    exists().where(Dossier.requester_email == email),
+                    exists().where(Message.from_address == email),
+                )
+            )
+        )
         if not used:
             session.execute(delete(AddressStatus).where(AddressStatus.address == email))
 

@@ -40,13 +40,16 @@ PARIS = ZoneInfo("Europe/Paris")
 START, STOP = "\x02", "\x03"
 # the expressions of the GIN indexes of migration 0006_search (PostgreSQL uses the index only if identical)
 PG_CONFIG = "'mediature_french'::regconfig"
-PG_DOSSIER_TEXT = ("dossiers.reference || ' ' || coalesce(dossiers.requester_name, '') || ' ' || "
-                   "coalesce(dossiers.subject, '')")
+PG_DOSSIER_TEXT = (
+    "dossiers.reference || ' ' || coalesce(dossiers.requester_name, '') || ' ' || "
+    "coalesce(dossiers.subject, '')"
+)
 PG_MESSAGE_TEXT = "coalesce(messages.subject, '') || ' ' || coalesce(messages.body_text, '')"
 PG_DOSSIER_DOCUMENT = f"to_tsvector({PG_CONFIG}, {PG_DOSSIER_TEXT})"
 PG_MESSAGE_DOCUMENT = f"to_tsvector({PG_CONFIG}, {PG_MESSAGE_TEXT})"
-PG_HEADLINE = (f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2, "
-               "FragmentDelimiter=' … '")
+PG_HEADLINE = (
+    f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=' … '"
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -111,8 +114,13 @@ class SearchPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def search_dossiers(session: Session, query: str, filters: SearchFilters | None = None, page: int = 1,
-                    page_size: int = PAGE_SIZE) -> SearchPage:
+def search_dossiers(
+    session: Session,
+    query: str,
+    filters: SearchFilters | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> SearchPage:
     """The dossiers whose reference, requester's name, summary, or one of whose messages (subject, body,
     OCR text) contains the words of `query` (all of them), most recently received first."""
     filters = filters or SearchFilters()
@@ -125,43 +133,67 @@ def search_dossiers(session: Session, query: str, filters: SearchFilters | None 
             return SearchPage(query, page, page_size, 0)
         # rowids only (dossier id × 2³² [+ message id]): reading a column of each of thousands of
         # matching rows would cost more than the match itself
-        found: Any = (select(literal_column(f"rowid / {ROWID_SHIFT}").label("dossier_id"))
-                      .select_from(text("search_index"))
-                      .where(text(f"search_index MATCH :match AND rowid >= {ROWID_SHIFT}"))).params(match=match)
+        found: Any = (
+            select(literal_column(f"rowid / {ROWID_SHIFT}").label("dossier_id"))
+            .select_from(text("search_index"))
+            .where(text(f"search_index MATCH :match AND rowid >= {ROWID_SHIFT}"))
+        ).params(match=match)
     else:
         tsquery = _pg_tsquery(query)
         if tsquery is None:
             return SearchPage(query, page, page_size, 0)
         found = union(
-            select(Dossier.id.label("dossier_id")).where(literal_column(PG_DOSSIER_DOCUMENT).op("@@")(tsquery)),
-            select(Message.dossier_id.label("dossier_id"))
-            .where(literal_column(PG_MESSAGE_DOCUMENT).op("@@")(tsquery)),
+            select(Dossier.id.label("dossier_id")).where(
+                literal_column(PG_DOSSIER_DOCUMENT).op("@@")(tsquery)
+            ),
+            select(Message.dossier_id.label("dossier_id")).where(
+                literal_column(PG_MESSAGE_DOCUMENT).op("@@")(tsquery)
+            ),
         )
     ids = found.subquery("found")
-    where = (Dossier.id.in_(select(ids.c.dossier_id)), Dossier.merged_into_id.is_(None), *_conditions(filters))
+    where = (
+        Dossier.id.in_(select(ids.c.dossier_id)),
+        Dossier.merged_into_id.is_(None),
+        *_conditions(filters),
+    )
     # ids first (sorting thousands of whole rows costs more than the match), the count riding along with
     # the page (one evaluation of the match instead of two); then the page's rows
     page_ids = session.execute(
-        select(Dossier.id, func.count().over().label("total")).where(*where)
+        select(Dossier.id, func.count().over().label("total"))
+        .where(*where)
         .order_by(Dossier.received_at.desc(), Dossier.id.desc())
-        .limit(page_size).offset((page - 1) * page_size)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
     ).all()
     if page_ids:
         total = int(page_ids[0].total)
     else:  # past the last page
         total = int(session.scalar(select(func.count()).select_from(Dossier).where(*where)) or 0)
-    rows = session.execute(
-        select(Dossier, User.display_name, User.username)
-        .outerjoin(User, User.id == Dossier.assignee_id)
-        .where(Dossier.id.in_([row.id for row in page_ids]))
-        .order_by(Dossier.received_at.desc(), Dossier.id.desc())
-    ).all() if page_ids else []
+    rows = (
+        session.execute(
+            select(Dossier, User.display_name, User.username)
+            .outerjoin(User, User.id == Dossier.assignee_id)
+            .where(Dossier.id.in_([row.id for row in page_ids]))
+            .order_by(Dossier.received_at.desc(), Dossier.id.desc())
+        ).all()
+        if page_ids
+        else []
+    )
     snippets = _snippets(session, dialect, query, [row[0].id for row in rows])
     hits = tuple(
-        SearchHit(dossier_id=d.id, reference=d.reference, status=d.status, channel=d.channel, domain=d.domain,
-                  territory=d.requester_territory or "", requester_name=d.requester_name or "",
-                  subject=d.subject or "", received_at=d.received_at, assignee=display or username or "",
-                  snippets=tuple(snippets.get(d.id, ())))
+        SearchHit(
+            dossier_id=d.id,
+            reference=d.reference,
+            status=d.status,
+            channel=d.channel,
+            domain=d.domain,
+            territory=d.requester_territory or "",
+            requester_name=d.requester_name or "",
+            subject=d.subject or "",
+            received_at=d.received_at,
+            assignee=display or username or "",
+            snippets=tuple(snippets.get(d.id, ())),
+        )
         for d, display, username in rows
     )
     return SearchPage(query, page, page_size, total, hits)
@@ -235,25 +267,44 @@ def _snippets(session: Session, dialect: str, query: str, dossier_ids: list[int]
             "SELECT s.dossier_id, s.kind, m.scan_pages, m.direction, "
             f"snippet(search_index, -1, '{START}', '{STOP}', '…', 16) "
             f"FROM search_index AS s LEFT JOIN messages AS m ON s.kind = 'message' AND m.id = s.rowid % {ROWID_SHIFT} "
-            "WHERE search_index MATCH :match AND s.rowid BETWEEN :low AND :high ORDER BY s.rowid")
+            "WHERE search_index MATCH :match AND s.rowid BETWEEN :low AND :high ORDER BY s.rowid"
+        )
         match = _fts5_query(query)
         # one rowid range per dossier: its own row and its messages' (FTS5 seeks a range)
-        rows: Sequence[Any] = [row for dossier_id in dossier_ids
-                for row in session.execute(statement, {"match": match, "low": dossier_id * ROWID_SHIFT,
-                                                       "high": (dossier_id + 1) * ROWID_SHIFT - 1}).all()]
+        rows: Sequence[Any] = [
+            row
+            for dossier_id in dossier_ids
+            for row in session.execute(
+                statement,
+                {"match": match, "low": dossier_id * ROWID_SHIFT, "high": (dossier_id + 1) * ROWID_SHIFT - 1},
+            ).all()
+        ]
     else:
         tsquery = _pg_tsquery(query)
         config: Any = literal_column(PG_CONFIG)
         options = literal(PG_HEADLINE)
-        rows = session.execute(union_all(
-            select(Dossier.id, literal("dossier"), null(), null(),
-                   func.ts_headline(config, literal_column(PG_DOSSIER_TEXT), tsquery, options))
-            .where(Dossier.id.in_(dossier_ids), literal_column(PG_DOSSIER_DOCUMENT).op("@@")(tsquery)),
-            select(Message.dossier_id, literal("message"), Message.scan_pages, Message.direction,
-                   func.ts_headline(config, literal_column(PG_MESSAGE_TEXT), tsquery, options))
-            .where(Message.dossier_id.in_(dossier_ids), literal_column(PG_MESSAGE_DOCUMENT).op("@@")(tsquery))
-            .order_by(None),
-        )).all()
+        rows = session.execute(
+            union_all(
+                select(
+                    Dossier.id,
+                    literal("dossier"),
+                    null(),
+                    null(),
+                    func.ts_headline(config, literal_column(PG_DOSSIER_TEXT), tsquery, options),
+                ).where(Dossier.id.in_(dossier_ids), literal_column(PG_DOSSIER_DOCUMENT).op("@@")(tsquery)),
+                select(
+                    Message.dossier_id,
+                    literal("message"),
+                    Message.scan_pages,
+                    Message.direction,
+                    func.ts_headline(config, literal_column(PG_MESSAGE_TEXT), tsquery, options),
+                )
+                .where(
+                    Message.dossier_id.in_(dossier_ids), literal_column(PG_MESSAGE_DOCUMENT).op("@@")(tsquery)
+                )
+                .order_by(None),
+            )
+        ).all()
     for dossier_id, kind, scan_pages, direction, excerpt in rows:
         snippets = found.setdefault(int(dossier_id), [])
         if len(snippets) < 3:
@@ -280,5 +331,10 @@ def _parts(excerpt: str) -> tuple[tuple[str, bool], ...]:
 
 def known_territories(session: Session) -> list[str]:
     """The territories dossiers were filed under (for the search form's list)."""
-    return [t for t in session.scalars(select(Dossier.requester_territory).distinct()
-                                       .order_by(Dossier.requester_territory)) if t]
+    return [
+        t
+        for t in session.scalars(
+            select(Dossier.requester_territory).distinct().order_by(Dossier.requester_territory)
+        )
+        if t
+    ]

@@ -112,8 +112,18 @@ def dump(engine: Engine, destination: Path) -> None:
             source.close()
         return
     url, env = _pg_target(engine)
-    _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={destination}",
-          f"--dbname={url}"], env, "pg_dump")
+    _run(
+        [
+            _pg_tool("pg_dump"),
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            f"--file={destination}",
+            f"--dbname={url}",
+        ],
+        env,
+        "pg_dump",
+    )
 
 
 def restore(engine: Engine, dump_file: Path, work_dir: Path) -> None:
@@ -144,18 +154,35 @@ def restore(engine: Engine, dump_file: Path, work_dir: Path) -> None:
     url, env = _pg_target(engine)
     script = work_dir / "restauration.sql"
     private_file(script)
-    _run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}", str(dump_file)], env,
-         "pg_restore")
+    _run(
+        [_pg_tool("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}", str(dump_file)],
+        env,
+        "pg_restore",
+    )
     drops = work_dir / "vidage.sql"
     private_file(drops)
     if table_names(engine):  # replacing (--force): the schema goes with its tables, search configuration,
         # triggers and functions, in the same transaction as the restore that recreates them
         with engine.connect() as conn:
-            schema = engine.dialect.identifier_preparer.quote(str(conn.scalar(text("SELECT current_schema()"))))
+            schema = engine.dialect.identifier_preparer.quote(
+                str(conn.scalar(text("SELECT current_schema()")))
+            )
         drops.write_text(f"DROP SCHEMA IF EXISTS {schema} CASCADE;\nCREATE SCHEMA {schema};\n")
     engine.dispose()
-    _run([_pg_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
-          f"--file={drops}", f"--file={script}", f"--dbname={url}"], env, "la restauration PostgreSQL (psql)")
+    _run(
+        [
+            _pg_tool("psql"),
+            "--no-psqlrc",
+            "--quiet",
+            "--single-transaction",
+            "--set=ON_ERROR_STOP=1",
+            f"--file={drops}",
+            f"--file={script}",
+            f"--dbname={url}",
+        ],
+        env,
+        "la restauration PostgreSQL (psql)",
+    )
 
 
 def clear_sqlite(engine: Engine) -> None:
@@ -180,8 +207,11 @@ def relocate_scan_paths(engine: Engine, old_home: str, new_home: Path) -> int:
             rows = conn.execute(select(ScanFile.id, ScanFile.stored_path)).all()
             for row_id, stored in rows:
                 if stored.startswith(old):
-                    conn.execute(update(ScanFile).where(ScanFile.id == row_id)
-                                 .values(stored_path=new + stored[len(old):]))
+                    conn.execute(
+                        update(ScanFile)
+                        .where(ScanFile.id == row_id)
+                        .values(stored_path=new + stored[len(old) :])
+                    )
                     changed += 1
     except (OperationalError, ProgrammingError) as err:
         raise StoreError(f"base de données inaccessible : {err.orig}") from err

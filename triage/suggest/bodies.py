@@ -118,14 +118,18 @@ def load_gazetteer(path: Path | None, taxonomy: Taxonomy) -> Gazetteer:
     for code, raw in data.items():
         line = data.line_of(code)
         if code not in known or code == taxonomy.no_reorientation:
-            raise RulesError(f"{where(path, line)} : « {code} » n'est ni « departement » ni un code de réorientation")
+            raise RulesError(
+                f"{where(path, line)} : « {code} » n'est ni « departement » ni un code de réorientation"
+            )
         if not isinstance(raw, LineDict) or not isinstance(raw.get("nom"), str):
             raise RulesError(f"{where(path, line)} : « {code} » doit avoir un « nom » et des « noms »")
         lists: dict[str, list[str]] = {}
         for kind in KINDS:
             value = raw.get(kind, [])
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-                raise RulesError(f"{where(path, raw.line_of(kind))} : « {kind} » doit être une liste de textes")
+                raise RulesError(
+                    f"{where(path, raw.line_of(kind))} : « {kind} » doit être une liste de textes"
+                )
             lists[kind] = [str(v) for v in value]
         unknown = set(raw) - {"nom", *KINDS}
         if unknown:

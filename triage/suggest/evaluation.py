@@ -20,7 +20,12 @@ SYSTEM_NAMES = {
     "reference": "référence : TF-IDF mots + caractères, régression logistique",
     "regles": "règles seules",
 }
-SHORT_NAMES = {"systeme": "Médiature", "modele": "modèle seul", "reference": "référence", "regles": "règles seules"}
+SHORT_NAMES = {
+    "systeme": "Médiature",
+    "modele": "modèle seul",
+    "reference": "référence",
+    "regles": "règles seules",
+}
 LABEL_FR = {"domain": "domaine", "admissibility": "recevabilité", "reorientation": "réorientation"}
 ORDER = ["systeme", "reference", "modele", "regles"]
 
@@ -165,7 +170,8 @@ def format_report(
         if thresholds:
             out.append(
                 f"Seuils « sûr » choisis sur la validation croisée groupée (cible : {100 * TARGET:.0f} % de demandes "
-                "entièrement justes) : " + ", ".join(f"{LABEL_FR[k]} ≥ {v:.4f}" for k, v in thresholds.items())
+                "entièrement justes) : "
+                + ", ".join(f"{LABEL_FR[k]} ≥ {v:.4f}" for k, v in thresholds.items())
             )
             out.append("")
         title = (

@@ -153,21 +153,36 @@ def find_facts(text: str, *, form: WebForm | None = None, today: date | None = N
     decided, pending, envisaged = (_first(rx, folded) for rx in (COURT_DECIDED, COURT_PENDING, COURT_FUTURE))
     if decided is not None:
         court = "jugee"
-        add("court_decided", "Une décision de justice a été rendue (art. 12 : décisions de justice exclues)", decided)
+        add(
+            "court_decided",
+            "Une décision de justice a été rendue (art. 12 : décisions de justice exclues)",
+            decided,
+        )
     if pending is not None:
         court = court or "en_cours"
         add("court_pending", "Une procédure est engagée devant un juge (art. 12)", pending)
     if envisaged is not None and not court:
         court = "envisagee"
-        add("court_envisaged", "La saisine d'un juge est seulement envisagée (la médiation reste possible)", envisaged)
+        add(
+            "court_envisaged",
+            "La saisine d'un juge est seulement envisagée (la médiation reste possible)",
+            envisaged,
+        )
     for m in PRIVATE.finditer(folded):
         start = max(folded.rfind(".", 0, m.start()), folded.rfind("\n", 0, m.start())) + 1
-        stop = min((i for i in (folded.find(".", m.end()), folded.find("\n", m.end())) if i >= 0), default=len(folded))
+        stop = min(
+            (i for i in (folded.find(".", m.end()), folded.find("\n", m.end())) if i >= 0),
+            default=len(folded),
+        )
         if CONFLICT.search(folded, start, stop):
             add("private_dispute", "Litige entre particuliers ou commercial (art. 12)", m)
             break
     for code, rx, sentence in (
-        ("agent_dispute", AGENT, "Situation d'un agent ou d'un élu du Département (art. 12 : litiges internes exclus)"),
+        (
+            "agent_dispute",
+            AGENT,
+            "Situation d'un agent ou d'un élu du Département (art. 12 : litiges internes exclus)",
+        ),
         ("procurement", PROCUREMENT, "Marché public (art. 12)"),
         ("subsidy", SUBSIDY, "Subvention (art. 12)"),
     ):
@@ -229,7 +244,12 @@ def facts_json(facts: AdmissibilityFacts) -> dict[str, object]:
         "months_elapsed": facts.months_elapsed,
         "court": facts.court,
         "facts": [
-            {"code": f.code, "sentence": f.sentence, "quote": f.quote, "when": f.when.isoformat() if f.when else None}
+            {
+                "code": f.code,
+                "sentence": f.sentence,
+                "quote": f.quote,
+                "when": f.when.isoformat() if f.when else None,
+            }
             for f in facts.facts
         ],
     }

@@ -176,7 +176,9 @@ class Suggester:
         self.model = model
         self.extractor = extractor or Extractor()
         self.threshold = threshold
-        self.thresholds = dict(thresholds) if thresholds is not None else (model.sure_thresholds if model else {})
+        self.thresholds = (
+            dict(thresholds) if thresholds is not None else (model.sure_thresholds if model else {})
+        )
         self.targets = targets or {}
         self.model_problem = model_problem
         self.gazetteer = gazetteer if gazetteer is not None else load_gazetteer(None, taxonomy)
@@ -237,7 +239,8 @@ class Suggester:
         if decision.facts is not None:
             extracted["admissibility_facts"] = facts_json(decision.facts)
         extracted["bodies"] = [
-            {"code": b.code, "name": b.name, "quote": b.quote, "responsible": b.responsible} for b in decision.bodies
+            {"code": b.code, "name": b.name, "quote": b.quote, "responsible": b.responsible}
+            for b in decision.bodies
         ]
         per_label = {label: self._label_reasons(label, decision, extracted) for label in LABELS}
         labels = {

@@ -75,8 +75,10 @@ async def health(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     db = "ok" if answers(runtime.engine) else "indisponible"
     status = 200 if db == "ok" else 503
-    return JSONResponse({"status": "ok" if status == 200 else "degraded", "database": db,
-                         "version": __version__}, status_code=status)
+    return JSONResponse(
+        {"status": "ok" if status == 200 else "degraded", "database": db, "version": __version__},
+        status_code=status,
+    )
 
 
 def error_status(error: MediatureError) -> int:
@@ -98,10 +100,18 @@ async def error_page(request: Request, error: Exception) -> Response:
     user = getattr(request.state, "user", None)
     home = HOME_BY_ROLE.get(user.role, "/mediation/") if user is not None else "/connexion"
     back = getattr(request.state, "back", "") or request.headers.get("referer", "")
-    return render(request, "erreur.html", {
-        "message": error.message, "back": safe_next(url_path(back), home), "user": user,
-        "csrf": user.csrf_token if user is not None else "", "not_found": isinstance(error, NotFoundError),
-    }, status=error_status(error))
+    return render(
+        request,
+        "erreur.html",
+        {
+            "message": error.message,
+            "back": safe_next(url_path(back), home),
+            "user": user,
+            "csrf": user.csrf_token if user is not None else "",
+            "not_found": isinstance(error, NotFoundError),
+        },
+        status=error_status(error),
+    )
 
 
 def create_app(
@@ -118,8 +128,11 @@ def create_app(
     routes += mediation.routes()
     routes += report_routes.routes()
     web = runtime.settings.web
-    app = MediatureApp(routes=routes, max_body_size=web.max_form_bytes,  # routes raise or lower it (uploads)
-                       exception_handlers={MediatureError: error_page, HTTPException: http_error, 500: http_error})
+    app = MediatureApp(
+        routes=routes,
+        max_body_size=web.max_form_bytes,  # routes raise or lower it (uploads)
+        exception_handlers={MediatureError: error_page, HTTPException: http_error, 500: http_error},
+    )
     app.trusted_proxies = tuple(web.trusted_proxies)
     app.state.runtime = runtime
     app.state.templates = make_templates(runtime)

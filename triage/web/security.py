@@ -71,8 +71,9 @@ class RateLimiter:
     One process only: behind several uvicorn workers each keeps its own count.
     """
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 50_000) -> None:
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic, max_keys: int = 50_000
+    ) -> None:
         self.limit = limit
         self.window = window
         self.clock = clock

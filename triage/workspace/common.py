@@ -37,7 +37,8 @@ def find_dossier(session: Session, reference: str) -> Dossier:
 def request_message(session: Session, dossier_id: int) -> Message | None:
     """The message that opened the dossier (else its earliest incoming message)."""
     rows = session.scalars(
-        select(Message).where(Message.dossier_id == dossier_id, Message.direction == "in")
+        select(Message)
+        .where(Message.dossier_id == dossier_id, Message.direction == "in")
         .order_by(Message.received_at, Message.id)
     ).all()
     for row in rows:
@@ -57,8 +58,10 @@ def request_text(session: Session, dossier: Dossier) -> str:
 def latest_suggestion(session: Session, dossier_id: int) -> SuggestionRow | None:
     """The most recent suggestion stored on a dossier."""
     return session.scalar(
-        select(SuggestionRow).where(SuggestionRow.dossier_id == dossier_id)
-        .order_by(SuggestionRow.created_at.desc(), SuggestionRow.id.desc()).limit(1)
+        select(SuggestionRow)
+        .where(SuggestionRow.dossier_id == dossier_id)
+        .order_by(SuggestionRow.created_at.desc(), SuggestionRow.id.desc())
+        .limit(1)
     )
 
 

@@ -15,8 +15,11 @@ from triage.dossiers.statuses import status_label
 from triage.store.models import Dossier, OutboxItem, User
 from triage.workspace.common import PARIS, local_day, utcnow
 
-ACTIVE = (Dossier.status.not_in(("cloturee", "attente_usager")), Dossier.merged_into_id.is_(None),
-          Dossier.triage_status.not_in(("merged", "not_request")))
+ACTIVE = (
+    Dossier.status.not_in(("cloturee", "attente_usager")),
+    Dossier.merged_into_id.is_(None),
+    Dossier.triage_status.not_in(("merged", "not_request")),
+)
 
 
 @dataclass(frozen=True)
@@ -67,83 +70,141 @@ def compute(session: Session, settings: Settings, now: datetime | None = None) -
     today = local_day(now)
     cfg = settings.deadlines
     overdue = [
-        Late(d.id, d.reference, d.status, d.service_deadline, (today - d.service_deadline).days, d.assignee_id)
-        for d in session.scalars(select(Dossier).where(
-            *ACTIVE, Dossier.status == "transmise_service", Dossier.service_deadline.is_not(None),
-            Dossier.service_answered_at.is_(None), Dossier.service_deadline < today))
+        Late(
+            d.id, d.reference, d.status, d.service_deadline, (today - d.service_deadline).days, d.assignee_id
+        )
+        for d in session.scalars(
+            select(Dossier).where(
+                *ACTIVE,
+                Dossier.status == "transmise_service",
+                Dossier.service_deadline.is_not(None),
+                Dossier.service_answered_at.is_(None),
+                Dossier.service_deadline < today,
+            )
+        )
         if d.service_deadline is not None
     ]
     contact_limit = today - timedelta(days=cfg.first_contact_days)
     waiting = [
-        Late(d.id, d.reference, d.status, _day(d.received_at), (today - _day(d.received_at)).days, d.assignee_id)
-        for d in session.scalars(select(Dossier).where(*ACTIVE, Dossier.first_contact_at.is_(None),
-                                                       Dossier.status != "reorientee"))
+        Late(
+            d.id,
+            d.reference,
+            d.status,
+            _day(d.received_at),
+            (today - _day(d.received_at)).days,
+            d.assignee_id,
+        )
+        for d in session.scalars(
+            select(Dossier).where(*ACTIVE, Dossier.first_contact_at.is_(None), Dossier.status != "reorientee")
+        )
         if _day(d.received_at) <= contact_limit
     ]
     open_limit = months_before(today, cfg.open_alert_months)
     old = [
-        Late(d.id, d.reference, d.status, _day(d.received_at), (today - _day(d.received_at)).days, d.assignee_id)
+        Late(
+            d.id,
+            d.reference,
+            d.status,
+            _day(d.received_at),
+            (today - _day(d.received_at)).days,
+            d.assignee_id,
+        )
         for d in session.scalars(select(Dossier).where(*ACTIVE))
         if _day(d.received_at) < open_limit
     ]
     reminders = [
         Late(d.id, d.reference, d.status, d.reminder_on, (today - d.reminder_on).days, d.assignee_id)
-        for d in session.scalars(select(Dossier).where(
-            Dossier.merged_into_id.is_(None), Dossier.status != "cloturee", Dossier.reminder_on.is_not(None),
-            Dossier.reminder_on <= today))
+        for d in session.scalars(
+            select(Dossier).where(
+                Dossier.merged_into_id.is_(None),
+                Dossier.status != "cloturee",
+                Dossier.reminder_on.is_not(None),
+                Dossier.reminder_on <= today,
+            )
+        )
         if d.reminder_on is not None
     ]
+
     def by_days(item: Late) -> tuple[int, str]:
         return (-item.days, item.reference)
 
-    return Deadlines(tuple(sorted(overdue, key=by_days)), tuple(sorted(waiting, key=by_days)),
-                     tuple(sorted(old, key=by_days)), tuple(sorted(reminders, key=by_days)))
+    return Deadlines(
+        tuple(sorted(overdue, key=by_days)),
+        tuple(sorted(waiting, key=by_days)),
+        tuple(sorted(old, key=by_days)),
+        tuple(sorted(reminders, key=by_days)),
+    )
 
 
 def digest_recipients(session: Session, settings: Settings) -> list[str]:
     """Who gets the digest: configured addresses, else active mediators with an email, else the service."""
     if settings.deadlines.digest_to:
         return [a.strip().lower() for a in settings.deadlines.digest_to if a.strip()]
-    emails = sorted({u.email for u in session.scalars(
-        select(User).where(User.role == "mediateur", User.disabled.is_(False))) if u.email})
+    emails = sorted(
+        {
+            u.email
+            for u in session.scalars(select(User).where(User.role == "mediateur", User.disabled.is_(False)))
+            if u.email
+        }
+    )
     return emails or [settings.service.email]
 
 
-def digest_text(settings: Settings, deadlines: Deadlines, pending: int, day: date,
-                assignee_id: int | None = None) -> str:
+def digest_text(
+    settings: Settings, deadlines: Deadlines, pending: int, day: date, assignee_id: int | None = None
+) -> str:
     """The digest's plain text: references and delays only (an email may be read anywhere); for a
     mediator, her own dossiers first."""
     base = settings.web.public_url.rstrip("/")
-    lines = [f"Médiature — échéances du {day.strftime('%d/%m/%Y')}", "",
-             f"Demandes à trier : {pending}", ""]
+    lines = [f"Médiature — échéances du {day.strftime('%d/%m/%Y')}", "", f"Demandes à trier : {pending}", ""]
     if assignee_id is not None:
-        everything = (*deadlines.service_overdue, *deadlines.no_first_contact, *deadlines.open_too_long,
-                      *deadlines.reminders_due)
+        everything = (
+            *deadlines.service_overdue,
+            *deadlines.no_first_contact,
+            *deadlines.open_too_long,
+            *deadlines.reminders_due,
+        )
         mine = sorted({item.reference for item in everything if item.assignee_id == assignee_id})
         lines.append(f"Vos dossiers concernés : {len(mine)}")
         lines += [f"  - {ref} — {base}/mediation/dossiers/{ref}" for ref in mine]
         lines.append("")
     sections = (
-        (f"Réponses des services en retard (délai de {settings.deadlines.service_answer_days} jours, art. 15)",
-         deadlines.service_overdue, "jour(s) de retard"),
-        (f"Demandes sans premier contact depuis {settings.deadlines.first_contact_days} jours ou plus",
-         deadlines.no_first_contact, "jour(s) d'attente"),
-        (f"Dossiers ouverts depuis plus de {settings.deadlines.open_alert_months} mois",
-         deadlines.open_too_long, "jour(s)"),
-        ("Rappels arrivés (dont les dossiers en attente de la réponse de l'usager)", deadlines.reminders_due,
-         "jour(s) depuis la date de rappel"),
+        (
+            f"Réponses des services en retard (délai de {settings.deadlines.service_answer_days} jours, art. 15)",
+            deadlines.service_overdue,
+            "jour(s) de retard",
+        ),
+        (
+            f"Demandes sans premier contact depuis {settings.deadlines.first_contact_days} jours ou plus",
+            deadlines.no_first_contact,
+            "jour(s) d'attente",
+        ),
+        (
+            f"Dossiers ouverts depuis plus de {settings.deadlines.open_alert_months} mois",
+            deadlines.open_too_long,
+            "jour(s)",
+        ),
+        (
+            "Rappels arrivés (dont les dossiers en attente de la réponse de l'usager)",
+            deadlines.reminders_due,
+            "jour(s) depuis la date de rappel",
+        ),
     )
     for title, items, unit in sections:
         lines.append(f"{title} : {len(items)}")
         for item in items:
-            lines.append(f"  - {item.reference} ({status_label(item.status)}) : {item.days} {unit} "
-                         f"— {base}/mediation/dossiers/{item.reference}")
+            lines.append(
+                f"  - {item.reference} ({status_label(item.status)}) : {item.days} {unit} "
+                f"— {base}/mediation/dossiers/{item.reference}"
+            )
         lines.append("")
     lines.append(f"Espace de la médiation : {base}/mediation/")
     return "\n".join(lines) + "\n"
 
 
-def queue_digest(session: Session, settings: Settings, secret: bytes, now: datetime | None = None) -> list[OutboxItem]:
+def queue_digest(
+    session: Session, settings: Settings, secret: bytes, now: datetime | None = None
+) -> list[OutboxItem]:
     """Put today's digest in the outbox for each recipient (once per day and address: idempotent)."""
     from triage.notify.compose import Outgoing
     from triage.notify.outbox import enqueue
@@ -159,12 +220,24 @@ def queue_digest(session: Session, settings: Settings, secret: bytes, now: datet
         user = session.scalar(select(User).where(func.lower(User.email) == address, User.role == "mediateur"))
         text = digest_text(settings, deadlines, pending, day, user.id if user is not None else None)
         out = Outgoing(
-            to_address=address, to_name="", text=text, html=None,
+            to_address=address,
+            to_name="",
+            text=text,
+            html=None,
             subject=f"Médiature : {deadlines.total} échéance(s), {pending} demande(s) à trier — "
-                    f"{day.strftime('%d/%m/%Y')}",
+            f"{day.strftime('%d/%m/%Y')}",
             message_id=make_message_id(secret, f"DIGEST-{day.strftime('%Y%m%d')}", domain, "digest"),
             automatic=False,
         )
-        items.append(enqueue(session, settings, out, kind="digest", dossier_id=None, now=now,
-                             idempotency_key=f"digest:{day.isoformat()}:{address}"))
+        items.append(
+            enqueue(
+                session,
+                settings,
+                out,
+                kind="digest",
+                dossier_id=None,
+                now=now,
+                idempotency_key=f"digest:{day.isoformat()}:{address}",
+            )
+        )
     return items

@@ -85,40 +85,75 @@ def open_manual(session: Session, runtime: Runtime, request: ManualRequest, acto
     summary = request.summary.strip()
     email = request.email.strip().lower()
     requester = Requester(
-        name=request.name.strip(), email=email, phone=request.phone.strip(), address=request.address.strip(),
-        postcode=request.postcode.strip(), commune=request.commune.strip(), civility=request.civility.strip())
-    opened = open_dossier(session, OpeningRequest(
-        channel=Channel(request.channel), received_at=request.received_at or now, requester=requester,
-        arrival=TypedArrival(summary, actor.name), opened_at=now,
-        subject=(request.subject.strip() or summary.splitlines()[0])[:300], referred_by=request.referred_by,
-        suggestion=pipeline.suggest(lambda: summary, email),
-        fill_from_suggestion=False,  # what was typed is what the person said: nothing guessed on top
-        details={"referred_by": request.referred_by, "manual": True},
-    ), prefix=runtime.settings.service.reference_prefix, notifier=pipeline.notifier)
+        name=request.name.strip(),
+        email=email,
+        phone=request.phone.strip(),
+        address=request.address.strip(),
+        postcode=request.postcode.strip(),
+        commune=request.commune.strip(),
+        civility=request.civility.strip(),
+    )
+    opened = open_dossier(
+        session,
+        OpeningRequest(
+            channel=Channel(request.channel),
+            received_at=request.received_at or now,
+            requester=requester,
+            arrival=TypedArrival(summary, actor.name),
+            opened_at=now,
+            subject=(request.subject.strip() or summary.splitlines()[0])[:300],
+            referred_by=request.referred_by,
+            suggestion=pipeline.suggest(lambda: summary, email),
+            fill_from_suggestion=False,  # what was typed is what the person said: nothing guessed on top
+            details={"referred_by": request.referred_by, "manual": True},
+        ),
+        prefix=runtime.settings.service.reference_prefix,
+        notifier=pipeline.notifier,
+    )
     dossier = opened.attach(session)
     who = REFERRERS[request.referred_by]
     if request.referrer_name.strip():
         who += f" ({request.referrer_name.strip()[:200]})"
-    private_event(session, dossier, "saisie", f"Demande saisie ({MANUAL_CHANNELS[request.channel].lower()}) — "
-                  f"origine : {who}", actor, details={"channel": request.channel, "referred_by": request.referred_by},
-                  now=now)
+    private_event(
+        session,
+        dossier,
+        "saisie",
+        f"Demande saisie ({MANUAL_CHANNELS[request.channel].lower()}) — origine : {who}",
+        actor,
+        details={"channel": request.channel, "referred_by": request.referred_by},
+        now=now,
+    )
     if actor.role == "mediateur" and request.channel in ("telephone", "permanence"):
         # the citizen was talking to the mediator: that is the first contact of art. 7
         record_first_contact(session, dossier, actor, request.channel, now, automatic=True)
-    record(session, actor, "dossier.create", dossier_id=dossier.id,
-           details={"channel": request.channel, "referred_by": request.referred_by}, now=now)
-    return ManualOutcome(dossier.id, dossier.reference, short_code(dossier.reference, dossier.tracking_key),
-                         _acknowledgement_summary(session, dossier.id))
+    record(
+        session,
+        actor,
+        "dossier.create",
+        dossier_id=dossier.id,
+        details={"channel": request.channel, "referred_by": request.referred_by},
+        now=now,
+    )
+    return ManualOutcome(
+        dossier.id,
+        dossier.reference,
+        short_code(dossier.reference, dossier.tracking_key),
+        _acknowledgement_summary(session, dossier.id),
+    )
 
 
 def _acknowledgement_summary(session: Session, dossier_id: int) -> str:
     """How the acknowledgement went out, from what the notifier queued (French)."""
     session.flush()
     emails = session.scalars(select(OutboxItem.status).where(OutboxItem.dossier_id == dossier_id)).all()
-    letters = session.scalar(select(func.count()).select_from(PrintJob).where(PrintJob.dossier_id == dossier_id))
+    letters = session.scalar(
+        select(func.count()).select_from(PrintJob).where(PrintJob.dossier_id == dossier_id)
+    )
     ways = []
     if "pending" in emails:
         ways.append("par courriel")
     if letters:
         ways.append("par courrier (file d'impression)")
-    return " et ".join(ways) if ways else "non envoyé : ni courriel utilisable ni adresse postale, à compléter"
+    return (
+        " et ".join(ways) if ways else "non envoyé : ni courriel utilisable ni adresse postale, à compléter"
+    )

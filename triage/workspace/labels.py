@@ -116,8 +116,13 @@ def reorientation_contact(settings: Settings, code: str | None) -> Contact | Non
     target = targets.get(code)
     if target is None:
         return None
-    return Contact(name=target.name, address_lines=tuple(target.address), phone=target.phone,
-                   website=target.website, note=target.details)
+    return Contact(
+        name=target.name,
+        address_lines=tuple(target.address),
+        phone=target.phone,
+        website=target.website,
+        note=target.details,
+    )
 
 
 @lru_cache(maxsize=4)

@@ -38,14 +38,22 @@ class LetterKind:
     decision: bool  # an individual decision: CRPA L311-3-1 applies when a suggestion contributed
 
 
-LETTER_KINDS: dict[str, LetterKind] = {k.code: k for k in (
-    LetterKind("reorientation", "Réorientation vers l'organisme compétent", True, True),
-    LetterKind("transmission", "Transmission au service du Département (réponse sous 15 jours)", False, False),
-    LetterKind("pieces", "Demande de pièces manquantes", True, False),
-    LetterKind("fin_mediation", "Avis daté de fin de médiation", True, True),
-    LetterKind("conclusion", "Conclusion de la médiation", True, True),
-)}
-DELIVERIES = {"courriel": "Par courriel (boîte d'envoi)", "courrier": "Par courrier imprimé (file d'impression)"}
+LETTER_KINDS: dict[str, LetterKind] = {
+    k.code: k
+    for k in (
+        LetterKind("reorientation", "Réorientation vers l'organisme compétent", True, True),
+        LetterKind(
+            "transmission", "Transmission au service du Département (réponse sous 15 jours)", False, False
+        ),
+        LetterKind("pieces", "Demande de pièces manquantes", True, False),
+        LetterKind("fin_mediation", "Avis daté de fin de médiation", True, True),
+        LetterKind("conclusion", "Conclusion de la médiation", True, True),
+    )
+}
+DELIVERIES = {
+    "courriel": "Par courriel (boîte d'envoi)",
+    "courrier": "Par courrier imprimé (file d'impression)",
+}
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,9 @@ def suggestion_contributed(session: Session, dossier: Dossier) -> bool:
     example = session.scalar(select(LabelledExample).where(LabelledExample.dossier_id == dossier.id))
     if suggestion is None or example is None:
         return False
-    return any(getattr(suggestion, k) == getattr(dossier, k) for k in ("domain", "admissibility", "reorientation"))
+    return any(
+        getattr(suggestion, k) == getattr(dossier, k) for k in ("domain", "admissibility", "reorientation")
+    )
 
 
 def place_of(settings_service: Any) -> str:
@@ -101,10 +111,39 @@ def _msgid_kind(kind: str) -> str:
 
 
 # the gender of the first word of a service's name, for « qui concerne la Maison départementale… »
-_FEMININE = {"maison", "direction", "mission", "caisse", "agence", "cellule", "plateforme", "délégation",
-             "sous-direction", "préfecture", "mairie", "commune", "antenne", "permanence", "unité", "mdph"}
-_MASCULINE = {"service", "pôle", "centre", "département", "bureau", "conseil", "secrétariat", "territoire",
-              "guichet", "point", "ccas", "cias", "espace"}
+_FEMININE = {
+    "maison",
+    "direction",
+    "mission",
+    "caisse",
+    "agence",
+    "cellule",
+    "plateforme",
+    "délégation",
+    "sous-direction",
+    "préfecture",
+    "mairie",
+    "commune",
+    "antenne",
+    "permanence",
+    "unité",
+    "mdph",
+}
+_MASCULINE = {
+    "service",
+    "pôle",
+    "centre",
+    "département",
+    "bureau",
+    "conseil",
+    "secrétariat",
+    "territoire",
+    "guichet",
+    "point",
+    "ccas",
+    "cias",
+    "espace",
+}
 
 
 def with_article(name: str) -> str:
@@ -142,27 +181,46 @@ class LetterWriter:
         self.settings = runtime.settings
         self.contact_for = contact_for or (lambda code: reorientation_contact(self.settings, code))
 
-    def context(self, session: Session, dossier: Dossier, kind: LetterKind, req: LetterRequest) -> dict[str, Any]:
+    def context(
+        self, session: Session, dossier: Dossier, kind: LetterKind, req: LetterRequest
+    ) -> dict[str, Any]:
         """Everything the templates use."""
         from triage.notify.acknowledge import greeting
 
-        contact = self.contact_for(dossier.reorientation) if dossier.reorientation not in (None, "", "none") else None
+        contact = (
+            self.contact_for(dossier.reorientation)
+            if dossier.reorientation not in (None, "", "none")
+            else None
+        )
         return {
-            "kind": kind, "reference": dossier.reference, "received_at": dossier.received_at,
-            "today": utcnow(), "place": place_of(self.settings.service), "service": self.settings.service,
-            "greeting": greeting(dossier.requester_civility), "requester_name": dossier.requester_name,
+            "kind": kind,
+            "reference": dossier.reference,
+            "received_at": dossier.received_at,
+            "today": utcnow(),
+            "place": place_of(self.settings.service),
+            "service": self.settings.service,
+            "greeting": greeting(dossier.requester_civility),
+            "requester_name": dossier.requester_name,
             "tracking_home": self.settings.web.public_url.rstrip("/") + "/suivi",
-            "tracking_key": dossier.tracking_key, "paragraphs": _paragraphs(req.message),
-            "contact": contact or Contact(name="l'organisme compétent"), "contact_known": contact is not None,
-            "forwarded": req.forward, "outcome": OUTCOMES.get(dossier.outcome or "", ""),
-            "closed_at": dossier.closed_at, "service_name": req.service or dossier.service_concerned,
-            "deadline": dossier.service_deadline, "due": req.due,
+            "tracking_key": dossier.tracking_key,
+            "paragraphs": _paragraphs(req.message),
+            "contact": contact or Contact(name="l'organisme compétent"),
+            "contact_known": contact is not None,
+            "forwarded": req.forward,
+            "outcome": OUTCOMES.get(dossier.outcome or "", ""),
+            "closed_at": dossier.closed_at,
+            "service_name": req.service or dossier.service_concerned,
+            "deadline": dossier.service_deadline,
+            "due": req.due,
             "documents": [d.strip(" -•\t") for d in req.documents.splitlines() if d.strip(" -•\t")],
-            "request_text": request_text(session, dossier), "subject": dossier.subject,
+            "request_text": request_text(session, dossier),
+            "subject": dossier.subject,
             "algorithmic_mention": kind.decision and suggestion_contributed(session, dossier),
             "service_with_article": with_article(req.service or dossier.service_concerned or ""),
             "recipient_name": dossier.requester_name,
-            **window_address(dossier.requester_address or "", dossier.requester_postcode, dossier.requester_commune),
+            **window_address(
+                dossier.requester_address or "", dossier.requester_postcode, dossier.requester_commune
+            ),
         }
 
     def _validate(self, dossier: Dossier, kind: LetterKind, req: LetterRequest) -> None:
@@ -181,13 +239,18 @@ class LetterWriter:
         if kind.code == "pieces" and not req.documents.strip():
             raise DossierError("listez les pièces demandées", key=ref)
         if kind.code == "fin_mediation" and dossier.status != "cloturee":
-            raise DossierError("clôturez d'abord le dossier avec son issue : l'avis de fin en donne la date", key=ref)
+            raise DossierError(
+                "clôturez d'abord le dossier avec son issue : l'avis de fin en donne la date", key=ref
+            )
         if kind.code == "conclusion" and not req.message.strip():
             raise DossierError("rédigez la conclusion", key=ref)
         if kind.to_citizen and req.delivery == "courriel" and not dossier.requester_email:
             raise DossierError("pas de courriel connu pour cette personne : envoi par courrier", key=ref)
-        if kind.to_citizen and req.delivery == "courrier" and not (
-                dossier.requester_address and (dossier.requester_postcode or dossier.requester_commune)):
+        if (
+            kind.to_citizen
+            and req.delivery == "courrier"
+            and not (dossier.requester_address and (dossier.requester_postcode or dossier.requester_commune))
+        ):
             raise DossierError("adresse postale incomplète : complétez les coordonnées", key=ref)
 
     def send(self, session: Session, dossier: Dossier, req: LetterRequest, actor: Actor) -> list[SentLetter]:
@@ -204,34 +267,95 @@ class LetterWriter:
                 dossier.service_concerned = req.service.strip()[:200]
             if dossier.status != "transmise_service" and can_transition(dossier.status, "transmise_service"):
                 change_status(session, self.settings, dossier, StatusChange("transmise_service"), actor)
-        if kind.code == "reorientation" and dossier.status not in ("reorientee", "cloturee") \
-                and can_transition(dossier.status, "reorientee"):
+        if (
+            kind.code == "reorientation"
+            and dossier.status not in ("reorientee", "cloturee")
+            and can_transition(dossier.status, "reorientee")
+        ):
             contact = self.contact_for(dossier.reorientation)
-            change_status(session, self.settings, dossier, StatusChange(
-                "reorientee", reorientation=dossier.reorientation,
-                reorientation_name=contact.name if contact else ""), actor)
+            change_status(
+                session,
+                self.settings,
+                dossier,
+                StatusChange(
+                    "reorientee",
+                    reorientation=dossier.reorientation,
+                    reorientation_name=contact.name if contact else "",
+                ),
+                actor,
+            )
         ctx = self.context(session, dossier, kind, req)
         sent = []
         if kind.code == "transmission":
-            sent.append(self._deliver(session, dossier, kind, req, ctx, "transmission",
-                                      to=(req.recipient_email, ctx["service_name"]), recipient="le service"))
+            sent.append(
+                self._deliver(
+                    session,
+                    dossier,
+                    kind,
+                    req,
+                    ctx,
+                    "transmission",
+                    to=(req.recipient_email, ctx["service_name"]),
+                    recipient="le service",
+                )
+            )
         else:
-            sent.append(self._deliver(session, dossier, kind, req, ctx, kind.code,
-                                      to=(dossier.requester_email, dossier.requester_name), recipient="l'usager"))
+            sent.append(
+                self._deliver(
+                    session,
+                    dossier,
+                    kind,
+                    req,
+                    ctx,
+                    kind.code,
+                    to=(dossier.requester_email, dossier.requester_name),
+                    recipient="l'usager",
+                )
+            )
         if kind.code == "reorientation" and req.forward:
             contact = ctx["contact"]
-            fwd_ctx = {**ctx, "recipient_name": contact.name, "recipient_lines": list(contact.address_lines),
-                       "recipient_city": "", "algorithmic_mention": False}
+            fwd_ctx = {
+                **ctx,
+                "recipient_name": contact.name,
+                "recipient_lines": list(contact.address_lines),
+                "recipient_city": "",
+                "algorithmic_mention": False,
+            }
             fwd_req = replace(req, delivery="courriel" if "@" in (contact.email or "") else "courrier")
-            sent.append(self._deliver(session, dossier, kind, fwd_req, fwd_ctx, "reorientation_transmission",
-                                      to=(contact.email or "", contact.name), recipient="l'organisme compétent"))
+            sent.append(
+                self._deliver(
+                    session,
+                    dossier,
+                    kind,
+                    fwd_req,
+                    fwd_ctx,
+                    "reorientation_transmission",
+                    to=(contact.email or "", contact.name),
+                    recipient="l'organisme compétent",
+                )
+            )
         if kind.to_citizen:
-            record_first_contact(session, dossier, actor, "courriel" if req.delivery == "courriel" else "courrier",
-                                 automatic=True)
+            record_first_contact(
+                session,
+                dossier,
+                actor,
+                "courriel" if req.delivery == "courriel" else "courrier",
+                automatic=True,
+            )
         return sent
 
-    def _deliver(self, session: Session, dossier: Dossier, kind: LetterKind, req: LetterRequest,
-                 ctx: dict[str, Any], template: str, *, to: tuple[str, str], recipient: str) -> SentLetter:
+    def _deliver(
+        self,
+        session: Session,
+        dossier: Dossier,
+        kind: LetterKind,
+        req: LetterRequest,
+        ctx: dict[str, Any],
+        template: str,
+        *,
+        to: tuple[str, str],
+        recipient: str,
+    ) -> SentLetter:
         from triage.dossiers.msgid import make_message_id
         from triage.notify.compose import Outgoing
         from triage.notify.letters import queue_print, render_pdf
@@ -246,34 +370,79 @@ class LetterWriter:
             first = request_message(session, dossier.id)
             in_reply_to = first.message_id if first is not None and template != "transmission" else None
             out = Outgoing(
-                to_address=to[0], to_name=to[1], subject=f"{kind.title} — dossier {dossier.reference}"
-                if template != "reorientation_transmission" else
-                f"Transmission d'une demande (art. L114-2 CRPA) — {dossier.reference}",
-                text=html_to_text(html), html=html, in_reply_to=in_reply_to,
-                message_id=make_message_id(self.runtime.secret, dossier.reference, domain, _msgid_kind(template)),
-                automatic=False, reply_to=reply_to_for(self.settings, self.runtime.secret, dossier.reference),
+                to_address=to[0],
+                to_name=to[1],
+                subject=f"{kind.title} — dossier {dossier.reference}"
+                if template != "reorientation_transmission"
+                else f"Transmission d'une demande (art. L114-2 CRPA) — {dossier.reference}",
+                text=html_to_text(html),
+                html=html,
+                in_reply_to=in_reply_to,
+                message_id=make_message_id(
+                    self.runtime.secret, dossier.reference, domain, _msgid_kind(template)
+                ),
+                automatic=False,
+                reply_to=reply_to_for(self.settings, self.runtime.secret, dossier.reference),
             )
-            outbox_id = enqueue(session, self.settings, out, kind=f"letter_{template}", idempotency_key=key,
-                                dossier_id=dossier.id).id
+            outbox_id = enqueue(
+                session,
+                self.settings,
+                out,
+                kind=f"letter_{template}",
+                idempotency_key=key,
+                dossier_id=dossier.id,
+            ).id
         else:
-            pdf = render_pdf(f"letters/{template}.html.j2", {**ctx, "layout": "letters/courrier_layout.html.j2"})
-            print_id = queue_print(session, dossier_id=dossier.id, kind=f"letter_{template}",
-                                   idempotency_key=key, pdf=pdf).id
+            pdf = render_pdf(
+                f"letters/{template}.html.j2", {**ctx, "layout": "letters/courrier_layout.html.j2"}
+            )
+            print_id = queue_print(
+                session, dossier_id=dossier.id, kind=f"letter_{template}", idempotency_key=key, pdf=pdf
+            ).id
         how = "mis en envoi par courriel" if outbox_id else "à imprimer (file d'impression)"
         actor = Actor(None, "systeme")
-        private_event(session, dossier, "courrier", f"Courrier « {kind.title} » pour {recipient} : {how}", actor,
-                      details={"kind": template, "outbox_id": outbox_id, "print_job_id": print_id,
-                               "algorithmic_mention": bool(ctx["algorithmic_mention"])})
-        return SentLetter(kind.code, recipient, req.delivery, outbox_id, print_id, bool(ctx["algorithmic_mention"]))
+        private_event(
+            session,
+            dossier,
+            "courrier",
+            f"Courrier « {kind.title} » pour {recipient} : {how}",
+            actor,
+            details={
+                "kind": template,
+                "outbox_id": outbox_id,
+                "print_job_id": print_id,
+                "algorithmic_mention": bool(ctx["algorithmic_mention"]),
+            },
+        )
+        return SentLetter(
+            kind.code, recipient, req.delivery, outbox_id, print_id, bool(ctx["algorithmic_mention"])
+        )
 
 
-def send_letter(session: Session, runtime: Runtime, dossier: Dossier, req: LetterRequest, actor: Actor,
-                contact_for: Any = None, now: datetime | None = None) -> list[SentLetter]:
+def send_letter(
+    session: Session,
+    runtime: Runtime,
+    dossier: Dossier,
+    req: LetterRequest,
+    actor: Actor,
+    contact_for: Any = None,
+    now: datetime | None = None,
+) -> list[SentLetter]:
     """Send one letter (and its forward) for a dossier; audited."""
     sent = LetterWriter(runtime, contact_for).send(session, dossier, req, actor)
-    record(session, actor, "dossier.letter", dossier_id=dossier.id, now=now, details={
-        "kind": req.kind, "delivery": req.delivery, "outbox": [s.outbox_id for s in sent if s.outbox_id],
-        "print_jobs": [s.print_job_id for s in sent if s.print_job_id]})
+    record(
+        session,
+        actor,
+        "dossier.letter",
+        dossier_id=dossier.id,
+        now=now,
+        details={
+            "kind": req.kind,
+            "delivery": req.delivery,
+            "outbox": [s.outbox_id for s in sent if s.outbox_id],
+            "print_jobs": [s.print_job_id for s in sent if s.print_job_id],
+        },
+    )
     return sent
 
 

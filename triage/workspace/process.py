@@ -33,9 +33,17 @@ EDITABLE_FIELDS: dict[str, str] = {
     "service_concerned": "Service concerné",
     "direction": "Direction",
 }
-MAX_FIELD_LENGTH = {"requester_postcode": 10, "requester_civility": 32, "requester_phone": 64,
-                    "requester_email": 320, "requester_commune": 120, "requester_territory": 120,
-                    "direction": 120, "requester_name": 200, "service_concerned": 200}
+MAX_FIELD_LENGTH = {
+    "requester_postcode": 10,
+    "requester_civility": 32,
+    "requester_phone": 64,
+    "requester_email": 320,
+    "requester_commune": 120,
+    "requester_territory": 120,
+    "direction": 120,
+    "requester_name": 200,
+    "service_concerned": 200,
+}
 CONTACT_WAYS = {
     "telephone": "par téléphone",
     "courriel": "par courriel",
@@ -44,17 +52,43 @@ CONTACT_WAYS = {
 }
 
 
-def public_event(session: Session, dossier: Dossier, summary: str, actor: Actor, *, kind: str = EVENT_STATUS,
-                 details: dict[str, object] | None = None, now: datetime | None = None) -> int:
+def public_event(
+    session: Session,
+    dossier: Dossier,
+    summary: str,
+    actor: Actor,
+    *,
+    kind: str = EVENT_STATUS,
+    details: dict[str, object] | None = None,
+    now: datetime | None = None,
+) -> int:
     """A timeline event the citizen sees (no personal data in `summary`); its id."""
-    return write_event(session, dossier.id, kind, summary, at=now or utcnow(), public=True, actor=actor.name,
-                details={"status": dossier.status, **(details or {})})
+    return write_event(
+        session,
+        dossier.id,
+        kind,
+        summary,
+        at=now or utcnow(),
+        public=True,
+        actor=actor.name,
+        details={"status": dossier.status, **(details or {})},
+    )
 
 
-def private_event(session: Session, dossier: Dossier, kind: str, summary: str, actor: Actor, *,
-                  details: dict[str, object] | None = None, now: datetime | None = None) -> int:
+def private_event(
+    session: Session,
+    dossier: Dossier,
+    kind: str,
+    summary: str,
+    actor: Actor,
+    *,
+    details: dict[str, object] | None = None,
+    now: datetime | None = None,
+) -> int:
     """A timeline event only the mediator sees; its id."""
-    return write_event(session, dossier.id, kind, summary, at=now or utcnow(), actor=actor.name, details=details)
+    return write_event(
+        session, dossier.id, kind, summary, at=now or utcnow(), actor=actor.name, details=details
+    )
 
 
 def allowed_targets(dossier: Dossier) -> list[str]:
@@ -62,34 +96,71 @@ def allowed_targets(dossier: Dossier) -> list[str]:
     return [code for code in STATUSES if can_transition(dossier.status, code)]
 
 
-def change_status(session: Session, settings: Settings, dossier: Dossier, change: StatusChange, actor: Actor,
-                  now: datetime | None = None) -> StatusChanged:
+def change_status(
+    session: Session,
+    settings: Settings,
+    dossier: Dossier,
+    change: StatusChange,
+    actor: Actor,
+    now: datetime | None = None,
+) -> StatusChanged:
     """Move a dossier along the process (triage.dossiers.statuses) and audit who did it."""
     now = now or utcnow()
-    done = statuses.change_status(session, dossier, change, actor=actor.name, now=now,
-                                  service_answer_days=settings.deadlines.service_answer_days,
-                                  requester_wait_days=settings.deadlines.requester_wait_days)
-    record(session, actor, "dossier.status", dossier_id=dossier.id,
-           details={"from": done.previous, "to": done.target, **({"outcome": done.outcome} if done.outcome else {})},
-           now=now)
+    done = statuses.change_status(
+        session,
+        dossier,
+        change,
+        actor=actor.name,
+        now=now,
+        service_answer_days=settings.deadlines.service_answer_days,
+        requester_wait_days=settings.deadlines.requester_wait_days,
+    )
+    record(
+        session,
+        actor,
+        "dossier.status",
+        dossier_id=dossier.id,
+        details={
+            "from": done.previous,
+            "to": done.target,
+            **({"outcome": done.outcome} if done.outcome else {}),
+        },
+        now=now,
+    )
     return done
 
 
-def record_first_contact(session: Session, dossier: Dossier, actor: Actor, way: str = "telephone",
-                         now: datetime | None = None, *, automatic: bool = False) -> bool:
+def record_first_contact(
+    session: Session,
+    dossier: Dossier,
+    actor: Actor,
+    way: str = "telephone",
+    now: datetime | None = None,
+    *,
+    automatic: bool = False,
+) -> bool:
     """Note the mediator's first contact with the citizen (art. 7); False when already noted."""
     if dossier.first_contact_at is not None:
         return False
     now = now or utcnow()
     dossier.first_contact_at = now
-    public_event(session, dossier, "Premier contact de la médiatrice", actor, kind="first_contact",
-                 details={"way": way}, now=now)
+    public_event(
+        session,
+        dossier,
+        "Premier contact de la médiatrice",
+        actor,
+        kind="first_contact",
+        details={"way": way},
+        now=now,
+    )
     if not automatic:
         record(session, actor, "dossier.first_contact", dossier_id=dossier.id, details={"way": way}, now=now)
     return True
 
 
-def add_note(session: Session, dossier: Dossier, actor: Actor, text: str, now: datetime | None = None) -> Note:
+def add_note(
+    session: Session, dossier: Dossier, actor: Actor, text: str, now: datetime | None = None
+) -> Note:
     """A private note of the mediator on the dossier."""
     text = (text or "").strip()
     if not text:
@@ -100,8 +171,9 @@ def add_note(session: Session, dossier: Dossier, actor: Actor, text: str, now: d
     return note
 
 
-def update_details(session: Session, dossier: Dossier, actor: Actor, values: dict[str, str],
-                   now: datetime | None = None) -> list[str]:
+def update_details(
+    session: Session, dossier: Dossier, actor: Actor, values: dict[str, str], now: datetime | None = None
+) -> list[str]:
     """Edit the requester's details; return the names of the fields that changed (audited, not their values)."""
     changed = []
     for field_name in EDITABLE_FIELDS:
@@ -119,8 +191,14 @@ def update_details(session: Session, dossier: Dossier, actor: Actor, values: dic
             setattr(dossier, field_name, value)
             changed.append(field_name)
     if changed:
-        private_event(session, dossier, "details", "Coordonnées modifiées : "
-                      + ", ".join(EDITABLE_FIELDS[f].lower() for f in changed), actor,
-                      details={"fields": changed}, now=now)
+        private_event(
+            session,
+            dossier,
+            "details",
+            "Coordonnées modifiées : " + ", ".join(EDITABLE_FIELDS[f].lower() for f in changed),
+            actor,
+            details={"fields": changed},
+            now=now,
+        )
         record(session, actor, "dossier.details", dossier_id=dossier.id, details={"fields": changed}, now=now)
     return changed

@@ -84,7 +84,10 @@ class QueueItem:
         """Every reason once, as (kind, reason), in label order then the general ones."""
         seen: set[str] = set()
         out = []
-        for kind, reasons in [*((lab.kind, lab.reasons) for lab in self.labels), ("general", self.general_reasons)]:
+        for kind, reasons in [
+            *((lab.kind, lab.reasons) for lab in self.labels),
+            ("general", self.general_reasons),
+        ]:
             for reason in reasons:
                 if reason not in seen:
                     seen.add(reason)
@@ -107,11 +110,17 @@ def label_views(row: SuggestionRow, choices: LabelChoices, threshold: float) -> 
         code = getattr(row, kind)
         confidence = float(getattr(row, f"{kind}_confidence"))
         choice_kind = "domains" if kind == "domain" else kind
-        views.append(LabelView(
-            kind=kind, code=code, name=choices.name(choice_kind, code) or code, confidence=confidence,
-            to_check=label_to_check(row, kind, threshold), reasons=_strings((row.reasons or {}).get(kind)),
-            highlights=_strings((row.highlights or {}).get(kind)),
-        ))
+        views.append(
+            LabelView(
+                kind=kind,
+                code=code,
+                name=choices.name(choice_kind, code) or code,
+                confidence=confidence,
+                to_check=label_to_check(row, kind, threshold),
+                reasons=_strings((row.reasons or {}).get(kind)),
+                highlights=_strings((row.highlights or {}).get(kind)),
+            )
+        )
     return tuple(views)
 
 
@@ -148,10 +157,22 @@ def merge_candidates(session: Session, dossier: Dossier, limit: int = 5) -> tupl
     if not conditions:
         return ()
     rows = session.execute(
-        select(Dossier.id, Dossier.reference, Dossier.status, Dossier.received_at, Dossier.requester_email,
-               Dossier.requester_phone, Dossier.requester_name, Dossier.requester_postcode)
-        .where(Dossier.id != dossier.id, Dossier.merged_into_id.is_(None),
-               Dossier.triage_status.not_in(CLOSED_TRIAGE), or_(*conditions))
+        select(
+            Dossier.id,
+            Dossier.reference,
+            Dossier.status,
+            Dossier.received_at,
+            Dossier.requester_email,
+            Dossier.requester_phone,
+            Dossier.requester_name,
+            Dossier.requester_postcode,
+        )
+        .where(
+            Dossier.id != dossier.id,
+            Dossier.merged_into_id.is_(None),
+            Dossier.triage_status.not_in(CLOSED_TRIAGE),
+            or_(*conditions),
+        )
         .order_by(Dossier.received_at.desc())
     ).all()
     found: list[Candidate] = []
@@ -173,8 +194,15 @@ def merge_candidates(session: Session, dossier: Dossier, limit: int = 5) -> tupl
 _UNSET: Any = object()
 
 
-def queue_item(session: Session, settings: Settings, dossier: Dossier, choices: LabelChoices | None = None, *,
-               suggestion: SuggestionRow | None = _UNSET, message: Message | None = _UNSET) -> QueueItem:
+def queue_item(
+    session: Session,
+    settings: Settings,
+    dossier: Dossier,
+    choices: LabelChoices | None = None,
+    *,
+    suggestion: SuggestionRow | None = _UNSET,
+    message: Message | None = _UNSET,
+) -> QueueItem:
     """The queue entry of one dossier (suggestion and request message may be preloaded)."""
     choices = choices or label_choices(settings)
     threshold = settings.triage.confidence_threshold
@@ -185,25 +213,37 @@ def queue_item(session: Session, settings: Settings, dossier: Dossier, choices: 
     if row is not None:
         general = _strings((row.reasons or {}).get("general"))
     return QueueItem(
-        dossier_id=dossier.id, reference=dossier.reference, received_at=dossier.received_at,
-        channel=dossier.channel, referred_by=dossier.referred_by,
+        dossier_id=dossier.id,
+        reference=dossier.reference,
+        received_at=dossier.received_at,
+        channel=dossier.channel,
+        referred_by=dossier.referred_by,
         requester=dossier.requester_name or dossier.requester_email or dossier.requester_phone or "",
         subject=dossier.subject or "",
-        text=text or "", labels=label_views(row, choices, threshold) if row is not None else (),
-        general_reasons=general, model_version=row.model_version if row is not None else "",
-        confident=is_confident(row, threshold), candidates=merge_candidates(session, dossier),
+        text=text or "",
+        labels=label_views(row, choices, threshold) if row is not None else (),
+        general_reasons=general,
+        model_version=row.model_version if row is not None else "",
+        confident=is_confident(row, threshold),
+        candidates=merge_candidates(session, dossier),
     )
 
 
 def _preload(session: Session, ids: list[int]) -> tuple[dict[int, SuggestionRow], dict[int, Message]]:
     """Latest suggestion and request message of many dossiers in two queries."""
     suggestions: dict[int, SuggestionRow] = {}
-    for row in session.scalars(select(SuggestionRow).where(SuggestionRow.dossier_id.in_(ids))
-                               .order_by(SuggestionRow.created_at.desc(), SuggestionRow.id.desc())):
+    for row in session.scalars(
+        select(SuggestionRow)
+        .where(SuggestionRow.dossier_id.in_(ids))
+        .order_by(SuggestionRow.created_at.desc(), SuggestionRow.id.desc())
+    ):
         suggestions.setdefault(row.dossier_id, row)
     messages: dict[int, Message] = {}
-    for msg in session.scalars(select(Message).where(Message.dossier_id.in_(ids), Message.direction == "in")
-                               .order_by(Message.received_at, Message.id)):
+    for msg in session.scalars(
+        select(Message)
+        .where(Message.dossier_id.in_(ids), Message.direction == "in")
+        .order_by(Message.received_at, Message.id)
+    ):
         assert msg.dossier_id is not None
         current = messages.get(msg.dossier_id)
         if current is None or (current.role != "request" and msg.role == "request"):
@@ -211,29 +251,45 @@ def _preload(session: Session, ids: list[int]) -> tuple[dict[int, SuggestionRow]
     return suggestions, messages
 
 
-def pending_dossiers(session: Session, limit: int | None = None, where: tuple[Any, ...] = ()) -> list[Dossier]:
+def pending_dossiers(
+    session: Session, limit: int | None = None, where: tuple[Any, ...] = ()
+) -> list[Dossier]:
     """Dossiers whose triage is not confirmed, oldest first (`where`: extra conditions, e.g. the assignee)."""
-    query = (select(Dossier).where(Dossier.triage_status == "pending", Dossier.merged_into_id.is_(None), *where)
-             .order_by(Dossier.received_at, Dossier.id))
+    query = (
+        select(Dossier)
+        .where(Dossier.triage_status == "pending", Dossier.merged_into_id.is_(None), *where)
+        .order_by(Dossier.received_at, Dossier.id)
+    )
     if limit:
         query = query.limit(limit)
     return list(session.scalars(query))
 
 
-def pending_queue(session: Session, settings: Settings, limit: int | None = 100,
-                  where: tuple[Any, ...] = ()) -> list[QueueItem]:
+def pending_queue(
+    session: Session, settings: Settings, limit: int | None = 100, where: tuple[Any, ...] = ()
+) -> list[QueueItem]:
     """The review queue: uncertain suggestions first (they need reading), then the sure ones; oldest first in each."""
     choices = label_choices(settings)
     dossiers = pending_dossiers(session, limit, where)
     suggestions, messages = _preload(session, [d.id for d in dossiers])
-    items = [queue_item(session, settings, d, choices, suggestion=suggestions.get(d.id), message=messages.get(d.id))
-             for d in dossiers]
-    return sorted(items, key=lambda item: item.confident)  # stable: keeps the oldest-first order inside each group
+    items = [
+        queue_item(
+            session, settings, d, choices, suggestion=suggestions.get(d.id), message=messages.get(d.id)
+        )
+        for d in dossiers
+    ]
+    return sorted(
+        items, key=lambda item: item.confident
+    )  # stable: keeps the oldest-first order inside each group
 
 
 def pending_count(session: Session) -> int:
     """How many dossiers wait for triage."""
-    return int(session.scalar(
-        select(func.count()).select_from(Dossier)
-        .where(Dossier.triage_status == "pending", Dossier.merged_into_id.is_(None))
-    ) or 0)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Dossier)
+            .where(Dossier.triage_status == "pending", Dossier.merged_into_id.is_(None))
+        )
+        or 0
+    )

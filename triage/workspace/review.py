@@ -39,16 +39,27 @@ def _check_pending(dossier: Dossier) -> None:
         raise DossierError("ce dossier a été joint à un autre ou écarté", key=dossier.reference)
 
 
-def confirm(session: Session, settings: Settings, dossier: Dossier, labels: Labels, actor: Actor,
-            now: datetime | None = None) -> LabelledExample:
+def confirm(
+    session: Session,
+    settings: Settings,
+    dossier: Dossier,
+    labels: Labels,
+    actor: Actor,
+    now: datetime | None = None,
+) -> LabelledExample:
     """Set the dossier's labels, store the labelled example and start the examination."""
     now = now or utcnow()
     _check_pending(dossier)
     choices = label_choices(settings)
-    for kind, choice_kind in (("domain", "domains"), ("admissibility", "admissibility"),
-                              ("reorientation", "reorientation")):
+    for kind, choice_kind in (
+        ("domain", "domains"),
+        ("admissibility", "admissibility"),
+        ("reorientation", "reorientation"),
+    ):
         if not choices.valid(choice_kind, getattr(labels, kind)):
-            raise DossierError(f"valeur inconnue pour {kind} : {getattr(labels, kind)}", key=dossier.reference)
+            raise DossierError(
+                f"valeur inconnue pour {kind} : {getattr(labels, kind)}", key=dossier.reference
+            )
     suggestion = latest_suggestion(session, dossier.id)
     changed = [k for k in LABEL_KINDS if suggestion is None or getattr(suggestion, k) != getattr(labels, k)]
     corrected = bool(changed)
@@ -57,35 +68,70 @@ def confirm(session: Session, settings: Settings, dossier: Dossier, labels: Labe
     dossier.triage_status = "reviewed"
     example = session.scalar(select(LabelledExample).where(LabelledExample.dossier_id == dossier.id))
     if example is None:
-        example = LabelledExample(dossier_id=dossier.id, text="", domain="", admissibility="", reorientation="")
+        example = LabelledExample(
+            dossier_id=dossier.id, text="", domain="", admissibility="", reorientation=""
+        )
         session.add(example)
     # stored without the people in it: names, addresses, emails, phones, dates of birth become placeholders
-    example.text = pseudonymise(request_text(session, dossier),
-                                known_from(dossier, suggestion.extracted if suggestion else None))
+    example.text = pseudonymise(
+        request_text(session, dossier), known_from(dossier, suggestion.extracted if suggestion else None)
+    )
     example.domain, example.admissibility = labels.domain, labels.admissibility
     example.reorientation = labels.reorientation
     example.corrected = corrected
     example.user_id = actor.user_id
     example.created_at = now
-    summary = "Tri confirmé" if not corrected else "Tri corrigé (" + ", ".join(
-        {"domain": "domaine", "admissibility": "recevabilité", "reorientation": "réorientation"}[k]
-        for k in changed) + ")"
-    private_event(session, dossier, "triage", summary, actor, now=now, details={
-        "domain": labels.domain, "admissibility": labels.admissibility, "reorientation": labels.reorientation,
-        "corrected": changed, "suggestion_id": suggestion.id if suggestion else None})
-    record(session, actor, "triage.correct" if corrected else "triage.accept", dossier_id=dossier.id,
-           details={"changed": changed}, now=now)
+    summary = (
+        "Tri confirmé"
+        if not corrected
+        else "Tri corrigé ("
+        + ", ".join(
+            {"domain": "domaine", "admissibility": "recevabilité", "reorientation": "réorientation"}[k]
+            for k in changed
+        )
+        + ")"
+    )
+    private_event(
+        session,
+        dossier,
+        "triage",
+        summary,
+        actor,
+        now=now,
+        details={
+            "domain": labels.domain,
+            "admissibility": labels.admissibility,
+            "reorientation": labels.reorientation,
+            "corrected": changed,
+            "suggestion_id": suggestion.id if suggestion else None,
+        },
+    )
+    record(
+        session,
+        actor,
+        "triage.correct" if corrected else "triage.accept",
+        dossier_id=dossier.id,
+        details={"changed": changed},
+        now=now,
+    )
     if dossier.status == "recue":
         change_status(session, settings, dossier, StatusChange("en_examen"), actor, now=now)
-    if settings.correspondence.assign_on_triage and dossier.assignee_id is None and actor.user_id is not None \
-            and actor.role == "mediateur":
-        assign(session, settings, b"", dossier, actor.user_id, actor)  # to oneself: no email, no secret needed
+    if (
+        settings.correspondence.assign_on_triage
+        and dossier.assignee_id is None
+        and actor.user_id is not None
+        and actor.role == "mediateur"
+    ):
+        assign(
+            session, settings, b"", dossier, actor.user_id, actor
+        )  # to oneself: no email, no secret needed
     session.flush()
     return example
 
 
-def accept(session: Session, settings: Settings, dossier: Dossier, actor: Actor,
-           now: datetime | None = None) -> LabelledExample:
+def accept(
+    session: Session, settings: Settings, dossier: Dossier, actor: Actor, now: datetime | None = None
+) -> LabelledExample:
     """Accept the stored suggestion as it is."""
     suggestion = latest_suggestion(session, dossier.id)
     if suggestion is None:
@@ -94,8 +140,13 @@ def accept(session: Session, settings: Settings, dossier: Dossier, actor: Actor,
     return confirm(session, settings, dossier, labels, actor, now=now)
 
 
-def bulk_accept(session: Session, settings: Settings, actor: Actor, threshold: float | None = None,
-                now: datetime | None = None) -> list[str]:
+def bulk_accept(
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    threshold: float | None = None,
+    now: datetime | None = None,
+) -> list[str]:
     """Accept every pending suggestion whose three labels reach the confidence threshold; return references."""
     threshold = settings.triage.confidence_threshold if threshold is None else threshold
     accepted = []
@@ -104,8 +155,13 @@ def bulk_accept(session: Session, settings: Settings, actor: Actor, threshold: f
             accept(session, settings, dossier, actor, now=now)
             accepted.append(dossier.reference)
     if accepted:
-        record(session, actor, "triage.bulk_accept", details={"count": len(accepted), "threshold": threshold},
-               now=now)
+        record(
+            session,
+            actor,
+            "triage.bulk_accept",
+            details={"count": len(accepted), "threshold": threshold},
+            now=now,
+        )
     return accepted
 
 
@@ -114,24 +170,39 @@ def bulk_accept(session: Session, settings: Settings, actor: Actor, threshold: f
 
 def flagged_messages(session: Session, limit: int = 100) -> list[Message]:
     """Messages the pipeline kept aside (a reply from an unknown address, a letter citing a dossier), oldest first."""
-    return list(session.scalars(
-        select(Message).where(Message.needs_review.is_(True), Message.dossier_id.is_(None),
-                              Message.role != "spam")  # probable spam has its own list (workspace.setaside)
-        .order_by(Message.received_at, Message.id).limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.needs_review.is_(True), Message.dossier_id.is_(None), Message.role != "spam"
+            )  # probable spam has its own list (workspace.setaside)
+            .order_by(Message.received_at, Message.id)
+            .limit(limit)
+        )
+    )
 
 
-def attach_message(session: Session, message: Message, dossier: Dossier, actor: Actor,
-                   now: datetime | None = None) -> None:
+def attach_message(
+    session: Session, message: Message, dossier: Dossier, actor: Actor, now: datetime | None = None
+) -> None:
     """Join a message kept aside to a dossier, after the mediator has read it."""
     if not message.needs_review or message.dossier_id is not None:
         raise DossierError("ce message n'est pas en attente de rattachement")
     message.dossier_id = dossier.id
     message.needs_review = False
     message.role = "reply"
-    private_event(session, dossier, "message_rattache", "Message mis de côté rattaché par la médiatrice", actor,
-                  details={"message_row_id": message.id}, now=now)
-    record(session, actor, "message.attach", dossier_id=dossier.id, details={"message_id": message.id}, now=now)
+    private_event(
+        session,
+        dossier,
+        "message_rattache",
+        "Message mis de côté rattaché par la médiatrice",
+        actor,
+        details={"message_row_id": message.id},
+        now=now,
+    )
+    record(
+        session, actor, "message.attach", dossier_id=dossier.id, details={"message_id": message.id}, now=now
+    )
 
 
 def dismiss_message(session: Session, message: Message, actor: Actor, now: datetime | None = None) -> None:

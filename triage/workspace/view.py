@@ -10,18 +10,30 @@ from sqlalchemy.orm import Session, selectinload
 
 from triage.store.models import Dossier, Event, Message, Note, OutboxItem, PrintJob, User
 
-OUTBOX_STATES = {"pending": "en attente d'envoi", "sending": "en cours d'envoi", "sent": "envoyé",
-                 "failed": "échec d'envoi", "suppressed": "non envoyé (protection)",
-                 "cancelled": "annulé (demande rattachée ou classée sans suite)"}
-PRINT_STATES = {"pending": "à imprimer", "exported": "exporté pour impression", "printed": "imprimé",
-                "cancelled": "retiré de la file d'impression"}
+OUTBOX_STATES = {
+    "pending": "en attente d'envoi",
+    "sending": "en cours d'envoi",
+    "sent": "envoyé",
+    "failed": "échec d'envoi",
+    "suppressed": "non envoyé (protection)",
+    "cancelled": "annulé (demande rattachée ou classée sans suite)",
+}
+PRINT_STATES = {
+    "pending": "à imprimer",
+    "exported": "exporté pour impression",
+    "printed": "imprimé",
+    "cancelled": "retiré de la file d'impression",
+}
 # what the outbox and print queue call each thing they send, in French (letters: "letter_" + letter code)
 SENT_KINDS = {
-    "acknowledgement": "Accusé de réception", "digest": "Récapitulatif des échéances",
+    "acknowledgement": "Accusé de réception",
+    "digest": "Récapitulatif des échéances",
     "letter_reorientation": "Lettre de réorientation",
     "letter_reorientation_transmission": "Transmission de la demande à l'organisme compétent",
-    "letter_transmission": "Lettre de transmission au service", "letter_pieces": "Demande de pièces manquantes",
-    "letter_fin_mediation": "Avis daté de fin de médiation", "letter_conclusion": "Conclusion de la médiation",
+    "letter_transmission": "Lettre de transmission au service",
+    "letter_pieces": "Demande de pièces manquantes",
+    "letter_fin_mediation": "Avis daté de fin de médiation",
+    "letter_conclusion": "Conclusion de la médiation",
 }
 ACTOR_NAMES = {"systeme": "Médiature (automatique)", "": "Médiature (automatique)"}
 
@@ -57,10 +69,14 @@ class LetterRow:
 
 def messages(session: Session, dossier_id: int) -> list[Message]:
     """The dossier's messages and scans, oldest first, with their attachments."""
-    return list(session.scalars(
-        select(Message).where(Message.dossier_id == dossier_id).options(selectinload(Message.attachments))
-        .order_by(Message.received_at, Message.id)
-    ))
+    return list(
+        session.scalars(
+            select(Message)
+            .where(Message.dossier_id == dossier_id)
+            .options(selectinload(Message.attachments))
+            .order_by(Message.received_at, Message.id)
+        )
+    )
 
 
 def timeline(session: Session, dossier: Dossier) -> list[TimelineEntry]:
@@ -80,7 +96,14 @@ def timeline(session: Session, dossier: Dossier) -> list[TimelineEntry]:
 def letters(session: Session, dossier_id: int) -> list[LetterRow]:
     """Emails and printed letters of the dossier, newest first."""
     rows = [
-        LetterRow(o.created_at, sent_kind(o.kind), "courriel", OUTBOX_STATES.get(o.status, o.status), o.subject, None)
+        LetterRow(
+            o.created_at,
+            sent_kind(o.kind),
+            "courriel",
+            OUTBOX_STATES.get(o.status, o.status),
+            o.subject,
+            None,
+        )
         for o in session.scalars(select(OutboxItem).where(OutboxItem.dossier_id == dossier_id))
     ]
     rows += [

@@ -37,7 +37,15 @@ def routes() -> list[Route]:
     )
 
     return [
-        *auth_routes.routes(), *queue_routes.routes(), *dossier_routes.routes(), *file_routes.routes(),
-        *courrier_routes.routes(), *admin_routes.routes(), *setaside_routes.routes(),
-        *write_routes.routes(), *team_routes.routes(), *privacy_routes.routes(), *search_routes.routes(),
+        *auth_routes.routes(),
+        *queue_routes.routes(),
+        *dossier_routes.routes(),
+        *file_routes.routes(),
+        *courrier_routes.routes(),
+        *admin_routes.routes(),
+        *setaside_routes.routes(),
+        *write_routes.routes(),
+        *team_routes.routes(),
+        *privacy_routes.routes(),
+        *search_routes.routes(),
     ]

@@ -14,9 +14,12 @@ from triage.store.models import Dossier, User
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 
 DONE = {
-    "cree": "Compte créé.", "desactive": "Compte désactivé : ses sessions sont fermées.",
-    "active": "Compte réactivé.", "mdp": "Mot de passe changé ; les sessions du compte sont fermées.",
-    "regles": "Règles et modèle rechargés.", "reessai": "Nouvel essai lancé.",
+    "cree": "Compte créé.",
+    "desactive": "Compte désactivé : ses sessions sont fermées.",
+    "active": "Compte réactivé.",
+    "mdp": "Mot de passe changé ; les sessions du compte sont fermées.",
+    "regles": "Règles et modèle rechargés.",
+    "reessai": "Nouvel essai lancé.",
 }
 
 
@@ -24,9 +27,20 @@ DONE = {
 def users_page(request: Request, ctx: Ctx) -> Response:
     """Accounts and the form to add one."""
     users = list(ctx.session.scalars(select(User).order_by(User.username)))
-    return render(request, "admin.html", page_context(
-        ctx, users=users, roles=auth.ROLES, grantable=auth.grantable_roles(ctx.user.role), done=DONE.get(request.query_params.get("fait", ""), ""),
-        min_length=auth.MIN_PASSWORD_LENGTH, active="admin", message=ctx.extra.get("message", "")))
+    return render(
+        request,
+        "admin.html",
+        page_context(
+            ctx,
+            users=users,
+            roles=auth.ROLES,
+            grantable=auth.grantable_roles(ctx.user.role),
+            done=DONE.get(request.query_params.get("fait", ""), ""),
+            min_length=auth.MIN_PASSWORD_LENGTH,
+            active="admin",
+            message=ctx.extra.get("message", ""),
+        ),
+    )
 
 
 def _password(ctx: Ctx) -> str:
@@ -42,8 +56,14 @@ def user_create(request: Request, ctx: Ctx) -> Response:
     ctx.extra["back"] = "/admin/"
     role = ctx.field("role", limit=16)
     auth.check_grant(ctx.user.role, role)  # an administrator never creates a way into the dossiers
-    user = auth.create_user(ctx.session, ctx.field("identifiant", limit=120), _password(ctx), role,
-                            display_name=ctx.field("nom", limit=200), email=ctx.field("courriel", limit=320))
+    user = auth.create_user(
+        ctx.session,
+        ctx.field("identifiant", limit=120),
+        _password(ctx),
+        role,
+        display_name=ctx.field("nom", limit=200),
+        email=ctx.field("courriel", limit=320),
+    )
     record(ctx.session, ctx.actor, "users.create", details={"user_id": user.id, "role": user.role})
     return redirect("/admin/?fait=cree")
 
@@ -91,9 +111,16 @@ def quarantine_page(request: Request, ctx: Ctx) -> Response:
     """What could not be processed, with the reason."""
     from triage.store.quarantine import list_items
 
-    return render(request, "quarantaine.html", page_context(
-        ctx, items=list_items(ctx.session), active="quarantaine",
-        done=DONE.get(request.query_params.get("fait", ""), "")))
+    return render(
+        request,
+        "quarantaine.html",
+        page_context(
+            ctx,
+            items=list_items(ctx.session),
+            active="quarantaine",
+            done=DONE.get(request.query_params.get("fait", ""), ""),
+        ),
+    )
 
 
 @endpoint("quarantine.view", transactional=False)
@@ -105,7 +132,12 @@ def quarantine_retry(request: Request, ctx: Ctx) -> Response:
     item_id = request.path_params["item_id"]
     outcome = get_pipeline(ctx.runtime).retry_quarantined(item_id)
     with ctx.runtime.sessions.begin() as session:
-        record(session, ctx.actor, "quarantine.retry", details={"item_id": item_id, "outcome": outcome.outcome.value})
+        record(
+            session,
+            ctx.actor,
+            "quarantine.retry",
+            details={"item_id": item_id, "outcome": outcome.outcome.value},
+        )
     return redirect("/admin/quarantaine?fait=reessai")
 
 
@@ -133,8 +165,14 @@ def rules_reload(request: Request, ctx: Ctx) -> Response:
 def audit_page(request: Request, ctx: Ctx) -> Response:
     """The latest audit entries: who read or changed what, and when."""
     rows = entries(ctx.session, limit=300)
-    refs = {did: ref for did, ref in ctx.session.execute(select(Dossier.id, Dossier.reference).where(
-        Dossier.id.in_({r.dossier_id for r in rows if r.dossier_id})))}
+    refs = {
+        did: ref
+        for did, ref in ctx.session.execute(
+            select(Dossier.id, Dossier.reference).where(
+                Dossier.id.in_({r.dossier_id for r in rows if r.dossier_id})
+            )
+        )
+    }
     return render(request, "journal.html", page_context(ctx, rows=rows, refs=refs, active="journal"))
 
 

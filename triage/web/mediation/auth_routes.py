@@ -51,7 +51,9 @@ def pair_limiter(request: Request, runtime: Runtime) -> RateLimiter:
     state = request.app.state
     if not hasattr(state, "login_pair_limiter"):
         web = runtime.settings.web
-        state.login_pair_limiter = RateLimiter(limit=web.login_max_failures, window=web.login_lockout_minutes * 60.0)
+        state.login_pair_limiter = RateLimiter(
+            limit=web.login_max_failures, window=web.login_lockout_minutes * 60.0
+        )
     limiter: RateLimiter = state.login_pair_limiter
     return limiter
 
@@ -60,13 +62,22 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "inconnu"
 
 
-def _login_page(request: Request, runtime: Runtime, error: str = "", status: int = 200, username: str = "") -> Response:
+def _login_page(
+    request: Request, runtime: Runtime, error: str = "", status: int = 200, username: str = ""
+) -> Response:
     nonce = secrets.token_urlsafe(24)
-    response = render(request, "connexion.html", {
-        "error": error, "username": username, "user": None,
-        "csrf": login_form_token(runtime.secret, nonce),
-        "suite": safe_next(request.query_params.get("suite"), ""),
-    }, status=status)
+    response = render(
+        request,
+        "connexion.html",
+        {
+            "error": error,
+            "username": username,
+            "user": None,
+            "csrf": login_form_token(runtime.secret, nonce),
+            "suite": safe_next(request.query_params.get("suite"), ""),
+        },
+        status=status,
+    )
     set_cookie(response, runtime, cookie_names(runtime)[1], nonce, max_age=3600)
     return response
 
@@ -97,15 +108,25 @@ async def login(request: Request) -> Response:
         suite = safe_next(str(form.get("suite", "")), "")
     nonce = request.cookies.get(cookie_names(runtime)[1], "")
     if not nonce or not csrf_ok(login_form_token(runtime.secret, nonce), token):
-        return _login_page(request, runtime, "Le formulaire a expiré : saisissez à nouveau vos identifiants.", 403)
+        return _login_page(
+            request, runtime, "Le formulaire a expiré : saisissez à nouveau vos identifiants.", 403
+        )
     client = _client(request)
     pair = f"{normalise_username(username)}|{client}"
     pairs = pair_limiter(request, runtime)
     if limiter.blocked(client):
-        return _login_page(request, runtime, "Trop d'essais depuis ce poste : réessayez dans quelques minutes.", 429)
+        return _login_page(
+            request, runtime, "Trop d'essais depuis ce poste : réessayez dans quelques minutes.", 429
+        )
     if pairs.blocked(pair):
-        return _login_page(request, runtime, "Trop d'essais pour cet identifiant depuis ce poste : réessayez dans "
-                           "quelques minutes (les autres postes ne sont pas concernés).", 429, username=username)
+        return _login_page(
+            request,
+            runtime,
+            "Trop d'essais pour cet identifiant depuis ce poste : réessayez dans "
+            "quelques minutes (les autres postes ne sont pas concernés).",
+            429,
+            username=username,
+        )
 
     def failures() -> int:
         with runtime.sessions() as session:
@@ -113,7 +134,9 @@ async def login(request: Request) -> Response:
 
     web = runtime.settings.web
     # many failures on this account from anywhere: every attempt waits a little longer (never a lock)
-    delay = login_delay(await run_in_threadpool(failures), web.login_max_failures, web.login_max_delay_seconds)
+    delay = login_delay(
+        await run_in_threadpool(failures), web.login_max_failures, web.login_max_delay_seconds
+    )
     if delay:
         await asyncio.sleep(delay)
 
@@ -138,8 +161,13 @@ async def login(request: Request) -> Response:
     session_id, home = result
     response = redirect(suite if suite.startswith(home.rstrip("/")) else home)
     set_cookie(response, runtime, cookie_names(runtime)[0], session_id)
-    response.delete_cookie(cookie_names(runtime)[1], path="/", secure=runtime.settings.web.secure_cookies,
-                           httponly=True, samesite="strict")
+    response.delete_cookie(
+        cookie_names(runtime)[1],
+        path="/",
+        secure=runtime.settings.web.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
@@ -149,8 +177,13 @@ def logout(request: Request, ctx: Ctx) -> Response:
     end_session(ctx.session, request.cookies.get(cookie_names(ctx.runtime)[0]))
     record(ctx.session, ctx.actor, "auth.logout")
     response = redirect("/connexion")
-    response.delete_cookie(cookie_names(ctx.runtime)[0], path="/", secure=ctx.runtime.settings.web.secure_cookies,
-                           httponly=True, samesite="strict")
+    response.delete_cookie(
+        cookie_names(ctx.runtime)[0],
+        path="/",
+        secure=ctx.runtime.settings.web.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 

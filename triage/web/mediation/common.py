@@ -34,8 +34,13 @@ from triage.workspace.view import sent_kind
 
 log = logging.getLogger("mediature.web")
 Handler = Callable[[Request, "Ctx"], Response]
-CHANNEL_NAMES = {"email": "courriel", "formulaire": "formulaire web", "courrier": "courrier",
-                 "telephone": "téléphone", "permanence": "permanence"}
+CHANNEL_NAMES = {
+    "email": "courriel",
+    "formulaire": "formulaire web",
+    "courrier": "courrier",
+    "telephone": "téléphone",
+    "permanence": "permanence",
+}
 HOME_BY_ROLE = {"mediateur": "/mediation/", "courrier": "/courrier/", "admin": "/admin/"}
 SAFE_NEXT_PREFIXES = ("/mediation", "/courrier", "/admin")
 
@@ -70,10 +75,19 @@ def cookie_names(runtime: Runtime) -> tuple[str, str]:
     return "mediature_session", "mediature_login"
 
 
-def set_cookie(response: Response, runtime: Runtime, name: str, value: str, max_age: int | None = None) -> None:
+def set_cookie(
+    response: Response, runtime: Runtime, name: str, value: str, max_age: int | None = None
+) -> None:
     """A Secure (per configuration), HttpOnly, SameSite=Strict cookie for the whole site."""
-    response.set_cookie(name, value, max_age=max_age, path="/", secure=runtime.settings.web.secure_cookies,
-                        httponly=True, samesite="strict")
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        secure=runtime.settings.web.secure_cookies,
+        httponly=True,
+        samesite="strict",
+    )
 
 
 def when(value: Any) -> str:
@@ -108,8 +122,12 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     templates = request.app.state.templates
     if "when" not in templates.env.filters:
         templates.env.filters.update(when=when, day=day, percent=percent, sent_kind=sent_kind)
-        templates.env.globals.update(role_names=ROLES, channel_names=CHANNEL_NAMES, referrer_names=REFERRERS,
-                                     status_names={c: st.label for c, st in STATUSES.items()})
+        templates.env.globals.update(
+            role_names=ROLES,
+            channel_names=CHANNEL_NAMES,
+            referrer_names=REFERRERS,
+            status_names={c: st.label for c, st in STATUSES.items()},
+        )
     response: Response = templates.TemplateResponse(request, f"mediation/{name}", context, status_code=status)
     return response
 
@@ -133,12 +151,17 @@ def redirect(url: str) -> Response:
 
 
 def _refused(request: Request, status: int, message: str, user: LoggedIn | None = None) -> Response:
-    return render(request, "refus.html", {"message": message, "user": user, "csrf": user.csrf_token if user else ""},
-                  status=status)
+    return render(
+        request,
+        "refus.html",
+        {"message": message, "user": user, "csrf": user.csrf_token if user else ""},
+        status=status,
+    )
 
 
-def _authorise(request: Request, session: Session, runtime: Runtime, session_id: str | None,
-               capability: str) -> LoggedIn | Response:
+def _authorise(
+    request: Request, session: Session, runtime: Runtime, session_id: str | None, capability: str
+) -> LoggedIn | Response:
     """The logged-in person if the session is valid and grants `capability`; else the refusal to send."""
     user = load_session(session, runtime.settings, session_id)
     if user is None:
@@ -157,17 +180,27 @@ def _gate(request: Request, runtime: Runtime, session_id: str | None, capability
     return checked if isinstance(checked, Response) else None
 
 
-def _run(request: Request, runtime: Runtime, session_id: str | None, form: FormData | None, handler: Handler,
-         capability: str, transactional: bool = True) -> Response:
+def _run(
+    request: Request,
+    runtime: Runtime,
+    session_id: str | None,
+    form: FormData | None,
+    handler: Handler,
+    capability: str,
+    transactional: bool = True,
+) -> Response:
     error: MediatureError | None = None
     with runtime.sessions.begin() as session:
         user = _authorise(request, session, runtime, session_id, capability)
         if isinstance(user, Response):
             return user
         submitted = form.get("csrf") if form else None
-        if request.method == "POST" and not csrf_ok(user.csrf_token, submitted if isinstance(submitted, str) else None):
-            return _refused(request, 403, "Jeton de sécurité absent ou invalide : rechargez la page et "
-                            "recommencez.", user)
+        if request.method == "POST" and not csrf_ok(
+            user.csrf_token, submitted if isinstance(submitted, str) else None
+        ):
+            return _refused(
+                request, 403, "Jeton de sécurité absent ou invalide : rechargez la page et recommencez.", user
+            )
         ctx = Ctx(user=user, session=session, runtime=runtime, form=form)
         if transactional:
             try:
@@ -211,13 +244,17 @@ def endpoint(capability: str, *, transactional: bool = True) -> Callable[[Handle
                     return refusal
                 max_bytes = runtime.settings.scans.max_file_bytes  # the body as a whole: web.max_*_bytes
                 async with request.form(max_files=5, max_fields=200, max_part_size=1024 * 1024) as form:
-                    too_big = any(isinstance(v, UploadFile) and (v.size or 0) > max_bytes for _, v in form.multi_items())
+                    too_big = any(
+                        isinstance(v, UploadFile) and (v.size or 0) > max_bytes for _, v in form.multi_items()
+                    )
                     if too_big:
                         return _refused(request, 413, "Fichier trop volumineux.")
-                    return await run_in_threadpool(_run, request, runtime, session_id, form, handler, capability,
-                                                  transactional)
-            return await run_in_threadpool(_run, request, runtime, session_id, None, handler, capability,
-                                          transactional)
+                    return await run_in_threadpool(
+                        _run, request, runtime, session_id, form, handler, capability, transactional
+                    )
+            return await run_in_threadpool(
+                _run, request, runtime, session_id, None, handler, capability, transactional
+            )
 
         asgi_endpoint.capability = capability  # type: ignore[attr-defined]  # read by the permission tests
         asgi_endpoint.__name__ = handler.__name__

@@ -29,8 +29,12 @@ from triage.web.mediation.file_routes import download, print_job_pdf
 from triage.web.security import BodyLimit
 
 OUTCOME_LABELS = {
-    "dossiers_opened": "dossier ouvert", "attached_to_existing": "joint à un dossier", "flagged": "mis de côté",
-    "duplicates": "déjà reçu", "quarantined": "en quarantaine", "not_requests": "pas une demande",
+    "dossiers_opened": "dossier ouvert",
+    "attached_to_existing": "joint à un dossier",
+    "flagged": "mis de côté",
+    "duplicates": "déjà reçu",
+    "quarantined": "en quarantaine",
+    "not_requests": "pas une demande",
 }
 
 
@@ -52,28 +56,64 @@ def home_page(request: Request, ctx: Ctx) -> Response:
         select(ScanFile.filename, ScanFile.outcome, ScanFile.processed_at, Dossier.reference)
         .outerjoin(Message, Message.id == ScanFile.message_row_id)
         .outerjoin(Dossier, Dossier.id == Message.dossier_id)
-        .where(ScanFile.processed_at >= since).order_by(ScanFile.processed_at.desc()).limit(50)
+        .where(ScanFile.processed_at >= since)
+        .order_by(ScanFile.processed_at.desc())
+        .limit(50)
     ).all()
     jobs = s.execute(
-        select(PrintJob.id, PrintJob.kind, PrintJob.status, PrintJob.created_at, Dossier.reference,
-               Dossier.requester_name, Dossier.requester_postcode, Dossier.requester_commune)
+        select(
+            PrintJob.id,
+            PrintJob.kind,
+            PrintJob.status,
+            PrintJob.created_at,
+            Dossier.reference,
+            Dossier.requester_name,
+            Dossier.requester_postcode,
+            Dossier.requester_commune,
+        )
         .outerjoin(Dossier, Dossier.id == PrintJob.dossier_id)
-        .where(PrintJob.status == "pending").order_by(PrintJob.created_at)
+        .where(PrintJob.status == "pending")
+        .order_by(PrintJob.created_at)
     ).all()
     status = {
-        "outbox_pending": s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")),
-        "outbox_failed": s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "failed")),
-        "quarantine": s.scalar(select(func.count()).select_from(QuarantineItem)
-                               .where(QuarantineItem.resolved_at.is_(None))),
+        "outbox_pending": s.scalar(
+            select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "pending")
+        ),
+        "outbox_failed": s.scalar(
+            select(func.count()).select_from(OutboxItem).where(OutboxItem.status == "failed")
+        ),
+        "quarantine": s.scalar(
+            select(func.count()).select_from(QuarantineItem).where(QuarantineItem.resolved_at.is_(None))
+        ),
         "scans_week": len(scans),
     }
     # the addressee as initials and town: enough to match letter and envelope, no name on this page
-    addressees = {j.id: " — ".join(x for x in (initials(j.requester_name or ""),
-                                               f"{j.requester_postcode or ''} {j.requester_commune or ''}".strip()) if x)
-                  for j in jobs}
-    return render(request, "courrier.html", page_context(
-        ctx, scans=scans, jobs=jobs, addressees=addressees, status=status, outcomes=OUTCOME_LABELS, active="courrier",
-        results=ctx.extra.get("results", []), max_mb=ctx.runtime.settings.scans.max_file_bytes // (1024 * 1024)))
+    addressees = {
+        j.id: " — ".join(
+            x
+            for x in (
+                initials(j.requester_name or ""),
+                f"{j.requester_postcode or ''} {j.requester_commune or ''}".strip(),
+            )
+            if x
+        )
+        for j in jobs
+    }
+    return render(
+        request,
+        "courrier.html",
+        page_context(
+            ctx,
+            scans=scans,
+            jobs=jobs,
+            addressees=addressees,
+            status=status,
+            outcomes=OUTCOME_LABELS,
+            active="courrier",
+            results=ctx.extra.get("results", []),
+            max_mb=ctx.runtime.settings.scans.max_file_bytes // (1024 * 1024),
+        ),
+    )
 
 
 def _ingest_upload(ctx: Ctx, upload: UploadFile) -> UploadResult:
@@ -92,7 +132,9 @@ def _ingest_upload(ctx: Ctx, upload: UploadFile) -> UploadResult:
         try:
             doc = read_scan_file(path, settings)
         except OcrError as err:
-            pipeline.quarantine_bytes("scan", f"televersement:{name}", path.read_bytes(), err.message, "OcrError")
+            pipeline.quarantine_bytes(
+                "scan", f"televersement:{name}", path.read_bytes(), err.message, "OcrError"
+            )
             return UploadResult(name, "quarantined", "", err.message)
         outcome = pipeline.ingest_scan(doc, Path(doc.path).read_bytes())
         reason = outcome.detail if outcome.outcome.value == "quarantined" else ""
@@ -104,13 +146,19 @@ def _ingest_upload(ctx: Ctx, upload: UploadFile) -> UploadResult:
 @endpoint("scans.upload", transactional=False)
 def upload(request: Request, ctx: Ctx) -> Response:
     """Take uploaded scans through OCR and the pipeline, one by one (one bad file never stops the others)."""
-    files = [v for _, v in (ctx.form.multi_items() if ctx.form else []) if isinstance(v, UploadFile) and v.filename]
+    files = [
+        v for _, v in (ctx.form.multi_items() if ctx.form else []) if isinstance(v, UploadFile) and v.filename
+    ]
     if not files:
         raise DossierError("choisissez au moins un fichier numérisé (PDF ou image)")
     results = [_ingest_upload(ctx, f) for f in files]
     with ctx.runtime.sessions.begin() as session:
-        record(session, ctx.actor, "scans.upload", details={"files": len(results),
-                                                             "outcomes": [r.outcome for r in results]})
+        record(
+            session,
+            ctx.actor,
+            "scans.upload",
+            details={"files": len(results), "outcomes": [r.outcome for r in results]},
+        )
         ctx.session = session
         ctx.extra["results"] = results
         return home_page(request, ctx)
@@ -125,11 +173,18 @@ def print_download(request: Request, ctx: Ctx) -> Response:
 def _listed_jobs(ctx: Ctx) -> list[PrintJob]:
     """The pending print jobs the page listed (their ids were in the form: a letter that arrived since is
     neither printed nor marked blindly)."""
-    ids = [int(v) for _, v in (ctx.form.multi_items() if ctx.form else []) if isinstance(v, str) and v.isdigit()]
+    ids = [
+        int(v) for _, v in (ctx.form.multi_items() if ctx.form else []) if isinstance(v, str) and v.isdigit()
+    ]
     if not ids:
         raise DossierError("aucun courrier à imprimer")
-    return list(ctx.session.scalars(select(PrintJob).where(PrintJob.id.in_(ids[:500]), PrintJob.status == "pending")
-                                    .order_by(PrintJob.created_at, PrintJob.id)))
+    return list(
+        ctx.session.scalars(
+            select(PrintJob)
+            .where(PrintJob.id.in_(ids[:500]), PrintJob.status == "pending")
+            .order_by(PrintJob.created_at, PrintJob.id)
+        )
+    )
 
 
 @endpoint("print.view")
@@ -177,8 +232,12 @@ def routes() -> list[Route]:
     """Mail-service routes."""
     return [
         Route("/courrier/", home, methods=["GET"]),
-        Route("/courrier/numerisations", upload, methods=["POST"],
-              middleware=[Middleware(BodyLimit, "max_upload_bytes")]),
+        Route(
+            "/courrier/numerisations",
+            upload,
+            methods=["POST"],
+            middleware=[Middleware(BodyLimit, "max_upload_bytes")],
+        ),
         Route("/courrier/impressions/tout", print_all, methods=["POST"]),
         Route("/courrier/impressions/tout/imprime", print_all_done, methods=["POST"]),
         Route("/courrier/impressions/{job_id:id}", print_download, methods=["GET"]),

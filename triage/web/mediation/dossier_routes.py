@@ -63,7 +63,9 @@ DONE = {
 }
 
 
-def contact_lookup(request: Request, session: Session | None = None) -> Callable[[str | None], Contact | None]:
+def contact_lookup(
+    request: Request, session: Session | None = None
+) -> Callable[[str | None], Contact | None]:
     """Contact details of a reorientation target: the directory edited in the workspace (with a session),
     else the app's lookup, else the configured one."""
     app_lookup = getattr(request.app.state, "reorientation_contact", None)
@@ -92,8 +94,12 @@ def dossier_list(request: Request, ctx: Ctx) -> Response:
     status = request.query_params.get("statut", "")
     q = request.query_params.get("q", "").strip()[:100]
     ownership = request.query_params.get("attribution", "tous")
-    query = select(Dossier).where(Dossier.merged_into_id.is_(None), *ownership_filter(ownership, ctx.user.user_id)) \
-        .order_by(Dossier.received_at.desc()).limit(300)
+    query = (
+        select(Dossier)
+        .where(Dossier.merged_into_id.is_(None), *ownership_filter(ownership, ctx.user.user_id))
+        .order_by(Dossier.received_at.desc())
+        .limit(300)
+    )
     if request.query_params.get("lu") == "non":
         query = query.where(Dossier.unread.is_(True))
     if request.query_params.get("rappel") == "echu":
@@ -102,14 +108,38 @@ def dossier_list(request: Request, ctx: Ctx) -> Response:
         query = query.where(Dossier.status == status)
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Dossier.reference).like(like), func.lower(Dossier.requester_name).like(like),
-                                func.lower(Dossier.requester_email).like(like)))
+        query = query.where(
+            or_(
+                func.lower(Dossier.reference).like(like),
+                func.lower(Dossier.requester_name).like(like),
+                func.lower(Dossier.requester_email).like(like),
+            )
+        )
     rows = list(ctx.session.scalars(query))
-    record(ctx.session, ctx.actor, "dossiers.list", details={"count": len(rows), "statut": status, "recherche": bool(q)})
-    return render(request, "dossiers.html", page_context(
-        ctx, rows=rows, statuses=STATUSES, status=status, q=q, outcomes=OUTCOMES, active="dossiers",
-        ownership=ownership, ownerships=OWNERSHIP, assignees={u.id: u for u in assignable(ctx.session)},
-        unread_only=request.query_params.get("lu") == "non", due_only=request.query_params.get("rappel") == "echu"))
+    record(
+        ctx.session,
+        ctx.actor,
+        "dossiers.list",
+        details={"count": len(rows), "statut": status, "recherche": bool(q)},
+    )
+    return render(
+        request,
+        "dossiers.html",
+        page_context(
+            ctx,
+            rows=rows,
+            statuses=STATUSES,
+            status=status,
+            q=q,
+            outcomes=OUTCOMES,
+            active="dossiers",
+            ownership=ownership,
+            ownerships=OWNERSHIP,
+            assignees={u.id: u for u in assignable(ctx.session)},
+            unread_only=request.query_params.get("lu") == "non",
+            due_only=request.query_params.get("rappel") == "echu",
+        ),
+    )
 
 
 @endpoint("dossiers.read")
@@ -120,25 +150,52 @@ def dossier_page(request: Request, ctx: Ctx) -> Response:
     record(ctx.session, ctx.actor, "dossier.view", dossier_id=dossier.id)
     mark_read(dossier)
     suggestion = latest_suggestion(ctx.session, dossier.id)
-    labels = label_views(suggestion, label_choices(settings), settings.triage.confidence_threshold) \
-        if suggestion is not None else ()
+    labels = (
+        label_views(suggestion, label_choices(settings), settings.triage.confidence_threshold)
+        if suggestion is not None
+        else ()
+    )
     messages = view.messages(ctx.session, dossier.id)
     words = {lab.kind: lab.highlights for lab in labels}
     merged_into = ctx.session.get(Dossier, dossier.merged_into_id) if dossier.merged_into_id else None
-    return render(request, "dossier.html", page_context(
-        ctx, d=dossier, labels=labels, choices=label_choices(settings), messages=messages,
-        bodies={m.id: highlight(m.body_text, words if m.role == "request" else {}) for m in messages},
-        html_docs={m.id: safe_email_html(m.html_sanitised) for m in messages if m.html_sanitised},
-        candidates=merge_candidates(ctx.session, dossier), timeline=view.timeline(ctx.session, dossier),
-        letters=view.letters(ctx.session, dossier.id), targets=allowed_targets(dossier), statuses=STATUSES,
-        outcomes=OUTCOMES, letter_kinds=LETTER_KINDS, deliveries=DELIVERIES, contact_ways=CONTACT_WAYS,
-        editable=EDITABLE_FIELDS, contact=_contact_for(request, dossier.reorientation, ctx.session), nonce=secrets.token_urlsafe(12),
-        channels={**MANUAL_CHANNELS, "email": "Courriel", "formulaire": "Formulaire web", "courrier": "Courrier"},
-        referrers=REFERRERS, merged_into=merged_into, done=DONE.get(request.query_params.get("fait", ""), ""),
-        documents_days=settings.deadlines.documents_days, active="dossiers",
-        extracted=extracted_items(suggestion.extracted if suggestion is not None else None),
-        assignees=assignable(ctx.session),
-    ))
+    return render(
+        request,
+        "dossier.html",
+        page_context(
+            ctx,
+            d=dossier,
+            labels=labels,
+            choices=label_choices(settings),
+            messages=messages,
+            bodies={m.id: highlight(m.body_text, words if m.role == "request" else {}) for m in messages},
+            html_docs={m.id: safe_email_html(m.html_sanitised) for m in messages if m.html_sanitised},
+            candidates=merge_candidates(ctx.session, dossier),
+            timeline=view.timeline(ctx.session, dossier),
+            letters=view.letters(ctx.session, dossier.id),
+            targets=allowed_targets(dossier),
+            statuses=STATUSES,
+            outcomes=OUTCOMES,
+            letter_kinds=LETTER_KINDS,
+            deliveries=DELIVERIES,
+            contact_ways=CONTACT_WAYS,
+            editable=EDITABLE_FIELDS,
+            contact=_contact_for(request, dossier.reorientation, ctx.session),
+            nonce=secrets.token_urlsafe(12),
+            channels={
+                **MANUAL_CHANNELS,
+                "email": "Courriel",
+                "formulaire": "Formulaire web",
+                "courrier": "Courrier",
+            },
+            referrers=REFERRERS,
+            merged_into=merged_into,
+            done=DONE.get(request.query_params.get("fait", ""), ""),
+            documents_days=settings.deadlines.documents_days,
+            active="dossiers",
+            extracted=extracted_items(suggestion.extracted if suggestion is not None else None),
+            assignees=assignable(ctx.session),
+        ),
+    )
 
 
 def _dossier(request: Request, ctx: Ctx) -> Dossier:
@@ -154,9 +211,19 @@ def status_change(request: Request, ctx: Ctx) -> Response:
     target = ctx.field("statut", limit=32)
     reorientation = ctx.field("reorientation", limit=64) or dossier.reorientation
     contact = _contact_for(request, reorientation, ctx.session) if target == "reorientee" else None
-    change_status(ctx.session, ctx.runtime.settings, dossier, StatusChange(
-        target=target, outcome=ctx.field("issue", limit=32) or None, service=ctx.field("service", limit=200),
-        reorientation=reorientation, reorientation_name=getattr(contact, "name", "")), ctx.actor)
+    change_status(
+        ctx.session,
+        ctx.runtime.settings,
+        dossier,
+        StatusChange(
+            target=target,
+            outcome=ctx.field("issue", limit=32) or None,
+            service=ctx.field("service", limit=200),
+            reorientation=reorientation,
+            reorientation_name=getattr(contact, "name", ""),
+        ),
+        ctx.actor,
+    )
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=statut")
 
 
@@ -184,8 +251,12 @@ def note(request: Request, ctx: Ctx) -> Response:
 def details(request: Request, ctx: Ctx) -> Response:
     """Edit the requester's details."""
     dossier = _dossier(request, ctx)
-    update_details(ctx.session, dossier, ctx.actor, {f: ctx.field(f, limit=2000) for f in EDITABLE_FIELDS
-                                                     if ctx.form is not None and f in ctx.form})
+    update_details(
+        ctx.session,
+        dossier,
+        ctx.actor,
+        {f: ctx.field(f, limit=2000) for f in EDITABLE_FIELDS if ctx.form is not None and f in ctx.form},
+    )
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=coordonnees")
 
 
@@ -201,19 +272,32 @@ def letter(request: Request, ctx: Ctx) -> Response:
     """Send a letter from a template, by email or to the print queue."""
     dossier = _dossier(request, ctx)
     req = LetterRequest(
-        kind=ctx.field("modele", limit=32), delivery=ctx.field("envoi", limit=16),
-        nonce=ctx.field("nonce", limit=40) or secrets.token_urlsafe(12), message=ctx.field("message"),
-        recipient_email=ctx.field("courriel_service", limit=320).strip(), service=ctx.field("service", limit=200),
-        forward=ctx.field("transmettre") == "oui", documents=ctx.field("pieces"), due=_date(ctx.field("echeance", limit=10)),
+        kind=ctx.field("modele", limit=32),
+        delivery=ctx.field("envoi", limit=16),
+        nonce=ctx.field("nonce", limit=40) or secrets.token_urlsafe(12),
+        message=ctx.field("message"),
+        recipient_email=ctx.field("courriel_service", limit=320).strip(),
+        service=ctx.field("service", limit=200),
+        forward=ctx.field("transmettre") == "oui",
+        documents=ctx.field("pieces"),
+        due=_date(ctx.field("echeance", limit=10)),
     )
-    send_letter(ctx.session, ctx.runtime, dossier, req, ctx.actor, contact_for=contact_lookup(request, ctx.session))
+    send_letter(
+        ctx.session, ctx.runtime, dossier, req, ctx.actor, contact_for=contact_lookup(request, ctx.session)
+    )
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=courrier#courriers")
 
 
 def new_request_form_context(ctx: Ctx, **values: object) -> dict[str, object]:
     """The manual request form's lists."""
-    return page_context(ctx, channels=MANUAL_CHANNELS, referrers=REFERRERS, civilities=CIVILITIES,
-                        values=values.pop("values", {}), **values)
+    return page_context(
+        ctx,
+        channels=MANUAL_CHANNELS,
+        referrers=REFERRERS,
+        civilities=CIVILITIES,
+        values=values.pop("values", {}),
+        **values,
+    )
 
 
 def manual_request(ctx: Ctx) -> ManualRequest:
@@ -221,18 +305,27 @@ def manual_request(ctx: Ctx) -> ManualRequest:
     received = _date(ctx.field("date_reception", limit=10))
     received_at = datetime.combine(received, time(12, 0), PARIS).astimezone(UTC) if received else None
     return ManualRequest(
-        channel=ctx.field("canal", limit=16), referred_by=ctx.field("origine", limit=32), summary=ctx.field("resume"),
-        civility=ctx.field("civilite", limit=32), name=ctx.field("nom", limit=200), email=ctx.field("courriel", limit=320),
-        phone=ctx.field("telephone", limit=64), address=ctx.field("adresse", limit=1000),
-        postcode=ctx.field("code_postal", limit=10), commune=ctx.field("commune", limit=120),
-        subject=ctx.field("objet", limit=300), referrer_name=ctx.field("nom_origine", limit=200),
+        channel=ctx.field("canal", limit=16),
+        referred_by=ctx.field("origine", limit=32),
+        summary=ctx.field("resume"),
+        civility=ctx.field("civilite", limit=32),
+        name=ctx.field("nom", limit=200),
+        email=ctx.field("courriel", limit=320),
+        phone=ctx.field("telephone", limit=64),
+        address=ctx.field("adresse", limit=1000),
+        postcode=ctx.field("code_postal", limit=10),
+        commune=ctx.field("commune", limit=120),
+        subject=ctx.field("objet", limit=300),
+        referrer_name=ctx.field("nom_origine", limit=200),
         received_at=received_at,
     )
 
 
 def new_form_page(request: Request, ctx: Ctx) -> Response:
     """The form for a request received by phone, at a permanence or handed in."""
-    return render(request, "nouvelle.html", new_request_form_context(ctx, action=request.url.path, active="nouvelle"))
+    return render(
+        request, "nouvelle.html", new_request_form_context(ctx, action=request.url.path, active="nouvelle")
+    )
 
 
 def new_form_submit(request: Request, ctx: Ctx) -> Response:

@@ -35,11 +35,15 @@ def content_disposition(filename: str, fallback: str) -> str:
 
 def download(data: bytes, filename: str, fallback: str) -> Response:
     """A forced download that the browser never interprets."""
-    return Response(data, media_type="application/octet-stream", headers={
-        "Content-Disposition": content_disposition(filename, fallback),
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    })
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": content_disposition(filename, fallback),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 def _attachment(ctx: Ctx, attachment_id: int) -> tuple[StoredAttachment, Message, bytes]:
@@ -57,8 +61,13 @@ def _attachment(ctx: Ctx, attachment_id: int) -> tuple[StoredAttachment, Message
 def attachment_download(request: Request, ctx: Ctx) -> Response:
     """Download an attachment (audited)."""
     att, message, data = _attachment(ctx, request.path_params["attachment_id"])
-    record(ctx.session, ctx.actor, "dossier.attachment", dossier_id=message.dossier_id,
-           details={"attachment_id": att.id})
+    record(
+        ctx.session,
+        ctx.actor,
+        "dossier.attachment",
+        dossier_id=message.dossier_id,
+        details={"attachment_id": att.id},
+    )
     return download(data, att.filename, f"piece-jointe-{att.id}")
 
 
@@ -103,8 +112,13 @@ def attachment_preview(request: Request, ctx: Ctx) -> Response:
     png = render_preview(data, att.content_type, page)
     if png is None:
         return Response("Aperçu indisponible.", status_code=404, media_type="text/plain; charset=utf-8")
-    record(ctx.session, ctx.actor, "dossier.scan_preview", dossier_id=message.dossier_id,
-           details={"attachment_id": att.id, "page": page})
+    record(
+        ctx.session,
+        ctx.actor,
+        "dossier.scan_preview",
+        dossier_id=message.dossier_id,
+        details={"attachment_id": att.id, "page": page},
+    )
     return Response(png, media_type="image/png", headers={"X-Content-Type-Options": "nosniff"})
 
 
@@ -117,7 +131,13 @@ def original_message(request: Request, ctx: Ctx) -> Response:
     blob = ctx.session.get(RawBlob, message.raw_blob_id)
     if blob is None:
         raise NotFoundError("original introuvable")
-    record(ctx.session, ctx.actor, "dossier.original", dossier_id=message.dossier_id, details={"message_id": message.id})
+    record(
+        ctx.session,
+        ctx.actor,
+        "dossier.original",
+        dossier_id=message.dossier_id,
+        details={"message_id": message.id},
+    )
     extension = "eml" if message.channel in ("email", "formulaire") else "bin"
     return download(blob.data, f"message-{message.id}.{extension}", f"message-{message.id}")
 

@@ -25,9 +25,18 @@ def privacy_page(request: Request, ctx: Ctx) -> Response:
     """Dossiers anonymised within the notice period, and the forms for access and erasure."""
     policy = ctx.runtime.settings.retention
     items = upcoming(ctx.session, policy, datetime.now().date())
-    return render(request, "donnees.html", page_context(
-        ctx, items=items, reasons=EXTENSION_REASONS, policy=policy, done=request.query_params.get("fait", ""),
-        active="donnees"))
+    return render(
+        request,
+        "donnees.html",
+        page_context(
+            ctx,
+            items=items,
+            reasons=EXTENSION_REASONS,
+            policy=policy,
+            done=request.query_params.get("fait", ""),
+            active="donnees",
+        ),
+    )
 
 
 @endpoint("dossiers.write")
@@ -50,14 +59,24 @@ def extend_retention(request: Request, ctx: Ctx) -> Response:
 def export_zip(request: Request, ctx: Ctx) -> Response:
     """The person's zip (summary + original files), downloaded at once and kept nowhere on the server."""
     ctx.extra["back"] = "/mediation/donnees-personnelles"
-    who = Who(ctx.field("email", limit=320), ctx.field("phone", limit=64), ctx.field("name", limit=200),
-              ctx.field("postcode", limit=10))
+    who = Who(
+        ctx.field("email", limit=320),
+        ctx.field("phone", limit=64),
+        ctx.field("name", limit=200),
+        ctx.field("postcode", limit=10),
+    )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "donnees.zip"
         export_person(ctx.runtime, who, path, ctx.actor)
         data = path.read_bytes()
-    return Response(data, media_type="application/zip", headers={
-        "Content-Disposition": 'attachment; filename="donnees-personnelles.zip"', "Cache-Control": "no-store"})
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": 'attachment; filename="donnees-personnelles.zip"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @endpoint("dossiers.write", transactional=False)
@@ -69,11 +88,17 @@ def erase_person(request: Request, ctx: Ctx) -> Response:
     if confirmation != email:
         ids = person_dossier_ids(ctx.session, email)
         references = sorted(ctx.session.scalars(select(Dossier.reference).where(Dossier.id.in_(ids))))
-        return render(request, "effacement.html", page_context(
-            ctx, email=email, references=references, wrong=bool(confirmation), active="donnees"))
+        return render(
+            request,
+            "effacement.html",
+            page_context(ctx, email=email, references=references, wrong=bool(confirmation), active="donnees"),
+        )
     report = erase(ctx.runtime, email, ctx.actor)
-    return render(request, "effacement.html", page_context(
-        ctx, email="", report=report, labels=LABELS, active="donnees"))
+    return render(
+        request,
+        "effacement.html",
+        page_context(ctx, email="", report=report, labels=LABELS, active="donnees"),
+    )
 
 
 def routes() -> list[Route]:

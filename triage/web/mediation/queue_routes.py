@@ -60,19 +60,30 @@ def queue_page(request: Request, ctx: Ctx) -> Response:
     return _queue(request, ctx)
 
 
-def _queue(request: Request, ctx: Ctx, wanted: str = "", error: tuple[str, str] = ("", ""),
-           typed: dict[str, str] | None = None) -> Response:
+def _queue(
+    request: Request,
+    ctx: Ctx,
+    wanted: str = "",
+    error: tuple[str, str] = ("", ""),
+    typed: dict[str, str] | None = None,
+) -> Response:
     """The queue page; after a refused action, `error` = (form, French message) is shown in that form of the
     opened request `wanted`, with what was `typed` kept."""
     settings = ctx.runtime.settings
     ownership = request.query_params.get("attribution", "tous")
     items = pending_queue(ctx.session, settings, where=ownership_filter(ownership, ctx.user.user_id))
     flagged = flagged_messages(ctx.session)
-    record(ctx.session, ctx.actor, "queue.view", details={"dossiers": [i.dossier_id for i in items],
-                                                          "messages": [m.id for m in flagged]})
+    record(
+        ctx.session,
+        ctx.actor,
+        "queue.view",
+        details={"dossiers": [i.dossier_id for i in items], "messages": [m.id for m in flagged]},
+    )
     prefix = settings.service.reference_prefix
-    cited = {m.id: (references_in_text(f"{m.flag_reason} {m.subject} {m.body_text}", prefix) or [""])[0]
-             for m in flagged}
+    cited = {
+        m.id: (references_in_text(f"{m.flag_reason} {m.subject} {m.body_text}", prefix) or [""])[0]
+        for m in flagged
+    }
     wanted = wanted or request.query_params.get("demande", "").strip().upper()
     index = next((n for n, i in enumerate(items) if i.reference == wanted), 0)
     selected = items[index] if items else None
@@ -80,18 +91,40 @@ def _queue(request: Request, ctx: Ctx, wanted: str = "", error: tuple[str, str] 
     done = request.query_params.get("fait", "")
     joined = request.query_params.get("cible", "").strip().upper()
     undoable = request.query_params.get("annuler", "").strip().upper()
-    return render(request, "file.html", page_context(
-        ctx, items=items, selected=selected, index=index, text=text, choices=label_choices(settings),
-        deadlines=deadlines_mod.compute(ctx.session, settings), threshold=settings.triage.confidence_threshold,
-        confident=sum(1 for i in items if i.confident), done=DONE.get(done, ""),
-        joined=joined if _REFERENCE.match(joined) else "", shortcuts=SHORTCUTS, reasons=DISMISS_REASONS,
-        undoable=undoable if _REFERENCE.match(undoable) else "", undo_minutes=settings.web.undo_minutes,
-        following={i.reference: _neighbour(items, n) for n, i in enumerate(items)},
-        settings=settings, active="file", flagged=flagged, cited=cited, total=pending_count(ctx.session),
-        ownership=ownership if ownership in OWNERSHIP else "tous", ownerships=OWNERSHIP,
-        keep=f"&attribution={ownership}" if ownership in OWNERSHIP and ownership != "tous" else "",
-        error_form=error[0], error=error[1], typed=typed or {},
-    ), status=422 if error[1] else 200)
+    return render(
+        request,
+        "file.html",
+        page_context(
+            ctx,
+            items=items,
+            selected=selected,
+            index=index,
+            text=text,
+            choices=label_choices(settings),
+            deadlines=deadlines_mod.compute(ctx.session, settings),
+            threshold=settings.triage.confidence_threshold,
+            confident=sum(1 for i in items if i.confident),
+            done=DONE.get(done, ""),
+            joined=joined if _REFERENCE.match(joined) else "",
+            shortcuts=SHORTCUTS,
+            reasons=DISMISS_REASONS,
+            undoable=undoable if _REFERENCE.match(undoable) else "",
+            undo_minutes=settings.web.undo_minutes,
+            following={i.reference: _neighbour(items, n) for n, i in enumerate(items)},
+            settings=settings,
+            active="file",
+            flagged=flagged,
+            cited=cited,
+            total=pending_count(ctx.session),
+            ownership=ownership if ownership in OWNERSHIP else "tous",
+            ownerships=OWNERSHIP,
+            keep=f"&attribution={ownership}" if ownership in OWNERSHIP and ownership != "tous" else "",
+            error_form=error[0],
+            error=error[1],
+            typed=typed or {},
+        ),
+        status=422 if error[1] else 200,
+    )
 
 
 def _neighbour(items: list[QueueItem], index: int) -> str:
@@ -105,8 +138,13 @@ def _neighbour(items: list[QueueItem], index: int) -> str:
 def deadlines_page(request: Request, ctx: Ctx) -> Response:
     """The dossiers past a deadline (the queue shows one summary line linking here)."""
     settings = ctx.runtime.settings
-    return render(request, "echeances.html", page_context(
-        ctx, deadlines=deadlines_mod.compute(ctx.session, settings), settings=settings, active="file"))
+    return render(
+        request,
+        "echeances.html",
+        page_context(
+            ctx, deadlines=deadlines_mod.compute(ctx.session, settings), settings=settings, active="file"
+        ),
+    )
 
 
 def _next_in_queue(ctx: Ctx, code: str, query: str = "") -> str:
@@ -147,8 +185,11 @@ def correct_one(request: Request, ctx: Ctx) -> Response:
     """Confirm the labels chosen in the lists (a correction when they differ from the suggestion)."""
     dossier = find_dossier(ctx.session, request.path_params["reference"])
     ctx.extra["back"] = _back(request, ctx)
-    labels = Labels(ctx.field("domain", limit=64), ctx.field("admissibility", limit=32),
-                    ctx.field("reorientation", limit=64))
+    labels = Labels(
+        ctx.field("domain", limit=64),
+        ctx.field("admissibility", limit=32),
+        ctx.field("reorientation", limit=64),
+    )
     example = confirm(ctx.session, ctx.runtime.settings, dossier, labels, ctx.actor)
     return redirect(_with_done(ctx, _back(request, ctx), "corrige" if example.corrected else "accepte"))
 
@@ -163,9 +204,21 @@ def accept_confident(request: Request, ctx: Ctx) -> Response:
 def _confirmation(request: Request, ctx: Ctx, dossier: Dossier, action: str, **values: object) -> Response:
     """The page that says what ending this request will do, with the same fields and « Confirmer »."""
     hidden = {name: ctx.field(name, limit=300) for name in ("cible", "motif", "suivante", "retour")}
-    return render(request, "confirmer.html", page_context(
-        ctx, d=dossier, action=action, hidden=hidden, withdrawal=withdrawal(ctx.session, dossier),
-        undo_minutes=ctx.runtime.settings.web.undo_minutes, statuses=STATUSES, active="file", **values))
+    return render(
+        request,
+        "confirmer.html",
+        page_context(
+            ctx,
+            d=dossier,
+            action=action,
+            hidden=hidden,
+            withdrawal=withdrawal(ctx.session, dossier),
+            undo_minutes=ctx.runtime.settings.web.undo_minutes,
+            statuses=STATUSES,
+            active="file",
+            **values,
+        ),
+    )
 
 
 @endpoint("dossiers.write")

@@ -34,25 +34,42 @@ def search_page(request: Request, ctx: Ctx) -> Response:
     choice = params["attribution"]
     filters = SearchFilters(
         status=params["statut"] if params["statut"] in STATUSES else "",
-        domain=params["domaine"], territory=params["territoire"],
+        domain=params["domaine"],
+        territory=params["territoire"],
         channel=params["canal"] if params["canal"] in CHANNEL_NAMES else "",
         assignee=ctx.user.user_id if choice == "moi" else int(choice) if choice.isdigit() else None,
         unassigned=choice == "aucun",
-        received_from=_day(params["du"]), received_to=_day(params["au"]),
+        received_from=_day(params["du"]),
+        received_to=_day(params["au"]),
     )
-    page_number = int(request.query_params.get("page", "1")) if request.query_params.get("page", "1").isdigit() else 1
+    page_number = (
+        int(request.query_params.get("page", "1")) if request.query_params.get("page", "1").isdigit() else 1
+    )
     result = search_dossiers(ctx.session, params["q"], filters, page_number) if params["q"] else None
     if result is not None:
         # the words typed may be a name: the journal keeps only the fact and the count
-        record(ctx.session, ctx.actor, "dossiers.search", details={"count": result.total, "page": result.page})
+        record(
+            ctx.session, ctx.actor, "dossiers.search", details={"count": result.total, "page": result.page}
+        )
     kept = {name: value for name, value in params.items() if value}
     choices = label_choices(ctx.runtime.settings)
-    return render(request, "recherche.html", page_context(
-        ctx, active="recherche", params=params, result=result, statuses=STATUSES, domains=choices.domains,
-        domain_names=dict(choices.domains), territories=known_territories(ctx.session),
-        channels=CHANNEL_NAMES, assignees=assignable(ctx.session),
-        page_link=lambda n: "/mediation/recherche?" + urlencode({**kept, "page": n}),
-    ))
+    return render(
+        request,
+        "recherche.html",
+        page_context(
+            ctx,
+            active="recherche",
+            params=params,
+            result=result,
+            statuses=STATUSES,
+            domains=choices.domains,
+            domain_names=dict(choices.domains),
+            territories=known_territories(ctx.session),
+            channels=CHANNEL_NAMES,
+            assignees=assignable(ctx.session),
+            page_link=lambda n: "/mediation/recherche?" + urlencode({**kept, "page": n}),
+        ),
+    )
 
 
 def routes() -> list[Route]:

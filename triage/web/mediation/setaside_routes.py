@@ -16,10 +16,13 @@ from triage.workspace.setaside import rescue, set_aside_lists
 def set_aside_page(request: Request, ctx: Ctx) -> Response:
     """The three lists, newest first."""
     lists = set_aside_lists(ctx.session)
-    record(ctx.session, ctx.actor, "set_aside.view", details={
-        "messages": [m.id for m in (*lists.spam, *lists.to_check, *lists.non_requests)]})
-    return render(request, "mis_de_cote.html", page_context(
-        ctx, lists=lists, active="mis_de_cote"))
+    record(
+        ctx.session,
+        ctx.actor,
+        "set_aside.view",
+        details={"messages": [m.id for m in (*lists.spam, *lists.to_check, *lists.non_requests)]},
+    )
+    return render(request, "mis_de_cote.html", page_context(ctx, lists=lists, active="mis_de_cote"))
 
 
 @endpoint("dossiers.write")

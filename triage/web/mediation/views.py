@@ -45,7 +45,7 @@ def highlight(text: str, words_by_kind: Mapping[str, Iterable[str]]) -> Markup:
     for line in escaped.split("\n"):
         label = _FIELD_LABEL.match(line)
         head = label.group(1) if label else ""
-        out.append(head + pattern.sub(wrap, line[len(head):]))
+        out.append(head + pattern.sub(wrap, line[len(head) :]))
     return Markup("\n".join(out))
 
 
@@ -54,12 +54,21 @@ def safe_email_html(html: str) -> str:
 
     The result is put in a sandboxed iframe's srcdoc attribute, autoescaped by Jinja, never marked safe.
     """
-    return nh3.clean(html or "", url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(
+        html or "", url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow"
+    )
 
 
 EXTRACTED_NAMES = {
-    "names": "Noms", "emails": "Courriels", "phones": "Téléphones", "address": "Adresse", "postcodes": "Codes postaux",
-    "communes": "Communes", "territory": "Territoire", "references": "Références citées", "dates": "Dates citées",
+    "names": "Noms",
+    "emails": "Courriels",
+    "phones": "Téléphones",
+    "address": "Adresse",
+    "postcodes": "Codes postaux",
+    "communes": "Communes",
+    "territory": "Territoire",
+    "references": "Références citées",
+    "dates": "Dates citées",
     "prior_recourse": "Recours préalable",
 }
 REFERENCE_NAMES = {"caf": "allocataire CAF n°", "mdph": "dossier MDPH n°", "med": "dossier de médiation"}

@@ -44,8 +44,12 @@ from triage.web.security import BodyLimit
 from triage.workspace.common import find_dossier
 from triage.workspace.labels import label_choices
 
-DONE = {"brouillon": "Brouillon enregistré.", "modele": "Modèle enregistré.", "supprime": "Supprimé.",
-        "contact": "Fiche enregistrée."}
+DONE = {
+    "brouillon": "Brouillon enregistré.",
+    "modele": "Modèle enregistré.",
+    "supprime": "Supprimé.",
+    "contact": "Fiche enregistrée.",
+}
 
 
 def dossier_for(request: Request, ctx: Ctx, page: str = "/ecrire") -> Dossier:
@@ -56,12 +60,19 @@ def dossier_for(request: Request, ctx: Ctx, page: str = "/ecrire") -> Dossier:
 
 
 def _form_values(ctx: Ctx) -> DraftValues:
-    ids = [int(v) for v in (ctx.form.getlist("pieces") if ctx.form else []) if isinstance(v, str) and v.isdigit()]
+    ids = [
+        int(v) for v in (ctx.form.getlist("pieces") if ctx.form else []) if isinstance(v, str) and v.isdigit()
+    ]
     return DraftValues(
-        recipient=ctx.field("destinataire", "usager", 32), delivery=ctx.field("envoi", "courriel", 16),
-        to_address=ctx.field("courriel", limit=320), to_name=ctx.field("nom", limit=200),
-        subject=ctx.field("objet", limit=300), body=ctx.field("message"), mention=ctx.field("mention", limit=32),
-        attachment_ids=tuple(ids))
+        recipient=ctx.field("destinataire", "usager", 32),
+        delivery=ctx.field("envoi", "courriel", 16),
+        to_address=ctx.field("courriel", limit=320),
+        to_name=ctx.field("nom", limit=200),
+        subject=ctx.field("objet", limit=300),
+        body=ctx.field("message"),
+        mention=ctx.field("mention", limit=32),
+        attachment_ids=tuple(ids),
+    )
 
 
 def _uploads(ctx: Ctx, name: str = "fichiers") -> tuple[OutgoingFile, ...]:
@@ -69,18 +80,46 @@ def _uploads(ctx: Ctx, name: str = "fichiers") -> tuple[OutgoingFile, ...]:
     for value in ctx.form.getlist(name) if ctx.form else []:
         if isinstance(value, UploadFile) and value.filename:
             data = value.file.read()
-            content_type = value.content_type or mimetypes.guess_type(value.filename)[0] or "application/octet-stream"
-            files.append(OutgoingFile(value.filename.replace("\\", "/").rsplit("/", 1)[-1][:200], content_type, data))
+            content_type = (
+                value.content_type or mimetypes.guess_type(value.filename)[0] or "application/octet-stream"
+            )
+            files.append(
+                OutgoingFile(value.filename.replace("\\", "/").rsplit("/", 1)[-1][:200], content_type, data)
+            )
     return tuple(files)
 
 
-def _page(request: Request, ctx: Ctx, dossier: Dossier, values: DraftValues, *, draft_id: int | None = None,
-          postal: str = "", status: int = 200) -> Response:
-    return render(request, "ecrire.html", page_context(
-        ctx, d=dossier, values=values, draft_id=draft_id, postal=postal, recipients=recipients(ctx.session, dossier),
-        deliveries=DELIVERIES, mentions=MENTIONS, attachments=dossier_attachments(ctx.session, dossier),
-        templates=all_templates(ctx.session), drafts=drafts_of(ctx.session, dossier), nonce=secrets.token_urlsafe(12),
-        done=DONE.get(request.query_params.get("fait", ""), ""), active="dossiers"), status=status)
+def _page(
+    request: Request,
+    ctx: Ctx,
+    dossier: Dossier,
+    values: DraftValues,
+    *,
+    draft_id: int | None = None,
+    postal: str = "",
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "ecrire.html",
+        page_context(
+            ctx,
+            d=dossier,
+            values=values,
+            draft_id=draft_id,
+            postal=postal,
+            recipients=recipients(ctx.session, dossier),
+            deliveries=DELIVERIES,
+            mentions=MENTIONS,
+            attachments=dossier_attachments(ctx.session, dossier),
+            templates=all_templates(ctx.session),
+            drafts=drafts_of(ctx.session, dossier),
+            nonce=secrets.token_urlsafe(12),
+            done=DONE.get(request.query_params.get("fait", ""), ""),
+            active="dossiers",
+        ),
+        status=status,
+    )
 
 
 @endpoint("dossiers.read")
@@ -96,8 +135,12 @@ def write_page(request: Request, ctx: Ctx) -> Response:
     template_param = request.query_params.get("modele", "")
     if template_param.isdigit():
         filled = applied(ctx.runtime.settings, dossier, get_template(ctx.session, int(template_param)))
-        values = DraftValues(recipient=request.query_params.get("destinataire", values.recipient)[:32],
-                             delivery=values.delivery, subject=filled["subject"], body=filled["body"])
+        values = DraftValues(
+            recipient=request.query_params.get("destinataire", values.recipient)[:32],
+            delivery=values.delivery,
+            subject=filled["subject"],
+            body=filled["body"],
+        )
     return _page(request, ctx, dossier, values, draft_id=draft_id)
 
 
@@ -111,14 +154,28 @@ def write_submit(request: Request, ctx: Ctx) -> Response:
     if ctx.field("action", limit=16) == "brouillon":
         draft = save_draft(ctx.session, dossier, ctx.actor, values, draft_id)
         return redirect(f"/mediation/dossiers/{dossier.reference}/ecrire?brouillon={draft.id}&fait=brouillon")
-    to = chosen(ctx.session, dossier, values.recipient, email=values.to_address, name=values.to_name,
-                postal=ctx.field("adresse", limit=1000))
+    to = chosen(
+        ctx.session,
+        dossier,
+        values.recipient,
+        email=values.to_address,
+        name=values.to_name,
+        postal=ctx.field("adresse", limit=1000),
+    )
     files = load_attachments(ctx.session, dossier, list(values.attachment_ids)) + _uploads(ctx)
     message = FreeMessage(
-        to_address=to.email if values.delivery == "courriel" else "", to_name=to.name, subject=values.subject,
-        body=values.body, delivery=values.delivery, recipient_lines=to.lines, attachments=files,
-        mention=values.mention, key=ctx.field("nonce", limit=40) or secrets.token_urlsafe(12),
-        to_requester=to.to_requester, direction=to.direction)
+        to_address=to.email if values.delivery == "courriel" else "",
+        to_name=to.name,
+        subject=values.subject,
+        body=values.body,
+        delivery=values.delivery,
+        recipient_lines=to.lines,
+        attachments=files,
+        mention=values.mention,
+        key=ctx.field("nonce", limit=40) or secrets.token_urlsafe(12),
+        to_requester=to.to_requester,
+        direction=to.direction,
+    )
     send_message(ctx.session, ctx.runtime, dossier, message, ctx.actor)
     if draft_id is not None:
         discard_draft(ctx.session, dossier, draft_id)
@@ -141,9 +198,15 @@ def document_upload(request: Request, ctx: Ctx) -> Response:
     if not files:
         raise DossierError("choisissez un fichier", key=dossier.reference)
     for file in files:
-        add_document(ctx.session, dossier, file, ctx.actor, way=ctx.field("moyen", "permanence", 16),
-                     description=ctx.field("description", limit=2000),
-                     max_bytes=ctx.runtime.settings.scans.max_file_bytes)
+        add_document(
+            ctx.session,
+            dossier,
+            file,
+            ctx.actor,
+            way=ctx.field("moyen", "permanence", 16),
+            description=ctx.field("description", limit=2000),
+            max_bytes=ctx.runtime.settings.scans.max_file_bytes,
+        )
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=document")
 
 
@@ -166,9 +229,18 @@ def templates_page(request: Request, ctx: Ctx) -> Response:
     current = None
     if "template_id" in request.path_params:
         current = get_template(ctx.session, request.path_params["template_id"])
-    return render(request, "modeles.html", page_context(
-        ctx, templates=all_templates(ctx.session), current=current, placeholders=PLACEHOLDERS,
-        done=DONE.get(request.query_params.get("fait", ""), ""), active="modeles"))
+    return render(
+        request,
+        "modeles.html",
+        page_context(
+            ctx,
+            templates=all_templates(ctx.session),
+            current=current,
+            placeholders=PLACEHOLDERS,
+            done=DONE.get(request.query_params.get("fait", ""), ""),
+            active="modeles",
+        ),
+    )
 
 
 @endpoint("dossiers.write")
@@ -176,8 +248,14 @@ def template_save(request: Request, ctx: Ctx) -> Response:
     """Create (or update) a reply template."""
     template_id = request.path_params.get("template_id")
     ctx.extra["back"] = f"/mediation/modeles/{template_id}" if template_id else "/mediation/modeles"
-    template = save_template(ctx.session, ctx.actor, name=ctx.field("nom", limit=200),
-                             subject=ctx.field("objet", limit=300), body=ctx.field("texte"), template_id=template_id)
+    template = save_template(
+        ctx.session,
+        ctx.actor,
+        name=ctx.field("nom", limit=200),
+        subject=ctx.field("objet", limit=300),
+        body=ctx.field("texte"),
+        template_id=template_id,
+    )
     return redirect(f"/mediation/modeles/{template.id}?fait=modele")
 
 
@@ -197,11 +275,20 @@ def directory_page(request: Request, ctx: Ctx) -> Response:
     current = None
     if "contact_id" in request.path_params:
         current = get_contact(ctx.session, request.path_params["contact_id"])
-    return render(request, "annuaire.html", page_context(
-        ctx, contacts=directory(ctx.session, active_only=False), current=current, kinds=KINDS,
-        bodies=[(c, n) for c, n in label_choices(ctx.runtime.settings).reorientation if c != "none"],
-        directions=sorted(CENTRAL_DIRECTIONS.values()),
-        done=DONE.get(request.query_params.get("fait", ""), ""), active="annuaire"))
+    return render(
+        request,
+        "annuaire.html",
+        page_context(
+            ctx,
+            contacts=directory(ctx.session, active_only=False),
+            current=current,
+            kinds=KINDS,
+            bodies=[(c, n) for c, n in label_choices(ctx.runtime.settings).reorientation if c != "none"],
+            directions=sorted(CENTRAL_DIRECTIONS.values()),
+            done=DONE.get(request.query_params.get("fait", ""), ""),
+            active="annuaire",
+        ),
+    )
 
 
 @endpoint("dossiers.write")
@@ -210,10 +297,16 @@ def directory_save(request: Request, ctx: Ctx) -> Response:
     contact_id = request.path_params.get("contact_id")
     ctx.extra["back"] = f"/mediation/annuaire/{contact_id}" if contact_id else "/mediation/annuaire"
     values = ContactValues(
-        kind=ctx.field("type", limit=16), name=ctx.field("nom", limit=200), direction=ctx.field("direction", limit=200),
-        email=ctx.field("courriel", limit=320), phone=ctx.field("telephone", limit=64),
-        postal_address=ctx.field("adresse", limit=1000), code=ctx.field("code", limit=64),
-        notes=ctx.field("precisions", limit=5000), active=ctx.field("actif", "oui") == "oui")
+        kind=ctx.field("type", limit=16),
+        name=ctx.field("nom", limit=200),
+        direction=ctx.field("direction", limit=200),
+        email=ctx.field("courriel", limit=320),
+        phone=ctx.field("telephone", limit=64),
+        postal_address=ctx.field("adresse", limit=1000),
+        code=ctx.field("code", limit=64),
+        notes=ctx.field("precisions", limit=5000),
+        active=ctx.field("actif", "oui") == "oui",
+    )
     contact = save_contact(ctx.session, ctx.runtime.settings, ctx.actor, values, contact_id)
     return redirect(f"/mediation/annuaire/{contact.id}?fait=contact")
 
@@ -223,10 +316,20 @@ def routes() -> list[Route]:
     base = "/mediation/dossiers/{reference}"
     return [
         Route(f"{base}/ecrire", write_page, methods=["GET"]),
-        Route(f"{base}/ecrire", write_submit, methods=["POST"], middleware=[Middleware(BodyLimit, "max_upload_bytes")]),
+        Route(
+            f"{base}/ecrire",
+            write_submit,
+            methods=["POST"],
+            middleware=[Middleware(BodyLimit, "max_upload_bytes")],
+        ),
         Route(f"{base}/brouillons/{{draft_id:id}}/supprimer", draft_delete, methods=["POST"]),
         Route(f"{base}/dossier.pdf", dossier_document, methods=["GET"]),
-        Route(f"{base}/documents", document_upload, methods=["POST"], middleware=[Middleware(BodyLimit, "max_upload_bytes")]),
+        Route(
+            f"{base}/documents",
+            document_upload,
+            methods=["POST"],
+            middleware=[Middleware(BodyLimit, "max_upload_bytes")],
+        ),
         Route("/mediation/modeles", templates_page, methods=["GET"]),
         Route("/mediation/modeles", template_save, methods=["POST"]),
         Route("/mediation/modeles/{template_id:id}", templates_page, methods=["GET"]),

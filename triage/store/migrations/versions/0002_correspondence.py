@@ -3,6 +3,7 @@
 Revision ID: 0002_correspondence
 Revises: 0001
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -18,8 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("dossiers") as batch:
-        batch.add_column(sa.Column("service_answered_at", triage.store.models.UTCDateTime(timezone=True),
-                                   nullable=True))
+        batch.add_column(
+            sa.Column("service_answered_at", triage.store.models.UTCDateTime(timezone=True), nullable=True)
+        )
         batch.add_column(sa.Column("assignee_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("unread", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch.add_column(sa.Column("reminder_on", sa.Date(), nullable=True))

@@ -3,6 +3,7 @@
 Revision ID: 0003_tracking_lockout
 Revises: 0002_correspondence
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -19,8 +20,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("dossiers") as batch:
         batch.add_column(sa.Column("tracking_failures", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("tracking_locked_until", triage.store.models.UTCDateTime(timezone=True),
-                                   nullable=True))
+        batch.add_column(
+            sa.Column("tracking_locked_until", triage.store.models.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:

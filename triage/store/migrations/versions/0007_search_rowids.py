@@ -7,6 +7,7 @@ excerpts of one dossier are one rowid range. Dossier rows: dossier id × 2³²; 
 Revision ID: 0007_search_rowids
 Revises: 0006_search
 """
+
 from __future__ import annotations
 
 from alembic import op
@@ -21,30 +22,57 @@ DOSSIER_ROW = "new.reference || ' ' || coalesce(new.requester_name, ''), coalesc
 MESSAGE_ROW = "coalesce(new.subject, ''), coalesce(new.body_text, '')"
 INSERT = "INSERT INTO search_index(rowid, kind, dossier_id, title, body) VALUES "
 MESSAGE_ROWID = f"coalesce({{0}}.dossier_id, 0) * {SHIFT} + {{0}}.id"
-TRIGGERS = ("dossier_insert", "dossier_update", "dossier_delete", "message_insert", "message_update",
-            "message_delete")
+TRIGGERS = (
+    "dossier_insert",
+    "dossier_update",
+    "dossier_delete",
+    "message_insert",
+    "message_update",
+    "message_delete",
+)
 
 SQLITE = [
-    ("CREATE VIRTUAL TABLE search_index USING fts5("
-     "kind UNINDEXED, dossier_id UNINDEXED, title, body, tokenize = 'unicode61 remove_diacritics 2')"),
-    (f"CREATE TRIGGER search_dossier_insert AFTER INSERT ON dossiers BEGIN {INSERT}"
-     f"(new.id * {SHIFT}, 'dossier', new.id, {DOSSIER_ROW}); END"),
-    ("CREATE TRIGGER search_dossier_update AFTER UPDATE OF reference, requester_name, subject ON dossiers BEGIN "
-     f"DELETE FROM search_index WHERE rowid = old.id * {SHIFT}; {INSERT}"
-     f"(new.id * {SHIFT}, 'dossier', new.id, {DOSSIER_ROW}); END"),
-    ("CREATE TRIGGER search_dossier_delete AFTER DELETE ON dossiers BEGIN "
-     f"DELETE FROM search_index WHERE rowid = old.id * {SHIFT}; END"),
-    (f"CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN {INSERT}"
-     f"({MESSAGE_ROWID.format('new')}, 'message', new.dossier_id, {MESSAGE_ROW}); END"),
-    ("CREATE TRIGGER search_message_update AFTER UPDATE OF dossier_id, subject, body_text ON messages BEGIN "
-     f"DELETE FROM search_index WHERE rowid = {MESSAGE_ROWID.format('old')}; {INSERT}"
-     f"({MESSAGE_ROWID.format('new')}, 'message', new.dossier_id, {MESSAGE_ROW}); END"),
-    ("CREATE TRIGGER search_message_delete AFTER DELETE ON messages BEGIN "
-     f"DELETE FROM search_index WHERE rowid = {MESSAGE_ROWID.format('old')}; END"),
-    ("INSERT INTO search_index(rowid, kind, dossier_id, title, body) SELECT id * " + str(SHIFT) + ", 'dossier', "
-     "id, reference || ' ' || coalesce(requester_name, ''), coalesce(subject, '') FROM dossiers"),
-    ("INSERT INTO search_index(rowid, kind, dossier_id, title, body) SELECT coalesce(dossier_id, 0) * "
-     + str(SHIFT) + " + id, 'message', dossier_id, coalesce(subject, ''), coalesce(body_text, '') FROM messages"),
+    (
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "kind UNINDEXED, dossier_id UNINDEXED, title, body, tokenize = 'unicode61 remove_diacritics 2')"
+    ),
+    (
+        f"CREATE TRIGGER search_dossier_insert AFTER INSERT ON dossiers BEGIN {INSERT}"
+        f"(new.id * {SHIFT}, 'dossier', new.id, {DOSSIER_ROW}); END"
+    ),
+    (
+        "CREATE TRIGGER search_dossier_update AFTER UPDATE OF reference, requester_name, subject ON dossiers BEGIN "
+        f"DELETE FROM search_index WHERE rowid = old.id * {SHIFT}; {INSERT}"
+        f"(new.id * {SHIFT}, 'dossier', new.id, {DOSSIER_ROW}); END"
+    ),
+    (
+        "CREATE TRIGGER search_dossier_delete AFTER DELETE ON dossiers BEGIN "
+        f"DELETE FROM search_index WHERE rowid = old.id * {SHIFT}; END"
+    ),
+    (
+        f"CREATE TRIGGER search_message_insert AFTER INSERT ON messages BEGIN {INSERT}"
+        f"({MESSAGE_ROWID.format('new')}, 'message', new.dossier_id, {MESSAGE_ROW}); END"
+    ),
+    (
+        "CREATE TRIGGER search_message_update AFTER UPDATE OF dossier_id, subject, body_text ON messages BEGIN "
+        f"DELETE FROM search_index WHERE rowid = {MESSAGE_ROWID.format('old')}; {INSERT}"
+        f"({MESSAGE_ROWID.format('new')}, 'message', new.dossier_id, {MESSAGE_ROW}); END"
+    ),
+    (
+        "CREATE TRIGGER search_message_delete AFTER DELETE ON messages BEGIN "
+        f"DELETE FROM search_index WHERE rowid = {MESSAGE_ROWID.format('old')}; END"
+    ),
+    (
+        "INSERT INTO search_index(rowid, kind, dossier_id, title, body) SELECT id * "
+        + str(SHIFT)
+        + ", 'dossier', "
+        "id, reference || ' ' || coalesce(requester_name, ''), coalesce(subject, '') FROM dossiers"
+    ),
+    (
+        "INSERT INTO search_index(rowid, kind, dossier_id, title, body) SELECT coalesce(dossier_id, 0) * "
+        + str(SHIFT)
+        + " + id, 'message', dossier_id, coalesce(subject, ''), coalesce(body_text, '') FROM messages"
+    ),
 ]
 
 
