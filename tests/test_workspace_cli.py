@@ -194,3 +194,19 @@ def test_terminal_at_80_columns_cuts_no_reference_or_date_and_shows_paris_time(
         assert "MED-2026-00004" in out and "MED-2026-00005" in out, out
         assert "05/10/2026 à 9 h 14" in out, out  # 07:14 UTC is 9 h 14 in Paris
     assert "Autonomie" in out or "autonomie_handicap" in out
+
+
+def test_dossiers_list_and_show_name_the_suggested_labels_in_french(cli: CliRunner, home: Path) -> None:
+    rt = rt_of(home)
+    with rt.sessions.begin() as s:
+        add_request(
+            s,
+            "MED-2026-00002",
+            email="jean@example.org",
+            suggestion=("insertion_rsa", 0.9, "recevable", 0.4, "none", 0.9),
+        )
+    rt.close()
+    for out in (run(cli, "dossiers", "list"), run(cli, "dossiers", "show", "MED-2026-00002")):
+        flat = " ".join(out.split())
+        assert "Insertion – RSA" in flat and "Recevable (à vérifier)" in flat, out
+        assert "insertion_rsa" not in flat and "(?)" not in flat, out

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.config import Settings
 from triage.correspondence.document import dossier_pdf
 from triage.correspondence.export import dossier_record, summary, usernames
 from triage.dossiers.statuses import status_label
@@ -27,6 +28,7 @@ from triage.errors import NotFoundError
 from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, Event, Message, SuggestionRow, User
+from triage.suggest.taxonomy import cached_taxonomy
 from triage.workspace.common import PARIS
 
 dossiers_app = typer.Typer(help="Dossiers de médiation.", no_args_is_help=True)
@@ -45,13 +47,17 @@ def paris_time(value: datetime | None) -> str:
     return f"{local:%d/%m/%Y} à {local.hour} h {local:%M}"
 
 
-def _labels(s: SuggestionRow | None, threshold: float) -> str:
+def _labels(s: SuggestionRow | None, settings: Settings) -> str:
+    """The three suggested labels in French, each marked « à vérifier » when it is not sure."""
     if s is None:
         return "—"
     from triage.workspace.queue import label_to_check
 
+    taxonomy = cached_taxonomy(settings.triage.taxonomy_file)
+    threshold = settings.triage.confidence_threshold
     parts = [
-        getattr(s, kind) + (" (?)" if label_to_check(s, kind, threshold) else "")
+        taxonomy.name(kind, getattr(s, kind))
+        + (" (à vérifier)" if label_to_check(s, kind, threshold) else "")
         for kind in ("domain", "admissibility", "reorientation")
     ]
     return " / ".join(parts)
@@ -87,7 +93,6 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
             session.scalar(select(func.count()).select_from(Message).where(Message.needs_review.is_(True)))
             or 0
         )
-    threshold = rt.settings.triage.confidence_threshold
     if console.width < WIDE_ENOUGH:
         console.print(f"[bold]Dossiers — {len(rows)} affiché(s) sur {total}[/]")
         for d in rows:
@@ -97,7 +102,7 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
             details = [_requester(d), d.requester_territory or "", f"statut : {status_label(d.status)}"]
             console.print(Padding(Text(" · ".join(x for x in details if x)), (0, 0, 0, 2)))
             console.print(
-                Padding(Text(f"tri suggéré : {_labels(suggestions.get(d.id), threshold)}"), (0, 0, 0, 2))
+                Padding(Text(f"tri suggéré : {_labels(suggestions.get(d.id), rt.settings)}"), (0, 0, 0, 2))
             )
         rows = []
     table = Table(title=f"Dossiers — {len(rows)} affiché(s) sur {total}")
@@ -111,7 +116,7 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
             _requester(d),
             d.requester_territory or "",
             status_label(d.status),
-            _labels(suggestions.get(d.id), threshold),
+            _labels(suggestions.get(d.id), rt.settings),
         )
     if rows:
         console.print(table)
@@ -206,7 +211,7 @@ def dossiers_show(
         ("territoire", d.requester_territory or "—"),
         ("courriel connu", "oui" if d.requester_email else "non"),
         ("service concerné", d.service_concerned or "—"),
-        ("tri suggéré", _labels(suggestion, rt.settings.triage.confidence_threshold)),
+        ("tri suggéré", _labels(suggestion, rt.settings)),
         ("modèle", suggestion.model_version if suggestion else "—"),
     ):
         head.add_row(label, value)
