@@ -13,6 +13,7 @@ import select
 import socket
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -107,7 +108,10 @@ def call_streaming(
         if message["type"] == "http.response.start":
             status = message["status"]
 
-    asyncio.run(app(scope, receive, send))
+    # A fresh event loop in its own thread: a test earlier in the session (the browser fixtures) may
+    # leave an event loop running in this thread, where asyncio.run() would refuse to start.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return status, read
 
 
