@@ -134,7 +134,9 @@ def test_queue_table_and_review_from_the_terminal(cli: CliRunner, home: Path) ->
     assert "MED-2026-00001" in table and "autonomie_handicap" in table and "à vérifier" in table
     assert "tri confirmé" in run(cli, "review", "MED-2026-00001", "--accept")
     out = run(cli, "review", "MED-2026-00002", "--admissibility", "prematuree")
-    assert "corrigé" in out and "insertion_rsa / prematuree / none" in out
+    flat = " ".join(out.split())
+    assert "corrigé" in flat and "Insertion – RSA / Prématurée / Aucune réorientation" in flat, out
+    assert "(étape : En cours d'examen)" in flat, out
     run(cli, "review", "MED-2026-00002", "--accept", "--domain", "pmi", ok=False)
     run(cli, "review", "MED-2026-99999", "--accept", ok=False)
     rt = rt_of(home)

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from triage.cli import ConfigOption, app, console, open_runtime
 from triage.cli.dossiers import WIDE_ENOUGH, paris_time
+from triage.dossiers.statuses import status_label
 from triage.workspace.labels import label_choices
 
 
@@ -147,10 +148,16 @@ def review(
                 actor,
             )
         verb = "corrigé" if example.corrected else "confirmé"
-        console.print(
-            f"{dossier.reference} : tri {verb} — {example.domain} / {example.admissibility} / "
-            f"{example.reorientation} (étape : {dossier.status})."
+        choices = label_choices(rt.settings)
+        named = " / ".join(
+            choices.name(kind, code) or code
+            for kind, code in (
+                ("domains", example.domain),
+                ("admissibility", example.admissibility),
+                ("reorientation", example.reorientation),
+            )
         )
+        console.print(f"{dossier.reference} : tri {verb} — {named} (étape : {status_label(dossier.status)}).")
 
 
 @app.command("digest")
