@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -325,25 +324,11 @@ def main() -> None:
             run(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", Path(tmp), args.dossiers, args.repeats)
     if args.sqlite_only:
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from benchmarks.pgdb import throwaway_database
 
-    name = f"mediature_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
-        with tempfile.TemporaryDirectory() as tmp:
-            print(f"PostgreSQL ({args.dossiers} dossiers, base jetable {name})")
-            run(url, Path(tmp), args.dossiers, args.repeats)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with throwaway_database(args.pg_url) as (name, url), tempfile.TemporaryDirectory() as tmp:
+        print(f"PostgreSQL ({args.dossiers} dossiers, base jetable {name})")
+        run(url, Path(tmp), args.dossiers, args.repeats)
 
 
 if __name__ == "__main__":
