@@ -240,7 +240,7 @@ def test_reorientation_letter_forwards_the_request_and_carries_the_algorithmic_m
     citizen = " ".join(jobs["letter_reorientation"].split())
     assert "Préfecture de l'Isère" in citizen and "L114-2" in citizen and "L311-3-1" in citizen
     assert "Sylvie Martin" in jobs["letter_reorientation_transmission"]
-    assert "Réorientée vers Préfecture de l'Isère" in public
+    assert "Réorientée vers la Préfecture de l'Isère" in public
 
 
 def test_end_of_mediation_notice_needs_a_closed_dossier_and_gives_the_date(runtime: Runtime) -> None:
@@ -312,7 +312,7 @@ def test_reorientation_letter_takes_the_contact_from_the_configured_directory(ru
     assert raw is not None
     text = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",)).get_content()
     assert "Caisse d'allocations familiales de l'Isère" in text and "3, rue des Alliés" in text
-    assert "Réorientée vers Caisse d'allocations familiales de l'Isère" in public
+    assert "Réorientée vers la Caisse d'allocations familiales de l'Isère" in public
 
 
 def _pending_sends(s: Any, dossier: Dossier) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from triage.articles import checked_article
 from triage.config import Settings
 from triage.dossiers.tracking import Contact as TrackingContact
 from triage.errors import DossierError, NotFoundError
@@ -34,6 +35,7 @@ class ContactValues:
     code: str = ""  # outside body: its reorientation code
     notes: str = ""
     active: bool = True
+    article: str | None = None  # le, la, l', les or "" (aucun); None: guessed from the name when shown
 
 
 def directory(session: Session, *, active_only: bool = True) -> list[Contact]:
@@ -82,6 +84,10 @@ def save_contact(
         line.strip() for line in values.postal_address.splitlines() if line.strip()
     )
     contact.notes, contact.active = values.notes.strip()[:5000], values.active
+    try:
+        contact.article = checked_article(values.article)
+    except ValueError as err:
+        raise DossierError(str(err)) from err
     session.add(contact)
     session.flush()
     record(session, actor, "directory.save", details={"contact_id": contact.id, "kind": contact.kind})
@@ -102,9 +108,9 @@ def body_contact(
     if not code or code == "none":
         return None
     entry = db.execute(
-        select(Contact.name, Contact.email, Contact.phone, Contact.postal_address, Contact.notes).where(
-            Contact.code == code, Contact.active.is_(True)
-        )
+        select(
+            Contact.name, Contact.email, Contact.phone, Contact.postal_address, Contact.notes, Contact.article
+        ).where(Contact.code == code, Contact.active.is_(True))
     ).first()
     default = reorientation_contact(settings, code)
     if entry is None:
@@ -117,4 +123,8 @@ def body_contact(
         email=entry.email,
         website=default.website if default else "",
         note=entry.notes or (default.note if default else ""),
+        # the entry's own article; the configured one only when the entry keeps the configured name
+        article=entry.article
+        if entry.article is not None or default is None or default.name != entry.name
+        else default.article,
     )

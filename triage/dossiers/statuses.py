@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from triage.articles import after
 from triage.dossiers.timeline import EVENT_STATUS, write_event
 from triage.errors import DossierError
 from triage.store.models import Dossier
@@ -156,6 +157,7 @@ class StatusChange:
     service: str = ""  # the Département service the request is sent to (transmise_service)
     reorientation: str | None = None  # target organisation code (reorientee)
     reorientation_name: str = ""  # its name, for the citizen's tracking page
+    reorientation_article: str | None = None  # its article (« la » Préfecture); None: guessed from the name
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ def change_status(
             raise DossierError(
                 "indiquez le service du Département à qui la demande est transmise", key=dossier.reference
             )
+        summary = f"Transmise {after('à', dossier.service_concerned or '')}"
         # art. 15: the service answers within N days, counted in French calendar days
         dossier.service_deadline = now.astimezone(PARIS).date() + timedelta(days=service_answer_days)
         dossier.service_answered_at = None  # the clock runs until the service answers
@@ -213,7 +216,7 @@ def change_status(
         dossier.reorientation = code
         details["reorientation"] = code
         if change.reorientation_name:
-            summary = f"Réorientée vers {change.reorientation_name}"
+            summary = f"Réorientée {after('vers', change.reorientation_name, change.reorientation_article)}"
     elif target == "cloturee":
         if change.outcome not in OUTCOMES:
             raise DossierError("choisissez l'issue du dossier pour le clôturer", key=dossier.reference)

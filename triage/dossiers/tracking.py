@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from triage.articles import after
 from triage.dossiers.statuses import OUTCOMES, STATUSES, status_label
+from triage.store.models import Contact as ContactRow
 from triage.store.models import Dossier, Event
 
 KEY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
@@ -112,6 +114,11 @@ class Contact:
     email: str = ""
     website: str = ""
     note: str = ""
+    article: str | None = None  # recorded in the directory; None: guessed from the name (triage.articles)
+
+    def after(self, preposition: str) -> str:
+        """« vers la Préfecture de l'Isère », « au conciliateur de justice »."""
+        return after(preposition, self.name, self.article)
 
 
 @dataclass(frozen=True)
@@ -146,10 +153,16 @@ _VIEW_COLUMNS = (
     Dossier.requester_name,
     Dossier.tracking_key,
     Dossier.tracking_locked_until,
+    Dossier.service_concerned,
 )
 # Built once: constructing statements costs more than running them on this hot path.
 _BY_TOKEN = select(*_VIEW_COLUMNS).where(Dossier.tracking_token_hash == bindparam("token_hash"))
 _BY_REFERENCE = select(*_VIEW_COLUMNS).where(Dossier.reference == bindparam("reference"))
+_SERVICE_ARTICLE = (
+    select(ContactRow.article)
+    .where(ContactRow.name == bindparam("name"), ContactRow.kind == "service")
+    .limit(1)
+)
 _PUBLIC_EVENTS = (
     select(Event.at, Event.summary, Event.details)
     .where(Event.dossier_id == bindparam("dossier_id"), Event.public.is_(True))
@@ -242,7 +255,11 @@ def _view(conn: Connection, row: Any, contact_for: Callable[[str], Contact | Non
     events = conn.execute(_PUBLIC_EVENTS, {"dossier_id": row.id}).all()
     code = row.reorientation if row.reorientation not in (None, "", "none") else None
     contact = contact_for(code) if (code and contact_for) else None
-    return build_view(row, events, contact)
+    service = None
+    if row.status == "transmise_service" and (name := (row.service_concerned or "").strip()):
+        article = conn.execute(_SERVICE_ARTICLE, {"name": name}).scalar()
+        service = Contact(name=name, article=article)
+    return build_view(row, events, contact, service)
 
 
 def _last_detail(events: Any, key: str) -> str:
@@ -251,8 +268,11 @@ def _last_detail(events: Any, key: str) -> str:
     return next((v for v in reversed(values) if v), "")
 
 
-def build_view(row: Any, events: Any, contact: Contact | None) -> TrackingView:
-    """Assemble the view from a dossier row and its public events."""
+def build_view(
+    row: Any, events: Any, contact: Contact | None, service: Contact | None = None
+) -> TrackingView:
+    """Assemble the view from a dossier row and its public events (`contact`: the body a reoriented request
+    is sent to; `service`: the Département's service a request is passed to)."""
     steps = [
         Step(label=e.summary or status_label(str((e.details or {}).get("status", ""))), at=e.at)
         for e in events
@@ -262,7 +282,9 @@ def build_view(row: Any, events: Any, contact: Contact | None) -> TrackingView:
     status = STATUSES.get(row.status, STATUSES["recue"])
     label, explanation = status.label, status.explanation
     if row.status == "reorientee" and contact is not None:
-        label = f"Réorientée vers {contact.name}"
+        label = f"Réorientée {contact.after('vers')}"
+    if row.status == "transmise_service" and service is not None:
+        label = f"Transmise {service.after('à')}"
     if row.status == "rattachee" and (target := _last_detail(events, "merged_into")):
         label = f"Rattachée au dossier {target}"
     if row.status == "classee_sans_suite" and (reason := _last_detail(events, "reason")):

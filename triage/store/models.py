@@ -370,6 +370,8 @@ class Contact(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # « la » Maison départementale…, « le » conciliateur…, "" none (France Travail); NULL: guessed from the name
+    article: Mapped[str | None] = mapped_column(String(3))
 
 
 class ReplyTemplate(Base):

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from triage.articles import checked_article
 from triage.errors import RulesError
 from triage.resources import defaults_dir
 from triage.suggest.yamlload import LineDict, LineList, load_yaml, where
@@ -71,6 +72,14 @@ class Target:
     website: str = ""
     details: str = ""
     to_check: bool = True
+    article: str | None = None  # « la » Préfecture, « le » conciliateur, "" for France Travail; None: guessed
+
+
+def _article(value: Any, path: Path, line: int) -> str | None:
+    try:
+        return checked_article(None if value is None else str(value))
+    except ValueError as err:
+        raise RulesError(f"{where(path, line)} : {err}") from err
 
 
 def _text(value: Any, path: Path, line: int, what: str, *, required: bool = True) -> str:
@@ -224,6 +233,7 @@ def load_targets(path: Path | None = None, taxonomy: Taxonomy | None = None) -> 
                 entry.get("precisions"), path, entry.line_of("precisions"), "precisions", required=False
             ),
             to_check=bool(entry.get("a_verifier", True)),
+            article=_article(entry.get("article"), path, entry.line_of("article")),
         )
     return out
 

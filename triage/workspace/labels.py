@@ -122,6 +122,7 @@ def reorientation_contact(settings: Settings, code: str | None) -> Contact | Non
         phone=target.phone,
         website=target.website,
         note=target.details,
+        article=target.article,
     )
 
 

@@ -281,6 +281,7 @@ class LetterWriter:
                     "reorientee",
                     reorientation=dossier.reorientation,
                     reorientation_name=contact.name if contact else "",
+                    reorientation_article=contact.article if contact else None,
                 ),
                 actor,
             )

@@ -221,6 +221,7 @@ def status_change(request: Request, ctx: Ctx) -> Response:
             service=ctx.field("service", limit=200),
             reorientation=reorientation,
             reorientation_name=getattr(contact, "name", ""),
+            reorientation_article=getattr(contact, "article", None),
         ),
         ctx.actor,
     )
