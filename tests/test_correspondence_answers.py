@@ -4,7 +4,6 @@ signed reply addresses, and what is set aside."""
 from __future__ import annotations
 
 from datetime import timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from tests.conftest import make_settings
 from tests.dovecot import Dovecot, dovecot, imap_folder  # noqa: F401  (fixtures)
 from tests.mailfactory import mail
+from tests.mailflow import answer, one_pass, transmitted_by_claire
 from tests.smtp import SmtpServer
 from tests.workspace_data import add_request
 from triage.correspondence.send import FreeMessage, send_message
@@ -20,26 +20,12 @@ from triage.dossiers.msgid import make_reply_address, reference_from_reply_addre
 from triage.pipeline import Pipeline
 from triage.records import IngestOutcome, RawMessage
 from triage.runtime import Runtime
-from triage.sources.imap import ImapSource
-from triage.sources.mailbox_url import parse_mailbox_url
 from triage.store.audit import Actor
-from triage.store.models import Dossier, Event, Message, OutboxItem, User
-from triage.worker import Worker
+from triage.store.models import Dossier, Event, Message, OutboxItem
 from triage.workspace import deadlines
 from triage.workspace.common import utcnow
-from triage.workspace.letters import LetterRequest, send_letter
 
 REF = "MED-2026-00042"
-
-
-def one_pass(rt: Runtime, server: Dovecot) -> None:
-    """One worker pass on the real Dovecot: fetch and file the mail, then deliver the outbox."""
-    source = ImapSource(
-        parse_mailbox_url(rt.settings.mailbox.url),
-        rt.settings.mailbox,
-        ssl_context=server.ssl_context() if server.tls else None,
-    )
-    Worker(rt, pipeline=Pipeline(rt), source=source, scans=False).run(once=True)
 
 
 def dossier(rt: Runtime) -> Dossier:
@@ -53,19 +39,6 @@ def overdue_later(rt: Runtime) -> list[str]:
     with rt.sessions() as session:
         late = deadlines.compute(session, rt.settings, utcnow() + timedelta(days=30))
     return [item.reference for item in late.service_overdue]
-
-
-def answer(sent: EmailMessage, sender: str, text: str) -> bytes:
-    """A reply as a mail client writes it: to our Reply-To, citing our Message-ID."""
-    mid = str(sent["Message-ID"])
-    return mail(
-        text,
-        sender=sender,
-        to=str(sent["Reply-To"]),
-        subject="RE: " + str(sent["Subject"]),
-        in_reply_to=mid,
-        references=mid,
-    )
 
 
 @pytest.mark.dovecot
@@ -84,29 +57,7 @@ def test_service_answer_to_a_transmission_lands_on_the_dossier_and_stops_the_clo
         try:
             with rt.sessions.begin() as session:
                 d, _ = add_request(session, REF)
-                claire = User(
-                    username="claire",
-                    display_name="Claire",
-                    email="claire@isere.example",
-                    role="mediateur",
-                    password_hash="-",
-                )
-                session.add(claire)
-                session.flush()
-                d.assignee_id = claire.id
-                send_letter(
-                    session,
-                    rt,
-                    d,
-                    LetterRequest(
-                        kind="transmission",
-                        delivery="courriel",
-                        nonce="n1",
-                        recipient_email="routes@isere.example",
-                        service="Direction des mobilités",
-                    ),
-                    Actor(None, "claire"),
-                )
+                transmitted_by_claire(session, rt, d, "routes@isere.example", "Direction des mobilités")
             one_pass(rt, dovecot)  # delivers the transmission over SMTP
             [sent] = smtp.inbox.parsed()
             assert smtp.inbox.recipients == [["routes@isere.example"]]
