@@ -461,7 +461,8 @@ class Pipeline:
         store: Callable[..., int],
         received_at: datetime,
     ) -> DossierOutcome:
-        """A reply joins its dossier: marked unread; a service's answer to a transmission stops the clock."""
+        """A reply joins its dossier: marked unread; a service's answer to a transmission stops the clock;
+        the requester's reply ends a wait for it."""
         row_id = store("service_answer" if thread.service_answer else "reply", dossier.id)
         summary = (
             "Réponse du service sollicité"
@@ -488,6 +489,13 @@ class Pipeline:
                 details={"status": dossier.status},
                 at=received_at,
             )
+        ended = (
+            thread.from_requester
+            and not thread.service_answer
+            and answers.end_wait_for_requester(session, self.settings, dossier, now=self.clock())
+        )
+        if ended:
+            summary += " : fin de l'attente, reprise du délai"
         team.notify_assignee(session, self.settings, self.runtime.secret, dossier, summary, f"mail:{row_id}")
         return DossierOutcome(IngestOutcome.ATTACHED, row_id, dossier.id, dossier.reference)
 

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from triage.config import Settings
 from triage.dossiers.msgid import make_reply_address, reference_from_reply_address
+from triage.dossiers.statuses import resume_after_reply
 from triage.records import ParsedMessage
+from triage.store.audit import Actor, record
 from triage.store.models import Dossier, OutboxItem
 
 # Outbox kinds that hand a request to a service or body: an answer from their recipient is the service's answer.
@@ -60,3 +62,26 @@ def record_answer(dossier: Dossier, *, service_answer: bool, received_at: dateti
         dossier.service_answered_at = received_at
         return True
     return False
+
+
+def end_wait_for_requester(session: Session, settings: Settings, dossier: Dossier, *, now: datetime) -> bool:
+    """The requester's own reply joined the dossier: a wait for it (« En attente de votre réponse ») ends
+    by itself, the deadlines resume (triage.dossiers.statuses.resume_after_reply). Whether it ended."""
+    done = resume_after_reply(
+        session,
+        dossier,
+        now=now,
+        service_answer_days=settings.deadlines.service_answer_days,
+        requester_wait_days=settings.deadlines.requester_wait_days,
+    )
+    if done is None:
+        return False
+    record(
+        session,
+        Actor.system(),
+        "dossier.status",
+        dossier_id=dossier.id,
+        details={"from": done.previous, "to": done.target, "reason": "reponse_usager"},
+        now=now,
+    )
+    return True

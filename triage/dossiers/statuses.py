@@ -8,16 +8,17 @@ citizen's tracking page and the mediator's workspace show.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.articles import after
-from triage.dossiers.timeline import EVENT_STATUS, write_event
+from triage.dossiers.timeline import EVENT_STATUS, SYSTEM, write_event
 from triage.errors import DossierError
-from triage.store.models import Dossier
+from triage.store.models import Dossier, Event
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -158,6 +159,8 @@ class StatusChange:
     reorientation: str | None = None  # target organisation code (reorientee)
     reorientation_name: str = ""  # its name, for the citizen's tracking page
     reorientation_article: str | None = None  # its article (« la » Préfecture); None: guessed from the name
+    # set by `resume_after_reply` only: when the wait for the requester began (the clocks resume, not restart)
+    waited_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,13 @@ def change_status(
     previous = dossier.status
     details: dict[str, Any] = {"previous": previous}
     summary = STATUSES[target].label
-    if target == "transmise_service":
+    if change.waited_since is not None:
+        summary = RESUMED
+        if target == "transmise_service" and dossier.service_deadline and dossier.service_answered_at is None:
+            # art. 15 clock suspended during the wait: it resumes with the days it had left
+            dossier.service_deadline += _paris_day(now) - _paris_day(change.waited_since)
+            details["service_deadline"] = dossier.service_deadline.isoformat()
+    elif target == "transmise_service":
         if change.service.strip():
             dossier.service_concerned = change.service.strip()[:200]
         if not (dossier.service_concerned or "").strip():  # the 15-day clock runs for a named service only
@@ -207,7 +216,7 @@ def change_status(
     elif target == "attente_usager":
         dossier.reminder_on = now.astimezone(PARIS).date() + timedelta(days=requester_wait_days)
         details["reminder_on"] = dossier.reminder_on.isoformat()
-    elif target == "reorientee":
+    elif target == "reorientee" and change.waited_since is None:
         code = change.reorientation or dossier.reorientation
         if not code or code == "none":
             raise DossierError(
@@ -217,7 +226,7 @@ def change_status(
         details["reorientation"] = code
         if change.reorientation_name:
             summary = f"Réorientée {after('vers', change.reorientation_name, change.reorientation_article)}"
-    elif target == "cloturee":
+    elif target == "cloturee" and change.waited_since is None:
         if change.outcome not in OUTCOMES:
             raise DossierError("choisissez l'issue du dossier pour le clôturer", key=dossier.reference)
         dossier.outcome = change.outcome
@@ -240,3 +249,53 @@ def change_status(
         details={"status": target, **details},
     )
     return StatusChanged(previous, target, change.outcome)
+
+
+RESUMED = "Réponse de l'usager reçue : reprise du délai"
+
+
+def _paris_day(moment: datetime) -> date:
+    if moment.tzinfo is None:  # stored UTC read back naive (SQLite)
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    return moment.astimezone(PARIS).date()
+
+
+def resume_after_reply(
+    session: Session,
+    dossier: Dossier,
+    *,
+    now: datetime,
+    service_answer_days: int,
+    requester_wait_days: int,
+) -> StatusChanged | None:
+    """The requester's reply ends « En attente de votre réponse »: back to the state the dossier was in
+    before the wait (« En cours d'examen » when that state cannot be resumed, « Demande reçue »), the
+    deadlines running again; the reminder the wait had set is dropped. None when it was not waiting."""
+    if dossier.status != "attente_usager":
+        return None
+    wait = next(
+        (
+            event
+            for event in session.scalars(
+                select(Event)
+                .where(Event.dossier_id == dossier.id, Event.kind == EVENT_STATUS)
+                .order_by(Event.at.desc(), Event.id.desc())
+            )
+            if (event.details or {}).get("status") == "attente_usager"
+        ),
+        None,
+    )
+    details = wait.details if wait is not None else {}
+    previous = str(details.get("previous", ""))
+    target = previous if can_transition("attente_usager", previous) else "en_examen"
+    if dossier.reminder_on is not None and dossier.reminder_on.isoformat() == details.get("reminder_on"):
+        dossier.reminder_on = None  # the wait's own reminder; one the mediator set since stays
+    return change_status(
+        session,
+        dossier,
+        StatusChange(target, waited_since=wait.at if wait is not None else now),
+        actor=SYSTEM,
+        now=now,
+        service_answer_days=service_answer_days,
+        requester_wait_days=requester_wait_days,
+    )
