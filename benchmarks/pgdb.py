@@ -26,3 +26,14 @@ def throwaway_database(admin_url: str) -> Iterator[tuple[str, str]]:
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@contextmanager
+def kept_database(admin_url: str, name: str) -> Iterator[tuple[str, str]]:
+    """(name, URL) of the database `name` on the server of `admin_url`, created if absent and kept on exit."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    yield name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
