@@ -15,7 +15,7 @@ from triage.dossiers.statuses import StatusChange, change_status
 from triage.dossiers.timeline import EVENT_RECEIVED
 from triage.dossiers.tracking import find_by_code, find_by_token
 from triage.errors import DossierError
-from triage.records import Channel, Requester
+from triage.records import Channel, Extraction, Requester
 from triage.runtime import Runtime
 from triage.store.db import transaction
 from triage.store.models import AddressStatus, Dossier, Event
@@ -168,14 +168,14 @@ def test_territory_comes_from_postcode_and_commune() -> None:
 def test_requester_is_completed_from_what_the_suggester_extracted() -> None:
     requester = dossiers.complete_requester(
         Requester(name="Gisèle Arnaud"),
-        {
-            "names": ["Quelqu'un d'autre"],
-            "emails": ["g.arnaud@exemple.example"],
-            "phones": ["04 65 71 63 87"],
-            "postcodes": ["38170"],
-            "communes": ["Seyssinet-Pariset"],
-            "address": "17 avenue de la Fauconnière",
-        },
+        Extraction(
+            names=("Quelqu'un d'autre",),
+            emails=("g.arnaud@exemple.example",),
+            phones=("04 65 71 63 87",),
+            postcodes=("38170",),
+            communes=("Seyssinet-Pariset",),
+            address="17 avenue de la Fauconnière",
+        ),
     )
     assert requester.name == "Gisèle Arnaud"
     assert requester.email == "g.arnaud@exemple.example" and requester.phone == "04 65 71 63 87"

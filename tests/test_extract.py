@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from classifiers.cues import prior_recourse
 from classifiers.dates import find_dates
 from classifiers.text import fold
-from triage.records import WebForm
+from triage.records import Extraction, References, WebForm
 from triage.suggest.extract import Extractor
 
 LETTER = """\
@@ -43,29 +44,59 @@ def extractor() -> Extractor:
 
 def test_letter_gives_contact_place_and_references(extractor: Extractor) -> None:
     out = extractor.extract(LETTER, today=date(2025, 6, 20))
-    assert set(out) == {
+    assert any("Berthier" in name for name in out.names)
+    assert out.emails == ("josiane.berthier@laposte.example",)
+    assert out.phones == ("06 12 34 56 78",)
+    assert out.postcodes == ("38500",)
+    assert out.communes[0] == "Voiron"
+    assert out.territory == "Voironnais-Chartreuse"
+    assert out.address == "12, rue des Tilleuls, 38500 Voiron"
+    assert out.references == References(caf=("1234567",), mdph=("38-2023-004512",), med=("MED-2025-00042",))
+    assert {date(2025, 1, 14), date(2025, 2, 3), date(2025, 4, 2), date(2025, 6, 10)} <= set(out.dates)
+
+
+def test_extraction_is_stored_under_the_documented_keys_and_read_back_whole(extractor: Extractor) -> None:
+    out = extractor.extract(LETTER, today=date(2025, 6, 20))
+    stored = json.loads(json.dumps(out.to_json()))
+    assert set(stored) == {
         "names", "emails", "phones", "postcodes", "communes", "territory", "address", "references", "dates",
         "prior_recourse",
     }  # fmt: skip
-    assert any("Berthier" in name for name in out["names"])
-    assert out["emails"] == ["josiane.berthier@laposte.example"]
-    assert out["phones"] == ["06 12 34 56 78"]
-    assert out["postcodes"] == ["38500"]
-    assert out["communes"][0] == "Voiron"
-    assert out["territory"] == "Voironnais-Chartreuse"
-    assert out["address"] == "12, rue des Tilleuls, 38500 Voiron"
-    assert out["references"] == {"caf": ["1234567"], "mdph": ["38-2023-004512"], "med": ["MED-2025-00042"]}
-    assert {"2025-01-14", "2025-02-03", "2025-04-02", "2025-06-10"} <= set(out["dates"])
+    assert stored["references"]["mdph"] == ["38-2023-004512"] and "2025-02-03" in stored["dates"]
+    assert stored["prior_recourse"]["sent_on"] == "2025-02-03"
+    assert Extraction.from_json(stored) == out
+
+
+def test_rows_stored_before_the_record_are_still_read() -> None:
+    old = {
+        "names": ["Samira Benali"],
+        "address": "4 allée des Pins",
+        "dates": ["2026-10-01 00:00:00", "pas une date"],
+        "prior_recourse": {
+            "found": True,
+            "kinds": ["RAPO"],
+            "sent_on": "2026-07-28",
+            "months_elapsed": "4.2",
+        },
+        "admissibility_facts": {"prior_step": True},
+        "bodies": [],
+    }
+    read = Extraction.from_json(old)
+    assert read.names == ("Samira Benali",) and read.emails == () and read.references == References()
+    assert read.dates == (date(2026, 10, 1),)
+    assert read.prior_recourse is not None and read.prior_recourse.sent_on == date(2026, 7, 28)
+    assert read.prior_recourse.months_elapsed == 4.2 and read.prior_recourse.answered is None
+    assert Extraction.from_json({}) == Extraction.from_json(None) == Extraction()
 
 
 def test_prior_recourse_says_what_was_sent_when_and_how_long_ago(extractor: Extractor) -> None:
-    prior = extractor.extract(LETTER, today=date(2025, 6, 20))["prior_recourse"]
-    assert prior["found"] is True
-    assert "RAPO" in prior["kinds"] and "recours gracieux" in prior["kinds"]
-    assert prior["sent_on"] == "2025-02-03"
-    assert prior["answered"] is False and prior["outcome"] == "sans réponse"
+    prior = extractor.extract(LETTER, today=date(2025, 6, 20)).prior_recourse
+    assert prior is not None and prior.found is True
+    assert "RAPO" in prior.kinds and "recours gracieux" in prior.kinds
+    assert prior.sent_on == date(2025, 2, 3)
+    assert prior.answered is False and prior.outcome == "sans réponse"
     # measured from the date written at the head of the letter (10 June), not from today
-    assert prior["months_elapsed"] == pytest.approx(4.2, abs=0.1)
+    assert prior.months_elapsed == pytest.approx(4.2, abs=0.1)
 
 
 @pytest.mark.parametrize(
@@ -104,18 +135,18 @@ def test_web_form_fields_come_first(extractor: Extractor) -> None:
         email="Karim.Benali@example.org", address="4 allée des Pins",
     )  # fmt: skip
     out = extractor.extract("Bonjour, mon RSA est suspendu depuis mars.", form=form)
-    assert out["names"][0] == "Karim Benali"
-    assert out["emails"] == ["karim.benali@example.org"]
-    assert out["phones"] == ["04 76 00 00 00"]
-    assert out["communes"] == ["Échirolles"] and out["territory"]
-    assert out["address"] == "4 allée des Pins, 38130 Échirolles"
+    assert out.names[0] == "Karim Benali"
+    assert out.emails == ("karim.benali@example.org",)
+    assert out.phones == ("04 76 00 00 00",)
+    assert out.communes == ("Échirolles",) and out.territory
+    assert out.address == "4 allée des Pins, 38130 Échirolles"
 
 
 def test_unaccented_capitals_and_signature_commune(extractor: Extractor) -> None:
     text = "BONJOUR JE SUIS AU RSA ET ON ME DEMANDE DE REMBOURSER 2000 EUROS. MERCI\n\nNadia K.\nassistante - Saint-Egreve"
     out = extractor.extract(text)
-    assert out["communes"] == ["Saint-Égrève"]
-    assert out["territory"] == "Agglomération grenobloise"
+    assert out.communes == ("Saint-Égrève",)
+    assert out.territory == "Agglomération grenobloise"
 
 
 def test_ocr_digits_in_dates_are_repaired() -> None:
@@ -135,11 +166,11 @@ def test_dates_without_year_follow_the_story() -> None:
 
 def test_phone_formats_are_normalised(extractor: Extractor) -> None:
     out = extractor.extract("Joignable au +33 6 12 34 56 78 ou au 04.76.12.34.56, pas au 1234567890123.")
-    assert out["phones"] == ["06 12 34 56 78", "04 76 12 34 56"]
+    assert out.phones == ("06 12 34 56 78", "04 76 12 34 56")
 
 
 def test_text_without_anything_gives_empty_fields(extractor: Extractor) -> None:
     out = extractor.extract("bonjour")
-    assert out["names"] == [] and out["emails"] == [] and out["territory"] == ""
-    assert out["references"] == {"caf": [], "mdph": [], "med": []}
-    assert out["prior_recourse"]["found"] is False
+    assert out.names == () and out.emails == () and out.territory == ""
+    assert out.references == References()
+    assert out.prior_recourse is not None and out.prior_recourse.found is False

@@ -11,7 +11,7 @@ from tests.test_pipeline import RecordingNotifier
 from triage.config import ParsingSettings, Settings
 from triage.parse.message import parse_message
 from triage.pipeline import Pipeline
-from triage.records import IngestOutcome, MessageKind, RawMessage
+from triage.records import Extraction, IngestOutcome, MessageKind, RawMessage
 from triage.runtime import Runtime
 from triage.store.models import Dossier, Message
 
@@ -160,7 +160,7 @@ def test_acknowledgement_never_goes_to_an_address_from_the_body(sqlite_runtime: 
     )
     pipeline = Pipeline(
         sqlite_runtime,
-        suggester=FixedSuggester({"emails": ["tiers@pirate.example"]}),
+        suggester=FixedSuggester(Extraction(emails=("tiers@pirate.example",))),
         notifier=RecordingNotifier(),
     )
     assert pipeline.ingest_raw(RawMessage("eml", "enc", attack)).outcome is IngestOutcome.OPENED

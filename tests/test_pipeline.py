@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from triage.errors import StoreError
 from triage.pipeline import Pipeline
 from triage.records import (
     DossierOutcome,
+    Extraction,
     IngestOutcome,
     LabelSuggestion,
     RawMessage,
@@ -85,11 +86,11 @@ class FixedSuggester:
 
     def __init__(
         self,
-        extracted: dict[str, Any] | None = None,
+        extracted: Extraction | None = None,
         delay: float = 0.0,
         started: threading.Event | None = None,
     ) -> None:
-        self.extracted = extracted or {}
+        self.extracted = extracted or Extraction()
         self.delay = delay
         self.started = started
         self.seen: list[tuple[str, str, WebForm | None]] = []
@@ -380,13 +381,13 @@ def test_unreachable_database_raises_instead_of_pretending(home: Path) -> None:
 
 def test_new_dossier_gets_a_suggestion_and_missing_requester_fields(runtime: Runtime) -> None:
     suggester = FixedSuggester(
-        {
-            "phones": ["06 39 98 33 90"],
-            "postcodes": ["38130"],
-            "communes": ["Échirolles"],
-            "names": ["Samira Benali"],
-            "dates": [datetime(2026, 10, 1)],
-        }
+        Extraction(
+            phones=("06 39 98 33 90",),
+            postcodes=("38130",),
+            communes=("Échirolles",),
+            names=("Samira Benali",),
+            dates=(date(2026, 10, 1),),
+        )
     )
     notifier = RecordingNotifier()
     outcome = Pipeline(runtime, suggester=suggester, notifier=notifier).ingest_raw(
@@ -405,7 +406,8 @@ def test_new_dossier_gets_a_suggestion_and_missing_requester_fields(runtime: Run
             0.55,
         )
         assert row.reasons["domain"] == ["mot « RSA »"] and row.reasons["general"] == ["règle rsa"]
-        assert row.extracted["dates"] == ["2026-10-01 00:00:00"]
+        assert row.extracted["dates"] == ["2026-10-01"]
+        assert Extraction.from_json(row.extracted) == suggester.extracted
         assert "accuse_test" in s.scalars(select(Event.kind).where(Event.dossier_id == dossier.id)).all()
     ((reference, token, source),) = notifier.calls
     assert reference == outcome.reference and len(token) >= 32 and source.subject == "RSA"
@@ -438,7 +440,7 @@ def test_scanned_letter_opens_a_courrier_dossier_once(runtime: Runtime) -> None:
     notifier = RecordingNotifier()
     pipeline = Pipeline(
         runtime,
-        suggester=FixedSuggester({"names": ["Gisèle Arnaud"], "postcodes": ["38170"]}),
+        suggester=FixedSuggester(Extraction(names=("Gisèle Arnaud",), postcodes=("38170",))),
         notifier=notifier,
     )
     outcome = pipeline.ingest_scan(_scan("Madame, je conteste la dette FSL."), b"%PDF-1.4 original")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -120,8 +121,9 @@ def test_sample_letter_is_explained_in_french(suggester: Suggester) -> None:
         and "« Il est resté sans réponse malgré deux relances »" in text
     )
     assert s.facts is not None and s.facts.prior_outcome == "sans_reponse"
-    assert s.extracted["admissibility_facts"]["prior_date"] == "2025-02-03"
-    assert s.extracted["communes"] == ["Voiron"]
+    assert s.facts is not None and s.facts.prior_date == date(2025, 2, 3)
+    assert s.extracted_json()["admissibility_facts"]["prior_date"] == "2025-02-03"
+    assert s.extracted.communes == ("Voiron",)
     assert s.model_version != "regles-seules" or suggester.model is None
 
 

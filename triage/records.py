@@ -7,8 +7,10 @@ ingest (RawMessage / ScanDocument) -> parse (ParsedMessage) -> extract (Extracti
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 
 class Channel(str, enum.Enum):
@@ -178,6 +180,148 @@ class LabelSuggestion:
     highlights: tuple[str, ...] = ()  # words in the text that triggered it
 
 
+def _texts(value: object) -> tuple[str, ...]:
+    """A stored list of strings (a lone string, None or anything else read leniently)."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value if v not in (None, ""))
+    return (str(value),)
+
+
+def _day(value: object) -> date | None:
+    """A stored ISO date (or date-time) as a date; None when absent or unreadable."""
+    if isinstance(value, date):
+        return value if not isinstance(value, datetime) else value.date()
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class References:
+    """File numbers a request cites: CAF beneficiary, MDPH file, our own dossier references."""
+
+    caf: tuple[str, ...] = ()
+    mdph: tuple[str, ...] = ()
+    med: tuple[str, ...] = ()
+
+    def all(self) -> tuple[str, ...]:
+        """Every number cited, whatever its kind."""
+        return (*self.caf, *self.mdph, *self.med)
+
+    def to_json(self) -> dict[str, list[str]]:
+        """As stored with the suggestion."""
+        return {"caf": list(self.caf), "mdph": list(self.mdph), "med": list(self.med)}
+
+    @classmethod
+    def from_json(cls, data: object) -> References:
+        """From stored JSON (missing kinds are empty)."""
+        if not isinstance(data, Mapping):
+            return cls()
+        return cls(_texts(data.get("caf")), _texts(data.get("mdph")), _texts(data.get("med")))
+
+
+@dataclass(frozen=True)
+class PriorRecourse:
+    """The prior step with the service concerned that a letter tells (recourse, letters, calls)."""
+
+    found: bool = False
+    kinds: tuple[str, ...] = ()  # French: « RAPO », « recours gracieux », « contacts avec le service »
+    sent_on: date | None = None
+    answered: bool | None = None  # None: the letter does not say
+    outcome: str = ""  # French: « refus », « sans réponse », or ""
+    months_elapsed: float | None = None
+    evidence: tuple[str, ...] = ()  # the sentences that show it, as written
+
+    def to_json(self) -> dict[str, object]:
+        """As stored with the suggestion."""
+        return {
+            "found": self.found,
+            "kinds": list(self.kinds),
+            "sent_on": self.sent_on.isoformat() if self.sent_on else None,
+            "answered": self.answered,
+            "outcome": self.outcome or None,
+            "months_elapsed": self.months_elapsed,
+            "evidence": list(self.evidence),
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> PriorRecourse | None:
+        """From stored JSON (or `classifiers.cues.prior_recourse`); None when there is none."""
+        if not isinstance(data, Mapping):
+            return None
+        answered = data.get("answered")
+        return cls(
+            found=bool(data.get("found")),
+            kinds=_texts(data.get("kinds")),
+            sent_on=_day(data.get("sent_on")),
+            answered=answered if isinstance(answered, bool) else None,
+            outcome=str(data.get("outcome") or ""),
+            months_elapsed=_number(data.get("months_elapsed")),
+            evidence=_texts(data.get("evidence")),
+        )
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What `triage.suggest.extract` finds in a request: who writes, from where, which numbers and dates."""
+
+    names: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    postcodes: tuple[str, ...] = ()
+    communes: tuple[str, ...] = ()
+    territory: str = ""
+    address: str = ""
+    references: References = References()
+    dates: tuple[date, ...] = ()
+    prior_recourse: PriorRecourse | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """As stored with the suggestion and printed by `mediature suggest` (keys of docs/tri-suggere.md)."""
+        return {
+            "names": list(self.names),
+            "emails": list(self.emails),
+            "phones": list(self.phones),
+            "postcodes": list(self.postcodes),
+            "communes": list(self.communes),
+            "territory": self.territory,
+            "address": self.address,
+            "references": self.references.to_json(),
+            "dates": [d.isoformat() for d in self.dates],
+            "prior_recourse": self.prior_recourse.to_json() if self.prior_recourse else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Extraction:
+        """From what a suggestion row stores; older rows (missing keys, date-times, lone strings) read too."""
+        if not data:
+            return cls()
+        return cls(
+            names=_texts(data.get("names")),
+            emails=_texts(data.get("emails")),
+            phones=_texts(data.get("phones")),
+            postcodes=_texts(data.get("postcodes")),
+            communes=_texts(data.get("communes")),
+            territory=str(data.get("territory") or ""),
+            address=" ".join(_texts(data.get("address"))[:1]),
+            references=References.from_json(data.get("references")),
+            dates=tuple(d for d in (_day(v) for v in _texts(data.get("dates"))) if d is not None),
+            prior_recourse=PriorRecourse.from_json(data.get("prior_recourse")),
+        )
+
+
 @dataclass(frozen=True)
 class Fact:
     """One fact of the règlement (art. 11 and 12) found in a request, with the words that show it."""
@@ -186,6 +330,11 @@ class Fact:
     sentence: str  # French, for the mediator
     quote: str  # the evidence span as the person wrote it
     when: date | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """As stored with the suggestion."""
+        when = self.when.isoformat() if self.when else None
+        return {"code": self.code, "sentence": self.sentence, "quote": self.quote, "when": when}
 
 
 @dataclass(frozen=True)
@@ -207,6 +356,17 @@ class AdmissibilityFacts:
         """One French sentence per fact, with its quoted evidence."""
         return [f"{f.sentence} : « {f.quote} »" if f.quote else f.sentence for f in self.facts]
 
+    def to_json(self) -> dict[str, object]:
+        """As stored with the suggestion."""
+        return {
+            "prior_step": self.prior_step,
+            "prior_outcome": self.prior_outcome,
+            "prior_date": self.prior_date.isoformat() if self.prior_date else None,
+            "months_elapsed": self.months_elapsed,
+            "court": self.court,
+            "facts": [f.to_json() for f in self.facts],
+        }
+
 
 @dataclass(frozen=True)
 class Body:
@@ -216,6 +376,10 @@ class Body:
     name: str  # French name shown to the mediator
     quote: str
     responsible: bool  # the words say this body decided or is at fault (not merely mentioned)
+
+    def to_json(self) -> dict[str, object]:
+        """As stored with the suggestion."""
+        return {"code": self.code, "name": self.name, "quote": self.quote, "responsible": self.responsible}
 
 
 @dataclass(frozen=True)
@@ -227,9 +391,18 @@ class Suggestion:
     reorientation: LabelSuggestion
     model_version: str  # "rules-only" when no usable model
     reasons: tuple[str, ...] = ()
-    extracted: dict[str, object] = field(default_factory=dict)
+    extracted: Extraction = Extraction()
     facts: AdmissibilityFacts | None = None
     bodies: tuple[Body, ...] = ()
+
+    def extracted_json(self) -> dict[str, Any]:
+        """The `extracted` object stored with the suggestion and printed by `mediature suggest`: the
+        extraction, the règlement's facts and the bodies in cause."""
+        out = self.extracted.to_json()
+        if self.facts is not None:
+            out["admissibility_facts"] = self.facts.to_json()
+        out["bodies"] = [b.to_json() for b in self.bodies]
+        return out
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def suggestion_json(source: str, suggestion: Any, suggester: Any) -> dict[str, A
             "reorientation": suggestion.reorientation.to_check,
         },
         "reasons": list(suggestion.reasons),
-        "extracted": suggestion.extracted,
+        "extracted": suggestion.extracted_json(),
         "model_version": suggestion.model_version,
     }
     target = suggester.targets.get(suggestion.reorientation.code)

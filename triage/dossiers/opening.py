@@ -35,7 +35,7 @@ from triage.dossiers.registry import complete_requester
 from triage.dossiers.statuses import STATUSES
 from triage.dossiers.timeline import EVENT_RECEIVED, SYSTEM, write_event
 from triage.dossiers.tracking import hash_token, new_check_key, new_token
-from triage.records import Channel, ParsedMessage, Requester, ScanDocument, Suggestion
+from triage.records import Channel, Extraction, ParsedMessage, Requester, ScanDocument, Suggestion
 from triage.store import messages as archive
 from triage.store.models import Dossier, Event, ReferenceCounter, SuggestionRow
 
@@ -329,7 +329,7 @@ def open_dossier(
         by_mail = isinstance(arrival, (MailArrival, KeptArrival))
         requester = replace(completed, email=requester.email if by_mail else completed.email)
     elif not requester.territory and (requester.postcode or requester.commune):
-        requester = complete_requester(requester, {})
+        requester = complete_requester(requester, Extraction())
     inserted = _insert(session, prefix, request, requester)
     row_id = _store_arrival(session, request, inserted.id, requester)
     opened = OpenedDossier(inserted.id, inserted.reference, inserted.token, row_id, inserted.values)
@@ -367,7 +367,7 @@ def store_suggestion(
         reorientation_confidence=float(s.reorientation.confidence),
         reasons={**{k: list(v.reasons) for k, v in labels.items()}, "general": list(s.reasons)},
         highlights={k: list(v.highlights) for k, v in labels.items()},
-        extracted=_jsonable(dict(s.extracted)),
+        extracted=_jsonable(s.extracted_json()),
         to_check={k: v.to_check for k, v in labels.items()},
     )
     session.add(row)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from triage.correspondence.answers import reply_address_references, written_to
 from triage.dossiers.msgid import looks_like_ours, reference_from_message_id
 from triage.parse.webform import full_name
-from triage.records import Bounce, ParsedMessage, Requester
+from triage.records import Bounce, Extraction, ParsedMessage, Requester
 from triage.store.messages import insert_ignore
 from triage.store.models import AddressStatus, Dossier
 from triage.suggest.communes import Communes, default_communes
@@ -69,31 +69,26 @@ def requester_from_message(parsed: ParsedMessage, communes: Communes | None = No
 
 
 def complete_requester(
-    requester: Requester, extracted: dict[str, Any], communes: Communes | None = None
+    requester: Requester, extracted: Extraction, communes: Communes | None = None
 ) -> Requester:
     """Fill the empty fields from what the suggester extracted (names, emails, phones, postcodes...)."""
 
-    def first(key: str) -> str:
-        value = extracted.get(key)
-        if isinstance(value, (list, tuple)):
-            value = value[0] if value else ""
-        if isinstance(value, dict):
-            value = value.get("text") or value.get("value") or ""
-        return str(value or "").strip()
+    def first(values: tuple[str, ...]) -> str:
+        return values[0].strip() if values else ""
 
     values = {
-        "name": requester.name or first("names"),
-        "email": requester.email or usable_address(first("emails")),
-        "phone": requester.phone or first("phones"),
-        "address": requester.address or first("address"),
-        "postcode": requester.postcode or first("postcodes"),
-        "commune": requester.commune or first("communes"),
+        "name": requester.name or first(extracted.names),
+        "email": requester.email or usable_address(first(extracted.emails)),
+        "phone": requester.phone or first(extracted.phones),
+        "address": requester.address or extracted.address.strip(),
+        "postcode": requester.postcode or first(extracted.postcodes),
+        "commune": requester.commune or first(extracted.communes),
         "civility": requester.civility,
     }
     territory = (
         requester.territory
         or (communes or default_communes()).territory(values["postcode"], values["commune"])
-        or first("territory")
+        or extracted.territory.strip()
     )
     return Requester(territory=territory, **values)
 

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from triage.records import Extraction
+
 NAME = "[NOM]"
 EMAIL = "[COURRIEL]"
 PHONE = "[TELEPHONE]"
@@ -48,27 +50,16 @@ class Known:
     numbers: tuple[str, ...] = field(default=())
 
 
-def known_from(dossier: object, extracted: dict[str, object] | None) -> Known:
-    """The requester's identifiers from a dossier row and a suggestion's `extracted` mapping."""
-    ex = extracted or {}
-
-    def listed(key: str) -> list[str]:
-        value = ex.get(key) or []
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, dict):
-            return [str(v) for values in value.values() for v in (values or [])]
-        return [str(v) for v in value]  # type: ignore[attr-defined]
-
-    names = [getattr(dossier, "requester_name", "") or "", *listed("names")]
+def known_from(dossier: object, extracted: Extraction | None) -> Known:
+    """The requester's identifiers from a dossier row and what the suggester extracted."""
+    ex = extracted or Extraction()
+    names = [getattr(dossier, "requester_name", "") or "", *ex.names]
     return Known(
         names=tuple(n for n in names if n.strip()),
-        emails=tuple(e for e in [getattr(dossier, "requester_email", "") or "", *listed("emails")] if e),
-        phones=tuple(p for p in [getattr(dossier, "requester_phone", "") or "", *listed("phones")] if p),
-        addresses=tuple(
-            a for a in [getattr(dossier, "requester_address", "") or "", *listed("address")] if a
-        ),
-        numbers=tuple(listed("references")),
+        emails=tuple(e for e in [getattr(dossier, "requester_email", "") or "", *ex.emails] if e),
+        phones=tuple(p for p in [getattr(dossier, "requester_phone", "") or "", *ex.phones] if p),
+        addresses=tuple(a for a in [getattr(dossier, "requester_address", "") or "", ex.address] if a),
+        numbers=ex.references.all(),
     )
 
 

@@ -3,8 +3,9 @@
 Patterns do most of the work (emails, phones, postcodes, references, dates, addresses, prior
 recourse); spaCy's French NER runs only on the few lines where a name is expected (the letter head,
 civilities, the signature), which keeps it to a millisecond or two instead of tens per email.
-The keys of the result are a contract (docs/ARCHITECTURE.md): names, emails, phones, postcodes,
-communes, territory, address, references {caf, mdph, med}, dates, prior_recourse.
+The result is an `Extraction` record (triage/records.py); its JSON keys are a contract
+(docs/tri-suggere.md): names, emails, phones, postcodes, communes, territory, address,
+references {caf, mdph, med}, dates, prior_recourse.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from classifiers.cues import prior_recourse
 from classifiers.dates import find_dates, reference_date
 from classifiers.text import clean, fold
-from triage.records import WebForm
+from triage.records import Extraction, PriorRecourse, References, WebForm
 from triage.suggest.communes import Communes, default_communes, normalise_name
 
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -171,7 +172,7 @@ def _signature_lines(lines: list[str]) -> list[str]:
 
 
 class Extractor:
-    """Turns a request text (and its web form, if any) into the `extracted` object of a suggestion."""
+    """Turns a request text (and its web form, if any) into the `Extraction` of a suggestion."""
 
     def __init__(
         self, communes: Communes | None = None, *, use_ner: bool = True, reference_prefix: str = "MED"
@@ -256,8 +257,8 @@ class Extractor:
                 return ", ".join(p.strip(" ,") for p in parts)
         return ""
 
-    def extract(self, text: str, *, form: WebForm | None = None, today: date | None = None) -> dict[str, Any]:
-        """The `extracted` object of a suggestion."""
+    def extract(self, text: str, *, form: WebForm | None = None, today: date | None = None) -> Extraction:
+        """What the request says of its writer, place, references, dates and prior steps."""
         cleaned = clean(text)
         folded = fold(cleaned)
         lines = [line.strip() for line in cleaned.splitlines() if line.strip()]
@@ -278,19 +279,19 @@ class Extractor:
             + ([_phone(form.phone)] if form and form.phone else [])
         )
         ref = reference_date(folded, today)
-        return {
-            "names": self._names(cleaned, lines, form),
-            "emails": emails,
-            "phones": phones,
-            "postcodes": postcodes,
-            "communes": communes,
-            "territory": territory,
-            "address": self._address(lines, form),
-            "references": {
-                "caf": _unique(CAF_REF.findall(cleaned)),
-                "mdph": _unique([r.strip() for r in MDPH_REF.findall(cleaned)]),
-                "med": _unique([r.upper() for r in self.med_ref.findall(cleaned)]),
-            },
-            "dates": _unique([d.value.isoformat() for d in find_dates(folded, ref)]),
-            "prior_recourse": prior_recourse(cleaned, today),
-        }
+        return Extraction(
+            names=tuple(self._names(cleaned, lines, form)),
+            emails=tuple(emails),
+            phones=tuple(phones),
+            postcodes=tuple(postcodes),
+            communes=tuple(communes),
+            territory=territory,
+            address=self._address(lines, form),
+            references=References(
+                caf=tuple(_unique(CAF_REF.findall(cleaned))),
+                mdph=tuple(_unique([r.strip() for r in MDPH_REF.findall(cleaned)])),
+                med=tuple(_unique([r.upper() for r in self.med_ref.findall(cleaned)])),
+            ),
+            dates=tuple(dict.fromkeys(d.value for d in find_dates(folded, ref))),
+            prior_recourse=PriorRecourse.from_json(prior_recourse(cleaned, today)),
+        )

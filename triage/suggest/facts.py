@@ -233,23 +233,3 @@ def fact_weights(facts: AdmissibilityFacts) -> dict[str, dict[str, float]]:
             for value, weight in codes.items():
                 out.setdefault(label, {})[value] = out.get(label, {}).get(value, 0.0) + weight
     return out
-
-
-def facts_json(facts: AdmissibilityFacts) -> dict[str, object]:
-    """The facts as stored with the suggestion (JSON)."""
-    return {
-        "prior_step": facts.prior_step,
-        "prior_outcome": facts.prior_outcome,
-        "prior_date": facts.prior_date.isoformat() if facts.prior_date else None,
-        "months_elapsed": facts.months_elapsed,
-        "court": facts.court,
-        "facts": [
-            {
-                "code": f.code,
-                "sentence": f.sentence,
-                "quote": f.quote,
-                "when": f.when.isoformat() if f.when else None,
-            }
-            for f in facts.facts
-        ],
-    }

@@ -34,7 +34,6 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from classifiers import LABELS
 from classifiers.model import Analysis, TriageModel
@@ -46,7 +45,7 @@ from triage.records import AdmissibilityFacts, Body, LabelSuggestion, Suggestion
 from triage.resources import PROJECT_DIR
 from triage.suggest.bodies import Gazetteer, bodies_sentence, body_weights, load_gazetteer
 from triage.suggest.extract import Extractor
-from triage.suggest.facts import fact_weights, facts_json, find_facts
+from triage.suggest.facts import fact_weights, find_facts
 from triage.suggest.rules import RuleHit, RuleSet, load_rules, weights
 from triage.suggest.taxonomy import Target, Taxonomy, load_targets, load_taxonomy
 
@@ -236,13 +235,7 @@ class Suggester:
         decision = self.decide(text, sender=sender, form=form, today=today)
         chosen, confidence = decision.chosen, decision.confidence
         extracted = self.extractor.extract(text, form=form, today=today)
-        if decision.facts is not None:
-            extracted["admissibility_facts"] = facts_json(decision.facts)
-        extracted["bodies"] = [
-            {"code": b.code, "name": b.name, "quote": b.quote, "responsible": b.responsible}
-            for b in decision.bodies
-        ]
-        per_label = {label: self._label_reasons(label, decision, extracted) for label in LABELS}
+        per_label = {label: self._label_reasons(label, decision) for label in LABELS}
         labels = {
             label: LabelSuggestion(
                 code=chosen[label],
@@ -280,9 +273,7 @@ class Suggester:
         certainty = f"à vérifier, {share}" if s.to_check else f"sûr à {share}"
         return f"{LABEL_NAMES[label]} : {self.taxonomy.name(label, s.code)} ({certainty})"
 
-    def _label_reasons(
-        self, label: str, decision: Decision, extracted: dict[str, Any]
-    ) -> tuple[list[str], list[str]]:
+    def _label_reasons(self, label: str, decision: Decision) -> tuple[list[str], list[str]]:
         code = decision.chosen[label]
         reasons: list[str] = []
         highlights: list[str] = []

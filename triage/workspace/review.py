@@ -17,6 +17,7 @@ from triage.config import Settings
 from triage.correspondence.team import assign
 from triage.errors import DossierError
 from triage.privacy.pseudonymise import known_from, pseudonymise
+from triage.records import Extraction
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, LabelledExample, Message
 from triage.workspace.common import latest_suggestion, request_text, utcnow
@@ -74,7 +75,8 @@ def confirm(
         session.add(example)
     # stored without the people in it: names, addresses, emails, phones, dates of birth become placeholders
     example.text = pseudonymise(
-        request_text(session, dossier), known_from(dossier, suggestion.extracted if suggestion else None)
+        request_text(session, dossier),
+        known_from(dossier, Extraction.from_json(suggestion.extracted) if suggestion else None),
     )
     example.domain, example.admissibility = labels.domain, labels.admissibility
     example.reorientation = labels.reorientation

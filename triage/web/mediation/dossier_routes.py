@@ -17,6 +17,7 @@ from triage.correspondence.team import OWNERSHIP, assignable, mark_read, ownersh
 from triage.dossiers.statuses import OUTCOMES, STATUSES
 from triage.dossiers.tracking import Contact
 from triage.errors import DossierError
+from triage.records import Extraction
 from triage.store.audit import record
 from triage.store.models import Dossier
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
@@ -192,7 +193,9 @@ def dossier_page(request: Request, ctx: Ctx) -> Response:
             done=DONE.get(request.query_params.get("fait", ""), ""),
             documents_days=settings.deadlines.documents_days,
             active="dossiers",
-            extracted=extracted_items(suggestion.extracted if suggestion is not None else None),
+            extracted=extracted_items(
+                Extraction.from_json(suggestion.extracted) if suggestion is not None else None
+            ),
             assignees=assignable(ctx.session),
         ),
     )

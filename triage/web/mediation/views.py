@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
 
 import nh3
 from markupsafe import Markup, escape
 
 from triage.notify.render import date_fr
+from triage.records import Extraction, PriorRecourse
 
 _ENTITY = r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);"
 
@@ -59,77 +59,55 @@ def safe_email_html(html: str) -> str:
     )
 
 
-EXTRACTED_NAMES = {
-    "names": "Noms",
-    "emails": "Courriels",
-    "phones": "Téléphones",
-    "address": "Adresse",
-    "postcodes": "Codes postaux",
-    "communes": "Communes",
-    "territory": "Territoire",
-    "references": "Références citées",
-    "dates": "Dates citées",
-    "prior_recourse": "Recours préalable",
-}
 REFERENCE_NAMES = {"caf": "allocataire CAF n°", "mdph": "dossier MDPH n°", "med": "dossier de médiation"}
 
 
-def _day(value: object) -> str:
-    """An ISO date written the French way ('28 juillet 2026'); anything else as it is."""
-    try:
-        return date_fr(date.fromisoformat(str(value)[:10]))
-    except ValueError:
-        return str(value)
-
-
-def _flat(value: object) -> str:
-    if isinstance(value, dict):
-        return " ; ".join(_flat(v) for v in value.values() if v not in (None, "", [], {}))
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_flat(v) for v in value if v not in (None, "", [], {}))
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    return str(value)
-
-
-def _months(value: object) -> str:
-    try:
-        months = round(float(str(value)))
-    except ValueError:
-        return ""
+def _months(months_elapsed: float) -> str:
+    months = round(months_elapsed)
     return "moins d'un mois" if months < 1 else f"{months} mois"  # "il y a 4 mois"
 
 
-def recourse_sentence(found: Mapping[str, object]) -> str:
+def recourse_sentence(found: PriorRecourse) -> str:
     """The prior-recourse evidence as one French sentence."""
-    if not found.get("found"):
+    if not found.found:
         return "Aucune démarche préalable auprès du service n'a été repérée dans la lettre."
-    kinds = [str(k) for k in (found.get("kinds") or []) if k]  # type: ignore[attr-defined]
-    sentence = "Démarche préalable repérée" + (f" ({', '.join(kinds)})" if kinds else "")
-    ago = _months(found["months_elapsed"]) if found.get("months_elapsed") not in (None, "") else ""
-    if found.get("sent_on"):
-        sentence += f", faite le {_day(found['sent_on'])}" + (f" (il y a {ago})" if ago else "")
+    sentence = "Démarche préalable repérée" + (f" ({', '.join(found.kinds)})" if found.kinds else "")
+    ago = _months(found.months_elapsed) if found.months_elapsed is not None else ""
+    if found.sent_on:
+        sentence += f", faite le {date_fr(found.sent_on)}" + (f" (il y a {ago})" if ago else "")
     elif ago:
         sentence += f", il y a {ago}"
-    if found.get("outcome"):
-        sentence += f", {found['outcome']}"
-    elif found.get("answered") is False:
+    if found.outcome:
+        sentence += f", {found.outcome}"
+    elif found.answered is False:
         sentence += ", sans réponse"
     return sentence + "."
 
 
-def extracted_items(extracted: Mapping[str, object] | None) -> list[tuple[str, str]]:
+def extracted_items(extracted: Extraction | None) -> list[tuple[str, str]]:
     """What the suggester extracted from the request, as (French label, sentence) pairs, empty ones left out."""
-    items = []
-    for key, value in (extracted or {}).items():
-        if key == "prior_recourse" and isinstance(value, Mapping):
-            text = recourse_sentence(value)
-        elif key == "references" and isinstance(value, Mapping):
-            text = " ; ".join(f"{REFERENCE_NAMES.get(k, k)} {_flat(v)}" for k, v in value.items() if v)
-        elif key == "dates" and isinstance(value, (list, tuple)):
-            text = ", ".join(_day(v) for v in value if v)
-        else:
-            text = _flat(value)
-        if text.strip():
-            items.append((EXTRACTED_NAMES.get(key, key.replace("_", " ").capitalize()), text.strip()))
-    return items
+    if extracted is None:
+        return []
+    ex = extracted
+    references = " ; ".join(
+        f"{REFERENCE_NAMES[kind]} {', '.join(numbers)}"
+        for kind, numbers in (
+            ("caf", ex.references.caf),
+            ("mdph", ex.references.mdph),
+            ("med", ex.references.med),
+        )
+        if numbers
+    )
+    items = [
+        ("Noms", ", ".join(ex.names)),
+        ("Courriels", ", ".join(ex.emails)),
+        ("Téléphones", ", ".join(ex.phones)),
+        ("Adresse", ex.address),
+        ("Codes postaux", ", ".join(ex.postcodes)),
+        ("Communes", ", ".join(ex.communes)),
+        ("Territoire", ex.territory),
+        ("Références citées", references),
+        ("Dates citées", ", ".join(date_fr(d) for d in ex.dates)),
+        ("Recours préalable", recourse_sentence(ex.prior_recourse) if ex.prior_recourse else ""),
+    ]
+    return [(label, text.strip()) for label, text in items if text.strip()]
