@@ -162,3 +162,51 @@ def test_sqlalchemy_is_imported_only_by_the_store_and_the_allowlist() -> None:
     assert sorted(outside - SQLALCHEMY_ALLOWED) == [], "new SQLAlchemy use outside triage/store/"
     # a module that stopped using SQLAlchemy leaves the list, so that it cannot come back unnoticed
     assert sorted(SQLALCHEMY_ALLOWED - outside) == []
+
+
+LOGGING_CALLS = frozenset(
+    {"getLogger", "Logger", "LoggerAdapter", "debug", "info", "warning", "warn", "error", "exception",
+     "critical", "fatal", "log"}
+)  # fmt: skip
+
+
+def logger_uses(path: Path) -> list[str]:
+    """Where a file makes or uses a logger of the logging module itself (file:line and the call)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {  # `from logging import getLogger` and the like, by the name they are called
+        alias.asname or alias.name: alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "logging"
+        for alias in node.names
+        if alias.name in LOGGING_CALLS
+    }
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            called = f"{func.value.id}.{func.attr}" if func.value.id == "logging" else ""
+            called = called if func.attr in LOGGING_CALLS else ""
+        else:
+            called = imported.get(func.id, "") if isinstance(func, ast.Name) else ""
+        if called:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} {called}")
+    return found
+
+
+def test_the_logger_scan_finds_a_plain_logger() -> None:
+    sample = ROOT / "tests" / "data" / "plain_logger.py.txt"
+    assert logger_uses(sample) == [
+        "tests/data/plain_logger.py.txt:5 logging.getLogger",
+        "tests/data/plain_logger.py.txt:6 getLogger",
+        "tests/data/plain_logger.py.txt:10 logging.warning",
+    ]
+
+
+def test_every_log_line_goes_through_the_masking_logger() -> None:
+    """Only triage/logs.py makes loggers: everywhere else logs.event() masks what could be personal data."""
+    offenders = [
+        u for p in python_files("triage") if p != ROOT / "triage" / "logs.py" for u in logger_uses(p)
+    ]
+    assert offenders == [], "log through triage.logs (event, failure, timed), not a logger of your own"

@@ -55,6 +55,26 @@ def event(name: str, *, level: int = logging.INFO, **fields: Any) -> None:
         _events.log(level, name, extra={"mediature_fields": {k: safe_value(v) for k, v in fields.items()}})
 
 
+def failure(name: str, err: BaseException, *, level: int = logging.DEBUG, **fields: Any) -> None:
+    """Log an unexpected error by its class and where it was raised (file:line), never its message."""
+    where = ""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        code = tb.tb_frame.f_code
+        where = f"{Path(code.co_filename).name}:{tb.tb_lineno}"
+    event(name, level=level, error=type(err).__name__, at=where, **fields)
+
+
+def quiet(library: str, level: int = logging.ERROR) -> None:
+    """Keep a library's own logger to `level` and away from the root handlers (its lines may quote mail)."""
+    logger = logging.getLogger(library)
+    logger.setLevel(level)
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
 @contextmanager
 def timed(name: str, **fields: Any) -> Iterator[dict[str, Any]]:
     """Log `name` with duration_ms when the block ends; the block may add fields to the yielded dict."""
@@ -120,3 +140,15 @@ def configure(*, file: Path | None = None, level: int = logging.INFO) -> logging
         logger.setLevel(level)
         logger.propagate = False
     return handler
+
+
+@contextmanager
+def to_file(path: Path) -> Iterator[None]:
+    """Send the events of a block to a journal file (not over the tables a terminal command prints)."""
+    handler = configure(file=path)
+    try:
+        yield
+    finally:
+        for name in ("mediature", "triage"):
+            logging.getLogger(name).removeHandler(handler)
+        handler.close()

@@ -46,6 +46,7 @@ from triage.dossiers.timeline import (
 )
 from triage.errors import DossierError, MediatureError, ParseError, StoreError
 from triage.logs import event as log_event
+from triage.logs import failure as log_failure
 from triage.parse.charsets import printable_name
 from triage.parse.message import parse_message
 from triage.parse.verdict import signature_failure
@@ -70,7 +71,6 @@ from triage.store.db import transaction
 from triage.store.models import Dossier, Message, ScanFile
 from triage.suggest.text import suggestion_text
 
-log = logging.getLogger("mediature.pipeline")
 _MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 _DOSSIERS: Table = Dossier.__table__  # type: ignore[assignment]
 # built once: SQLAlchemy compiles it once, and it runs on the connection without the ORM
@@ -149,7 +149,7 @@ class Pipeline:
         except ParseError as err:
             return self._quarantine(raw.source, raw.source_key, raw.data, err.message, "ParseError", mark)
         except Exception as err:  # a parser bug must not stop the run: keep the bytes, say why
-            log.debug("parse failure", exc_info=True)
+            log_failure("parse_failure", err)
             return self._quarantine(
                 raw.source,
                 raw.source_key,
@@ -166,7 +166,7 @@ class Pipeline:
         except IntegrityError:
             return self._after_conflict(parsed.dedupe_key, mark)
         except Exception as err:
-            log.debug("store failure", exc_info=True)
+            log_failure("store_failure", err)
             return self._quarantine(
                 raw.source,
                 raw.source_key,
@@ -193,7 +193,7 @@ class Pipeline:
         except IntegrityError:
             return self._after_conflict(doc.sha256, mark)
         except Exception as err:
-            log.debug("scan store failure", exc_info=True)
+            log_failure("scan_store_failure", err)
             return self._quarantine(
                 "scan",
                 doc.path,

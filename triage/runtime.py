@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,8 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from triage.config import Settings, load_settings
 from triage.files import private_dir
 from triage.store.db import make_engine, migrate, session_factory
-
-log = logging.getLogger("mediature")
 
 
 @dataclass

@@ -11,10 +11,9 @@ quarantined (they are reported and left where they are).
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +22,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from triage import logs
 from triage.cli import ConfigOption, app, console, open_runtime
 from triage.errors import SourceError
 from triage.pipeline import Pipeline
@@ -64,18 +64,9 @@ class IngestReport:
         return {**{k: self.counts.get(k, 0) for k in COUNT_KEYS}, "flagged": self.counts.get("flagged", 0)}
 
 
-@contextmanager
-def events_to_file(rt: Runtime) -> Iterator[None]:
+def events_to_file(rt: Runtime) -> AbstractContextManager[None]:
     """Structured events of the run go to <home>/logs/ingest.log, not over the terminal's tables."""
-    from triage.logs import configure
-
-    handler = configure(file=rt.settings.paths.home / "logs" / "ingest.log")
-    try:
-        yield
-    finally:
-        for name in ("mediature", "triage"):
-            logging.getLogger(name).removeHandler(handler)
-        handler.close()
+    return logs.to_file(rt.settings.paths.home / "logs" / "ingest.log")
 
 
 def _ingest_scan(pipeline: Pipeline, ref: ScanFileRef) -> DossierOutcome:

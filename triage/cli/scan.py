@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,8 +13,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from triage import logs
 from triage.cli import ConfigOption, app, console, err_console, open_runtime
 from triage.files import private_dir
+from triage.pipeline import Pipeline
 from triage.records import DossierOutcome, IngestOutcome, ScanDocument
 from triage.sources.scans import (
     Mark,
@@ -71,20 +72,6 @@ class _LazyPipeline:
         return self._get().quarantine_bytes(source, source_key, data, reason, error_type, mark)
 
 
-@contextmanager
-def _events_to_file(path: Path) -> Iterator[None]:
-    """Structured events go to the journal file, not over the table the mail service reads."""
-    from triage.logs import configure
-
-    handler = configure(file=path)
-    try:
-        yield
-    finally:
-        for name in ("mediature", "triage"):
-            logging.getLogger(name).removeHandler(handler)
-        handler.close()
-
-
 def _item(result: ScanResult) -> dict[str, Any]:
     doc, outcome = result.doc, result.outcome
     return {
@@ -125,14 +112,12 @@ def scan_add(
     Le fichier donné n'est ni déplacé ni modifié ; une copie est gardée dans <home>/scans/originaux.
     Un fichier illisible est mis en quarantaine avec la raison (code de sortie 1).
     """
-    from triage.pipeline import Pipeline
-
     rt = open_runtime(config)
     pipeline = _LazyPipeline(lambda: Pipeline.from_runtime(rt))
     results: list[ScanResult] = []
     missing: list[Path] = []
     status = console.status("Lecture des courriers…", spinner="dots") if not as_json else nullcontext()
-    with _events_to_file(rt.settings.paths.home / "logs" / "scan.log"), status:
+    with logs.to_file(rt.settings.paths.home / "logs" / "scan.log"), status:
         for path in files:
             if not path.is_file():
                 missing.append(path)

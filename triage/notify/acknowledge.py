@@ -3,7 +3,6 @@ requests, a printed letter for paper requests without email, both when a letter 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +23,6 @@ from triage.records import Channel, ParsedMessage
 from triage.runtime import Runtime
 from triage.store.models import Dossier
 
-log = logging.getLogger("mediature.notify")
 # A paper letter is answered on paper (and by email too when it gives an address); a request made
 # by phone or at a permanence gets an email when we have an address, else a printed letter.
 PAPER_CHANNELS = {Channel.LETTER.value}

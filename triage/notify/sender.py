@@ -21,13 +21,12 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import or_, select, update
 
+from triage import logs
 from triage.config import Settings
 from triage.errors import ConfigError, DeliveryError
 from triage.files import open_private, private_dir
 from triage.runtime import Runtime
 from triage.store.models import OutboxItem
-
-log = logging.getLogger("mediature.outbox")
 
 
 class Transport(Protocol):
@@ -194,15 +193,18 @@ def deliver_due(
                     item.status = "pending"
                     item.next_attempt_at = datetime.now(UTC) + backoff(settings, item.attempts)
                     report.retried += 1
-                log.warning(
-                    "outbox.retry",
-                    extra={"outbox_id": item.id, "attempts": item.attempts, "status": item.status},
+                logs.event(
+                    "outbox_retry",
+                    level=logging.WARNING,
+                    outbox_id=item.id,
+                    attempts=item.attempts,
+                    status=item.status,
                 )
             else:
                 item.status = "sent"
                 item.sent_at = datetime.now(UTC)
                 item.last_error = ""
                 report.sent += 1
-                log.info("outbox.sent", extra={"outbox_id": item.id, "kind": item.kind})
+                logs.event("outbox_sent", outbox_id=item.id, kind=item.kind)
             session.commit()
     return report

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import email
 import hashlib
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ try:  # mail-parser >= 4.8: the address and date readers its parse uses, callabl
 except ImportError:  # pragma: no cover - other versions: run mail-parser's whole parse instead
     parse_mail_date = get_addresses = None
 
+from triage import logs
 from triage.config import ParsingSettings, Settings
 from triage.errors import ParseError
 from triage.parse.automatic import classify, has_x_loop
@@ -42,9 +42,7 @@ from triage.records import MessageKind, ParsedMessage, WebForm
 
 # mail-parser logs attachment file names at debug level and chatters about part types it does not
 # render: neither belongs in our logs (no personal data; defects are recorded on the message).
-_MAILPARSER_LOG = logging.getLogger("mailparser")
-_MAILPARSER_LOG.setLevel(logging.ERROR)
-_MAILPARSER_LOG.addHandler(logging.NullHandler())
+logs.quiet("mailparser")
 
 _MID = re.compile(r"<[^<>\s]{1,900}>")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:")

@@ -48,8 +48,6 @@ from triage.sources.ocr import read_text, too_large_reason
 from triage.sources.tesseract import OcrEngineMissing
 from triage.store.models import Dossier, Message, ScanFile
 
-log = logging.getLogger(__name__)
-
 # Names that writers use while a file is not finished (browsers, Office, rsync, scanners' uploads).
 _TEMPORARY_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".filepart", "~")
 _TEMPORARY_PREFIXES = (".", "~$", "~")
@@ -280,7 +278,7 @@ def ingest_scan_file(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> Sc
     except OcrError as err:
         reason = err.message
     except Exception as err:  # a decoder bug must not stop the run: keep the bytes, say why
-        log.debug("scan read failure", exc_info=True)
+        logs.failure("scan_read_failure", err)
         reason = f"erreur inattendue à la lecture du courrier ({type(err).__name__})"
     else:
         outcome = pipeline.ingest_scan(doc, data)
@@ -364,8 +362,7 @@ def poll_drop_folder(runtime: Runtime, pipeline: ScanPipeline, *, limit: int = 2
         except FileNotFoundError:
             continue  # another worker took it meanwhile
         except OcrEngineMissing as err:
-            logs.event("ocr_unavailable", level=logging.ERROR, error=type(err).__name__)
-            log.error("%s", err.message)
+            logs.event("ocr_unavailable", level=logging.ERROR, error=type(err).__name__, install=err.package)
             break  # every file would fail the same way: leave them all for later
         except PermissionError as err:
             # one file we may not read must not block the others; it stays and is retried

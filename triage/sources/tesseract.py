@@ -27,6 +27,10 @@ from triage.errors import OcrError, SourceError
 class OcrEngineMissing(SourceError):
     """Tesseract or its language data is not installed: an installation problem, not a bad scan."""
 
+    def __init__(self, message: str, *, package: str) -> None:
+        super().__init__(message)
+        self.package = package  # the system package to install (a safe token for the journal)
+
 
 @dataclass(frozen=True)
 class Recognition:
@@ -104,7 +108,9 @@ class Tesseract:
                 check=False,
             )
         except FileNotFoundError as err:
-            raise OcrEngineMissing("Tesseract est introuvable : installez le paquet tesseract-ocr") from err
+            raise OcrEngineMissing(
+                "Tesseract est introuvable : installez le paquet tesseract-ocr", package="tesseract-ocr"
+            ) from err
         except subprocess.TimeoutExpired as err:
             raise OcrError(
                 f"reconnaissance de texte trop longue (plus de {self.timeout:.0f} s par page)"
@@ -115,7 +121,8 @@ class Tesseract:
                 missing = re.search(r"Failed loading language '([^']+)'", stderr)
                 name = missing.group(1) if missing else self.language
                 raise OcrEngineMissing(
-                    f"données de langue Tesseract « {name} » absentes : installez tesseract-ocr-{name}"
+                    f"données de langue Tesseract « {name} » absentes : installez tesseract-ocr-{name}",
+                    package=f"tesseract-ocr-{name}",
                 )
             raise OcrError(f"échec de la reconnaissance de texte : {stderr.strip()[-200:]}")
         return proc.stdout.decode("utf-8", "replace")

@@ -32,13 +32,12 @@ from typing import Any
 import regex
 
 from classifiers.text import fold, strip_accents
+from triage import logs
 from triage.errors import RulesError
 from triage.records import WebForm
 from triage.suggest.lemmas import LemmaIndex, tokens
 from triage.suggest.taxonomy import SECTIONS, Taxonomy
 from triage.suggest.yamlload import LineDict, LineList, load_yaml, where
-
-log = logging.getLogger("mediature.rules")
 
 REGEX_TIMEOUT_SECONDS = 0.05
 MAX_WEIGHT = 10.0
@@ -126,7 +125,7 @@ def _match_group(group: Group, text: Text) -> list[str]:
         try:
             m = pattern.search(text.folded, timeout=REGEX_TIMEOUT_SECONDS)
         except TimeoutError:
-            log.warning("rule regex timed out", extra={"pattern_length": len(pattern.pattern)})
+            logs.event("rule_regex_timeout", level=logging.WARNING, pattern_length=len(pattern.pattern))
             continue
         if m:
             found.append(m.group(0).strip())

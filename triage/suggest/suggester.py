@@ -39,6 +39,7 @@ from classifiers import LABELS
 from classifiers.model import Analysis, TriageModel
 from classifiers.persistence import ModelLoadError
 from classifiers.persistence import load as load_model
+from triage import logs
 from triage.config import Settings
 from triage.errors import ModelError
 from triage.records import AdmissibilityFacts, Body, LabelSuggestion, Suggestion, WebForm
@@ -48,8 +49,6 @@ from triage.suggest.extract import Extractor
 from triage.suggest.facts import fact_weights, find_facts
 from triage.suggest.rules import RuleHit, RuleSet, load_rules, weights
 from triage.suggest.taxonomy import Target, Taxonomy, load_targets, load_taxonomy
-
-log = logging.getLogger("mediature.suggest")
 
 RULES_ONLY = "regles-seules"
 FLOOR = 1e-3
@@ -205,7 +204,7 @@ class Suggester:
             model = open_model(resolve(t.model_dir), taxonomy)
         except ModelError as err:
             problem = err.message
-            log.warning("triage model unusable, rules only", extra={"reason": problem})
+            logs.failure("model_unusable_rules_only", err, level=logging.WARNING)
         extractor = Extractor(use_ner=use_ner, reference_prefix=settings.service.reference_prefix)
         gazetteer = load_gazetteer(resolve(t.bodies_file) if t.bodies_file else None, taxonomy)
         return cls(taxonomy, rules, model, extractor=extractor,

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from triage import logs
 from triage.config import Settings
 from triage.dossiers.tracking import Contact
 from triage.errors import MediatureError
-
-log = logging.getLogger("mediature.workspace")
+from triage.suggest.taxonomy import cached_taxonomy, load_targets
 
 # Default taxonomy (codes used verbatim by `mediature suggest`); only a fallback for the taxonomy module.
 _DEFAULT_DOMAINS = (
@@ -90,12 +90,10 @@ class LabelChoices:
 def label_choices(settings: Settings) -> LabelChoices:
     """The configured taxonomy's codes and labels (triage.suggest.taxonomy), or the shipped defaults."""
     try:
-        from triage.suggest.taxonomy import cached_taxonomy
-
         tax = cached_taxonomy(settings.triage.taxonomy_file)
-    except (ImportError, MediatureError) as err:
+    except MediatureError as err:
         # a broken taxonomy file must not lock the mediator out: the default lists still work
-        log.warning("taxonomy unavailable, default labels used: %s", type(err).__name__)
+        logs.failure("taxonomy_unavailable_default_labels", err, level=logging.WARNING)
         return LabelChoices(_DEFAULT_DOMAINS, _DEFAULT_ADMISSIBILITY, _DEFAULT_REORIENTATION)
 
     def pairs(label: str) -> tuple[tuple[str, str], ...]:
@@ -110,8 +108,8 @@ def reorientation_contact(settings: Settings, code: str | None) -> Contact | Non
         return None
     try:
         targets = _targets(getattr(settings.triage, "reorientation_file", None))
-    except (ImportError, MediatureError) as err:
-        log.warning("reorientation directory unavailable: %s", type(err).__name__)
+    except MediatureError as err:
+        logs.failure("reorientation_directory_unavailable", err, level=logging.WARNING)
         return None
     target = targets.get(code)
     if target is None:
@@ -128,6 +126,4 @@ def reorientation_contact(settings: Settings, code: str | None) -> Contact | Non
 
 @lru_cache(maxsize=4)
 def _targets(path: Any) -> dict[str, Any]:
-    from triage.suggest.taxonomy import load_targets
-
     return load_targets(path)

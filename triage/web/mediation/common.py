@@ -9,7 +9,6 @@ after checking the session, the capability and, for every POST, the session's CS
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +31,6 @@ from triage.workspace.common import PARIS
 from triage.workspace.labels import REFERRERS
 from triage.workspace.view import sent_kind
 
-log = logging.getLogger("mediature.web")
 Handler = Callable[[Request, "Ctx"], Response]
 CHANNEL_NAMES = {
     "email": "courriel",
