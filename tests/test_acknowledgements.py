@@ -21,6 +21,7 @@ from triage.notify.sender import FolderTransport, deliver_due, parse_smtp_url
 from triage.records import MessageKind
 from triage.runtime import Runtime
 from triage.store.models import AddressStatus, OutboxItem, PrintJob
+from triage.store.outbox import OutgoingMail
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -270,7 +271,8 @@ def test_local_outbox_folder_gets_one_eml_per_message(sqlite_runtime: Runtime, h
     files = list((home / "outbox").glob("*.eml"))
     assert len(files) == 1 and b"MED-2026-00040" in files[0].read_bytes()
     with sqlite_runtime.sessions() as s:
-        item = s.scalars(select(OutboxItem)).one()
+        row = s.scalars(select(OutboxItem)).one()
+        item = OutgoingMail(row.id, row.kind, row.to_address, row.raw, row.created_at, row.attempts)
     FolderTransport(home / "outbox").send(item)  # a replay after a crash writes nothing new
     assert len(list((home / "outbox").glob("*.eml"))) == 1
 

@@ -21,7 +21,7 @@ from triage import logs
 from triage.files import DIR_MODE, FILE_MODE
 from triage.notify.sender import FolderTransport
 from triage.runtime import Runtime
-from triage.store.models import OutboxItem
+from triage.store.outbox import OutgoingMail
 
 MEDIATURE = Path(sys.executable).with_name("mediature")
 
@@ -62,11 +62,12 @@ def test_explicit_modes_hold_whatever_the_umask(tmp_path: Path, permissive_umask
             conn.execute(text("insert into essai values (1)"))
         assert (home / "mediature.sqlite3-wal").exists()
         rt.settings.secret()
-        item = OutboxItem(
+        item = OutgoingMail(
             id=7,
             kind="acknowledgement",
-            created_at=datetime(2026, 11, 2, tzinfo=UTC),
+            to_address="sylvie.martin@example.org",
             raw=b"To: sylvie.martin@example.org\r\n\r\nhttps://suivi.example/suivi/jeton\r\n",
+            created_at=datetime(2026, 11, 2, tzinfo=UTC),
         )
         FolderTransport(rt.settings.paths.sub("outbox")).send(item)
         handler = logs.configure(file=home / "logs" / "worker.log")

@@ -16,7 +16,8 @@ from triage.errors import DossierError
 from triage.notify.compose import Outgoing
 from triage.notify.outbox import enqueue
 from triage.store.audit import Actor, record
-from triage.store.models import Dossier, OutboxItem, User
+from triage.store.models import Dossier, User
+from triage.store.outbox import Queued
 from triage.workspace.process import private_event
 
 # « mes dossiers / non attribués / tous »
@@ -57,7 +58,7 @@ def unread_count(session: Session, user_id: int | None = None) -> int:
 
 def notify_assignee(
     session: Session, settings: Settings, secret: bytes, dossier: Dossier, what: str, key: str
-) -> OutboxItem | None:
+) -> Queued | None:
     """Email the person in charge of the dossier (when configured and they have an address), once per key."""
     if not settings.correspondence.notify_assignee or dossier.assignee_id is None:
         return None

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from triage.clock import Clock, system_clock
 from triage.config import Settings
 from triage.correspondence.answers import reply_to_for
@@ -21,6 +19,7 @@ from triage.notify.outbox import enqueue
 from triage.notify.render import render
 from triage.records import Channel, ParsedMessage
 from triage.runtime import Runtime
+from triage.store.db import Transaction
 from triage.store.models import Dossier
 
 # A paper letter is answered on paper (and by email too when it gives an address); a request made
@@ -67,7 +66,7 @@ class Notifier:
             "retention": self.settings.retention.sentence(),
         }
 
-    def on_dossier_opened(self, session: Session, dossier: Dossier, token: str, source: Any) -> None:
+    def on_dossier_opened(self, session: Transaction, dossier: Dossier, token: str, source: Any) -> None:
         """Queue the acknowledgement email and/or letter for `dossier` (idempotent per dossier)."""
         ctx = self.context(dossier, token)
         parsed = source if isinstance(source, ParsedMessage) else None
@@ -78,7 +77,7 @@ class Notifier:
             self._letter(session, dossier, ctx, emailed)
 
     def _email(
-        self, session: Session, dossier: Dossier, ctx: dict[str, Any], parsed: ParsedMessage | None
+        self, session: Transaction, dossier: Dossier, ctx: dict[str, Any], parsed: ParsedMessage | None
     ) -> bool:
         try:
             safe_address(dossier.requester_name, dossier.requester_email)
@@ -135,7 +134,7 @@ class Notifier:
         )
         return refusal is None
 
-    def _letter(self, session: Session, dossier: Dossier, ctx: dict[str, Any], emailed: bool) -> None:
+    def _letter(self, session: Transaction, dossier: Dossier, ctx: dict[str, Any], emailed: bool) -> None:
         if not (dossier.requester_address and (dossier.requester_postcode or dossier.requester_commune)):
             if not emailed:
                 write_event(

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from triage.config import Settings
 from triage.parse.automatic import ROBOT_SENDER
 from triage.records import MessageKind, ParsedMessage
-from triage.store.models import AddressStatus, OutboxItem
+from triage.store.db import Transaction
+from triage.store.outbox import automatic_sent_since, hard_bounced_at
 
 
 def refusal(
-    session: Session,
+    session: Transaction,
     settings: Settings,
     address: str,
     source: ParsedMessage | None,
@@ -43,20 +41,12 @@ def refusal(
     }
     if address in own:
         return "adresse de la médiation elle-même"
-    status = session.get(AddressStatus, address)
+    bounced = hard_bounced_at(session, address)
     recent = timedelta(days=settings.smtp.hard_bounce_days)
-    if status is not None and status.hard_bounced_at is not None and now - status.hard_bounced_at < recent:
+    if bounced is not None and now - bounced < recent:
         return "adresse en échec définitif récent (rejet)"
-    since = now - timedelta(days=1)
-    sent_today = session.scalar(
-        select(func.count(OutboxItem.id)).where(
-            OutboxItem.to_address == address,
-            OutboxItem.automatic.is_(True),
-            OutboxItem.status.in_(("pending", "sending", "sent")),
-            OutboxItem.created_at >= since,
-        )
-    )
-    if (sent_today or 0) >= settings.smtp.max_auto_per_address_per_day:
+    sent_today = automatic_sent_since(session, address, now - timedelta(days=1))
+    if sent_today >= settings.smtp.max_auto_per_address_per_day:
         return (
             f"limite de {settings.smtp.max_auto_per_address_per_day} messages automatiques par jour atteinte"
         )

@@ -7,12 +7,10 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage.notify.render import render
 from triage.resources import templates_dir
-from triage.store.models import PrintJob
+from triage.store.db import Transaction
+from triage.store.outbox import QueuedLetter, add_print_job
 
 
 def qr_data_uri(url: str) -> str:
@@ -33,20 +31,14 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
 
 
 def queue_print(
-    session: Session, *, dossier_id: int | None, kind: str, idempotency_key: str, pdf: bytes
-) -> PrintJob:
+    session: Transaction, *, dossier_id: int | None, kind: str, idempotency_key: str, pdf: bytes
+) -> QueuedLetter:
     """Add a letter to the print queue (once per idempotency key), in the caller's transaction."""
-    existing = session.scalar(select(PrintJob).where(PrintJob.idempotency_key == idempotency_key))
-    if existing is not None:
-        return existing
-    job = PrintJob(
+    return add_print_job(
+        session,
         dossier_id=dossier_id,
         kind=kind,
         idempotency_key=idempotency_key,
         pdf=pdf,
-        status="pending",
         created_at=datetime.now(UTC),
     )
-    session.add(job)
-    session.flush()
-    return job

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage.config import Settings
 from triage.notify.compose import Outgoing, compose
-from triage.store.models import OutboxItem
+from triage.store.db import Transaction
+from triage.store.outbox import NewOutgoing, Queued, add_outgoing, queued_outgoing
 
 
 def enqueue(
-    session: Session,
+    session: Transaction,
     settings: Settings,
     out: Outgoing,
     *,
@@ -22,30 +20,29 @@ def enqueue(
     dossier_id: int | None,
     refusal: str | None = None,
     now: datetime | None = None,
-) -> OutboxItem:
+) -> Queued:
     """Add a message to the outbox (or return the one already there for this key).
 
     A refused automatic message is still recorded, as `suppressed` with the reason, so the mediator
     sees that nothing was sent and why.
     """
-    existing = session.scalar(select(OutboxItem).where(OutboxItem.idempotency_key == idempotency_key))
+    existing = queued_outgoing(session, idempotency_key)
     if existing is not None:
         return existing
     now = now or datetime.now(UTC)
-    item = OutboxItem(
-        dossier_id=dossier_id,
-        kind=kind,
-        idempotency_key=idempotency_key,
-        automatic=out.automatic,
-        to_address=out.to_address.strip().lower(),
-        subject=out.subject,
-        message_id=out.message_id,
-        raw=compose(settings, out, now=now),
-        status="suppressed" if refusal else "pending",
-        last_error=refusal or "",
-        next_attempt_at=now,
-        created_at=now,
+    return add_outgoing(
+        session,
+        NewOutgoing(
+            kind=kind,
+            idempotency_key=idempotency_key,
+            dossier_id=dossier_id,
+            automatic=out.automatic,
+            to_address=out.to_address.strip().lower(),
+            subject=out.subject,
+            message_id=out.message_id,
+            raw=compose(settings, out, now=now),
+            status="suppressed" if refusal else "pending",
+            last_error=refusal or "",
+            created_at=now,
+        ),
     )
-    session.add(item)
-    session.flush()
-    return item

@@ -19,20 +19,18 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import or_, select, update
-
 from triage import logs
 from triage.config import Settings
 from triage.errors import ConfigError, DeliveryError
 from triage.files import open_private, private_dir
 from triage.runtime import Runtime
-from triage.store.models import OutboxItem
+from triage.store.outbox import OutgoingMail, claim, due_ids, mark_failed_attempt, mark_sent
 
 
 class Transport(Protocol):
     """Something that delivers one complete message."""
 
-    def send(self, item: OutboxItem) -> None:
+    def send(self, item: OutgoingMail) -> None:
         """Deliver, or raise DeliveryError."""
 
 
@@ -76,7 +74,7 @@ class SmtpTransport:
         self.from_address = from_address
         self.timeout = timeout
 
-    def send(self, item: OutboxItem) -> None:
+    def send(self, item: OutgoingMail) -> None:
         t = self.target
         try:
             if t.mode == "ssl":
@@ -101,13 +99,13 @@ class FolderTransport:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def path_for(self, item: OutboxItem) -> Path:
-        stamp = item.created_at.strftime("%Y%m%d-%H%M%S")
-        return self.folder / f"{stamp}-{item.kind}-{item.id:06d}.eml"
+    def path_for(self, item_id: int, kind: str, created_at: datetime) -> Path:
+        stamp = created_at.strftime("%Y%m%d-%H%M%S")
+        return self.folder / f"{stamp}-{kind}-{item_id:06d}.eml"
 
-    def send(self, item: OutboxItem) -> None:
+    def send(self, item: OutgoingMail) -> None:
         private_dir(self.folder)
-        final = self.path_for(item)
+        final = self.path_for(item.id, item.kind, item.created_at)
         if final.exists():  # already written by a run killed before it marked the row
             return
         tmp = final.with_suffix(".tmp")
@@ -143,21 +141,6 @@ class DeliveryReport:
     failed: int = 0
 
 
-def _claim(runtime: Runtime, item_id: int, now: datetime, force: bool) -> bool:
-    lease = timedelta(seconds=runtime.settings.smtp.timeout_seconds * 2 + 30)
-    due = OutboxItem.next_attempt_at <= now
-    cond = or_(OutboxItem.status == "pending", (OutboxItem.status == "sending") & due)
-    if not force:
-        cond = cond & due
-    with runtime.sessions.begin() as session:
-        result = session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id == item_id, cond)
-            .values(status="sending", next_attempt_at=now + lease, attempts=OutboxItem.attempts + 1)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 def deliver_due(
     runtime: Runtime,
     transport: Transport | None = None,
@@ -170,41 +153,35 @@ def deliver_due(
     settings = runtime.settings
     transport = transport or transport_from_settings(settings)
     now = now or datetime.now(UTC)
+    lease = timedelta(seconds=settings.smtp.timeout_seconds * 2 + 30)
     report = DeliveryReport()
-    with runtime.sessions() as session:
-        query = select(OutboxItem.id).where(OutboxItem.status.in_(("pending", "sending")))
-        if not force:
-            query = query.where(OutboxItem.next_attempt_at <= now)
-        ids = list(session.scalars(query.order_by(OutboxItem.id).limit(limit)))
-    for item_id in ids:
-        if not _claim(runtime, item_id, now, force):
+    for item_id in due_ids(runtime.sessions, now, force=force, limit=limit):
+        item = claim(runtime.sessions, item_id, now, lease, force=force)
+        if item is None:
             continue  # another worker has it
-        with runtime.sessions() as session:
-            item = session.get(OutboxItem, item_id)
-            assert item is not None
-            try:
-                transport.send(item)
-            except DeliveryError as err:
-                item.last_error = str(err)
-                if item.attempts >= settings.smtp.max_attempts:
-                    item.status = "failed"
-                    report.failed += 1
-                else:
-                    item.status = "pending"
-                    item.next_attempt_at = datetime.now(UTC) + backoff(settings, item.attempts)
-                    report.retried += 1
-                logs.event(
-                    "outbox_retry",
-                    level=logging.WARNING,
-                    outbox_id=item.id,
-                    attempts=item.attempts,
-                    status=item.status,
-                )
+        try:
+            transport.send(item)
+        except DeliveryError as err:
+            outcome = mark_failed_attempt(
+                runtime.sessions,
+                item,
+                str(err),
+                max_attempts=settings.smtp.max_attempts,
+                retry_at=lambda attempts: datetime.now(UTC) + backoff(settings, attempts),
+            )
+            if outcome.status == "failed":
+                report.failed += 1
             else:
-                item.status = "sent"
-                item.sent_at = datetime.now(UTC)
-                item.last_error = ""
-                report.sent += 1
-                logs.event("outbox_sent", outbox_id=item.id, kind=item.kind)
-            session.commit()
+                report.retried += 1
+            logs.event(
+                "outbox_retry",
+                level=logging.WARNING,
+                outbox_id=item.id,
+                attempts=outcome.attempts,
+                status=outcome.status,
+            )
+        else:
+            mark_sent(runtime.sessions, item.id, datetime.now(UTC))
+            report.sent += 1
+            logs.event("outbox_sent", outbox_id=item.id, kind=item.kind)
     return report

@@ -256,7 +256,7 @@ def files_to_delete(settings: Settings, policy: RetentionSettings, as_of: date, 
     files = list(purge.files)
     outbox = FolderTransport(home / "outbox")
     for row_id, created_at, kind in purge.outbox_ids:
-        files.append(outbox.path_for(OutboxItem(id=row_id, created_at=created_at, kind=kind)))
+        files.append(outbox.path_for(row_id, kind, created_at))
     files += _old_files(home / "outbox", day - timedelta(days=policy.outbox_days))
     files += _old_files(home / "logs", day - timedelta(days=policy.log_days))
     files += _old_files(home / "scans" / "rejetes", day - timedelta(days=policy.quarantine_days))

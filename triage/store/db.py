@@ -17,6 +17,11 @@ from triage.files import private_file
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x4D454449  # "MEDI": PostgreSQL advisory lock taken while migrating
 
+# The caller's unit of work, as code outside the store names it: a function that writes in a transaction
+# opened elsewhere (an acknowledgement commits with the dossier it acknowledges) takes one and hands it
+# back to the store's functions; it never builds a query with it.
+Transaction = Session
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine with the pragmas Médiature relies on (SQLite: WAL, foreign keys, busy timeout)."""

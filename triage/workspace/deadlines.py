@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from triage.config import Settings
 from triage.dossiers.msgid import make_message_id
 from triage.dossiers.statuses import status_label
-from triage.store.models import Dossier, OutboxItem, User
+from triage.store.models import Dossier, User
+from triage.store.outbox import Queued
 from triage.workspace.common import PARIS, local_day, utcnow
 
 ACTIVE = (
@@ -204,7 +205,7 @@ def digest_text(
 
 def queue_digest(
     session: Session, settings: Settings, secret: bytes, now: datetime | None = None
-) -> list[OutboxItem]:
+) -> list[Queued]:
     """Put today's digest in the outbox for each recipient (once per day and address: idempotent)."""
     from triage.notify.compose import Outgoing
     from triage.notify.outbox import enqueue
