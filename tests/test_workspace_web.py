@@ -73,6 +73,7 @@ def _concrete(path: str, rt: Runtime) -> str:
         "draft_id": "1",
         "template_id": "1",
         "contact_id": "1",
+        "number": "1",
     }
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
 

@@ -49,6 +49,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "dossiers.write",
             "dossiers.create",
             "scans.upload",
+            "scans.verify",
             "ingestion.view",
             "print.view",
             "users.manage",
@@ -57,7 +58,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "audit.view",
         }
     ),
-    "courrier": frozenset({"scans.upload", "ingestion.view", "print.view", "dossiers.create"}),
+    # the mail service holds the paper: it may check a letter's transcription against the scan
+    "courrier": frozenset(
+        {"scans.upload", "scans.verify", "ingestion.view", "print.view", "dossiers.create"}
+    ),
     "admin": frozenset({"users.manage", "rules.reload", "quarantine.view", "audit.view", "ingestion.view"}),
 }
 

@@ -174,6 +174,14 @@ class ScansSettings(Section):
     )
     ocr_language: str = Field("fra", description="Langue(s) Tesseract, ex. fra ou fra+eng.")
     max_file_bytes: int = Field(50 * 1024 * 1024, description="Taille maximale d'un fichier numérisé.", gt=0)
+    transcription_check_below: float = Field(
+        70.0,
+        description="Une page lue par OCR dont la confiance moyenne de Tesseract (0 à 100) est sous ce seuil "
+        "(écriture manuscrite, numérisation pâle) est marquée « transcription à vérifier » jusqu'à ce qu'une "
+        "personne relise et corrige son texte. 0 : jamais.",
+        ge=0,
+        le=100,
+    )
 
 
 class TriageSettings(Section):

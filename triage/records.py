@@ -140,6 +140,17 @@ class ParsedMessage:
 
 
 @dataclass(frozen=True)
+class ScanPage:
+    """One page of a scanned letter as it was read: its text, how, and Tesseract's confidence."""
+
+    number: int  # 1-based
+    text: str
+    method: str  # "text-layer" or "ocr"
+    confidence: float | None  # mean word confidence 0-100 (None: text layer, no OCR)
+    words: int
+
+
+@dataclass(frozen=True)
 class ScanDocument:
     """A scanned letter turned into text."""
 
@@ -153,6 +164,7 @@ class ScanDocument:
     mean_confidence: float | None  # Tesseract's mean word confidence, 0-100
     rotated_degrees: int = 0
     scanned_at: datetime | None = None
+    page_texts: tuple[ScanPage, ...] = ()  # page by page (empty: only the whole text is known)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from triage.config import Settings
 from triage.errors import OcrError
 from triage.files import make_private, open_private, private_dir
 from triage.parse.charsets import printable_name
-from triage.records import DossierOutcome, IngestOutcome, ScanDocument
+from triage.records import DossierOutcome, IngestOutcome, ScanDocument, ScanPage
 from triage.runtime import Runtime
 from triage.sources.ocr import read_text, too_large_reason
 from triage.sources.tesseract import OcrEngineMissing
@@ -177,6 +177,7 @@ def read_scan_file(
         mean_confidence=text.mean_confidence,
         rotated_degrees=text.rotated_degrees,
         scanned_at=scanned_at,
+        page_texts=tuple(ScanPage(p.number, p.text, p.method, p.confidence, p.words) for p in text.pages),
     )
 
 

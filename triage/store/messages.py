@@ -24,13 +24,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from triage.records import Attachment, ParsedMessage, ScanDocument
-from triage.store.models import Base, Message, RawBlob, StoredAttachment
+from triage.store.models import Base, Message, RawBlob, ScanPageRow, StoredAttachment
 
 _BLOBS: Table = RawBlob.__table__  # type: ignore[assignment]
 _MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 _ATTACHMENTS: Table = StoredAttachment.__table__  # type: ignore[assignment]
 _BLOB_ID = select(_BLOBS.c.id).where(_BLOBS.c.sha256 == bindparam("sha"))
 _INSERT_ATTACHMENT = insert(_ATTACHMENTS)
+_INSERT_SCAN_PAGE = insert(ScanPageRow)
 
 
 def connection(session: Session) -> Connection:
@@ -302,6 +303,24 @@ def store_scan(
             "blob_id": blob_id,
         },
     )
+    if doc.page_texts:  # each page as read, for « Vérifier la transcription »
+        conn.execute(
+            _INSERT_SCAN_PAGE,
+            [
+                {
+                    "message_id": row_id,
+                    "number": page.number,
+                    "method": page.method[:16],
+                    "confidence": page.confidence,
+                    "words": page.words,
+                    "ocr_text": page.text,
+                    "corrected_text": None,
+                    "corrected_at": None,
+                    "corrected_by_id": None,
+                }
+                for page in doc.page_texts
+            ],
+        )
     return int(row_id)
 
 

@@ -233,6 +233,24 @@ class StoredAttachment(Base):
     message: Mapped[Message] = relationship(back_populates="attachments")
 
 
+class ScanPageRow(Base):
+    """One page of a scanned letter: what OCR read, with its confidence, and the transcription a person
+    corrected (the OCR text is kept). The message's body_text is the letter as currently known."""
+
+    __tablename__ = "scan_pages"
+    __table_args__ = (UniqueConstraint("message_id", "number", name="uq_scan_pages_message_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), nullable=False, index=True)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)  # 1-based
+    method: Mapped[str] = mapped_column(String(16), nullable=False)  # "ocr" or "text-layer"
+    confidence: Mapped[float | None] = mapped_column(Float)  # Tesseract's mean word confidence, 0-100
+    words: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    ocr_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    corrected_text: Mapped[str | None] = mapped_column(Text)  # None: never corrected
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
 class MailboxItem(Base):
     """Every IMAP message seen, keyed by (mailbox, UIDVALIDITY, UID): the guard against processing twice."""
 

@@ -36,6 +36,7 @@ from triage.store.models import (
     QuarantineItem,
     RawBlob,
     ScanFile,
+    ScanPageRow,
     StoredAttachment,
     SuggestionRow,
 )
@@ -110,6 +111,10 @@ def _scan_files(session: Session, message_ids: Sequence[int], purge: Purge) -> N
     """Forget the originals of scanned letters (the rows stay as the dedupe guard, without name or path)."""
     if not message_ids:
         return
+    # the page texts, as read and as corrected, are the letter's words
+    purge.add(
+        "scan_pages", affected(session, delete(ScanPageRow).where(ScanPageRow.message_id.in_(message_ids)))
+    )
     rows = session.execute(
         select(ScanFile.id, ScanFile.stored_path).where(ScanFile.message_row_id.in_(message_ids))
     ).all()

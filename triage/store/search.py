@@ -1,5 +1,8 @@
 """Full-text search over dossiers, their messages and the OCR text of scanned letters (« Rechercher »).
 
+A scanned letter is found by its current text: ``messages.body_text``, which a corrected transcription
+replaces (triage.store.transcriptions), so the triggers and indexes below follow the correction.
+
 SQLite (embedded default): the FTS5 table `search_index` kept in step by triggers (migrations 0006_search and 0007_search_rowids),
 tokenizer unicode61 with diacritics removed. PostgreSQL: GIN indexes over to_tsvector('mediature_french', …),
 the 'french' configuration with accents removed before its stemmer. On both, each word is matched as a

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from triage.config import Settings
 from triage.store.models import Dossier, Message, SuggestionRow
+from triage.store.transcriptions import TranscriptionFlag, dossiers_to_check
 from triage.workspace.common import latest_suggestion, name_key, phone_key, request_message
 from triage.workspace.labels import LabelChoices, label_choices
 
@@ -58,8 +59,9 @@ class QueueItem:
     labels: tuple[LabelView, ...]  # empty when no suggestion was stored
     general_reasons: tuple[str, ...]
     model_version: str
-    confident: bool  # every label at or above the threshold: bulk-accept takes it
+    confident: bool  # every label « sûr » and the text trustworthy: bulk-accept takes it
     candidates: tuple[Candidate, ...]
+    transcription: TranscriptionFlag | None = None  # a scanned page whose OCR is « à vérifier »
 
     def label(self, kind: str) -> LabelView | None:
         """The suggested label of one kind."""
@@ -202,12 +204,16 @@ def queue_item(
     *,
     suggestion: SuggestionRow | None = _UNSET,
     message: Message | None = _UNSET,
+    transcription: TranscriptionFlag | None = _UNSET,
 ) -> QueueItem:
     """The queue entry of one dossier (suggestion and request message may be preloaded)."""
     choices = choices or label_choices(settings)
     threshold = settings.triage.confidence_threshold
     row = latest_suggestion(session, dossier.id) if suggestion is _UNSET else suggestion
     message = request_message(session, dossier.id) if message is _UNSET else message
+    if transcription is _UNSET:
+        check_below = settings.scans.transcription_check_below
+        transcription = dossiers_to_check(session, check_below, [dossier.id]).get(dossier.id)
     text = message.body_text if message is not None and message.body_text.strip() else dossier.subject
     general: tuple[str, ...] = ()
     if row is not None:
@@ -224,8 +230,10 @@ def queue_item(
         labels=label_views(row, choices, threshold) if row is not None else (),
         general_reasons=general,
         model_version=row.model_version if row is not None else "",
-        confident=is_confident(row, threshold),
+        # a suggestion read from a doubtful transcription is never « sûr », whatever its scores
+        confident=is_confident(row, threshold) and transcription is None,
         candidates=merge_candidates(session, dossier),
+        transcription=transcription,
     )
 
 
@@ -272,9 +280,16 @@ def pending_queue(
     choices = label_choices(settings)
     dossiers = pending_dossiers(session, limit, where)
     suggestions, messages = _preload(session, [d.id for d in dossiers])
+    flags = dossiers_to_check(session, settings.scans.transcription_check_below, [d.id for d in dossiers])
     items = [
         queue_item(
-            session, settings, d, choices, suggestion=suggestions.get(d.id), message=messages.get(d.id)
+            session,
+            settings,
+            d,
+            choices,
+            suggestion=suggestions.get(d.id),
+            message=messages.get(d.id),
+            transcription=flags.get(d.id),
         )
         for d in dossiers
     ]

@@ -20,6 +20,7 @@ from triage.privacy.pseudonymise import known_from, pseudonymise
 from triage.records import Extraction
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, LabelledExample, Message
+from triage.store.transcriptions import dossiers_to_check
 from triage.workspace.common import latest_suggestion, request_text, utcnow
 from triage.workspace.labels import label_choices
 from triage.workspace.process import StatusChange, change_status, private_event
@@ -152,8 +153,11 @@ def bulk_accept(
     """Accept every pending suggestion whose three labels reach the confidence threshold; return references."""
     threshold = settings.triage.confidence_threshold if threshold is None else threshold
     accepted = []
-    for dossier in pending_dossiers(session):
-        if is_confident(latest_suggestion(session, dossier.id), threshold):
+    dossiers = pending_dossiers(session)
+    # a letter whose transcription is « à vérifier » was judged on doubtful text: never accepted in bulk
+    doubtful = dossiers_to_check(session, settings.scans.transcription_check_below, [d.id for d in dossiers])
+    for dossier in dossiers:
+        if dossier.id not in doubtful and is_confident(latest_suggestion(session, dossier.id), threshold):
             accept(session, settings, dossier, actor, now=now)
             accepted.append(dossier.reference)
     if accepted:

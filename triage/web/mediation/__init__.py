@@ -9,6 +9,7 @@
 - /mediation/dossiers/.../attribution, /rappel, /non-lu   team_routes (mediator)
 - /mediation/recherche                             search_routes     (mediator: full-text search)
 - /mediation/donnees-personnelles                  privacy_routes    (mediator: retention, access, erasure)
+- /courrier/transcriptions/...                     transcription_routes (mediator and mail service)
 - /courrier/...                                    courrier_routes   (mail service)
 - /admin/...                                       admin_routes      (administrator)
 
@@ -33,6 +34,7 @@ def routes() -> list[Route]:
         search_routes,
         setaside_routes,
         team_routes,
+        transcription_routes,
         write_routes,
     )
 
@@ -48,4 +50,5 @@ def routes() -> list[Route]:
         *team_routes.routes(),
         *privacy_routes.routes(),
         *search_routes.routes(),
+        *transcription_routes.routes(),
     ]

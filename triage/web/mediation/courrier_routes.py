@@ -23,6 +23,7 @@ from triage.errors import DossierError, NotFoundError, OcrError
 from triage.files import open_private, private_dir
 from triage.store.audit import record
 from triage.store.models import Dossier, Message, OutboxItem, PrintJob, QuarantineItem, ScanFile
+from triage.store.transcriptions import messages_to_check
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.mediation.dossier_routes import new_form_page, new_form_submit
 from triage.web.mediation.file_routes import download, print_job_pdf
@@ -53,7 +54,13 @@ def home_page(request: Request, ctx: Ctx) -> Response:
     s = ctx.session
     since = datetime.now(UTC) - timedelta(days=7)
     scans = s.execute(
-        select(ScanFile.filename, ScanFile.outcome, ScanFile.processed_at, Dossier.reference)
+        select(
+            ScanFile.filename,
+            ScanFile.outcome,
+            ScanFile.processed_at,
+            ScanFile.message_row_id,
+            Dossier.reference,
+        )
         .outerjoin(Message, Message.id == ScanFile.message_row_id)
         .outerjoin(Dossier, Dossier.id == Message.dossier_id)
         .where(ScanFile.processed_at >= since)
@@ -111,6 +118,11 @@ def home_page(request: Request, ctx: Ctx) -> Response:
             outcomes=OUTCOME_LABELS,
             active="courrier",
             results=ctx.extra.get("results", []),
+            to_check=messages_to_check(
+                s,
+                ctx.runtime.settings.scans.transcription_check_below,
+                [r.message_row_id for r in scans if r.message_row_id],
+            ),
             max_mb=ctx.runtime.settings.scans.max_file_bytes // (1024 * 1024),
         ),
     )

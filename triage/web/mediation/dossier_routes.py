@@ -20,6 +20,7 @@ from triage.errors import DossierError
 from triage.records import Extraction
 from triage.store.audit import record
 from triage.store.models import Dossier
+from triage.store.transcriptions import messages_to_check
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 from triage.web.mediation.views import extracted_items, highlight, safe_email_html
 from triage.workspace import view
@@ -61,6 +62,7 @@ DONE = {
     "accepte": "Tri accepté.",
     "corrige": "Tri corrigé.",
     "rattache": "Message rattaché à ce dossier.",
+    "transcription": "Transcription enregistrée ; la suggestion de tri a été recalculée sur le texte corrigé.",
 }
 
 
@@ -197,6 +199,9 @@ def dossier_page(request: Request, ctx: Ctx) -> Response:
                 Extraction.from_json(suggestion.extracted) if suggestion is not None else None
             ),
             assignees=assignable(ctx.session),
+            pages_to_check=messages_to_check(
+                ctx.session, settings.scans.transcription_check_below, [m.id for m in messages]
+            ),
         ),
     )
 

@@ -89,9 +89,10 @@ def render_preview(data: bytes, content_type: str, page: int) -> bytes | None:
             finally:
                 pdf.close()
         else:
-            if page != 1:
-                return None
             with Image.open(io.BytesIO(data)) as original:
+                if not 1 <= page <= min(getattr(original, "n_frames", 1), MAX_PREVIEW_PAGES):
+                    return None
+                original.seek(page - 1)  # the pages of a multi-page TIFF
                 image = original.convert("RGB")
         image.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH * 2))
         out = io.BytesIO()
