@@ -240,7 +240,17 @@ def test_letters_taken_in_before_page_transcriptions_get_their_pages_from_their_
                         "scan_pages": 2,
                         "ocr_confidence": 41.5,
                     },
-                    {**common, "channel": "email", "source": "eml", "dedupe_key": "b", "content_hash": "b"},
+                    {
+                        **common,
+                        "channel": "email",
+                        "source": "eml",
+                        "dedupe_key": "b",
+                        "content_hash": "b",
+                        "body_text": "Un courriel : pas de pages",
+                        "scan_method": None,
+                        "scan_pages": None,
+                        "ocr_confidence": None,
+                    },
                 ],
             )
             command.upgrade(cfg, "head")
