@@ -44,8 +44,6 @@ SQLALCHEMY_ALLOWED = frozenset(
         "triage/privacy/retention.py",
         "triage/report/export.py",
         "triage/report/figures.py",
-        "triage/report/queries.py",
-        "triage/report/recommendations.py",
         "triage/runtime.py",
         "triage/sources/imap.py",
         "triage/sources/maildir.py",

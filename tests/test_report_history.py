@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from tests import report_data as data
 from triage.demo.history import demo_rows, generate_history, purge_history
 from triage.errors import ReportError
-from triage.report.recommendations import list_recommendations
 from triage.runtime import Runtime
 from triage.store.models import Dossier, ReportComment
+from triage.store.recommendations import list_recommendations
 
 UNTIL = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

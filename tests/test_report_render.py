@@ -13,14 +13,14 @@ import pytest
 from tests import report_data as data
 from triage.demo.history import generate_history
 from triage.errors import ReportError
-from triage.report.recommendations import (
+from triage.report.render import CHAPTERS, build, render_html, render_pdf
+from triage.runtime import Runtime
+from triage.store.recommendations import (
     add_progress,
     add_recommendation,
     list_recommendations,
     set_comment,
 )
-from triage.report.render import CHAPTERS, build, render_html, render_pdf
-from triage.runtime import Runtime
 
 UNTIL = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

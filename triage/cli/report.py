@@ -78,7 +78,7 @@ def report_comment(
     config: ConfigOption = None,
 ) -> None:
     """Écrit le commentaire de la médiation pour une section du rapport d'une année."""
-    from triage.report.recommendations import set_comment
+    from triage.store.recommendations import set_comment
 
     if (text is None) == (file is None):
         raise ReportError("donnez soit --text, soit --file")
@@ -93,7 +93,7 @@ def report_comment(
 @report_app.command("sections")
 def report_sections() -> None:
     """Liste les sections que la médiation peut commenter."""
-    from triage.report.recommendations import SECTIONS
+    from triage.store.recommendations import SECTIONS
 
     for code, title in SECTIONS.items():
         console.print(f"[bold]{code}[/] — {title}")
@@ -122,7 +122,7 @@ def rec_add(
     config: ConfigOption = None,
 ) -> None:
     """Enregistre une préconisation."""
-    from triage.report.recommendations import add_recommendation
+    from triage.store.recommendations import add_recommendation
 
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
@@ -140,7 +140,7 @@ def rec_add(
 @rec_app.command("list")
 def rec_list(year: YearOption = None, config: ConfigOption = None) -> None:
     """Liste les préconisations (d'une année si --year) avec leur statut et leur dernière étape."""
-    from triage.report.recommendations import list_recommendations
+    from triage.store.recommendations import list_recommendations
 
     rt = open_runtime(config)
     with rt.sessions() as session:
@@ -170,7 +170,7 @@ def rec_progress(
     config: ConfigOption = None,
 ) -> None:
     """Ajoute une note d'avancement datée (et, si --status, change le statut)."""
-    from triage.report.recommendations import add_progress
+    from triage.store.recommendations import add_progress
 
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
@@ -187,7 +187,7 @@ def rec_status(
     config: ConfigOption = None,
 ) -> None:
     """Change le statut d'une préconisation (enregistré comme une étape datée)."""
-    from triage.report.recommendations import STATUSES, add_progress
+    from triage.store.recommendations import STATUSES, add_progress
 
     rt = open_runtime(config)
     with rt.sessions.begin() as session:

@@ -27,10 +27,10 @@ from sqlalchemy import Table, delete, func, select
 
 from triage.dossiers.tracking import KEY_ALPHABET, KEY_LENGTH
 from triage.errors import ReportError
-from triage.report.recommendations import add_progress, add_recommendation, set_comment
 from triage.report.territories import Commune, Territory, read_communes, read_territories
 from triage.runtime import Runtime
 from triage.store.models import Dossier, Recommendation, RecommendationProgress, ReportComment
+from triage.store.recommendations import add_progress, add_recommendation, set_comment
 
 DEMO_PREFIX = "DEMO-"
 START = datetime(2022, 2, 1, tzinfo=UTC)  # the Isère mediator took office in February 2022

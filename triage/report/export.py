@@ -22,10 +22,10 @@ from typing import Any, TextIO
 from sqlalchemy import select
 
 from triage.report.labels import SUB_CHAPTERS, direction_label
-from triage.report.queries import counted, kind_expr
 from triage.report.territories import read_territories
 from triage.runtime import Runtime
 from triage.store.models import Dossier
+from triage.store.report_queries import counted, kind_expr
 
 COLUMNS = [
     "pseudonyme",

@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from triage.report import labels as L
-from triage.report.queries import duration_histograms, requests_per_year, year_counts
 from triage.report.tables import SMALL_CELL_THRESHOLD, Column, Row, Table, share
 from triage.report.territories import Territory
+from triage.store.report_queries import duration_histograms, requests_per_year, year_counts
 
 IN_PROGRESS = {"recue", "en_examen", "transmise_service", "mediation_en_cours", "attente_usager"}
 DONE = {"cloturee", "reorientee"}

@@ -20,7 +20,11 @@ from markupsafe import Markup, escape
 
 from triage.report import charts
 from triage.report.figures import Figures, compute
-from triage.report.recommendations import (
+from triage.report.tables import SMALL_CELL_THRESHOLD, Shown, fmt_dec, fmt_int, masked_text, show
+from triage.report.territories import SOURCE_NOTE, Territory, read_territories
+from triage.resources import templates_dir
+from triage.runtime import Runtime
+from triage.store.recommendations import (
     SECTIONS,
     STATUSES,
     Comment,
@@ -28,10 +32,6 @@ from triage.report.recommendations import (
     comments_for,
     for_report,
 )
-from triage.report.tables import SMALL_CELL_THRESHOLD, Shown, fmt_dec, fmt_int, masked_text, show
-from triage.report.territories import SOURCE_NOTE, Territory, read_territories
-from triage.resources import templates_dir
-from triage.runtime import Runtime
 
 FORMATS = ("html", "pdf", "csv")
 MONTHS = [

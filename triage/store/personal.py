@@ -1,6 +1,6 @@
 """Personal data in the store: anonymise dossiers, purge what has outlived its term, drop orphan blobs.
 
-Anonymising a dossier keeps exactly what the annual report reads (triage.report.queries: year, dates,
+Anonymising a dossier keeps exactly what the annual report reads (triage.store.report_queries: year, dates,
 channel, referrer, status, outcome, territory, direction, domain, sub-chapter, admissibility,
 reorientation) and the tracking token hash (the citizen's link still answers, without any content).
 Everything else that could name or describe a person goes: requester identity and contact details,

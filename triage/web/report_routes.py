@@ -22,10 +22,10 @@ from starlette.routing import Route
 
 from triage import auth
 from triage.errors import ReportError
-from triage.report import recommendations as recs
 from triage.report.render import build, render_csv, render_html, render_pdf
 from triage.resources import templates_dir
 from triage.runtime import Runtime
+from triage.store import recommendations as recs
 from triage.store.models import Dossier
 
 BASE = "/mediation/rapport"
