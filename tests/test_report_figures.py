@@ -8,14 +8,14 @@ from tests import report_data as data
 from triage.report.figures import Figures, compute
 from triage.report.territories import read_territories
 from triage.runtime import Runtime
+from triage.store.report_queries import report_counts
 
 
 @pytest.fixture
 def figures_2025(runtime: Runtime) -> Figures:
     with runtime.sessions.begin() as session:
         data.load(session)
-    with runtime.sessions() as session:
-        return compute(session, 2025, read_territories())
+    return compute(report_counts(runtime.sessions, 2025), 2025, read_territories())
 
 
 def test_requests_per_year_split_mediations_and_reorientations(figures_2025: Figures) -> None:
@@ -98,7 +98,6 @@ def test_policy_areas_and_sub_chapters_of_mediations(figures_2025: Figures) -> N
 
 
 def test_a_year_without_requests_gives_zeros_not_errors(runtime: Runtime) -> None:
-    with runtime.sessions() as session:
-        figures = compute(session, 2030, read_territories())
+    figures = compute(report_counts(runtime.sessions, 2030), 2030, read_territories())
     assert figures.headline.total == 0 and figures.headline.duration.mean is None
     assert figures.tables["etat_traitements"].value("termine") == 0

@@ -19,13 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import select
-
 from triage.report.labels import SUB_CHAPTERS, direction_label
 from triage.report.territories import read_territories
 from triage.runtime import Runtime
-from triage.store.models import Dossier
-from triage.store.report_queries import counted, kind_expr
+from triage.store.report_queries import export_rows
 
 COLUMNS = [
     "pseudonyme",
@@ -78,69 +75,28 @@ def _direction(value: str | None, territories: set[str]) -> str:
 def rows(runtime: Runtime) -> Iterator[list[str]]:
     """The export's lines (header first), streamed from the database."""
     territories = {t.name for t in read_territories(runtime.settings.report.territories_file)}
-    stmt = (
-        select(
-            Dossier.id,
-            Dossier.year,
-            Dossier.received_at,
-            kind_expr(),
-            Dossier.channel,
-            Dossier.referred_by,
-            Dossier.status,
-            Dossier.outcome,
-            Dossier.requester_territory,
-            Dossier.direction,
-            Dossier.domain,
-            Dossier.sub_chapter,
-            Dossier.admissibility,
-            Dossier.reorientation,
-            Dossier.first_contact_at,
-            Dossier.closed_at,
-        )
-        .where(counted())
-        .order_by(Dossier.year, Dossier.id)
-    )
     secret = runtime.secret
     yield COLUMNS
-    with runtime.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=2000).execute(stmt)
-        for (
-            dossier_id,
-            year,
-            received,
-            kind,
-            channel,
-            referred_by,
-            status,
-            outcome,
-            territory,
-            direction,
-            domain,
-            sub_chapter,
-            admissibility,
-            reorientation,
-            first_contact,
-            closed,
-        ) in result:
-            received = _aware(received)
-            yield [
-                pseudonym(secret, dossier_id),
-                str(year),
-                received.strftime("%Y-%m"),
-                kind,
-                _code(channel),
-                _code(referred_by),
-                _code(status),
-                _code(outcome),
-                territory if territory in territories else "",
-                _direction(direction, territories),
-                _code(domain),
-                sub_chapter if sub_chapter in SUB_CHAPTERS else ("autre" if sub_chapter else ""),
-                _code(admissibility),
-                _code(reorientation),
-                _days(received, _aware(first_contact)),
-                _days(received, _aware(closed)),
-            ]
+    for row in export_rows(runtime.engine):
+        received = _aware(row.received_at)
+        yield [
+            pseudonym(secret, row.id),
+            str(row.year),
+            received.strftime("%Y-%m"),
+            row.kind,
+            _code(row.channel),
+            _code(row.referred_by),
+            _code(row.status),
+            _code(row.outcome),
+            row.territory if row.territory in territories else "",
+            _direction(row.direction, territories),
+            _code(row.domain),
+            row.sub_chapter if row.sub_chapter in SUB_CHAPTERS else ("autre" if row.sub_chapter else ""),
+            _code(row.admissibility),
+            _code(row.reorientation),
+            _days(received, _aware(row.first_contact_at)),
+            _days(received, _aware(row.closed_at)),
+        ]
 
 
 def _aware(value: Any) -> Any:

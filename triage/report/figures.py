@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from triage.report import labels as L
 from triage.report.tables import SMALL_CELL_THRESHOLD, Column, Row, Table, share
 from triage.report.territories import Territory
-from triage.store.report_queries import duration_histograms, requests_per_year, year_counts
+from triage.store.report_queries import ReportCounts
 
 IN_PROGRESS = {"recue", "en_examen", "transmise_service", "mediation_en_cours", "attente_usager"}
 DONE = {"cloturee", "reorientee"}
@@ -175,7 +173,7 @@ def _destinations(counter: Counter[str], taxonomy_file: Path | None) -> list[tup
 
 
 def compute(
-    session: Session,
+    read: ReportCounts,
     year: int,
     territories: list[Territory],
     *,
@@ -183,9 +181,7 @@ def compute(
     taxonomy_file: Path | None = None,
 ) -> Figures:
     """All the figures of `year` (requests received that year; durations of dossiers closed that year)."""
-    counts = year_counts(session, year)
-    per_year = requests_per_year(session)
-    durations = duration_histograms(session)
+    counts, per_year, durations = read.year, read.per_year, read.durations
     names = {t.name for t in territories}
     tables: dict[str, Table] = {}
 

@@ -32,6 +32,7 @@ from triage.store.recommendations import (
     comments_for,
     for_report,
 )
+from triage.store.report_queries import report_counts
 
 FORMATS = ("html", "pdf", "csv")
 MONTHS = [
@@ -112,14 +113,14 @@ def build(
     threshold = threshold or settings.small_cell_threshold
     if territories is None:
         territories = read_territories(settings.territories_file)
+    figures = compute(
+        report_counts(runtime.sessions, year),
+        year,
+        territories,
+        threshold=threshold,
+        taxonomy_file=runtime.settings.triage.taxonomy_file,
+    )
     with runtime.sessions() as session:
-        figures = compute(
-            session,
-            year,
-            territories,
-            threshold=threshold,
-            taxonomy_file=runtime.settings.triage.taxonomy_file,
-        )
         comments = comments_for(session, year)
         new, followed = for_report(session, year)
     shown = {key: show(table, threshold) for key, table in figures.tables.items()}

@@ -8,11 +8,13 @@ or a reorientation target on a request that was not admissible); every other req
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, case, cast, func, or_, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import Date, Engine, Integer, and_, case, cast, func, or_, select, type_coerce
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from triage.store.models import Dossier
@@ -128,3 +130,79 @@ def duration_histograms(session: Session) -> dict[int, dict[str, Counter[int]]]:
             continue
         result[int(year)][k][int(n_days)] += n
     return {year: dict(per_kind) for year, per_kind in result.items()}
+
+
+@dataclass(frozen=True)
+class ReportCounts:
+    """Everything the figures of one year are computed from, read in one session."""
+
+    year: YearCounts
+    per_year: dict[int, Counter[str]]  # requests received each year, by kind
+    durations: dict[int, dict[str, Counter[int]]]  # year of closure -> kind -> days -> dossiers
+
+
+def report_counts(sessions: sessionmaker[Session], year: int) -> ReportCounts:
+    """The GROUP BY results behind the report of `year`."""
+    with sessions() as session:
+        return ReportCounts(
+            year_counts(session, year), requests_per_year(session), duration_histograms(session)
+        )
+
+
+def report_years(sessions: sessionmaker[Session]) -> set[int]:
+    """The years that have dossiers."""
+    with sessions() as session:
+        return set(session.scalars(select(Dossier.year).distinct()))
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One counted dossier as the pseudonymised export reads it (stored codes; dates as stored)."""
+
+    id: int
+    year: int
+    received_at: datetime
+    kind: str
+    channel: str | None
+    referred_by: str | None
+    status: str | None
+    outcome: str | None
+    territory: str | None
+    direction: str | None
+    domain: str | None
+    sub_chapter: str | None
+    admissibility: str | None
+    reorientation: str | None
+    first_contact_at: datetime | None
+    closed_at: datetime | None
+
+
+def export_rows(engine: Engine) -> Iterator[ExportRow]:
+    """Every counted dossier, by year then id, streamed (2,000 rows at a time) rather than loaded."""
+    stmt = (
+        select(
+            Dossier.id,
+            Dossier.year,
+            Dossier.received_at,
+            kind_expr().label("kind"),
+            Dossier.channel,
+            Dossier.referred_by,
+            Dossier.status,
+            Dossier.outcome,
+            Dossier.requester_territory.label("territory"),
+            Dossier.direction,
+            Dossier.domain,
+            Dossier.sub_chapter,
+            Dossier.admissibility,
+            Dossier.reorientation,
+            Dossier.first_contact_at,
+            Dossier.closed_at,
+        )
+        .where(counted())
+        .order_by(Dossier.year, Dossier.id)
+    )
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=2000).execute(stmt)
+        for row in result:
+            values: tuple[Any, ...] = tuple(row)  # positional: three times faster than by name
+            yield ExportRow(*values)

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -26,7 +25,7 @@ from triage.report.render import build, render_csv, render_html, render_pdf
 from triage.resources import templates_dir
 from triage.runtime import Runtime
 from triage.store import recommendations as recs
-from triage.store.models import Dossier
+from triage.store.report_queries import report_years
 
 BASE = "/mediation/rapport"
 READ = "dossiers.read"
@@ -113,9 +112,7 @@ def _year(value: str | None) -> int:
 
 
 def _years(runtime: Runtime, year: int) -> list[int]:
-    with runtime.sessions() as session:
-        years = set(session.scalars(select(Dossier.year).distinct()))
-    return sorted(years | {year, datetime.now(UTC).year})
+    return sorted(report_years(runtime.sessions) | {year, datetime.now(UTC).year})
 
 
 @guarded(READ)
