@@ -16,7 +16,6 @@ CODE = re.compile(r"`([^`\s]+)`")
 SQLALCHEMY_ALLOWED = frozenset(
     {
         "triage/auth.py",
-        "triage/cli/demo.py",
         "triage/cli/dossiers.py",
         "triage/cli/notify.py",
         "triage/cli/triage.py",
@@ -32,7 +31,6 @@ SQLALCHEMY_ALLOWED = frozenset(
         "triage/correspondence/send.py",
         "triage/correspondence/team.py",
         "triage/correspondence/writing.py",
-        "triage/demo/history.py",
         "triage/dossiers/opening.py",
         "triage/dossiers/registry.py",
         "triage/dossiers/statuses.py",

@@ -72,15 +72,10 @@ def _demo_report(rt: Runtime) -> None:
     """Add the fictitious 2022-now history once, then write this year's report as HTML and PDF."""
     from datetime import datetime
 
-    from sqlalchemy import func, select
-
-    from triage.demo.history import generate_history
+    from triage.demo.history import count_demo_dossiers, generate_history
     from triage.report.render import build, write
-    from triage.store.models import Dossier
 
-    with rt.sessions() as session:
-        has_history = session.scalar(select(func.count(Dossier.id)).where(Dossier.reference.like("DEMO-%")))
-    if not has_history:
+    if not count_demo_dossiers(rt):
         per_year = generate_history(rt, force=True)
         console.print(
             f"Historique fictif pour le rapport : {sum(per_year.values())} dossiers (2022 à aujourd'hui)."

@@ -23,14 +23,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select
-
 from triage.dossiers.tracking import KEY_ALPHABET, KEY_LENGTH
 from triage.errors import ReportError
 from triage.report.territories import Commune, Territory, read_communes, read_territories
 from triage.runtime import Runtime
-from triage.store.models import Dossier, Recommendation, RecommendationProgress, ReportComment
-from triage.store.recommendations import add_progress, add_recommendation, set_comment
+from triage.store.demo_history import count_dossiers, delete_history, insert_dossier_rows
+from triage.store.recommendations import (
+    add_progress,
+    add_recommendation,
+    count_recommendations,
+    has_comment,
+    set_comment,
+)
 
 DEMO_PREFIX = "DEMO-"
 START = datetime(2022, 2, 1, tzinfo=UTC)  # the Isère mediator took office in February 2022
@@ -356,31 +360,17 @@ def _one(
 
 def count_real_dossiers(runtime: Runtime) -> int:
     """Dossiers that are not part of the demo history."""
-    with runtime.sessions() as session:
-        return int(
-            session.scalar(
-                select(func.count()).select_from(Dossier).where(Dossier.reference.not_like(f"{DEMO_PREFIX}%"))
-            )
-            or 0
-        )
+    return count_dossiers(runtime.sessions, DEMO_PREFIX, with_prefix=False)
+
+
+def count_demo_dossiers(runtime: Runtime) -> int:
+    """Dossiers of the demo history."""
+    return count_dossiers(runtime.sessions, DEMO_PREFIX, with_prefix=True)
 
 
 def insert_rows(runtime: Runtime, rows: Iterator[dict[str, Any]], batch: int = 5000) -> Counter[int]:
     """Bulk-insert dossier rows (Core executemany in batches, one transaction); returns the count per year."""
-    per_year: Counter[int] = Counter()
-    buffer: list[dict[str, Any]] = []
-    table = Dossier.__table__
-    assert isinstance(table, Table)
-    with runtime.engine.begin() as conn:  # Core: more than twice as fast as the ORM's bulk insert
-        for row in rows:
-            buffer.append(row)
-            per_year[row["year"]] += 1
-            if len(buffer) >= batch:
-                conn.execute(table.insert(), buffer)
-                buffer = []
-        if buffer:
-            conn.execute(table.insert(), buffer)
-    return per_year
+    return insert_dossier_rows(runtime.engine, rows, batch)
 
 
 def generate_history(
@@ -406,7 +396,7 @@ def generate_history(
         from triage.demo.texts import COMMENTS, RECOMMENDATIONS
 
         with runtime.sessions.begin() as session:
-            if not session.scalar(select(func.count()).select_from(Recommendation)):
+            if not count_recommendations(session):
                 for rec in RECOMMENDATIONS:
                     if rec["year"] > until.year:
                         continue
@@ -421,12 +411,7 @@ def generate_history(
                         if on <= until.date():
                             add_progress(session, rec_id, note, on=on, status=status)
             for section, text in COMMENTS.items():
-                existing = session.scalar(
-                    select(func.count())
-                    .select_from(ReportComment)
-                    .where(ReportComment.year == until.year, ReportComment.section == section)
-                )
-                if not existing:
+                if not has_comment(session, until.year, section):
                     set_comment(session, until.year, section, text)
     return per_year
 
@@ -436,17 +421,4 @@ def purge_history(runtime: Runtime) -> int:
     from triage.demo.texts import COMMENTS, RECOMMENDATIONS
 
     titles = [rec["title"] for rec in RECOMMENDATIONS]
-    with runtime.sessions.begin() as session:
-        removed = session.execute(  # type: ignore[attr-defined]  # a DELETE's result has rowcount
-            delete(Dossier).where(Dossier.reference.like(f"{DEMO_PREFIX}%"))
-        ).rowcount
-        ids = list(session.scalars(select(Recommendation.id).where(Recommendation.title.in_(titles))))
-        if ids:
-            session.execute(
-                delete(RecommendationProgress).where(RecommendationProgress.recommendation_id.in_(ids))
-            )
-            session.execute(delete(Recommendation).where(Recommendation.id.in_(ids)))
-        session.execute(
-            delete(ReportComment).where(ReportComment.text.in_([t.strip() for t in COMMENTS.values()]))
-        )
-    return int(removed or 0)
+    return delete_history(runtime.sessions, DEMO_PREFIX, titles, [t.strip() for t in COMMENTS.values()])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from triage.errors import ReportError
@@ -226,3 +226,17 @@ def comments_for(session: Session, year: int) -> dict[str, Comment]:
         if row.text.strip():
             found[row.section] = Comment(row.section, row.text, row.year)
     return found
+
+
+def count_recommendations(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Recommendation)) or 0)
+
+
+def has_comment(session: Session, year: int, section: str) -> bool:
+    """Whether a text (even empty) was written for this section of this year's report."""
+    found = session.scalar(
+        select(func.count())
+        .select_from(ReportComment)
+        .where(ReportComment.year == year, ReportComment.section == section)
+    )
+    return bool(found)
