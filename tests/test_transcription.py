@@ -15,12 +15,13 @@ from sqlalchemy import func, select
 
 from tests.faint_scans import CORRECTED, open_letter, pipeline_for, write_letter
 from tests.workspace_data import add_users, fast_argon2, form_token, login
+from triage.records import ScanDocument
 from triage.runtime import Runtime
 from triage.sources.scans import ingest_scan_file
 from triage.store.audit import Actor
 from triage.store.models import AuditEntry, Dossier, Event, Message, ScanPageRow, SuggestionRow
 from triage.store.search import search_dossiers
-from triage.store.transcriptions import dossiers_to_check, load_transcription
+from triage.store.transcriptions import dossiers_to_check, load_transcription, ocr_text
 from triage.workspace.queue import pending_queue
 from triage.workspace.review import Labels, bulk_accept, confirm
 from triage.workspace.transcription import EVENT_TRANSCRIPTION, save_corrected_transcription
@@ -78,9 +79,11 @@ def test_corrected_transcription_is_kept_searchable_clears_the_flag_and_re_runs_
     dossier_id, message_id, reference = open_letter(runtime, tmp_path, faint=True)
     threshold = runtime.settings.scans.transcription_check_below
     with runtime.sessions() as s:
+        assert s.get(Dossier, dossier_id).requester_postcode == ""  # type: ignore[union-attr]
+        assert ocr_text(s, message_id) is None  # nothing corrected yet
         before = s.scalars(select(SuggestionRow).where(SuggestionRow.dossier_id == dossier_id)).one()
         assert before.domain != "autonomie_handicap"  # the garbled OCR text says nothing of the MDPH
-        ocr_text = load_transcription(s, message_id, threshold).pages[0].ocr_text
+        ocr_text_before = load_transcription(s, message_id, threshold).pages[0].ocr_text
         assert search_dossiers(s, "renouveler inclusion").total == 0
     outcome = save_corrected_transcription(
         runtime, message_id, {1: CORRECTED.replace("\n", "\r\n")}, MEDIATRICE, now=datetime.now(UTC)
@@ -88,7 +91,7 @@ def test_corrected_transcription_is_kept_searchable_clears_the_flag_and_re_runs_
     assert outcome.reference == reference and outcome.changed_pages == (1,) and outcome.suggestion_applied
     with runtime.sessions() as s:
         scan = load_transcription(s, message_id, threshold)
-        assert scan.pages[0].ocr_text == ocr_text  # what OCR read is kept
+        assert scan.pages[0].ocr_text == ocr_text_before  # what OCR read is kept
         assert scan.pages[0].corrected_text == CORRECTED and not scan.to_check
         assert dossiers_to_check(s, threshold, [dossier_id]) == {}
         assert s.get(Message, message_id).body_text == CORRECTED  # type: ignore[union-attr]
@@ -104,6 +107,14 @@ def test_corrected_transcription_is_kept_searchable_clears_the_flag_and_re_runs_
         assert "nouvelle suggestion" in event.summary and event.details["pages_changed"] == [1]
         assert event.actor == "mediatrice" and not event.public
         assert s.scalar(select(func.count()).where(AuditEntry.action == "scan.transcription")) == 1
+        # what OCR could not read fills the requester's empty fields
+        dossier = s.get(Dossier, dossier_id)
+        assert dossier is not None and (dossier.requester_postcode, dossier.requester_commune) == (
+            "38000",
+            "Grenoble",
+        )
+        assert "postcode" in event.details["requester_filled"]
+        assert ocr_text(s, message_id) == ocr_text_before  # for the right of access: what OCR had read
         # full-text search reads the corrected text
         found = search_dossiers(s, "renouveler inclusion")
         assert [hit.reference for hit in found.hits] == [reference]
@@ -263,3 +274,46 @@ def test_letters_taken_in_before_page_transcriptions_get_their_pages_from_their_
         assert [tuple(r) for r in rows] == [(1, "Première page", 41.5, 2), (2, "Deuxième page", 41.5, 2)]
     finally:
         engine.dispose()
+
+
+def test_a_scan_read_without_page_details_still_gets_its_pages(sqlite_runtime: Runtime) -> None:
+    doc = ScanDocument(
+        path="/tmp/x.pdf",
+        filename="x.pdf",
+        sha256="f" * 64,
+        content_type="application/pdf",
+        pages=2,
+        text="Première page\n\f\nDeuxième page",
+        method="ocr",
+        mean_confidence=55.0,
+    )
+    outcome = pipeline_for(sqlite_runtime).ingest_scan(doc, b"%PDF-1.4 not really")
+    with sqlite_runtime.sessions() as s:
+        scan = load_transcription(s, outcome.message_row_id or 0, 70)
+    assert [(p.number, p.ocr_text, p.confidence, p.to_check) for p in scan.pages] == [
+        (1, "Première page", 55.0, True),
+        (2, "Deuxième page", 55.0, True),
+    ]
+
+
+def test_right_of_access_shows_the_corrected_letter_and_what_ocr_had_read(
+    sqlite_runtime: Runtime, tmp_path: Path
+) -> None:
+    import zipfile
+
+    from triage.privacy.access import Who, collect, write_zip
+
+    rt = sqlite_runtime
+    dossier_id, message_id, _ = open_letter(rt, tmp_path, faint=True)
+    save_corrected_transcription(rt, message_id, {1: CORRECTED}, MEDIATRICE)
+    with rt.sessions() as s:
+        dossier = s.get(Dossier, dossier_id)
+        assert dossier is not None and dossier.requester_name == "Jeanne Martin"
+        read = ocr_text(s, message_id)
+        assert read
+        export = collect(s, Who(name="Jeanne Martin", postcode="38000"))
+    write_zip(export, tmp_path / "acces.zip", rt.settings)
+    with zipfile.ZipFile(tmp_path / "acces.zip") as zf:
+        html = zf.read("synthese.html").decode()
+    assert "MDPH a refusé de renouveler" in html and "avant correction" in html
+    assert read.splitlines()[0].replace("&", "&amp;").replace("<", "&lt;")[:10] in html

@@ -24,6 +24,7 @@ from triage.notify.render import date_fr, render
 from triage.privacy.erasure import normalise_email
 from triage.runtime import Runtime
 from triage.sources.scans import safe_name
+from triage.store import transcriptions
 from triage.store.audit import Actor, record
 from triage.store.models import (
     AuditEntry,
@@ -140,6 +141,9 @@ def _message(session: Session, m: Message, export: Export, folder: str) -> dict[
         "text": m.body_text,
         "files": [],
     }
+    read = transcriptions.ocr_text(session, m.id) if m.source == "scan" else None
+    if read is not None:  # the letter was corrected by hand: what OCR had read is theirs to see too
+        item["ocr_text"] = read
     raw = _blob(session, m.raw_blob_id)
     if raw:
         ext = ".eml" if m.channel != "courrier" else ""

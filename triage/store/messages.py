@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from triage.records import Attachment, ParsedMessage, ScanDocument
+from triage.records import Attachment, ParsedMessage, ScanDocument, ScanPage
 from triage.store.models import Base, Message, RawBlob, ScanPageRow, StoredAttachment
 
 _BLOBS: Table = RawBlob.__table__  # type: ignore[assignment]
@@ -303,25 +303,31 @@ def store_scan(
             "blob_id": blob_id,
         },
     )
-    if doc.page_texts:  # each page as read, for « Vérifier la transcription »
-        conn.execute(
-            _INSERT_SCAN_PAGE,
-            [
-                {
-                    "message_id": row_id,
-                    "number": page.number,
-                    "method": page.method[:16],
-                    "confidence": page.confidence,
-                    "words": page.words,
-                    "ocr_text": page.text,
-                    "corrected_text": None,
-                    "corrected_at": None,
-                    "corrected_by_id": None,
-                }
-                for page in doc.page_texts
-            ],
-        )
+    # each page as read, for « Vérifier la transcription »
+    conn.execute(_INSERT_SCAN_PAGE, [{"message_id": row_id, **page} for page in _scan_pages(doc)])
     return int(row_id)
+
+
+def _scan_pages(doc: ScanDocument) -> list[dict[str, Any]]:
+    """The page rows of a scan: as read page by page, else cut from its text at the page breaks
+    (each page then carries the document's mean confidence)."""
+    pages = doc.page_texts or tuple(
+        ScanPage(number, text.strip(), doc.method, doc.mean_confidence if doc.method == "ocr" else None, 0)
+        for number, text in enumerate(doc.text.split("\f"), start=1)
+    )
+    return [
+        {
+            "number": page.number,
+            "method": page.method[:16],
+            "confidence": page.confidence,
+            "words": page.words or len(page.text.split()),
+            "ocr_text": page.text,
+            "corrected_text": None,
+            "corrected_at": None,
+            "corrected_by_id": None,
+        }
+        for page in pages
+    ]
 
 
 def store_typed(

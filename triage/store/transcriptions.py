@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from triage.errors import DossierError, NotFoundError
+from triage.records import Requester
 from triage.store.models import Dossier, Message, RawBlob, ScanPageRow, StoredAttachment
 
 PAGE_BREAK = "\n\f\n"  # as triage.sources.ocr.ScanText.text: page boundaries survive in body_text
@@ -230,3 +231,49 @@ def save_transcription(
         verified_pages=tuple(r.number for r in rows),
         text=body,
     )
+
+
+_REQUESTER_COLUMNS = {
+    "name": "requester_name",
+    "email": "requester_email",
+    "phone": "requester_phone",
+    "address": "requester_address",
+    "postcode": "requester_postcode",
+    "commune": "requester_commune",
+    "territory": "requester_territory",
+}
+
+
+def dossier_requester(session: Session, dossier_id: int) -> Requester:
+    """Who the dossier is about, as recorded."""
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise NotFoundError("dossier introuvable")
+    return Requester(
+        civility=dossier.requester_civility or "",
+        **{field: getattr(dossier, column) or "" for field, column in _REQUESTER_COLUMNS.items()},
+    )
+
+
+def fill_blank_requester(session: Session, dossier_id: int, requester: Requester) -> tuple[str, ...]:
+    """Write the requester's fields that are still empty on the dossier (never overwrite); which were."""
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise NotFoundError("dossier introuvable")
+    filled = []
+    for field, column in _REQUESTER_COLUMNS.items():
+        value = getattr(requester, field)
+        if value and not getattr(dossier, column):
+            setattr(dossier, column, value.lower() if field == "email" else value)
+            filled.append(field)
+    return tuple(filled)
+
+
+def ocr_text(session: Session, message_id: int) -> str | None:
+    """The letter as OCR read it, when a person has since changed its text (else None)."""
+    pages = session.scalars(
+        select(ScanPageRow).where(ScanPageRow.message_id == message_id).order_by(ScanPageRow.number)
+    ).all()
+    if not any(p.corrected_text is not None and p.corrected_text != p.ocr_text for p in pages):
+        return None
+    return PAGE_BREAK.join(p.ocr_text for p in pages).strip()

@@ -2,8 +2,9 @@
 it, and the triage suggestion runs again on what the letter really says.
 
 The OCR text stays beside the corrected one (triage.store.transcriptions). The new suggestion is the
-dossier's suggestion while its triage is pending; once the mediator has confirmed the triage her labels
-stand, and the new suggestion is only written down in the timeline for her to compare.
+dossier's suggestion while its triage is pending (and the requester's fields still empty are filled from
+what it extracted, as when a letter opens a dossier); once the mediator has confirmed the triage her
+labels stand, and the new suggestion is only written down in the timeline for her to compare.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from triage.dossiers.opening import store_suggestion
+from triage.dossiers.registry import complete_requester
 from triage.dossiers.timeline import write_event
 from triage.records import Suggestion
 from triage.runtime import Runtime
@@ -81,14 +83,21 @@ def save_corrected_transcription(
             # the same suggester, on the same kind of input, as when the letter came in
             suggestion = pipeline.suggest(lambda: saved.text, "")
         if saved.dossier_id is not None:
+            filled: tuple[str, ...] = ()
             if suggestion is not None and saved.triage_status == "pending":
                 store_suggestion(session, saved.dossier_id, message_id, suggestion)
                 applied = True
+                # what the OCR could not read (name, address...) may now be found: empty fields only
+                known = transcriptions.dossier_requester(session, saved.dossier_id)
+                filled = transcriptions.fill_blank_requester(
+                    session, saved.dossier_id, complete_requester(known, suggestion.extracted)
+                )
             details: dict[str, object] = {
                 "message_row_id": message_id,
                 "pages_changed": list(saved.changed_pages),
                 "pages_verified": list(saved.verified_pages),
                 "suggestion_applied": applied,
+                "requester_filled": list(filled),
             }
             if suggestion is not None:
                 details["suggestion"] = {
