@@ -110,8 +110,12 @@ def test_ingest_without_json_prints_a_summary_table(cli: CliRunner, tmp_path: Pa
     (folder / "b.eml").write_bytes(b"\x00\x01 pas un courriel")
     out = _run(cli, "ingest", str(folder))
     assert (
-        "Résumé de l'import" in out and "dossiers ouverts" in out and "b.eml" in out and "quarantined" in out
+        "Résumé de l'import" in out
+        and "dossiers ouverts" in out
+        and "b.eml" in out
+        and "en quarantaine" in out
     )
+    assert "quarantined" not in out  # the outcome in French, not its code
 
 
 # --------------------------------------------------------------------------- demo
@@ -158,7 +162,8 @@ def test_quarantine_list_show_and_retry(cli: CliRunner, tmp_path: Path) -> None:
     from triage.cli import app
 
     result = cli.invoke(app, ["quarantine", "retry", "--all"])
-    assert result.exit_code == 1 and "quarantined" in result.stdout  # still unreadable: said so, not hidden
+    # still unreadable: said so (in French), not hidden
+    assert result.exit_code == 1 and "en quarantaine" in result.stdout and "quarantined" not in result.stdout
 
 
 # --------------------------------------------------------------------------- local sources

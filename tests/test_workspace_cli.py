@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,8 @@ from tests.workspace_data import add_request, fast_argon2
 from triage import auth
 from triage.config import load_settings
 from triage.runtime import Runtime
-from triage.store.models import AuditEntry, Dossier, LabelledExample, OutboxItem, User
+from triage.store import quarantine
+from triage.store.models import AuditEntry, Dossier, LabelledExample, OutboxItem, PrintJob, User
 
 __all__ = ["fast_argon2"]
 
@@ -131,7 +133,9 @@ def test_queue_table_and_review_from_the_terminal(cli: CliRunner, home: Path) ->
         )
     rt.close()
     table = run(cli, "queue")
-    assert "MED-2026-00001" in table and "autonomie_handicap" in table and "à vérifier" in table
+    flat = " ".join(table.split())
+    assert "MED-2026-00001" in table and "Autonomie – personnes handicapées — sûr à 91 %" in flat, table
+    assert "Recevable — à vérifier (40 %)" in flat and "autonomie_handicap" not in flat, table
     assert "tri confirmé" in run(cli, "review", "MED-2026-00001", "--accept")
     out = run(cli, "review", "MED-2026-00002", "--admissibility", "prematuree")
     flat = " ".join(out.split())
@@ -196,6 +200,84 @@ def test_terminal_at_80_columns_cuts_no_reference_or_date_and_shows_paris_time(
         assert "MED-2026-00004" in out and "MED-2026-00005" in out, out
         assert "05/10/2026 à 9 h 14" in out, out  # 07:14 UTC is 9 h 14 in Paris
     assert "Autonomie" in out or "autonomie_handicap" in out
+
+
+CODES = re.compile(
+    r"(?<!\.)\b(recevable|none|confirmed|pending|sent|email|quarantined|flagged|acknowledgement|eml|request)\b"
+    r"|\d{4}-\d{2}-\d{2}"  # an ISO date
+)
+
+
+def test_every_terminal_table_at_80_columns_speaks_french_in_paris_time_and_cuts_no_token(
+    cli: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt = rt_of(home)
+    at = datetime(2026, 10, 5, 22, 30, tzinfo=UTC)  # 00 h 30 the next day in Paris
+    with rt.sessions.begin() as s:
+        for n in range(1, 4):
+            dossier, _ = add_request(
+                s,
+                f"MED-2026-0000{n}",
+                received_at=at,
+                email=f"personne{n}@example.org",
+                suggestion=("insertion_rsa", 0.9, "recevable", 0.4, "none", 0.9),
+            )
+            s.add(
+                OutboxItem(
+                    dossier_id=dossier.id,
+                    kind="acknowledgement",
+                    idempotency_key=f"ack-{n}",
+                    to_address=f"personne{n}@example.org",
+                    message_id=f"<ack-{n}@example.org>",
+                    raw=b"x",
+                    next_attempt_at=at,
+                )
+            )
+            s.add(
+                PrintJob(
+                    dossier_id=dossier.id,
+                    kind="letter_transmission",
+                    idempotency_key=f"p{n}",
+                    pdf=b"%PDF",
+                    created_at=at,
+                )
+            )
+    name = "courrier-de-madame-sylvie-martin-numerise-le-5-octobre-2026-page-1-sur-3.eml"
+    quarantine.put(
+        rt.sessions,
+        source="eml",
+        source_key=f"/boite/{name}",
+        data=b"\x00" * 40,
+        reason="en-têtes corrompus : " + "le bloc d'en-têtes est interrompu " * 3,
+    )
+    rt.close()
+    from triage.cli import console
+
+    monkeypatch.setattr(console, "width", 80)  # the console read COLUMNS once, when it was created
+    commands = (
+        ("queue",),
+        ("dossiers", "list"),
+        ("dossiers", "show", "MED-2026-00002"),
+        ("dossiers", "search", "carte"),
+        ("quarantine", "list"),
+        ("outbox", "list"),
+        ("print-queue", "list"),
+    )
+    for command in commands:
+        out = run(cli, *command)
+        lines = out.splitlines()
+        assert max(len(line) for line in lines) <= 80, out
+        assert not CODES.search(out), (command, CODES.search(out), out)
+        tokens = re.findall(r"MED-2026-\d+|\d\d/\d\d/\d{4} à \d+ h \d\d|[\w.-]+\.eml", out)
+        if command != ("quarantine", "list"):
+            assert "MED-2026-00002" in tokens, (command, out)  # whole, on one line
+            assert "06/10/2026 à 0 h 30" in tokens, (command, out)  # Paris time, whole
+        else:
+            assert name in tokens and "fichier .eml" in out, out
+        whole = {name, *(f"MED-2026-0000{n}" for n in range(1, 4))}
+        for line in lines:  # nothing folded: no line starts with the tail of a cut token
+            first = line.split()[0] if line.split() else ""
+            assert len(first) < 4 or not any(tok.endswith(first) and tok != first for tok in whole), line
 
 
 def test_dossiers_list_and_show_name_the_suggested_labels_in_french(cli: CliRunner, home: Path) -> None:

@@ -7,7 +7,6 @@ shared and scrolled back.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +18,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.cli.tables import (
+    CHANNELS,
+    MESSAGE_KINDS,
+    MESSAGE_ROLES,
+    WIDE_ENOUGH,
+    Column,
+    french,
+    paris_time,
+    show,
+    show_fields,
+)
 from triage.config import Settings
 from triage.correspondence.document import dossier_pdf
 from triage.correspondence.export import dossier_record, summary, usernames
@@ -29,22 +39,9 @@ from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, Event, Message, SuggestionRow, User
 from triage.suggest.taxonomy import cached_taxonomy
-from triage.workspace.common import PARIS
 
 dossiers_app = typer.Typer(help="Dossiers de médiation.", no_args_is_help=True)
 app.add_typer(dossiers_app, name="dossiers")
-
-
-# under this width a table would cut references and dates mid-token: one block per dossier instead
-WIDE_ENOUGH = 110
-
-
-def paris_time(value: datetime | None) -> str:
-    """'05/10/2026 à 9 h 14', Paris time (the web shows the same)."""
-    if not value:
-        return ""
-    local = value.astimezone(PARIS)
-    return f"{local:%d/%m/%Y} à {local.hour} h {local:%M}"
 
 
 def _labels(s: SuggestionRow | None, settings: Settings) -> str:
@@ -97,7 +94,10 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
         console.print(f"[bold]Dossiers — {len(rows)} affiché(s) sur {total}[/]")
         for d in rows:
             console.print(
-                Text.assemble((d.reference, "bold"), f"  reçue le {paris_time(d.received_at)}, {d.channel}")
+                Text.assemble(
+                    (d.reference, "bold"),
+                    f"  reçue le {paris_time(d.received_at)}, {french(CHANNELS, d.channel)}",
+                )
             )
             details = [_requester(d), d.requester_territory or "", f"statut : {status_label(d.status)}"]
             console.print(Padding(Text(" · ".join(x for x in details if x)), (0, 0, 0, 2)))
@@ -112,7 +112,7 @@ def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
         table.add_row(
             d.reference,
             paris_time(d.received_at),
-            d.channel,
+            french(CHANNELS, d.channel),
             _requester(d),
             d.requester_territory or "",
             status_label(d.status),
@@ -200,35 +200,37 @@ def dossiers_show(
         ).all()
         attachments = {m.id: len(m.attachments) for m in messages}
         suggestion = _latest_suggestions(session, [d.id]).get(d.id)
-    head = Table(title=f"Dossier {d.reference}", show_header=False)
-    head.add_column("champ")
-    head.add_column("valeur", overflow="fold")
-    for label, value in (
-        ("reçue le", paris_time(d.received_at)),
-        ("canal", d.channel),
-        ("statut", status_label(d.status)),
-        ("demandeur", _requester(d)),
-        ("territoire", d.requester_territory or "—"),
-        ("courriel connu", "oui" if d.requester_email else "non"),
-        ("service concerné", d.service_concerned or "—"),
-        ("tri suggéré", _labels(suggestion, rt.settings)),
-        ("modèle", suggestion.model_version if suggestion else "—"),
-    ):
-        head.add_row(label, value)
-    console.print(head)
+    show_fields(
+        console,
+        f"Dossier {d.reference}",
+        (
+            ("reçue le", paris_time(d.received_at)),
+            ("canal", french(CHANNELS, d.channel)),
+            ("statut", status_label(d.status)),
+            ("demandeur", _requester(d)),
+            ("territoire", d.requester_territory or "—"),
+            ("courriel connu", "oui" if d.requester_email else "non"),
+            ("service concerné", d.service_concerned or "—"),
+            ("tri suggéré", _labels(suggestion, rt.settings)),
+            ("modèle", suggestion.model_version if suggestion else "—"),
+        ),
+    )
     if messages:
-        table = Table(title="Messages")
-        for col in ("reçu le", "rôle", "type", "canal", "pièces jointes"):
-            table.add_column(col)
-        for m in messages:
-            table.add_row(paris_time(m.received_at), m.role, m.kind, m.channel, str(attachments.get(m.id, 0)))
-        console.print(table)
-    table = Table(title="Chronologie")
-    for col in ("date", "événement", "visible par l'usager"):
-        table.add_column(col, overflow="fold")
-    for e in events:
-        table.add_row(paris_time(e.at), e.summary or e.kind, "oui" if e.public else "non")
-    console.print(table)
+        columns = [Column("reçu le", whole=True), Column("rôle"), Column("type"), Column("canal")]
+        rows = [
+            (
+                paris_time(m.received_at),
+                french(MESSAGE_ROLES, m.role),
+                french(MESSAGE_KINDS, m.kind),
+                french(CHANNELS, m.channel),
+                str(attachments.get(m.id, 0)),
+            )
+            for m in messages
+        ]
+        show(console, "Messages", [*columns, Column("pièces jointes", whole=True, justify="right")], rows)
+    columns = [Column("date", whole=True), Column("événement"), Column("visible par l'usager")]
+    timeline = [(paris_time(e.at), e.summary or e.kind, "oui" if e.public else "non") for e in events]
+    show(console, "Chronologie", columns, timeline)
 
 
 @dossiers_app.command("pdf")

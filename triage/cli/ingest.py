@@ -24,6 +24,7 @@ from rich.table import Table
 
 from triage import logs
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.cli.tables import Column, outcome_name, show
 from triage.errors import SourceError
 from triage.pipeline import Pipeline
 from triage.records import DossierOutcome, IngestOutcome, RawMessage
@@ -146,17 +147,17 @@ def print_report(report: IngestReport) -> None:
         table.add_row(LABELS[key], str(counts[key]))
     console.print(table)
     if report.notable:
-        look = Table(title="À regarder")
-        for col in ("élément", "résultat", "dossier cité", "raison"):
-            look.add_column(col, overflow="fold")
-        for key, outcome in report.notable:
-            look.add_row(
+        columns = [Column("élément", whole=True), Column("résultat"), Column("dossier cité", whole=True)]
+        rows = [
+            (
                 Path(key).name if "/" in key else key,
-                outcome.outcome.value,
+                outcome_name(outcome.outcome),
                 outcome.reference or "",
                 outcome.detail,
             )
-        console.print(look)
+            for key, outcome in report.notable
+        ]
+        show(console, "À regarder", [*columns, Column("raison")], rows)
         console.print(
             "Quarantaine : [bold]mediature quarantine list[/] ; messages mis de côté : "
             "page « Courrier mis de côté » du poste de la médiatrice (/mediation/mis-de-cote)."

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy import select
 
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.cli.tables import Column, french, paris_time, show
 from triage.store.models import Dossier, OutboxItem, PrintJob
+from triage.workspace.view import OUTBOX_STATES, PRINT_STATES, sent_kind
 
 outbox_app = typer.Typer(
     help="Messages sortants (accusés de réception, courriers, synthèses).", no_args_is_help=True
@@ -38,31 +39,32 @@ def outbox_list(
         if not all_:
             q = q.where(OutboxItem.status != "sent")
         rows = s.execute(q.order_by(OutboxItem.id)).all()
-    table = Table(title=f"Boîte d'envoi — {len(rows)} message(s)")
-    for col in (
-        "n°",
-        "dossier",
-        "type",
-        "destinataire",
-        "état",
-        "essais",
-        "prochain essai / envoi",
-        "raison",
-    ):
-        table.add_column(col)
+    columns = [
+        Column("n°", whole=True, named_in_heading=True),
+        Column("dossier", whole=True),
+        Column("type"),
+        Column("destinataire", whole=True),
+        Column("état"),
+        Column("essais", whole=True, justify="right"),
+        Column("prochain essai / envoi"),
+        Column("raison"),
+    ]
+    table_rows = []
     for item, ref in rows:
         when = item.sent_at if item.status == "sent" else item.next_attempt_at
-        table.add_row(
-            str(item.id),
-            ref or "—",
-            item.kind,
-            _mask(item.to_address),
-            item.status,
-            str(item.attempts),
-            when.astimezone().strftime("%d/%m/%Y %H:%M") if when else "",
-            item.last_error[:60],
+        table_rows.append(
+            (
+                str(item.id),
+                ref or "",
+                sent_kind(item.kind),
+                _mask(item.to_address),
+                french(OUTBOX_STATES, item.status),
+                str(item.attempts),
+                paris_time(when),
+                item.last_error[:200],
+            )
         )
-    console.print(table)
+    show(console, f"Boîte d'envoi — {len(rows)} message(s)", columns, table_rows, heading=2)
 
 
 @outbox_app.command("flush")
@@ -91,18 +93,25 @@ def print_list(config: ConfigOption = None) -> None:
             .outerjoin(Dossier, Dossier.id == PrintJob.dossier_id)
             .order_by(PrintJob.id)
         ).all()
-    table = Table(title=f"File d'impression — {sum(1 for r in rows if r.status == 'pending')} à imprimer")
-    for col in ("n°", "dossier", "type", "créé le", "état"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
+    columns = [
+        Column("n°", whole=True, named_in_heading=True),
+        Column("dossier", whole=True),
+        Column("type"),
+        Column("créé le"),
+        Column("état"),
+    ]
+    table_rows = [
+        (
             str(r.id),
-            r.reference or "—",
-            r.kind,
-            r.created_at.astimezone().strftime("%d/%m/%Y %H:%M"),
-            "à imprimer" if r.status == "pending" else "exporté",
+            r.reference or "",
+            sent_kind(r.kind),
+            paris_time(r.created_at),
+            french(PRINT_STATES, r.status),
         )
-    console.print(table)
+        for r in rows
+    ]
+    waiting = sum(1 for r in rows if r.status == "pending")
+    show(console, f"File d'impression — {waiting} à imprimer", columns, table_rows, heading=2)
 
 
 @print_app.command("export")

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from triage.cli import ConfigOption, app, console, open_runtime
-from triage.cli.dossiers import paris_time
+from triage.cli.tables import SOURCES, Column, french, outcome_name, paris_time, show, show_fields
 from triage.records import IngestOutcome
 from triage.store import quarantine
 
@@ -28,21 +27,30 @@ def quarantine_list(
     rt = open_runtime(config)
     with rt.sessions() as session:
         items = quarantine.list_items(session, include_resolved=all_)
-    table = Table(title=f"Quarantaine — {len(items)} élément(s)")
-    for col in ("n°", "source", "élément", "taille", "essais", "dernier essai", "raison", "résolu"):
-        table.add_column(col, overflow="fold")
-    for i in items:
-        table.add_row(
+    columns = [
+        Column("n°", whole=True, named_in_heading=True),
+        Column("élément", whole=True),
+        Column("source"),
+        Column("taille", whole=True, justify="right"),
+        Column("essais", whole=True, justify="right"),
+        Column("dernier essai"),
+        Column("raison"),
+        Column("résolu le"),
+    ]
+    rows = [
+        (
             str(i.id),
-            i.source,
             Path(i.source_key).name or i.source_key,
+            french(SOURCES, i.source),
             f"{i.size} o",
             str(i.attempts),
             paris_time(i.last_attempt_at),
             i.reason,
             paris_time(i.resolved_at) or "",
         )
-    console.print(table)
+        for i in items
+    ]
+    show(console, f"Quarantaine — {len(items)} élément(s)", columns, rows, heading=2)
 
 
 @quarantine_app.command("show")
@@ -57,23 +65,22 @@ def quarantine_show(
     rt = open_runtime(config)
     with rt.sessions() as session:
         item, data = quarantine.get_item(session, item_id)
-    table = Table(title=f"Quarantaine n° {item.id}", show_header=False)
-    table.add_column("champ")
-    table.add_column("valeur", overflow="fold")
-    for label, value in (
-        ("source", item.source),
-        ("élément", item.source_key),
-        ("taille", f"{item.size} octets"),
-        ("raison", item.reason),
-        ("type d'erreur", item.error_type),
-        ("essais", str(item.attempts)),
-        ("mis en quarantaine le", paris_time(item.created_at)),
-        ("dernier essai", paris_time(item.last_attempt_at)),
-        ("résolu le", paris_time(item.resolved_at) or "non"),
-        ("message créé", str(item.resolved_message_id or "—")),
-    ):
-        table.add_row(label, value)
-    console.print(table)
+    show_fields(
+        console,
+        f"Quarantaine n° {item.id}",
+        (
+            ("source", french(SOURCES, item.source)),
+            ("élément", item.source_key),
+            ("taille", f"{item.size} octets"),
+            ("raison", item.reason),
+            ("type d'erreur", item.error_type),
+            ("essais", str(item.attempts)),
+            ("mis en quarantaine le", paris_time(item.created_at)),
+            ("dernier essai", paris_time(item.last_attempt_at)),
+            ("résolu le", paris_time(item.resolved_at) or "non"),
+            ("message créé", str(item.resolved_message_id or "—")),
+        ),
+    )
     if output is not None:
         output.write_bytes(data)
         console.print(f"Octets bruts écrits dans [bold]{output}[/].")
@@ -97,14 +104,17 @@ def quarantine_retry(
             ids = [i.id for i in quarantine.list_items(session)]
     else:
         ids = [item_id]  # type: ignore[list-item]
-    table = Table(title="Nouvel essai")
-    for col in ("n°", "résultat", "dossier", "détail"):
-        table.add_column(col, overflow="fold")
+    rows = []
     still = 0
     for i in ids:
         outcome = pipeline.retry_quarantined(i)
         still += outcome.outcome is IngestOutcome.QUARANTINED
-        table.add_row(str(i), outcome.outcome.value, outcome.reference or "", outcome.detail)
-    console.print(table)
+        rows.append((str(i), outcome_name(outcome.outcome), outcome.reference or "", outcome.detail))
+    columns = [
+        Column("n°", whole=True, named_in_heading=True),
+        Column("résultat"),
+        Column("dossier", whole=True),
+    ]
+    show(console, "Nouvel essai", [*columns, Column("détail")], rows)
     if still:
         raise typer.Exit(1)

@@ -154,7 +154,7 @@ def rec_list(year: YearOption = None, config: ConfigOption = None) -> None:
             v.title,
             "\n".join(v.services),
             v.status_label,
-            f"{last.on.isoformat()} {last.note}" if last else "",
+            f"{last.on:%d/%m/%Y} {last.note}" if last else "",
         )
     console.print(table if views else "Aucune préconisation.")
 

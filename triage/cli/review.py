@@ -5,19 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from triage.cli import ConfigOption, app, console, open_runtime
-from triage.cli.dossiers import WIDE_ENOUGH, paris_time
+from triage.cli.tables import CHANNELS, Column, french, paris_time, show
 from triage.dossiers.statuses import status_label
 from triage.workspace.labels import label_choices
+from triage.workspace.queue import LabelView
 
 
-def _confidence(value: float, to_check: bool) -> str:
-    pct = f"{round(value * 100)} %"
-    return f"[bold red]à vérifier, {pct}[/]" if to_check else f"sûr à {pct}"
+def _suggested(label: LabelView | None) -> Text:
+    """« Recevable — sûr à 99 % », or the label and « à vérifier (63 %) » in bold red."""
+    if label is None:
+        return Text("pas de suggestion")
+    pct = f"{round(label.confidence * 100)} %"
+    if label.to_check:
+        return Text.assemble(f"{label.name} — ", (f"à vérifier ({pct})", "bold red"))
+    return Text(f"{label.name} — sûr à {pct}")
 
 
 @app.command("queue")
@@ -35,58 +39,26 @@ def queue(
         items = pending_queue(session, rt.settings, limit=limit)
         record(session, Actor.terminal(), "queue.view", details={"dossiers": [i.dossier_id for i in items]})
         late = compute(session, rt.settings)
-    if console.width < WIDE_ENOUGH:  # one block per request: nothing cut mid-token at 80 columns
-        choices = label_choices(rt.settings)
-        console.print(f"[bold]Demandes à trier : {len(items)}[/]")
-        for item in items:
-            console.print(
-                Text.assemble(
-                    (item.reference, "bold"), f"  reçue le {paris_time(item.received_at)}, {item.channel}"
-                )
-            )
-            for kind, name in (
-                ("domain", "domaine"),
-                ("admissibility", "recevabilité"),
-                ("reorientation", "réorientation"),
-            ):
-                lab = item.label(kind)
-                choice_kind = "domains" if kind == "domain" else kind
-                text = (
-                    (
-                        f"{choices.name(choice_kind, lab.code) or lab.code} [{lab.code}], "
-                        f"{_confidence(lab.confidence, lab.to_check)}"
-                    )
-                    if lab
-                    else "pas de suggestion"
-                )
-                console.print(Padding(Text.from_markup(f"{name} : {text}"), (0, 0, 0, 2)))
-            if item.candidates:
-                console.print(
-                    Padding(
-                        Text("même personne ? " + ", ".join(c.reference for c in item.candidates)),
-                        (0, 0, 0, 2),
-                    )
-                )
-        items = []
-    table = Table(title=f"Demandes à trier : {len(items)}", show_lines=False)
-    table.add_column("référence", no_wrap=True)
-    table.add_column("reçue le", no_wrap=True)
-    for column in ("canal", "domaine", "recevabilité", "réorientation", "même personne ?"):
-        table.add_column(column)
-    for item in items:
-        cells = []
-        for kind in ("domain", "admissibility", "reorientation"):
-            lab = item.label(kind)
-            cells.append(f"{lab.code}\n{_confidence(lab.confidence, lab.to_check)}" if lab else "—")
-        table.add_row(
+    columns = [
+        Column("référence", whole=True),
+        Column("reçue le", whole=True),
+        Column("canal"),
+        Column("domaine"),
+        Column("recevabilité"),
+        Column("réorientation"),
+        Column("même personne ?"),
+    ]
+    rows: list[list[str | Text]] = [
+        [
             item.reference,
-            paris_time(item.received_at).split(" à ")[0],
-            item.channel,
-            *cells,
-            ", ".join(c.reference for c in item.candidates) or "",
-        )
-    if items:
-        console.print(table)
+            paris_time(item.received_at),
+            french(CHANNELS, item.channel),
+            *(_suggested(item.label(kind)) for kind in ("domain", "admissibility", "reorientation")),
+            ", ".join(c.reference for c in item.candidates),
+        ]
+        for item in items
+    ]
+    show(console, f"Demandes à trier : {len(items)}", columns, rows, heading=3)
     console.print(
         f"Échéances : {len(late.service_overdue)} réponse(s) de service en retard, "
         f"{len(late.no_first_contact)} demande(s) sans premier contact, "

@@ -6,15 +6,16 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
 from triage import logs
 from triage.cli import ConfigOption, app, console, err_console, open_runtime
+from triage.cli.tables import Column, outcome_name, paris_time, show
 from triage.files import private_dir
 from triage.pipeline import Pipeline
 from triage.records import DossierOutcome, IngestOutcome, ScanDocument
@@ -31,13 +32,10 @@ from triage.sources.scans import (
 scan_app = typer.Typer(help="Courriers papier numérisés.", no_args_is_help=True)
 app.add_typer(scan_app, name="scan")
 
-_OUTCOME_LABELS = {
-    IngestOutcome.OPENED: "dossier ouvert",
-    IngestOutcome.DUPLICATE: "déjà importé",
-    IngestOutcome.FLAGGED: "à vérifier",
-    IngestOutcome.QUARANTINED: "en quarantaine",
-    IngestOutcome.ATTACHED: "rattaché",
-    IngestOutcome.NOT_REQUEST: "non traité",
+_OUTCOME_STYLES = {
+    IngestOutcome.OPENED: "green",
+    IngestOutcome.QUARANTINED: "red",
+    IngestOutcome.FLAGGED: "yellow",
 }
 _METHOD_LABELS = {"text-layer": "texte du PDF", "ocr": "OCR"}
 
@@ -87,6 +85,10 @@ def _item(result: ScanResult) -> dict[str, Any]:
     }
 
 
+def _outcome_text(outcome: IngestOutcome) -> Text:
+    return Text(outcome_name(outcome), style=_OUTCOME_STYLES.get(outcome, ""))
+
+
 def _reading(result: ScanResult) -> str:
     doc = result.doc
     if doc is None:
@@ -133,24 +135,25 @@ def scan_add(
         }
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        table = Table(title=f"Courriers numérisés — {len(results)} fichier(s)")
-        for col in ("fichier", "lecture", "résultat", "dossier", "remarque"):
-            table.add_column(col, overflow="fold")
-        for r in results:
-            outcome = r.outcome.outcome
-            style = {"dossiers_opened": "green", "quarantined": "red", "flagged": "yellow"}.get(
-                outcome.value, ""
-            )
-            table.add_row(
+        columns = [
+            Column("fichier", whole=True),
+            Column("lecture"),
+            Column("résultat"),
+            Column("dossier", whole=True),
+        ]
+        rows = [
+            (
                 r.path.name,
                 _reading(r),
-                f"[{style}]{_OUTCOME_LABELS.get(outcome, outcome.value)}[/]"
-                if style
-                else _OUTCOME_LABELS.get(outcome, outcome.value),
+                _outcome_text(r.outcome.outcome),
                 r.outcome.reference or "—",
-                r.reason or (r.outcome.detail if outcome is not IngestOutcome.OPENED else ""),
+                r.reason or (r.outcome.detail if r.outcome.outcome is not IngestOutcome.OPENED else ""),
             )
-        console.print(table)
+            for r in results
+        ]
+        show(
+            console, f"Courriers numérisés — {len(results)} fichier(s)", [*columns, Column("remarque")], rows
+        )
         for path in missing:
             err_console.print(f"[red]Fichier introuvable :[/] {path}")
     if missing or counts.get(IngestOutcome.QUARANTINED.value):
@@ -165,9 +168,7 @@ def scan_status(config: ConfigOption = None) -> None:
     folder = private_dir(settings.scan_drop_folder)
     ready = set(SettleWatcher().ready(folder, settings.scans.settle_seconds))
     waiting = sorted(p for p in folder.iterdir() if p.is_file())
-    table = Table(title=f"Dossier de dépôt : {folder} — {len(waiting)} fichier(s) en attente")
-    for col in ("fichier", "taille", "déposé le", "état"):
-        table.add_column(col)
+    rows = []
     for path in waiting:
         st = path.stat()
         if is_temporary_name(path.name):
@@ -176,23 +177,24 @@ def scan_status(config: ConfigOption = None) -> None:
             state = "prêt : sera lu par le service (mediature worker)"
         else:
             state = "en cours d'écriture"
-        table.add_row(
-            path.name,
-            f"{st.st_size / 1000:.0f} ko",
-            datetime.fromtimestamp(st.st_mtime).strftime("%d/%m/%Y %H:%M"),
-            state,
+        rows.append(
+            (
+                path.name,
+                f"{st.st_size / 1000:.0f} ko",
+                paris_time(datetime.fromtimestamp(st.st_mtime, UTC)),
+                state,
+            )
         )
     if waiting:
-        console.print(table)
+        columns = [Column("fichier", whole=True), Column("taille", whole=True, justify="right")]
+        title = f"Dossier de dépôt : {folder} — {len(waiting)} fichier(s) en attente"
+        show(console, title, [*columns, Column("déposé le"), Column("état")], rows)
     else:
         console.print(f"Dossier de dépôt : {folder} — aucun fichier en attente.")
     rejected = rejected_files(settings)
     if rejected:
-        table = Table(title=f"Fichiers rejetés ({len(rejected)}) — aussi en quarantaine")
-        table.add_column("fichier", overflow="fold")
-        table.add_column("raison", overflow="fold")
-        for path, reason in rejected:
-            table.add_row(path.name, reason)
-        console.print(table)
+        title = f"Fichiers rejetés ({len(rejected)}) — aussi en quarantaine"
+        columns = [Column("fichier", whole=True), Column("raison")]
+        show(console, title, columns, [(path.name, reason) for path, reason in rejected])
     else:
         console.print("Aucun fichier rejeté.")

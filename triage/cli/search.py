@@ -10,10 +10,10 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from triage.cli import ConfigOption, console, open_runtime
-from triage.cli.dossiers import dossiers_app, paris_time
+from triage.cli.dossiers import dossiers_app
+from triage.cli.tables import Column, paris_time, show
 from triage.dossiers.statuses import status_label
 from triage.dossiers.tracking import initials
 from triage.store.search import SearchFilters, SearchHit, search_dossiers
@@ -58,15 +58,22 @@ def dossiers_search(
         for hit in result.hits:
             typer.echo(json.dumps(hit_record(hit), ensure_ascii=False))
         return
-    table = Table(title=f"{result.total} dossier(s) trouvé(s) — page {result.page} sur {result.pages}")
-    for column in ("référence", "reçue le", "statut", "demandeur", "trouvé dans"):
-        table.add_column(column, overflow="fold")
-    for hit in result.hits:
-        table.add_row(
+    columns = [
+        Column("référence", whole=True),
+        Column("reçue le", whole=True),
+        Column("statut"),
+        Column("demandeur"),
+        Column("trouvé dans"),
+    ]
+    rows = [
+        (
             hit.reference,
             paris_time(hit.received_at),
             status_label(hit.status),
             initials(hit.requester_name) or "?",
             ", ".join(s.source for s in hit.snippets) or "—",
         )
-    console.print(table)
+        for hit in result.hits
+    ]
+    title = f"{result.total} dossier(s) trouvé(s) — page {result.page} sur {result.pages}"
+    show(console, title, columns, rows, heading=2)

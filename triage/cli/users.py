@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.cli.tables import paris_time
 
 users_app = typer.Typer(
     help="Comptes de l'espace de la médiation (médiatrice, courrier, administration).", no_args_is_help=True
@@ -142,6 +143,6 @@ def users_list(config: ConfigOption = None) -> None:
         for user in session.scalars(select(User).order_by(User.username)):
             failures = f"actif, {user.failed_logins} échec(s) de connexion" if user.failed_logins else "actif"
             state = "désactivé" if user.disabled else failures
-            last = user.last_login_at.strftime("%d/%m/%Y %H:%M") if user.last_login_at else "jamais"
+            last = paris_time(user.last_login_at) or "jamais"
             table.add_row(user.username, user.display_name, ROLES.get(user.role, user.role), state, last)
     console.print(table)

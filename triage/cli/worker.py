@@ -13,6 +13,7 @@ from rich.table import Table
 
 from triage import logs
 from triage.cli import ConfigOption, app, console, open_runtime, settings_only
+from triage.cli.tables import paris_time
 from triage.worker import OUTCOMES, Worker, WorkerStatus
 
 mailbox_app = typer.Typer(help="Boîte aux lettres de la médiation (IMAP ou Maildir).", no_args_is_help=True)
@@ -188,7 +189,5 @@ def mailbox_status(config: ConfigOption = None) -> None:
             table.add_column(column)
         for item in large:
             size = _size(item.size)
-            table.add_row(
-                item.mailbox, str(item.uid), size, item.seen_at.astimezone().strftime("%d/%m/%Y %H:%M")
-            )
+            table.add_row(item.mailbox, str(item.uid), size, paris_time(item.seen_at))
         console.print(table)

@@ -49,6 +49,15 @@ _DEFAULT_REORIENTATION = (
     ("conciliateur_justice", "Conciliateur de justice"),
 )
 
+# Every channel a request comes by, as the mediator reads it (records.Channel values).
+CHANNEL_NAMES: dict[str, str] = {
+    "email": "courriel",
+    "formulaire": "formulaire web",
+    "courrier": "courrier",
+    "telephone": "téléphone",
+    "permanence": "permanence",
+}
+
 # How a request typed in by hand reached the mediation (records.Channel values).
 MANUAL_CHANNELS: dict[str, str] = {
     "telephone": "Appel téléphonique",

@@ -28,17 +28,10 @@ from triage.errors import MediatureError
 from triage.runtime import Runtime
 from triage.store.audit import Actor
 from triage.workspace.common import PARIS
-from triage.workspace.labels import REFERRERS
+from triage.workspace.labels import CHANNEL_NAMES, REFERRERS
 from triage.workspace.view import sent_kind
 
 Handler = Callable[[Request, "Ctx"], Response]
-CHANNEL_NAMES = {
-    "email": "courriel",
-    "formulaire": "formulaire web",
-    "courrier": "courrier",
-    "telephone": "téléphone",
-    "permanence": "permanence",
-}
 HOME_BY_ROLE = {"mediateur": "/mediation/", "courrier": "/courrier/", "admin": "/admin/"}
 SAFE_NEXT_PREFIXES = ("/mediation", "/courrier", "/admin")
 
