@@ -109,7 +109,7 @@ def test_phrases_sender_domains_and_form_fields(tmp_path: Path, taxonomy) -> Non
     form = WebForm(service="Insertion - RSA", prior_steps="J'ai fait un recours gracieux en mars")
     hit = ruleset.match("voir formulaire", form=form)
     assert [h.rule.id for h in hit] == ["formulaire-rsa"]
-    assert "recours gracieux" in hit[0].matched
+    assert "recours gracieux" in hit[0].matched  # a form field's words, as the form gave them
 
 
 def test_unless_prevents_the_rule(taxonomy) -> None:
@@ -180,8 +180,9 @@ def test_failing_example_is_reported_by_self_test(tmp_path: Path, taxonomy) -> N
     assert len(problems) == 1 and "ne se déclenche pas sur son exemple" in problems[0]
 
 
-def test_rule_reason_quotes_the_matched_words(tmp_path: Path, taxonomy) -> None:
-    hits = load_rules(write_rules(tmp_path, RULE), taxonomy).match("Ma PCH a été refusée")
+def test_rule_reason_quotes_the_matched_words_as_they_appear_in_the_letter(tmp_path: Path, taxonomy) -> None:
+    hits = load_rules(write_rules(tmp_path, RULE), taxonomy).match("Ma PCH a été REFUSÉE,\nmalgré tout")
     reason = hits[0].reason()
     assert reason.startswith("Règle refus-pch : Un refus de PCH.")
-    assert "« refusee »" in reason and "« pch »" in reason
+    assert "« REFUSÉE »" in reason and "« PCH »" in reason, reason
+    assert "refusee" not in reason and "« pch »" not in reason

@@ -110,7 +110,7 @@ def test_sample_letter_is_explained_in_french(suggester: Suggester) -> None:
     assert s.domain.confidence > 0.5 and s.admissibility.confidence > 0.5
     text = "\n".join(s.reasons)
     assert "Domaine : Autonomie – personnes âgées" in text
-    assert "Règle agees-apa" in text and "« apa »" in text
+    assert "Règle agees-apa" in text and "« APA »" in text and "« apa »" not in text
     assert "Règle recours-sans-reponse" in text
     assert (
         "Règlement : Démarche préalable auprès du service (recours gracieux, RAPO ou réclamation écrite) le 3 février 2025"
@@ -129,7 +129,7 @@ def test_sample_letter_is_explained_in_french(suggester: Suggester) -> None:
 
 def test_highlights_and_to_check_flags(suggester: Suggester) -> None:
     s = suggester.suggest(SAMPLE)
-    assert "apa" in s.domain.highlights
+    assert "APA" in s.domain.highlights  # as written: the page highlights it in the letter
     sure = Suggester(
         suggester.taxonomy,
         suggester.rules,

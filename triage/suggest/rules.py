@@ -31,7 +31,7 @@ from typing import Any
 
 import regex
 
-from classifiers.text import fold, strip_accents
+from classifiers.text import clean, fold, strip_accents
 from triage import logs
 from triage.errors import RulesError
 from triage.records import WebForm
@@ -104,13 +104,27 @@ class Text:
     sender: str = ""
     form: WebForm | None = None
     lemma_hits: dict[tuple[str, ...], str] = field(default_factory=dict)
+    cleaned: str = ""  # the text as written (accents and case), aligned on `folded` character for character
 
     @classmethod
     def prepare(cls, text: str, sender: str = "", form: WebForm | None = None) -> Text:
         """Fold and tokenise once."""
-        folded = fold(text)
+        cleaned = clean(text)
+        folded = strip_accents(cleaned).lower()
         words = tokens(folded)
-        return cls(folded, words, " " + " ".join(words) + " ", sender.strip().lower(), form)
+        aligned = cleaned if len(cleaned) == len(folded) else ""  # a rare ligature: quote the folded form
+        return cls(folded, words, " " + " ".join(words) + " ", sender.strip().lower(), form, cleaned=aligned)
+
+    def as_written(self, found: str) -> str:
+        """A matched folded word or phrase as it appears in the text (« refusée », « Carte Mobilité
+        Inclusion »), the same words whatever separates them; the folded form when it is not in the text
+        (a sender, a form field)."""
+        words = tokens(found)
+        if not words or not self.cleaned:
+            return found
+        pattern = r"(?<!\w)" + r"\W+".join(regex.escape(w) for w in words) + r"(?!\w)"
+        m = regex.search(pattern, self.folded)
+        return " ".join(self.cleaned[m.start() : m.end()].split()) if m else found
 
 
 def _match_group(group: Group, text: Text) -> list[str]:
@@ -187,7 +201,7 @@ class RuleSet:
                 continue
             if rule.unless is not None and _match_group(rule.unless, prepared):
                 continue
-            seen = dict.fromkeys(found + [w for words in also for w in words])
+            seen = dict.fromkeys(prepared.as_written(w) for w in found + [w for words in also for w in words])
             hits.append(RuleHit(rule, tuple(seen)))
         return hits
 

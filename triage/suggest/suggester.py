@@ -47,7 +47,7 @@ from triage.resources import PROJECT_DIR
 from triage.suggest.bodies import Gazetteer, bodies_sentence, body_weights, load_gazetteer
 from triage.suggest.extract import Extractor
 from triage.suggest.facts import fact_weights, find_facts
-from triage.suggest.rules import RuleHit, RuleSet, load_rules, weights
+from triage.suggest.rules import RuleHit, RuleSet, Text, load_rules, weights
 from triage.suggest.taxonomy import Target, Taxonomy, load_targets, load_taxonomy
 
 RULES_ONLY = "regles-seules"
@@ -234,7 +234,8 @@ class Suggester:
         decision = self.decide(text, sender=sender, form=form, today=today)
         chosen, confidence = decision.chosen, decision.confidence
         extracted = self.extractor.extract(text, form=form, today=today)
-        per_label = {label: self._label_reasons(label, decision) for label in LABELS}
+        written = Text.prepare(text)  # to quote the model's terms as the letter writes them
+        per_label = {label: self._label_reasons(label, decision, written) for label in LABELS}
         labels = {
             label: LabelSuggestion(
                 code=chosen[label],
@@ -272,7 +273,7 @@ class Suggester:
         certainty = f"à vérifier, {share}" if s.to_check else f"sûr à {share}"
         return f"{LABEL_NAMES[label]} : {self.taxonomy.name(label, s.code)} ({certainty})"
 
-    def _label_reasons(self, label: str, decision: Decision) -> tuple[list[str], list[str]]:
+    def _label_reasons(self, label: str, decision: Decision, written: Text) -> tuple[list[str], list[str]]:
         code = decision.chosen[label]
         reasons: list[str] = []
         highlights: list[str] = []
@@ -289,8 +290,8 @@ class Suggester:
             terms = self.model.top_terms(decision.analysis, label, code)
             if terms:
                 reasons.append(
-                    f"Modèle ({LABEL_NAMES[label].lower()} {code}) : termes les plus déterminants "
-                    + ", ".join(name for name, _ in terms)
+                    f"Modèle ({LABEL_NAMES[label].lower()} « {self.taxonomy.name(label, code)} ») : termes les "
+                    "plus déterminants " + ", ".join(f"« {written.as_written(name)} »" for name, _ in terms)
                 )
         return reasons, list(dict.fromkeys(highlights))
 
