@@ -101,7 +101,7 @@ def test_search_needs_every_word_and_finds_references_and_names(runtime: Runtime
         assert search_dossiers(s, "prestation loyer").total == 0
         assert [h.reference for h in search_dossiers(s, "MED-2026-00002").hits] == ["MED-2026-00002"]
         assert [h.reference for h in search_dossiers(s, "dupont").hits] == ["MED-2026-00002"]
-        assert search_dossiers(s, "   ").total == 0
+        assert search_dossiers(s, "   ").total == 0  # nothing asked, nothing listed
         assert search_dossiers(s, 'NEAR( "x" OR * ^').total == 0  # no search syntax reaches the engine
 
 
@@ -147,3 +147,70 @@ def test_search_filters_and_pages(runtime: Runtime) -> None:
         assert search_dossiers(s, "prestation", SearchFilters(status="close")).total == 0
         assert search_dossiers(s, "prestation", SearchFilters(unassigned=True)).total == 27
         assert search_dossiers(s, "prestation", SearchFilters(assignee=1)).total == 0
+
+
+def test_results_come_most_recently_registered_first_whatever_the_date_of_reception(runtime: Runtime) -> None:
+    _seed(runtime)
+    with transaction(runtime.sessions) as s:
+        # typed in today from a letter received last winter: registered last, so listed first
+        late, _ = make_dossier(
+            s, "MED-2026-00004", name="Marc Roux", received_at=datetime(2026, 1, 5, 9, tzinfo=UTC)
+        )
+        late.subject = "Prestation de compensation : renouvellement"
+    with transaction(runtime.sessions) as s:
+        result = search_dossiers(s, "prestation")
+        assert [h.reference for h in result.hits] == ["MED-2026-00004", "MED-2026-00001"]
+        assert [h.reference for h in search_dossiers(s, "prestation", page_size=1, page=2).hits] == [
+            "MED-2026-00001"
+        ]
+
+
+def test_the_count_stops_at_the_cap_and_says_more_while_paging_goes_on(runtime: Runtime) -> None:
+    with transaction(runtime.sessions) as s:
+        for n in range(1, 28):
+            d, _ = make_dossier(
+                s, f"MED-2026-{n:05d}", name=f"Usager {n}", received_at=datetime(2026, 7, 1, 9, n, tzinfo=UTC)
+            )
+            d.subject = "Demande de prestation"
+            d.requester_territory = "Vercors" if n % 2 else "Oisans"
+    with transaction(runtime.sessions) as s:
+        first = search_dossiers(s, "prestation", page_size=5, count_cap=10)
+        assert (first.total, first.capped, first.pages, first.has_next) == (10, True, None, True)
+        assert first.found == "Plus de 10 dossiers trouvés"
+        assert [h.reference for h in first.hits][0] == "MED-2026-00027"
+        # further than the cap: the pages go on, and the last one knows the exact count again
+        last = search_dossiers(s, "prestation", page=6, page_size=5, count_cap=10)
+        assert [h.reference for h in last.hits] == ["MED-2026-00002", "MED-2026-00001"]
+        assert (last.total, last.capped, last.pages, last.has_next) == (27, False, 6, False)
+        exact = search_dossiers(s, "prestation", SearchFilters(territory="Oisans"), page_size=5, count_cap=13)
+        assert (exact.total, exact.capped, exact.found, exact.has_next) == (
+            13,
+            False,
+            "13 dossiers trouvés",
+            True,
+        )
+        assert (
+            search_dossiers(s, "prestation").found == "27 dossiers trouvés"
+        )  # under the default cap of 1 000
+
+
+def test_filters_alone_list_the_dossiers_they_keep(runtime: Runtime) -> None:
+    _seed(runtime)
+    with transaction(runtime.sessions) as s:
+        listed = search_dossiers(s, "", SearchFilters(territory="Vercors"))
+        assert [h.reference for h in listed.hits] == ["MED-2026-00002"] and listed.hits[0].snippets == ()
+        assert [h.reference for h in search_dossiers(s, "", SearchFilters(channel="email")).hits] == [
+            "MED-2026-00003",
+            "MED-2026-00001",
+        ]
+        assert search_dossiers(s, "").total == 0
+
+
+def test_words_between_double_quotes_must_follow_each_other(runtime: Runtime) -> None:
+    _seed(runtime)
+    with transaction(runtime.sessions) as s:
+        assert [h.reference for h in search_dossiers(s, '"aide sociale"').hits] == ["MED-2026-00002"]
+        assert search_dossiers(s, '"sociale aide"').total == 0
+        assert [h.reference for h in search_dossiers(s, 'foyer "arriéré de loyer"').hits] == [
+            "MED-2026-00002"
+        ]

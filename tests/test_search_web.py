@@ -74,6 +74,9 @@ def test_search_page_highlights_escapes_filters_pages_and_keeps_the_words_out_of
     assert 'href="/mediation/recherche?q=prestation&amp;canal=email&amp;page=2"' in first.text
     second = client.get("/mediation/recherche", params={"q": "prestation", "canal": "email", "page": "2"})
     assert second.text.count("<li>\n      <h3>") == 4 and "MED-2026-00001" in second.text
+    assert "Classés du plus récemment enregistré au plus ancien." in second.text
+    listed = client.get("/mediation/recherche", params={"canal": "courrier"})  # a filter alone lists
+    assert "1 dossier trouvé" in listed.text and "MED-2026-00002" in listed.text
     with rt.sessions() as session:
         details = [
             e.details
@@ -91,7 +94,7 @@ def test_cli_search_prints_initials_in_the_table_and_excerpts_in_json(cli: CliRu
     rt.close()
     table = run(cli, "dossiers", "search", "arriere loyer")
     assert "MED-2026-00002" in table and "J. D." in table
-    assert "Dupont" not in table and "loyer" not in table.split("trouvé(s)")[1]
+    assert "Dupont" not in table and "loyer" not in table.split("trouvé")[1]
     [line] = run(cli, "dossiers", "search", "arriere loyer", "--json").strip().splitlines()
     found = json.loads(line)
     assert found["reference"] == "MED-2026-00002"

@@ -16,7 +16,7 @@ from triage.cli.dossiers import dossiers_app
 from triage.cli.tables import Column, paris_time, show
 from triage.dossiers.statuses import status_label
 from triage.dossiers.tracking import initials
-from triage.store.search import SearchFilters, SearchHit, search_dossiers
+from triage.store.search import ORDER, SearchFilters, SearchHit, search_dossiers
 
 
 def hit_record(hit: SearchHit) -> dict[str, object]:
@@ -75,5 +75,6 @@ def dossiers_search(
         )
         for hit in result.hits
     ]
-    title = f"{result.total} dossier(s) trouvé(s) — page {result.page} sur {result.pages}"
+    pages = f" sur {result.pages}" if result.pages else ""
+    title = f"{result.found} — page {result.page}{pages}, classés {ORDER}"
     show(console, title, columns, rows, heading=2)

@@ -3,12 +3,15 @@
 A scanned letter is found by its current text: ``messages.body_text``, which a corrected transcription
 replaces (triage.store.transcriptions), so the triggers and indexes below follow the correction.
 
-SQLite (embedded default): the FTS5 table `search_index` kept in step by triggers (migrations 0006_search and 0007_search_rowids),
-tokenizer unicode61 with diacritics removed. PostgreSQL: GIN indexes over to_tsvector('mediature_french', …),
-the 'french' configuration with accents removed before its stemmer. On both, each word is matched as a
-prefix (« logement » finds « logements », « handicape » finds « handicapée ») and joined words (a
-reference, « trop-perçu ») as a phrase. Both return the matching dossiers, most recent first, filtered and paged, each with
-highlighted snippets (as text parts, never HTML: the page escapes them).
+SQLite (embedded default): the FTS5 table `search_index` kept in step by triggers (migrations 0006_search
+and 0007_search_rowids), tokenizer unicode61 with diacritics removed, rows numbered by dossier. PostgreSQL:
+stored tsvector columns with their GIN indexes (migration 0010_search_vectors), the 'french' configuration
+with accents removed before its stemmer. On both, each word is matched as a prefix (« logement » finds
+« logements », « handicape » finds « handicapée »), joined words (a reference, « trop-perçu ») and words
+between double quotes as a phrase. Results come in one order, the most recently registered dossier first
+(ORDER), and are counted up to COUNT_CAP: a word found in most dossiers then costs no more than a rare one
+(neither database sorts or counts every match). Each hit carries highlighted snippets (as text parts,
+never HTML: the page escapes them).
 """
 
 from __future__ import annotations
@@ -22,13 +25,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    bindparam,
+    column,
     func,
     literal,
     literal_column,
     null,
+    or_,
     select,
+    table,
     text,
-    union,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -36,20 +42,28 @@ from sqlalchemy.orm import Session
 from triage.store.models import Dossier, Message, User
 
 PAGE_SIZE = 20
+COUNT_CAP = 1000  # found dossiers counted exactly up to this many; beyond, « plus de 1 000 »
+# PostgreSQL: the share of the SAMPLE most recent dossiers found from which a search walks on along the
+# dossiers (about wanted / DENSE rows checked at most) rather than look up and sort all its matches
+SAMPLE = 300
+DENSE = 0.1
+ORDER = "du plus récemment enregistré au plus ancien"  # the one order of the results, said on the page
 ROWID_SHIFT = 2**32  # SQLite search_index rowids: dossier id × 2³² (+ message id), migration 0007
 MAX_QUERY = 200
 PARIS = ZoneInfo("Europe/Paris")
 # highlight markers put around matched words by snippet() / ts_headline(), split out in Python
 START, STOP = "\x02", "\x03"
-# the expressions of the GIN indexes of migration 0006_search (PostgreSQL uses the index only if identical)
+# what PostgreSQL indexes (migration 0010_search_vectors generates its vectors from the same texts)
 PG_CONFIG = "'mediature_french'::regconfig"
 PG_DOSSIER_TEXT = (
     "dossiers.reference || ' ' || coalesce(dossiers.requester_name, '') || ' ' || "
     "coalesce(dossiers.subject, '')"
 )
 PG_MESSAGE_TEXT = "coalesce(messages.subject, '') || ' ' || coalesce(messages.body_text, '')"
-PG_DOSSIER_DOCUMENT = f"to_tsvector({PG_CONFIG}, {PG_DOSSIER_TEXT})"
-PG_MESSAGE_DOCUMENT = f"to_tsvector({PG_CONFIG}, {PG_MESSAGE_TEXT})"
+# stored generated columns, to_tsvector of the texts above (migration 0010_search_vectors), GIN-indexed
+DOSSIER_VECTOR: Any = literal_column("dossiers.search_vector")
+MESSAGE_VECTOR: Any = literal_column("messages.search_vector")
+SEARCH_INDEX = table("search_index", column("rowid"))  # SQLite FTS5 (migration 0007_search_rowids)
 PG_HEADLINE = (
     f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=10, MaxFragments=2, FragmentDelimiter=' … '"
 )
@@ -104,17 +118,34 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchPage:
-    """One page of results."""
+    """One page of results. `total` is exact up to the cap (COUNT_CAP); beyond, `capped` is set and `total`
+    is the cap (« plus de 1 000 »): counting every match of a common word would cost more than the page."""
 
     query: str
     page: int
     page_size: int
     total: int
     hits: tuple[SearchHit, ...] = field(default_factory=tuple)
+    capped: bool = False
+    has_next: bool = False
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+    def pages(self) -> int | None:
+        """How many pages, None when the count was capped."""
+        return None if self.capped else max(1, -(-self.total // self.page_size))
+
+    @property
+    def found(self) -> str:
+        """How many dossiers were found, in French."""
+        if self.capped:
+            return f"Plus de {self.total:,} dossiers trouvés".replace(",", "\u202f")
+        if self.total == 0:
+            return "Aucun dossier trouvé"
+        return (
+            "1 dossier trouvé"
+            if self.total == 1
+            else f"{self.total:,} dossiers trouvés".replace(",", "\u202f")
+        )
 
 
 def search_dossiers(
@@ -123,66 +154,44 @@ def search_dossiers(
     filters: SearchFilters | None = None,
     page: int = 1,
     page_size: int = PAGE_SIZE,
+    count_cap: int = COUNT_CAP,
 ) -> SearchPage:
     """The dossiers whose reference, requester's name, summary, or one of whose messages (subject, body,
-    OCR text) contains the words of `query` (all of them), most recently received first."""
+    OCR text) contains the words of `query` (all of them); with no words, the dossiers the filters keep
+    (none without a filter). Most recently registered first (ORDER), counted up to `count_cap`."""
     filters = filters or SearchFilters()
     query = " ".join(query.split())[:MAX_QUERY]
     page = max(1, page)
+    offset = (page - 1) * page_size
+    # ids in order up to one past the page and one past the cap: the page, whether another follows, the count
+    wanted = max(offset + page_size, count_cap) + 1
+    conditions = [Dossier.merged_into_id.is_(None), *_conditions(filters)]
     dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        match = _fts5_query(query)
-        if not match:
+    terms = _terms(query)
+    if not terms:
+        if len(conditions) == 1:
             return SearchPage(query, page, page_size, 0)
-        # rowids only (dossier id × 2³² [+ message id]): reading a column of each of thousands of
-        # matching rows would cost more than the match itself
-        found: Any = (
-            select(literal_column(f"rowid / {ROWID_SHIFT}").label("dossier_id"))
-            .select_from(text("search_index"))
-            .where(text(f"search_index MATCH :match AND rowid >= {ROWID_SHIFT}"))
-        ).params(match=match)
-    else:
-        tsquery = _pg_tsquery(query)
-        if tsquery is None:
-            return SearchPage(query, page, page_size, 0)
-        found = union(
-            select(Dossier.id.label("dossier_id")).where(
-                literal_column(PG_DOSSIER_DOCUMENT).op("@@")(tsquery)
-            ),
-            select(Message.dossier_id.label("dossier_id")).where(
-                literal_column(PG_MESSAGE_DOCUMENT).op("@@")(tsquery)
-            ),
+        ids = list(
+            session.scalars(select(Dossier.id).where(*conditions).order_by(Dossier.id.desc()).limit(wanted))
         )
-    ids = found.subquery("found")
-    where = (
-        Dossier.id.in_(select(ids.c.dossier_id)),
-        Dossier.merged_into_id.is_(None),
-        *_conditions(filters),
-    )
-    # ids first (sorting thousands of whole rows costs more than the match), the count riding along with
-    # the page (one evaluation of the match instead of two); then the page's rows
-    page_ids = session.execute(
-        select(Dossier.id, func.count().over().label("total"))
-        .where(*where)
-        .order_by(Dossier.received_at.desc(), Dossier.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    if page_ids:
-        total = int(page_ids[0].total)
-    else:  # past the last page
-        total = int(session.scalar(select(func.count()).select_from(Dossier).where(*where)) or 0)
+    elif dialect == "sqlite":
+        ids = _fts5_ids(session, terms, conditions, wanted)
+    else:
+        ids = _pg_ids(session, terms, conditions, wanted)
+    capped = len(ids) >= wanted and len(ids) > count_cap
+    total = count_cap if capped else len(ids)
+    page_ids = ids[offset : offset + page_size]
     rows = (
         session.execute(
             select(Dossier, User.display_name, User.username)
             .outerjoin(User, User.id == Dossier.assignee_id)
-            .where(Dossier.id.in_([row.id for row in page_ids]))
-            .order_by(Dossier.received_at.desc(), Dossier.id.desc())
+            .where(Dossier.id.in_(page_ids))
+            .order_by(Dossier.id.desc())
         ).all()
         if page_ids
         else []
     )
-    snippets = _snippets(session, dialect, query, [row[0].id for row in rows])
+    snippets = _snippets(session, dialect, terms, page_ids) if terms else {}
     hits = tuple(
         SearchHit(
             dossier_id=d.id,
@@ -199,7 +208,70 @@ def search_dossiers(
         )
         for d, display, username in rows
     )
-    return SearchPage(query, page, page_size, total, hits)
+    return SearchPage(query, page, page_size, total, hits, capped, len(ids) > offset + page_size)
+
+
+def _fts5_ids(session: Session, terms: list[Term], conditions: list[Any], wanted: int) -> list[int]:
+    """SQLite: FTS5 yields the matching rows in descending rowid order, i.e. by dossier, most recent first
+    (migration 0007): the filters are checked on each row's dossier as they come and reading stops at
+    `wanted` dossiers, so a word found in 80,000 dossiers costs little more than a rare one."""
+    statement = (
+        select(Dossier.id)
+        .select_from(SEARCH_INDEX)
+        .join(Dossier, Dossier.id == literal_column(f"search_index.rowid / {ROWID_SHIFT}"))
+        .where(text(f"search_index MATCH :match AND search_index.rowid >= {ROWID_SHIFT}"), *conditions)
+        .order_by(literal_column("search_index.rowid").desc())
+    )
+    ids: list[int] = []
+    # on the Core connection: an ORM result would read every row before the first is handed out
+    result = session.connection().execute(statement, {"match": _fts5_query(terms)})
+    try:
+        for (dossier_id,) in result:  # a dossier's rows are adjacent: its own, then its messages'
+            if not ids or ids[-1] != dossier_id:
+                ids.append(dossier_id)
+                if len(ids) >= wanted:
+                    break
+    finally:
+        result.close()
+    return ids
+
+
+def _pg_ids(session: Session, terms: list[Term], conditions: list[Any], wanted: int) -> list[int]:
+    """PostgreSQL: the dossiers are walked most recent first (primary key backwards, each one checked on
+    its stored vectors) as long as the words are common enough for the first `wanted` to come after few
+    rows; the SAMPLE most recent tell. Rarer words are looked up in the GIN indexes, the few dossiers
+    found then sorted."""
+    tsquery = _pg_tsquery(terms)
+    dossier_match = DOSSIER_VECTOR.op("@@")(tsquery)
+    message_match = MESSAGE_VECTOR.op("@@")(tsquery)
+    # OFFSET 0 keeps the check per dossier: without it PostgreSQL may hash every matching message first
+    on_walk = or_(
+        dossier_match,
+        select(Message.id).where(Message.dossier_id == Dossier.id, message_match).offset(0).exists(),
+    )
+
+    def walk(*bounds: Any, limit: int) -> list[int]:
+        statement = select(Dossier.id).where(on_walk, *conditions, *bounds).order_by(Dossier.id.desc())
+        return list(session.scalars(statement.limit(limit)))
+
+    boundary = session.scalar(
+        select(Dossier.id).where(*conditions).order_by(Dossier.id.desc()).offset(SAMPLE - 1).limit(1)
+    )
+    if boundary is None:  # fewer dossiers than the sample pass the filters: check them all
+        return walk(limit=wanted)
+    recent = walk(Dossier.id >= boundary, limit=wanted)
+    if len(recent) >= wanted:
+        return recent
+    if len(recent) >= SAMPLE * DENSE:
+        return recent + walk(Dossier.id < boundary, limit=wanted - len(recent))
+    found = Dossier.id.in_(
+        union_all(select(Dossier.id).where(dossier_match), select(Message.dossier_id).where(message_match))
+    )
+    return list(
+        session.scalars(
+            select(Dossier.id).where(found, *conditions).order_by(Dossier.id.desc()).limit(wanted)
+        )
+    )
 
 
 def _conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
@@ -227,63 +299,82 @@ def _paris_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=PARIS)
 
 
-def _fts5_query(query: str) -> str:
-    """The user's words as a safe FTS5 query: every word a quoted prefix, joined words (a reference
-    MED-2026-00042, « l'aide ») a phrase; all must be present. No FTS5 syntax reaches the engine."""
+@dataclass(frozen=True)
+class Term:
+    """One thing to find: a word (found as a prefix) or a phrase (its words in order, the last a prefix
+    only when typed as a lone word)."""
+
+    words: tuple[str, ...]
+    phrase: bool = False
+    text: str = ""  # as typed (PostgreSQL parses a phrase as it parsed the documents: « MED-2026-00042 »)
+
+
+_QUOTED = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def _terms(query: str) -> list[Term]:
+    """The user's words: each lone word a prefix; words between double quotes, or joined (a reference
+    MED-2026-00042, « trop-perçu », « l'aide »), a phrase. All must be present. Nothing else is syntax."""
     terms = []
-    for chunk in query.split():
-        words = _WORD.findall(chunk)
-        if len(words) == 1:
-            terms.append(f'"{words[0]}"*')
+    for quoted, chunk in _QUOTED.findall(query):
+        typed = quoted or chunk
+        words = tuple(_WORD.findall(typed))
+        if len(words) == 1 and not quoted:
+            terms.append(Term(words))
         elif words:
-            terms.append('"' + " ".join(words) + '"')
-    return " AND ".join(terms)
+            terms.append(Term(words, phrase=True, text=typed))
+    return terms
 
 
-def _pg_tsquery(query: str) -> Any:
-    """The user's words as a tsquery built by PostgreSQL itself from bound values: each lone word a prefix
-    (to_tsquery of the bare word, letters and digits only, with :*), joined words a phrase
-    (phraseto_tsquery parses them as the document was); all must be present. None when no word."""
+def _fts5_query(terms: list[Term]) -> str:
+    """The terms as a safe FTS5 query (letters and digits only reach it, quoted)."""
+    return " AND ".join('"' + " ".join(t.words) + '"' if t.phrase else f'"{t.words[0]}"*' for t in terms)
+
+
+def _pg_tsquery(terms: list[Term]) -> Any:
+    """The terms as a tsquery built by PostgreSQL itself from bound values: a word a prefix (to_tsquery of
+    the bare word with :*), a phrase through phraseto_tsquery (parsed as the documents were)."""
     config: Any = literal_column(PG_CONFIG)
-    parts: list[Any] = []
-    for chunk in query.split():
-        words = _WORD.findall(chunk)
-        if len(words) == 1:
-            parts.append(func.to_tsquery(config, literal(words[0]) + ":*"))
-        elif words:
-            parts.append(func.phraseto_tsquery(config, literal(chunk)))
-    if not parts:
-        return None
+    parts: list[Any] = [
+        func.phraseto_tsquery(config, literal(t.text))
+        if t.phrase
+        else func.to_tsquery(config, literal(t.words[0]) + ":*")
+        for t in terms
+    ]
     tsquery = parts[0]
     for part in parts[1:]:
         tsquery = tsquery.op("&&")(part)
     return tsquery
 
 
-def _snippets(session: Session, dialect: str, query: str, dossier_ids: list[int]) -> dict[int, list[Snippet]]:
+def _snippets(
+    session: Session, dialect: str, terms: list[Term], dossier_ids: list[int]
+) -> dict[int, list[Snippet]]:
     """Where the words were found in the dossiers of the page (at most three excerpts each)."""
     if not dossier_ids:
         return {}
     found: dict[int, list[Snippet]] = {}
     if dialect == "sqlite":
         statement = text(
-            "SELECT s.dossier_id, s.kind, m.scan_pages, m.direction, "
+            f"SELECT s.rowid / {ROWID_SHIFT}, s.kind, m.scan_pages, m.direction, "
             f"snippet(search_index, -1, '{START}', '{STOP}', '…', 16) "
             f"FROM search_index AS s LEFT JOIN messages AS m ON s.kind = 'message' AND m.id = s.rowid % {ROWID_SHIFT} "
-            "WHERE search_index MATCH :match AND s.rowid BETWEEN :low AND :high ORDER BY s.rowid"
-        )
-        match = _fts5_query(query)
-        # one rowid range per dossier: its own row and its messages' (FTS5 seeks a range)
-        rows: Sequence[Any] = [
-            row
-            for dossier_id in dossier_ids
-            for row in session.execute(
-                statement,
-                {"match": match, "low": dossier_id * ROWID_SHIFT, "high": (dossier_id + 1) * ROWID_SHIFT - 1},
-            ).all()
-        ]
+            "WHERE search_index MATCH :match AND s.rowid BETWEEN :low AND :high "
+            f"AND s.rowid / {ROWID_SHIFT} IN :ids ORDER BY s.rowid"
+        ).bindparams(bindparam("ids", expanding=True))
+        # one pass over the rowid range of the page (FTS5 seeks it; a prefix is expanded once, not per
+        # dossier), excerpts made for the page's dossiers only
+        rows: Sequence[Any] = session.execute(
+            statement,
+            {
+                "match": _fts5_query(terms),
+                "low": min(dossier_ids) * ROWID_SHIFT,
+                "high": (max(dossier_ids) + 1) * ROWID_SHIFT - 1,
+                "ids": dossier_ids,
+            },
+        ).all()
     else:
-        tsquery = _pg_tsquery(query)
+        tsquery = _pg_tsquery(terms)
         config: Any = literal_column(PG_CONFIG)
         options = literal(PG_HEADLINE)
         rows = session.execute(
@@ -294,7 +385,7 @@ def _snippets(session: Session, dialect: str, query: str, dossier_ids: list[int]
                     null(),
                     null(),
                     func.ts_headline(config, literal_column(PG_DOSSIER_TEXT), tsquery, options),
-                ).where(Dossier.id.in_(dossier_ids), literal_column(PG_DOSSIER_DOCUMENT).op("@@")(tsquery)),
+                ).where(Dossier.id.in_(dossier_ids), DOSSIER_VECTOR.op("@@")(tsquery)),
                 select(
                     Message.dossier_id,
                     literal("message"),
@@ -302,9 +393,7 @@ def _snippets(session: Session, dialect: str, query: str, dossier_ids: list[int]
                     Message.direction,
                     func.ts_headline(config, literal_column(PG_MESSAGE_TEXT), tsquery, options),
                 )
-                .where(
-                    Message.dossier_id.in_(dossier_ids), literal_column(PG_MESSAGE_DOCUMENT).op("@@")(tsquery)
-                )
+                .where(Message.dossier_id.in_(dossier_ids), MESSAGE_VECTOR.op("@@")(tsquery))
                 .order_by(None),
             )
         ).all()

@@ -1,5 +1,5 @@
 """« Rechercher » at /mediation/recherche: full-text search over dossiers, messages and OCR text, with
-filters and paging (triage.store.search)."""
+filters and paging; filters alone list the dossiers they keep (triage.store.search)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from starlette.routing import Route
 from triage.correspondence.team import assignable
 from triage.dossiers.statuses import STATUSES
 from triage.store.audit import record
-from triage.store.search import SearchFilters, known_territories, search_dossiers
+from triage.store.search import ORDER, SearchFilters, known_territories, search_dossiers
 from triage.web.mediation.common import CHANNEL_NAMES, Ctx, endpoint, page_context, render
 from triage.workspace.labels import label_choices
 
@@ -29,7 +29,8 @@ def _day(value: str) -> date | None:
 
 @endpoint("dossiers.read")
 def search_page(request: Request, ctx: Ctx) -> Response:
-    """The search form and, when words were typed, one page of dossiers found with their excerpts."""
+    """The search form and, when words were typed or a filter chosen, one page of dossiers found (with
+    excerpts where words were typed)."""
     params = {name: request.query_params.get(name, "").strip()[:200] for name in FIELDS}
     choice = params["attribution"]
     filters = SearchFilters(
@@ -45,7 +46,7 @@ def search_page(request: Request, ctx: Ctx) -> Response:
     page_number = (
         int(request.query_params.get("page", "1")) if request.query_params.get("page", "1").isdigit() else 1
     )
-    result = search_dossiers(ctx.session, params["q"], filters, page_number) if params["q"] else None
+    result = search_dossiers(ctx.session, params["q"], filters, page_number) if any(params.values()) else None
     if result is not None:
         # the words typed may be a name: the journal keeps only the fact and the count
         record(
@@ -61,6 +62,7 @@ def search_page(request: Request, ctx: Ctx) -> Response:
             active="recherche",
             params=params,
             result=result,
+            order=ORDER,
             statuses=STATUSES,
             domains=choices.domains,
             domain_names=dict(choices.domains),
