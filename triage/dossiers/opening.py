@@ -26,7 +26,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import String, Table, bindparam, case, cast, func, insert, select
+from sqlalchemy import String, Table, bindparam, case, cast, func, insert, null, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
@@ -127,6 +127,24 @@ _COUNTERS: Table = ReferenceCounter.__table__  # type: ignore[assignment]
 _DOSSIERS: Table = Dossier.__table__  # type: ignore[assignment]
 _EVENTS: Table = Event.__table__  # type: ignore[assignment]
 _INSERT_DOSSIER = insert(_DOSSIERS).returning(_DOSSIERS.c.id)
+# columns that no dossier has a value for when it opens (decisions, dates and links come later)
+_NONE_AT_OPENING = (
+    "tracking_locked_until",
+    "outcome",
+    "first_contact_at",
+    "closed_at",
+    "domain",
+    "sub_chapter",
+    "admissibility",
+    "reorientation",
+    "merged_into_id",
+    "service_deadline",
+    "service_answered_at",
+    "assignee_id",
+    "reminder_on",
+    "anonymised_at",
+    "retention_extended_until",
+)
 
 
 @cache
@@ -158,11 +176,20 @@ def _open_statement_postgresql() -> Any:
         (counter.c.last_value < 100000, func.lpad(number, 5, "0")), else_=number
     )
     columns = [c for c in _DOSSIERS.columns if c.key not in ("id", "reference")]
+    # the columns empty at opening are NULL in the statement's text, not parameters: psycopg caches
+    # the conversion of a query only up to 50 parameters (and 4 KiB); past that it re-parses the
+    # statement's text at every dossier opened
     dossier = (
         insert(_DOSSIERS)
         .from_select(
             ["reference", *(c.key for c in columns)],
-            select(reference, *(bindparam(c.key, type_=c.type) for c in columns)).select_from(counter),
+            select(
+                reference,
+                *(
+                    cast(null(), c.type) if c.key in _NONE_AT_OPENING else bindparam(c.key, type_=c.type)
+                    for c in columns
+                ),
+            ).select_from(counter),
         )
         .returning(_DOSSIERS.c.id, _DOSSIERS.c.reference)
         .cte("dossier")
@@ -200,16 +227,12 @@ def _insert(session: Session, prefix: str, request: OpeningRequest, requester: R
         "tracking_token_hash": hash_token(token),
         "tracking_key": new_check_key(),
         "tracking_failures": 0,
-        "tracking_locked_until": None,
         "channel": request.channel.value,
         "referred_by": request.referred_by,
         "status": "recue",
-        "outcome": None,
         "triage_status": "pending",
         "received_at": received_at,
         "opened_at": stamp,
-        "first_contact_at": None,
-        "closed_at": None,
         "requester_civility": requester.civility[:32],
         "requester_name": requester.name[:200],
         "requester_email": requester.email.lower()[:320],
@@ -221,21 +244,11 @@ def _insert(session: Session, prefix: str, request: OpeningRequest, requester: R
         "subject": request.subject,
         "service_concerned": request.service[:200],
         "direction": "",
-        "domain": None,
-        "sub_chapter": None,
-        "admissibility": None,
-        "reorientation": None,
-        "merged_into_id": None,
-        "service_deadline": None,
-        "service_answered_at": None,
-        "assignee_id": None,
         "unread": False,
-        "reminder_on": None,
-        "anonymised_at": None,
-        "retention_extended_until": None,
         "retention_reason": "",
         "created_at": stamp,
         "updated_at": stamp,
+        **dict.fromkeys(_NONE_AT_OPENING),
     }
     event_details = {"status": "recue", "channel": request.channel.value, **request.details}
     conn = archive.connection(session)
@@ -249,7 +262,8 @@ def _insert(session: Session, prefix: str, request: OpeningRequest, requester: R
             "details": event_details,
             "actor": SYSTEM,
         }
-        params = {**values, "head": f"{prefix}-{year:04d}-", **{f"event_{k}": v for k, v in event.items()}}
+        params = {k: v for k, v in values.items() if k not in _NONE_AT_OPENING}
+        params.update(head=f"{prefix}-{year:04d}-", **{f"event_{k}": v for k, v in event.items()})
         dossier_id, reference = conn.execute(_open_statement_postgresql(), params).one()
         values["reference"] = reference
     else:
