@@ -317,3 +317,34 @@ def test_right_of_access_shows_the_corrected_letter_and_what_ocr_had_read(
         html = zf.read("synthese.html").decode()
     assert "MDPH a refusé de renouveler" in html and "avant correction" in html
     assert read.splitlines()[0].replace("&", "&amp;").replace("<", "&lt;")[:10] in html
+
+
+def test_anonymising_a_dossier_removes_its_page_texts_as_read_and_as_corrected(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    from triage.store.personal import anonymise_dossiers
+
+    dossier_id, message_id, _ = open_letter(runtime, tmp_path, faint=True)
+    save_corrected_transcription(runtime, message_id, {1: CORRECTED}, MEDIATRICE)
+    with runtime.sessions.begin() as s:
+        purge = anonymise_dossiers(s, [dossier_id], datetime.now(UTC))
+    assert purge.counts["scan_pages"] == 1
+    with runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(ScanPageRow)) == 0
+
+
+def test_every_page_of_a_multi_page_tiff_is_drawn_for_the_verification_page() -> None:
+    import io
+
+    from PIL import Image
+
+    from triage.web.mediation.file_routes import render_preview
+
+    pages = [Image.new("L", (300, 400), shade) for shade in (255, 0)]
+    out = io.BytesIO()
+    pages[0].save(out, format="TIFF", save_all=True, append_images=pages[1:])
+    second = render_preview(out.getvalue(), "image/tiff", 2)
+    assert second is not None
+    with Image.open(io.BytesIO(second)) as drawn:
+        assert drawn.convert("L").getpixel((10, 10)) == 0  # the black second page, not the first one
+    assert render_preview(out.getvalue(), "image/tiff", 3) is None
