@@ -21,7 +21,15 @@ from triage.notify.sender import FolderTransport, deliver_due, parse_smtp_url
 from triage.records import MessageKind
 from triage.runtime import Runtime
 from triage.store.models import AddressStatus, OutboxItem, PrintJob
-from triage.store.outbox import OutgoingMail
+from triage.store.outbox import (
+    OutgoingMail,
+    due_ids,
+    letters_to_print,
+    mark_exported,
+    mark_sent,
+    outbox_lines,
+    print_lines,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -334,3 +342,34 @@ def test_invalid_address_is_recorded_not_raised(sqlite_runtime: Runtime) -> None
         assert s.scalar(select(func.count(OutboxItem.id))) == 0
         summaries = [e.summary for e in s.scalars(select(Event).where(Event.kind == "acknowledgement"))]
     assert any("adresse invalide" in x for x in summaries)
+
+
+def test_the_terminal_lists_the_outbox_without_what_was_sent_unless_asked(runtime: Runtime) -> None:
+    _open_with_ack(runtime, "MED-2026-00060")
+    _open_with_ack(runtime, "MED-2026-00061", email="autre.personne@example.org")
+    assert [(line.reference, line.status) for line in outbox_lines(runtime.sessions, with_sent=False)] == [
+        ("MED-2026-00060", "pending"),
+        ("MED-2026-00061", "pending"),
+    ]
+    [first, _] = due_ids(runtime.sessions, datetime.now(UTC), force=True, limit=10)
+    mark_sent(runtime.sessions, first, datetime.now(UTC))
+    assert [line.reference for line in outbox_lines(runtime.sessions, with_sent=False)] == ["MED-2026-00061"]
+    every = outbox_lines(runtime.sessions, with_sent=True)
+    assert [(line.reference, line.status) for line in every] == [
+        ("MED-2026-00060", "sent"),
+        ("MED-2026-00061", "pending"),
+    ]
+    assert every[0].sent_at is not None and every[1].sent_at is None
+
+
+def test_exported_letters_leave_the_print_queue_unless_exported_again(runtime: Runtime) -> None:
+    with runtime.sessions.begin() as s:
+        dossier, token = make_dossier(s, "MED-2026-00070", channel="courrier", email="")
+        Notifier.from_runtime(runtime).on_dossier_opened(s, dossier, token, None)
+    [letter] = letters_to_print(runtime.sessions, again=False)
+    assert letter.reference == "MED-2026-00070" and letter.pdf.startswith(b"%PDF")
+    assert [(p.reference, p.status) for p in print_lines(runtime.sessions)] == [("MED-2026-00070", "pending")]
+    mark_exported(runtime.sessions, [letter.id], datetime.now(UTC))
+    assert letters_to_print(runtime.sessions, again=False) == []
+    assert [p.status for p in print_lines(runtime.sessions)] == ["exported"]
+    assert [again.id for again in letters_to_print(runtime.sessions, again=True)] == [letter.id]

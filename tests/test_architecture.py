@@ -17,9 +17,6 @@ SQLALCHEMY_ALLOWED = frozenset(
     {
         "triage/auth.py",
         "triage/cli/dossiers.py",
-        "triage/cli/notify.py",
-        "triage/cli/triage.py",
-        "triage/cli/users.py",
         "triage/cli/worker.py",
         "triage/correspondence/answers.py",
         "triage/correspondence/contacts.py",
@@ -49,7 +46,6 @@ SQLALCHEMY_ALLOWED = frozenset(
         "triage/web/mediation/courrier_routes.py",
         "triage/web/mediation/dossier_routes.py",
         "triage/web/mediation/privacy_routes.py",
-        "triage/web/tracking_routes.py",
         "triage/worker.py",
         "triage/workspace/common.py",
         "triage/workspace/deadlines.py",

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from triage.cli import ConfigOption, app, console, open_runtime
 from triage.cli.tables import Column, french, paris_time, show
-from triage.store.models import Dossier, OutboxItem, PrintJob
+from triage.store.outbox import letters_to_print, mark_exported, outbox_lines, print_lines
 from triage.workspace.view import OUTBOX_STATES, PRINT_STATES, sent_kind
 
 outbox_app = typer.Typer(
@@ -34,11 +33,7 @@ def outbox_list(
 ) -> None:
     """Liste les messages en attente, en échec ou non envoyés (avec la raison)."""
     rt = open_runtime(config)
-    with rt.sessions() as s:
-        q = select(OutboxItem, Dossier.reference).outerjoin(Dossier, Dossier.id == OutboxItem.dossier_id)
-        if not all_:
-            q = q.where(OutboxItem.status != "sent")
-        rows = s.execute(q.order_by(OutboxItem.id)).all()
+    rows = outbox_lines(rt.sessions, with_sent=all_)
     columns = [
         Column("n°", whole=True, named_in_heading=True),
         Column("dossier", whole=True),
@@ -50,12 +45,12 @@ def outbox_list(
         Column("raison"),
     ]
     table_rows = []
-    for item, ref in rows:
+    for item in rows:
         when = item.sent_at if item.status == "sent" else item.next_attempt_at
         table_rows.append(
             (
                 str(item.id),
-                ref or "",
+                item.reference or "",
                 sent_kind(item.kind),
                 _mask(item.to_address),
                 french(OUTBOX_STATES, item.status),
@@ -87,12 +82,7 @@ def outbox_flush(config: ConfigOption = None) -> None:
 def print_list(config: ConfigOption = None) -> None:
     """Liste les courriers à imprimer."""
     rt = open_runtime(config)
-    with rt.sessions() as s:
-        rows = s.execute(
-            select(PrintJob.id, PrintJob.kind, PrintJob.status, PrintJob.created_at, Dossier.reference)
-            .outerjoin(Dossier, Dossier.id == PrintJob.dossier_id)
-            .order_by(PrintJob.id)
-        ).all()
+    rows = print_lines(rt.sessions)
     columns = [
         Column("n°", whole=True, named_in_heading=True),
         Column("dossier", whole=True),
@@ -127,15 +117,10 @@ def print_export(
     """Écrit les courriers à imprimer en PDF (un fichier par courrier) et les marque exportés."""
     rt = open_runtime(config)
     output.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with rt.sessions.begin() as s:
-        q = select(PrintJob, Dossier.reference).outerjoin(Dossier, Dossier.id == PrintJob.dossier_id)
-        if not again:
-            q = q.where(PrintJob.status == "pending")
-        for job, ref in s.execute(q.order_by(PrintJob.id)).all():
-            path = output / f"{job.id:06d}-{ref or 'sans-dossier'}-{job.kind}.pdf"
-            path.write_bytes(job.pdf)
-            job.status = "exported"
-            job.exported_at = datetime.now(UTC)
-            count += 1
+    letters = letters_to_print(rt.sessions, again=again)
+    for letter in letters:
+        path = output / f"{letter.id:06d}-{letter.reference or 'sans-dossier'}-{letter.kind}.pdf"
+        path.write_bytes(letter.pdf)
+    mark_exported(rt.sessions, [letter.id for letter in letters], datetime.now(UTC))
+    count = len(letters)
     console.print(f"{count} courrier(s) écrit(s) dans [bold]{output}[/]")

@@ -122,18 +122,15 @@ def _training_data(
     groups = writers(examples)
     sources = {d.name: sum(1 for e in examples if e.source.startswith(d.name + "/")) for d in directories}
     if with_database:
-        from sqlalchemy import select
-
-        from triage.store.models import LabelledExample
+        from triage.store.labelled import labelled_texts
 
         rt = open_runtime(config)
-        with rt.sessions() as session:
-            rows = session.scalars(select(LabelledExample).order_by(LabelledExample.id)).all()
-            for row in rows:
-                texts.append(row.text)
-                groups.append(f"base:{row.id}")
-                for label in LABELS:
-                    labels[label].append(getattr(row, label))
+        rows = labelled_texts(rt.sessions)
+        for row in rows:
+            texts.append(row.text)
+            groups.append(f"base:{row.id}")
+            for label in LABELS:
+                labels[label].append(getattr(row, label))
         sources["decisions_confirmees"] = len(rows)
     return TrainingData(texts, labels, groups, sources)
 

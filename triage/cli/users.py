@@ -130,19 +130,16 @@ def users_role(
 @users_app.command("list")
 def users_list(config: ConfigOption = None) -> None:
     """Liste les comptes."""
-    from sqlalchemy import select
-
     from triage.auth import ROLES
-    from triage.store.models import User
+    from triage.store.accounts import accounts
 
     rt = open_runtime(config)
     table = Table(title="Comptes")
     for column in ("identifiant", "nom", "rôle", "état", "dernière connexion"):
         table.add_column(column)
-    with rt.sessions() as session:
-        for user in session.scalars(select(User).order_by(User.username)):
-            failures = f"actif, {user.failed_logins} échec(s) de connexion" if user.failed_logins else "actif"
-            state = "désactivé" if user.disabled else failures
-            last = paris_time(user.last_login_at) or "jamais"
-            table.add_row(user.username, user.display_name, ROLES.get(user.role, user.role), state, last)
+    for user in accounts(rt.sessions):
+        failures = f"actif, {user.failed_logins} échec(s) de connexion" if user.failed_logins else "actif"
+        state = "désactivé" if user.disabled else failures
+        last = paris_time(user.last_login_at) or "jamais"
+        table.add_row(user.username, user.display_name, ROLES.get(user.role, user.role), state, last)
     console.print(table)

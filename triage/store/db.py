@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +21,8 @@ MIGRATION_LOCK = 0x4D454449  # "MEDI": PostgreSQL advisory lock taken while migr
 # opened elsewhere (an acknowledgement commits with the dossier it acknowledges) takes one and hands it
 # back to the store's functions; it never builds a query with it.
 Transaction = Session
+# The same for a Core connection opened by the caller (the public tracking pages read on their own).
+CoreConnection = Connection
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

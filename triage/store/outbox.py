@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from triage.store.models import AddressStatus, OutboxItem, PrintJob
+from triage.store.models import AddressStatus, Dossier, OutboxItem, PrintJob
 
 # what counts against the daily limit of automatic messages to one address
 LIVE_STATUSES = ("pending", "sending", "sent")
@@ -209,3 +209,91 @@ def mark_failed_attempt(
     with sessions.begin() as session:
         session.execute(update(OutboxItem).where(OutboxItem.id == item.id).values(**values))
     return Outcome(str(values["status"]), item.attempts)
+
+
+@dataclass(frozen=True)
+class OutboxLine:
+    """One outbox row as the terminal lists it."""
+
+    id: int
+    reference: str | None  # the dossier's, None for the team's own mail
+    kind: str
+    to_address: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    last_error: str
+
+
+def outbox_lines(sessions: sessionmaker[Session], *, with_sent: bool) -> list[OutboxLine]:
+    """The outbox, oldest first (without the messages already sent unless `with_sent`)."""
+    with sessions() as session:
+        q = select(OutboxItem, Dossier.reference).outerjoin(Dossier, Dossier.id == OutboxItem.dossier_id)
+        if not with_sent:
+            q = q.where(OutboxItem.status != "sent")
+        return [
+            OutboxLine(
+                i.id,
+                ref,
+                i.kind,
+                i.to_address,
+                i.status,
+                i.attempts,
+                i.next_attempt_at,
+                i.sent_at,
+                i.last_error,
+            )
+            for i, ref in session.execute(q.order_by(OutboxItem.id)).all()
+        ]
+
+
+@dataclass(frozen=True)
+class PrintLine:
+    """One print job as the terminal lists it."""
+
+    id: int
+    reference: str | None
+    kind: str
+    status: str  # pending, exported
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A letter to print: its PDF and what names its file."""
+
+    id: int
+    reference: str | None
+    kind: str
+    pdf: bytes
+
+
+def print_lines(sessions: sessionmaker[Session]) -> list[PrintLine]:
+    """The print queue, oldest first."""
+    with sessions() as session:
+        rows = session.execute(
+            select(PrintJob.id, Dossier.reference, PrintJob.kind, PrintJob.status, PrintJob.created_at)
+            .outerjoin(Dossier, Dossier.id == PrintJob.dossier_id)
+            .order_by(PrintJob.id)
+        ).all()
+        return [PrintLine(id_, ref, kind, status, created) for id_, ref, kind, status, created in rows]
+
+
+def letters_to_print(sessions: sessionmaker[Session], *, again: bool) -> list[Letter]:
+    """The letters waiting to be printed (every one with `again`), oldest first."""
+    with sessions() as session:
+        q = select(PrintJob, Dossier.reference).outerjoin(Dossier, Dossier.id == PrintJob.dossier_id)
+        if not again:
+            q = q.where(PrintJob.status == "pending")
+        return [
+            Letter(job.id, ref, job.kind, job.pdf) for job, ref in session.execute(q.order_by(PrintJob.id))
+        ]
+
+
+def mark_exported(sessions: sessionmaker[Session], job_ids: list[int], at: datetime) -> None:
+    """The letters' files are written: they leave the queue of letters to print."""
+    with sessions.begin() as session:
+        session.execute(
+            update(PrintJob).where(PrintJob.id.in_(job_ids)).values(status="exported", exported_at=at)
+        )

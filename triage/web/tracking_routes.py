@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,6 +15,7 @@ from starlette.templating import Jinja2Templates
 from triage.correspondence.contacts import body_contact
 from triage.dossiers.tracking import CodeAnswer, CodePolicy, Contact, load_view, load_view_by_code
 from triage.runtime import Runtime
+from triage.store.db import CoreConnection
 from triage.web.security import PUBLIC_FORM_BYTES
 
 NEUTRAL = (
@@ -61,7 +61,7 @@ async def tracking_form(request: Request) -> Response:
     return _render(request, "suivi_form.html", {"error": "", "reference": ""})
 
 
-def _contacts(request: Request, conn: Connection) -> Callable[[str], Contact | None]:
+def _contacts(request: Request, conn: CoreConnection) -> Callable[[str], Contact | None]:
     """Reorientation contacts: the directory edited in the workspace (read on the page's own connection),
     else the app's lookup."""
     settings = request.app.state.runtime.settings
