@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +159,12 @@ QUERIES: list[tuple[str, str, dict[str, Any], int]] = [
     ("deux mots, accents omis", "handicape transport", {}, 1),
     ("mot + filtre d'étape", "logement", {"status": "mediation_en_cours"}, 1),
     ("mot + étape + territoire", "logement", {"status": "recue", "territory": "Oisans"}, 1),
+    (
+        "mot + un mois de réception",
+        "prestation",
+        {"received_from": date(2022, 3, 1), "received_to": date(2022, 3, 31)},
+        1,
+    ),
     ("référence", "MED-2022-01234", {}, 1),
     ("sans mot, filtres seuls", "", {"status": "recue", "channel": "email"}, 1),
 ]

@@ -142,6 +142,11 @@ def test_search_filters_and_pages(runtime: Runtime) -> None:
         ] == ["MED-2026-00001"]
         assert search_dossiers(s, "prestation", SearchFilters(received_to=date(2026, 6, 30))).total == 1
         assert search_dossiers(s, "prestation", SearchFilters(received_from=date(2026, 7, 1))).total == 26
+        assert search_dossiers(s, "prestation", SearchFilters(received_from=date(2026, 8, 1))).total == 0
+        july = SearchFilters(received_from=date(2026, 7, 1), received_to=date(2026, 7, 31))
+        assert [h.reference for h in search_dossiers(s, "", july, page=3, page_size=10).hits] == [
+            f"MED-2026-{n:05d}" for n in range(9, 3, -1)
+        ]
         assert search_dossiers(s, "médiateur", SearchFilters(channel="email")).total == 0
         assert search_dossiers(s, "médiateur", SearchFilters(channel="courrier")).total == 1
         assert search_dossiers(s, "prestation", SearchFilters(status="close")).total == 0

@@ -168,14 +168,25 @@ def search_dossiers(
     conditions = [Dossier.merged_into_id.is_(None), *_conditions(filters)]
     dialect = session.get_bind().dialect.name
     terms = _terms(query)
-    if not terms:
-        if len(conditions) == 1:
+    if not terms and len(conditions) == 1:
+        return SearchPage(query, page, page_size, 0)
+    span = (1, 2**31 - 1)  # the dossier ids to read: all (rowids stay under 2⁶³), or those received then
+    if filters.received_from or filters.received_to:
+        # the first and last dossier received between the dates (from the index on received_at): the search
+        # reads that stretch of the full-text index only
+        low, high = session.execute(
+            select(func.min(Dossier.id), func.max(Dossier.id)).where(*_received(filters))
+        ).one()
+        if low is None:
             return SearchPage(query, page, page_size, 0)
+        span = (int(low), int(high))
+        conditions.append(Dossier.id.between(*span))
+    if not terms:
         ids = list(
             session.scalars(select(Dossier.id).where(*conditions).order_by(Dossier.id.desc()).limit(wanted))
         )
     elif dialect == "sqlite":
-        ids = _fts5_ids(session, terms, conditions, wanted)
+        ids = _fts5_ids(session, terms, conditions, wanted, span)
     else:
         ids = _pg_ids(session, terms, conditions, wanted)
     capped = len(ids) >= wanted and len(ids) > count_cap
@@ -211,7 +222,9 @@ def search_dossiers(
     return SearchPage(query, page, page_size, total, hits, capped, len(ids) > offset + page_size)
 
 
-def _fts5_ids(session: Session, terms: list[Term], conditions: list[Any], wanted: int) -> list[int]:
+def _fts5_ids(
+    session: Session, terms: list[Term], conditions: list[Any], wanted: int, span: tuple[int, int]
+) -> list[int]:
     """SQLite: FTS5 yields the matching rows in descending rowid order, i.e. by dossier, most recent first
     (migration 0007): the filters are checked on each row's dossier as they come and reading stops at
     `wanted` dossiers, so a word found in 80,000 dossiers costs little more than a rare one."""
@@ -219,12 +232,15 @@ def _fts5_ids(session: Session, terms: list[Term], conditions: list[Any], wanted
         select(Dossier.id)
         .select_from(SEARCH_INDEX)
         .join(Dossier, Dossier.id == literal_column(f"search_index.rowid / {ROWID_SHIFT}"))
-        .where(text(f"search_index MATCH :match AND search_index.rowid >= {ROWID_SHIFT}"), *conditions)
+        .where(text("search_index MATCH :match AND search_index.rowid BETWEEN :low AND :high"), *conditions)
         .order_by(literal_column("search_index.rowid").desc())
     )
     ids: list[int] = []
     # on the Core connection: an ORM result would read every row before the first is handed out
-    result = session.connection().execute(statement, {"match": _fts5_query(terms)})
+    result = session.connection().execute(
+        statement,
+        {"match": _fts5_query(terms), "low": span[0] * ROWID_SHIFT, "high": (span[1] + 1) * ROWID_SHIFT - 1},
+    )
     try:
         for (dossier_id,) in result:  # a dossier's rows are adjacent: its own, then its messages'
             if not ids or ids[-1] != dossier_id:
@@ -288,6 +304,11 @@ def _conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
         conditions.append(Dossier.assignee_id.is_(None))
     elif filters.assignee is not None:
         conditions.append(Dossier.assignee_id == filters.assignee)
+    return conditions + _received(filters)
+
+
+def _received(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if filters.received_from:
         conditions.append(Dossier.received_at >= _paris_midnight(filters.received_from))
     if filters.received_to:
