@@ -425,7 +425,9 @@ def test_transmission_needs_a_named_service_and_its_letter_keeps_the_tracking_co
 def test_window_address_never_repeats_the_postcode_and_town() -> None:
     from triage.workspace.letters import window_address, with_article
 
-    assert window_address("12 rue des Alpes\n38100 GRENOBLE", "38100", "Grenoble")["recipient_city"] == ""
-    assert window_address("12 rue des Alpes", "38100", "Grenoble")["recipient_city"] == "38100 Grenoble"
+    for address in ("12 rue des Alpes\n38100 GRENOBLE", "12 rue des Alpes"):
+        window = window_address(address, "38100", "Grenoble")
+        assert window["recipient_lines"] == ["12 rue des Alpes", "38100 GRENOBLE"]
+        assert window["recipient_city"] == ""
     assert with_article("Direction de l'insertion") == "la Direction de l'insertion"
     assert with_article("Aide sociale à l'enfance") == "l'Aide sociale à l'enfance"

@@ -19,6 +19,7 @@ from triage.notify.acknowledge import greeting
 from triage.notify.compose import Outgoing, OutgoingFile, safe_address
 from triage.notify.letters import queue_print, render_pdf
 from triage.notify.outbox import enqueue
+from triage.notify.postal import postal_lines
 from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, OutboxItem, PrintJob
@@ -246,7 +247,7 @@ def send_message(
 def _letter_context(
     settings: Settings, dossier: Dossier, msg: FreeMessage, subject: str, text: str
 ) -> dict[str, Any]:
-    lines = [line.strip() for line in msg.recipient_lines if line.strip()]
+    lines = list(postal_lines("\n".join(msg.recipient_lines)))
     return {
         "layout": "letters/courrier_layout.html.j2",
         "kind": LetterKind("message", subject, True, False),

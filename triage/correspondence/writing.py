@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from triage.correspondence.contacts import address_lines, directory, get_contact
 from triage.errors import DossierError
 from triage.notify.compose import OutgoingFile
+from triage.notify.postal import postal_lines
 from triage.store.models import Dossier, Message, RawBlob, StoredAttachment
 
 
@@ -28,10 +29,11 @@ class Recipient:
 
 def requester(dossier: Dossier) -> Recipient:
     """The person who asked for mediation."""
-    city = f"{dossier.requester_postcode} {dossier.requester_commune}".strip()
-    lines = tuple(line for line in (dossier.requester_address or "").splitlines() if line.strip())
-    if lines and city:
-        lines = (*lines, city)
+    lines = (
+        postal_lines(dossier.requester_address, dossier.requester_postcode, dossier.requester_commune)
+        if (dossier.requester_address or "").strip()
+        else ()
+    )
     who = " ".join(p for p in (dossier.requester_civility, dossier.requester_name) if p).strip()
     return Recipient(
         "usager",

@@ -16,6 +16,7 @@ from triage.notify import guard
 from triage.notify.compose import Outgoing, safe_address
 from triage.notify.letters import qr_data_uri, queue_print, render_pdf
 from triage.notify.outbox import enqueue
+from triage.notify.postal import postal_lines
 from triage.notify.render import render
 from triage.records import Channel, ParsedMessage
 from triage.runtime import Runtime
@@ -150,8 +151,10 @@ class Notifier:
             **ctx,
             "qr": qr_data_uri(ctx["tracking_url"]),
             "recipient_name": dossier.requester_name,
-            "recipient_lines": [line for line in dossier.requester_address.splitlines() if line.strip()],
-            "recipient_city": f"{dossier.requester_postcode} {dossier.requester_commune}".strip(),
+            "recipient_lines": postal_lines(
+                dossier.requester_address, dossier.requester_postcode, dossier.requester_commune
+            ),
+            "recipient_city": "",
             "emailed": emailed,
             "today": self.clock(),
         }

@@ -20,10 +20,11 @@ from triage.correspondence.answers import reply_to_for
 from triage.dossiers.statuses import OUTCOMES, can_transition
 from triage.dossiers.tracking import Contact
 from triage.errors import DossierError
+from triage.notify.postal import postal_lines
 from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, LabelledExample
-from triage.workspace.common import fold, latest_suggestion, local_day, request_message, request_text, utcnow
+from triage.workspace.common import latest_suggestion, local_day, request_message, request_text, utcnow
 from triage.workspace.labels import reorientation_contact
 from triage.workspace.process import StatusChange, change_status, private_event, record_first_contact
 
@@ -163,14 +164,8 @@ def with_article(name: str) -> str:
 
 
 def window_address(address: str, postcode: str, commune: str) -> dict[str, Any]:
-    """The address lines and the « code postal ville » line, without repeating the latter when a scanned
-    address already ends with it."""
-    lines = [" ".join(line.split()) for line in address.splitlines() if line.strip()]
-    city = " ".join(f"{postcode or ''} {commune or ''}".split())
-    folded_city = fold(city)
-    if city and any(folded_city in fold(line) or (postcode and line.startswith(postcode)) for line in lines):
-        city = ""
-    return {"recipient_lines": lines, "recipient_city": city}
+    """The template variables of the envelope window (triage.notify.postal normalises the lines)."""
+    return {"recipient_lines": list(postal_lines(address, postcode, commune)), "recipient_city": ""}
 
 
 class LetterWriter:
