@@ -22,7 +22,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -150,3 +151,18 @@ def assert_accessible(page: Any, options: dict[str, Any] | None = None) -> None:
             for v in violations
         ]
         pytest.fail(f"axe-core: {len(violations)} violation(s) on {page.url}\n" + "\n".join(lines))
+
+
+@contextmanager
+def workspace_server(rt: Any, seed: Callable[[Any], object]) -> Iterator[LiveServer]:
+    """The whole app over `rt` on loopback (plain-http cookies), one account per role, `seed(session)` run
+    in one transaction first."""
+    from tests.workspace_data import add_users
+    from triage.web.app import create_app
+
+    rt.settings.web.secure_cookies = False
+    add_users(rt)
+    with rt.sessions.begin() as session:
+        seed(session)
+    with LiveServer(create_app(rt)) as live:
+        yield live

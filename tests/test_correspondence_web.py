@@ -224,7 +224,13 @@ def test_an_outside_body_edited_in_the_directory_receives_the_reorientation_and_
     sent = post(
         client,
         f"{dossier_url}/courrier",
-        {"modele": "reorientation", "envoi": "courriel", "transmettre": "oui", "nonce": "letter-1"},
+        {
+            "modele": "reorientation",
+            "envoi": "courriel",
+            "transmettre": "oui",
+            "nonce": "letter-1",
+            "action": "envoyer",
+        },
         page=dossier_url,
     )
     assert sent.status_code == 303  # type: ignore[attr-defined]

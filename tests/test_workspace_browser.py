@@ -139,18 +139,16 @@ def test_mediator_reviews_corrects_merges_closes_and_writes(
     page.get_by_label("Nouvelle étape").select_option("mediation_en_cours")
     page.get_by_role("button", name="Changer d'étape").click()
     page.wait_for_url("**?fait=statut")
-    page.get_by_label("Nouvelle étape").select_option("cloturee")
-    page.get_by_label("Issue (clôture)").select_option("resolution_complete")
-    page.get_by_role("button", name="Changer d'étape").click()
-    page.wait_for_url("**?fait=statut")
-
-    # an end-of-mediation letter by email
-    page.get_by_label("Modèle").select_option("fin_mediation")
+    # closing leads to the dated end-of-mediation notice: outcome, preview, then sent by email
+    page.get_by_role("link", name="Clôturer : issue et avis daté de fin de médiation").click()
+    page.get_by_label("Issue de la médiation").select_option("resolution_complete")
     page.get_by_label("Par courriel (boîte d'envoi)").check()
-    page.get_by_label("Votre texte (paragraphes séparés par une ligne vide)").fill(
+    page.get_by_label("Votre texte (facultatif) — paragraphes séparés par une ligne vide").fill(
         "Merci de votre confiance."
     )
-    page.get_by_role("button", name="Préparer et envoyer le courrier").click()
+    page.get_by_role("button", name="Préparer (aperçu avant envoi)").click()
+    assert page.get_by_text("Merci de votre confiance.").is_visible()
+    page.get_by_role("button", name="Envoyer").click()
     page.wait_for_url("**?fait=courrier#courriers")
     assert page.get_by_role("cell", name="Avis daté de fin de médiation").is_visible()
 

@@ -243,10 +243,10 @@ def test_reorientation_letter_forwards_the_request_and_carries_the_algorithmic_m
     assert "Réorientée vers la Préfecture de l'Isère" in public
 
 
-def test_end_of_mediation_notice_needs_a_closed_dossier_and_gives_the_date(runtime: Runtime) -> None:
+def test_end_of_mediation_notice_needs_the_outcome_and_gives_the_date(runtime: Runtime) -> None:
     with runtime.sessions.begin() as s:
         dossier, _ = add_request(s, "MED-2026-00001")
-        with pytest.raises(DossierError, match="clôturez"):
+        with pytest.raises(DossierError, match="issue"):
             send_letter(s, runtime, dossier, LetterRequest("fin_mediation", "courriel", "n1"), ACTOR)
         change_status(
             s, runtime.settings, dossier, StatusChange("cloturee", outcome="resolution_complete"), ACTOR
@@ -423,11 +423,11 @@ def test_transmission_needs_a_named_service_and_its_letter_keeps_the_tracking_co
 
 
 def test_window_address_never_repeats_the_postcode_and_town() -> None:
-    from triage.workspace.letters import window_address, with_article
+    from triage.workspace.letters import service_named, window_address
 
     for address in ("12 rue des Alpes\n38100 GRENOBLE", "12 rue des Alpes"):
         window = window_address(address, "38100", "Grenoble")
         assert window["recipient_lines"] == ["12 rue des Alpes", "38100 GRENOBLE"]
         assert window["recipient_city"] == ""
-    assert with_article("Direction de l'insertion") == "la Direction de l'insertion"
-    assert with_article("Aide sociale à l'enfance") == "l'Aide sociale à l'enfance"
+    assert service_named("Direction de l'insertion") == "la Direction de l'insertion"
+    assert service_named("Aide sociale à l'enfance") == "l'Aide sociale à l'enfance"

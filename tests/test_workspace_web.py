@@ -14,6 +14,7 @@ from tests.workspace_data import (
     PASSWORD,
     add_attachment,
     add_request,
+    add_service,
     add_users,
     fast_argon2,
     form_token,
@@ -198,7 +199,9 @@ def test_accept_then_close_updates_the_tracking_page_and_stores_a_labelled_examp
         "/mediation/dossiers/MED-2026-00001/statut",
         data={"csrf": token, "statut": "cloturee", "issue": "resolution_partielle"},
     )
-    assert answer.status_code == 200 and "Statut mis à jour" in answer.text
+    # closing leads to the form of the dated end-of-mediation notice
+    assert answer.status_code == 200 and "Dossier clôturé. Envoyez maintenant" in answer.text
+    assert '<h3 id="titre-courrier">Avis daté de fin de médiation</h3>' in answer.text
     with rt.sessions() as s:
         example = s.scalar(select(LabelledExample))
         assert example is not None and not example.corrected and example.domain == "autonomie_handicap"
@@ -215,6 +218,7 @@ def test_an_action_the_process_refuses_shows_why_and_changes_nothing(app, rt: Ru
         "/mediation/dossiers/MED-2026-00001/statut", data={"csrf": token, "statut": "cloturee"}
     )
     assert answer.status_code == 409 and "issue" in answer.text
+    assert 'id="form-statut"' in answer.text  # shown in the form, on the dossier page
     with rt.sessions() as s:
         assert s.scalar(select(Dossier.status)) == "recue"
 
@@ -238,7 +242,9 @@ def test_unknown_dossier_attachment_or_letter_is_404_with_the_french_error_page(
     refused = client.post(
         "/mediation/dossiers/MED-2026-00001/statut", data={"csrf": token, "statut": "cloturee"}
     )
-    assert refused.status_code == 409 and "<h1>Action impossible</h1>" in refused.text  # conflicts stay 409
+    # a refusal on the dossier page is shown inside the form, the page kept (still 409: nothing was done)
+    assert refused.status_code == 409 and "<h1>Action impossible</h1>" not in refused.text
+    assert "Choisissez l&#39;issue du dossier pour le clôturer" in refused.text
 
 
 def test_letter_by_email_goes_to_the_outbox(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
@@ -250,6 +256,7 @@ def test_letter_by_email_goes_to_the_outbox(app, rt: Runtime) -> None:  # type: 
         "envoi": "courriel",
         "nonce": "n1",
         "pieces": "Notification de refus\nAvis d'imposition",
+        "action": "envoyer",
     }
     assert (
         client.post(
@@ -506,3 +513,26 @@ def test_triage_stays_in_the_chosen_ownership_filter(app) -> None:  # type: igno
         data={"csrf": form_token(page), "attribution": "aucun", "suivante": ""},
     )
     assert answer.headers["location"] == "/mediation/?fait=accepte&attribution=aucun"
+
+
+def test_a_transmission_step_proposes_its_letter_with_the_service_from_the_directory(
+    app, rt: Runtime
+) -> None:  # type: ignore[no-untyped-def]
+    with rt.sessions.begin() as s:
+        add_service(s)
+    client = client_for(app, "mediatrice")
+    token = form_token(client.get("/mediation/").text)
+    answer = client.post(
+        "/mediation/dossiers/MED-2026-00001/statut",
+        data={
+            "csrf": token,
+            "statut": "transmise_service",
+            "service": "Maison départementale de l'autonomie",
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"].endswith("?fait=statut&modele=transmission#courriers")
+    page = client.get(answer.headers["location"]).text
+    assert '<h3 id="titre-courrier">Transmission au service du Département' in page
+    assert re.search(r'<option value="\d+" selected>Maison départementale de l&#39;autonomie', page)

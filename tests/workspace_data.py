@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 from tests.factories import make_dossier
 from triage import auth
 from triage.runtime import Runtime
-from triage.store.models import Dossier, Message, RawBlob, ReferenceCounter, StoredAttachment, SuggestionRow
+from triage.store.models import (
+    Contact,
+    Dossier,
+    Message,
+    RawBlob,
+    ReferenceCounter,
+    StoredAttachment,
+    SuggestionRow,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 CMI_TEXT = (
@@ -158,3 +166,23 @@ def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     from argon2 import PasswordHasher
 
     monkeypatch.setattr(auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
+
+
+def add_service(session: Session) -> Contact:
+    """A service of the Département in the directory, with its email and postal address."""
+    contact = Contact(
+        kind="service",
+        name="Maison départementale de l'autonomie",
+        email="mda@isere.example",
+        postal_address="15 avenue Doyen Louis Weil\n38000 Grenoble",
+    )
+    session.add(contact)
+    return contact
+
+
+def received_for_examination(session: Session, reference: str = "MED-2026-00001") -> Dossier:
+    """A receivable request about disability (CMI), triaged, being examined, with a directory service."""
+    dossier, _ = add_request(session, reference)
+    dossier.domain, dossier.admissibility, dossier.reorientation = "autonomie_handicap", "recevable", "none"
+    add_service(session)
+    return dossier

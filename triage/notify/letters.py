@@ -30,6 +30,24 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     return HTML(string=html, base_url=str(templates_dir() / "letters")).write_pdf()
 
 
+def pdf_pages(pdf: bytes, *, width: int = 820, limit: int = 6) -> tuple[bytes, ...]:
+    """The first `limit` pages of a PDF as PNG images `width` pixels wide (the preview of a printed letter)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        pages = []
+        for index in range(min(len(document), limit)):
+            page = document[index]
+            image = page.render(scale=width / max(page.get_width(), 1)).to_pil()
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=True)
+            pages.append(out.getvalue())
+        return tuple(pages)
+    finally:
+        document.close()
+
+
 def queue_print(
     session: Transaction, *, dossier_id: int | None, kind: str, idempotency_key: str, pdf: bytes
 ) -> QueuedLetter:

@@ -7,7 +7,7 @@ its own short transactions, one claim and one outcome per item.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -105,6 +105,24 @@ def add_outgoing(session: Session, new: NewOutgoing) -> Queued:
     session.add(item)
     session.flush()
     return _queued(item)
+
+
+def any_queued(session: Session, idempotency_keys: Sequence[str]) -> bool:
+    """Whether an email or a printed letter was already queued under one of these keys."""
+    keys = list(idempotency_keys)
+    return any(
+        session.scalar(select(table.id).where(table.idempotency_key.in_(keys)).limit(1)) is not None
+        for table in (OutboxItem, PrintJob)
+    )
+
+
+def kinds_queued(session: Session, dossier_id: int) -> set[str]:
+    """The kinds of everything queued for a dossier, emails and printed letters (« letter_pieces », …)."""
+    return {
+        kind
+        for table in (OutboxItem, PrintJob)
+        for kind in session.scalars(select(table.kind).where(table.dossier_id == dossier_id))
+    }
 
 
 def add_print_job(

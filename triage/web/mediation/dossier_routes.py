@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
@@ -12,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from triage.correspondence.contacts import body_contact
+from triage.correspondence.contacts import address_lines, body_contact, directory, get_contact
 from triage.correspondence.team import OWNERSHIP, assignable, mark_read, ownership_filter
-from triage.dossiers.statuses import OUTCOMES, STATUSES
+from triage.dossiers.statuses import OUTCOMES, STATUSES, can_transition
 from triage.dossiers.tracking import Contact
 from triage.errors import DossierError
 from triage.records import Extraction
@@ -33,7 +34,15 @@ from triage.workspace.labels import (
     label_choices,
     reorientation_contact,
 )
-from triage.workspace.letters import DELIVERIES, LETTER_KINDS, LetterRequest, send_letter
+from triage.workspace.letters import (
+    DELIVERIES,
+    LETTER_KINDS,
+    LetterRequest,
+    LetterWriter,
+    proposed_kind,
+    send_letter,
+    sent_templates,
+)
 from triage.workspace.process import (
     CONTACT_WAYS,
     EDITABLE_FIELDS,
@@ -51,7 +60,9 @@ DONE = {
     "contact": "Premier contact noté.",
     "note": "Note ajoutée.",
     "coordonnees": "Coordonnées enregistrées.",
-    "courrier": "Courrier préparé : il part par la boîte d'envoi ou la file d'impression.",
+    "courrier": "Courrier envoyé : il part par la boîte d'envoi ou la file d'impression.",
+    "cloture": "Dossier clôturé. Envoyez maintenant l'avis daté de fin de médiation (ci-dessous) : "
+    "les délais de recours repartent de sa date.",
     "document": "Document ajouté au dossier.",
     "attribution": "Attribution enregistrée.",
     "rappel": "Date de rappel enregistrée.",
@@ -63,6 +74,13 @@ DONE = {
     "corrige": "Tri corrigé.",
     "rattache": "Message rattaché à ce dossier.",
     "transcription": "Transcription enregistrée ; la suggestion de tri a été recalculée sur le texte corrigé.",
+}
+
+# the letter a step calls for, proposed right after it (closing: the dated end-of-mediation notice)
+STEP_LETTERS = {
+    "transmise_service": "transmission",
+    "reorientee": "reorientation",
+    "attente_usager": "pieces",
 }
 
 
@@ -147,11 +165,26 @@ def dossier_list(request: Request, ctx: Ctx) -> Response:
 
 @endpoint("dossiers.read")
 def dossier_page(request: Request, ctx: Ctx) -> Response:
-    """Everything about one dossier (the read is audited)."""
+    """Everything about one dossier (the read is audited); `?modele=` chooses the letter form."""
     dossier = find_dossier(ctx.session, request.path_params["reference"])
-    settings = ctx.runtime.settings
     record(ctx.session, ctx.actor, "dossier.view", dossier_id=dossier.id)
     mark_read(dossier)
+    return show_dossier(request, ctx, dossier, kind=request.query_params.get("modele", ""))
+
+
+def show_dossier(
+    request: Request,
+    ctx: Ctx,
+    dossier: Dossier,
+    *,
+    kind: str = "",
+    error: tuple[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The dossier page; after a refused action, `error` = (form, message) is shown inside that form, with
+    what was `typed` kept (nothing was changed: the action was rolled back)."""
+    settings = ctx.runtime.settings
     suggestion = latest_suggestion(ctx.session, dossier.id)
     labels = (
         label_views(suggestion, label_choices(settings), settings.triage.confidence_threshold)
@@ -161,6 +194,11 @@ def dossier_page(request: Request, ctx: Ctx) -> Response:
     messages = view.messages(ctx.session, dossier.id)
     words = {lab.kind: lab.highlights for lab in labels}
     merged_into = ctx.session.get(Dossier, dossier.merged_into_id) if dossier.merged_into_id else None
+    typed = typed or {}
+    proposed = proposed_kind(dossier, sent_templates(ctx.session, dossier))
+    chosen = kind if kind in LETTER_KINDS else typed.get("modele", "") or proposed
+    if chosen not in LETTER_KINDS:
+        chosen = proposed
     return render(
         request,
         "dossier.html",
@@ -175,15 +213,23 @@ def dossier_page(request: Request, ctx: Ctx) -> Response:
             candidates=merge_candidates(ctx.session, dossier),
             timeline=view.timeline(ctx.session, dossier),
             letters=view.letters(ctx.session, dossier.id),
-            targets=allowed_targets(dossier),
+            targets=[t for t in allowed_targets(dossier) if t != "cloturee"],
+            can_close=can_transition(dossier.status, "cloturee"),
             statuses=STATUSES,
             outcomes=OUTCOMES,
             letter_kinds=LETTER_KINDS,
+            letter_kind=LETTER_KINDS[chosen],
+            proposed_kind=proposed,
+            services=[c for c in directory(ctx.session) if c.kind == "service"],
             deliveries=DELIVERIES,
             contact_ways=CONTACT_WAYS,
             editable=EDITABLE_FIELDS,
             contact=_contact_for(request, dossier.reorientation, ctx.session),
-            nonce=secrets.token_urlsafe(12),
+            nonce=typed.get("nonce") or secrets.token_urlsafe(12),
+            typed=typed,
+            error_form=error[0] if error else "",
+            error=error[1] if error else "",
+            today=local_day(),
             channels={
                 **MANUAL_CHANNELS,
                 "email": "Courriel",
@@ -203,6 +249,7 @@ def dossier_page(request: Request, ctx: Ctx) -> Response:
                 ctx.session, settings.scans.transcription_check_below, [m.id for m in messages]
             ),
         ),
+        status=status,
     )
 
 
@@ -212,28 +259,53 @@ def _dossier(request: Request, ctx: Ctx) -> Dossier:
     return dossier
 
 
+def _typed(ctx: Ctx) -> dict[str, str]:
+    """The text fields of the submitted form, to fill the form again after a refusal."""
+    if ctx.form is None:
+        return {}
+    return {k: v[:20000] for k, v in ctx.form.multi_items() if isinstance(v, str) and k != "csrf"}
+
+
+def attempt(ctx: Ctx, action: Callable[[], object]) -> DossierError | None:
+    """Run an action in a savepoint; a refusal rolls it back and is returned, to be shown in the form."""
+    try:
+        with ctx.session.begin_nested():
+            action()
+    except DossierError as err:
+        return err
+    return None
+
+
+def refused(request: Request, ctx: Ctx, dossier: Dossier, form: str, err: DossierError) -> Response:
+    """The dossier page again, the refusal inside `form`, what was typed kept (409, like every refusal)."""
+    return show_dossier(request, ctx, dossier, error=(form, err.message), typed=_typed(ctx), status=409)
+
+
 @endpoint("dossiers.write")
 def status_change(request: Request, ctx: Ctx) -> Response:
-    """Move the dossier along the process (the citizen's tracking page follows)."""
+    """Move the dossier along the process (the citizen's tracking page follows); closing proposes the dated
+    end-of-mediation notice."""
     dossier = _dossier(request, ctx)
     target = ctx.field("statut", limit=32)
     reorientation = ctx.field("reorientation", limit=64) or dossier.reorientation
     contact = _contact_for(request, reorientation, ctx.session) if target == "reorientee" else None
-    change_status(
-        ctx.session,
-        ctx.runtime.settings,
-        dossier,
-        StatusChange(
-            target=target,
-            outcome=ctx.field("issue", limit=32) or None,
-            service=ctx.field("service", limit=200),
-            reorientation=reorientation,
-            reorientation_name=getattr(contact, "name", ""),
-            reorientation_article=getattr(contact, "article", None),
-        ),
-        ctx.actor,
+    change = StatusChange(
+        target=target,
+        outcome=ctx.field("issue", limit=32) or None,
+        service=ctx.field("service", limit=200),
+        reorientation=reorientation,
+        reorientation_name=getattr(contact, "name", ""),
+        reorientation_article=getattr(contact, "article", None),
     )
-    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=statut")
+    err = attempt(ctx, lambda: change_status(ctx.session, ctx.runtime.settings, dossier, change, ctx.actor))
+    if err is not None:
+        return refused(request, ctx, dossier, "statut", err)
+    page = f"/mediation/dossiers/{dossier.reference}"
+    if target == "cloturee":
+        return redirect(f"{page}?fait=cloture&modele=fin_mediation#courriers")
+    if target in STEP_LETTERS:  # the step proposes its letter, already filled in
+        return redirect(f"{page}?fait=statut&modele={STEP_LETTERS[target]}#courriers")
+    return redirect(f"{page}?fait=statut")
 
 
 @endpoint("dossiers.write")
@@ -241,10 +313,16 @@ def first_contact(request: Request, ctx: Ctx) -> Response:
     """Note the first contact with the citizen (art. 7)."""
     dossier = _dossier(request, ctx)
     way = ctx.field("moyen", "telephone", 32)
-    if way not in CONTACT_WAYS:
-        raise DossierError("moyen de contact inconnu", key=dossier.reference)
-    if not record_first_contact(ctx.session, dossier, ctx.actor, way):
-        raise DossierError("le premier contact est déjà noté", key=dossier.reference)
+
+    def note_contact() -> None:
+        if way not in CONTACT_WAYS:
+            raise DossierError("moyen de contact inconnu", key=dossier.reference)
+        if not record_first_contact(ctx.session, dossier, ctx.actor, way):
+            raise DossierError("le premier contact est déjà noté", key=dossier.reference)
+
+    err = attempt(ctx, note_contact)
+    if err is not None:
+        return refused(request, ctx, dossier, "contact", err)
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=contact")
 
 
@@ -252,7 +330,9 @@ def first_contact(request: Request, ctx: Ctx) -> Response:
 def note(request: Request, ctx: Ctx) -> Response:
     """A private note."""
     dossier = _dossier(request, ctx)
-    add_note(ctx.session, dossier, ctx.actor, ctx.field("texte"))
+    err = attempt(ctx, lambda: add_note(ctx.session, dossier, ctx.actor, ctx.field("texte")))
+    if err is not None:
+        return refused(request, ctx, dossier, "note", err)
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=note")
 
 
@@ -276,25 +356,81 @@ def _date(value: str) -> date | None:
         return None
 
 
-@endpoint("dossiers.write")
-def letter(request: Request, ctx: Ctx) -> Response:
-    """Send a letter from a template, by email or to the print queue."""
-    dossier = _dossier(request, ctx)
-    req = LetterRequest(
+def letter_request(ctx: Ctx) -> LetterRequest:
+    """The letter the form asks for; a service chosen in the directory gives its name, email and address."""
+    service = ctx.field("service", limit=200)
+    email = ctx.field("courriel_service", limit=320).strip()
+    lines: tuple[str, ...] = ()
+    article: str | None = None
+    chosen = ctx.field("contact", limit=12)
+    if chosen.isdigit():
+        entry = get_contact(ctx.session, int(chosen))
+        service, email, lines = entry.name, email or entry.email, address_lines(entry)
+        article = entry.article
+    return LetterRequest(
         kind=ctx.field("modele", limit=32),
         delivery=ctx.field("envoi", limit=16),
         nonce=ctx.field("nonce", limit=40) or secrets.token_urlsafe(12),
         message=ctx.field("message"),
-        recipient_email=ctx.field("courriel_service", limit=320).strip(),
-        service=ctx.field("service", limit=200),
+        recipient_email=email,
+        service=service,
         forward=ctx.field("transmettre") == "oui",
         documents=ctx.field("pieces"),
         due=_date(ctx.field("echeance", limit=10)),
+        service_lines=lines,
+        service_article=article,
+        outcome=ctx.field("issue", limit=32),
+        ended_on=_date(ctx.field("fin", limit=10)),
     )
-    send_letter(
-        ctx.session, ctx.runtime, dossier, req, ctx.actor, contact_for=contact_lookup(request, ctx.session)
+
+
+@endpoint("dossiers.write")
+def letter(request: Request, ctx: Ctx) -> Response:
+    """A letter from a template: « Préparer » shows it as it will leave, « Modifier » goes back to the form
+    with everything typed, « Envoyer » sends it (once per form) by email or to the print queue."""
+    dossier = _dossier(request, ctx)
+    action = ctx.field("action", limit=16)
+    if action == "modifier":
+        return show_dossier(request, ctx, dossier, typed=_typed(ctx))
+    writer = LetterWriter(ctx.runtime, contact_lookup(request, ctx.session))
+    if action == "envoyer":
+        err = attempt(
+            ctx,
+            lambda: send_letter(
+                ctx.session,
+                ctx.runtime,
+                dossier,
+                letter_request(ctx),
+                ctx.actor,
+                contact_for=writer.contact_for,
+            ),
+        )
+        if err is not None:
+            return refused(request, ctx, dossier, "courrier", err)
+        return redirect(f"/mediation/dossiers/{dossier.reference}?fait=courrier#courriers")
+    try:
+        previews = writer.preview(ctx.session, dossier, letter_request(ctx), ctx.actor)
+    except DossierError as err:
+        return refused(request, ctx, dossier, "courrier", err)
+    return render(
+        request,
+        "lettre.html",
+        page_context(
+            ctx,
+            d=dossier,
+            kind=LETTER_KINDS[ctx.field("modele", limit=32)],
+            previews=previews,
+            deliveries=DELIVERIES,
+            typed=_typed(ctx),
+            images=[[png_uri(page) for page in p.pages] for p in previews],
+            active="dossiers",
+        ),
     )
-    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=courrier#courriers")
+
+
+def png_uri(data: bytes) -> str:
+    """A PNG as a data URI (allowed by the pages' policy: img-src 'self' data:)."""
+    return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
 def new_request_form_context(ctx: Ctx, **values: object) -> dict[str, object]:
