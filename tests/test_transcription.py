@@ -212,6 +212,10 @@ def test_saving_without_the_csrf_token_changes_nothing(web: Any) -> None:
     assert refused.status_code == 403
     with rt.sessions() as s:
         assert s.scalars(select(ScanPageRow.corrected_text)).one() is None
+    home = c.get("/courrier/").text
+    assert (
+        f'href="/courrier/transcriptions/{message_id}"' in home
+    )  # « à vérifier » on the mail service's list
     token = form_token(c.get(f"/courrier/transcriptions/{message_id}").text)
     done = c.post(
         f"/courrier/transcriptions/{message_id}",
@@ -222,6 +226,8 @@ def test_saving_without_the_csrf_token_changes_nothing(web: Any) -> None:
     assert done.status_code == 303 and done.headers["location"] == "/courrier/?fait=transcription"
     with rt.sessions() as s:
         assert s.scalars(select(ScanPageRow.corrected_text)).one() == CORRECTED
+    home = c.get("/courrier/?fait=transcription").text
+    assert "Transcription enregistrée" in home and f'href="/courrier/transcriptions/{message_id}"' not in home
 
 
 def test_letters_taken_in_before_page_transcriptions_get_their_pages_from_their_text(db_url: str) -> None:
