@@ -22,7 +22,7 @@ from triage.workspace import deadlines, outcomes, review
 from triage.workspace.common import find_dossier, latest_suggestion
 from triage.workspace.intake import ManualRequest, open_manual
 from triage.workspace.letters import LetterRequest, send_letter
-from triage.workspace.process import StatusChange, change_status
+from triage.workspace.process import StatusChange, change_status, record_first_contact
 from triage.workspace.queue import pending_queue
 
 ACTOR = Actor(None, "claire", "mediateur")
@@ -431,3 +431,31 @@ def test_window_address_never_repeats_the_postcode_and_town() -> None:
         assert window["recipient_city"] == ""
     assert service_named("Direction de l'insertion") == "la Direction de l'insertion"
     assert service_named("Aide sociale à l'enfance") == "l'Aide sociale à l'enfance"
+
+
+def test_first_contact_made_on_a_request_later_merged_counts_for_its_dossier_deadlines(
+    runtime: Runtime,
+) -> None:
+    start = utc(2026, 10, 1, 9, 0)
+    called, earlier = utc(2026, 10, 3, 10, 0), utc(2026, 10, 2, 10, 0)
+    with runtime.sessions.begin() as s:
+        existing, _ = add_request(s, "MED-2026-00001", received_at=start)
+        new, _ = add_request(s, "MED-2026-00002", received_at=start, text="Je relance pour ma carte.")
+        other, _ = add_request(s, "MED-2026-00003", received_at=start)
+        later, _ = add_request(s, "MED-2026-00004", received_at=start, text="Encore moi.")
+        # the mediator calls back from the new request (« Premier contact » on its page), then joins it
+        assert record_first_contact(s, new, ACTOR, "telephone", now=called)
+        late = deadlines.compute(s, runtime.settings, now=start + timedelta(days=20))
+        assert {x.reference for x in late.no_first_contact} >= {"MED-2026-00001", "MED-2026-00003"}
+        outcomes.merge(s, new, existing, ACTOR, now=called)
+        # a dossier already contacted earlier keeps its own, earlier, first contact
+        assert record_first_contact(s, other, ACTOR, "courriel", now=earlier)
+        assert record_first_contact(s, later, ACTOR, "telephone", now=called)
+        outcomes.merge(s, later, other, ACTOR, now=called)
+        late = deadlines.compute(s, runtime.settings, now=start + timedelta(days=20))
+        assert existing.first_contact_at == called and other.first_contact_at == earlier
+        assert not {"MED-2026-00001", "MED-2026-00003"} & {x.reference for x in late.no_first_contact}
+        carried = s.scalars(
+            select(Event.summary).where(Event.dossier_id == existing.id, Event.kind == "first_contact")
+        ).all()
+    assert carried == ["Premier contact repris de la demande MED-2026-00002"]
