@@ -173,29 +173,10 @@ def measure(browser: Any, base: str, requests: int, mode: str) -> dict[str, Any]
         context.close()
 
 
-def screenshots(browser: Any, base: str, folder: Path) -> None:
-    """The queue (first screen at 1366×768, and at 390 px) and the dossier of the opened request."""
-    folder.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    log_in(page, base)
-    page.goto(base + "/mediation/")
-    page.screenshot(path=str(folder / "file-de-tri.png"))
-    reference = page.locator("li.ouverte a.ref").inner_text()
-    page.goto(f"{base}/mediation/dossiers/{reference}")
-    page.screenshot(path=str(folder / "dossier.png"))
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(base + "/mediation/")
-    page.screenshot(path=str(folder / "file-de-tri-telephone.png"))
-    context.close()
-    print(f"screenshots in {folder}", file=sys.stderr)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--screenshots", type=Path, help="also save the queue and a dossier page as PNG here")
     parser.add_argument(
         "--seeded", type=Path, help="reuse (or create) this seeded home instead of a fresh one"
     )
@@ -217,8 +198,7 @@ def main() -> None:
         results: dict[str, Any] = {}
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            modes = ("page", "tab", "shortcut", "mouse") if not args.screenshots else ("screenshots",)
-            for mode in modes:
+            for mode in ("page", "tab", "shortcut", "mouse"):
                 home = workdir / mode
                 shutil.copytree(template, home)
                 print(f"scenario {mode}", file=sys.stderr)
@@ -226,9 +206,6 @@ def main() -> None:
                 try:
                     with LiveServer(create_app(rt)) as server:
                         base = server.url("").rstrip("/")
-                        if mode == "screenshots":
-                            screenshots(browser, base, args.screenshots)
-                            return
                         results[mode] = measure(browser, base, args.requests, mode)
                 finally:
                     rt.close()
