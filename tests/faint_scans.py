@@ -60,10 +60,8 @@ _DOCS: dict[bool, ScanDocument] = {}
 
 
 def pipeline_for(rt: Runtime) -> Pipeline:
-    """The pipeline with the shipped suggester, also the one the workspace uses (get_pipeline)."""
-    pipeline = Pipeline(rt, suggester=suggester(rt), notifier=Notifier.from_runtime(rt))
-    rt.extras["pipeline"] = pipeline
-    return pipeline
+    """The pipeline with the shipped suggester (the web app is given the same: create_app(rt, pipeline=...))."""
+    return Pipeline(rt, suggester=suggester(rt), notifier=Notifier.from_runtime(rt))
 
 
 def scanned(rt: Runtime, tmp: Path, *, faint: bool) -> ScanDocument:

@@ -12,7 +12,17 @@ from starlette.testclient import TestClient
 from tests.workspace_data import add_attachment, add_request, add_users, fast_argon2, form_token, login
 from triage.report.labels import direction_label
 from triage.runtime import Runtime
-from triage.store.models import Contact, Dossier, Draft, Event, Message, OutboxItem, PrintJob, ReplyTemplate
+from triage.store.models import (
+    Contact,
+    Dossier,
+    Draft,
+    Event,
+    Message,
+    OutboxItem,
+    PrintJob,
+    ReplyTemplate,
+    StoredAttachment,
+)
 from triage.web.app import create_app
 
 __all__ = ["fast_argon2"]
@@ -25,10 +35,14 @@ def rt(sqlite_runtime: Runtime, fast_argon2: None) -> Runtime:
     add_users(sqlite_runtime)
     with sqlite_runtime.sessions.begin() as s:
         d, _ = add_request(s, REF)
-        sqlite_runtime.extras["attachment_id"] = add_attachment(
-            s, d, "avis.pdf", b"%PDF-1.4 avis", "application/pdf"
-        )
+        add_attachment(s, d, "avis.pdf", b"%PDF-1.4 avis", "application/pdf")
     return sqlite_runtime
+
+
+def attachment_id(rt: Runtime) -> int:
+    """The one attachment the fixture stored."""
+    with rt.sessions() as s:
+        return int(s.scalars(select(StoredAttachment.id)).one())
 
 
 @pytest.fixture
@@ -107,7 +121,7 @@ def test_directory_entry_is_offered_as_a_recipient_and_the_message_leaves_once_w
         "objet": "Situation de Mme Martin",
         "message": "Madame, Monsieur,\n\nJe vous transmets la demande.",
         "mention": "transmission",
-        "pieces": str(rt.extras["attachment_id"]),
+        "pieces": str(attachment_id(rt)),
         "action": "envoyer",
         "nonce": "form-1",
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +18,7 @@ from triage.records import DossierOutcome, RawMessage
 from triage.runtime import Runtime
 from triage.sources.imap import ImapSource
 from triage.sources.mailbox_url import parse_mailbox_url
-from triage.store.mailbox_items import TOO_LARGE, ItemResult, too_large_items
+from triage.store.mailbox_items import TOO_LARGE, ItemResult, MailboxLedger, too_large_items
 from triage.store.models import Dossier, MailboxItem, Message
 
 pytestmark = pytest.mark.dovecot
@@ -44,9 +43,9 @@ class CountingPipeline:
         self.inner = Pipeline(runtime)
         self.calls: list[str] = []
 
-    def ingest_raw(self, raw: RawMessage, mark: Any = None) -> DossierOutcome:
+    def ingest_raw(self, raw: RawMessage) -> DossierOutcome:
         self.calls.append(raw.source_key)
-        return self.inner.ingest_raw(raw, mark=mark)
+        return self.inner.ingest_raw(raw)
 
 
 @pytest.fixture
@@ -82,7 +81,7 @@ def test_messages_are_stored_then_moved_to_the_processed_folder(
     dovecot.append(requests(5), imap_folder)
     items: list[ItemResult] = []
     source.connect()
-    assert source.run_pass(Pipeline(rt), rt.sessions, on_item=items.append) == 5
+    assert source.run_pass(Pipeline(rt), MailboxLedger(rt.sessions), on_item=items.append) == 5
     assert [i.outcome for i in items] == ["dossiers_opened"] * 5 and all(i.done for i in items)
     assert all(i.reference and i.reference.startswith("MED-") for i in items)
     assert dovecot.count(imap_folder) == 0
@@ -93,14 +92,14 @@ def test_messages_are_stored_then_moved_to_the_processed_folder(
     assert {r.outcome for r in rows} == {"dossiers_opened"} and all(r.moved_at is not None for r in rows)
     assert all(r.message_row_id is not None for r in rows)
     # a second pass finds nothing new
-    assert source.run_pass(Pipeline(rt), rt.sessions) == 0
+    assert source.run_pass(Pipeline(rt), MailboxLedger(rt.sessions)) == 0
 
 
 def test_processed_folder_is_created_when_missing(make_source, dovecot: Dovecot, imap_folder: str) -> None:
     rt, source = make_source(processed_folder=f"{imap_folder}.Nouveau.Traites")
     dovecot.append(requests(1), imap_folder)
     source.connect()
-    source.run_pass(Pipeline(rt), rt.sessions)
+    source.run_pass(Pipeline(rt), MailboxLedger(rt.sessions))
     assert dovecot.count(f"{imap_folder}.Nouveau.Traites") == 1
 
 
@@ -111,11 +110,11 @@ def test_flag_mode_sets_the_keyword_leaves_the_message_and_skips_it_next_time(
     dovecot.append(requests(3), imap_folder)
     pipeline = CountingPipeline(rt)
     source.connect()
-    source.run_pass(pipeline, rt.sessions)
+    source.run_pass(pipeline, MailboxLedger(rt.sessions))
     flags = dovecot.flags(imap_folder)
     assert len(flags) == 3 and all("$MediatureProcessed" in f for f in flags.values())
     dovecot.append(requests(1, "nouveau"), imap_folder)
-    source.run_pass(pipeline, rt.sessions)
+    source.run_pass(pipeline, MailboxLedger(rt.sessions))
     assert len(pipeline.calls) == 4  # the flagged ones were not fetched again
     assert count(rt, Message) == 4
 
@@ -125,7 +124,7 @@ def test_seen_flag_is_never_set_and_never_required(make_source, dovecot: Dovecot
     dovecot.append(requests(2, "lu"), imap_folder, flags="\\Seen")  # already read by a colleague
     dovecot.append(requests(2, "nonlu"), imap_folder)
     source.connect()
-    source.run_pass(Pipeline(rt), rt.sessions)
+    source.run_pass(Pipeline(rt), MailboxLedger(rt.sessions))
     moved = dovecot.flags(f"{imap_folder}.Traites")
     assert len(moved) == 4 and count(rt, Message) == 4
     assert sorted("\\Seen" in f for f in moved.values()) == [False, False, True, True]
@@ -144,7 +143,7 @@ def test_oversized_message_stays_on_the_server_and_is_reported(
     items: list[ItemResult] = []
     pipeline = CountingPipeline(rt)
     source.connect()
-    source.run_pass(pipeline, rt.sessions, on_item=items.append)
+    source.run_pass(pipeline, MailboxLedger(rt.sessions), on_item=items.append)
     assert sorted(i.outcome for i in items) == ["dossiers_opened", TOO_LARGE]
     assert dovecot.count(imap_folder) == 1  # the big one, left where it was
     assert len(pipeline.calls) == 1  # never fetched
@@ -152,7 +151,7 @@ def test_oversized_message_stays_on_the_server_and_is_reported(
         large = too_large_items(session)
     assert len(large) == 1 and large[0].size and large[0].size > 20_000
     items.clear()
-    source.run_pass(pipeline, rt.sessions, on_item=items.append)
+    source.run_pass(pipeline, MailboxLedger(rt.sessions), on_item=items.append)
     assert items == []  # reported once, not at every pass
 
 
@@ -182,7 +181,7 @@ def test_tls_and_starttls_connections(make_source, dovecot: Dovecot, imap_folder
     rt, source = make_source(url=dovecot.url(imap_folder, scheme=scheme).replace("127.0.0.1", "localhost"))
     dovecot.append(requests(1, scheme), imap_folder)
     source.connect()
-    assert source.run_pass(Pipeline(rt), rt.sessions) == 1
+    assert source.run_pass(Pipeline(rt), MailboxLedger(rt.sessions)) == 1
 
 
 def test_untrusted_certificate_is_refused_with_a_clear_error(
@@ -201,13 +200,13 @@ def test_committed_but_unmoved_messages_are_moved_without_reprocessing(
     rt, source = make_source(processed_action="none")
     dovecot.append(requests(3), imap_folder)
     source.connect()
-    source.run_pass(Pipeline(rt), rt.sessions)
+    source.run_pass(Pipeline(rt), MailboxLedger(rt.sessions))
     source.close()
     assert dovecot.count(imap_folder) == 3
     rt2, again = make_source(processed_action="move")
     pipeline = CountingPipeline(rt2)
     again.connect()
-    again.run_pass(pipeline, rt2.sessions)
+    again.run_pass(pipeline, MailboxLedger(rt2.sessions))
     assert pipeline.calls == []
     assert dovecot.count(imap_folder) == 0 and dovecot.count(f"{imap_folder}.Traites") == 3
     assert count(rt2, Message) == 3
@@ -219,14 +218,14 @@ def test_uidvalidity_change_refetches_everything_and_stores_nothing_twice(
     rt, source = make_source(processed_action="none")
     dovecot.append(requests(3), imap_folder)
     source.connect()
-    source.run_pass(Pipeline(rt), rt.sessions)
+    source.run_pass(Pipeline(rt), MailboxLedger(rt.sessions))
     source.close()
     dovecot.set_uidvalidity(dovecot.uidvalidity(imap_folder) + 1000, imap_folder)
     dovecot.append(requests(1, "apres"), imap_folder)
     rt2, again = make_source(processed_action="move")
     items: list[ItemResult] = []
     again.connect()
-    again.run_pass(Pipeline(rt2), rt2.sessions, on_item=items.append)
+    again.run_pass(Pipeline(rt2), MailboxLedger(rt2.sessions), on_item=items.append)
     assert sorted(i.outcome for i in items) == ["dossiers_opened", "duplicates", "duplicates", "duplicates"]
     assert count(rt2, Message) == 4 and count(rt2, Dossier) == 4
     assert dovecot.count(imap_folder) == 0 and dovecot.count(f"{imap_folder}.Traites") == 4
@@ -239,5 +238,5 @@ def test_server_without_move_falls_back_to_copy_and_expunges_only_its_own(
     dovecot.append(requests(2), imap_folder)
     source.connect()
     source._caps = source._caps - {"MOVE"}  # a server without RFC 6851
-    source.run_pass(Pipeline(rt), rt.sessions)
+    source.run_pass(Pipeline(rt), MailboxLedger(rt.sessions))
     assert dovecot.count(imap_folder) == 0 and dovecot.count(f"{imap_folder}.Traites") == 2

@@ -24,12 +24,14 @@ from triage.records import (
     Extraction,
     IngestOutcome,
     LabelSuggestion,
+    MailboxOrigin,
     RawMessage,
     ScanDocument,
     Suggestion,
     WebForm,
 )
 from triage.runtime import Runtime
+from triage.sources.scans import read_scan_file
 from triage.store import quarantine
 from triage.store.db import make_engine, session_factory
 from triage.store.models import (
@@ -58,8 +60,8 @@ ACTIONS = {
 }
 
 
-def _raw(data: bytes, key: str = "test") -> RawMessage:
-    return RawMessage(source="eml", source_key=key, data=data)
+def _raw(data: bytes, key: str = "test", origin: MailboxOrigin | None = None) -> RawMessage:
+    return RawMessage(source="eml", source_key=key, data=data, origin=origin)
 
 
 def _count(session: Session, model: Any, *where: Any) -> int:
@@ -289,33 +291,47 @@ def test_two_workers_ingesting_the_same_message_at_once_store_it_once(runtime: R
         assert (_count(s, Message), _count(s, Dossier), _count(s, SuggestionRow)) == (1, 1, 1)
 
 
-def test_mark_runs_inside_the_transaction_for_every_outcome(runtime: Runtime) -> None:
+def test_origin_is_recorded_with_the_outcome_whatever_becomes_of_the_item(runtime: Runtime) -> None:
     pipeline = Pipeline(runtime)
-    seen: list[str] = []
 
-    def mark_as(uid: int) -> Any:
-        def mark(session: Session, outcome: DossierOutcome) -> None:
-            seen.append(outcome.outcome.value)
-            session.add(
-                MailboxItem(
-                    mailbox="u@h/INBOX",
-                    uidvalidity=7,
-                    uid=uid,
-                    outcome=outcome.outcome.value,
-                    message_row_id=outcome.message_row_id,
-                )
-            )
-
-        return mark
+    def uid(n: int) -> MailboxOrigin:
+        return MailboxOrigin("u@h/INBOX", 7, n, 1234)
 
     data = mail()
-    pipeline.ingest_raw(_raw(data), mark=mark_as(1))
-    pipeline.ingest_raw(_raw(data), mark=mark_as(2))
-    pipeline.ingest_raw(_raw(b"\x00\x01 not mail"), mark=mark_as(3))
-    pipeline.ingest_raw(_raw(data), mark=mark_as(2))  # a second worker met UID 2 as well
-    assert seen[:3] == ["dossiers_opened", "duplicates", "quarantined"]
+    opened = pipeline.ingest_raw(_raw(data, origin=uid(1)))
+    duplicate = pipeline.ingest_raw(_raw(data, origin=uid(2)))
+    junk = pipeline.ingest_raw(_raw(b"\x00\x01 not mail", origin=uid(3)))
+    raced = pipeline.ingest_raw(_raw(data, origin=uid(2)))  # a second worker met UID 2 as well
+    assert [o.outcome.value for o in (opened, duplicate, junk, raced)] == [
+        "dossiers_opened",
+        "duplicates",
+        "quarantined",
+        "duplicates",
+    ]
     with runtime.sessions() as s:
-        assert sorted(s.scalars(select(MailboxItem.uid)).all()) == [1, 2, 3]
+        rows = s.execute(
+            select(MailboxItem.uid, MailboxItem.outcome, MailboxItem.message_row_id, MailboxItem.size)
+            .where(MailboxItem.mailbox == "u@h/INBOX", MailboxItem.uidvalidity == 7)
+            .order_by(MailboxItem.uid)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "dossiers_opened", opened.message_row_id, 1234),
+        (2, "duplicates", opened.message_row_id, 1234),
+        (3, "quarantined", None, 1234),
+    ]
+
+
+def test_a_failed_store_rolls_the_origin_back_with_the_message_then_records_it_quarantined(
+    runtime: Runtime,
+) -> None:
+    # the notifier fails inside the message's transaction: neither the dossier nor the "seen" row may
+    # stay from it; the item is then quarantined, and seen, in one fresh transaction
+    pipeline = Pipeline(runtime, notifier=RecordingNotifier(fail_times=1))
+    outcome = pipeline.ingest_raw(_raw(mail(), origin=MailboxOrigin("u@h/INBOX", 7, 1)))
+    assert outcome.outcome is IngestOutcome.QUARANTINED
+    with runtime.sessions() as s:
+        assert (_count(s, Dossier), _count(s, Message), _count(s, QuarantineItem)) == (0, 0, 1)
+        assert s.execute(select(MailboxItem.uid, MailboxItem.outcome)).all() == [(1, "quarantined")]
 
 
 # --------------------------------------------------------------------------- nothing lost
@@ -354,11 +370,11 @@ def test_failure_while_storing_is_quarantined_and_retry_resolves_it(runtime: Run
 def test_oversized_message_is_quarantined_unread_with_its_bytes(home: Path, db_url: str) -> None:
     rt = Runtime.open(make_settings(home, db_url, mailbox={"max_message_bytes": 2000}))
     try:
-        marks: list[DossierOutcome] = []
-        outcome = Pipeline(rt).ingest_raw(_raw(mail("x" * 5000)), mark=lambda s, o: marks.append(o))
+        origin = MailboxOrigin("u@h/INBOX", 7, 1, 5400)
+        outcome = Pipeline(rt).ingest_raw(_raw(mail("x" * 5000), origin=origin))
         assert outcome.outcome is IngestOutcome.QUARANTINED and "trop volumineux" in outcome.detail
-        assert marks == [outcome]
         with rt.sessions() as s:
+            assert s.execute(select(MailboxItem.uid, MailboxItem.outcome)).all() == [(1, "quarantined")]
             # what the counts call quarantined is in `quarantine list` (issue 12, finding 12)
             assert (_count(s, Message), _count(s, QuarantineItem)) == (0, 1)
             (item,) = quarantine.list_items(s)
@@ -463,6 +479,29 @@ def test_scanned_letter_opens_a_courrier_dossier_once(runtime: Runtime) -> None:
         assert att.filename == "lettre.pdf"
         assert _count(s, ScanFile) == 1
     assert isinstance(notifier.calls[0][2], ScanDocument)
+
+
+def test_quarantined_scan_retried_opens_its_dossier_resolves_the_item_and_is_remembered(
+    runtime: Runtime,
+) -> None:
+    # the scan is read, but storing it fails (the notifier): quarantined with the file's bytes; the
+    # retry reads the bytes again and, in one transaction, opens the dossier, remembers the SHA-256
+    # and resolves the quarantined item
+    pipeline = Pipeline(runtime, notifier=RecordingNotifier(fail_times=1))
+    original = SAMPLES / "scans" / "scan-07-avocat-oblige-alimentaire-texte.pdf"
+    doc = read_scan_file(original, runtime.settings)
+    failed = pipeline.ingest_scan(doc, original.read_bytes())
+    assert failed.outcome is IngestOutcome.QUARANTINED
+    with runtime.sessions() as s:
+        (item,) = quarantine.list_items(s)
+        assert (item.source, _count(s, ScanFile), _count(s, Dossier)) == ("scan", 0, 0)
+    retried = pipeline.retry_quarantined(item.id)
+    assert retried.outcome is IngestOutcome.OPENED
+    with runtime.sessions() as s:
+        (resolved,) = quarantine.list_items(s, include_resolved=True)
+        assert resolved.resolved_message_id == retried.message_row_id
+        assert s.scalars(select(ScanFile.message_row_id)).all() == [retried.message_row_id]
+        assert _count(s, Dossier) == 1
 
 
 def test_scanned_letter_citing_an_existing_dossier_is_flagged(sqlite_runtime: Runtime) -> None:

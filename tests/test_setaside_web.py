@@ -27,21 +27,22 @@ FORM = (
 def rt(sqlite_runtime: Runtime, fast_argon2: None) -> Runtime:  # noqa: F811 - the fixture above
     sqlite_runtime.settings.web.secure_cookies = False
     add_users(sqlite_runtime)
-    # the shipped pipeline without the suggester (not what is tested here), with the real notifier
-    sqlite_runtime.extras["pipeline"] = Pipeline(
-        sqlite_runtime, notifier=Notifier.from_runtime(sqlite_runtime)
-    )
     return sqlite_runtime
 
 
+def _pipeline(rt: Runtime) -> Pipeline:
+    """The shipped pipeline without the suggester (not what is tested here), with the real notifier."""
+    return Pipeline(rt, notifier=Notifier.from_runtime(rt))
+
+
 def _ingest(rt: Runtime, data: bytes, key: str) -> int:
-    outcome = rt.extras["pipeline"].ingest_raw(RawMessage("eml", key, data))
+    outcome = _pipeline(rt).ingest_raw(RawMessage("eml", key, data))
     assert outcome.outcome is not IngestOutcome.OPENED and outcome.message_row_id
     return int(outcome.message_row_id)
 
 
 def _client(rt: Runtime) -> TestClient:
-    client = TestClient(create_app(rt))
+    client = TestClient(create_app(rt, pipeline=_pipeline(rt)))
     assert login(client, "mediatrice").status_code == 303
     return client
 
@@ -123,7 +124,7 @@ def test_out_of_office_is_listed_as_a_non_request(rt: Runtime) -> None:
 
 
 def test_probable_spam_from_a_known_requester_can_be_attached_to_the_dossier(rt: Runtime) -> None:
-    pipeline = rt.extras["pipeline"]
+    pipeline = _pipeline(rt)
     opened = pipeline.ingest_raw(RawMessage("eml", "first", mail(sender="Lucie <lucie.r@exemple.example>")))
     spam_id = _ingest(
         rt,

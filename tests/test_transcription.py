@@ -86,7 +86,12 @@ def test_corrected_transcription_is_kept_searchable_clears_the_flag_and_re_runs_
         ocr_text_before = load_transcription(s, message_id, threshold).pages[0].ocr_text
         assert search_dossiers(s, "renouveler inclusion").total == 0
     outcome = save_corrected_transcription(
-        runtime, message_id, {1: CORRECTED.replace("\n", "\r\n")}, MEDIATRICE, now=datetime.now(UTC)
+        runtime,
+        pipeline_for(runtime),
+        message_id,
+        {1: CORRECTED.replace("\n", "\r\n")},
+        MEDIATRICE,
+        now=datetime.now(UTC),
     )
     assert outcome.reference == reference and outcome.changed_pages == (1,) and outcome.suggestion_applied
     with runtime.sessions() as s:
@@ -129,7 +134,7 @@ def test_correction_after_a_confirmed_triage_keeps_her_labels_and_only_notes_the
         dossier = s.get(Dossier, dossier_id)
         assert dossier is not None
         confirm(s, rt.settings, dossier, Labels("insertion_rsa", "recevable", "none"), MEDIATRICE)
-    outcome = save_corrected_transcription(rt, message_id, {1: CORRECTED}, MEDIATRICE)
+    outcome = save_corrected_transcription(rt, pipeline_for(rt), message_id, {1: CORRECTED}, MEDIATRICE)
     assert outcome.suggestion is not None and outcome.suggestion.domain.code == "autonomie_handicap"
     assert not outcome.suggestion_applied
     with rt.sessions() as s:
@@ -151,7 +156,7 @@ def test_saving_a_page_unchanged_clears_the_flag_without_a_new_suggestion(
     dossier_id, message_id, _ = open_letter(rt, tmp_path, faint=True)
     with rt.sessions() as s:
         text = load_transcription(s, message_id, 70).pages[0].ocr_text
-    outcome = save_corrected_transcription(rt, message_id, {1: text + "\n"}, MEDIATRICE)
+    outcome = save_corrected_transcription(rt, pipeline_for(rt), message_id, {1: text + "\n"}, MEDIATRICE)
     assert outcome.changed_pages == () and outcome.suggestion is None
     with rt.sessions() as s:
         assert dossiers_to_check(s, 70, [dossier_id]) == {}
@@ -166,15 +171,20 @@ def test_saving_a_page_unchanged_clears_the_flag_without_a_new_suggestion(
 
 
 @pytest.fixture
-def web(sqlite_runtime: Runtime, fast_argon2: None, tmp_path: Path) -> Any:
-    from triage.web.app import create_app
-
+def letter(sqlite_runtime: Runtime, fast_argon2: None, tmp_path: Path) -> tuple[int, str]:
+    """(message id, reference) of a faint letter taken in, with the accounts of the workspace."""
     rt = sqlite_runtime
     rt.settings.web.secure_cookies = False
     add_users(rt)
     _, message_id, reference = open_letter(rt, tmp_path, faint=True)
-    rt.extras["letter"] = (message_id, reference)
-    return create_app(rt)
+    return message_id, reference
+
+
+@pytest.fixture
+def web(sqlite_runtime: Runtime, letter: tuple[int, str]) -> Any:
+    from triage.web.app import create_app
+
+    return create_app(sqlite_runtime, pipeline=pipeline_for(sqlite_runtime))
 
 
 def client(app: Any, role: str | None) -> Any:
@@ -186,8 +196,10 @@ def client(app: Any, role: str | None) -> Any:
     return c
 
 
-def test_verification_page_is_for_mediator_and_mail_service_only_with_uncached_images(web: Any) -> None:
-    message_id, _ = web.state.runtime.extras["letter"]
+def test_verification_page_is_for_mediator_and_mail_service_only_with_uncached_images(
+    web: Any, letter: tuple[int, str]
+) -> None:
+    message_id, _ = letter
     url = f"/courrier/transcriptions/{message_id}"
     anonymous = client(web, None).get(url, follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/connexion")
@@ -204,9 +216,9 @@ def test_verification_page_is_for_mediator_and_mail_service_only_with_uncached_i
         assert c.get(f"{url}/pages/2").status_code == 404
 
 
-def test_saving_without_the_csrf_token_changes_nothing(web: Any) -> None:
+def test_saving_without_the_csrf_token_changes_nothing(web: Any, letter: tuple[int, str]) -> None:
     rt = web.state.runtime
-    message_id, _ = rt.extras["letter"]
+    message_id, _ = letter
     c = client(web, "courrier")
     refused = c.post(f"/courrier/transcriptions/{message_id}", data={"page-1": CORRECTED})
     assert refused.status_code == 403
@@ -311,7 +323,7 @@ def test_right_of_access_shows_the_corrected_letter_and_what_ocr_had_read(
 
     rt = sqlite_runtime
     dossier_id, message_id, _ = open_letter(rt, tmp_path, faint=True)
-    save_corrected_transcription(rt, message_id, {1: CORRECTED}, MEDIATRICE)
+    save_corrected_transcription(rt, pipeline_for(rt), message_id, {1: CORRECTED}, MEDIATRICE)
     with rt.sessions() as s:
         dossier = s.get(Dossier, dossier_id)
         assert dossier is not None and dossier.requester_name == "Jeanne Martin"

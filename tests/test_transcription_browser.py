@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.browser import LiveServer, assert_accessible
-from tests.faint_scans import CORRECTED, open_letter
+from tests.faint_scans import CORRECTED, open_letter, pipeline_for
 from tests.workspace_data import PASSWORD, add_users, fast_argon2
 from triage.runtime import Runtime
 from triage.web.app import create_app
@@ -26,7 +26,7 @@ def server(sqlite_runtime: Runtime, fast_argon2: None, tmp_path: Path) -> Iterat
     rt.settings.web.secure_cookies = False  # plain http on loopback
     add_users(rt)
     _, message_id, reference = open_letter(rt, tmp_path, faint=True)
-    with LiveServer(create_app(rt)) as live:
+    with LiveServer(create_app(rt, pipeline=pipeline_for(rt))) as live:
         live.letter = (message_id, reference)  # type: ignore[attr-defined]
         yield live
 

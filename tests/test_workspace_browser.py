@@ -72,10 +72,15 @@ def server(sqlite_runtime: Runtime, fast_argon2: None) -> Iterator[LiveServer]:
             received_at=datetime(2025, 12, 1, 9, 0, tzinfo=UTC),
         )
     )
-    assert outcome.reference, outcome
-    rt.extras["hostile"] = outcome.reference
+    assert outcome.reference == hostile_reference(rt), outcome
     with LiveServer(create_app(rt)) as live:
         yield live
+
+
+def hostile_reference(rt: Runtime) -> str:
+    """The dossier the hostile email opened (the only one received in 2025)."""
+    with rt.sessions() as s:
+        return str(s.scalars(select(Dossier.reference).where(Dossier.reference.like("MED-2025-%"))).one())
 
 
 def log_in(page: Any, server: LiveServer) -> None:
@@ -182,7 +187,7 @@ def test_hostile_email_html_cannot_run_script_in_the_workspace(
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("request", lambda r: requests.append(r.url))
     log_in(page, server)
-    reference = sqlite_runtime.extras["hostile"]
+    reference = hostile_reference(sqlite_runtime)
     page.goto(server.url(f"/mediation/dossiers/{reference}"))
     assert page.get_by_text("je conteste le refus de mon APA").first.is_visible()
     page.get_by_text("Voir la version mise en forme").click()

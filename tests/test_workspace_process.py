@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from tests.workspace_data import add_request, utc
 from triage.dossiers.tracking import load_view
 from triage.errors import DossierError
+from triage.pipeline import Pipeline
 from triage.runtime import Runtime
 from triage.store.audit import Actor
 from triage.store.models import AuditEntry, Dossier, Event, LabelledExample, Message, OutboxItem, PrintJob
@@ -277,7 +278,7 @@ def test_request_by_phone_is_opened_suggested_and_acknowledged_on_paper(runtime:
         commune="Voiron",
     )
     with runtime.sessions.begin() as s:
-        outcome = open_manual(s, runtime, request, ACTOR)
+        outcome = open_manual(s, Pipeline.from_runtime(runtime), request, ACTOR)
     assert outcome.reference.startswith("MED-") and outcome.tracking_code.startswith(outcome.reference)
     assert "courrier" in outcome.acknowledgement
     with runtime.sessions() as s:
@@ -295,7 +296,10 @@ def test_request_by_phone_is_opened_suggested_and_acknowledged_on_paper(runtime:
 def test_manual_request_needs_a_summary(runtime: Runtime) -> None:
     with runtime.sessions.begin() as s, pytest.raises(DossierError):
         open_manual(
-            s, runtime, ManualRequest(channel="permanence", referred_by="usager", summary="rsa"), ACTOR
+            s,
+            Pipeline(runtime),
+            ManualRequest(channel="permanence", referred_by="usager", summary="rsa"),
+            ACTOR,
         )
 
 

@@ -28,6 +28,7 @@ from triage.store.models import (
     LabelledExample,
     OutboxItem,
     PrintJob,
+    StoredAttachment,
     SuggestionRow,
     WebSession,
 )
@@ -42,10 +43,15 @@ def rt(sqlite_runtime: Runtime, fast_argon2: None) -> Runtime:
     add_users(sqlite_runtime)
     with sqlite_runtime.sessions.begin() as s:
         d, _ = add_request(s, "MED-2026-00001")
-        att = add_attachment(s, d, "avis.pdf", b"%PDF-1.4 not really", "application/pdf")
+        add_attachment(s, d, "avis.pdf", b"%PDF-1.4 not really", "application/pdf")
         s.add(PrintJob(dossier_id=d.id, kind="acknowledgement", idempotency_key="k1", pdf=b"%PDF-1.4"))
-    sqlite_runtime.extras["attachment_id"] = att
     return sqlite_runtime
+
+
+def attachment_id(rt: Runtime) -> int:
+    """The one attachment the fixture stored."""
+    with rt.sessions() as s:
+        return int(s.scalars(select(StoredAttachment.id)).one())
 
 
 @pytest.fixture
@@ -63,7 +69,7 @@ def client_for(app, role: str | None) -> TestClient:  # type: ignore[no-untyped-
 def _concrete(path: str, rt: Runtime) -> str:
     values = {
         "reference": "MED-2026-00001",
-        "attachment_id": str(rt.extras["attachment_id"]),
+        "attachment_id": str(attachment_id(rt)),
         "job_id": "1",
         "message_id": "1",
         "user_id": "1",
@@ -172,7 +178,7 @@ def test_logout_ends_the_server_side_session(app) -> None:  # type: ignore[no-un
 def test_reading_a_dossier_and_downloading_a_file_are_audited(app, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
     client = client_for(app, "mediatrice")
     assert client.get("/mediation/dossiers/MED-2026-00001").status_code == 200
-    download = client.get(f"/mediation/pieces-jointes/{rt.extras['attachment_id']}")
+    download = client.get(f"/mediation/pieces-jointes/{attachment_id(rt)}")
     assert download.status_code == 200 and download.headers["x-content-type-options"] == "nosniff"
     assert download.headers["content-type"] == "application/octet-stream"
     assert download.headers["content-disposition"].startswith('attachment; filename="avis.pdf"')

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +37,9 @@ class PauseAfterCommit:
         self.inner = inner
         self.seconds = seconds
 
-    def ingest_raw(self, raw: RawMessage, mark: Callable[..., Any] | None = None) -> DossierOutcome:
+    def ingest_raw(self, raw: RawMessage) -> DossierOutcome:
         """Ingest, then wait."""
-        outcome = self.inner.ingest_raw(raw, mark=mark)
+        outcome = self.inner.ingest_raw(raw)
         time.sleep(self.seconds)
         return outcome
 

@@ -5,8 +5,11 @@ that cannot be parsed, or any unexpected failure while storing it, is quarantine
 (in a fresh transaction) and reported. Only a database that cannot even take the quarantine row
 raises StoreError, so that the source keeps the item and offers it again later.
 
-`mark(session, outcome)` is called inside the item's transaction just before commit (the IMAP source
-records (mailbox, UIDVALIDITY, UID) there), and also for duplicates, quarantined and oversized items.
+An item's typed origin (`RawMessage.origin`: a mailbox's (mailbox, UIDVALIDITY, UID), a quarantined
+item) is recorded by the pipeline through triage.store.origins inside the transaction that stores the
+item, whatever became of it (opened, joined, duplicate, quarantined): stored and seen commit together,
+so an item is processed exactly once. The source is only told the outcome, after the commit, and then
+does its own follow-up (move or flag the message on the server, move the file).
 """
 
 from __future__ import annotations
@@ -56,7 +59,9 @@ from triage.records import (
     DossierOutcome,
     IngestOutcome,
     MessageKind,
+    Origin,
     ParsedMessage,
+    QuarantineOrigin,
     RawMessage,
     Requester,
     ScanDocument,
@@ -66,9 +71,9 @@ from triage.records import (
 from triage.runtime import Runtime
 from triage.sources.scans import read_scan_file
 from triage.store import messages as archive
-from triage.store import quarantine
+from triage.store import origins, quarantine, scan_files
 from triage.store.db import transaction
-from triage.store.models import Dossier, Message, ScanFile
+from triage.store.models import Dossier, Message
 from triage.suggest.text import suggestion_text
 
 _MESSAGES: Table = Message.__table__  # type: ignore[assignment]
@@ -82,7 +87,6 @@ _FIND_DUPLICATE = (
 _FIND_CONFLICT = select(_MESSAGES.c.id, _MESSAGES.c.dossier_id).where(
     _MESSAGES.c.dedupe_key == bindparam("key")
 )
-Mark = Callable[[Session, DossierOutcome], None]
 ROLE_SPAM = "spam"  # a message's role: probable spam, listed apart for the mediator (never answered)
 
 
@@ -126,8 +130,9 @@ class Pipeline:
 
     # ------------------------------------------------------------------ entry points
 
-    def ingest_raw(self, raw: RawMessage, mark: Mark | None = None) -> DossierOutcome:
-        """Ingest one raw email; always returns an outcome (StoreError only if the database is down)."""
+    def ingest_raw(self, raw: RawMessage) -> DossierOutcome:
+        """Ingest one raw email and record its origin; always returns an outcome (StoreError only if
+        the database is down)."""
         if printable_name(raw.source_key) != raw.source_key:  # a file name that is not UTF-8
             raw = replace(raw, source_key=printable_name(raw.source_key))
         limit = self.settings.mailbox.max_message_bytes
@@ -142,12 +147,14 @@ class Pipeline:
                 f"message trop volumineux ({len(raw.data)} octets, limite {limit}) : gardé sans être lu ; "
                 "relancer après avoir relevé mailbox.max_message_bytes",
                 "TooLarge",
-                mark,
+                raw.origin,
             )
         try:
             parsed = parse_message(raw.data, self.settings)
         except ParseError as err:
-            return self._quarantine(raw.source, raw.source_key, raw.data, err.message, "ParseError", mark)
+            return self._quarantine(
+                raw.source, raw.source_key, raw.data, err.message, "ParseError", raw.origin
+            )
         except Exception as err:  # a parser bug must not stop the run: keep the bytes, say why
             log_failure("parse_failure", err)
             return self._quarantine(
@@ -156,15 +163,14 @@ class Pipeline:
                 raw.data,
                 f"erreur inattendue à l'analyse ({type(err).__name__})",
                 type(err).__name__,
-                mark,
+                raw.origin,
             )
         try:
             with transaction(self.runtime.sessions) as session:
                 outcome = self._mail(session, raw, parsed)
-                if mark is not None:
-                    mark(session, outcome)
+                origins.record(session, raw.origin, outcome, at=self.clock())
         except IntegrityError:
-            return self._after_conflict(parsed.dedupe_key, mark)
+            return self._after_conflict(parsed.dedupe_key, raw.origin)
         except Exception as err:
             log_failure("store_failure", err)
             return self._quarantine(
@@ -173,7 +179,7 @@ class Pipeline:
                 raw.data,
                 f"erreur inattendue à l'enregistrement ({type(err).__name__})",
                 type(err).__name__,
-                mark,
+                raw.origin,
             )
         log_event(
             "mail_ingested",
@@ -183,15 +189,15 @@ class Pipeline:
         )
         return outcome
 
-    def ingest_scan(self, doc: ScanDocument, original: bytes, mark: Mark | None = None) -> DossierOutcome:
-        """Ingest one scanned letter already turned into text (triage.sources.scans.read_scan_file)."""
+    def ingest_scan(self, doc: ScanDocument, original: bytes, origin: Origin | None = None) -> DossierOutcome:
+        """Ingest one scanned letter already turned into text (triage.sources.scans.read_scan_file); the
+        scan is remembered by its SHA-256 (triage.store.scan_files), and `origin` recorded with it."""
         try:
             with transaction(self.runtime.sessions) as session:
                 outcome = self._scan(session, doc, original)
-                if mark is not None:
-                    mark(session, outcome)
+                origins.record(session, origin, outcome, at=self.clock())
         except IntegrityError:
-            return self._after_conflict(doc.sha256, mark)
+            return self._after_conflict(doc.sha256, origin)
         except Exception as err:
             log_failure("scan_store_failure", err)
             return self._quarantine(
@@ -200,7 +206,7 @@ class Pipeline:
                 original,
                 f"erreur inattendue à l'enregistrement du courrier ({type(err).__name__})",
                 type(err).__name__,
-                mark,
+                origin,
             )
         log_event(
             "scan_ingested",
@@ -217,10 +223,9 @@ class Pipeline:
         data: bytes,
         reason: str,
         error_type: str = "",
-        mark: Mark | None = None,
     ) -> DossierOutcome:
         """Quarantine something a source could not even read (an unreadable scan, say)."""
-        return self._quarantine(source, source_key, data, reason, error_type, mark)
+        return self._quarantine(source, source_key, data, reason, error_type, None)
 
     def rescue(self, session: Session, message_row_id: int) -> DossierOutcome:
         """The mediator says a message that opened nothing (probable spam, automatic, unverified form)
@@ -260,13 +265,10 @@ class Pipeline:
             return DossierOutcome(
                 IngestOutcome.DUPLICATE, message_row_id=summary.resolved_message_id, detail="déjà résolu"
             )
-
-        def resolve(session: Session, outcome: DossierOutcome) -> None:
-            quarantine.resolve(session, item_id, outcome, at=self.clock())
-
+        origin = QuarantineOrigin(item_id)  # resolved in the transaction that stores the message
         if summary.source != "scan":
-            raw = RawMessage(source=summary.source, source_key=summary.source_key, data=data)
-            return self.ingest_raw(raw, mark=resolve)
+            raw = RawMessage(source=summary.source, source_key=summary.source_key, data=data, origin=origin)
+            return self.ingest_raw(raw)
         suffix = Path(summary.source_key).suffix or ".bin"
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"quarantaine-{summary.id}{suffix}"
@@ -281,37 +283,46 @@ class Pipeline:
                     f"lecture du courrier impossible : {err}",
                     type(err).__name__,
                 )
-        return self.ingest_scan(doc, data, mark=resolve)
+        return self.ingest_scan(doc, data, origin)
 
     # ------------------------------------------------------------------ failures
 
     def _quarantine(
-        self, source: str, source_key: str, data: bytes, reason: str, error_type: str, mark: Mark | None
+        self, source: str, source_key: str, data: bytes, reason: str, error_type: str, origin: Origin | None
     ) -> DossierOutcome:
-        outcome = quarantine.put(
-            self.runtime.sessions,
-            source=source,
-            source_key=source_key,
-            data=data,
-            reason=reason,
-            error_type=error_type,
-            mark=mark,
-        )
+        """Keep the bytes with the reason, and record the origin, in a fresh transaction."""
+        try:
+            with transaction(self.runtime.sessions) as session:
+                outcome = quarantine.put(
+                    session,
+                    source=source,
+                    source_key=source_key,
+                    data=data,
+                    reason=reason,
+                    error_type=error_type,
+                    at=self.clock(),
+                )
+                origins.record(session, origin, outcome, at=self.clock())
+        except SQLAlchemyError as err:
+            # the database itself is failing: the source must not acknowledge the item (it is retried)
+            raise StoreError(
+                "base de données indisponible : l'élément n'a pas pu être mis en quarantaine"
+            ) from err
         log_event("item_quarantined", level=logging.WARNING, source=source, error=error_type)
         return outcome
 
-    def _mark_alone(self, outcome: DossierOutcome, mark: Mark | None) -> None:
-        if mark is None:
+    def _record_alone(self, outcome: DossierOutcome, origin: Origin | None) -> None:
+        if origin is None:
             return
         try:
             with transaction(self.runtime.sessions) as session:
-                mark(session, outcome)
+                origins.record(session, origin, outcome, at=self.clock())
         except IntegrityError:
             pass  # another worker recorded the same item first
         except SQLAlchemyError as err:
             raise StoreError("base de données indisponible") from err
 
-    def _after_conflict(self, dedupe_key: str, mark: Mark | None) -> DossierOutcome:
+    def _after_conflict(self, dedupe_key: str, origin: Origin | None) -> DossierOutcome:
         """A unique constraint failed: a concurrent worker stored the same item first."""
         with transaction(self.runtime.sessions) as session:
             row = archive.connection(session).execute(_FIND_CONFLICT, {"key": dedupe_key}).first()
@@ -321,7 +332,7 @@ class Pipeline:
             dossier_id=row[1] if row else None,
             detail="déjà importé (par un traitement concurrent)",
         )
-        self._mark_alone(outcome, mark)
+        self._record_alone(outcome, origin)
         return outcome
 
     # ------------------------------------------------------------------ mail
@@ -586,7 +597,6 @@ class Pipeline:
                 at=self.clock(),
             )
             outcome = DossierOutcome(IngestOutcome.FLAGGED, row_id, None, dossier.reference, detail=reason)
-            message_row_id: int | None = row_id
         else:
             outcome = self._open(
                 session,
@@ -601,19 +611,7 @@ class Pipeline:
                 form=None,
                 details={"pages": doc.pages, "method": doc.method},
             )
-            message_row_id = outcome.message_row_id
-        archive.insert_ignore(
-            session,
-            ScanFile,
-            {
-                "sha256": doc.sha256,
-                "filename": doc.filename[:500],
-                "stored_path": doc.path,
-                "outcome": outcome.outcome.value,
-                "message_row_id": message_row_id,
-            },
-            ["sha256"],
-        )
+        scan_files.record(session, doc, outcome)
         return outcome
 
     # ------------------------------------------------------------------ opening
@@ -658,3 +656,24 @@ class Pipeline:
         )
         opened = open_dossier(session, request, prefix=self.prefix, notifier=self.notifier)
         return DossierOutcome(IngestOutcome.OPENED, opened.message_row_id, opened.id, opened.reference)
+
+
+class SharedPipeline:
+    """The pipeline a long-lived process shares between requests, owned by that process (the web app
+    keeps one in its state): built on first use, since loading the suggester and the notifier takes
+    seconds; `reload()` builds it again when the rules or the model changed."""
+
+    def __init__(self, runtime: Runtime, pipeline: Pipeline | None = None) -> None:
+        self.runtime = runtime
+        self._pipeline = pipeline
+
+    def get(self) -> Pipeline:
+        """The pipeline, built now if it was not yet."""
+        if self._pipeline is None:
+            self._pipeline = Pipeline.from_runtime(self.runtime)
+        return self._pipeline
+
+    def reload(self) -> Pipeline:
+        """Build the pipeline again (rules and model re-read)."""
+        self._pipeline = Pipeline.from_runtime(self.runtime)
+        return self._pipeline

@@ -1,6 +1,6 @@
 """Typed records that the stages exchange (frozen dataclasses: never dicts, never ORM rows).
 
-ingest (RawMessage / ScanDocument) -> parse (ParsedMessage) -> extract (Extraction)
+ingest (RawMessage with its Origin / ScanDocument) -> parse (ParsedMessage) -> extract (Extraction)
 -> suggest (Suggestion) -> dossiers (DossierOutcome) -> store -> notify.
 """
 
@@ -44,6 +44,31 @@ class IngestOutcome(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class MailboxOrigin:
+    """A message of a watched mailbox (IMAP folder or Maildir), remembered once in `mailbox_items`.
+
+    For a Maildir, `uidvalidity` is 0 and `uid` a number derived from the file's unique name.
+    """
+
+    mailbox: str  # MailboxURL.key: which mailbox and folder (no password)
+    uidvalidity: int
+    uid: int
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class QuarantineOrigin:
+    """The bytes of a quarantined item, run through the stages again: the item is resolved with them."""
+
+    item_id: int
+
+
+# Where an item came from, as the pipeline records it in the item's own transaction. None: nothing to
+# remember beyond the message itself (a file given to `mediature ingest`, an upload, a test).
+Origin = MailboxOrigin | QuarantineOrigin
+
+
+@dataclass(frozen=True)
 class RawMessage:
     """Raw bytes of one message as a source delivered them."""
 
@@ -51,6 +76,7 @@ class RawMessage:
     source_key: str  # stable key of the item in its source (folder/UIDVALIDITY/UID, file path...)
     data: bytes
     received_at: datetime | None = None
+    origin: Origin | None = None  # recorded with the outcome, so that the source never offers it again
 
 
 @dataclass(frozen=True)

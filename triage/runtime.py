@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,12 +16,12 @@ from triage.store.db import make_engine, migrate, session_factory
 
 @dataclass
 class Runtime:
-    """What a command or the web app needs; outside systems hang off it and can be replaced in tests."""
+    """What a command or the web app needs: settings and database. What a process keeps between calls
+    (the web app's pipeline, the worker's ledger and settle watcher) belongs to that process, not here."""
 
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: Settings, *, upgrade: bool = True) -> Runtime:

@@ -28,7 +28,8 @@ from triage.runtime import Runtime
 from triage.sources.imap import ImapSource, Ingester
 from triage.sources.mailbox_url import parse_mailbox_url
 from triage.sources.maildir import MaildirSource
-from triage.store.mailbox_items import TOO_LARGE, ItemLocks, ItemResult
+from triage.sources.scans import SettleWatcher
+from triage.store.mailbox_items import TOO_LARGE, ItemLocks, ItemResult, MailboxLedger
 
 OUTBOX_SECONDS = 15.0
 RETENTION_SECONDS = 24 * 3600.0  # the retention policy runs once a day (and when the worker starts)
@@ -111,6 +112,8 @@ class Worker:
         self._retention = _optional("triage.privacy.retention", "run") if retention else None
         self._retention_at = 0.0
         self._locks = ItemLocks(runtime.engine)
+        self._ledger = MailboxLedger(runtime.sessions)
+        self._watcher = SettleWatcher()  # remembers the drop folder's files from one poll to the next
 
     @property
     def pipeline(self) -> Ingester:
@@ -246,7 +249,7 @@ class Worker:
         try:
             handled = self.source.run_pass(
                 self.pipeline,
-                self.runtime.sessions,
+                self._ledger,
                 should_stop=lambda: self.stopping,
                 on_item=self._on_item,
                 locks=self._locks,
@@ -327,7 +330,7 @@ class Worker:
         self._scans_at = time.monotonic() + max(1.0, self.settings.scans.settle_seconds)
         started = time.perf_counter()
         try:
-            count = int(self._poll_drop_folder(self.runtime, self.pipeline) or 0)
+            count = int(self._poll_drop_folder(self.runtime, self.pipeline, watcher=self._watcher) or 0)
         except Exception as err:  # noqa: BLE001  (a failing scan duty must not stop the mailbox: logged, retried)
             self.status.errors += 1
             logs.event("scans_error", level=40, error=type(err).__name__)

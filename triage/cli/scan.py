@@ -20,7 +20,6 @@ from triage.files import private_dir
 from triage.pipeline import Pipeline
 from triage.records import DossierOutcome, IngestOutcome, ScanDocument
 from triage.sources.scans import (
-    Mark,
     ScanPipeline,
     ScanResult,
     SettleWatcher,
@@ -53,21 +52,15 @@ class _LazyPipeline:
             self._pipeline = self._build()
         return self._pipeline
 
-    def ingest_scan(self, doc: ScanDocument, original: bytes, mark: Mark | None = None) -> DossierOutcome:
+    def ingest_scan(self, doc: ScanDocument, original: bytes) -> DossierOutcome:
         """See Pipeline.ingest_scan."""
-        return self._get().ingest_scan(doc, original, mark)
+        return self._get().ingest_scan(doc, original)
 
     def quarantine_bytes(
-        self,
-        source: str,
-        source_key: str,
-        data: bytes,
-        reason: str,
-        error_type: str = "",
-        mark: Mark | None = None,
+        self, source: str, source_key: str, data: bytes, reason: str, error_type: str = ""
     ) -> DossierOutcome:
         """See Pipeline.quarantine_bytes."""
-        return self._get().quarantine_bytes(source, source_key, data, reason, error_type, mark)
+        return self._get().quarantine_bytes(source, source_key, data, reason, error_type)
 
 
 def _item(result: ScanResult) -> dict[str, Any]:

@@ -6,10 +6,13 @@ One pass:
    moved now, without being processed again.
 2. For each new UID, in batches: RFC822.SIZE first (over the limit: left on the server, recorded as
    "too_large" and reported); then BODY.PEEK[] (never sets \\Seen; \\Seen is never read either,
-   since people read the same mailbox) and `Pipeline.ingest_raw(raw, mark=...)`, where `mark` records
-   the item in the message's own transaction.
-3. Only after that commit: MOVE to the processed folder (created if missing) or set the keyword,
-   then note it done.
+   since people read the same mailbox) and `Pipeline.ingest_raw(raw)`, where `raw.origin` is the
+   item's (mailbox, UIDVALIDITY, UID): the pipeline records it in the message's own transaction.
+3. Told the outcome, only after that commit: MOVE to the processed folder (created if missing) or set
+   the keyword, then note it done in the ledger.
+
+The source writes no SQL: it reads what is recorded, and notes what it did on the server, through a
+`MailboxLedger` (triage.store.mailbox_items).
 
 When UIDVALIDITY changes every message looks new: the pipeline's dedupe (Message-ID + content hash)
 recognises the ones already stored, so nothing is lost and nothing is stored twice.
@@ -35,8 +38,6 @@ from typing import Any, Protocol
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError, MailboxLoginError, MailboxStarttlsError
 from imap_tools.utils import encode_folder
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from triage import logs
 from triage.config import MailboxSettings
@@ -47,10 +48,10 @@ from triage.errors import (
     SourceError,
     StoreError,
 )
-from triage.records import DossierOutcome, IngestOutcome, RawMessage
+from triage.records import DossierOutcome, IngestOutcome, MailboxOrigin, RawMessage
 from triage.sources.mailbox_url import MailboxURL
 from triage.store import mailbox_items as state
-from triage.store.mailbox_items import ItemResult
+from triage.store.mailbox_items import ItemResult, MailboxLedger
 
 _UID = re.compile(rb"UID (\d+)")
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
@@ -61,10 +62,8 @@ NETWORK_ERRORS = (OSError, EOFError, imaplib.IMAP4.abort)
 class Ingester(Protocol):
     """What the sources need from triage.pipeline.Pipeline."""
 
-    def ingest_raw(
-        self, raw: RawMessage, mark: Callable[[Session, DossierOutcome], None] | None = None
-    ) -> DossierOutcome:
-        """Store one raw message in its own transaction (calling mark inside it)."""
+    def ingest_raw(self, raw: RawMessage) -> DossierOutcome:
+        """Store one raw message and record its origin, in one transaction; the outcome once committed."""
         ...
 
 
@@ -267,7 +266,7 @@ class ImapSource:
     def run_pass(
         self,
         pipeline: Ingester,
-        sessions: sessionmaker[Session],
+        ledger: MailboxLedger,
         *,
         should_stop: Callable[[], bool] = lambda: False,
         on_item: Callable[[ItemResult], None] = lambda _r: None,
@@ -279,14 +278,13 @@ class ImapSource:
         with self._guard("SELECT"):
             self._leave_idle()
             uidvalidity = self._select()
-        self._note_uidvalidity(sessions, uidvalidity)
+        self._note_uidvalidity(ledger, uidvalidity)
         with self._guard("SEARCH"):
             uids = self._search()
         if not uids:
             return 0
-        with sessions() as session:
-            known = state.known_items(session, self.key, uidvalidity, min(uids))
-        handled = self._finish_pending(sessions, uidvalidity, uids, known)
+        known = ledger.known(self.key, uidvalidity, min(uids))
+        handled = self._finish_pending(ledger, uidvalidity, uids, known)
         new = [uid for uid in uids if uid not in known]
         batch = self.settings.batch_size
         for start in range(0, len(new), batch):
@@ -301,9 +299,10 @@ class ImapSource:
                 if not locks.acquire(self.key, uidvalidity, uid):
                     continue  # another worker is on it
                 try:
-                    if state.is_recorded(sessions, self.key, uidvalidity, uid):
+                    origin = MailboxOrigin(self.key, uidvalidity, uid, sizes[uid])
+                    if ledger.is_recorded(origin):
                         continue  # another worker finished it since our SEARCH
-                    on_item(self._one(pipeline, sessions, uidvalidity, uid, sizes[uid]))
+                    on_item(self._one(pipeline, ledger, origin))
                     handled += 1
                 finally:
                     locks.release(self.key, uidvalidity, uid)
@@ -323,11 +322,10 @@ class ImapSource:
         status = self._box.folder.status(self.url.folder, ["UIDVALIDITY"])
         return int(status["UIDVALIDITY"])
 
-    def _note_uidvalidity(self, sessions: sessionmaker[Session], uidvalidity: int) -> None:
+    def _note_uidvalidity(self, ledger: MailboxLedger, uidvalidity: int) -> None:
         if self._uidvalidity_seen == uidvalidity:
             return
-        with sessions() as session:
-            seen = state.uidvalidities(session, self.key)
+        seen = ledger.uidvalidities(self.key)
         if seen and uidvalidity not in seen:
             # the server renumbered the folder: every message is fetched again and deduplicated by content
             logs.event(
@@ -385,12 +383,11 @@ class ImapSource:
             return bytes(item[1]), received
         return None
 
-    def _one(
-        self, pipeline: Ingester, sessions: sessionmaker[Session], uidvalidity: int, uid: int, size: int
-    ) -> ItemResult:
+    def _one(self, pipeline: Ingester, ledger: MailboxLedger, origin: MailboxOrigin) -> ItemResult:
         started = time.perf_counter()
-        if size > self.settings.max_message_bytes:
-            fresh = state.record(sessions, self.key, uidvalidity, uid, state.TOO_LARGE, size=size)
+        uid, size = origin.uid, origin.size
+        if size is not None and size > self.settings.max_message_bytes:
+            fresh = ledger.left_on_server(origin)
             return ItemResult(uid, state.TOO_LARGE if fresh else "already_recorded", size=size)
         with self._guard("FETCH BODY.PEEK[]"):
             fetched = self._fetch(uid)
@@ -398,28 +395,26 @@ class ImapSource:
             return ItemResult(uid, "vanished")
         data, received = fetched
         raw = RawMessage(
-            source="imap", source_key=f"{self.key};{uidvalidity};{uid}", data=data, received_at=received
+            source="imap",
+            source_key=f"{self.key};{origin.uidvalidity};{uid}",
+            data=data,
+            received_at=received,
+            origin=origin,
         )
-        mark = state.make_mark(self.key, uidvalidity, uid, size)
         try:
-            outcome = pipeline.ingest_raw(raw, mark=mark)
-        except (IntegrityError, StoreError):
+            outcome = pipeline.ingest_raw(raw)
+        except StoreError:
             # another worker committed this item (same UID or same message) first and ours rolled back;
             # otherwise the database is failing: the item stays on the server for the next pass
-            if not state.is_recorded(sessions, self.key, uidvalidity, uid):
+            if not ledger.is_recorded(origin):
                 raise
             outcome = DossierOutcome(IngestOutcome.DUPLICATE, detail="concurrent")
-        name = str(getattr(outcome.outcome, "value", outcome.outcome))
-        # the pipeline may take a path that does not call mark (a duplicate found before any write)
-        state.record(
-            sessions, self.key, uidvalidity, uid, name, size=size, message_row_id=outcome.message_row_id
-        )
+        # committed, with its origin: only now is the message moved or flagged on the server
         done = self._after_commit([uid])
-        if done:
-            state.set_done(sessions, self.key, uidvalidity, done)
+        ledger.done(self.key, origin.uidvalidity, done)
         return ItemResult(
             uid,
-            name,
+            outcome.outcome.value,
             message_row_id=outcome.message_row_id,
             reference=outcome.reference,
             size=size,
@@ -429,7 +424,7 @@ class ImapSource:
 
     def _finish_pending(
         self,
-        sessions: sessionmaker[Session],
+        ledger: MailboxLedger,
         uidvalidity: int,
         uids: list[int],
         known: dict[int, state.KnownItem],
@@ -442,7 +437,7 @@ class ImapSource:
         if not pending:
             return 0
         done = self._after_commit(pending)
-        state.set_done(sessions, self.key, uidvalidity, done)
+        ledger.done(self.key, uidvalidity, done)
         logs.event("mailbox_moves_resumed", mailbox=self.url.log_label, count=len(done))
         return len(done)
 

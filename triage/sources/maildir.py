@@ -2,8 +2,10 @@
 
 Maildir has no UIDs: an item's key is a 63-bit number derived from the file's unique name (the part
 before ``:2,``), which does not change when a mail reader moves the file from new/ to cur/ or adds
-flags. UIDVALIDITY is 0. After the message's transaction commits, the file is renamed into the
-Maildir++ sub-folder named after settings.mailbox.processed_folder (``INBOX.Traites`` -> ``.Traites``).
+flags. UIDVALIDITY is 0. Each message goes to `Pipeline.ingest_raw` with that (mailbox, 0, key) as
+its origin, which the pipeline records in the message's own transaction. Told the outcome, after the
+commit, the source renames the file into the Maildir++ sub-folder named after
+settings.mailbox.processed_folder (``INBOX.Traites`` -> ``.Traites``) and notes it done in the ledger.
 Maildir has no portable keywords: with processed_action = "flag" the file stays and only the
 `mailbox_items` row remembers it.
 """
@@ -17,17 +19,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-
 from triage import logs
 from triage.config import MailboxSettings
 from triage.errors import MailboxFolderError, StoreError
-from triage.records import DossierOutcome, IngestOutcome, RawMessage
+from triage.records import DossierOutcome, IngestOutcome, MailboxOrigin, RawMessage
 from triage.sources.imap import Ingester
 from triage.sources.mailbox_url import MailboxURL
 from triage.store import mailbox_items as state
-from triage.store.mailbox_items import ItemResult
+from triage.store.mailbox_items import ItemResult, MailboxLedger
 
 UIDVALIDITY = 0
 
@@ -102,7 +101,7 @@ class MaildirSource:
     def run_pass(
         self,
         pipeline: Ingester,
-        sessions: sessionmaker[Session],
+        ledger: MailboxLedger,
         *,
         should_stop: Callable[[], bool] = lambda: False,
         on_item: Callable[[ItemResult], None] = lambda _r: None,
@@ -113,8 +112,7 @@ class MaildirSource:
         if not self.connected:
             self.connect()
         files = self._files()
-        with sessions() as session:
-            known = state.known_items(session, self.key, UIDVALIDITY)
+        known = ledger.known(self.key, UIDVALIDITY)
         handled = 0
         for path in files:
             if should_stop():
@@ -123,53 +121,51 @@ class MaildirSource:
             item = known.get(uid)
             if item is not None:
                 if not item.moved and item.outcome != state.TOO_LARGE and self._after_commit(path):
-                    state.set_done(sessions, self.key, UIDVALIDITY, [uid])
+                    ledger.done(self.key, UIDVALIDITY, [uid])
                     handled += 1
                 continue
             if not locks.acquire(self.key, UIDVALIDITY, uid):
                 continue  # another worker is on it
             try:
-                if state.is_recorded(sessions, self.key, UIDVALIDITY, uid):
+                if ledger.is_recorded(MailboxOrigin(self.key, UIDVALIDITY, uid)):
                     continue
-                on_item(self._one(pipeline, sessions, path, uid))
+                on_item(self._one(pipeline, ledger, path, uid))
                 handled += 1
             finally:
                 locks.release(self.key, UIDVALIDITY, uid)
         return handled
 
-    def _one(self, pipeline: Ingester, sessions: sessionmaker[Session], path: Path, uid: int) -> ItemResult:
+    def _one(self, pipeline: Ingester, ledger: MailboxLedger, path: Path, uid: int) -> ItemResult:
         started = time.perf_counter()
         try:
             stat = path.stat()
             if stat.st_size > self.settings.max_message_bytes:
-                fresh = state.record(sessions, self.key, UIDVALIDITY, uid, state.TOO_LARGE, size=stat.st_size)
+                fresh = ledger.left_on_server(MailboxOrigin(self.key, UIDVALIDITY, uid, stat.st_size))
                 return ItemResult(uid, state.TOO_LARGE if fresh else "already_recorded", size=stat.st_size)
             data = path.read_bytes()
         except FileNotFoundError:
             return ItemResult(uid, "vanished")  # a mail reader moved it from new/ to cur/: next pass
-        received = datetime.fromtimestamp(stat.st_mtime, UTC)
+        origin = MailboxOrigin(self.key, UIDVALIDITY, uid, len(data))
         raw = RawMessage(
             source="maildir",
             source_key=f"{self.key};{unique_name(path.name)}",
             data=data,
-            received_at=received,
+            received_at=datetime.fromtimestamp(stat.st_mtime, UTC),
+            origin=origin,
         )
         try:
-            outcome = pipeline.ingest_raw(raw, mark=state.make_mark(self.key, UIDVALIDITY, uid, len(data)))
-        except (IntegrityError, StoreError):
-            if not state.is_recorded(sessions, self.key, UIDVALIDITY, uid):
+            outcome = pipeline.ingest_raw(raw)
+        except StoreError:
+            if not ledger.is_recorded(origin):
                 raise
             outcome = DossierOutcome(IngestOutcome.DUPLICATE, detail="concurrent")
-        name = str(getattr(outcome.outcome, "value", outcome.outcome))
-        state.record(
-            sessions, self.key, UIDVALIDITY, uid, name, size=len(data), message_row_id=outcome.message_row_id
-        )
+        # committed, with its origin: only now does the file leave the Maildir
         done = self._after_commit(path)
         if done:
-            state.set_done(sessions, self.key, UIDVALIDITY, [uid])
+            ledger.done(self.key, UIDVALIDITY, [uid])
         return ItemResult(
             uid,
-            name,
+            outcome.outcome.value,
             outcome.message_row_id,
             outcome.reference,
             len(data),

@@ -8,15 +8,18 @@ Contract with the pipeline and the worker:
   ``ScanDocument.scanned_at`` is the file's modification time (the dossier's date received, which
   the mediator may correct). It raises OcrError (with a French reason) when the file cannot be
   read; nothing is stored then. The caller reads the original bytes itself (``Path(doc.path)
-  .read_bytes()``) and hands both to ``Pipeline.ingest_scan(doc, original, mark=...)``.
-- ``poll_drop_folder(runtime, pipeline) -> int`` takes every *complete* file of the drop folder
-  (``settings.scan_drop_folder``), processes it and moves it out; it returns the number of files
-  taken out. A file is complete when its size, modification and change times have not moved for
+  .read_bytes()``) and hands both to ``Pipeline.ingest_scan(doc, original)``, which stores the
+  letter and remembers its SHA-256 (triage.store.scan_files) in one transaction.
+- ``poll_drop_folder(runtime, pipeline, watcher=...) -> int`` takes every *complete* file of the drop
+  folder (``settings.scan_drop_folder``), processes it and moves it out; it returns the number of
+  files taken out. A file is complete when its size, modification and change times have not moved for
   ``scans.settle_seconds`` and its name is not a temporary one (``.part``, ``.tmp``, ``~$…``,
-  dotfiles…). A file read successfully leaves the folder for the originals store; a file that
-  cannot be read goes to ``<home>/scans/rejetes/`` beside a ``.reason.txt`` and is quarantined
-  with its raw bytes and the reason. A file whose SHA-256 is already in ``scan_files`` is a
-  duplicate: stored once, the dropped copy is removed. One bad file never stops the others.
+  dotfiles…); the caller keeps one ``SettleWatcher`` between polls (the worker does). Only once the
+  pipeline has committed and returned the outcome is the file moved: a file read successfully leaves
+  the folder for the originals store; a file that cannot be read goes to ``<home>/scans/rejetes/``
+  beside a ``.reason.txt`` and is quarantined with its raw bytes and the reason. A file whose SHA-256
+  is already recorded (``scan_files.earlier``, asked before any OCR) is a duplicate: stored once, the
+  dropped copy is removed. One bad file never stops the others. This module writes no SQL.
 """
 
 from __future__ import annotations
@@ -34,9 +37,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage import logs
 from triage.config import Settings
 from triage.errors import OcrError
@@ -46,7 +46,7 @@ from triage.records import DossierOutcome, IngestOutcome, ScanDocument, ScanPage
 from triage.runtime import Runtime
 from triage.sources.ocr import read_text, too_large_reason
 from triage.sources.tesseract import OcrEngineMissing
-from triage.store.models import Dossier, Message, ScanFile
+from triage.store import scan_files
 
 # Names that writers use while a file is not finished (browsers, Office, rsync, scanners' uploads).
 _TEMPORARY_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".filepart", "~")
@@ -57,24 +57,16 @@ _NEVER_LOAD_FACTOR = 4
 # An empty file is taken (and rejected) only after this long: before, a writer may still fill it.
 _EMPTY_GRACE_SECONDS = 60.0
 
-Mark = Callable[[Session, DossierOutcome], None]
-
 
 class ScanPipeline(Protocol):
     """What the drop folder needs from triage.pipeline.Pipeline."""
 
-    def ingest_scan(self, doc: ScanDocument, original: bytes, mark: Mark | None = None) -> DossierOutcome:
+    def ingest_scan(self, doc: ScanDocument, original: bytes) -> DossierOutcome:
         """Open (or find) the dossier of one scanned letter, in one transaction."""
         ...
 
     def quarantine_bytes(
-        self,
-        source: str,
-        source_key: str,
-        data: bytes,
-        reason: str,
-        error_type: str = "",
-        mark: Mark | None = None,
+        self, source: str, source_key: str, data: bytes, reason: str, error_type: str = ""
     ) -> DossierOutcome:
         """Keep bytes that could not be read, with the reason."""
         ...
@@ -245,20 +237,6 @@ class ScanResult:
     reason: str = ""  # why it was quarantined, in French
 
 
-def already_stored(runtime: Runtime, sha256: str) -> DossierOutcome | None:
-    """The outcome of an earlier intake of the same bytes (scan_files), None for new bytes."""
-    with runtime.sessions() as session:
-        row = session.execute(
-            select(ScanFile.message_row_id, Message.dossier_id, Dossier.reference)
-            .outerjoin(Message, Message.id == ScanFile.message_row_id)
-            .outerjoin(Dossier, Dossier.id == Message.dossier_id)
-            .where(ScanFile.sha256 == sha256)
-        ).first()
-    if row is None:
-        return None
-    return DossierOutcome(IngestOutcome.DUPLICATE, row[0], row[1], row[2], detail="courrier déjà importé")
-
-
 def ingest_scan_file(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> ScanResult:
     """Read, store and ingest one scan file; an unreadable one is quarantined. Never raises for bad input.
 
@@ -268,7 +246,7 @@ def ingest_scan_file(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> Sc
     """
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    earlier = already_stored(runtime, sha256)
+    earlier = scan_files.earlier(runtime.sessions, sha256)
     if earlier is not None:
         return ScanResult(path, earlier)
     start = time.perf_counter()
@@ -322,9 +300,6 @@ def _reject(settings: Settings, result: ScanResult, sha256: str) -> Path:
     return target
 
 
-_WATCHER = "scans.watcher"
-
-
 def _take(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> None:
     """Process one complete drop-folder file and move it out of the folder."""
     settings = runtime.settings
@@ -347,15 +322,18 @@ def _take(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def poll_drop_folder(runtime: Runtime, pipeline: ScanPipeline, *, limit: int = 20) -> int:
+def poll_drop_folder(
+    runtime: Runtime, pipeline: ScanPipeline, *, watcher: SettleWatcher | None = None, limit: int = 20
+) -> int:
     """Take the complete files of the drop folder (at most `limit`, oldest first); return how many left it.
 
-    The limit keeps one call short, so that a worker asked to stop does not wait for a whole pile
-    of letters to be read; the rest is taken at the next call.
+    `watcher` is the caller's, kept from one poll to the next (a fresh one when not given: file times
+    alone then decide). The limit keeps one call short, so that a worker asked to stop does not wait
+    for a whole pile of letters to be read; the rest is taken at the next call.
     """
     settings = runtime.settings
     folder = private_dir(settings.scan_drop_folder)  # a folder shared on purpose keeps its mode
-    watcher: SettleWatcher = runtime.extras.setdefault(_WATCHER, SettleWatcher())
+    watcher = watcher or SettleWatcher()
     taken = 0
     for path in watcher.ready(folder, settings.scans.settle_seconds)[:limit]:
         try:

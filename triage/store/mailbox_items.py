@@ -1,17 +1,19 @@
 """What the worker remembers about each mailbox item: the `mailbox_items` table, keyed by
 (mailbox, UIDVALIDITY, UID).
 
-The row is written by `mark()` inside the transaction that stores the message, so "stored" and
-"seen" commit together: a worker killed before the commit finds nothing and fetches again; a worker
-killed after it finds the row and only finishes the move. The unique key makes a second worker that
-raced on the same item fail its transaction instead of storing the message twice.
+The row is written by the pipeline (`add`, through triage.store.origins) inside the transaction that
+stores the message, so "stored" and "seen" commit together: a worker killed before the commit finds
+nothing and fetches again; a worker killed after it finds the row and only finishes the move. The
+unique key makes a second worker that raced on the same item fail its transaction instead of storing
+the message twice. The sources read it through a `MailboxLedger` and note there, after the commit,
+what they did on the server.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +22,7 @@ from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from triage.records import DossierOutcome
+from triage.records import DossierOutcome, MailboxOrigin
 from triage.store.db import transaction
 from triage.store.models import MailboxItem, utcnow
 
@@ -50,119 +52,104 @@ class ItemResult:
     done: bool = False  # moved, flagged or left as configured
 
 
-def known_items(session: Session, mailbox: str, uidvalidity: int, min_uid: int = 0) -> dict[int, KnownItem]:
-    """Items of this mailbox and UIDVALIDITY recorded with a UID >= min_uid."""
-    rows = session.execute(
-        select(MailboxItem.uid, MailboxItem.outcome, MailboxItem.moved_at, MailboxItem.message_row_id).where(
-            MailboxItem.mailbox == mailbox, MailboxItem.uidvalidity == uidvalidity, MailboxItem.uid >= min_uid
+def add(session: Session, origin: MailboxOrigin, outcome: DossierOutcome) -> None:
+    """Record a mailbox item with its outcome in the caller's transaction (the one storing the message)."""
+    session.add(
+        MailboxItem(
+            mailbox=origin.mailbox,
+            uidvalidity=origin.uidvalidity,
+            uid=origin.uid,
+            outcome=outcome.outcome.value,
+            message_row_id=outcome.message_row_id,
+            size=origin.size,
         )
     )
-    return {
-        int(r.uid): KnownItem(int(r.uid), r.outcome, r.moved_at is not None, r.message_row_id) for r in rows
-    }
+    # flush now: a concurrent worker's row makes this fail here, inside the transaction, which the
+    # pipeline then rolls back (nothing stored twice)
+    session.flush()
 
 
-def uidvalidities(session: Session, mailbox: str) -> set[int]:
-    """Every UIDVALIDITY recorded for this mailbox."""
-    rows = session.execute(select(MailboxItem.uidvalidity).where(MailboxItem.mailbox == mailbox).distinct())
-    return {int(v) for v in rows.scalars()}
+def _same_item(origin: MailboxOrigin) -> tuple[Any, ...]:
+    return (
+        MailboxItem.mailbox == origin.mailbox,
+        MailboxItem.uidvalidity == origin.uidvalidity,
+        MailboxItem.uid == origin.uid,
+    )
 
 
-def make_mark(
-    mailbox: str, uidvalidity: int, uid: int, size: int | None
-) -> Callable[[Session, DossierOutcome], None]:
-    """The `mark` callback for Pipeline.ingest_raw: records the item in the message's own transaction."""
+class MailboxLedger:
+    """What a mailbox source asks of the store, with typed records: which items are already recorded
+    and, after its follow-up on the server, that an item is done. Each call is its own short transaction;
+    the item itself is recorded by the pipeline, in the transaction that stores the message."""
 
-    def mark(session: Session, outcome: DossierOutcome) -> None:
-        session.add(
-            MailboxItem(
-                mailbox=mailbox,
-                uidvalidity=uidvalidity,
-                uid=uid,
-                outcome=_outcome_name(outcome),
-                message_row_id=outcome.message_row_id,
-                size=size,
-            )
-        )
-        # flush now: a concurrent worker's row makes this fail here, inside the transaction, which the
-        # pipeline then rolls back (nothing stored twice)
-        session.flush()
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
 
-    return mark
-
-
-def _outcome_name(outcome: DossierOutcome) -> str:
-    value = outcome.outcome
-    return str(getattr(value, "value", value))
-
-
-def record(
-    factory: sessionmaker[Session],
-    mailbox: str,
-    uidvalidity: int,
-    uid: int,
-    outcome: str,
-    *,
-    size: int | None = None,
-    message_row_id: int | None = None,
-) -> bool:
-    """Record an item in its own transaction unless it is already there; True when this call recorded it."""
-    with transaction(factory) as session:
-        exists = session.execute(
-            select(MailboxItem.id).where(
-                MailboxItem.mailbox == mailbox, MailboxItem.uidvalidity == uidvalidity, MailboxItem.uid == uid
-            )
-        ).first()
-        if exists:
-            return False
-    try:
-        with transaction(factory) as session:
-            session.add(
-                MailboxItem(
-                    mailbox=mailbox,
-                    uidvalidity=uidvalidity,
-                    uid=uid,
-                    outcome=outcome,
-                    size=size,
-                    message_row_id=message_row_id,
-                )
-            )
-        return True
-    except IntegrityError:
-        return False  # another worker recorded it between our check and our insert
-
-
-def set_done(factory: sessionmaker[Session], mailbox: str, uidvalidity: int, uids: Iterable[int]) -> None:
-    """Note that these items were moved or flagged on the server (after their commit)."""
-    uid_list = sorted(set(uids))
-    if not uid_list:
-        return
-    with transaction(factory) as session:
-        session.execute(
-            update(MailboxItem)
-            .where(
-                MailboxItem.mailbox == mailbox,
-                MailboxItem.uidvalidity == uidvalidity,
-                MailboxItem.uid.in_(uid_list),
-                MailboxItem.moved_at.is_(None),
-            )
-            .values(moved_at=utcnow())
-        )
-
-
-def is_recorded(factory: sessionmaker[Session], mailbox: str, uidvalidity: int, uid: int) -> bool:
-    """True when the item is in `mailbox_items` (processed by us or by another worker)."""
-    with factory() as session:
-        return (
-            session.execute(
-                select(MailboxItem.id).where(
+    def known(self, mailbox: str, uidvalidity: int, min_uid: int = 0) -> dict[int, KnownItem]:
+        """Items of this mailbox and UIDVALIDITY recorded with a UID >= min_uid."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(
+                    MailboxItem.uid, MailboxItem.outcome, MailboxItem.moved_at, MailboxItem.message_row_id
+                ).where(
                     MailboxItem.mailbox == mailbox,
                     MailboxItem.uidvalidity == uidvalidity,
-                    MailboxItem.uid == uid,
+                    MailboxItem.uid >= min_uid,
                 )
-            ).first()
-            is not None
-        )
+            )
+            return {
+                int(r.uid): KnownItem(int(r.uid), r.outcome, r.moved_at is not None, r.message_row_id)
+                for r in rows
+            }
+
+    def uidvalidities(self, mailbox: str) -> set[int]:
+        """Every UIDVALIDITY recorded for this mailbox."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(MailboxItem.uidvalidity).where(MailboxItem.mailbox == mailbox).distinct()
+            )
+            return {int(v) for v in rows.scalars()}
+
+    def is_recorded(self, origin: MailboxOrigin) -> bool:
+        """True when the item is in `mailbox_items` (processed by us or by another worker)."""
+        with self.sessions() as session:
+            return session.execute(select(MailboxItem.id).where(*_same_item(origin))).first() is not None
+
+    def left_on_server(self, origin: MailboxOrigin) -> bool:
+        """Note a message over the size limit, never fetched; True when this call recorded it."""
+        if self.is_recorded(origin):
+            return False
+        try:
+            with transaction(self.sessions) as session:
+                session.add(
+                    MailboxItem(
+                        mailbox=origin.mailbox,
+                        uidvalidity=origin.uidvalidity,
+                        uid=origin.uid,
+                        outcome=TOO_LARGE,
+                        size=origin.size,
+                    )
+                )
+            return True
+        except IntegrityError:
+            return False  # another worker recorded it between our check and our insert
+
+    def done(self, mailbox: str, uidvalidity: int, uids: Iterable[int]) -> None:
+        """Note that these items were moved or flagged on the server (after their commit)."""
+        uid_list = sorted(set(uids))
+        if not uid_list:
+            return
+        with transaction(self.sessions) as session:
+            session.execute(
+                update(MailboxItem)
+                .where(
+                    MailboxItem.mailbox == mailbox,
+                    MailboxItem.uidvalidity == uidvalidity,
+                    MailboxItem.uid.in_(uid_list),
+                    MailboxItem.moved_at.is_(None),
+                )
+                .values(moved_at=utcnow())
+            )
 
 
 class ItemLocks:

@@ -8,23 +8,17 @@ it became.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from triage.clock import system_clock
-from triage.errors import NotFoundError, StoreError
+from triage.errors import NotFoundError
 from triage.parse.charsets import printable_name
 from triage.records import DossierOutcome, IngestOutcome
-from triage.store.db import transaction
 from triage.store.messages import insert_ignore, store_blob
 from triage.store.models import QuarantineItem, RawBlob
-
-Mark = Callable[[Session, DossierOutcome], None]
 
 
 @dataclass(frozen=True)
@@ -45,57 +39,47 @@ class QuarantineSummary:
 
 
 def put(
-    sessions: sessionmaker[Session],
+    session: Session,
     *,
     source: str,
     source_key: str,
     data: bytes,
     reason: str,
     error_type: str = "",
-    mark: Mark | None = None,
+    at: datetime,
 ) -> DossierOutcome:
-    """Keep `data` with `reason` in a fresh transaction; raise StoreError if even that is impossible."""
+    """Keep `data` with `reason` in the caller's transaction (the same bytes again count one more attempt)."""
     digest = hashlib.sha256(data).hexdigest()
     source_key = printable_name(source_key)  # a file name that is not UTF-8 must not fail the INSERT
-    outcome = DossierOutcome(IngestOutcome.QUARANTINED, detail=reason)
-    try:
-        with transaction(sessions) as session:
-            blob_id = store_blob(session, data, digest)
-            insert_ignore(
-                session,
-                QuarantineItem,
-                {
-                    "source": source[:16],
-                    "source_key": source_key,
-                    "sha256": digest,
-                    "raw_blob_id": blob_id,
-                    "reason": reason,
-                    "error_type": error_type[:64],
-                    "attempts": 0,
-                    "created_at": system_clock(),
-                    "last_attempt_at": system_clock(),
-                },
-                ["sha256"],
-            )
-            session.execute(
-                update(QuarantineItem)
-                .where(QuarantineItem.sha256 == digest)
-                .values(
-                    attempts=QuarantineItem.attempts + 1,
-                    reason=reason,
-                    error_type=error_type[:64],
-                    last_attempt_at=system_clock(),
-                    resolved_at=None,
-                )
-            )
-            if mark is not None:
-                mark(session, outcome)
-    except SQLAlchemyError as err:
-        # the database itself is failing: the caller must not acknowledge the item (it is retried)
-        raise StoreError(
-            "base de données indisponible : l'élément n'a pas pu être mis en quarantaine"
-        ) from err
-    return outcome
+    blob_id = store_blob(session, data, digest)
+    insert_ignore(
+        session,
+        QuarantineItem,
+        {
+            "source": source[:16],
+            "source_key": source_key,
+            "sha256": digest,
+            "raw_blob_id": blob_id,
+            "reason": reason,
+            "error_type": error_type[:64],
+            "attempts": 0,
+            "created_at": at,
+            "last_attempt_at": at,
+        },
+        ["sha256"],
+    )
+    session.execute(
+        update(QuarantineItem)
+        .where(QuarantineItem.sha256 == digest)
+        .values(
+            attempts=QuarantineItem.attempts + 1,
+            reason=reason,
+            error_type=error_type[:64],
+            last_attempt_at=at,
+            resolved_at=None,
+        )
+    )
+    return DossierOutcome(IngestOutcome.QUARANTINED, detail=reason)
 
 
 def _summary(item: QuarantineItem, size: int) -> QuarantineSummary:

@@ -20,6 +20,7 @@ from triage.dossiers.tracking import Contact
 from triage.errors import AuthError, MediatureError, NotFoundError
 from triage.files import restrict_umask
 from triage.notify.render import date_fr
+from triage.pipeline import Pipeline, SharedPipeline
 from triage.resources import PACKAGE_DIR, templates_dir
 from triage.runtime import Runtime
 from triage.store.db import answers
@@ -117,9 +118,11 @@ async def error_page(request: Request, error: Exception) -> Response:
 def create_app(
     runtime: Runtime,
     *,
+    pipeline: Pipeline | None = None,
     reorientation_contact: Callable[[str], Contact | None] | None = None,
 ) -> Starlette:
-    """Build the web application over an opened runtime."""
+    """Build the web application over an opened runtime; `pipeline` replaces the shipped one (built on
+    first use) for every request."""
     routes: list[Any] = [
         Route("/health", health, methods=["GET"]),
         *tracking_routes.routes(),
@@ -135,6 +138,7 @@ def create_app(
     )
     app.trusted_proxies = tuple(web.trusted_proxies)
     app.state.runtime = runtime
+    app.state.pipeline = SharedPipeline(runtime, pipeline)
     app.state.templates = make_templates(runtime)
     app.state.lookup_limiter = RateLimiter(limit=10, window=600.0)  # failed tracking lookups per address
     app.state.reorientation_contact = reorientation_contact or default_reorientation_contact(runtime)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +15,6 @@ from triage.dossiers.tracking import short_code
 from triage.errors import DossierError
 from triage.pipeline import Pipeline
 from triage.records import Channel, Requester
-from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.models import OutboxItem, PrintJob
 from triage.workspace.labels import MANUAL_CHANNELS, REFERRERS
@@ -52,19 +50,6 @@ class ManualOutcome:
     acknowledgement: str  # French: how the acknowledgement goes out
 
 
-def get_pipeline(runtime: Runtime, *, reload: bool = False) -> Pipeline:
-    """The runtime's ingestion pipeline (with its suggester), built once; `reload` re-reads rules and model."""
-    if reload or "pipeline" not in runtime.extras:
-        runtime.extras["pipeline"] = Pipeline.from_runtime(runtime)
-    pipeline: Pipeline = runtime.extras["pipeline"]
-    return pipeline
-
-
-def get_suggester(runtime: Runtime) -> Any | None:
-    """The suggester shared with the pipeline (None when triage suggestions are not installed)."""
-    return get_pipeline(runtime).suggester
-
-
 def _validate(request: ManualRequest) -> None:
     if request.channel not in MANUAL_CHANNELS:
         raise DossierError(f"canal inconnu : {request.channel}")
@@ -77,10 +62,10 @@ def _validate(request: ManualRequest) -> None:
         raise DossierError("adresse de courriel invalide")
 
 
-def open_manual(session: Session, runtime: Runtime, request: ManualRequest, actor: Actor) -> ManualOutcome:
-    """Open a dossier from a typed request (triage.dossiers.opening), with its suggestion and acknowledgement."""
+def open_manual(session: Session, pipeline: Pipeline, request: ManualRequest, actor: Actor) -> ManualOutcome:
+    """Open a dossier from a typed request (triage.dossiers.opening), with the pipeline's suggestion and
+    acknowledgement."""
     _validate(request)
-    pipeline = get_pipeline(runtime)
     now = pipeline.clock()
     summary = request.summary.strip()
     email = request.email.strip().lower()
@@ -107,7 +92,7 @@ def open_manual(session: Session, runtime: Runtime, request: ManualRequest, acto
             fill_from_suggestion=False,  # what was typed is what the person said: nothing guessed on top
             details={"referred_by": request.referred_by, "manual": True},
         ),
-        prefix=runtime.settings.service.reference_prefix,
+        prefix=pipeline.prefix,
         notifier=pipeline.notifier,
     )
     dossier = opened.attach(session)

@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from triage.dossiers.opening import store_suggestion
 from triage.dossiers.registry import complete_requester
 from triage.dossiers.timeline import write_event
+from triage.pipeline import Pipeline
 from triage.records import Suggestion
 from triage.runtime import Runtime
 from triage.store import transcriptions
 from triage.store.audit import Actor, record
-from triage.workspace.intake import get_pipeline
 from triage.workspace.labels import label_choices
 
 EVENT_TRANSCRIPTION = "transcription_verifiee"
@@ -66,15 +66,15 @@ def _summary(
 
 def save_corrected_transcription(
     runtime: Runtime,
+    pipeline: Pipeline,
     message_id: int,
     texts: Mapping[int, str],
     actor: Actor,
     now: datetime | None = None,
 ) -> TranscriptionOutcome:
     """Keep the verified texts of a scanned letter, clear its « à vérifier », and re-run the suggestion on
-    the corrected text (one transaction: all of it or nothing)."""
+    the corrected text with `pipeline`'s suggester (one transaction: all of it or nothing)."""
     now = now or datetime.now(UTC)
-    pipeline = get_pipeline(runtime)
     with runtime.sessions.begin() as session:
         saved = transcriptions.save_transcription(session, message_id, texts, actor.user_id, now)
         suggestion = None

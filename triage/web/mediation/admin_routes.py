@@ -126,11 +126,9 @@ def quarantine_page(request: Request, ctx: Ctx) -> Response:
 @endpoint("quarantine.view", transactional=False)
 def quarantine_retry(request: Request, ctx: Ctx) -> Response:
     """Run the pipeline again on one item (after a fix or a rules change)."""
-    from triage.workspace.intake import get_pipeline
-
     ctx.extra["back"] = "/admin/quarantaine"
     item_id = request.path_params["item_id"]
-    outcome = get_pipeline(ctx.runtime).retry_quarantined(item_id)
+    outcome = ctx.pipeline.get().retry_quarantined(item_id)
     with ctx.runtime.sessions.begin() as session:
         record(
             session,
@@ -144,8 +142,6 @@ def quarantine_retry(request: Request, ctx: Ctx) -> Response:
 @endpoint("rules.reload", transactional=False)
 def rules_reload(request: Request, ctx: Ctx) -> Response:
     """Re-read the rules and the model; a broken rules file is reported, the old rules stay in use."""
-    from triage.workspace.intake import get_pipeline
-
     ctx.extra["back"] = "/admin/"
     try:
         from triage.suggest.suggester import Suggester  # type: ignore[import-not-found,unused-ignore]
@@ -155,7 +151,7 @@ def rules_reload(request: Request, ctx: Ctx) -> Response:
         raise DossierError("les suggestions de tri ne sont pas installées") from err
     except MediatureError:
         raise
-    get_pipeline(ctx.runtime, reload=True)
+    ctx.pipeline.reload()
     with ctx.runtime.sessions.begin() as session:
         record(session, ctx.actor, "rules.reload")
     return redirect("/admin/?fait=regles")

@@ -25,6 +25,7 @@ from triage.auth import ROLES, LoggedIn, csrf_ok, load_session
 from triage.correspondence.team import unread_count
 from triage.dossiers.statuses import STATUSES
 from triage.errors import MediatureError
+from triage.pipeline import SharedPipeline
 from triage.runtime import Runtime
 from triage.store.audit import Actor
 from triage.workspace.common import PARIS
@@ -38,11 +39,12 @@ SAFE_NEXT_PREFIXES = ("/mediation", "/courrier", "/admin")
 
 @dataclass
 class Ctx:
-    """The request's context: who, the open transaction, the submitted form."""
+    """The request's context: who, the open transaction, the app's pipeline, the submitted form."""
 
     user: LoggedIn
     session: Session
     runtime: Runtime
+    pipeline: SharedPipeline
     form: FormData | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -192,7 +194,7 @@ def _run(
             return _refused(
                 request, 403, "Jeton de sécurité absent ou invalide : rechargez la page et recommencez.", user
             )
-        ctx = Ctx(user=user, session=session, runtime=runtime, form=form)
+        ctx = Ctx(user=user, session=session, runtime=runtime, pipeline=request.app.state.pipeline, form=form)
         if transactional:
             try:
                 with session.begin_nested():

@@ -130,7 +130,6 @@ def home_page(request: Request, ctx: Ctx) -> Response:
 
 def _ingest_upload(ctx: Ctx, upload: UploadFile) -> UploadResult:
     from triage.sources.scans import read_scan_file, safe_name
-    from triage.workspace.intake import get_pipeline
 
     settings = ctx.runtime.settings
     name = safe_name(upload.filename or "scan")
@@ -140,7 +139,7 @@ def _ingest_upload(ctx: Ctx, upload: UploadFile) -> UploadResult:
     try:
         with open_private(path) as out:
             shutil.copyfileobj(upload.file, out, 1 << 20)
-        pipeline = get_pipeline(ctx.runtime)
+        pipeline = ctx.pipeline.get()
         try:
             doc = read_scan_file(path, settings)
         except OcrError as err:

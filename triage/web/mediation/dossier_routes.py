@@ -476,7 +476,7 @@ def new_form_page(request: Request, ctx: Ctx) -> Response:
 def new_form_submit(request: Request, ctx: Ctx) -> Response:
     """Open the dossier; the mediator goes to it, the mail service only sees its reference and code."""
     ctx.extra["back"] = request.url.path
-    outcome = open_manual(ctx.session, ctx.runtime, manual_request(ctx), ctx.actor)
+    outcome = open_manual(ctx.session, ctx.pipeline.get(), manual_request(ctx), ctx.actor)
     if ctx.user.can("dossiers.read"):
         return redirect(f"/mediation/dossiers/{outcome.reference}?fait=cree")
     return render(request, "nouvelle_faite.html", page_context(ctx, outcome=outcome, active="nouvelle"))

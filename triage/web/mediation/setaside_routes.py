@@ -8,7 +8,6 @@ from starlette.routing import Route
 
 from triage.store.audit import record
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
-from triage.workspace.intake import get_pipeline
 from triage.workspace.setaside import rescue, set_aside_lists
 
 
@@ -29,7 +28,7 @@ def set_aside_page(request: Request, ctx: Ctx) -> Response:
 def is_a_request(request: Request, ctx: Ctx) -> Response:
     """« C'est une demande » : open the dossier with the message, acknowledge, show the dossier."""
     ctx.extra["back"] = "/mediation/mis-de-cote"
-    outcome = rescue(ctx.session, get_pipeline(ctx.runtime), request.path_params["message_id"], ctx.actor)
+    outcome = rescue(ctx.session, ctx.pipeline.get(), request.path_params["message_id"], ctx.actor)
     return redirect(f"/mediation/dossiers/{outcome.reference}?fait=cree")
 
 

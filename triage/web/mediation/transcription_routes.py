@@ -87,7 +87,7 @@ def save(request: Request, ctx: Ctx) -> Response:
             texts[int(key[5:])] = value
     if not texts:
         raise DossierError("aucun texte de page reçu")
-    outcome = save_corrected_transcription(ctx.runtime, message_id, texts, ctx.actor)
+    outcome = save_corrected_transcription(ctx.runtime, ctx.pipeline.get(), message_id, texts, ctx.actor)
     if outcome.reference and ctx.user.can("dossiers.read"):
         return redirect(f"/mediation/dossiers/{outcome.reference}?fait=transcription")
     if ctx.user.can("ingestion.view"):
