@@ -17,7 +17,6 @@ SQLALCHEMY_ALLOWED = frozenset(
     {
         "triage/auth.py",
         "triage/cli/dossiers.py",
-        "triage/cli/worker.py",
         "triage/correspondence/answers.py",
         "triage/correspondence/contacts.py",
         "triage/correspondence/document.py",

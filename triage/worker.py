@@ -24,11 +24,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from triage import logs
 from triage.config import Settings
 from triage.errors import MailboxAuthError, MailboxFolderError, MediatureError, SourceError, StoreError
+from triage.notify.sender import DeliveryReport, deliver_due
+from triage.pipeline import Pipeline
+from triage.privacy import retention as retention_policy
 from triage.runtime import Runtime
 from triage.sources.imap import ImapSource, Ingester
 from triage.sources.mailbox_url import parse_mailbox_url
 from triage.sources.maildir import MaildirSource
-from triage.sources.scans import SettleWatcher
+from triage.sources.scans import SettleWatcher, poll_drop_folder
 from triage.store.mailbox_items import TOO_LARGE, ItemLocks, ItemResult, MailboxLedger
 
 OUTBOX_SECONDS = 15.0
@@ -107,9 +110,9 @@ class Worker:
         self._mailbox_woken = False
         self._scans_at = 0.0
         self._outbox_at = 0.0
-        self._poll_drop_folder = _optional("triage.sources.scans", "poll_drop_folder") if scans else None
-        self._deliver_due = _optional("triage.notify.sender", "deliver_due") if outbox else None
-        self._retention = _optional("triage.privacy.retention", "run") if retention else None
+        self._poll_drop_folder: Callable[..., int] | None = poll_drop_folder if scans else None
+        self._deliver_due: Callable[[Runtime], DeliveryReport] | None = deliver_due if outbox else None
+        self._retention: Callable[..., Any] | None = retention_policy.run if retention else None
         self._retention_at = 0.0
         self._locks = ItemLocks(runtime.engine)
         self._ledger = MailboxLedger(runtime.sessions)
@@ -119,8 +122,6 @@ class Worker:
     def pipeline(self) -> Ingester:
         """The pipeline, built on first use (the shipped suggester and notifier)."""
         if self._pipeline is None:
-            from triage.pipeline import Pipeline
-
             self._pipeline = Pipeline.from_runtime(self.runtime)
         return self._pipeline
 
@@ -330,7 +331,7 @@ class Worker:
         self._scans_at = time.monotonic() + max(1.0, self.settings.scans.settle_seconds)
         started = time.perf_counter()
         try:
-            count = int(self._poll_drop_folder(self.runtime, self.pipeline, watcher=self._watcher) or 0)
+            count = self._poll_drop_folder(self.runtime, self.pipeline, watcher=self._watcher)
         except Exception as err:  # noqa: BLE001  (a failing scan duty must not stop the mailbox: logged, retried)
             self.status.errors += 1
             logs.event("scans_error", level=40, error=type(err).__name__)
@@ -351,9 +352,7 @@ class Worker:
             self.status.errors += 1
             logs.event("outbox_error", level=40, error=type(err).__name__)
             return
-        # deliver_due returns a DeliveryReport (sent, retried, failed); an int is taken as "sent"
-        sent = result if isinstance(result, int) else int(getattr(result, "sent", 0))
-        retried, failed = int(getattr(result, "retried", 0)), int(getattr(result, "failed", 0))
+        sent, retried, failed = result.sent, result.retried, result.failed
         self.status.sent += sent
         if sent or retried or failed:
             logs.event("outbox_pass", sent=sent, retried=retried, failed=failed)
@@ -387,15 +386,3 @@ class Worker:
                 self._mailbox_failed(err)
             return
         self._stop.wait(timeout)
-
-
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """A duty provided by another module, or None while that module does not exist yet."""
-    import importlib
-
-    try:
-        duty: Callable[..., Any] = getattr(importlib.import_module(module), name)
-        return duty
-    except (ImportError, AttributeError):
-        logs.event("worker_duty_unavailable", duty=module)
-        return None

@@ -14,7 +14,8 @@ from rich.table import Table
 from triage import logs
 from triage.cli import ConfigOption, app, console, open_runtime, settings_only
 from triage.cli.tables import paris_time
-from triage.worker import OUTCOMES, Worker, WorkerStatus
+from triage.store.mailbox_items import TOO_LARGE, item_counts, too_large_items
+from triage.worker import OUTCOMES, Worker, WorkerStatus, open_source
 
 mailbox_app = typer.Typer(help="Boîte aux lettres de la médiation (IMAP ou Maildir).", no_args_is_help=True)
 app.add_typer(mailbox_app, name="mailbox")
@@ -113,8 +114,6 @@ def worker(
         logs.configure(file=log_file)
         status = Worker(rt).run(once=once)
     console.print(_summary(status))
-    from triage.store.mailbox_items import too_large_items
-
     with rt.sessions() as session:
         left = len(too_large_items(session))
     if left:
@@ -127,8 +126,6 @@ def worker(
 @mailbox_app.command("check")
 def mailbox_check(config: ConfigOption = None) -> None:
     """Vérifie l'adresse de la boîte, l'identifiant, le mot de passe et les dossiers, sans rien relever."""
-    from triage.worker import open_source
-
     settings = settings_only(config)
     source = open_source(settings)
     if source is None:
@@ -156,18 +153,9 @@ def mailbox_check(config: ConfigOption = None) -> None:
 @mailbox_app.command("status")
 def mailbox_status(config: ConfigOption = None) -> None:
     """Ce que la relève a vu : éléments traités, déplacements en attente, messages trop volumineux laissés sur le serveur."""
-    from sqlalchemy import func, select
-
-    from triage.store.mailbox_items import too_large_items
-    from triage.store.models import MailboxItem
-
     rt = open_runtime(config)
     with rt.sessions() as session:
-        rows = session.execute(
-            select(MailboxItem.mailbox, MailboxItem.outcome, func.count(), func.count(MailboxItem.moved_at))
-            .group_by(MailboxItem.mailbox, MailboxItem.outcome)
-            .order_by(MailboxItem.mailbox, MailboxItem.outcome)
-        ).all()
+        rows = item_counts(session)
         large = too_large_items(session)
     if not rows:
         console.print("Aucun message relevé pour l'instant.")
@@ -175,9 +163,12 @@ def mailbox_status(config: ConfigOption = None) -> None:
     table = Table(title="Éléments relevés")
     for column in ("boîte", "issue", "nombre", "déplacés ou marqués"):
         table.add_column(column)
-    for mailbox, outcome, count, moved in rows:
+    for row in rows:
         table.add_row(
-            mailbox, LABELS.get(outcome, outcome), str(count), "—" if outcome == "too_large" else str(moved)
+            row.mailbox,
+            LABELS.get(row.outcome, row.outcome),
+            str(row.count),
+            "—" if row.outcome == TOO_LARGE else str(row.moved),
         )
     console.print(table)
     if large:

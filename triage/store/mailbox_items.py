@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -236,3 +236,23 @@ def too_large_items(session: Session, mailbox: str | None = None) -> list[TooLar
         query = query.where(MailboxItem.mailbox == mailbox)
     rows = session.execute(query.order_by(MailboxItem.processed_at.desc())).scalars()
     return [TooLargeItem(r.mailbox, int(r.uidvalidity), int(r.uid), r.size, r.processed_at) for r in rows]
+
+
+@dataclass(frozen=True)
+class ItemCount:
+    """How many items of a mailbox ended one way, and how many of them were moved or flagged."""
+
+    mailbox: str
+    outcome: str
+    count: int
+    moved: int
+
+
+def item_counts(session: Session) -> list[ItemCount]:
+    """The counts of `mediature mailbox status`, by mailbox and outcome."""
+    rows = session.execute(
+        select(MailboxItem.mailbox, MailboxItem.outcome, func.count(), func.count(MailboxItem.moved_at))
+        .group_by(MailboxItem.mailbox, MailboxItem.outcome)
+        .order_by(MailboxItem.mailbox, MailboxItem.outcome)
+    ).all()
+    return [ItemCount(mailbox, outcome, int(count), int(moved)) for mailbox, outcome, count, moved in rows]
