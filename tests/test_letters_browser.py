@@ -149,6 +149,9 @@ def test_a_refused_letter_keeps_what_was_typed_in_the_form(page: Any, server: Li
         "Merci de nous envoyer ces pièces rapidement."
     )
     assert page.get_by_role("heading", name="Action impossible").count() == 0
+    # the page opens at the form; the top of the page says so and links to it
+    assert page.url.endswith("/courrier#form-courrier")
+    assert page.get_by_role("link", name="Aller au formulaire").get_attribute("href") == "#form-courrier"
     assert_accessible(page)
 
     # a status change refused by the process: shown in the status form, the chosen step kept
