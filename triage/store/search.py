@@ -174,9 +174,9 @@ def search_dossiers(
     if filters.received_from or filters.received_to:
         # the first and last dossier received between the dates (from the index on received_at): the search
         # reads that stretch of the full-text index only
-        low, high = session.execute(
-            select(func.min(Dossier.id), func.max(Dossier.id)).where(*_received(filters))
-        ).one()
+        # OFFSET 0: PostgreSQL would otherwise look for max(id) along the primary key from the newest
+        received = select(Dossier.id).where(*_received(filters)).offset(0).subquery()
+        low, high = session.execute(select(func.min(received.c.id), func.max(received.c.id))).one()
         if low is None:
             return SearchPage(query, page, page_size, 0)
         span = (int(low), int(high))
