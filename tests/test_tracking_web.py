@@ -131,5 +131,6 @@ def test_reoriented_dossier_shows_the_organisation_to_contact(
         d.reorientation = "prefecture"
     page = client.get(f"/suivi/{token}")
     assert page.status_code == 200
-    assert "Réorientée vers" in page.text and "L'organisme à contacter" in page.text
+    assert "Réorientée vers la Préfecture de l'Isère" in page.text.replace("&#39;", "'"), page.text
+    assert "L'organisme à contacter" in page.text
     assert "Préfecture" in page.text
