@@ -12,6 +12,8 @@ from triage.articles import after, checked_article, guess_article, with_article
 from triage.correspondence.contacts import ContactValues, body_contact, save_contact
 from triage.dossiers.tracking import load_view
 from triage.errors import DossierError, RulesError
+from triage.notify.render import environment
+from triage.resources import templates_dir
 from triage.runtime import Runtime
 from triage.store.audit import Actor
 from triage.suggest.taxonomy import load_targets
@@ -163,3 +165,23 @@ def test_a_body_of_the_directory_keeps_the_article_recorded_for_it(runtime: Runt
             save_contact(
                 s, runtime.settings, ACTOR, ContactValues(kind="service", name="Pôle RSA", article="du")
             )
+
+
+def test_letter_templates_write_to_the_service_with_its_article() -> None:
+    service = {
+        "name": "Mission de médiation départementale",
+        "address_lines": ["7 rue Fantin-Latour", "38000 GRENOBLE"],
+    }
+    text = render_template_string(
+        '{{ service.name|after_preposition("à") }}, {{ "Conciliateur de justice"|after_preposition("à") }}',
+        service=service,
+    )
+    assert text == "à la Mission de médiation départementale, au conciliateur de justice"
+    # the letters that tell the citizen where to write use the same filter, never a bare « à Mission… »
+    for name in ("pieces.html.j2", "_mention_algorithmique.html.j2"):
+        source = (templates_dir() / "letters" / name).read_text(encoding="utf-8")
+        assert "à {{ service.name" not in source and 'service.name|after_preposition("à")' in source
+
+
+def render_template_string(source: str, **context: object) -> str:
+    return environment().from_string(source).render(**context)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from triage.articles import after
 from triage.resources import templates_dir
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -50,6 +51,8 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["date_fr"] = date_fr
+    # {{ service.name|after_preposition("à") }} -> « à la Mission de médiation… », « au conciliateur… »
+    env.filters["after_preposition"] = lambda name, preposition: after(preposition, name)
     return env
 
 
