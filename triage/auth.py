@@ -27,13 +27,14 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from triage.config import Settings
 from triage.errors import AuthError
-from triage.store.models import User, WebSession
+from triage.store import accounts as store
+from triage.store.accounts import Account, StoredSession
+from triage.store.db import Transaction
+from triage.store.models import User
 
 ROLES: dict[str, str] = {
     "mediateur": "Médiatrice ou médiateur",
@@ -186,62 +187,60 @@ def normalise_username(username: str) -> str:
 
 
 def create_user(
-    session: Session, username: str, password: str, role: str, *, display_name: str = "", email: str = ""
-) -> User:
+    session: Transaction, username: str, password: str, role: str, *, display_name: str = "", email: str = ""
+) -> Account:
     """Add an account; raise AuthError for an unknown role, a taken name or a weak password."""
     name = normalise_username(username)
     if role not in ROLES:
         raise AuthError(f"rôle inconnu : {role} (rôles : {', '.join(ROLES)})")
     if not name or len(name) > 120 or any(c.isspace() for c in name):
         raise AuthError("identifiant invalide (sans espace, 120 caractères au plus)")
-    if session.scalar(select(User).where(User.username == name)) is not None:
+    if store.find_account(session, name) is not None:
         raise AuthError(f"l'identifiant {name} existe déjà")
-    user = User(
+    return store.add_account(
+        session,
         username=name,
         role=role,
         password_hash=hash_password(password, (name, display_name)),
         display_name=display_name.strip(),
         email=email.strip().lower(),
     )
-    session.add(user)
-    session.flush()
-    return user
 
 
-def get_user(session: Session, username: str) -> User:
+def get_user(session: Transaction, username: str) -> Account:
     """The account named `username`, or AuthError."""
-    user = session.scalar(select(User).where(User.username == normalise_username(username)))
+    user = store.find_account(session, normalise_username(username))
     if user is None:
         raise AuthError(f"compte inconnu : {normalise_username(username)}")
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(session: Transaction, user: Account | User, password: str) -> None:
     """Change a password, clear the failure count and end the account's sessions."""
-    user.password_hash = hash_password(password, (user.username, user.display_name or ""))
-    user.failed_logins = 0
-    user.locked_until = None
-    end_user_sessions(session, user.id)
+    store.set_password_hash(
+        session, user.id, hash_password(password, (user.username, user.display_name or ""))
+    )
+    store.end_user_sessions(session, user.id)
 
 
-def set_role(session: Session, user: User, role: str) -> None:
+def set_role(session: Transaction, user: Account | User, role: str) -> None:
     """Give `user` another role (its sessions end: the next login carries the new rights).
 
     Callers check who may do it (`check_grant`); the terminal on the server may do anything."""
     if role not in ROLES:
         raise AuthError(f"rôle inconnu : {role} (rôles : {', '.join(ROLES)})")
-    user.role = role
-    end_user_sessions(session, user.id)
+    store.set_role(session, user.id, role)
+    store.end_user_sessions(session, user.id)
 
 
-def set_disabled(session: Session, user: User, disabled: bool) -> None:
+def set_disabled(session: Transaction, user: Account | User, disabled: bool) -> None:
     """Disable (and log out) or re-enable an account."""
-    user.disabled = disabled
+    store.set_disabled(session, user.id, disabled)
     if disabled:
-        end_user_sessions(session, user.id)
+        store.end_user_sessions(session, user.id)
 
 
-def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> User:
+def authenticate(session: Transaction, username: str, password: str, now: datetime | None = None) -> Account:
     """The user if the password is right and the account usable; AuthError otherwise.
 
     Consecutive failures are counted on the account (they set the slowdown of `login_delay`) and reset by
@@ -250,25 +249,22 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     """
     now = _now(now)
     refused = AuthError("identifiant ou mot de passe incorrect")
-    user = session.scalar(select(User).where(User.username == normalise_username(username)))
+    user = store.find_account(session, normalise_username(username))
     if user is None:
         verify_password(_DUMMY_HASH, password)
         raise refused
-    if not verify_password(user.password_hash, password) or user.disabled:
-        user.failed_logins = (user.failed_logins or 0) + 1
+    stored_hash = store.password_hash(session, user.id)
+    if not verify_password(stored_hash, password) or user.disabled:
+        store.count_failed_login(session, user.id)
         raise refused
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = _HASHER.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    return user
+    rehashed = _HASHER.hash(password) if _HASHER.check_needs_rehash(stored_hash) else None
+    store.record_login(session, user.id, now, rehashed)
+    return store.find_account(session, user.username) or user
 
 
-def recent_failures(session: Session, username: str) -> int:
+def recent_failures(session: Transaction, username: str) -> int:
     """Consecutive failed logins of an account (0 for an unknown name: same slowdown, nothing to learn)."""
-    failures = session.scalar(select(User.failed_logins).where(User.username == normalise_username(username)))
-    return int(failures or 0)
+    return store.failed_logins(session, normalise_username(username))
 
 
 # --------------------------------------------------------------------------- sessions
@@ -294,40 +290,42 @@ class LoggedIn:
         return can(self.role, capability)
 
 
-def start_session(session: Session, settings: Settings, user: User, now: datetime | None = None) -> str:
+def start_session(
+    session: Transaction, settings: Settings, user: Account, now: datetime | None = None
+) -> str:
     """Create a session for `user`; return the cookie value (only its hash is stored)."""
     now = _now(now)
     session_id = secrets.token_urlsafe(32)
-    session.add(
-        WebSession(
-            id_hash=_hash_id(session_id),
-            user_id=user.id,
-            csrf_token=secrets.token_urlsafe(32),
-            created_at=now,
-            expires_at=now + timedelta(minutes=settings.web.session_idle_minutes),
-        )
+    stored = StoredSession(
+        id_hash=_hash_id(session_id),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + timedelta(minutes=settings.web.session_idle_minutes),
     )
     # old expired sessions go away whenever someone logs in
-    session.execute(delete(WebSession).where(WebSession.expires_at < now))
+    store.add_web_session(session, stored, drop_expired_before=now)
     return session_id
 
 
 def load_session(
-    session: Session, settings: Settings, session_id: str | None, now: datetime | None = None
+    session: Transaction, settings: Settings, session_id: str | None, now: datetime | None = None
 ) -> LoggedIn | None:
     """The session behind a cookie value, extended by the idle timeout; None when invalid or expired."""
     if not session_id or len(session_id) > 128:
         return None
     now = _now(now)
-    row = session.get(WebSession, _hash_id(session_id))
-    if row is None:
+    found = store.web_session(session, _hash_id(session_id))
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
+    row, user = found
     hard_limit = row.created_at + timedelta(hours=settings.web.session_max_hours)
     if user is None or user.disabled or row.expires_at <= now or hard_limit <= now:
-        session.delete(row)
+        store.end_web_session(session, row.id_hash)
         return None
-    row.expires_at = min(hard_limit, now + timedelta(minutes=settings.web.session_idle_minutes))
+    store.extend_web_session(
+        session, row.id_hash, min(hard_limit, now + timedelta(minutes=settings.web.session_idle_minutes))
+    )
     return LoggedIn(
         user_id=user.id,
         username=user.username,
@@ -338,15 +336,15 @@ def load_session(
     )
 
 
-def end_session(session: Session, session_id: str | None) -> None:
+def end_session(session: Transaction, session_id: str | None) -> None:
     """Log out: forget the session."""
     if session_id:
-        session.execute(delete(WebSession).where(WebSession.id_hash == _hash_id(session_id)))
+        store.end_web_session(session, _hash_id(session_id))
 
 
-def end_user_sessions(session: Session, user_id: int) -> None:
+def end_user_sessions(session: Transaction, user_id: int) -> None:
     """Log a user out everywhere (password change, account disabled)."""
-    session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    store.end_user_sessions(session, user_id)
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
