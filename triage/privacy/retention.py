@@ -10,10 +10,10 @@ points at. The worker calls it once a day; `mediature retention run` on demand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage import logs
@@ -23,15 +23,9 @@ from triage.notify.sender import FolderTransport
 from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.db import transaction
-from triage.store.models import AuditEntry, Dossier, Message, OutboxItem, PrintJob, QuarantineItem, WebSession
-from triage.store.personal import (
-    Purge,
-    affected,
-    anonymise_dossiers,
-    delete_messages,
-    delete_orphan_blobs,
-    truncate_wal,
-)
+from triage.store.models import Dossier
+from triage.store.personal import Purge, anonymise_dossiers, delete_orphan_blobs, truncate_wal
+from triage.store.retention import add_years, due_dossier_ids, midnight, purge_expired
 
 # why a dossier is kept past its term (codes in the audit log, French labels on screen)
 EXTENSION_REASONS = {
@@ -41,8 +35,6 @@ EXTENSION_REASONS = {
     "autre": "Autre motif (précisé dans la note du dossier)",
 }
 # roles of mail that is not a request: deleted after `not_request_days` when attached to no dossier
-NOT_REQUEST_ROLES = ("auto_reply", "bounce", "list", "not_request", "flagged")
-FINISHED_OUTBOX = ("sent", "failed", "suppressed")
 
 LABELS = {
     "dossiers": "dossiers anonymisés",
@@ -63,18 +55,6 @@ LABELS = {
 }
 
 
-def add_years(day: date, years: int) -> date:
-    """The same day `years` later (29 February becomes 28 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
 def term_of(dossier: Dossier, policy: RetentionSettings) -> date | None:
     """The day a dossier becomes due for anonymisation (None while it is open and not set aside)."""
     if dossier.closed_at is not None:
@@ -86,36 +66,6 @@ def term_of(dossier: Dossier, policy: RetentionSettings) -> date | None:
     if dossier.retention_extended_until is not None and dossier.retention_extended_until > term:
         return dossier.retention_extended_until
     return term
-
-
-def due_dossier_ids(session: Session, policy: RetentionSettings, as_of: date) -> list[int]:
-    """Dossiers due on `as_of` and not yet anonymised (requests joined to a due dossier included)."""
-    closed_before = _midnight(add_years(as_of, -policy.closed_dossier_years) + timedelta(days=1))
-    received_before = _midnight(as_of - timedelta(days=policy.not_request_days) + timedelta(days=1))
-    not_extended = or_(Dossier.retention_extended_until.is_(None), Dossier.retention_extended_until <= as_of)
-    own = select(Dossier.id).where(
-        Dossier.anonymised_at.is_(None),
-        Dossier.merged_into_id.is_(None),
-        not_extended,
-        or_(
-            Dossier.closed_at < closed_before,
-            and_(
-                Dossier.closed_at.is_(None),
-                Dossier.triage_status == "not_request",
-                Dossier.received_at < received_before,
-            ),
-        ),
-    )
-    ids = [int(i) for i in session.scalars(own)]
-    targets = ids + [
-        int(i) for i in session.scalars(select(Dossier.id).where(Dossier.anonymised_at.is_not(None)))
-    ]
-    if targets:
-        joined = select(Dossier.id).where(
-            Dossier.anonymised_at.is_(None), Dossier.merged_into_id.in_(targets), not_extended
-        )
-        ids += [int(i) for i in session.scalars(joined)]
-    return ids
 
 
 @dataclass(frozen=True)
@@ -185,62 +135,6 @@ class RetentionReport:
     references: list[str] = field(default_factory=list)
 
 
-def _purge_expired(session: Session, policy: RetentionSettings, as_of: date, purge: Purge) -> None:
-    """Everything but dossiers: non-requests, quarantine, outgoing copies, audit log, sessions."""
-    day = _midnight(as_of + timedelta(days=1))
-    old_mail = select(Message.id).where(
-        Message.dossier_id.is_(None),
-        Message.role.in_(NOT_REQUEST_ROLES),
-        Message.needs_review.is_(False),
-        Message.received_at < day - timedelta(days=policy.not_request_days),
-    )
-    delete_messages(session, [int(i) for i in session.scalars(old_mail)], purge)
-    quarantine_cut = day - timedelta(days=policy.quarantine_days)
-    purge.add(
-        "quarantine",
-        affected(session, delete(QuarantineItem).where(QuarantineItem.created_at < quarantine_cut)),
-    )
-    outbox_cut = day - timedelta(days=policy.outbox_days)
-    finished = select(OutboxItem.id, OutboxItem.created_at, OutboxItem.kind).where(
-        OutboxItem.status.in_(FINISHED_OUTBOX),
-        func.coalesce(OutboxItem.sent_at, OutboxItem.created_at) < outbox_cut,
-        OutboxItem.to_address != "",
-    )
-    rows = session.execute(finished).all()
-    if rows:
-        session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id.in_([r[0] for r in rows]))
-            .values(to_address="", subject="", raw=b"")
-        )
-    purge.outbox_ids += [(int(i), c, k) for i, c, k in rows]
-    purge.add("outbox", len(rows))
-    purge.add(
-        "print_jobs",
-        affected(
-            session,
-            update(PrintJob)
-            .where(
-                PrintJob.status == "exported",
-                PrintJob.exported_at < outbox_cut,
-                func.length(PrintJob.pdf) > 0,
-            )
-            .values(pdf=b""),
-        ),
-    )
-    purge.add(
-        "audit",
-        affected(session, delete(AuditEntry).where(AuditEntry.at < day - timedelta(days=policy.audit_days))),
-    )
-    purge.add(
-        "web_sessions",
-        affected(
-            session,
-            delete(WebSession).where(WebSession.expires_at < day - timedelta(days=policy.web_session_days)),
-        ),
-    )
-
-
 def _old_files(folder: Path, older_than: datetime) -> list[Path]:
     """Files of `folder` (recursively) last written before `older_than`."""
     if not folder.is_dir():
@@ -251,7 +145,7 @@ def _old_files(folder: Path, older_than: datetime) -> list[Path]:
 
 def files_to_delete(settings: Settings, policy: RetentionSettings, as_of: date, purge: Purge) -> list[Path]:
     """Files on disk past their term: logs, rejected scans, .eml copies; plus those the purge released."""
-    day = _midnight(as_of + timedelta(days=1))
+    day = midnight(as_of + timedelta(days=1))
     home = settings.paths.home
     files = list(purge.files)
     outbox = FolderTransport(home / "outbox")
@@ -299,7 +193,7 @@ def run(
                 now=now,
                 details={"as_of": as_of.isoformat()},
             )
-        _purge_expired(session, policy, as_of, purge)
+        purge_expired(session, policy, as_of, purge)
         purge.add("blobs", delete_orphan_blobs(session))
         files = files_to_delete(runtime.settings, policy, as_of, purge)
         purge.add("files", len(files))
