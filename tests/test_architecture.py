@@ -34,7 +34,6 @@ SQLALCHEMY_ALLOWED = frozenset(
         "triage/pipeline.py",
         "triage/privacy/access.py",
         "triage/privacy/erasure.py",
-        "triage/privacy/retention.py",
         "triage/runtime.py",
         "triage/web/mediation/admin_routes.py",
         "triage/web/mediation/common.py",

@@ -13,19 +13,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage import logs
 from triage.config import RetentionSettings, Settings
 from triage.errors import DossierError
 from triage.notify.sender import FolderTransport
 from triage.runtime import Runtime
 from triage.store.audit import Actor, record
-from triage.store.db import transaction
+from triage.store.db import Transaction, transaction
 from triage.store.models import Dossier
 from triage.store.personal import Purge, anonymise_dossiers, delete_orphan_blobs, truncate_wal
-from triage.store.retention import add_years, due_dossier_ids, midnight, purge_expired
+from triage.store.retention import (
+    RetentionFacts,
+    add_years,
+    due_dossier_ids,
+    facts_by_reference,
+    facts_of,
+    keep_until,
+    midnight,
+    purge_expired,
+    references_of,
+)
 
 # why a dossier is kept past its term (codes in the audit log, French labels on screen)
 EXTENSION_REASONS = {
@@ -55,7 +62,7 @@ LABELS = {
 }
 
 
-def term_of(dossier: Dossier, policy: RetentionSettings) -> date | None:
+def term_of(dossier: RetentionFacts, policy: RetentionSettings) -> date | None:
     """The day a dossier becomes due for anonymisation (None while it is open and not set aside)."""
     if dossier.closed_at is not None:
         term = add_years(dossier.closed_at.astimezone(UTC).date(), policy.closed_dossier_years)
@@ -81,14 +88,14 @@ class Upcoming:
 
 
 def upcoming(
-    session: Session, policy: RetentionSettings, as_of: date, days: int | None = None
+    session: Transaction, policy: RetentionSettings, as_of: date, days: int | None = None
 ) -> list[Upcoming]:
     """Dossiers due within `days` (default: notice_days) of `as_of`, overdue ones first, by term."""
     horizon = as_of + timedelta(days=policy.notice_days if days is None else days)
     ids = due_dossier_ids(session, policy, horizon)
     if not ids:
         return []
-    rows = session.scalars(select(Dossier).where(Dossier.id.in_(ids))).all()
+    rows = facts_of(session, ids)
     by_id = {d.id: d for d in rows}
     out = []
     for d in rows:
@@ -104,7 +111,12 @@ def upcoming(
 
 
 def extend(
-    session: Session, dossier: Dossier, until: date, reason: str, actor: Actor, today: date | None = None
+    session: Transaction,
+    dossier: Dossier | RetentionFacts,
+    until: date,
+    reason: str,
+    actor: Actor,
+    today: date | None = None,
 ) -> None:
     """Keep `dossier` until `until` (a code of EXTENSION_REASONS is required); audited."""
     today = today or datetime.now(UTC).date()
@@ -114,8 +126,7 @@ def extend(
         raise DossierError("la date de prolongation doit être dans le futur", key=dossier.reference)
     if dossier.anonymised_at is not None:
         raise DossierError("ce dossier est déjà anonymisé", key=dossier.reference)
-    dossier.retention_extended_until = until
-    dossier.retention_reason = reason
+    keep_until(session, dossier.id, until, reason)
     record(
         session,
         actor,
@@ -181,7 +192,7 @@ def run(
     session = runtime.sessions()
     try:
         ids = due_dossier_ids(session, policy, as_of)
-        report.references = sorted(session.scalars(select(Dossier.reference).where(Dossier.id.in_(ids))))
+        report.references = references_of(session, ids)
         now = datetime.now(UTC)
         purge.merge(anonymise_dossiers(session, ids, now))
         for dossier_id in ids:
@@ -224,7 +235,7 @@ def run(
 def extend_by_reference(runtime: Runtime, reference: str, until: date, reason: str, actor: Actor) -> None:
     """`extend` for a dossier given by its reference, in its own transaction."""
     with transaction(runtime.sessions) as session:
-        dossier = session.scalar(select(Dossier).where(Dossier.reference == reference))
+        dossier = facts_by_reference(session, reference)
         if dossier is None:
             raise DossierError("dossier introuvable", key=reference)
         extend(session, dossier, until, reason, actor)

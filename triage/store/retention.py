@@ -6,6 +6,7 @@ reads and clears are found here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -114,4 +115,57 @@ def purge_expired(session: Session, policy: RetentionSettings, as_of: date, purg
             session,
             delete(WebSession).where(WebSession.expires_at < day - timedelta(days=policy.web_session_days)),
         ),
+    )
+
+
+@dataclass(frozen=True)
+class RetentionFacts:
+    """What the policy reads of a dossier to set its term."""
+
+    id: int
+    reference: str
+    received_at: datetime
+    closed_at: datetime | None
+    triage_status: str
+    merged_into_id: int | None
+    anonymised_at: datetime | None
+    retention_extended_until: date | None
+    retention_reason: str
+
+
+def _facts(d: Dossier) -> RetentionFacts:
+    return RetentionFacts(
+        d.id,
+        d.reference,
+        d.received_at,
+        d.closed_at,
+        d.triage_status,
+        d.merged_into_id,
+        d.anonymised_at,
+        d.retention_extended_until,
+        d.retention_reason,
+    )
+
+
+def facts_of(session: Session, ids: list[int]) -> list[RetentionFacts]:
+    """The retention facts of these dossiers (in no particular order)."""
+    return [_facts(d) for d in session.scalars(select(Dossier).where(Dossier.id.in_(ids)))]
+
+
+def facts_by_reference(session: Session, reference: str) -> RetentionFacts | None:
+    d = session.scalar(select(Dossier).where(Dossier.reference == reference))
+    return None if d is None else _facts(d)
+
+
+def references_of(session: Session, ids: list[int]) -> list[str]:
+    """The references of these dossiers, sorted."""
+    return sorted(session.scalars(select(Dossier.reference).where(Dossier.id.in_(ids))))
+
+
+def keep_until(session: Session, dossier_id: int, until: date, reason: str) -> None:
+    """Record an extension of the dossier's retention, in the caller's transaction."""
+    session.execute(
+        update(Dossier)
+        .where(Dossier.id == dossier_id)
+        .values(retention_extended_until=until, retention_reason=reason)
     )
