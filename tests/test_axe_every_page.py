@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -96,7 +97,15 @@ def app_and_server(sqlite_runtime: Runtime, fast_argon2: None) -> Iterator[tuple
             subject="Votre demande",
             body="Bonjour,",
         )
-    quarantine.put(rt.sessions, source="eml", source_key="casse.eml", data=b"\x00junk", reason="illisible")
+    with rt.sessions.begin() as s:
+        quarantine.put(
+            s,
+            source="eml",
+            source_key="casse.eml",
+            data=b"\x00junk",
+            reason="illisible",
+            at=datetime.now(UTC),
+        )
     app = create_app(rt)
     with LiveServer(app) as live:
         yield app, live, token

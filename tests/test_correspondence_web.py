@@ -279,3 +279,21 @@ def test_a_document_brought_in_person_is_kept_on_the_dossier_once(client: TestCl
         assert doc.body_text.startswith("Avis d'imposition apporté")
     shown = client.get(page).text
     assert "avis-imposition.pdf" in shown and "Document ajouté" in shown
+
+
+def test_the_article_chosen_in_the_directory_is_kept_and_an_unknown_one_is_refused(
+    client: TestClient, rt: Runtime
+) -> None:
+    entry = {"type": "service", "nom": "Pôle habitat", "courriel": "habitat@isere.example", "actif": "oui"}
+    saved = post(client, "/mediation/annuaire", {**entry, "article": "le"})
+    assert saved.status_code == 303  # type: ignore[attr-defined]
+    page = client.get(saved.headers["location"]).text  # type: ignore[attr-defined]
+    assert '<option value="le" selected>' in page
+    refused = post(client, "/mediation/annuaire", {**entry, "nom": "Pôle jeunesse", "article": "del"})
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    guessed = post(client, "/mediation/annuaire", {**entry, "nom": "France Travail Voiron", "article": ""})
+    assert guessed.status_code == 303  # type: ignore[attr-defined]
+    with rt.sessions() as s:
+        articles = {name: article for name, article in s.execute(select(Contact.name, Contact.article))}
+    assert articles["Pôle habitat"] == "le" and articles["France Travail Voiron"] is None
+    assert "Pôle jeunesse" not in articles

@@ -243,13 +243,15 @@ def test_every_terminal_table_at_80_columns_speaks_french_in_paris_time_and_cuts
                 )
             )
     name = "courrier-de-madame-sylvie-martin-numerise-le-5-octobre-2026-page-1-sur-3.eml"
-    quarantine.put(
-        rt.sessions,
-        source="eml",
-        source_key=f"/boite/{name}",
-        data=b"\x00" * 40,
-        reason="en-têtes corrompus : " + "le bloc d'en-têtes est interrompu " * 3,
-    )
+    with rt.sessions.begin() as s:
+        quarantine.put(
+            s,
+            source="eml",
+            source_key=f"/boite/{name}",
+            data=b"\x00" * 40,
+            reason="en-têtes corrompus : " + "le bloc d'en-têtes est interrompu " * 3,
+            at=datetime.now(UTC),
+        )
     rt.close()
     from triage.cli import console
 

@@ -291,6 +291,16 @@ def directory_page(request: Request, ctx: Ctx) -> Response:
     )
 
 
+# the directory form's « Article » choices: value sent -> article recorded (None: guessed from the name)
+ARTICLE_CHOICES = {"": None, "le": "le", "la": "la", "l'": "l'", "les": "les", "aucun": ""}
+
+
+def _article_field(value: str) -> str | None:
+    if value not in ARTICLE_CHOICES:
+        raise DossierError(f"Article inconnu : « {value} » (le, la, l', les ou aucun).")
+    return ARTICLE_CHOICES[value]
+
+
 @endpoint("dossiers.write")
 def directory_save(request: Request, ctx: Ctx) -> Response:
     """Create (or update) a directory entry."""
@@ -306,6 +316,7 @@ def directory_save(request: Request, ctx: Ctx) -> Response:
         code=ctx.field("code", limit=64),
         notes=ctx.field("precisions", limit=5000),
         active=ctx.field("actif", "oui") == "oui",
+        article=_article_field(ctx.field("article", limit=8)),
     )
     contact = save_contact(ctx.session, ctx.runtime.settings, ctx.actor, values, contact_id)
     return redirect(f"/mediation/annuaire/{contact.id}?fait=contact")
