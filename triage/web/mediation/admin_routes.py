@@ -11,6 +11,7 @@ from triage import auth
 from triage.errors import AuthError, DossierError, MediatureError, NotFoundError
 from triage.store.audit import entries, record
 from triage.store.models import Dossier, User
+from triage.store.quarantine import list_items
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 
 DONE = {
@@ -109,8 +110,6 @@ def user_password(request: Request, ctx: Ctx) -> Response:
 @endpoint("quarantine.view")
 def quarantine_page(request: Request, ctx: Ctx) -> Response:
     """What could not be processed, with the reason."""
-    from triage.store.quarantine import list_items
-
     return render(
         request,
         "quarantaine.html",

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from triage.dossiers.tracking import initials
 from triage.errors import DossierError, NotFoundError, OcrError
 from triage.files import open_private, private_dir
+from triage.sources.scans import read_scan_file, safe_name
 from triage.store.audit import record
 from triage.store.models import Dossier, Message, OutboxItem, PrintJob, QuarantineItem, ScanFile
 from triage.store.transcriptions import messages_to_check
@@ -129,8 +130,6 @@ def home_page(request: Request, ctx: Ctx) -> Response:
 
 
 def _ingest_upload(ctx: Ctx, upload: UploadFile) -> UploadResult:
-    from triage.sources.scans import read_scan_file, safe_name
-
     settings = ctx.runtime.settings
     name = safe_name(upload.filename or "scan")
     folder = settings.paths.home / "scans" / "televersements" / secrets.token_hex(8)
