@@ -33,7 +33,6 @@ SQLALCHEMY_ALLOWED = frozenset(
         "triage/dossiers/tracking.py",
         "triage/pipeline.py",
         "triage/privacy/access.py",
-        "triage/privacy/erasure.py",
         "triage/runtime.py",
         "triage/web/mediation/admin_routes.py",
         "triage/web/mediation/common.py",

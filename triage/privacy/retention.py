@@ -21,7 +21,7 @@ from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.db import Transaction, transaction
 from triage.store.models import Dossier
-from triage.store.personal import Purge, anonymise_dossiers, delete_orphan_blobs, truncate_wal
+from triage.store.personal import Purge, anonymise_dossiers, delete_orphan_blobs, references_of, truncate_wal
 from triage.store.retention import (
     RetentionFacts,
     add_years,
@@ -31,7 +31,6 @@ from triage.store.retention import (
     keep_until,
     midnight,
     purge_expired,
-    references_of,
 )
 
 # why a dossier is kept past its term (codes in the audit log, French labels on screen)

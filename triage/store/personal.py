@@ -253,3 +253,8 @@ def truncate_wal(engine: Engine) -> None:
         pass  # busy: the next run truncates it
     finally:
         raw.close()
+
+
+def references_of(session: Session, ids: list[int]) -> list[str]:
+    """The references of these dossiers, sorted."""
+    return sorted(session.scalars(select(Dossier.reference).where(Dossier.id.in_(ids))))

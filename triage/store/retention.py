@@ -157,11 +157,6 @@ def facts_by_reference(session: Session, reference: str) -> RetentionFacts | Non
     return None if d is None else _facts(d)
 
 
-def references_of(session: Session, ids: list[int]) -> list[str]:
-    """The references of these dossiers, sorted."""
-    return sorted(session.scalars(select(Dossier.reference).where(Dossier.id.in_(ids))))
-
-
 def keep_until(session: Session, dossier_id: int, until: date, reason: str) -> None:
     """Record an extension of the dossier's retention, in the caller's transaction."""
     session.execute(

@@ -14,8 +14,9 @@ from starlette.routing import Route
 
 from triage.errors import DossierError
 from triage.privacy.access import Who, export_person
-from triage.privacy.erasure import erase, normalise_email, person_dossier_ids
+from triage.privacy.erasure import erase, normalise_email
 from triage.privacy.retention import EXTENSION_REASONS, LABELS, extend, upcoming
+from triage.store.erasure import person_dossier_ids
 from triage.store.models import Dossier
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
 
