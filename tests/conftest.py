@@ -139,3 +139,16 @@ def sqlite_runtime(settings: Settings) -> Iterator[Runtime]:
 # The browser fixtures are registered here, once: a session-scoped Playwright started from two test
 # modules would be two instances, and the second refuses to start inside the first one's event loop.
 from tests.browser import browser, page  # noqa: E402,F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cli_state() -> Iterator[None]:
+    """Each test starts with no runtime cached by an earlier CLI invocation (a command-line process opens one
+    runtime for its one command; a test session invokes many, against different homes)."""
+    from triage.cli import STATE
+
+    STATE.runtime, STATE.config = None, None
+    yield
+    if STATE.runtime is not None:
+        STATE.runtime.close()
+    STATE.runtime, STATE.config = None, None
