@@ -187,3 +187,39 @@ def test_every_log_line_goes_through_the_masking_logger() -> None:
         u for p in python_files("triage") if p != ROOT / "triage" / "logs.py" for u in logger_uses(p)
     ]
     assert offenders == [], "log through triage.logs (event, failure, timed), not a logger of your own"
+
+
+WALL_CLOCK_CALLS = frozenset({"datetime.now", "datetime.utcnow", "datetime.today", "date.today", "time.time"})
+
+
+def clock_reads(path: Path) -> list[str]:
+    """Where a file reads the wall clock itself (file:line and the call)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = (
+                owner.id
+                if isinstance(owner, ast.Name)
+                else owner.attr
+                if isinstance(owner, ast.Attribute)
+                else ""
+            )
+            if f"{name}.{node.func.attr}" in WALL_CLOCK_CALLS:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}.{node.func.attr}")
+    return found
+
+
+def test_the_clock_scan_finds_every_way_of_reading_the_hour() -> None:
+    sample = ROOT / "tests" / "data" / "wall_clock.py.txt"
+    assert [line.split(" ", 1)[1] for line in clock_reads(sample)] == [
+        "datetime.now", "datetime.utcnow", "date.today", "time.time", "datetime.now"
+    ]  # fmt: skip
+
+
+def test_only_the_clock_module_reads_the_hour() -> None:
+    """Time is passed in (Runtime.clock, a `now` argument): a test can fix it; time.monotonic stays free."""
+    offenders = [
+        c for p in python_files("triage") if p != ROOT / "triage" / "clock.py" for c in clock_reads(p)
+    ]
+    assert offenders == [], "take the hour from triage.clock (Runtime.clock or a `now` passed in)"

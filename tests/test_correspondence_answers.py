@@ -15,6 +15,7 @@ from tests.mailfactory import mail
 from tests.mailflow import answer, one_pass, transmitted_by_claire
 from tests.smtp import SmtpServer
 from tests.workspace_data import add_request
+from triage.clock import system_clock
 from triage.correspondence.send import FreeMessage, send_message
 from triage.dossiers.msgid import make_reply_address, reference_from_reply_address
 from triage.pipeline import Pipeline
@@ -23,7 +24,6 @@ from triage.runtime import Runtime
 from triage.store.audit import Actor
 from triage.store.models import Dossier, Event, Message, OutboxItem
 from triage.workspace import deadlines
-from triage.workspace.common import utcnow
 
 REF = "MED-2026-00042"
 
@@ -37,7 +37,7 @@ def dossier(rt: Runtime) -> Dossier:
 
 def overdue_later(rt: Runtime) -> list[str]:
     with rt.sessions() as session:
-        late = deadlines.compute(session, rt.settings, utcnow() + timedelta(days=30))
+        late = deadlines.compute(session, rt.settings, system_clock() + timedelta(days=30))
     return [item.reference for item in late.service_overdue]
 
 

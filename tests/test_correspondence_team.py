@@ -12,13 +12,13 @@ from starlette.testclient import TestClient
 from tests.mailfactory import mail
 from tests.workspace_data import PASSWORD, add_request, add_users, fast_argon2, form_token, login
 from triage import auth
+from triage.clock import local_day, system_clock
 from triage.dossiers.msgid import make_message_id
 from triage.pipeline import Pipeline
 from triage.records import IngestOutcome, RawMessage
 from triage.runtime import Runtime
 from triage.store.models import Dossier, OutboxItem, User
 from triage.web.app import create_app
-from triage.workspace.common import local_day
 
 __all__ = ["fast_argon2"]
 
@@ -120,7 +120,7 @@ def test_notifying_the_assignee_can_be_switched_off(client: TestClient, rt: Runt
 
 def test_reminder_date_lists_the_dossier_once_the_day_has_come(client: TestClient) -> None:
     page = "/mediation/dossiers/MED-2026-00002"
-    assert post(client, f"{page}/rappel", {"rappel": local_day().isoformat()}, page) == 303
+    assert post(client, f"{page}/rappel", {"rappel": local_day(system_clock()).isoformat()}, page) == 303
     due = client.get("/mediation/dossiers?rappel=echu").text
     assert "MED-2026-00002" in due and "MED-2026-00001" not in due
     assert post(client, f"{page}/rappel", {"rappel": "pas une date"}, page) == 409
@@ -141,7 +141,9 @@ def test_waiting_for_the_requester_pauses_the_deadlines_and_sets_a_reminder(rt: 
             i.reference for i in deadlines.compute(s, rt.settings, later).open_too_long
         ]
         change_status(s, rt.settings, d, StatusChange("attente_usager"), Actor(None, "claire"))
-        assert d.reminder_on == local_day() + timedelta(days=rt.settings.deadlines.requester_wait_days)
+        assert d.reminder_on == local_day(system_clock()) + timedelta(
+            days=rt.settings.deadlines.requester_wait_days
+        )
         late = deadlines.compute(s, rt.settings, later)
         assert "MED-2026-00001" not in [i.reference for i in (*late.open_too_long, *late.no_first_contact)]
         assert [i.reference for i in late.reminders_due] == ["MED-2026-00001"]  # the reminder comes instead

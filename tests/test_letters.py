@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.workspace_data import received_for_examination
+from triage.clock import system_clock
 from triage.errors import DossierError
 from triage.notify.postal import postal_lines
 from triage.runtime import Runtime
@@ -172,7 +173,7 @@ def test_the_end_of_mediation_notice_closes_the_dossier_and_dates_the_timeline(r
         )
         public = [e.summary for e in s.scalars(select(Event).where(Event.public.is_(True)))]
         assert s.scalar(select(PrintJob).where(PrintJob.kind == "letter_fin_mediation")) is not None
-    today = local_day()
+    today = local_day(system_clock())
     assert f"Avis de fin de médiation daté du {today:%d/%m/%Y}" in " ".join(public)
     assert proposed_kind(dossier, {"fin_mediation"}) == "conclusion"
 

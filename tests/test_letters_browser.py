@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tests.browser import LiveServer, assert_accessible, workspace_server
 from tests.workspace_data import PASSWORD, fast_argon2, received_for_examination
+from triage.clock import system_clock
 from triage.runtime import Runtime
 from triage.store.models import Dossier, Event, OutboxItem, PrintJob
 from triage.workspace.common import local_day
@@ -74,7 +75,7 @@ def test_choosing_a_template_shows_only_its_form(page: Any, server: LiveServer) 
     page.get_by_role("link", name="Avis daté de fin de médiation", exact=True).click()
     form = letter_form(page)
     assert form.get_by_label("Issue de la médiation").is_visible()
-    assert form.get_by_label("Fin de la médiation le").input_value() == local_day().isoformat()
+    assert form.get_by_label("Fin de la médiation le").input_value() == local_day(system_clock()).isoformat()
     assert form.get_by_label("Pièces demandées (une par ligne)").count() == 0
 
 
@@ -181,7 +182,7 @@ def test_closing_proposes_the_dated_end_of_mediation_notice(
     form.get_by_label("Issue de la médiation").select_option("resolution_partielle")
     form.get_by_label("Par courriel (boîte d'envoi)").check()
     form.get_by_role("button", name="Préparer (aperçu avant envoi)").click()
-    today = f"{local_day():%d/%m/%Y}"
+    today = f"{local_day(system_clock()):%d/%m/%Y}"
     text = page.locator(".apercu-courrier").inner_text()
     assert "a pris fin le" in text and "recommencent à courir" in text
     assert_accessible(page)

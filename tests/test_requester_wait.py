@@ -17,6 +17,7 @@ from tests.mailfactory import mail
 from tests.mailflow import CLAIRE, answer, one_pass, transmitted_by_claire
 from tests.smtp import SmtpServer
 from tests.workspace_data import add_request
+from triage.clock import local_day, system_clock
 from triage.correspondence.send import FreeMessage, send_message
 from triage.dossiers.statuses import RESUMED, StatusChange
 from triage.pipeline import Pipeline
@@ -24,7 +25,6 @@ from triage.records import IngestOutcome, RawMessage
 from triage.runtime import Runtime
 from triage.store.models import Dossier, Event, Message, OutboxItem
 from triage.workspace import deadlines
-from triage.workspace.common import local_day, utcnow
 from triage.workspace.process import change_status
 
 REF = "MED-2026-00042"
@@ -52,7 +52,7 @@ def _public_summaries(rt: Runtime) -> list[str]:
 
 def _overdue_in_30_days(rt: Runtime) -> list[str]:
     with rt.sessions() as session:
-        late = deadlines.compute(session, rt.settings, utcnow() + timedelta(days=30))
+        late = deadlines.compute(session, rt.settings, system_clock() + timedelta(days=30))
     return [item.reference for item in late.service_overdue]
 
 
@@ -133,7 +133,7 @@ def _ingest(rt: Runtime, data: bytes) -> IngestOutcome:
 def _ask_requester(rt: Runtime, *, previous: str, waited_days: int, transmitted_days_ago: int = 0) -> str:
     """Put the dossier from `previous` into the wait `waited_days` ago, with a question to the requester;
     return the question's Message-ID."""
-    now = utcnow()
+    now = system_clock()
     with rt.sessions.begin() as session:
         d, _ = add_request(session, REF)
         if previous == "transmise_service":
@@ -164,7 +164,7 @@ def _ask_requester(rt: Runtime, *, previous: str, waited_days: int, transmitted_
 def test_the_service_clock_resumes_with_the_days_it_had_left(runtime: Runtime) -> None:
     mid = _ask_requester(runtime, previous="transmise_service", waited_days=6, transmitted_days_ago=10)
     before = _dossier(runtime).service_deadline
-    assert before == local_day(utcnow() - timedelta(days=10)) + timedelta(days=15)
+    assert before == local_day(system_clock() - timedelta(days=10)) + timedelta(days=15)
     outcome = _ingest(runtime, mail("Le voici.", sender=REQUESTER, in_reply_to=mid, references=mid))
     assert outcome is IngestOutcome.ATTACHED
     d = _dossier(runtime)
@@ -182,7 +182,7 @@ def test_a_wait_begun_on_a_new_request_resumes_in_examination_and_keeps_a_remind
     runtime: Runtime,
 ) -> None:
     mid = _ask_requester(runtime, previous="recue", waited_days=2)
-    chosen = local_day() + timedelta(days=40)
+    chosen = local_day(system_clock()) + timedelta(days=40)
     with runtime.sessions.begin() as session:
         d = session.scalar(select(Dossier).where(Dossier.reference == REF))
         assert d is not None and d.reminder_on is not None  # the wait's own reminder

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -123,6 +124,20 @@ def test_dry_run_reports_the_same_counts_and_changes_nothing(sqlite_runtime: Run
 def test_nothing_is_anonymised_the_day_before_the_term(sqlite_runtime: Runtime) -> None:
     build(sqlite_runtime, closed_at=at(2020, 1, 10))
     assert run(sqlite_runtime, as_of=date(2025, 1, 9)).references == []
+
+
+def test_the_purge_runs_on_the_paris_day_of_the_runtime_clock(sqlite_runtime: Runtime) -> None:
+    old = build(sqlite_runtime, closed_at=at(2020, 1, 10)).jeanne_refs[0]
+    eve = datetime(2025, 1, 9, 22, 30, tzinfo=UTC)  # 23:30 in Paris: still the day before the term
+    assert run(replace(sqlite_runtime, clock=lambda: eve)).references == []
+    term = datetime(2025, 1, 9, 23, 30, tzinfo=UTC)  # 00:30 in Paris on 10 January: the term
+    report = run(replace(sqlite_runtime, clock=lambda: term))
+    assert report.as_of == date(2025, 1, 10) and report.references == [old]
+    d = _dossier(sqlite_runtime, old)
+    assert d.anonymised_at == term and d.requester_email == ""
+    with sqlite_runtime.sessions() as s:
+        stamps = s.scalars(select(AuditEntry.at).where(AuditEntry.action == "retention.anonymised")).all()
+    assert stamps == [term]
 
 
 def test_extension_keeps_a_dossier_past_its_term_and_is_audited(sqlite_runtime: Runtime) -> None:

@@ -330,7 +330,7 @@ def test_right_of_access_shows_the_corrected_letter_and_what_ocr_had_read(
         read = ocr_text(s, message_id)
         assert read
         export = collect(s, Who(name="Jeanne Martin", postcode="38000"))
-    write_zip(export, tmp_path / "acces.zip", rt.settings)
+    write_zip(export, tmp_path / "acces.zip", rt.settings, rt.clock())
     with zipfile.ZipFile(tmp_path / "acces.zip") as zf:
         html = zf.read("synthese.html").decode()
     assert "MDPH a refusé de renouveler" in html and "avant correction" in html

@@ -201,8 +201,8 @@ def test_daily_digest_is_queued_once_per_day_with_references_only(runtime: Runti
     runtime.settings.deadlines.digest_to = ["claire@isere.example"]
     with runtime.sessions.begin() as s:
         add_request(s, "MED-2026-00001", received_at=utc(2026, 1, 5, 9, 0))
-        deadlines.queue_digest(s, runtime.settings, runtime.secret)
-        deadlines.queue_digest(s, runtime.settings, runtime.secret)
+        deadlines.queue_digest(s, runtime.settings, runtime.secret, runtime.clock())
+        deadlines.queue_digest(s, runtime.settings, runtime.secret, runtime.clock())
     with runtime.sessions() as s:
         items = s.scalars(select(OutboxItem).where(OutboxItem.kind == "digest")).all()
     assert len(items) == 1 and items[0].to_address == "claire@isere.example"

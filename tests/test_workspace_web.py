@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -542,3 +544,18 @@ def test_a_transmission_step_proposes_its_letter_with_the_service_from_the_direc
     page = client.get(answer.headers["location"]).text
     assert '<h3 id="titre-courrier">Transmission au service du Département' in page
     assert re.search(r'<option value="\d+" selected>Maison départementale de l&#39;autonomie', page)
+
+
+def test_the_deadlines_page_counts_the_days_on_the_clock_the_runtime_carries(rt: Runtime) -> None:
+    with rt.sessions() as s:
+        received = s.scalar(select(Dossier.received_at).where(Dossier.reference == "MED-2026-00001"))
+    assert received is not None
+    days = rt.settings.deadlines.first_contact_days
+
+    def deadlines_on(moment: datetime) -> str:
+        app = create_app(replace(rt, clock=lambda: moment))  # login, session and page all read this hour
+        return client_for(app, "mediatrice").get("/mediation/echeances").text
+
+    assert "MED-2026-00001" not in deadlines_on(received + timedelta(days=days - 1))
+    late = deadlines_on(received + timedelta(days=days + 3))
+    assert f">MED-2026-00001</a> : reçue il y a {days + 3} jours" in late

@@ -23,12 +23,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
 
+from triage.clock import system_clock
 from triage.config import Settings
 from triage.errors import AuthError
 from triage.store import accounts as store
@@ -175,7 +176,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
+    return now or system_clock()
 
 
 # --------------------------------------------------------------------------- users

@@ -27,7 +27,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from triage.clock import Clock, system_clock
+from triage.clock import Clock
 from triage.config import Settings
 from triage.correspondence import answers, team
 from triage.dossiers import registry as dossiers
@@ -104,10 +104,10 @@ class Pipeline:
         runtime: Runtime,
         suggester: SuggesterProtocol | None = None,
         notifier: NotifierProtocol | None = None,
-        clock: Clock = system_clock,
+        clock: Clock | None = None,
     ) -> None:
         self.runtime = runtime
-        self.clock = clock
+        self.clock = clock or runtime.clock
         self.settings: Settings = runtime.settings
         self.suggester = suggester
         self.notifier = notifier
@@ -123,7 +123,7 @@ class Pipeline:
 
         suggester: Any = None
         try:
-            suggester = Suggester.from_settings(runtime.settings)
+            suggester = Suggester.from_settings(runtime.settings, clock=runtime.clock)
         except MediatureError as err:  # no usable rules or model: dossiers still open, unsuggested
             log_event("suggester_unavailable", level=logging.WARNING, error=type(err).__name__)
         return cls(runtime, suggester=suggester, notifier=Notifier.from_runtime(runtime))

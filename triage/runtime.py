@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from triage.clock import Clock, system_clock
 from triage.config import Settings, load_settings
 from triage.files import private_dir
 from triage.store.db import make_engine, migrate, session_factory
@@ -22,6 +23,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    clock: Clock = system_clock  # what "now" is for the whole process (a test passes a fixed one)
 
     @classmethod
     def open(cls, settings: Settings, *, upgrade: bool = True) -> Runtime:

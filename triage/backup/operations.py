@@ -15,9 +15,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from triage.backup.archive import (
     unpack_and_verify,
 )
 from triage.backup.crypto import EncryptingWriter, decrypt_file, is_encrypted
+from triage.clock import Clock, system_clock
 from triage.errors import BackupError
 from triage.files import make_private, open_private, private_dir
 from triage.runtime import Runtime
@@ -97,7 +97,7 @@ def create_backup(
     runtime: Runtime,
     destination: Path,
     passphrase: str | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    now: Clock = system_clock,
 ) -> BackupSummary:
     """Write one backup file (0600): database copy, home files, manifest, checksums; encrypted if asked."""
     engine = runtime.engine

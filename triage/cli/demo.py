@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -70,7 +69,6 @@ def demo(
 
 def _demo_report(rt: Runtime) -> None:
     """Add the fictitious 2022-now history once, then write this year's report as HTML and PDF."""
-    from datetime import datetime
 
     from triage.demo.history import count_demo_dossiers, generate_history
     from triage.report.render import build, write
@@ -80,7 +78,7 @@ def _demo_report(rt: Runtime) -> None:
         console.print(
             f"Historique fictif pour le rapport : {sum(per_year.values())} dossiers (2022 à aujourd'hui)."
         )
-    year = datetime.now(UTC).year
+    year = rt.clock().year
     built = build(rt, year)
     for fmt in ("html", "pdf"):
         path = rt.settings.paths.home / f"rapport-{year}.{fmt}"

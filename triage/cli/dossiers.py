@@ -246,7 +246,7 @@ def dossiers_pdf(
         d = session.scalar(select(Dossier).where(Dossier.reference == reference.strip().upper()))
         if d is None:
             raise NotFoundError(f"aucun dossier {reference}")
-        pdf = dossier_pdf(session, rt.settings, d, notes=notes)
+        pdf = dossier_pdf(session, rt.settings, d, notes=notes, now=rt.clock())
         record(session, Actor.terminal(), "dossier.document", dossier_id=d.id, details={"notes": notes})
     output.write_bytes(pdf)
     console.print(f"Dossier écrit dans [bold]{output}[/] ({len(pdf)} octets).")

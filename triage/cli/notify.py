@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -121,6 +120,6 @@ def print_export(
     for letter in letters:
         path = output / f"{letter.id:06d}-{letter.reference or 'sans-dossier'}-{letter.kind}.pdf"
         path.write_bytes(letter.pdf)
-    mark_exported(rt.sessions, [letter.id for letter in letters], datetime.now(UTC))
+    mark_exported(rt.sessions, [letter.id for letter in letters], rt.clock())
     count = len(letters)
     console.print(f"{count} courrier(s) écrit(s) dans [bold]{output}[/]")

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.clock import local_day
 from triage.store.audit import Actor
 
 retention_app = typer.Typer(help="Durées de conservation : anonymisation et purge.", no_args_is_help=True)
@@ -72,7 +73,7 @@ def retention_list(
     from triage.privacy.retention import EXTENSION_REASONS, upcoming
 
     rt = open_runtime(config)
-    today = _day(as_of) or datetime.now().date()
+    today = _day(as_of) or local_day(rt.clock())
     with rt.sessions() as session:
         items = upcoming(session, rt.settings.retention, today, days)
     horizon = days if days is not None else rt.settings.retention.notice_days

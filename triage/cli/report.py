@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from triage.cli import ConfigOption, app, console, open_runtime
+from triage.clock import local_day
 from triage.errors import ReportError
 
 report_app = typer.Typer(help="Rapport annuel d'activité (observatoire).", invoke_without_command=True)
@@ -21,10 +22,6 @@ app.add_typer(rec_app, name="recommendations")
 YearOption = Annotated[
     int | None, typer.Option("--year", "-y", help="Année du rapport (défaut : l'année en cours).")
 ]
-
-
-def _this_year() -> int:
-    return datetime.now(UTC).year
 
 
 @report_app.callback()
@@ -45,12 +42,12 @@ def report(
         return
     from triage.report.render import FORMATS, build, write
 
-    year = year or _this_year()
+    rt = open_runtime(config)
+    year = year or rt.clock().year
     fmt = (fmt or (output.suffix.lstrip(".") if output and output.suffix else "html")).lower()
     if fmt not in FORMATS:
         raise ReportError(f"format inconnu « {fmt} » : {', '.join(FORMATS)}")
     output = output or Path(f"rapport-{year}.{fmt}")
-    rt = open_runtime(config)
     started = time.perf_counter()
     built = build(rt, year, with_charts=fmt != "csv")
     write(built, fmt, output)
@@ -83,8 +80,8 @@ def report_comment(
     if (text is None) == (file is None):
         raise ReportError("donnez soit --text, soit --file")
     body = text if text is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
-    year = year or _this_year()
     rt = open_runtime(config)
+    year = year or rt.clock().year
     with rt.sessions.begin() as session:
         set_comment(session, year, section, body)
     console.print(f"Commentaire « {section} » du rapport {year} enregistré.")
@@ -128,7 +125,7 @@ def rec_add(
     with rt.sessions.begin() as session:
         rec_id = add_recommendation(
             session,
-            year=year or _this_year(),
+            year=year or rt.clock().year,
             title=title,
             description=description,
             services=service or [],
@@ -174,7 +171,7 @@ def rec_progress(
 
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
-        add_progress(session, number, note, on=_parse_date(on), status=status)
+        add_progress(session, number, note, on=_parse_date(on) or local_day(rt.clock()), status=status)
     console.print(f"Avancement de la préconisation n° {number} enregistré.")
 
 
@@ -191,7 +188,7 @@ def rec_status(
 
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
-        add_progress(session, number, note, on=_parse_date(on), status=status)
+        add_progress(session, number, note, on=_parse_date(on) or local_day(rt.clock()), status=status)
     console.print(f"Préconisation n° {number} : {STATUSES[status].lower()}.")
 
 
@@ -246,6 +243,6 @@ def demo_history(
     detail = ", ".join(f"{y} : {n}" for y, n in sorted(per_year.items()))
     console.print(f"Historique de démonstration créé : {sum(per_year.values())} dossiers fictifs ({detail}).")
     console.print(
-        f"Rapport : [bold]mediature report --year {max(per_year, default=_this_year())} --format pdf "
+        f"Rapport : [bold]mediature report --year {max(per_year, default=rt.clock().year)} --format pdf "
         f"--output rapport.pdf[/]"
     )

@@ -10,8 +10,14 @@ from rich.text import Text
 from triage.cli import ConfigOption, app, console, open_runtime
 from triage.cli.tables import CHANNELS, Column, french, paris_time, show
 from triage.dossiers.statuses import status_label
+from triage.errors import DossierError
+from triage.store.audit import Actor, record
+from triage.workspace.common import find_dossier, latest_suggestion
+from triage.workspace.deadlines import compute, queue_digest
 from triage.workspace.labels import label_choices
-from triage.workspace.queue import LabelView
+from triage.workspace.queue import LabelView, pending_queue
+from triage.workspace.review import Labels, confirm
+from triage.workspace.review import accept as accept_suggestion
 
 
 def _suggested(label: LabelView | None) -> Text:
@@ -30,15 +36,12 @@ def queue(
     config: ConfigOption = None,
 ) -> None:
     """Affiche les demandes à trier, des plus anciennes aux plus récentes, avec la suggestion."""
-    from triage.store.audit import Actor, record
-    from triage.workspace.deadlines import compute
-    from triage.workspace.queue import pending_queue
 
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
         items = pending_queue(session, rt.settings, limit=limit)
         record(session, Actor.terminal(), "queue.view", details={"dossiers": [i.dossier_id for i in items]})
-        late = compute(session, rt.settings)
+        late = compute(session, rt.settings, rt.clock())
     columns = [
         Column("référence", whole=True),
         Column("reçue le", whole=True),
@@ -83,11 +86,6 @@ def review(
     config: ConfigOption = None,
 ) -> None:
     """Confirme (--accept) ou corrige le tri d'une demande ; l'exemple sert au prochain `mediature train`."""
-    from triage.errors import DossierError
-    from triage.store.audit import Actor
-    from triage.workspace.common import find_dossier, latest_suggestion
-    from triage.workspace.review import Labels, confirm
-    from triage.workspace.review import accept as accept_suggestion
 
     if accept and (domain or admissibility or reorientation):
         raise typer.BadParameter("--accept ou bien --domain/--admissibility/--reorientation, pas les deux")
@@ -135,11 +133,10 @@ def review(
 @app.command("digest")
 def digest(config: ConfigOption = None) -> None:
     """Met dans la boîte d'envoi le récapitulatif quotidien des échéances (une fois par jour et par destinataire)."""
-    from triage.workspace.deadlines import queue_digest
 
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
-        items = queue_digest(session, rt.settings, rt.secret)
+        items = queue_digest(session, rt.settings, rt.secret, rt.clock())
         sent_to = len(items)
     console.print(
         f"Récapitulatif du jour mis en envoi pour {sent_to} destinataire(s) "

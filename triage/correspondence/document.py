@@ -15,7 +15,6 @@ from triage.config import Settings
 from triage.dossiers.statuses import OUTCOMES, status_label
 from triage.notify.letters import render_pdf
 from triage.store.models import Dossier, Event, Message, Note, OutboxItem, PrintJob
-from triage.workspace.common import utcnow
 
 ROLES = {
     "request": "Demande",
@@ -79,7 +78,9 @@ def entries(session: Session, dossier: Dossier) -> list[Entry]:
     return sorted(found, key=lambda e: e.at)
 
 
-def dossier_pdf(session: Session, settings: Settings, dossier: Dossier, *, notes: bool = False) -> bytes:
+def dossier_pdf(
+    session: Session, settings: Settings, dossier: Dossier, *, notes: bool = False, now: datetime
+) -> bytes:
     """The PDF of the whole dossier."""
     events = list(
         session.scalars(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.at, Event.id))
@@ -99,6 +100,6 @@ def dossier_pdf(session: Session, settings: Settings, dossier: Dossier, *, notes
             "events": events,
             "entries": entries(session, dossier),
             "notes": kept,
-            "today": utcnow(),
+            "today": now,
         },
     )

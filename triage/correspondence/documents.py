@@ -9,12 +9,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage.clock import system_clock
 from triage.errors import DossierError
 from triage.notify.compose import OutgoingFile
 from triage.store.audit import Actor, record
 from triage.store.messages import store_blob
 from triage.store.models import Dossier, Message, StoredAttachment
-from triage.workspace.common import utcnow
 from triage.workspace.process import private_event
 
 WAYS = {
@@ -43,7 +43,7 @@ def add_document(
         raise DossierError("le fichier est vide", key=dossier.reference)
     if len(file.data) > max_bytes:
         raise DossierError("fichier trop volumineux", key=dossier.reference)
-    now = now or utcnow()
+    now = now or system_clock()
     digest = hashlib.sha256(file.data).hexdigest()
     dedupe = hashlib.sha256(f"document|{dossier.reference}|{digest}".encode()).hexdigest()
     text = description.strip()[:2000] or f"Document {WAYS[way]}."

@@ -4,6 +4,7 @@ filled from the dossier: {formule}, {nom}, {reference}, {service}, {date_demande
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +16,6 @@ from triage.notify.acknowledge import greeting
 from triage.notify.render import date_fr
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, ReplyTemplate
-from triage.workspace.common import utcnow
 
 # placeholder -> what it becomes (French, shown beside the template editor)
 PLACEHOLDERS: dict[str, str] = {
@@ -32,7 +32,7 @@ PLACEHOLDERS: dict[str, str] = {
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
-def values_for(settings: Settings, dossier: Dossier) -> dict[str, str]:
+def values_for(settings: Settings, dossier: Dossier, now: datetime) -> dict[str, str]:
     """The placeholders' values for one dossier ("" when unknown)."""
     return {
         "formule": greeting(dossier.requester_civility),
@@ -41,7 +41,7 @@ def values_for(settings: Settings, dossier: Dossier) -> dict[str, str]:
         "service": dossier.service_concerned or "",
         "date_demande": date_fr(dossier.received_at),
         "date_limite_service": date_fr(dossier.service_deadline) if dossier.service_deadline else "",
-        "date_du_jour": date_fr(utcnow()),
+        "date_du_jour": date_fr(now),
         "code_suivi": f"{dossier.reference}-{dossier.tracking_key}",
         "mediatrice": settings.service.mediator_title,
     }
@@ -97,7 +97,7 @@ def delete_template(session: Session, actor: Actor, template_id: int) -> None:
     record(session, actor, "reply_template.delete", details={"template_id": template_id})
 
 
-def applied(settings: Settings, dossier: Dossier, template: ReplyTemplate) -> dict[str, Any]:
-    """A template's subject and body filled for a dossier."""
-    values = values_for(settings, dossier)
+def applied(settings: Settings, dossier: Dossier, template: ReplyTemplate, now: datetime) -> dict[str, Any]:
+    """A template's subject and body filled for a dossier, dated `now`."""
+    values = values_for(settings, dossier, now)
     return {"subject": fill(template.subject, values), "body": fill(template.body, values)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +24,6 @@ from triage.notify.postal import postal_lines
 from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, OutboxItem, PrintJob
-from triage.workspace.common import utcnow
 from triage.workspace.letters import LetterKind, place_of
 from triage.workspace.process import StatusChange, change_status, private_event, record_first_contact
 
@@ -163,6 +163,7 @@ def send_message(
 ) -> SentMessage:
     """Queue a free message on a dossier (once per key), write the timeline and the audit log."""
     settings = runtime.settings
+    now = runtime.clock()
     key = f"msg:{dossier.reference}:{msg.key or content_key(dossier.reference, msg)}"[:200]
     already = _existing(session, key)
     if already is not None:
@@ -181,6 +182,7 @@ def send_message(
             dossier,
             StatusChange("transmise_service", service=msg.to_name or msg.to_address),
             actor,
+            now=now,
         )
     elif transmission:
         dossier.service_answered_at = None  # a new transmission restarts the clock's wait for an answer
@@ -201,14 +203,14 @@ def send_message(
             reply_to=reply_to_for(settings, runtime.secret, dossier.reference),
             attachments=msg.attachments,
         )
-        item = enqueue(session, settings, out, kind=kind, idempotency_key=key, dossier_id=dossier.id)
+        item = enqueue(session, settings, out, kind=kind, idempotency_key=key, dossier_id=dossier.id, now=now)
         sent = SentMessage(item.message_id, item.id, None, True)
         how = "mis en envoi par courriel"
     else:
         pdf = render_pdf(
-            "letters/message_libre.html.j2", _letter_context(settings, dossier, msg, subject, text)
+            "letters/message_libre.html.j2", _letter_context(settings, dossier, msg, subject, text, now)
         )
-        job = queue_print(session, dossier_id=dossier.id, kind=kind, idempotency_key=key, pdf=pdf)
+        job = queue_print(session, dossier_id=dossier.id, kind=kind, idempotency_key=key, pdf=pdf, now=now)
         sent = SentMessage(None, None, job.id, True)
         how = "à imprimer et à poster (file d'impression)"
     private_event(
@@ -225,14 +227,16 @@ def send_message(
             "mention": msg.mention,
             "attachments": [f.filename for f in msg.attachments],
         },
+        now=now,
     )
     if to_requester:
-        record_first_contact(session, dossier, actor, msg.delivery, automatic=True)
+        record_first_contact(session, dossier, actor, msg.delivery, automatic=True, now=now)
     record(
         session,
         actor,
         "dossier.message",
         dossier_id=dossier.id,
+        now=now,
         details={
             "kind": kind,
             "delivery": msg.delivery,
@@ -245,14 +249,14 @@ def send_message(
 
 
 def _letter_context(
-    settings: Settings, dossier: Dossier, msg: FreeMessage, subject: str, text: str
+    settings: Settings, dossier: Dossier, msg: FreeMessage, subject: str, text: str, now: datetime
 ) -> dict[str, Any]:
     lines = list(postal_lines("\n".join(msg.recipient_lines)))
     return {
         "layout": "letters/courrier_layout.html.j2",
         "kind": LetterKind("message", subject, True, False),
         "reference": dossier.reference,
-        "today": utcnow(),
+        "today": now,
         "place": place_of(settings.service),
         "service": settings.service,
         "recipient_name": msg.to_name,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from triage.clock import system_clock
 from triage.dossiers.tracking import KEY_ALPHABET, KEY_LENGTH
 from triage.errors import ReportError
 from triage.report.territories import Commune, Territory, read_communes, read_territories
@@ -389,7 +390,7 @@ def generate_history(
             "la base contient de vrais dossiers : l'historique de démonstration les mélangerait "
             "aux statistiques (utilisez une base vide, ou --force en connaissance de cause)"
         )
-    until = until or datetime.now(UTC)
+    until = until or system_clock()
     purge_history(runtime)
     per_year = insert_rows(runtime, demo_rows(first_year, until, scale=scale, seed=seed))
     if with_texts:

@@ -12,13 +12,14 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from triage.articles import after
+from triage.clock import system_clock
 from triage.dossiers.statuses import OUTCOMES, STATUSES, status_label
 from triage.store.models import Contact as ContactRow
 from triage.store.models import Dossier, Event
@@ -226,7 +227,7 @@ def load_view_by_code(
     if parsed is None:
         return CodeAnswer(None)
     ref, typed_key = parsed
-    now = now or datetime.now(UTC)
+    now = now or system_clock()
     row = conn.execute(_BY_REFERENCE, {"reference": ref}).first()
     matches = _key_matches(row.tracking_key if row is not None else None, typed_key)
     if row is None:

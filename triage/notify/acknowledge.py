@@ -49,7 +49,7 @@ class Notifier:
     @classmethod
     def from_runtime(cls, runtime: Runtime) -> Notifier:
         """The notifier of a runtime."""
-        return cls(runtime.settings, runtime.secret)
+        return cls(runtime.settings, runtime.secret, runtime.clock)
 
     def context(self, dossier: Dossier, token: str) -> dict[str, Any]:
         """Everything the acknowledgement templates use."""
@@ -92,7 +92,7 @@ class Notifier:
                 details={"channel": "email", "refused": "adresse invalide"},
             )
             return False
-        refusal = guard.refusal(session, self.settings, dossier.requester_email, parsed)
+        refusal = guard.refusal(session, self.settings, dossier.requester_email, parsed, now=self.clock())
         domain = self.settings.smtp.from_address.rsplit("@", 1)[-1]
         references: tuple[str, ...] = ()
         in_reply_to = None
@@ -119,6 +119,7 @@ class Notifier:
             idempotency_key=f"ack:{dossier.reference}",
             dossier_id=dossier.id,
             refusal=refusal,
+            now=self.clock(),
         )
         summary = (
             "Accusé de réception mis en envoi par courriel"
@@ -165,6 +166,7 @@ class Notifier:
             kind="acknowledgement",
             idempotency_key=f"ack-letter:{dossier.reference}",
             pdf=pdf,
+            now=self.clock(),
         )
         write_event(
             session,

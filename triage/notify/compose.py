@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 
+from triage.clock import system_clock
 from triage.config import Settings
 
 # Our Message-IDs are ~75 characters: folding them at 78 breaks threading in some mail clients, so
@@ -67,7 +68,7 @@ def compose(settings: Settings, out: Outgoing, *, now: datetime | None = None) -
     msg["To"] = safe_address(out.to_name, out.to_address)
     msg["Reply-To"] = out.reply_to or settings.service.email
     msg["Subject"] = clean_header_text(out.subject)
-    msg["Date"] = format_datetime(now or datetime.now(UTC))
+    msg["Date"] = format_datetime(now or system_clock())
     msg["Message-ID"] = out.message_id
     if out.in_reply_to:
         msg["In-Reply-To"] = clean_header_text(out.in_reply_to)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from triage.clock import system_clock
 from triage.config import Settings
 from triage.parse.automatic import ROBOT_SENDER
 from triage.records import MessageKind, ParsedMessage
@@ -20,7 +21,7 @@ def refusal(
     now: datetime | None = None,
 ) -> str | None:
     """The French reason why no automatic message may go to `address` now, or None when it may."""
-    now = now or datetime.now(UTC)
+    now = now or system_clock()
     address = (address or "").strip().lower()
     if not address or "@" not in address:
         return "pas d'adresse électronique"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from triage.notify.render import render
@@ -49,7 +49,13 @@ def pdf_pages(pdf: bytes, *, width: int = 820, limit: int = 6) -> tuple[bytes, .
 
 
 def queue_print(
-    session: Transaction, *, dossier_id: int | None, kind: str, idempotency_key: str, pdf: bytes
+    session: Transaction,
+    *,
+    dossier_id: int | None,
+    kind: str,
+    idempotency_key: str,
+    pdf: bytes,
+    now: datetime,
 ) -> QueuedLetter:
     """Add a letter to the print queue (once per idempotency key), in the caller's transaction."""
     return add_print_job(
@@ -58,5 +64,5 @@ def queue_print(
         kind=kind,
         idempotency_key=idempotency_key,
         pdf=pdf,
-        created_at=datetime.now(UTC),
+        created_at=now,
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
+from triage.clock import system_clock
 from triage.config import Settings
 from triage.notify.compose import Outgoing, compose
 from triage.store.db import Transaction
@@ -29,7 +30,7 @@ def enqueue(
     existing = queued_outgoing(session, idempotency_key)
     if existing is not None:
         return existing
-    now = now or datetime.now(UTC)
+    now = now or system_clock()
     return add_outgoing(
         session,
         NewOutgoing(

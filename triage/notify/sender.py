@@ -14,7 +14,7 @@ import random
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -152,7 +152,7 @@ def deliver_due(
     """Send what is due (everything pending with force=True); one claim, send and record per item."""
     settings = runtime.settings
     transport = transport or transport_from_settings(settings)
-    now = now or datetime.now(UTC)
+    now = now or runtime.clock()
     lease = timedelta(seconds=settings.smtp.timeout_seconds * 2 + 30)
     report = DeliveryReport()
     for item_id in due_ids(runtime.sessions, now, force=force, limit=limit):
@@ -167,7 +167,7 @@ def deliver_due(
                 item,
                 str(err),
                 max_attempts=settings.smtp.max_attempts,
-                retry_at=lambda attempts: datetime.now(UTC) + backoff(settings, attempts),
+                retry_at=lambda attempts: runtime.clock() + backoff(settings, attempts),
             )
             if outcome.status == "failed":
                 report.failed += 1
@@ -181,7 +181,7 @@ def deliver_due(
                 status=outcome.status,
             )
         else:
-            mark_sent(runtime.sessions, item.id, datetime.now(UTC))
+            mark_sent(runtime.sessions, item.id, runtime.clock())
             report.sent += 1
             logs.event("outbox_sent", outbox_id=item.id, kind=item.kind)
     return report

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -226,7 +226,7 @@ def collect(session: Session, who: Who) -> Export:
     return export
 
 
-def write_zip(export: Export, output: Path, settings: Any) -> None:
+def write_zip(export: Export, output: Path, settings: Any, now: datetime) -> None:
     """The zip: synthese.html plus the original files."""
     html = render(
         "privacy/export.html.j2",
@@ -234,7 +234,7 @@ def write_zip(export: Export, output: Path, settings: Any) -> None:
         service=settings.service,
         privacy=settings.privacy,
         retention=settings.retention.sentence(),
-        now=datetime.now(UTC),
+        now=now,
         date_fr=date_fr,
     )
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -259,5 +259,5 @@ def export_person(runtime: Runtime, who: Who, output: Path, actor: Actor) -> Exp
                 "files": len(export.files),
             },
         )
-    write_zip(export, output, runtime.settings)
+    write_zip(export, output, runtime.settings, runtime.clock())
     return export

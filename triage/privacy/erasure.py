@@ -7,7 +7,7 @@ truncation with secure_delete on; PostgreSQL VACUUM FULL of the tables touched).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 from triage import logs
 from triage.errors import DossierError
@@ -44,7 +44,7 @@ def erase(runtime: Runtime, address: str, actor: Actor) -> ErasureReport:
     email = normalise_email(address)
     report = ErasureReport()
     purge = Purge()
-    now = datetime.now(UTC)
+    now = runtime.clock()
     with runtime.sessions.begin() as session:
         ids = person_dossier_ids(session, email)
         names = person_names(session, email, ids)

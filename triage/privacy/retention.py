@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from triage import logs
+from triage.clock import local_day, system_clock
 from triage.config import RetentionSettings, Settings
 from triage.errors import DossierError
 from triage.notify.sender import FolderTransport
@@ -118,7 +119,7 @@ def extend(
     today: date | None = None,
 ) -> None:
     """Keep `dossier` until `until` (a code of EXTENSION_REASONS is required); audited."""
-    today = today or datetime.now(UTC).date()
+    today = today or local_day(system_clock())
     if reason not in EXTENSION_REASONS:
         raise DossierError(f"motif de prolongation inconnu : {reason}", key=dossier.reference)
     if until <= today:
@@ -182,8 +183,10 @@ def delete_files(paths: list[Path]) -> int:
 def run(
     runtime: Runtime, *, as_of: date | None = None, dry_run: bool = False, actor: Actor | None = None
 ) -> RetentionReport:
-    """Apply the whole policy as of `as_of` (today, UTC, by default); a dry run changes nothing."""
-    as_of = as_of or datetime.now(UTC).date()
+    """Apply the whole policy as of `as_of` (by default the runtime clock's day in Paris); a dry run
+    changes nothing."""
+    now = runtime.clock()
+    as_of = as_of or local_day(now)
     policy = runtime.settings.retention
     actor = actor or Actor.system()
     report = RetentionReport(as_of, dry_run)
@@ -192,7 +195,6 @@ def run(
     try:
         ids = due_dossier_ids(session, policy, as_of)
         report.references = references_of(session, ids)
-        now = datetime.now(UTC)
         purge.merge(anonymise_dossiers(session, ids, now))
         for dossier_id in ids:
             record(

@@ -119,6 +119,7 @@ def build(
         territories,
         threshold=threshold,
         taxonomy_file=runtime.settings.triage.taxonomy_file,
+        computed_at=runtime.clock(),
     )
     with runtime.sessions() as session:
         comments = comments_for(session, year)

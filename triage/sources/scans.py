@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Protocol
 
 from triage import logs
+from triage.clock import PARIS
 from triage.config import Settings
 from triage.errors import OcrError
 from triage.files import make_private, open_private, private_dir
@@ -190,13 +191,16 @@ class SettleWatcher:
     share whose clock runs ahead), when this watcher has seen it unchanged for the delay.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time
+    ) -> None:
         self._clock = clock
+        self._wall = wall  # compared with the files' own times (seconds since the epoch)
         self._seen: dict[Path, _Seen] = {}
 
     def ready(self, folder: Path, settle_seconds: float) -> list[Path]:
         """Complete files of `folder`, oldest first."""
-        now_wall, now = time.time(), self._clock()
+        now_wall, now = self._wall(), self._clock()
         ready: list[tuple[int, Path]] = []
         present: set[Path] = set()
         for entry in os.scandir(folder):
@@ -280,15 +284,16 @@ def ingest_scan_file(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> Sc
     return ScanResult(path, outcome, None, reason)
 
 
-def _reject(settings: Settings, result: ScanResult, sha256: str) -> Path:
+def _reject(runtime: Runtime, result: ScanResult, sha256: str) -> Path:
     """Move a failed drop-folder file to the rejected folder, beside a .reason.txt saying why."""
+    settings = runtime.settings
     folder = private_dir(rejected_dir(settings))
     target = folder / f"{sha256[:_SHA_PREFIX]}-{safe_name(result.path.name)}"
     received = file_time(result.path)
     note = (
         f"Fichier : {printable_name(result.path.name)}\n"
-        f"Déposé le : {received.astimezone():%d/%m/%Y à %H:%M}\n"
-        f"Rejeté le : {datetime.now().astimezone():%d/%m/%Y à %H:%M}\n"
+        f"Déposé le : {received.astimezone(PARIS):%d/%m/%Y à %H:%M}\n"
+        f"Rejeté le : {runtime.clock().astimezone(PARIS):%d/%m/%Y à %H:%M}\n"
         f"Motif : {result.reason}\n"
         f"Empreinte SHA-256 : {sha256}\n"
         "Le fichier est aussi conservé en quarantaine (mediature quarantine list / retry).\n"
@@ -308,7 +313,7 @@ def _take(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> None:
         # far too big to be a letter or to sit in the database: set aside, explained, not loaded
         reason = too_large_reason(size, settings.scans.max_file_bytes)
         _reject(
-            settings,
+            runtime,
             ScanResult(path, DossierOutcome(IngestOutcome.QUARANTINED), reason=reason),
             _sha256_file(path),
         )
@@ -316,7 +321,7 @@ def _take(runtime: Runtime, pipeline: ScanPipeline, path: Path) -> None:
         return
     result = ingest_scan_file(runtime, pipeline, path)
     if result.outcome.outcome is IngestOutcome.QUARANTINED:
-        _reject(settings, result, result.doc.sha256 if result.doc else _sha256_file(path))
+        _reject(runtime, result, result.doc.sha256 if result.doc else _sha256_file(path))
     else:
         # the original is in the store (or was already): the dropped copy can go
         path.unlink(missing_ok=True)

@@ -6,12 +6,13 @@ Entries carry ids, references, field names and codes, never the content that was
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage.clock import system_clock
 from triage.store.models import AuditEntry
 
 
@@ -51,7 +52,7 @@ def record(
 ) -> AuditEntry:
     """Add one entry in the caller's transaction (so it commits or rolls back with the change)."""
     entry = AuditEntry(
-        at=now or datetime.now(UTC),
+        at=now or system_clock(),
         user_id=actor.user_id,
         actor=actor.name[:120],
         action=action,

@@ -22,9 +22,10 @@ from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from triage.clock import system_clock
 from triage.records import DossierOutcome, MailboxOrigin
 from triage.store.db import transaction
-from triage.store.models import MailboxItem, utcnow
+from triage.store.models import MailboxItem
 
 TOO_LARGE = "too_large"
 
@@ -148,7 +149,7 @@ class MailboxLedger:
                     MailboxItem.uid.in_(uid_list),
                     MailboxItem.moved_at.is_(None),
                 )
-                .values(moved_at=utcnow())
+                .values(moved_at=system_clock())
             )
 
 

@@ -27,10 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-
-def utcnow() -> datetime:
-    """Now, in UTC, timezone-aware."""
-    return datetime.now(UTC)
+from triage.clock import system_clock
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -101,7 +98,7 @@ class Dossier(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     triage_status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending", index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # requester
@@ -132,8 +129,10 @@ class Dossier(Base):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     retention_extended_until: Mapped[date | None] = mapped_column(Date)
     retention_reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=system_clock, onupdate=system_clock
+    )
 
     events: Mapped[list[Event]] = relationship(back_populates="dossier", order_by="Event.at")
     messages: Mapped[list[Message]] = relationship(
@@ -147,7 +146,7 @@ class Event(Base):
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), nullable=False, index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     kind: Mapped[str] = mapped_column(String(48), nullable=False)
     public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     summary: Mapped[str] = mapped_column(Text, default="")  # French, no personal data when public
@@ -196,7 +195,9 @@ class Message(Base):
     reply_to: Mapped[str | None] = mapped_column(String(320))
     to_addresses: Mapped[list[str]] = mapped_column(JSON, default=list)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=system_clock, index=True
+    )
     body_text: Mapped[str] = mapped_column(Text, default="")
     quoted_text: Mapped[str] = mapped_column(Text, default="")
     signature: Mapped[str] = mapped_column(Text, default="")
@@ -210,7 +211,7 @@ class Message(Base):
     scan_method: Mapped[str | None] = mapped_column(String(16))
     ocr_confidence: Mapped[float | None] = mapped_column(Float)
     raw_blob_id: Mapped[int | None] = mapped_column(ForeignKey("raw_blobs.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
 
     dossier: Mapped[Dossier | None] = relationship(back_populates="messages", foreign_keys=[dossier_id])
     attachments: Mapped[list[StoredAttachment]] = relationship(back_populates="message")
@@ -263,7 +264,7 @@ class MailboxItem(Base):
     outcome: Mapped[str] = mapped_column(String(32), nullable=False)  # IngestOutcome or "too_large"
     message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     size: Mapped[int | None] = mapped_column(BigInteger)
-    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # after commit: moved or flagged
 
 
@@ -277,7 +278,7 @@ class ScanFile(Base):
     stored_path: Mapped[str] = mapped_column(Text, nullable=False)
     outcome: Mapped[str] = mapped_column(String(32), nullable=False)
     message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
-    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
 
 
 class QuarantineItem(Base):
@@ -292,8 +293,8 @@ class QuarantineItem(Base):
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     error_type: Mapped[str] = mapped_column(String(64), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
 
@@ -318,7 +319,7 @@ class SuggestionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), nullable=False, index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     model_version: Mapped[str] = mapped_column(String(120), nullable=False)
     domain: Mapped[str] = mapped_column(String(64), nullable=False)
     domain_confidence: Mapped[float] = mapped_column(Float, nullable=False)
@@ -345,7 +346,7 @@ class LabelledExample(Base):
     reorientation: Mapped[str] = mapped_column(String(64), nullable=False)
     corrected: Mapped[bool] = mapped_column(Boolean, default=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
 
 
 # --------------------------------------------------------------------------- notifications
@@ -367,9 +368,9 @@ class OutboxItem(Base):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending", index=True)
     # pending / sent / failed / suppressed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -387,7 +388,9 @@ class Contact(Base):
     postal_address: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=system_clock, onupdate=system_clock
+    )
     # « la » Maison départementale…, « le » conciliateur…, "" none (France Travail); NULL: guessed from the name
     article: Mapped[str | None] = mapped_column(String(3))
 
@@ -400,7 +403,9 @@ class ReplyTemplate(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     subject: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=system_clock, onupdate=system_clock
+    )
 
 
 class Draft(Base):
@@ -418,7 +423,9 @@ class Draft(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     attachment_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     mention: Mapped[str] = mapped_column(String(32), default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=system_clock, onupdate=system_clock
+    )
 
 
 class PrintJob(Base):
@@ -431,7 +438,7 @@ class PrintJob(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     pdf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending", index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -451,7 +458,7 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -462,7 +469,7 @@ class WebSession(Base):
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
     csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
@@ -471,7 +478,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str] = mapped_column(String(120), default="")
     action: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -486,7 +493,7 @@ class Note(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), nullable=False, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
     text: Mapped[str] = mapped_column(Text, nullable=False)
 
 
@@ -503,8 +510,10 @@ class Recommendation(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     services: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="proposee")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=system_clock)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=system_clock, onupdate=system_clock
+    )
 
     progress: Mapped[list[RecommendationProgress]] = relationship(
         back_populates="recommendation", order_by="RecommendationProgress.on"
@@ -535,7 +544,9 @@ class ReportComment(Base):
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     section: Mapped[str] = mapped_column(String(64), nullable=False)
     text: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=system_clock, onupdate=system_clock
+    )
 
 
 Index("ix_messages_dossier_received", Message.dossier_id, Message.received_at)

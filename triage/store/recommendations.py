@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from triage.clock import local_day, system_clock
 from triage.errors import ReportError
 from triage.store.models import Recommendation, RecommendationProgress, ReportComment
 
@@ -145,7 +146,7 @@ def add_progress(
     rec = _get(session, rec_id)
     if not note.strip() and status is None:
         raise ReportError("une note d'avancement ne peut pas être vide", key=str(rec_id))
-    on = on or date.today()
+    on = on or local_day(system_clock())
     if status is not None and not any(p.status for p in rec.progress) and rec.status != status:
         # the first change: keep the status the recommendation had before it, dated at its creation
         created = rec.created_at.date() if rec.created_at else on

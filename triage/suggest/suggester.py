@@ -40,6 +40,7 @@ from classifiers.model import Analysis, TriageModel
 from classifiers.persistence import ModelLoadError
 from classifiers.persistence import load as load_model
 from triage import logs
+from triage.clock import Clock, local_day, system_clock
 from triage.config import Settings
 from triage.errors import ModelError
 from triage.records import AdmissibilityFacts, Body, LabelSuggestion, Suggestion, WebForm
@@ -168,8 +169,10 @@ class Suggester:
         targets: dict[str, Target] | None = None,
         model_problem: str = "",
         gazetteer: Gazetteer | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.taxonomy = taxonomy
+        self.clock = clock  # "today" of a request that says « il y a trois mois »
         self.rules = rules
         self.model = model
         self.extractor = extractor or Extractor()
@@ -192,7 +195,12 @@ class Suggester:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, use_ner: bool = True, forced_threshold: float | None = None
+        cls,
+        settings: Settings,
+        *,
+        use_ner: bool = True,
+        forced_threshold: float | None = None,
+        clock: Clock = system_clock,
     ) -> Suggester:
         """Load taxonomy, rules and model once (a missing or unusable model means rules only, never a crash)."""
         t = settings.triage
@@ -210,7 +218,7 @@ class Suggester:
         return cls(taxonomy, rules, model, extractor=extractor,
                    threshold=t.confidence_threshold if forced_threshold is None else forced_threshold,
                    thresholds={} if forced_threshold is not None else None,
-                   targets=targets, model_problem=problem, gazetteer=gazetteer)  # fmt: skip
+                   targets=targets, model_problem=problem, gazetteer=gazetteer, clock=clock)  # fmt: skip
 
     def decide(
         self, text: str, *, sender: str = "", form: WebForm | None = None, today: date | None = None
@@ -230,7 +238,7 @@ class Suggester:
         self, text: str, *, sender: str = "", form: WebForm | None = None, today: date | None = None
     ) -> Suggestion:
         """The suggested domain, admissibility and reorientation of one request, with reasons in French."""
-        today = today or date.today()
+        today = today or local_day(self.clock())
         decision = self.decide(text, sender=sender, form=form, today=today)
         chosen, confidence = decision.chosen, decision.confidence
         extracted = self.extractor.extract(text, form=form, today=today)

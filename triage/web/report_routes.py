@@ -8,7 +8,7 @@ until published: it is never served to anonymous visitors.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from triage import auth
+from triage.clock import local_day
 from triage.errors import ReportError
 from triage.report.render import build, render_csv, render_html, render_pdf
 from triage.resources import templates_dir
@@ -53,7 +54,10 @@ def guarded(capability: str) -> Callable[[Handler], Callable[[Request], Any]]:
             def authorise() -> auth.LoggedIn | Response:
                 with runtime.sessions.begin() as session:
                     user = auth.load_session(
-                        session, runtime.settings, request.cookies.get(_cookie_name(runtime))
+                        session,
+                        runtime.settings,
+                        request.cookies.get(_cookie_name(runtime)),
+                        now=runtime.clock(),
                     )
                 if user is None:
                     if request.method == "GET":
@@ -101,9 +105,9 @@ def _field(form: FormData | None, name: str, limit: int = 20000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def _year(value: str | None) -> int:
+def _year(value: str | None, runtime: Runtime) -> int:
     try:
-        year = int(value) if value else datetime.now(UTC).year
+        year = int(value) if value else runtime.clock().year
     except ValueError as err:
         raise ReportError("année invalide") from err
     if not 2000 <= year <= 2100:
@@ -112,13 +116,13 @@ def _year(value: str | None) -> int:
 
 
 def _years(runtime: Runtime, year: int) -> list[int]:
-    return sorted(report_years(runtime.sessions) | {year, datetime.now(UTC).year})
+    return sorted(report_years(runtime.sessions) | {year, runtime.clock().year})
 
 
 @guarded(READ)
 def report_page(request: Request, user: auth.LoggedIn, runtime: Runtime, form: FormData | None) -> Response:
     """The year's report as a web page, with links to the PDF, the CSV and the editing page."""
-    year = _year(request.query_params.get("annee"))
+    year = _year(request.query_params.get("annee"), runtime)
     html = render_html(
         build(runtime, year),
         {
@@ -140,14 +144,14 @@ def _download(body: bytes | str, media_type: str, filename: str) -> Response:
 @guarded(READ)
 def report_pdf(request: Request, user: auth.LoggedIn, runtime: Runtime, form: FormData | None) -> Response:
     """The report as a PDF download."""
-    year = _year(request.path_params["year"])
+    year = _year(request.path_params["year"], runtime)
     return _download(render_pdf(build(runtime, year)), "application/pdf", f"rapport-mediation-{year}.pdf")
 
 
 @guarded(READ)
 def report_csv(request: Request, user: auth.LoggedIn, runtime: Runtime, form: FormData | None) -> Response:
     """The report's tables (small cells masked) as CSV."""
-    year = _year(request.path_params["year"])
+    year = _year(request.path_params["year"], runtime)
     body = render_csv(build(runtime, year, with_charts=False))
     return _download(body.encode("utf-8"), "text/csv; charset=utf-8", f"rapport-mediation-{year}.csv")
 
@@ -178,7 +182,7 @@ def _environment(runtime: Runtime) -> Environment:
 @guarded(WRITE)
 def editing_page(request: Request, user: auth.LoggedIn, runtime: Runtime, form: FormData | None) -> Response:
     """The mediator's texts for each section, and the recommendations with their progress."""
-    year = _year(request.path_params["year"])
+    year = _year(request.path_params["year"], runtime)
     with runtime.sessions() as session:
         comments = recs.comments_for(session, year)
         recommendations = recs.list_recommendations(session)
@@ -195,7 +199,7 @@ def editing_page(request: Request, user: auth.LoggedIn, runtime: Runtime, form: 
             comments=comments,
             recommendations=[r for r in recommendations if r.year <= year],
             statuses=recs.STATUSES,
-            today=date.today().isoformat(),
+            today=local_day(runtime.clock()).isoformat(),
             done=request.query_params.get("fait", ""),
         )
     )
@@ -205,7 +209,7 @@ def editing_page(request: Request, user: auth.LoggedIn, runtime: Runtime, form: 
 @guarded(WRITE)
 def save_comments(request: Request, user: auth.LoggedIn, runtime: Runtime, form: FormData | None) -> Response:
     """Save the texts of the year's sections."""
-    year = _year(request.path_params["year"])
+    year = _year(request.path_params["year"], runtime)
     with runtime.sessions.begin() as session:
         for section in recs.SECTIONS:
             if form is not None and section in form:
@@ -218,7 +222,7 @@ def add_recommendation(
     request: Request, user: auth.LoggedIn, runtime: Runtime, form: FormData | None
 ) -> Response:
     """Record a new recommendation of the year."""
-    year = _year(request.path_params["year"])
+    year = _year(request.path_params["year"], runtime)
     services = [line for line in _field(form, "services", 4000).splitlines() if line.strip()]
     with runtime.sessions.begin() as session:
         recs.add_recommendation(
@@ -235,7 +239,7 @@ def add_recommendation(
 @guarded(WRITE)
 def add_progress(request: Request, user: auth.LoggedIn, runtime: Runtime, form: FormData | None) -> Response:
     """Add a dated progress note (and possibly a new status) to a recommendation."""
-    year = _year(_field(form, "annee", 4))
+    year = _year(_field(form, "annee", 4), runtime)
     try:
         on = date.fromisoformat(_field(form, "date", 10)) if _field(form, "date", 10) else None
     except ValueError as err:
@@ -245,7 +249,7 @@ def add_progress(request: Request, user: auth.LoggedIn, runtime: Runtime, form: 
             session,
             int(request.path_params["rec_id"]),
             _field(form, "note", 4000),
-            on=on,
+            on=on or local_day(runtime.clock()),
             status=_field(form, "statut", 16) or None,
         )
     return RedirectResponse(f"{BASE}/{year}/commentaires?fait=avancement", status_code=303)

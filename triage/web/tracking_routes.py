@@ -88,7 +88,9 @@ async def tracking_lookup(request: Request) -> Response:
 
     def lookup() -> CodeAnswer:
         with runtime.engine.begin() as conn:
-            return load_view_by_code(conn, reference, code, policy, contact_for=_contacts(request, conn))
+            return load_view_by_code(
+                conn, reference, code, policy, contact_for=_contacts(request, conn), now=runtime.clock()
+            )
 
     answer = await run_in_threadpool(lookup)
     if answer.view is not None:

@@ -1,28 +1,16 @@
-"""Small helpers shared by the workspace modules: clock, the request text, the latest suggestion."""
+"""Small helpers shared by the workspace modules: the Paris day, the request text, the latest suggestion."""
 
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage.clock import PARIS as PARIS  # the workspace's modules import the Paris day from here
+from triage.clock import local_day as local_day
 from triage.errors import NotFoundError
 from triage.store.models import Dossier, Message, SuggestionRow
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def utcnow() -> datetime:
-    """Now, timezone-aware UTC."""
-    return datetime.now(UTC)
-
-
-def local_day(moment: datetime | None = None) -> date:
-    """The calendar day in Paris (deadlines are counted in French days)."""
-    return (moment or utcnow()).astimezone(PARIS).date()
 
 
 def find_dossier(session: Session, reference: str) -> Dossier:

@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session
 from triage.config import Settings
 from triage.dossiers.msgid import make_message_id
 from triage.dossiers.statuses import status_label
+from triage.notify.compose import Outgoing
+from triage.notify.outbox import enqueue
 from triage.store.models import Dossier, User
 from triage.store.outbox import Queued
-from triage.workspace.common import PARIS, local_day, utcnow
+from triage.workspace.common import PARIS, local_day
+from triage.workspace.queue import pending_count
 
 ACTIVE = (
     Dossier.status.not_in(("cloturee", "attente_usager")),
@@ -66,7 +69,7 @@ def _day(moment: datetime) -> date:
     return moment.astimezone(PARIS).date()
 
 
-def compute(session: Session, settings: Settings, now: datetime | None = None) -> Deadlines:
+def compute(session: Session, settings: Settings, now: datetime) -> Deadlines:
     """The dossiers past each deadline, most late first."""
     today = local_day(now)
     cfg = settings.deadlines
@@ -203,15 +206,8 @@ def digest_text(
     return "\n".join(lines) + "\n"
 
 
-def queue_digest(
-    session: Session, settings: Settings, secret: bytes, now: datetime | None = None
-) -> list[Queued]:
+def queue_digest(session: Session, settings: Settings, secret: bytes, now: datetime) -> list[Queued]:
     """Put today's digest in the outbox for each recipient (once per day and address: idempotent)."""
-    from triage.notify.compose import Outgoing
-    from triage.notify.outbox import enqueue
-    from triage.workspace.queue import pending_count
-
-    now = now or utcnow()
     day = local_day(now)
     deadlines = compute(session, settings, now)
     pending = pending_count(session)

@@ -26,7 +26,7 @@ from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, LabelledExample
 from triage.store.outbox import any_queued, kinds_queued
-from triage.workspace.common import PARIS, latest_suggestion, local_day, request_message, request_text, utcnow
+from triage.workspace.common import PARIS, latest_suggestion, local_day, request_message, request_text
 from triage.workspace.labels import reorientation_contact
 from triage.workspace.process import (
     StatusChange,
@@ -203,7 +203,7 @@ class LetterWriter:
             "kind": kind,
             "reference": dossier.reference,
             "received_at": dossier.received_at,
-            "today": utcnow(),
+            "today": self.runtime.clock(),
             "place": place_of(self.settings.service),
             "service": self.settings.service,
             "greeting": greeting(dossier.requester_civility),
@@ -259,7 +259,11 @@ class LetterWriter:
                 raise DossierError("ce dossier ne peut pas être clôturé à cette étape", key=ref)
             if req.outcome not in OUTCOMES:
                 raise DossierError("choisissez l'issue de la médiation", key=ref)
-        if kind.code == "fin_mediation" and req.ended_on is not None and req.ended_on > local_day():
+        if (
+            kind.code == "fin_mediation"
+            and req.ended_on is not None
+            and req.ended_on > local_day(self.runtime.clock())
+        ):
             raise DossierError("la date de fin de médiation ne peut pas être dans le futur", key=ref)
         if kind.code == "conclusion" and not req.message.strip():
             raise DossierError("rédigez la conclusion", key=ref)
@@ -301,8 +305,9 @@ class LetterWriter:
                 actor,
             )
         if kind.code == "fin_mediation" and dossier.status != "cloturee":
-            ended = req.ended_on or local_day()
-            when = utcnow() if ended == local_day() else datetime.combine(ended, time(12), PARIS)
+            now = self.runtime.clock()
+            ended = req.ended_on or local_day(now)
+            when = now if ended == local_day(now) else datetime.combine(ended, time(12), PARIS)
             change_status(
                 session,
                 self.settings,
@@ -382,7 +387,10 @@ class LetterWriter:
 
     def _defaults(self, req: LetterRequest) -> LetterRequest:
         if req.kind == "pieces" and req.due is None:
-            return replace(req, due=local_day() + timedelta(days=self.settings.deadlines.documents_days))
+            return replace(
+                req,
+                due=local_day(self.runtime.clock()) + timedelta(days=self.settings.deadlines.documents_days),
+            )
         return req
 
     def send(self, session: Session, dossier: Dossier, req: LetterRequest, actor: Actor) -> list[SentLetter]:
@@ -394,7 +402,7 @@ class LetterWriter:
         kind, planned = self.plan(session, dossier, req, actor)
         sent = [self._deliver(session, dossier, kind, req, p) for p in planned]
         if kind.code == "fin_mediation":
-            notice_day = local_day()
+            notice_day = local_day(self.runtime.clock())
             public_event(
                 session,
                 dossier,
@@ -459,7 +467,12 @@ class LetterWriter:
         else:
             pdf = render_pdf(f"letters/{p.template}.html.j2", {**p.ctx, "layout": LAYOUT})
             print_id = queue_print(
-                session, dossier_id=dossier.id, kind=f"letter_{p.template}", idempotency_key=key, pdf=pdf
+                session,
+                dossier_id=dossier.id,
+                kind=f"letter_{p.template}",
+                idempotency_key=key,
+                pdf=pdf,
+                now=self.runtime.clock(),
             ).id
         how = "mis en envoi par courriel" if outbox_id else "à imprimer (file d'impression)"
         private_event(

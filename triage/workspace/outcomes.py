@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from triage.clock import system_clock
 from triage.errors import DossierError
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, Event, Message, OutboxItem, PrintJob
-from triage.workspace.common import utcnow
 from triage.workspace.process import private_event, public_event
 
 UNDO_KIND = "triage_end"
@@ -78,7 +78,7 @@ def dismiss(
     session: Session, dossier: Dossier, actor: Actor, reason: str, now: datetime | None = None
 ) -> None:
     """« Classée sans suite »: not a mediation request; the citizen reads `reason` on the tracking page."""
-    now = now or utcnow()
+    now = now or system_clock()
     _check_pending(dossier)
     reason = " ".join((reason or "").split())[:200]
     if not reason:
@@ -133,7 +133,7 @@ def merge(
     """« Rattachée au dossier … »: join `source` (a new request) to the existing dossier `target`; return how
     many messages moved. `source` keeps its reference and tracking link, which now names `target`; a first
     contact already made on `source` counts for `target`."""
-    now = now or utcnow()
+    now = now or system_clock()
     _check_pending(source)
     if source.id == target.id:
         raise DossierError("un dossier ne peut pas être joint à lui-même", key=source.reference)
@@ -220,7 +220,7 @@ def merge(
 
 def undo(session: Session, dossier: Dossier, actor: Actor, minutes: int, now: datetime | None = None) -> None:
     """Take back « classée sans suite » or a merge made less than `minutes` ago: the request is back in the queue."""
-    now = now or utcnow()
+    now = now or system_clock()
     event = session.scalar(
         select(Event)
         .where(Event.dossier_id == dossier.id, Event.kind == UNDO_KIND)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from triage.clock import system_clock
 from triage.config import Settings
 from triage.dossiers import statuses
 from triage.dossiers.statuses import STATUSES, StatusChange, StatusChanged, can_transition
@@ -15,7 +16,6 @@ from triage.dossiers.timeline import EVENT_STATUS, write_event
 from triage.errors import DossierError
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, Note
-from triage.workspace.common import utcnow
 
 __all__ = ["StatusChange", "allowed_targets", "change_status", "private_event", "public_event"]
 
@@ -68,7 +68,7 @@ def public_event(
         dossier.id,
         kind,
         summary,
-        at=now or utcnow(),
+        at=now or system_clock(),
         public=True,
         actor=actor.name,
         details={"status": dossier.status, **(details or {})},
@@ -87,7 +87,7 @@ def private_event(
 ) -> int:
     """A timeline event only the mediator sees; its id."""
     return write_event(
-        session, dossier.id, kind, summary, at=now or utcnow(), actor=actor.name, details=details
+        session, dossier.id, kind, summary, at=now or system_clock(), actor=actor.name, details=details
     )
 
 
@@ -105,7 +105,7 @@ def change_status(
     now: datetime | None = None,
 ) -> StatusChanged:
     """Move a dossier along the process (triage.dossiers.statuses) and audit who did it."""
-    now = now or utcnow()
+    now = now or system_clock()
     done = statuses.change_status(
         session,
         dossier,
@@ -142,7 +142,7 @@ def record_first_contact(
     """Note the mediator's first contact with the citizen (art. 7); False when already noted."""
     if dossier.first_contact_at is not None:
         return False
-    now = now or utcnow()
+    now = now or system_clock()
     dossier.first_contact_at = now
     public_event(
         session,
@@ -165,7 +165,7 @@ def add_note(
     text = (text or "").strip()
     if not text:
         raise DossierError("la note est vide", key=dossier.reference)
-    note = Note(dossier_id=dossier.id, user_id=actor.user_id, at=now or utcnow(), text=text[:20000])
+    note = Note(dossier_id=dossier.id, user_id=actor.user_id, at=now or system_clock(), text=text[:20000])
     session.add(note)
     record(session, actor, "dossier.note", dossier_id=dossier.id, details={"length": len(text)}, now=now)
     return note

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage.clock import system_clock
 from triage.config import Settings
 from triage.correspondence.team import assign
 from triage.errors import DossierError
@@ -21,7 +22,7 @@ from triage.records import Extraction
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, LabelledExample, Message
 from triage.store.transcriptions import dossiers_to_check
-from triage.workspace.common import latest_suggestion, request_text, utcnow
+from triage.workspace.common import latest_suggestion, request_text
 from triage.workspace.labels import label_choices
 from triage.workspace.process import StatusChange, change_status, private_event
 from triage.workspace.queue import LABEL_KINDS, is_confident, pending_dossiers
@@ -50,7 +51,7 @@ def confirm(
     now: datetime | None = None,
 ) -> LabelledExample:
     """Set the dossier's labels, store the labelled example and start the examination."""
-    now = now or utcnow()
+    now = now or system_clock()
     _check_pending(dossier)
     choices = label_choices(settings)
     for kind, choice_kind in (

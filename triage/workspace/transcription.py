@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from triage.dossiers.opening import store_suggestion
 from triage.dossiers.registry import complete_requester
@@ -74,7 +74,7 @@ def save_corrected_transcription(
 ) -> TranscriptionOutcome:
     """Keep the verified texts of a scanned letter, clear its « à vérifier », and re-run the suggestion on
     the corrected text with `pipeline`'s suggester (one transaction: all of it or nothing)."""
-    now = now or datetime.now(UTC)
+    now = now or runtime.clock()
     with runtime.sessions.begin() as session:
         saved = transcriptions.save_transcription(session, message_id, texts, actor.user_id, now)
         suggestion = None

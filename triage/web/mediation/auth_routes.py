@@ -88,7 +88,8 @@ async def login_form(request: Request) -> Response:
 
     def current_home() -> str | None:
         with runtime.sessions.begin() as session:
-            user = load_session(session, runtime.settings, request.cookies.get(cookie_names(runtime)[0]))
+            cookie = request.cookies.get(cookie_names(runtime)[0])
+            user = load_session(session, runtime.settings, cookie, now=runtime.clock())
             return HOME_BY_ROLE.get(user.role) if user else None
 
     home = await run_in_threadpool(current_home)
@@ -143,11 +144,11 @@ async def login(request: Request) -> Response:
     def attempt() -> tuple[str, str] | str:
         with runtime.sessions.begin() as session:
             try:
-                user = authenticate(session, username, password)
+                user = authenticate(session, username, password, now=runtime.clock())
             except AuthError as err:
                 record(session, Actor(None, f"connexion:{username[:60]}"), "auth.login_failed")
                 return err.message
-            session_id = start_session(session, runtime.settings, user)
+            session_id = start_session(session, runtime.settings, user, now=runtime.clock())
             record(session, Actor(user.id, user.username, user.role), "auth.login")
             return session_id, HOME_BY_ROLE.get(user.role, "/mediation/")
 
@@ -189,7 +190,7 @@ def logout(request: Request, ctx: Ctx) -> Response:
 
 def _home_of(runtime: Runtime, session_id: str | None) -> str:
     with runtime.sessions.begin() as session:
-        user = load_session(session, runtime.settings, session_id)
+        user = load_session(session, runtime.settings, session_id, now=runtime.clock())
         return HOME_BY_ROLE.get(user.role, "/suivi") if user is not None else "/suivi"
 
 

@@ -156,7 +156,7 @@ def _authorise(
     request: Request, session: Session, runtime: Runtime, session_id: str | None, capability: str
 ) -> LoggedIn | Response:
     """The logged-in person if the session is valid and grants `capability`; else the refusal to send."""
-    user = load_session(session, runtime.settings, session_id)
+    user = load_session(session, runtime.settings, session_id, now=runtime.clock())
     if user is None:
         if request.method == "GET":
             return redirect(f"/connexion?suite={quote(request.url.path)}")

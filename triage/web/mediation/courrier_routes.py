@@ -7,7 +7,7 @@ import io
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -53,7 +53,7 @@ class UploadResult:
 def home_page(request: Request, ctx: Ctx) -> Response:
     """Upload form, ingestion status, print queue."""
     s = ctx.session
-    since = datetime.now(UTC) - timedelta(days=7)
+    since = ctx.runtime.clock() - timedelta(days=7)
     scans = s.execute(
         select(
             ScanFile.filename,
@@ -214,7 +214,7 @@ def print_all(request: Request, ctx: Ctx) -> Response:
 def print_all_done(request: Request, ctx: Ctx) -> Response:
     """« Tout marquer comme imprimé » for the listed letters."""
     jobs = _listed_jobs(ctx)
-    now = datetime.now(UTC)
+    now = ctx.runtime.clock()
     for job in jobs:
         job.status, job.exported_at = "exported", now
     record(ctx.session, ctx.actor, "print.done_all", details={"print_job_ids": [j.id for j in jobs]})
@@ -228,7 +228,7 @@ def print_done(request: Request, ctx: Ctx) -> Response:
     if job is None:
         raise NotFoundError("courrier introuvable")
     job.status = "exported"
-    job.exported_at = datetime.now(UTC)
+    job.exported_at = ctx.runtime.clock()
     record(ctx.session, ctx.actor, "print.done", dossier_id=job.dossier_id, details={"print_job_id": job.id})
     return redirect("/courrier/?fait=imprime")
 

@@ -124,7 +124,9 @@ def dossier_list(request: Request, ctx: Ctx) -> Response:
     if request.query_params.get("lu") == "non":
         query = query.where(Dossier.unread.is_(True))
     if request.query_params.get("rappel") == "echu":
-        query = query.where(Dossier.reminder_on.is_not(None), Dossier.reminder_on <= local_day())
+        query = query.where(
+            Dossier.reminder_on.is_not(None), Dossier.reminder_on <= local_day(ctx.runtime.clock())
+        )
     if status in STATUSES:
         query = query.where(Dossier.status == status)
     if q:
@@ -229,7 +231,7 @@ def show_dossier(
             typed=typed,
             error_form=error[0] if error else "",
             error=error[1] if error else "",
-            today=local_day(),
+            today=local_day(ctx.runtime.clock()),
             channels={
                 **MANUAL_CHANNELS,
                 "email": "Courriel",
@@ -297,7 +299,12 @@ def status_change(request: Request, ctx: Ctx) -> Response:
         reorientation_name=getattr(contact, "name", ""),
         reorientation_article=getattr(contact, "article", None),
     )
-    err = attempt(ctx, lambda: change_status(ctx.session, ctx.runtime.settings, dossier, change, ctx.actor))
+    err = attempt(
+        ctx,
+        lambda: change_status(
+            ctx.session, ctx.runtime.settings, dossier, change, ctx.actor, now=ctx.runtime.clock()
+        ),
+    )
     if err is not None:
         return refused(request, ctx, dossier, "statut", err)
     page = f"/mediation/dossiers/{dossier.reference}"
@@ -317,7 +324,7 @@ def first_contact(request: Request, ctx: Ctx) -> Response:
     def note_contact() -> None:
         if way not in CONTACT_WAYS:
             raise DossierError("moyen de contact inconnu", key=dossier.reference)
-        if not record_first_contact(ctx.session, dossier, ctx.actor, way):
+        if not record_first_contact(ctx.session, dossier, ctx.actor, way, now=ctx.runtime.clock()):
             raise DossierError("le premier contact est déjà noté", key=dossier.reference)
 
     err = attempt(ctx, note_contact)
@@ -330,7 +337,9 @@ def first_contact(request: Request, ctx: Ctx) -> Response:
 def note(request: Request, ctx: Ctx) -> Response:
     """A private note."""
     dossier = _dossier(request, ctx)
-    err = attempt(ctx, lambda: add_note(ctx.session, dossier, ctx.actor, ctx.field("texte")))
+    err = attempt(
+        ctx, lambda: add_note(ctx.session, dossier, ctx.actor, ctx.field("texte"), now=ctx.runtime.clock())
+    )
     if err is not None:
         return refused(request, ctx, dossier, "note", err)
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=note")
@@ -345,6 +354,7 @@ def details(request: Request, ctx: Ctx) -> Response:
         dossier,
         ctx.actor,
         {f: ctx.field(f, limit=2000) for f in EDITABLE_FIELDS if ctx.form is not None and f in ctx.form},
+        now=ctx.runtime.clock(),
     )
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=coordonnees")
 
@@ -403,6 +413,7 @@ def letter(request: Request, ctx: Ctx) -> Response:
                 letter_request(ctx),
                 ctx.actor,
                 contact_for=writer.contact_for,
+                now=ctx.runtime.clock(),
             ),
         )
         if err is not None:

@@ -4,7 +4,7 @@ and erasure behind a confirmation where the mediator types the address again."""
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from triage.clock import local_day
 from triage.errors import DossierError
 from triage.privacy.access import Who, export_person
 from triage.privacy.erasure import erase, normalise_email
@@ -25,7 +26,7 @@ from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, r
 def privacy_page(request: Request, ctx: Ctx) -> Response:
     """Dossiers anonymised within the notice period, and the forms for access and erasure."""
     policy = ctx.runtime.settings.retention
-    items = upcoming(ctx.session, policy, datetime.now().date())
+    items = upcoming(ctx.session, policy, local_day(ctx.runtime.clock()))
     return render(
         request,
         "donnees.html",
@@ -52,7 +53,9 @@ def extend_retention(request: Request, ctx: Ctx) -> Response:
     dossier = ctx.session.scalar(select(Dossier).where(Dossier.reference == reference))
     if dossier is None:
         raise DossierError("dossier introuvable", key=reference)
-    extend(ctx.session, dossier, until, ctx.field("reason", limit=32), ctx.actor)
+    extend(
+        ctx.session, dossier, until, ctx.field("reason", limit=32), ctx.actor, local_day(ctx.runtime.clock())
+    )
     return redirect("/mediation/donnees-personnelles?fait=prolonge")
 
 

@@ -101,7 +101,7 @@ def _queue(
             index=index,
             text=text,
             choices=label_choices(settings),
-            deadlines=deadlines_mod.compute(ctx.session, settings),
+            deadlines=deadlines_mod.compute(ctx.session, settings, ctx.runtime.clock()),
             threshold=settings.triage.confidence_threshold,
             confident=sum(1 for i in items if i.confident),
             done=DONE.get(done, ""),
@@ -142,7 +142,10 @@ def deadlines_page(request: Request, ctx: Ctx) -> Response:
         request,
         "echeances.html",
         page_context(
-            ctx, deadlines=deadlines_mod.compute(ctx.session, settings), settings=settings, active="file"
+            ctx,
+            deadlines=deadlines_mod.compute(ctx.session, settings, ctx.runtime.clock()),
+            settings=settings,
+            active="file",
         ),
     )
 
@@ -176,7 +179,7 @@ def accept_one(request: Request, ctx: Ctx) -> Response:
     """Accept the suggestion as it is."""
     dossier = find_dossier(ctx.session, request.path_params["reference"])
     ctx.extra["back"] = _back(request, ctx)
-    accept(ctx.session, ctx.runtime.settings, dossier, ctx.actor)
+    accept(ctx.session, ctx.runtime.settings, dossier, ctx.actor, now=ctx.runtime.clock())
     return redirect(_with_done(ctx, _back(request, ctx), "accepte"))
 
 
@@ -190,14 +193,14 @@ def correct_one(request: Request, ctx: Ctx) -> Response:
         ctx.field("admissibility", limit=32),
         ctx.field("reorientation", limit=64),
     )
-    example = confirm(ctx.session, ctx.runtime.settings, dossier, labels, ctx.actor)
+    example = confirm(ctx.session, ctx.runtime.settings, dossier, labels, ctx.actor, now=ctx.runtime.clock())
     return redirect(_with_done(ctx, _back(request, ctx), "corrige" if example.corrected else "accepte"))
 
 
 @endpoint("dossiers.write")
 def accept_confident(request: Request, ctx: Ctx) -> Response:
     """Accept every suggestion whose three labels reach the confidence threshold."""
-    bulk_accept(ctx.session, ctx.runtime.settings, ctx.actor)
+    bulk_accept(ctx.session, ctx.runtime.settings, ctx.actor, now=ctx.runtime.clock())
     return redirect("/mediation/?fait=lot")
 
 
@@ -239,7 +242,7 @@ def merge_one(request: Request, ctx: Ctx) -> Response:
         return _queue(request, ctx, dossier.reference, ("joindre", err.message), {"cible": target_ref})
     if ctx.field("confirme") != "1":
         return _confirmation(request, ctx, dossier, "joindre", target=target)
-    merge(ctx.session, dossier, target, ctx.actor)
+    merge(ctx.session, dossier, target, ctx.actor, now=ctx.runtime.clock())
     if _back(request, ctx) == "/mediation/":  # from the queue: carry on with the next request
         return redirect(_next_in_queue(ctx, "joint", f"&cible={target_ref}&annuler={dossier.reference}"))
     return redirect(f"/mediation/dossiers/{target_ref}?fait=joint")
@@ -255,7 +258,7 @@ def set_aside(request: Request, ctx: Ctx) -> Response:
         return _queue(request, ctx, dossier.reference, ("ecarter", "indiquez le motif que lira l'expéditeur"))
     if ctx.field("confirme") != "1":
         return _confirmation(request, ctx, dossier, "ecarter", reason=reason)
-    dismiss(ctx.session, dossier, ctx.actor, reason)
+    dismiss(ctx.session, dossier, ctx.actor, reason, now=ctx.runtime.clock())
     return redirect(_next_in_queue(ctx, "ecarte", f"&annuler={dossier.reference}"))
 
 
@@ -264,7 +267,7 @@ def undo_end(request: Request, ctx: Ctx) -> Response:
     """« Annuler »: the request comes back to the queue, opened."""
     dossier = find_dossier(ctx.session, request.path_params["reference"])
     ctx.extra["back"] = "/mediation/"
-    undo(ctx.session, dossier, ctx.actor, ctx.runtime.settings.web.undo_minutes)
+    undo(ctx.session, dossier, ctx.actor, ctx.runtime.settings.web.undo_minutes, now=ctx.runtime.clock())
     return redirect(f"/mediation/?demande={dossier.reference}&fait=annule")
 
 
@@ -281,14 +284,14 @@ def attach_flagged(request: Request, ctx: Ctx) -> Response:
     """Join a message kept aside to the dossier it belongs to."""
     message = _flagged(request, ctx)
     target = find_dossier(ctx.session, ctx.field("cible", limit=40))
-    attach_message(ctx.session, message, target, ctx.actor)
+    attach_message(ctx.session, message, target, ctx.actor, now=ctx.runtime.clock())
     return redirect(f"/mediation/dossiers/{target.reference}?fait=rattache")
 
 
 @endpoint("dossiers.write")
 def dismiss_flagged(request: Request, ctx: Ctx) -> Response:
     """Set aside a message kept aside."""
-    dismiss_message(ctx.session, _flagged(request, ctx), ctx.actor)
+    dismiss_message(ctx.session, _flagged(request, ctx), ctx.actor, now=ctx.runtime.clock())
     return redirect("/mediation/?fait=message_ecarte")
 
 

@@ -28,7 +28,9 @@ def set_aside_page(request: Request, ctx: Ctx) -> Response:
 def is_a_request(request: Request, ctx: Ctx) -> Response:
     """« C'est une demande » : open the dossier with the message, acknowledge, show the dossier."""
     ctx.extra["back"] = "/mediation/mis-de-cote"
-    outcome = rescue(ctx.session, ctx.pipeline.get(), request.path_params["message_id"], ctx.actor)
+    outcome = rescue(
+        ctx.session, ctx.pipeline.get(), request.path_params["message_id"], ctx.actor, now=ctx.runtime.clock()
+    )
     return redirect(f"/mediation/dossiers/{outcome.reference}?fait=cree")
 
 

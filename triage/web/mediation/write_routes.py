@@ -134,7 +134,8 @@ def write_page(request: Request, ctx: Ctx) -> Response:
         values, draft_id = values_of(draft), draft.id
     template_param = request.query_params.get("modele", "")
     if template_param.isdigit():
-        filled = applied(ctx.runtime.settings, dossier, get_template(ctx.session, int(template_param)))
+        template = get_template(ctx.session, int(template_param))
+        filled = applied(ctx.runtime.settings, dossier, template, ctx.runtime.clock())
         values = DraftValues(
             recipient=request.query_params.get("destinataire", values.recipient)[:32],
             delivery=values.delivery,
@@ -206,6 +207,7 @@ def document_upload(request: Request, ctx: Ctx) -> Response:
             way=ctx.field("moyen", "permanence", 16),
             description=ctx.field("description", limit=2000),
             max_bytes=ctx.runtime.settings.scans.max_file_bytes,
+            now=ctx.runtime.clock(),
         )
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=document")
 
@@ -216,7 +218,7 @@ def dossier_document(request: Request, ctx: Ctx) -> Response:
     dossier = dossier_for(request, ctx, "")
     notes = request.query_params.get("notes") == "oui"
     record(ctx.session, ctx.actor, "dossier.document", dossier_id=dossier.id, details={"notes": notes})
-    pdf = dossier_pdf(ctx.session, ctx.runtime.settings, dossier, notes=notes)
+    pdf = dossier_pdf(ctx.session, ctx.runtime.settings, dossier, notes=notes, now=ctx.runtime.clock())
     return download(pdf, f"dossier-{dossier.reference}.pdf", "dossier.pdf")
 
 
