@@ -20,6 +20,9 @@ from datetime import UTC
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+
 from triage.backup.archive import (
     DATABASE_MEMBERS,
     HOME_PREFIX,
@@ -165,9 +168,6 @@ def _occupied(runtime: Runtime, archive: Path) -> list[str]:
 
 
 def _known_revision(runtime: Runtime, revision: str | None) -> None:
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
-
     if revision is None:
         return
     scripts = ScriptDirectory.from_config(

@@ -69,7 +69,7 @@ def demo(
 
 def _demo_report(rt: Runtime) -> None:
     """Add the fictitious 2022-now history once, then write this year's report as HTML and PDF."""
-
+    # heavy (matplotlib, the demo's texts): loaded only when a report is written
     from triage.demo.history import count_demo_dossiers, generate_history
     from triage.report.render import build, write
 

@@ -39,6 +39,7 @@ from triage.runtime import Runtime
 from triage.store.audit import Actor, record
 from triage.store.models import Dossier, Event, Message, SuggestionRow, User
 from triage.suggest.taxonomy import cached_taxonomy
+from triage.workspace.queue import label_to_check
 
 dossiers_app = typer.Typer(help="Dossiers de médiation.", no_args_is_help=True)
 app.add_typer(dossiers_app, name="dossiers")
@@ -48,7 +49,6 @@ def _labels(s: SuggestionRow | None, settings: Settings) -> str:
     """The three suggested labels in French, each marked « à vérifier » when it is not sure."""
     if s is None:
         return "—"
-    from triage.workspace.queue import label_to_check
 
     taxonomy = cached_taxonomy(settings.triage.taxonomy_file)
     threshold = settings.triage.confidence_threshold

@@ -9,6 +9,7 @@ import typer
 
 from triage.cli import ConfigOption, app, console, open_runtime
 from triage.cli.tables import Column, french, paris_time, show
+from triage.notify.sender import deliver_due
 from triage.store.outbox import letters_to_print, mark_exported, outbox_lines, print_lines
 from triage.workspace.view import OUTBOX_STATES, PRINT_STATES, sent_kind
 
@@ -64,8 +65,6 @@ def outbox_list(
 @outbox_app.command("flush")
 def outbox_flush(config: ConfigOption = None) -> None:
     """Envoie une fois tout ce qui est en attente, puis s'arrête."""
-    from triage.notify.sender import deliver_due
-
     rt = open_runtime(config)
     report = deliver_due(rt, force=True, limit=10_000)
     target = rt.settings.smtp.url and "SMTP" or str(rt.settings.paths.home / "outbox")

@@ -11,6 +11,9 @@ from rich.table import Table
 
 from triage.cli import ConfigOption, app, console, open_runtime
 from triage.clock import local_day
+from triage.privacy.access import Who, export_person
+from triage.privacy.erasure import erase
+from triage.privacy.retention import EXTENSION_REASONS, LABELS, extend_by_reference, run, upcoming
 from triage.store.audit import Actor
 
 retention_app = typer.Typer(help="Durées de conservation : anonymisation et purge.", no_args_is_help=True)
@@ -47,8 +50,6 @@ def retention_run(
     config: ConfigOption = None,
 ) -> None:
     """Applique les durées de conservation : anonymise les dossiers échus, supprime le reste échu."""
-    from triage.privacy.retention import LABELS, run
-
     rt = open_runtime(config)
     report = run(rt, as_of=_day(as_of), dry_run=dry_run, actor=Actor.terminal())
     title = "Simulation (rien n'a été modifié)" if dry_run else "Conservation appliquée"
@@ -70,8 +71,6 @@ def retention_list(
     config: ConfigOption = None,
 ) -> None:
     """Liste les dossiers qui seront anonymisés dans les prochains jours."""
-    from triage.privacy.retention import EXTENSION_REASONS, upcoming
-
     rt = open_runtime(config)
     today = _day(as_of) or local_day(rt.clock())
     with rt.sessions() as session:
@@ -103,8 +102,6 @@ def retention_extend(
     config: ConfigOption = None,
 ) -> None:
     """Prolonge la conservation d'un dossier (motif obligatoire, tracé dans le journal d'audit)."""
-    from triage.privacy.retention import extend_by_reference
-
     rt = open_runtime(config)
     day = _day(until)
     assert day is not None
@@ -123,9 +120,6 @@ def privacy_erase(
     config: ConfigOption = None,
 ) -> None:
     """Efface tout ce qui concerne une personne : ses dossiers sont anonymisés, le reste supprimé (irréversible)."""
-    from triage.privacy.erasure import erase
-    from triage.privacy.retention import LABELS
-
     if not yes:
         console.print("Effacement irréversible : relancez avec --yes pour confirmer.")
         raise typer.Exit(1)
@@ -162,8 +156,6 @@ def privacy_export(
     config: ConfigOption = None,
 ) -> None:
     """Droit d'accès : écrit dans un zip tout ce que Médiature détient sur une personne (synthèse + originaux)."""
-    from triage.privacy.access import Who, export_person
-
     rt = open_runtime(config)
     export = export_person(rt, Who(email, phone, name, postcode), output, Actor.terminal())
     console.print(

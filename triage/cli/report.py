@@ -13,6 +13,15 @@ from rich.table import Table
 from triage.cli import ConfigOption, app, console, open_runtime
 from triage.clock import local_day
 from triage.errors import ReportError
+from triage.report.export import export_pseudonymised
+from triage.store.recommendations import (
+    SECTIONS,
+    STATUSES,
+    add_progress,
+    add_recommendation,
+    list_recommendations,
+    set_comment,
+)
 
 report_app = typer.Typer(help="Rapport annuel d'activité (observatoire).", invoke_without_command=True)
 rec_app = typer.Typer(help="Préconisations du rapport et leur suivi.", no_args_is_help=True)
@@ -40,7 +49,7 @@ def report(
     """Produit le rapport annuel d'activité : chiffres, graphiques, commentaires et préconisations."""
     if ctx.invoked_subcommand is not None:
         return
-    from triage.report.render import FORMATS, build, write
+    from triage.report.render import FORMATS, build, write  # matplotlib: loaded only to write a report
 
     rt = open_runtime(config)
     year = year or rt.clock().year
@@ -75,8 +84,6 @@ def report_comment(
     config: ConfigOption = None,
 ) -> None:
     """Écrit le commentaire de la médiation pour une section du rapport d'une année."""
-    from triage.store.recommendations import set_comment
-
     if (text is None) == (file is None):
         raise ReportError("donnez soit --text, soit --file")
     body = text if text is not None else file.read_text(encoding="utf-8")  # type: ignore[union-attr]
@@ -90,8 +97,6 @@ def report_comment(
 @report_app.command("sections")
 def report_sections() -> None:
     """Liste les sections que la médiation peut commenter."""
-    from triage.store.recommendations import SECTIONS
-
     for code, title in SECTIONS.items():
         console.print(f"[bold]{code}[/] — {title}")
 
@@ -119,8 +124,6 @@ def rec_add(
     config: ConfigOption = None,
 ) -> None:
     """Enregistre une préconisation."""
-    from triage.store.recommendations import add_recommendation
-
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
         rec_id = add_recommendation(
@@ -137,8 +140,6 @@ def rec_add(
 @rec_app.command("list")
 def rec_list(year: YearOption = None, config: ConfigOption = None) -> None:
     """Liste les préconisations (d'une année si --year) avec leur statut et leur dernière étape."""
-    from triage.store.recommendations import list_recommendations
-
     rt = open_runtime(config)
     with rt.sessions() as session:
         views = list_recommendations(session, year)
@@ -167,8 +168,6 @@ def rec_progress(
     config: ConfigOption = None,
 ) -> None:
     """Ajoute une note d'avancement datée (et, si --status, change le statut)."""
-    from triage.store.recommendations import add_progress
-
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
         add_progress(session, number, note, on=_parse_date(on) or local_day(rt.clock()), status=status)
@@ -184,8 +183,6 @@ def rec_status(
     config: ConfigOption = None,
 ) -> None:
     """Change le statut d'une préconisation (enregistré comme une étape datée)."""
-    from triage.store.recommendations import STATUSES, add_progress
-
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
         add_progress(session, number, note, on=_parse_date(on) or local_day(rt.clock()), status=status)
@@ -201,8 +198,6 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Exporte un CSV pseudonymisé (une ligne par dossier, sans identifiant direct) pour les analystes."""
-    from triage.report.export import export_pseudonymised
-
     if not pseudonymised:
         raise ReportError("seul l'export pseudonymisé existe : ajoutez --pseudonymised")
     rt = open_runtime(config)
@@ -231,7 +226,7 @@ def demo_history(
     config: ConfigOption = None,
 ) -> None:
     """Crée un historique fictif (2022 à aujourd'hui) aux proportions du rapport de l'Isère."""
-    from triage.demo.history import generate_history, purge_history
+    from triage.demo.history import generate_history, purge_history  # the demo's texts: only for this command
 
     rt = open_runtime(config)
     if purge:

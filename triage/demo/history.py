@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from triage.clock import system_clock
+from triage.demo.texts import COMMENTS, RECOMMENDATIONS
 from triage.dossiers.tracking import KEY_ALPHABET, KEY_LENGTH
 from triage.errors import ReportError
 from triage.report.territories import Commune, Territory, read_communes, read_territories
@@ -394,8 +395,6 @@ def generate_history(
     purge_history(runtime)
     per_year = insert_rows(runtime, demo_rows(first_year, until, scale=scale, seed=seed))
     if with_texts:
-        from triage.demo.texts import COMMENTS, RECOMMENDATIONS
-
         with runtime.sessions.begin() as session:
             if not count_recommendations(session):
                 for rec in RECOMMENDATIONS:
@@ -419,7 +418,5 @@ def generate_history(
 
 def purge_history(runtime: Runtime) -> int:
     """Remove the demo dossiers, recommendations and texts; returns the number of dossiers removed."""
-    from triage.demo.texts import COMMENTS, RECOMMENDATIONS
-
     titles = [rec["title"] for rec in RECOMMENDATIONS]
     return delete_history(runtime.sessions, DEMO_PREFIX, titles, [t.strip() for t in COMMENTS.values()])

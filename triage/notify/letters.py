@@ -15,7 +15,7 @@ from triage.store.outbox import QueuedLetter, add_print_job
 
 def qr_data_uri(url: str) -> str:
     """A QR code of `url` as an SVG data URI (segno: no network, no image library)."""
-    import segno
+    import segno  # loaded with the first paper letter, not by every command
 
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=4, border=2)
@@ -24,7 +24,7 @@ def qr_data_uri(url: str) -> str:
 
 def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     """Render templates/<template_name> (HTML) to PDF bytes."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # heavy (Pango, fonts): loaded with the first PDF only
 
     html = render(template_name, **context)
     return HTML(string=html, base_url=str(templates_dir() / "letters")).write_pdf()
@@ -32,7 +32,7 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
 
 def pdf_pages(pdf: bytes, *, width: int = 820, limit: int = 6) -> tuple[bytes, ...]:
     """The first `limit` pages of a PDF as PNG images `width` pixels wide (the preview of a printed letter)."""
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium  # loaded with the first letter preview only
 
     document = pdfium.PdfDocument(pdf)
     try:

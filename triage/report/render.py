@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from triage.errors import ReportError
 from triage.report import charts
 from triage.report.figures import Figures, compute
 from triage.report.tables import SMALL_CELL_THRESHOLD, Shown, fmt_dec, fmt_int, masked_text, show
@@ -226,7 +227,7 @@ def render_html(report: Report, extra: dict[str, Any] | None = None) -> str:
 
 def render_pdf(report: Report) -> bytes:
     """The report as a PDF (WeasyPrint), from the same HTML."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # heavy (Pango, fonts): loaded with the first PDF only
 
     html = render_html(report, {"pdf": True})
     pdf: bytes = HTML(string=html, base_url=str(templates_dir() / "report")).write_pdf()
@@ -264,7 +265,5 @@ def write(report: Report, fmt: str, path: Path) -> Path:
     elif fmt == "csv":
         path.write_text(render_csv(report), encoding="utf-8", newline="")
     else:
-        from triage.errors import ReportError
-
         raise ReportError(f"format inconnu « {fmt} » : {', '.join(FORMATS)}")
     return path

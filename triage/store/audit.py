@@ -5,6 +5,7 @@ Entries carry ids, references, field names and codes, never the content that was
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,8 +33,6 @@ class Actor:
     @classmethod
     def terminal(cls) -> Actor:
         """Whoever runs the command, named by the operating-system account."""
-        import getpass
-
         try:
             name = getpass.getuser()
         except (KeyError, OSError):  # no passwd entry in some containers

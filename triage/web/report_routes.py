@@ -27,6 +27,7 @@ from triage.resources import templates_dir
 from triage.runtime import Runtime
 from triage.store import recommendations as recs
 from triage.store.report_queries import report_years
+from triage.web.mediation.common import cookie_names
 
 BASE = "/mediation/rapport"
 READ = "dossiers.read"
@@ -35,8 +36,6 @@ Handler = Callable[[Request, auth.LoggedIn, Runtime, FormData | None], Response]
 
 
 def _cookie_name(runtime: Runtime) -> str:
-    from triage.web.mediation.common import cookie_names  # the workspace names its session cookie
-
     return cookie_names(runtime)[0]
 
 
