@@ -343,7 +343,7 @@ def test_anonymising_a_dossier_removes_its_page_texts_as_read_and_as_corrected(
     from triage.store.personal import anonymise_dossiers
 
     dossier_id, message_id, _ = open_letter(runtime, tmp_path, faint=True)
-    save_corrected_transcription(runtime, message_id, {1: CORRECTED}, MEDIATRICE)
+    save_corrected_transcription(runtime, pipeline_for(runtime), message_id, {1: CORRECTED}, MEDIATRICE)
     with runtime.sessions.begin() as s:
         purge = anonymise_dossiers(s, [dossier_id], datetime.now(UTC))
     assert purge.counts["scan_pages"] == 1
