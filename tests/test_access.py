@@ -38,9 +38,9 @@ def _correct_contact_details(rt: Runtime, reference: str, phone: str = JEANNE.ph
 
 
 def test_export_by_email_holds_every_dossier_message_file_and_reader_and_nothing_of_others(
-    sqlite_runtime: Runtime, tmp_path: Path
+    runtime: Runtime, tmp_path: Path
 ) -> None:
-    rt = sqlite_runtime
+    rt = runtime
     world = build(rt)
     out = tmp_path / "acces.zip"
     export = export_person(rt, Who(email=JEANNE.email.upper()), out, Actor(None, "mediatrice"))
@@ -64,10 +64,8 @@ def test_export_by_email_holds_every_dossier_message_file_and_reader_and_nothing
         assert JEANNE.email not in str(entry.details)
 
 
-def test_export_finds_the_person_by_phone_or_by_name_with_postcode(
-    sqlite_runtime: Runtime, tmp_path: Path
-) -> None:
-    rt = sqlite_runtime
+def test_export_finds_the_person_by_phone_or_by_name_with_postcode(runtime: Runtime, tmp_path: Path) -> None:
+    rt = runtime
     world = build(rt)
     _correct_contact_details(rt, world.jeanne_refs[1])
     by_phone = export_person(rt, Who(phone="+33 6 12 34 56 78"), tmp_path / "t.zip", Actor.terminal())

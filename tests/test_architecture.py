@@ -32,7 +32,6 @@ SQLALCHEMY_ALLOWED = frozenset(
         "triage/dossiers/timeline.py",
         "triage/dossiers/tracking.py",
         "triage/pipeline.py",
-        "triage/privacy/access.py",
         "triage/runtime.py",
         "triage/web/mediation/admin_routes.py",
         "triage/web/mediation/common.py",

@@ -9,36 +9,21 @@ printed. The export itself is audited (counts only).
 
 from __future__ import annotations
 
-import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
-
 from triage.errors import DossierError
 from triage.notify.render import date_fr, render
 from triage.privacy.erasure import normalise_email
 from triage.runtime import Runtime
 from triage.sources.scans import safe_name
-from triage.store import transcriptions
+from triage.store import access as stored
+from triage.store.access import MessageCopy, PersonDossier, digits
 from triage.store.audit import Actor, record
-from triage.store.models import (
-    AuditEntry,
-    Dossier,
-    Event,
-    Message,
-    Note,
-    OutboxItem,
-    PrintJob,
-    QuarantineItem,
-    RawBlob,
-    ScanFile,
-    StoredAttachment,
-)
+from triage.store.db import Transaction
 
 
 @dataclass(frozen=True)
@@ -62,12 +47,6 @@ class Who:
         return ", ".join(parts)
 
 
-def digits(phone: str) -> str:
-    """The digits of a phone number, +33 folded to 0 (06 12 34 56 78 = 0612345678 = +33 6 12 34 56 78)."""
-    only = re.sub(r"\D", "", phone)
-    return "0" + only[2:] if only.startswith("33") and len(only) == 11 else only
-
-
 def _validated(who: Who) -> Who:
     email = normalise_email(who.email) if who.email else ""
     if who.phone and len(digits(who.phone)) < 9:
@@ -79,28 +58,9 @@ def _validated(who: Who) -> Who:
     return Who(email, who.phone.strip(), who.name.strip(), who.postcode.strip())
 
 
-def find_dossiers(session: Session, who: Who) -> list[Dossier]:
+def find_dossiers(session: Transaction, who: Who) -> list[PersonDossier]:
     """The person's dossiers, oldest first."""
-    conds: list[Any] = []
-    if who.email:
-        conds.append(func.lower(Dossier.requester_email) == who.email)
-        conds.append(
-            Dossier.id.in_(select(Message.dossier_id).where(func.lower(Message.from_address) == who.email))
-        )
-    if who.name:
-        conds.append(
-            and_(
-                func.lower(Dossier.requester_name) == who.name.lower(),
-                Dossier.requester_postcode == who.postcode,
-            )
-        )
-    found = list(session.scalars(select(Dossier).where(or_(*conds)))) if conds else []
-    if who.phone:
-        wanted = digits(who.phone)
-        candidates = session.scalars(select(Dossier).where(Dossier.requester_phone != ""))
-        found += [d for d in candidates if digits(d.requester_phone) == wanted]
-    unique = {d.id: d for d in found}
-    return sorted(unique.values(), key=lambda d: d.received_at)
+    return stored.find_dossiers(session, who.email, who.phone, who.name, who.postcode)
 
 
 @dataclass
@@ -125,13 +85,7 @@ class Export:
         return path
 
 
-def _blob(session: Session, blob_id: int | None) -> bytes:
-    if blob_id is None:
-        return b""
-    return bytes(session.scalar(select(RawBlob.data).where(RawBlob.id == blob_id)) or b"")
-
-
-def _message(session: Session, m: Message, export: Export, folder: str) -> dict[str, Any]:
+def _message(m: MessageCopy, export: Export, folder: str) -> dict[str, Any]:
     item: dict[str, Any] = {
         "received_at": m.received_at,
         "direction": "reçu" if m.direction == "in" else "envoyé",
@@ -141,88 +95,53 @@ def _message(session: Session, m: Message, export: Export, folder: str) -> dict[
         "text": m.body_text,
         "files": [],
     }
-    read = transcriptions.ocr_text(session, m.id) if m.source == "scan" else None
-    if read is not None:  # the letter was corrected by hand: what OCR had read is theirs to see too
-        item["ocr_text"] = read
-    raw = _blob(session, m.raw_blob_id)
-    if raw:
+    if m.ocr_text is not None:  # the letter was corrected by hand: what OCR had read is theirs to see too
+        item["ocr_text"] = m.ocr_text
+    if m.raw:
         ext = ".eml" if m.channel != "courrier" else ""
-        item["files"].append(export.add_file(folder, f"message-{m.id}{ext}", raw))
-    for a in session.scalars(select(StoredAttachment).where(StoredAttachment.message_id == m.id)):
-        data = _blob(session, a.blob_id)
-        if data:
-            item["files"].append(export.add_file(folder, a.filename or f"piece-{a.id}", data))
-    for scan in session.scalars(select(ScanFile).where(ScanFile.message_row_id == m.id)):
-        path = Path(scan.stored_path) if scan.stored_path else None
-        if path is not None and path.is_file():
-            item["files"].append(export.add_file(folder, scan.filename or path.name, path.read_bytes()))
+        item["files"].append(export.add_file(folder, f"message-{m.id}{ext}", m.raw))
+    for f in m.attachments + m.scans:
+        item["files"].append(export.add_file(folder, f.name, f.data))
     return item
 
 
-def collect(session: Session, who: Who) -> Export:
+def collect(session: Transaction, who: Who) -> Export:
     """Gather everything about `who` (see the module docstring)."""
     who = _validated(who)
     export = Export(who)
     for d in find_dossiers(session, who):
         folder = f"dossiers/{d.reference}"
-        entry: dict[str, Any] = {
-            "dossier": d,
-            "messages": [],
-            "events": [],
-            "notes": [],
-            "sent": [],
-            "audit": [],
-        }
-        for m in session.scalars(
-            select(Message).where(Message.dossier_id == d.id).order_by(Message.received_at)
-        ):
-            entry["messages"].append(_message(session, m, export, folder))
-        entry["events"] = list(
-            session.scalars(select(Event).where(Event.dossier_id == d.id).order_by(Event.at))
-        )
-        entry["notes"] = list(session.scalars(select(Note).where(Note.dossier_id == d.id).order_by(Note.at)))
-        for o in session.scalars(
-            select(OutboxItem).where(OutboxItem.dossier_id == d.id).order_by(OutboxItem.id)
-        ):
-            files = [export.add_file(folder, f"envoi-{o.id}-{o.kind}.eml", bytes(o.raw))] if o.raw else []
-            entry["sent"].append(
+        messages = [_message(m, export, folder) for m in stored.messages_of(session, d.id)]
+        sent = []
+        for s in stored.dispatches_of(session, d.id):
+            name = f"courrier-{s.id}-{s.kind}.pdf" if s.printed else f"envoi-{s.id}-{s.kind}.eml"
+            files = [export.add_file(folder, name, s.data)] if s.data else []
+            sent.append(
                 {
-                    "at": o.sent_at or o.created_at,
-                    "kind": o.kind,
-                    "to": o.to_address,
-                    "subject": o.subject,
-                    "status": o.status,
+                    "at": s.at,
+                    "kind": s.kind,
+                    "to": s.to,
+                    "subject": s.subject,
+                    "status": s.status,
                     "files": files,
                 }
             )
-        for p in session.scalars(select(PrintJob).where(PrintJob.dossier_id == d.id).order_by(PrintJob.id)):
-            files = [export.add_file(folder, f"courrier-{p.id}-{p.kind}.pdf", bytes(p.pdf))] if p.pdf else []
-            entry["sent"].append(
-                {
-                    "at": p.exported_at or p.created_at,
-                    "kind": p.kind,
-                    "to": "courrier postal",
-                    "subject": "",
-                    "status": p.status,
-                    "files": files,
-                }
-            )
-        entry["audit"] = list(
-            session.scalars(select(AuditEntry).where(AuditEntry.dossier_id == d.id).order_by(AuditEntry.at))
+        export.dossiers.append(
+            {
+                "dossier": d,
+                "messages": messages,
+                "events": stored.steps_of(session, d.id),
+                "notes": stored.notes_of(session, d.id),
+                "sent": sent,
+                "audit": stored.consultations_of(session, d.id),
+            }
         )
-        export.dossiers.append(entry)
     if who.email:
-        loose = select(Message).where(
-            Message.dossier_id.is_(None), func.lower(Message.from_address) == who.email
-        )
-        for m in session.scalars(loose.order_by(Message.received_at)):
-            export.loose.append(_message(session, m, export, "courriers-hors-dossier"))
-        needle = who.email.encode()
-        for q in session.scalars(select(QuarantineItem)):
-            data = _blob(session, q.raw_blob_id)
-            if needle in data.lower():
-                export.add_file("quarantaine", f"element-{q.id}.eml", data)
-                export.quarantined += 1
+        for m in stored.loose_messages_from(session, who.email):
+            export.loose.append(_message(m, export, "courriers-hors-dossier"))
+        for q in stored.quarantined_naming(session, who.email):
+            export.add_file("quarantaine", q.name, q.data)
+            export.quarantined += 1
     return export
 
 
