@@ -15,13 +15,10 @@ CODE = re.compile(r"`([^`\s]+)`")
 # store (triage/store/, or triage/dossiers/ for dossiers) through functions with typed records.
 SQLALCHEMY_ALLOWED = frozenset(
     {
-        "triage/cli/dossiers.py",
         "triage/correspondence/answers.py",
         "triage/correspondence/contacts.py",
-        "triage/correspondence/document.py",
         "triage/correspondence/documents.py",
         "triage/correspondence/drafts.py",
-        "triage/correspondence/export.py",
         "triage/correspondence/replies.py",
         "triage/correspondence/send.py",
         "triage/correspondence/team.py",

@@ -14,8 +14,6 @@ import typer
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from triage.cli import ConfigOption, app, console, open_runtime
 from triage.cli.tables import (
@@ -31,13 +29,23 @@ from triage.cli.tables import (
 )
 from triage.config import Settings
 from triage.correspondence.document import dossier_pdf
-from triage.correspondence.export import dossier_record, summary, usernames
+from triage.correspondence.export import dossier_record, summary
 from triage.dossiers.statuses import status_label
 from triage.dossiers.tracking import initials
 from triage.errors import NotFoundError
 from triage.runtime import Runtime
+from triage.store.access import steps_of
 from triage.store.audit import Actor, record
-from triage.store.models import Dossier, Event, Message, SuggestionRow, User
+from triage.store.dossier_data import (
+    DossierLine,
+    count_dossiers,
+    dossier_line,
+    dossier_lines,
+    latest_suggestions,
+    messages_to_review,
+    received,
+)
+from triage.store.models import SuggestionRow
 from triage.suggest.taxonomy import cached_taxonomy
 from triage.workspace.queue import label_to_check
 
@@ -60,36 +68,19 @@ def _labels(s: SuggestionRow | None, settings: Settings) -> str:
     return " / ".join(parts)
 
 
-def _requester(d: Dossier) -> str:
+def _requester(d: DossierLine) -> str:
     who = initials(d.requester_name) or "?"
     where = d.requester_commune or d.requester_postcode
     return f"{who} — {where}" if where else who
 
 
-def _latest_suggestions(session: Session, ids: list[int]) -> dict[int, SuggestionRow]:
-    if not ids:
-        return {}
-    rows = session.scalars(
-        select(SuggestionRow).where(SuggestionRow.dossier_id.in_(ids)).order_by(SuggestionRow.id)
-    )
-    return {s.dossier_id: s for s in rows}
-
-
 def print_dossiers(rt: Runtime, *, status: str | None, limit: int) -> None:
     """The dossiers table, most recent first."""
     with rt.sessions() as session:
-        stmt = select(Dossier).where(Dossier.merged_into_id.is_(None))
-        if status:
-            stmt = stmt.where(Dossier.status == status)
-        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = session.scalars(
-            stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)
-        ).all()
-        suggestions = _latest_suggestions(session, [d.id for d in rows])
-        review = (
-            session.scalar(select(func.count()).select_from(Message).where(Message.needs_review.is_(True)))
-            or 0
-        )
+        total = count_dossiers(session, status)
+        rows = dossier_lines(session, status=status, limit=limit)
+        suggestions = latest_suggestions(session, [d.id for d in rows])
+        review = messages_to_review(session)
     if console.width < WIDE_ENOUGH:
         console.print(f"[bold]Dossiers — {len(rows)} affiché(s) sur {total}[/]")
         for d in rows:
@@ -158,21 +149,9 @@ def print_json_lines(
 ) -> None:
     """One JSON object per dossier on each line, most recent first."""
     with rt.sessions() as session:
-        stmt = select(Dossier).where(Dossier.merged_into_id.is_(None))
-        if status:
-            stmt = stmt.where(Dossier.status == status)
-        if assignee == "-":
-            stmt = stmt.where(Dossier.assignee_id.is_(None))
-        elif assignee:
-            stmt = stmt.where(Dossier.assignee_id.in_(select(User.id).where(User.username == assignee)))
-        if unread:
-            stmt = stmt.where(Dossier.unread.is_(True))
-        rows = session.scalars(
-            stmt.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)
-        ).all()
-        names = usernames(session, {d.assignee_id for d in rows if d.assignee_id})
-        for d in rows:
-            typer.echo(json.dumps(summary(d, names.get(d.assignee_id or 0)), ensure_ascii=False))
+        rows = dossier_lines(session, status=status, limit=limit, assignee=assignee, unread=unread)
+    for d in rows:
+        typer.echo(json.dumps(summary(d), ensure_ascii=False))
 
 
 @dossiers_app.command("show")
@@ -186,20 +165,15 @@ def dossiers_show(
     """Affiche un dossier : demandeur (initiales), statut, tri suggéré, messages et chronologie."""
     rt = open_runtime(config)
     with rt.sessions() as session:
-        d = session.scalar(select(Dossier).where(Dossier.reference == reference.strip().upper()))
+        d = dossier_line(session, reference.strip().upper())
         if d is None:
             raise NotFoundError(f"aucun dossier {reference}")
         if as_json:
             typer.echo(json.dumps(dossier_record(session, rt.settings, d), ensure_ascii=False))
             return
-        events = session.scalars(
-            select(Event).where(Event.dossier_id == d.id).order_by(Event.at, Event.id)
-        ).all()
-        messages = session.scalars(
-            select(Message).where(Message.dossier_id == d.id).order_by(Message.received_at)
-        ).all()
-        attachments = {m.id: len(m.attachments) for m in messages}
-        suggestion = _latest_suggestions(session, [d.id]).get(d.id)
+        events = steps_of(session, d.id)
+        messages = received(session, d.id)
+        suggestion = latest_suggestions(session, [d.id]).get(d.id)
     show_fields(
         console,
         f"Dossier {d.reference}",
@@ -223,7 +197,7 @@ def dossiers_show(
                 french(MESSAGE_ROLES, m.role),
                 french(MESSAGE_KINDS, m.kind),
                 french(CHANNELS, m.channel),
-                str(attachments.get(m.id, 0)),
+                str(len(m.attachments)),
             )
             for m in messages
         ]
@@ -243,7 +217,7 @@ def dossiers_pdf(
     """Écrit le dossier complet en PDF : historique, messages reçus et envoyés (transmission, archivage)."""
     rt = open_runtime(config)
     with rt.sessions.begin() as session:
-        d = session.scalar(select(Dossier).where(Dossier.reference == reference.strip().upper()))
+        d = dossier_line(session, reference.strip().upper())
         if d is None:
             raise NotFoundError(f"aucun dossier {reference}")
         pdf = dossier_pdf(session, rt.settings, d, notes=notes, now=rt.clock())

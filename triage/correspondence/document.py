@@ -8,13 +8,14 @@ from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage.config import Settings
 from triage.dossiers.statuses import OUTCOMES, status_label
 from triage.notify.letters import render_pdf
-from triage.store.models import Dossier, Event, Message, Note, OutboxItem, PrintJob
+from triage.store import dossier_data
+from triage.store.access import notes_of, steps_of
+from triage.store.db import Transaction
+from triage.store.dossier_data import DossierLine
+from triage.store.models import Dossier
 
 ROLES = {
     "request": "Demande",
@@ -47,7 +48,7 @@ def _sent_text(raw: bytes) -> tuple[str, tuple[str, ...]]:
     return text, tuple(p.get_filename() or "pièce jointe" for p in msg.iter_attachments())
 
 
-def entries(session: Session, dossier: Dossier) -> list[Entry]:
+def entries(session: Transaction, dossier_id: int) -> list[Entry]:
     """Every message of the dossier, oldest first."""
     found = [
         Entry(
@@ -56,16 +57,14 @@ def entries(session: Session, dossier: Dossier) -> list[Entry]:
             m.from_address or m.channel,
             m.subject or ROLES.get(m.role, m.role),
             m.body_text,
-            tuple(a.filename for a in m.attachments),
+            m.attachments,
         )
-        for m in session.scalars(select(Message).where(Message.dossier_id == dossier.id))
+        for m in dossier_data.received(session, dossier_id)
     ]
-    for o in session.scalars(
-        select(OutboxItem).where(OutboxItem.dossier_id == dossier.id, OutboxItem.status != "suppressed")
-    ):
+    for o in dossier_data.mailed(session, dossier_id, suppressed=False):
         text, names = _sent_text(o.raw)
         found.append(Entry(o.created_at, "Envoyé", o.to_address, o.subject, text, names))
-    for p in session.scalars(select(PrintJob).where(PrintJob.dossier_id == dossier.id)):
+    for p in dossier_data.printed(session, dossier_id):
         found.append(
             Entry(
                 p.created_at,
@@ -79,17 +78,14 @@ def entries(session: Session, dossier: Dossier) -> list[Entry]:
 
 
 def dossier_pdf(
-    session: Session, settings: Settings, dossier: Dossier, *, notes: bool = False, now: datetime
+    session: Transaction,
+    settings: Settings,
+    dossier: Dossier | DossierLine,
+    *,
+    notes: bool = False,
+    now: datetime,
 ) -> bytes:
-    """The PDF of the whole dossier."""
-    events = list(
-        session.scalars(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.at, Event.id))
-    )
-    kept = (
-        list(session.scalars(select(Note).where(Note.dossier_id == dossier.id).order_by(Note.at)))
-        if notes
-        else []
-    )
+    """The PDF of the whole dossier (the web page hands its ORM dossier, the terminal a `DossierLine`)."""
     return render_pdf(
         "letters/dossier.html.j2",
         {
@@ -97,9 +93,9 @@ def dossier_pdf(
             "service": settings.service,
             "status": status_label(dossier.status),
             "outcome": OUTCOMES.get(dossier.outcome or "", ""),
-            "events": events,
-            "entries": entries(session, dossier),
-            "notes": kept,
+            "events": steps_of(session, dossier.id),
+            "entries": entries(session, dossier.id),
+            "notes": notes_of(session, dossier.id) if notes else [],
             "today": now,
         },
     )

@@ -5,33 +5,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage.config import Settings
 from triage.dossiers.statuses import status_label
-from triage.store.models import Dossier, Message, OutboxItem, PrintJob, User
+from triage.store import dossier_data
+from triage.store.db import Transaction
+from triage.store.dossier_data import DossierLine
 
 
 def _iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def usernames(session: Session, ids: set[int]) -> dict[int, str]:
-    """Login names of the given users."""
-    if not ids:
-        return {}
-    return {u.id: u.username for u in session.scalars(select(User).where(User.id.in_(ids)))}
-
-
-def summary(dossier: Dossier, assignee: str | None) -> dict[str, Any]:
+def summary(dossier: DossierLine) -> dict[str, Any]:
     """What a list needs about one dossier."""
     return {
         "reference": dossier.reference,
         "status": dossier.status,
         "status_label": status_label(dossier.status),
-        "assignee": assignee,
-        "unread": bool(dossier.unread),
+        "assignee": dossier.assignee,
+        "unread": dossier.unread,
         "reminder_on": _iso(dossier.reminder_on),
         "received_at": _iso(dossier.received_at),
         "channel": dossier.channel,
@@ -44,24 +36,24 @@ def summary(dossier: Dossier, assignee: str | None) -> dict[str, Any]:
     }
 
 
-def messages(session: Session, settings: Settings, dossier: Dossier) -> list[dict[str, Any]]:
+def messages(session: Transaction, settings: Settings, dossier: DossierLine) -> list[dict[str, Any]]:
     """Every message of a dossier, incoming and outgoing (emails and printed letters), oldest first."""
     rows: list[dict[str, Any]] = []
-    for m in session.scalars(select(Message).where(Message.dossier_id == dossier.id)):
+    for m in dossier_data.received(session, dossier.id):
         rows.append(
             {
                 "direction": m.direction,
                 "from": m.from_address,
-                "to": list(m.to_addresses or []),
+                "to": list(m.to_addresses),
                 "subject": m.subject,
                 "date": _iso(m.received_at),
                 "channel": m.channel,
                 "role": m.role,
                 "message_id": m.message_id,
-                "attachments": [a.filename for a in m.attachments],
+                "attachments": list(m.attachments),
             }
         )
-    for o in session.scalars(select(OutboxItem).where(OutboxItem.dossier_id == dossier.id)):
+    for o in dossier_data.mailed(session, dossier.id):
         rows.append(
             {
                 "direction": "out",
@@ -76,7 +68,7 @@ def messages(session: Session, settings: Settings, dossier: Dossier) -> list[dic
                 "sent_at": _iso(o.sent_at),
             }
         )
-    for p in session.scalars(select(PrintJob).where(PrintJob.dossier_id == dossier.id)):
+    for p in dossier_data.printed(session, dossier.id):
         rows.append(
             {
                 "direction": "out",
@@ -94,10 +86,9 @@ def messages(session: Session, settings: Settings, dossier: Dossier) -> list[dic
     return rows
 
 
-def dossier_record(session: Session, settings: Settings, dossier: Dossier) -> dict[str, Any]:
+def dossier_record(session: Transaction, settings: Settings, dossier: DossierLine) -> dict[str, Any]:
     """One dossier with its messages."""
-    names = usernames(session, {dossier.assignee_id} if dossier.assignee_id else set())
-    record = summary(dossier, names.get(dossier.assignee_id) if dossier.assignee_id else None)
+    record = summary(dossier)
     record["subject"] = dossier.subject
     record["messages"] = messages(session, settings, dossier)
     return record

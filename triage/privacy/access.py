@@ -21,9 +21,10 @@ from triage.privacy.erasure import normalise_email
 from triage.runtime import Runtime
 from triage.sources.scans import safe_name
 from triage.store import access as stored
-from triage.store.access import MessageCopy, PersonDossier, digits
+from triage.store.access import MessageCopy, digits
 from triage.store.audit import Actor, record
 from triage.store.db import Transaction
+from triage.store.dossier_data import DossierLine
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def _validated(who: Who) -> Who:
     return Who(email, who.phone.strip(), who.name.strip(), who.postcode.strip())
 
 
-def find_dossiers(session: Transaction, who: Who) -> list[PersonDossier]:
+def find_dossiers(session: Transaction, who: Who) -> list[DossierLine]:
     """The person's dossiers, oldest first."""
     return stored.find_dossiers(session, who.email, who.phone, who.name, who.postcode)
 

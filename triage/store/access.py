@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from triage.store import transcriptions
+from triage.store.dossier_data import DossierLine, lines_of
 from triage.store.models import (
     AuditEntry,
     Dossier,
@@ -35,31 +36,6 @@ def digits(phone: str) -> str:
     """The digits of a phone number, +33 folded to 0 (06 12 34 56 78 = 0612345678 = +33 6 12 34 56 78)."""
     only = re.sub(r"\D", "", phone)
     return "0" + only[2:] if only.startswith("33") and len(only) == 11 else only
-
-
-@dataclass(frozen=True)
-class PersonDossier:
-    """A dossier of the person, as the export shows it."""
-
-    id: int
-    reference: str
-    received_at: datetime
-    channel: str
-    status: str
-    outcome: str | None
-    closed_at: datetime | None
-    anonymised_at: datetime | None
-    requester_civility: str
-    requester_name: str
-    requester_email: str
-    requester_phone: str
-    requester_address: str
-    requester_postcode: str
-    requester_commune: str
-    requester_territory: str
-    subject: str
-    service_concerned: str
-    domain: str | None
 
 
 @dataclass(frozen=True)
@@ -95,6 +71,7 @@ class Step:
     at: datetime
     kind: str
     summary: str
+    public: bool
 
 
 @dataclass(frozen=True)
@@ -128,31 +105,7 @@ class Consultation:
     action: str
 
 
-def _person_dossier(d: Dossier) -> PersonDossier:
-    return PersonDossier(
-        id=d.id,
-        reference=d.reference,
-        received_at=d.received_at,
-        channel=d.channel,
-        status=d.status,
-        outcome=d.outcome,
-        closed_at=d.closed_at,
-        anonymised_at=d.anonymised_at,
-        requester_civility=d.requester_civility,
-        requester_name=d.requester_name,
-        requester_email=d.requester_email,
-        requester_phone=d.requester_phone,
-        requester_address=d.requester_address,
-        requester_postcode=d.requester_postcode,
-        requester_commune=d.requester_commune,
-        requester_territory=d.requester_territory,
-        subject=d.subject,
-        service_concerned=d.service_concerned,
-        domain=d.domain,
-    )
-
-
-def find_dossiers(session: Session, email: str, phone: str, name: str, postcode: str) -> list[PersonDossier]:
+def find_dossiers(session: Session, email: str, phone: str, name: str, postcode: str) -> list[DossierLine]:
     """The person's dossiers, oldest first, then in order of registration (`email` already normalised)."""
     conds: list[Any] = []
     if email:
@@ -173,7 +126,7 @@ def find_dossiers(session: Session, email: str, phone: str, name: str, postcode:
         candidates = session.scalars(select(Dossier).where(Dossier.requester_phone != ""))
         found += [d for d in candidates if digits(d.requester_phone) == wanted]
     unique = {d.id: d for d in found}
-    return [_person_dossier(d) for d in sorted(unique.values(), key=lambda d: (d.received_at, d.id))]
+    return lines_of(session, sorted(unique.values(), key=lambda d: (d.received_at, d.id)))
 
 
 def _blob(session: Session, blob_id: int | None) -> bytes:
@@ -229,8 +182,8 @@ def loose_messages_from(session: Session, email: str) -> list[MessageCopy]:
 
 def steps_of(session: Session, dossier_id: int) -> list[Step]:
     """The dossier's timeline, oldest first."""
-    rows = session.scalars(select(Event).where(Event.dossier_id == dossier_id).order_by(Event.at))
-    return [Step(e.at, e.kind, e.summary or "") for e in rows]
+    rows = session.scalars(select(Event).where(Event.dossier_id == dossier_id).order_by(Event.at, Event.id))
+    return [Step(e.at, e.kind, e.summary or "", e.public) for e in rows]
 
 
 def notes_of(session: Session, dossier_id: int) -> list[NoteCopy]:
