@@ -15,7 +15,6 @@ CODE = re.compile(r"`([^`\s]+)`")
 # store (triage/store/, or triage/dossiers/ for dossiers) through functions with typed records.
 SQLALCHEMY_ALLOWED = frozenset(
     {
-        "triage/correspondence/answers.py",
         "triage/correspondence/contacts.py",
         "triage/correspondence/documents.py",
         "triage/correspondence/drafts.py",

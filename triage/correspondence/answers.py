@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage.config import Settings
 from triage.dossiers.msgid import make_reply_address, reference_from_reply_address
 from triage.dossiers.statuses import resume_after_reply
 from triage.records import ParsedMessage
 from triage.store.audit import Actor, record
-from triage.store.models import Dossier, OutboxItem
+from triage.store.db import Transaction
+from triage.store.models import Dossier
+from triage.store.outbox import recipients_of
 
 # Outbox kinds that hand a request to a service or body: an answer from their recipient is the service's answer.
 TRANSMISSION_KINDS = frozenset(
@@ -22,16 +21,11 @@ TRANSMISSION_KINDS = frozenset(
 EVENT_SERVICE_ANSWER = "reponse_service"
 
 
-def written_to(session: Session, dossier_id: int) -> dict[str, bool]:
+def written_to(session: Transaction, dossier_id: int) -> dict[str, bool]:
     """Every address the mediation wrote to about this dossier -> whether it received a transmission."""
     found: dict[str, bool] = {}
-    rows = session.execute(
-        select(OutboxItem.to_address, OutboxItem.kind).where(
-            OutboxItem.dossier_id == dossier_id, OutboxItem.status != "suppressed"
-        )
-    )
-    for address, kind in rows:
-        address = (address or "").lower()
+    for address, kind in recipients_of(session, dossier_id):
+        address = address.lower()
         found[address] = found.get(address, False) or kind in TRANSMISSION_KINDS
     return found
 
@@ -64,7 +58,9 @@ def record_answer(dossier: Dossier, *, service_answer: bool, received_at: dateti
     return False
 
 
-def end_wait_for_requester(session: Session, settings: Settings, dossier: Dossier, *, now: datetime) -> bool:
+def end_wait_for_requester(
+    session: Transaction, settings: Settings, dossier: Dossier, *, now: datetime
+) -> bool:
     """The requester's own reply joined the dossier: a wait for it (« En attente de votre réponse ») ends
     by itself, the deadlines resume (triage.dossiers.statuses.resume_after_reply). Whether it ended."""
     done = resume_after_reply(

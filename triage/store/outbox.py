@@ -125,6 +125,16 @@ def kinds_queued(session: Session, dossier_id: int) -> set[str]:
     }
 
 
+def recipients_of(session: Session, dossier_id: int) -> list[tuple[str, str]]:
+    """(address, kind) of every mail written about the dossier, suppressed ones left out."""
+    rows = session.execute(
+        select(OutboxItem.to_address, OutboxItem.kind).where(
+            OutboxItem.dossier_id == dossier_id, OutboxItem.status != "suppressed"
+        )
+    )
+    return [(address or "", kind) for address, kind in rows]
+
+
 def add_print_job(
     session: Session,
     *,
