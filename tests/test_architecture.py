@@ -17,8 +17,6 @@ SQLALCHEMY_ALLOWED = frozenset(
     {
         "triage/correspondence/contacts.py",
         "triage/correspondence/documents.py",
-        "triage/correspondence/drafts.py",
-        "triage/correspondence/replies.py",
         "triage/correspondence/send.py",
         "triage/correspondence/team.py",
         "triage/correspondence/writing.py",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage.errors import NotFoundError
+from triage.store import writing as stored
 from triage.store.audit import Actor, record
+from triage.store.db import Transaction
 from triage.store.models import Dossier, Draft
 
 
@@ -26,20 +25,14 @@ class DraftValues:
     attachment_ids: tuple[int, ...] = ()
 
 
-def drafts_of(session: Session, dossier: Dossier) -> list[Draft]:
+def drafts_of(session: Transaction, dossier: Dossier) -> list[Draft]:
     """The dossier's drafts, latest first."""
-    return list(
-        session.scalars(
-            select(Draft)
-            .where(Draft.dossier_id == dossier.id)
-            .order_by(Draft.updated_at.desc(), Draft.id.desc())
-        )
-    )
+    return stored.drafts_of(session, dossier.id)
 
 
-def get_draft(session: Session, dossier: Dossier, draft_id: int) -> Draft:
+def get_draft(session: Transaction, dossier: Dossier, draft_id: int) -> Draft:
     """One draft of this dossier, or NotFoundError."""
-    draft = session.get(Draft, draft_id)
+    draft = stored.find_draft(session, draft_id)
     if draft is None or draft.dossier_id != dossier.id:
         raise NotFoundError("brouillon introuvable", key=str(draft_id))
     return draft
@@ -65,7 +58,7 @@ def values_of(draft: Draft) -> DraftValues:
 
 
 def save_draft(
-    session: Session, dossier: Dossier, actor: Actor, values: DraftValues, draft_id: int | None = None
+    session: Transaction, dossier: Dossier, actor: Actor, values: DraftValues, draft_id: int | None = None
 ) -> Draft:
     """Create or update a draft."""
     draft = (
@@ -81,12 +74,11 @@ def save_draft(
     draft.contact_id = contact_id
     draft.subject, draft.body, draft.mention = values.subject[:300], values.body, values.mention[:32]
     draft.attachment_ids = list(values.attachment_ids)
-    session.add(draft)
-    session.flush()
+    stored.write_draft(session, draft)
     record(session, actor, "dossier.draft", dossier_id=dossier.id, details={"draft_id": draft.id})
     return draft
 
 
-def discard_draft(session: Session, dossier: Dossier, draft_id: int) -> None:
+def discard_draft(session: Transaction, dossier: Dossier, draft_id: int) -> None:
     """Delete a draft (after sending, or on request)."""
-    session.delete(get_draft(session, dossier, draft_id))
+    stored.remove(session, get_draft(session, dossier, draft_id))

@@ -7,14 +7,13 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage.config import Settings
 from triage.errors import DossierError, NotFoundError
 from triage.notify.acknowledge import greeting
 from triage.notify.render import date_fr
+from triage.store import writing as stored
 from triage.store.audit import Actor, record
+from triage.store.db import Transaction
 from triage.store.models import Dossier, ReplyTemplate
 
 # placeholder -> what it becomes (French, shown beside the template editor)
@@ -57,21 +56,21 @@ def unknown_placeholders(text: str) -> list[str]:
     return sorted({m for m in _PLACEHOLDER.findall(text or "") if m not in PLACEHOLDERS})
 
 
-def all_templates(session: Session) -> list[ReplyTemplate]:
+def all_templates(session: Transaction) -> list[ReplyTemplate]:
     """Every template, by name."""
-    return list(session.scalars(select(ReplyTemplate).order_by(ReplyTemplate.name)))
+    return stored.all_templates(session)
 
 
-def get_template(session: Session, template_id: int) -> ReplyTemplate:
+def get_template(session: Transaction, template_id: int) -> ReplyTemplate:
     """One template, or NotFoundError."""
-    found = session.get(ReplyTemplate, template_id)
+    found = stored.find_template(session, template_id)
     if found is None:
         raise NotFoundError("modèle de réponse introuvable", key=str(template_id))
     return found
 
 
 def save_template(
-    session: Session, actor: Actor, *, name: str, subject: str, body: str, template_id: int | None = None
+    session: Transaction, actor: Actor, *, name: str, subject: str, body: str, template_id: int | None = None
 ) -> ReplyTemplate:
     """Create or update a template (names are unique); refuses unknown placeholders."""
     name = " ".join((name or "").split())[:200]
@@ -80,20 +79,19 @@ def save_template(
     wrong = unknown_placeholders(f"{subject}\n{body}")
     if wrong:
         raise DossierError("champ(s) inconnu(s) dans le modèle : " + ", ".join("{" + w + "}" for w in wrong))
-    same = session.scalar(select(ReplyTemplate).where(ReplyTemplate.name == name))
+    same = stored.template_named(session, name)
     if same is not None and same.id != template_id:
         raise DossierError(f"un modèle s'appelle déjà « {name} »")
     template = get_template(session, template_id) if template_id else ReplyTemplate(name=name)
     template.name, template.subject, template.body = name, (subject or "").strip()[:300], body.strip()
-    session.add(template)
-    session.flush()
+    stored.write_template(session, template)
     record(session, actor, "reply_template.save", details={"template_id": template.id})
     return template
 
 
-def delete_template(session: Session, actor: Actor, template_id: int) -> None:
+def delete_template(session: Transaction, actor: Actor, template_id: int) -> None:
     """Remove a template."""
-    session.delete(get_template(session, template_id))
+    stored.remove(session, get_template(session, template_id))
     record(session, actor, "reply_template.delete", details={"template_id": template_id})
 
 
