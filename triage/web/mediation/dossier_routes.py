@@ -26,7 +26,7 @@ from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, r
 from triage.web.mediation.views import extracted_items, highlight, safe_email_html
 from triage.workspace import view
 from triage.workspace.common import PARIS, find_dossier, latest_suggestion, local_day
-from triage.workspace.intake import ManualRequest, open_manual
+from triage.workspace.intake import ManualOutcome, ManualRequest, open_manual
 from triage.workspace.labels import (
     CIVILITIES,
     MANUAL_CHANNELS,
@@ -349,13 +349,12 @@ def note(request: Request, ctx: Ctx) -> Response:
 def details(request: Request, ctx: Ctx) -> Response:
     """Edit the requester's details."""
     dossier = _dossier(request, ctx)
-    update_details(
-        ctx.session,
-        dossier,
-        ctx.actor,
-        {f: ctx.field(f, limit=2000) for f in EDITABLE_FIELDS if ctx.form is not None and f in ctx.form},
-        now=ctx.runtime.clock(),
+    values = {f: ctx.field(f, limit=2000) for f in EDITABLE_FIELDS if ctx.form is not None and f in ctx.form}
+    err = attempt(
+        ctx, lambda: update_details(ctx.session, dossier, ctx.actor, values, now=ctx.runtime.clock())
     )
+    if err is not None:
+        return refused(request, ctx, dossier, "coordonnees", err)
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=coordonnees")
 
 
@@ -485,9 +484,20 @@ def new_form_page(request: Request, ctx: Ctx) -> Response:
 
 
 def new_form_submit(request: Request, ctx: Ctx) -> Response:
-    """Open the dossier; the mediator goes to it, the mail service only sees its reference and code."""
+    """Open the dossier; the mediator goes to it, the mail service only sees its reference and code; a refusal
+    is shown in the form with what was typed."""
     ctx.extra["back"] = request.url.path
-    outcome = open_manual(ctx.session, ctx.pipeline.get(), manual_request(ctx), ctx.actor)
+    opened: list[ManualOutcome] = []
+    err = attempt(
+        ctx,
+        lambda: opened.append(open_manual(ctx.session, ctx.pipeline.get(), manual_request(ctx), ctx.actor)),
+    )
+    if err is not None:  # shown in the form, what was typed kept
+        context = new_request_form_context(
+            ctx, action=request.url.path, active="nouvelle", values=_typed(ctx), error=err.message
+        )
+        return render(request, "nouvelle.html", context, status=409)
+    outcome = opened[0]
     if ctx.user.can("dossiers.read"):
         return redirect(f"/mediation/dossiers/{outcome.reference}?fait=cree")
     return render(request, "nouvelle_faite.html", page_context(ctx, outcome=outcome, active="nouvelle"))

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from triage.correspondence.team import assign, mark_read, set_reminder
 from triage.errors import DossierError
 from triage.web.mediation.common import Ctx, endpoint, redirect
+from triage.web.mediation.dossier_routes import attempt, refused
 from triage.web.mediation.write_routes import dossier_for
 
 
@@ -20,9 +21,15 @@ def assign_dossier(request: Request, ctx: Ctx) -> Response:
     dossier = dossier_for(request, ctx, "")
     value = ctx.field("attribue_a", limit=12)
     user_id = ctx.user.user_id if value == "moi" else int(value) if value.isdigit() else None
-    if value and user_id is None:
-        raise DossierError("personne inconnue", key=dossier.reference)
-    assign(ctx.session, ctx.runtime.settings, ctx.runtime.secret, dossier, user_id, ctx.actor)
+
+    def give() -> None:
+        if value and user_id is None:
+            raise DossierError("personne inconnue", key=dossier.reference)
+        assign(ctx.session, ctx.runtime.settings, ctx.runtime.secret, dossier, user_id, ctx.actor)
+
+    err = attempt(ctx, give)
+    if err is not None:
+        return refused(request, ctx, dossier, "attribution", err)
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=attribution")
 
 
@@ -31,11 +38,17 @@ def reminder(request: Request, ctx: Ctx) -> Response:
     """Set (or clear) the reminder date."""
     dossier = dossier_for(request, ctx, "")
     value = ctx.field("rappel", limit=10)
-    try:
-        day = date.fromisoformat(value) if value else None
-    except ValueError as err:
-        raise DossierError("date de rappel invalide", key=dossier.reference) from err
-    set_reminder(ctx.session, dossier, day, ctx.actor)
+
+    def remind() -> None:
+        try:
+            day = date.fromisoformat(value) if value else None
+        except ValueError as err:
+            raise DossierError("date de rappel invalide (jour/mois/année)", key=dossier.reference) from err
+        set_reminder(ctx.session, dossier, day, ctx.actor)
+
+    err = attempt(ctx, remind)
+    if err is not None:
+        return refused(request, ctx, dossier, "rappel", err)
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=rappel")
 
 

@@ -39,6 +39,7 @@ from triage.report.labels import CENTRAL_DIRECTIONS
 from triage.store.audit import record
 from triage.store.models import Dossier
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
+from triage.web.mediation.dossier_routes import attempt, refused
 from triage.web.mediation.file_routes import download
 from triage.web.security import BodyLimit
 from triage.workspace.common import find_dossier
@@ -97,6 +98,8 @@ def _page(
     *,
     draft_id: int | None = None,
     postal: str = "",
+    error: str = "",
+    nonce: str = "",
     status: int = 200,
 ) -> Response:
     return render(
@@ -114,7 +117,8 @@ def _page(
             attachments=dossier_attachments(ctx.session, dossier),
             templates=all_templates(ctx.session),
             drafts=drafts_of(ctx.session, dossier),
-            nonce=secrets.token_urlsafe(12),
+            nonce=nonce or secrets.token_urlsafe(12),
+            error=error,
             done=DONE.get(request.query_params.get("fait", ""), ""),
             active="dossiers",
         ),
@@ -147,21 +151,42 @@ def write_page(request: Request, ctx: Ctx) -> Response:
 
 @endpoint("dossiers.write")
 def write_submit(request: Request, ctx: Ctx) -> Response:
-    """Send the message (once per form), or keep it as a draft."""
+    """Send the message (once per form), or keep it as a draft; a refusal is shown in the form, what was
+    typed kept (files excepted)."""
     dossier = dossier_for(request, ctx)
     values = _form_values(ctx)
     draft_param = ctx.field("brouillon", limit=12)
     draft_id = int(draft_param) if draft_param.isdigit() else None
+    postal = ctx.field("adresse", limit=1000)
     if ctx.field("action", limit=16) == "brouillon":
-        draft = save_draft(ctx.session, dossier, ctx.actor, values, draft_id)
-        return redirect(f"/mediation/dossiers/{dossier.reference}/ecrire?brouillon={draft.id}&fait=brouillon")
-    to = chosen(
-        ctx.session,
+        saved: list[int] = []
+        err = attempt(
+            ctx, lambda: saved.append(save_draft(ctx.session, dossier, ctx.actor, values, draft_id).id)
+        )
+        if err is None:
+            return redirect(
+                f"/mediation/dossiers/{dossier.reference}/ecrire?brouillon={saved[0]}&fait=brouillon"
+            )
+    else:
+        err = attempt(ctx, lambda: _send(ctx, dossier, values, postal, draft_id))
+        if err is None:
+            return redirect(f"/mediation/dossiers/{dossier.reference}?fait=message#courriers")
+    return _page(
+        request,
+        ctx,
         dossier,
-        values.recipient,
-        email=values.to_address,
-        name=values.to_name,
-        postal=ctx.field("adresse", limit=1000),
+        values,
+        draft_id=draft_id,
+        postal=postal,
+        error=err.message,
+        nonce=ctx.field("nonce", limit=40),
+        status=409,
+    )
+
+
+def _send(ctx: Ctx, dossier: Dossier, values: DraftValues, postal: str, draft_id: int | None) -> None:
+    to = chosen(
+        ctx.session, dossier, values.recipient, email=values.to_address, name=values.to_name, postal=postal
     )
     files = load_attachments(ctx.session, dossier, list(values.attachment_ids)) + _uploads(ctx)
     message = FreeMessage(
@@ -180,7 +205,6 @@ def write_submit(request: Request, ctx: Ctx) -> Response:
     send_message(ctx.session, ctx.runtime, dossier, message, ctx.actor)
     if draft_id is not None:
         discard_draft(ctx.session, dossier, draft_id)
-    return redirect(f"/mediation/dossiers/{dossier.reference}?fait=message#courriers")
 
 
 @endpoint("dossiers.write")
@@ -196,19 +220,25 @@ def document_upload(request: Request, ctx: Ctx) -> Response:
     """A document brought in person or received outside the mailbox, kept on the dossier."""
     dossier = dossier_for(request, ctx, "")
     files = _uploads(ctx, "document")
-    if not files:
-        raise DossierError("choisissez un fichier", key=dossier.reference)
-    for file in files:
-        add_document(
-            ctx.session,
-            dossier,
-            file,
-            ctx.actor,
-            way=ctx.field("moyen", "permanence", 16),
-            description=ctx.field("description", limit=2000),
-            max_bytes=ctx.runtime.settings.scans.max_file_bytes,
-            now=ctx.runtime.clock(),
-        )
+
+    def add_all() -> None:
+        if not files:
+            raise DossierError("choisissez un fichier", key=dossier.reference)
+        for file in files:
+            add_document(
+                ctx.session,
+                dossier,
+                file,
+                ctx.actor,
+                way=ctx.field("moyen", "permanence", 16),
+                description=ctx.field("description", limit=2000),
+                max_bytes=ctx.runtime.settings.scans.max_file_bytes,
+                now=ctx.runtime.clock(),
+            )
+
+    err = attempt(ctx, add_all)
+    if err is not None:
+        return refused(request, ctx, dossier, "document", err)
     return redirect(f"/mediation/dossiers/{dossier.reference}?fait=document")
 
 
