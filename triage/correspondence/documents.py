@@ -6,15 +6,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage.clock import system_clock
 from triage.errors import DossierError
 from triage.notify.compose import OutgoingFile
 from triage.store.audit import Actor, record
-from triage.store.messages import store_blob
-from triage.store.models import Dossier, Message, StoredAttachment
+from triage.store.db import Transaction
+from triage.store.messages import add_document as add_document_message
+from triage.store.models import Dossier
 from triage.workspace.process import private_event
 
 WAYS = {
@@ -26,7 +24,7 @@ WAYS = {
 
 
 def add_document(
-    session: Session,
+    session: Transaction,
     dossier: Dossier,
     file: OutgoingFile,
     actor: Actor,
@@ -35,8 +33,8 @@ def add_document(
     description: str = "",
     max_bytes: int,
     now: datetime | None = None,
-) -> Message:
-    """Keep an uploaded document on the dossier (once per file content and dossier)."""
+) -> int:
+    """Keep an uploaded document on the dossier (once per file content and dossier); its message's id."""
     if way not in WAYS:
         raise DossierError("indiquez comment le document a été reçu", key=dossier.reference)
     if not file.data:
@@ -47,43 +45,27 @@ def add_document(
     digest = hashlib.sha256(file.data).hexdigest()
     dedupe = hashlib.sha256(f"document|{dossier.reference}|{digest}".encode()).hexdigest()
     text = description.strip()[:2000] or f"Document {WAYS[way]}."
-    message = Message(
+    message_id = add_document_message(
+        session,
         dossier_id=dossier.id,
-        direction="in",
-        channel=way,
-        kind="document",
-        role="document",
-        source="web",
-        source_key=file.filename[:200],
+        way=way,
+        filename=file.filename,
+        content_type=file.content_type,
+        data=file.data,
+        sha256=digest,
         dedupe_key=dedupe,
-        content_hash=digest,
-        subject=file.filename[:200],
-        body_text=text,
-        received_at=now,
-        from_address="",
+        text=text,
+        at=now,
     )
-    if session.scalar(select(Message.id).where(Message.dedupe_key == dedupe)) is not None:
+    if message_id is None:
         raise DossierError("ce document est déjà dans le dossier", key=dossier.reference)
-    session.add(message)
-    session.flush()
-    blob_id = store_blob(session, file.data, digest)
-    session.add(
-        StoredAttachment(
-            message_id=message.id,
-            filename=file.filename[:500],
-            content_type=file.content_type,
-            size=len(file.data),
-            sha256=digest,
-            blob_id=blob_id,
-        )
-    )
     private_event(
         session,
         dossier,
         "document",
         f"Document ajouté : {file.filename[:120]} ({WAYS[way]})",
         actor,
-        details={"message_row_id": message.id},
+        details={"message_row_id": message_id},
         now=now,
     )
     record(
@@ -91,7 +73,7 @@ def add_document(
         actor,
         "dossier.document_added",
         dossier_id=dossier.id,
-        details={"message_id": message.id},
+        details={"message_id": message_id},
         now=now,
     )
-    return message
+    return message_id

@@ -394,3 +394,50 @@ def join_dossier(session: Session, message_row_id: int, dossier_id: int, *, chan
         .values(dossier_id=dossier_id, role="request", needs_review=False, channel=channel)
         .execution_options(synchronize_session="fetch")
     )
+
+
+def add_document(
+    session: Session,
+    *,
+    dossier_id: int,
+    way: str,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    sha256: str,
+    dedupe_key: str,
+    text: str,
+    at: datetime,
+) -> int | None:
+    """A document received outside the mailbox, as a message with its file; None when its `dedupe_key`
+    is already taken (the same file on the same dossier)."""
+    if session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key)) is not None:
+        return None
+    message = Message(
+        dossier_id=dossier_id,
+        direction="in",
+        channel=way,
+        kind="document",
+        role="document",
+        source="web",
+        source_key=filename[:200],
+        dedupe_key=dedupe_key,
+        content_hash=sha256,
+        subject=filename[:200],
+        body_text=text,
+        received_at=at,
+        from_address="",
+    )
+    session.add(message)
+    session.flush()
+    session.add(
+        StoredAttachment(
+            message_id=message.id,
+            filename=filename[:500],
+            content_type=content_type,
+            size=len(data),
+            sha256=sha256,
+            blob_id=store_blob(session, data, sha256),
+        )
+    )
+    return message.id
