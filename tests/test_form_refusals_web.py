@@ -189,3 +189,16 @@ def test_refused_new_request_stays_in_its_form_with_everything_typed(
         assert f'<option value="{typed[name]}" selected>' in shown, name
     with rt.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Dossier)) == 1
+
+
+def test_refused_join_on_the_dossier_page_stays_in_its_form_with_the_reference_typed(rt: Runtime) -> None:
+    web, token = client(rt)
+    answer = web.post(
+        f"/mediation/tri/{REF}/joindre", data={"csrf": token, "cible": "med-2026-09999", "retour": PAGE}
+    )
+    shown = refusal_in(answer, "form-joindre", "introuvable")
+    assert 'value="med-2026-09999"' in shown  # as typed
+    itself = web.post(f"/mediation/tri/{REF}/joindre", data={"csrf": token, "cible": REF, "retour": PAGE})
+    refusal_in(itself, "form-joindre", "Une demande ne peut pas être jointe à elle-même")
+    with rt.sessions() as s:
+        assert s.scalar(select(Dossier.merged_into_id)) is None

@@ -17,7 +17,7 @@ from triage.correspondence.contacts import address_lines, body_contact, director
 from triage.correspondence.team import OWNERSHIP, assignable, mark_read, ownership_filter
 from triage.dossiers.statuses import OUTCOMES, STATUSES, can_transition
 from triage.dossiers.tracking import Contact
-from triage.errors import DossierError
+from triage.errors import DossierError, MediatureError
 from triage.records import Extraction
 from triage.store.audit import record
 from triage.store.models import Dossier
@@ -278,7 +278,7 @@ def attempt(ctx: Ctx, action: Callable[[], object]) -> DossierError | None:
     return None
 
 
-def refused(request: Request, ctx: Ctx, dossier: Dossier, form: str, err: DossierError) -> Response:
+def refused(request: Request, ctx: Ctx, dossier: Dossier, form: str, err: MediatureError) -> Response:
     """The dossier page again, the refusal inside `form`, what was typed kept (409, like every refusal)."""
     return show_dossier(request, ctx, dossier, error=(form, err.message), typed=_typed(ctx), status=409)
 

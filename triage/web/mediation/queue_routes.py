@@ -15,6 +15,7 @@ from triage.errors import DossierError, MediatureError, NotFoundError
 from triage.store.audit import record
 from triage.store.models import Dossier, Message
 from triage.web.mediation.common import Ctx, endpoint, page_context, redirect, render
+from triage.web.mediation.dossier_routes import refused
 from triage.web.mediation.views import highlight
 from triage.workspace import deadlines as deadlines_mod
 from triage.workspace.common import find_dossier
@@ -237,6 +238,8 @@ def merge_one(request: Request, ctx: Ctx) -> Response:
         if target.id == dossier.id:
             raise DossierError("une demande ne peut pas être jointe à elle-même", key=dossier.reference)
     except MediatureError as err:
+        if _back(request, ctx) == f"/mediation/dossiers/{dossier.reference}":  # its form on the dossier page
+            return refused(request, ctx, dossier, "joindre", err)
         if _back(request, ctx) != "/mediation/":
             raise
         return _queue(request, ctx, dossier.reference, ("joindre", err.message), {"cible": target_ref})
