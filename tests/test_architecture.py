@@ -17,7 +17,6 @@ SQLALCHEMY_ALLOWED = frozenset(
     {
         "triage/correspondence/contacts.py",
         "triage/correspondence/send.py",
-        "triage/correspondence/team.py",
         "triage/correspondence/writing.py",
         "triage/dossiers/opening.py",
         "triage/dossiers/registry.py",

@@ -7,16 +7,16 @@ import secrets
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from triage.config import Settings
 from triage.dossiers.msgid import make_message_id
 from triage.errors import DossierError
 from triage.notify.compose import Outgoing
 from triage.notify.outbox import enqueue
+from triage.store.accounts import Account, account_of, mediator_accounts
 from triage.store.audit import Actor, record
-from triage.store.models import Dossier, User
+from triage.store.db import Transaction
+from triage.store.dossier_data import unread_count as stored_unread_count
+from triage.store.models import Dossier
 from triage.store.outbox import Queued
 from triage.workspace.process import private_event
 
@@ -33,36 +33,23 @@ def ownership_filter(choice: str, user_id: int | None) -> tuple[Any, ...]:
     return ()
 
 
-def assignable(session: Session) -> list[User]:
+def assignable(session: Transaction) -> list[Account]:
     """Who can be given a dossier: active mediator accounts (mediators and delegates)."""
-    return list(
-        session.scalars(
-            select(User)
-            .where(User.role == "mediateur", User.disabled.is_(False))
-            .order_by(User.display_name, User.username)
-        )
-    )
+    return mediator_accounts(session)
 
 
-def unread_count(session: Session, user_id: int | None = None) -> int:
+def unread_count(session: Transaction, user_id: int | None = None) -> int:
     """Dossiers with new mail not yet read (only the user's own when given)."""
-    query = (
-        select(func.count())
-        .select_from(Dossier)
-        .where(Dossier.unread.is_(True), Dossier.merged_into_id.is_(None))
-    )
-    if user_id is not None:
-        query = query.where(Dossier.assignee_id == user_id)
-    return int(session.scalar(query) or 0)
+    return stored_unread_count(session, user_id)
 
 
 def notify_assignee(
-    session: Session, settings: Settings, secret: bytes, dossier: Dossier, what: str, key: str
+    session: Transaction, settings: Settings, secret: bytes, dossier: Dossier, what: str, key: str
 ) -> Queued | None:
     """Email the person in charge of the dossier (when configured and they have an address), once per key."""
     if not settings.correspondence.notify_assignee or dossier.assignee_id is None:
         return None
-    user = session.get(User, dossier.assignee_id)
+    user = account_of(session, dossier.assignee_id)
     if user is None or user.disabled or not user.email:
         return None
     base = settings.web.public_url.rstrip("/")
@@ -83,11 +70,16 @@ def notify_assignee(
 
 
 def assign(
-    session: Session, settings: Settings, secret: bytes, dossier: Dossier, user_id: int | None, actor: Actor
+    session: Transaction,
+    settings: Settings,
+    secret: bytes,
+    dossier: Dossier,
+    user_id: int | None,
+    actor: Actor,
 ) -> None:
     """Give the dossier to a mediator (None: nobody); the new assignee is told by email (configurable)."""
     if user_id is not None:
-        user = session.get(User, user_id)
+        user = account_of(session, user_id)
         if user is None or user.disabled or user.role != "mediateur":
             raise DossierError("cette personne ne peut pas recevoir de dossier", key=dossier.reference)
         name = user.display_name or user.username
@@ -116,7 +108,7 @@ def assign(
         )
 
 
-def set_reminder(session: Session, dossier: Dossier, day: date | None, actor: Actor) -> None:
+def set_reminder(session: Transaction, dossier: Dossier, day: date | None, actor: Actor) -> None:
     """The day to look at the dossier again (None: no reminder)."""
     dossier.reminder_on = day
     private_event(

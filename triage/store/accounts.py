@@ -46,6 +46,22 @@ def find_account(session: Session, username: str) -> Account | None:
     return None if user is None else _account(user)
 
 
+def account_of(session: Session, user_id: int) -> Account | None:
+    """The account of this id, if any."""
+    user = session.get(User, user_id)
+    return _account(user) if user is not None else None
+
+
+def mediator_accounts(session: Session) -> list[Account]:
+    """Active mediator accounts (mediators and delegates), by display name then login."""
+    rows = session.scalars(
+        select(User)
+        .where(User.role == "mediateur", User.disabled.is_(False))
+        .order_by(User.display_name, User.username)
+    )
+    return [_account(u) for u in rows]
+
+
 def password_hash(session: Session, user_id: int) -> str:
     user = session.get(User, user_id)
     assert user is not None

@@ -156,6 +156,18 @@ def dossier_line(session: Session, reference: str) -> DossierLine | None:
     return lines_of(session, [d])[0] if d is not None else None
 
 
+def unread_count(session: Session, user_id: int | None = None) -> int:
+    """Dossiers not merged into another with new mail not yet read (only the user's own when given)."""
+    query = (
+        select(func.count())
+        .select_from(Dossier)
+        .where(Dossier.unread.is_(True), Dossier.merged_into_id.is_(None))
+    )
+    if user_id is not None:
+        query = query.where(Dossier.assignee_id == user_id)
+    return int(session.scalar(query) or 0)
+
+
 def messages_to_review(session: Session) -> int:
     """Messages set aside for the mediator to check."""
     return (
