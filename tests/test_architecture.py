@@ -16,7 +16,6 @@ CODE = re.compile(r"`([^`\s]+)`")
 SQLALCHEMY_ALLOWED = frozenset(
     {
         "triage/correspondence/contacts.py",
-        "triage/correspondence/send.py",
         "triage/correspondence/writing.py",
         "triage/dossiers/opening.py",
         "triage/dossiers/registry.py",

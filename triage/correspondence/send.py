@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage.config import Settings
 from triage.correspondence.answers import reply_to_for
 from triage.dossiers.msgid import make_message_id
@@ -23,7 +20,9 @@ from triage.notify.outbox import enqueue
 from triage.notify.postal import postal_lines
 from triage.runtime import Runtime
 from triage.store.audit import Actor, record
-from triage.store.models import Dossier, OutboxItem, PrintJob
+from triage.store.db import Transaction
+from triage.store.models import Dossier
+from triage.store.outbox import queued_letter, queued_outgoing
 from triage.workspace.letters import LetterKind, place_of
 from triage.workspace.process import StatusChange, change_status, private_event, record_first_contact
 
@@ -114,11 +113,11 @@ def body_with_mention(body: str, mention: str) -> str:
     return text
 
 
-def _existing(session: Session, key: str) -> SentMessage | None:
-    item = session.scalar(select(OutboxItem).where(OutboxItem.idempotency_key == key))
+def _existing(session: Transaction, key: str) -> SentMessage | None:
+    item = queued_outgoing(session, key)
     if item is not None:
         return SentMessage(item.message_id, item.id, None, False)
-    job = session.scalar(select(PrintJob).where(PrintJob.idempotency_key == key))
+    job = queued_letter(session, key)
     if job is not None:
         return SentMessage(None, None, job.id, False)
     return None
@@ -159,7 +158,7 @@ def validate(settings: Settings, dossier: Dossier, msg: FreeMessage) -> None:
 
 
 def send_message(
-    session: Session, runtime: Runtime, dossier: Dossier, msg: FreeMessage, actor: Actor
+    session: Transaction, runtime: Runtime, dossier: Dossier, msg: FreeMessage, actor: Actor
 ) -> SentMessage:
     """Queue a free message on a dossier (once per key), write the timeline and the audit log."""
     settings = runtime.settings

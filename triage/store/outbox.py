@@ -86,6 +86,12 @@ def queued_outgoing(session: Session, idempotency_key: str) -> Queued | None:
     return None if existing is None else _queued(existing)
 
 
+def queued_letter(session: Session, idempotency_key: str) -> QueuedLetter | None:
+    """The print job already written for this key, if any."""
+    job = session.scalar(select(PrintJob).where(PrintJob.idempotency_key == idempotency_key))
+    return None if job is None else QueuedLetter(job.id, job.status)
+
+
 def add_outgoing(session: Session, new: NewOutgoing) -> Queued:
     """Add a message to the outbox in the caller's transaction (see `queued_outgoing` for its key first)."""
     item = OutboxItem(
