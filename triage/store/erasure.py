@@ -133,6 +133,9 @@ def compact(engine: Engine) -> bool:
             conn = raw.driver_connection
             assert conn is not None
             conn.execute("PRAGMA secure_delete=ON")
+            # the full-text index merged into one segment: the erased words leave its pages, not only its
+            # results (its deletions are otherwise markers beside the old entries until FTS5 merges them)
+            conn.execute("INSERT INTO search_index(search_index) VALUES ('optimize')")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("VACUUM")
             busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
