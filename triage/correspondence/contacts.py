@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
-
 from triage.articles import checked_article
 from triage.config import Settings
 from triage.dossiers.tracking import Contact as TrackingContact
 from triage.errors import DossierError, NotFoundError
+from triage.store import contacts as stored
 from triage.store.audit import Actor, record
+from triage.store.db import CoreConnection, Transaction
 from triage.store.models import Contact
 from triage.workspace.labels import label_choices, reorientation_contact
 
@@ -38,24 +37,25 @@ class ContactValues:
     article: str | None = None  # le, la, l', les or "" (aucun); None: guessed from the name when shown
 
 
-def directory(session: Session, *, active_only: bool = True) -> list[Contact]:
+def directory(session: Transaction, *, active_only: bool = True) -> list[Contact]:
     """Every contact: services by direction then name, then outside bodies."""
-    query = select(Contact).order_by(Contact.kind.desc(), Contact.direction, Contact.name)
-    if active_only:
-        query = query.where(Contact.active.is_(True))
-    return list(session.scalars(query))
+    return stored.directory(session, active_only=active_only)
 
 
-def get_contact(session: Session, contact_id: int) -> Contact:
+def get_contact(session: Transaction, contact_id: int) -> Contact:
     """One contact, or NotFoundError."""
-    found = session.get(Contact, contact_id)
+    found = stored.find_contact(session, contact_id)
     if found is None:
         raise NotFoundError("contact introuvable", key=str(contact_id))
     return found
 
 
 def save_contact(
-    session: Session, settings: Settings, actor: Actor, values: ContactValues, contact_id: int | None = None
+    session: Transaction,
+    settings: Settings,
+    actor: Actor,
+    values: ContactValues,
+    contact_id: int | None = None,
 ) -> Contact:
     """Create or update a directory entry (checked: kind, name, email shape, known reorientation code)."""
     if values.kind not in KINDS:
@@ -71,7 +71,7 @@ def save_contact(
         known = dict(label_choices(settings).reorientation)
         if code not in known or code == "none":
             raise DossierError(f"code de réorientation inconnu : {code}")
-        same = session.scalar(select(Contact).where(Contact.code == code))
+        same = stored.contact_with_code(session, code)
         if same is not None and same.id != contact_id:
             raise DossierError(f"l'organisme « {known[code]} » a déjà sa fiche")
     elif values.kind == "service":
@@ -88,8 +88,7 @@ def save_contact(
         contact.article = checked_article(values.article)
     except ValueError as err:
         raise DossierError(str(err)) from err
-    session.add(contact)
-    session.flush()
+    stored.write_contact(session, contact)
     record(session, actor, "directory.save", details={"contact_id": contact.id, "kind": contact.kind})
     return contact
 
@@ -100,22 +99,18 @@ def address_lines(contact: Contact) -> tuple[str, ...]:
 
 
 def body_contact(
-    db: Session | Connection, settings: Settings, code: str | None, *, fallback: bool = True
+    db: Transaction | CoreConnection, settings: Settings, code: str | None, *, fallback: bool = True
 ) -> TrackingContact | None:
     """The contact details of an outside body: its directory entry (completed by the configured directory),
     else, with `fallback`, the configured directory alone. `db` may be a session or a Core connection
     (the tracking pages read on their own connection)."""
     if not code or code == "none":
         return None
-    entry = db.execute(
-        select(
-            Contact.name, Contact.email, Contact.phone, Contact.postal_address, Contact.notes, Contact.article
-        ).where(Contact.code == code, Contact.active.is_(True))
-    ).first()
+    entry = stored.body_entry(db, code)
     default = reorientation_contact(settings, code)
     if entry is None:
         return default if fallback else None
-    lines = tuple(line for line in (entry.postal_address or "").splitlines() if line.strip())
+    lines = tuple(line for line in entry.postal_address.splitlines() if line.strip())
     return TrackingContact(
         name=entry.name,
         address_lines=lines or (default.address_lines if default else ()),
