@@ -15,7 +15,6 @@ CODE = re.compile(r"`([^`\s]+)`")
 # store (triage/store/, or triage/dossiers/ for dossiers) through functions with typed records.
 SQLALCHEMY_ALLOWED = frozenset(
     {
-        "triage/correspondence/writing.py",
         "triage/dossiers/opening.py",
         "triage/dossiers/registry.py",
         "triage/dossiers/statuses.py",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from triage.correspondence.contacts import address_lines, directory, get_contact
 from triage.errors import DossierError
 from triage.notify.compose import OutgoingFile
 from triage.notify.postal import postal_lines
-from triage.store.models import Dossier, Message, RawBlob, StoredAttachment
+from triage.store.db import Transaction
+from triage.store.models import Dossier, StoredAttachment
+from triage.store.writing import blob_bytes, sendable_attachments
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def requester(dossier: Dossier) -> Recipient:
     )
 
 
-def recipients(session: Session, dossier: Dossier) -> list[Recipient]:
+def recipients(session: Transaction, dossier: Dossier) -> list[Recipient]:
     """The requester, then every active contact of the directory."""
     found = [requester(dossier)]
     for c in directory(session):
@@ -55,7 +54,7 @@ def recipients(session: Session, dossier: Dossier) -> list[Recipient]:
 
 
 def chosen(
-    session: Session, dossier: Dossier, key: str, *, email: str = "", name: str = "", postal: str = ""
+    session: Transaction, dossier: Dossier, key: str, *, email: str = "", name: str = "", postal: str = ""
 ) -> Recipient:
     """The recipient picked in the form (« autre » : typed by hand)."""
     if key == "usager":
@@ -76,23 +75,12 @@ def chosen(
     raise DossierError("destinataire inconnu", key=dossier.reference)
 
 
-def dossier_attachments(session: Session, dossier: Dossier) -> list[StoredAttachment]:
+def dossier_attachments(session: Transaction, dossier: Dossier) -> list[StoredAttachment]:
     """The files of the dossier's messages that can be sent on (stored, not too large)."""
-    return list(
-        session.scalars(
-            select(StoredAttachment)
-            .join(Message, StoredAttachment.message_id == Message.id)
-            .where(
-                Message.dossier_id == dossier.id,
-                StoredAttachment.blob_id.is_not(None),
-                StoredAttachment.too_large.is_(False),
-            )
-            .order_by(StoredAttachment.id)
-        )
-    )
+    return sendable_attachments(session, dossier.id)
 
 
-def load_attachments(session: Session, dossier: Dossier, ids: list[int]) -> tuple[OutgoingFile, ...]:
+def load_attachments(session: Transaction, dossier: Dossier, ids: list[int]) -> tuple[OutgoingFile, ...]:
     """The chosen dossier files with their bytes; refuses a file of another dossier."""
     allowed = {a.id: a for a in dossier_attachments(session, dossier)}
     files = []
@@ -100,9 +88,6 @@ def load_attachments(session: Session, dossier: Dossier, ids: list[int]) -> tupl
         attachment = allowed.get(attachment_id)
         if attachment is None:
             raise DossierError("pièce jointe d'un autre dossier ou introuvable", key=dossier.reference)
-        blob = session.get(RawBlob, attachment.blob_id)
-        assert blob is not None
-        files.append(
-            OutgoingFile(attachment.filename or "piece-jointe", attachment.content_type, bytes(blob.data))
-        )
+        data = blob_bytes(session, attachment.blob_id)
+        files.append(OutgoingFile(attachment.filename or "piece-jointe", attachment.content_type, data))
     return tuple(files)

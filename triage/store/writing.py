@@ -1,4 +1,4 @@
-"""What the mediator prepares to write, in the database: reply templates and drafts of free messages.
+"""What the mediator prepares to write, in the database: reply templates, drafts, files of the dossier to send on.
 
 `triage/correspondence/replies.py` and `drafts.py` hold the rules (placeholders, names, form values);
 the rows are read and written here. The web pages still receive the rows themselves (`ReplyTemplate`,
@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.store.models import Draft, ReplyTemplate
+from triage.store.models import Draft, Message, RawBlob, ReplyTemplate, StoredAttachment
 
 
 def all_templates(session: Session) -> list[ReplyTemplate]:
@@ -59,3 +59,27 @@ def write_draft(session: Session, draft: Draft) -> None:
     """Insert or update a draft (its id is known afterwards)."""
     session.add(draft)
     session.flush()
+
+
+def sendable_attachments(session: Session, dossier_id: int) -> list[StoredAttachment]:
+    """The files of the dossier's messages that can be sent on (stored, not too large), in order."""
+    return list(
+        session.scalars(
+            select(StoredAttachment)
+            .join(Message, StoredAttachment.message_id == Message.id)
+            .where(
+                Message.dossier_id == dossier_id,
+                StoredAttachment.blob_id.is_not(None),
+                StoredAttachment.too_large.is_(False),
+            )
+            .order_by(StoredAttachment.id)
+        )
+    )
+
+
+def blob_bytes(session: Session, blob_id: int | None) -> bytes:
+    """The bytes of a stored blob (the id comes from a row that points at one)."""
+    assert blob_id is not None
+    blob = session.get(RawBlob, blob_id)
+    assert blob is not None
+    return bytes(blob.data)
